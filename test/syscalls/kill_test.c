@@ -1,0 +1,116 @@
+/* kill/tgkill: existence probes, delivery to children, ESRCH/EINVAL. */
+#include "harness.h"
+
+#include <signal.h>
+
+static volatile sig_atomic_t g_hits;
+
+static void count_handler(int sig)
+{
+	g_hits++;
+}
+
+static void kill_signal_zero_probes_existence(void)
+{
+	pid_t pid;
+
+	CHECK_EQ(kill(getpid(), 0), 0);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	CHECK_EQ(h_wait(pid), 0);
+	/* A reaped child no longer exists. */
+	CHECK_ERR(kill(pid, 0), ESRCH);
+	CHECK_ERR(kill(pid, SIGTERM), ESRCH);
+}
+
+static void kill_invalid_signal_returns_einval(void)
+{
+	CHECK_ERR(kill(getpid(), 1000), EINVAL);
+	CHECK_ERR(kill(getpid(), -1), EINVAL);
+	CHECK_ERR(kill(getpid(), 65), EINVAL);
+}
+
+static void kill_sigkill_terminates_child(void)
+{
+	int p[2], status;
+	char c;
+	pid_t pid;
+
+	CHECK_OK(pipe(p));
+	pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		(void)!read(p[0], &c, 1);	/* blocks until killed */
+		_exit(0);
+	}
+	CHECK_OK(kill(pid, SIGKILL));
+	status = h_wait(pid);
+	CHECK(WIFSIGNALED(status));
+	CHECK_EQ(WTERMSIG(status), SIGKILL);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void kill_delivers_to_child_handler(void)
+{
+	int ready[2], status;
+	char c;
+	pid_t pid;
+
+	CHECK_OK(pipe(ready));
+	pid = fork();
+	if (pid == 0) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		signal(SIGUSR1, count_handler);
+		close(ready[0]);
+		(void)!write(ready[1], "r", 1);
+		for (int i = 0; i < 1000 && !g_hits; i++)
+			nanosleep(&ts, NULL);
+		_exit(g_hits ? 33 : 34);
+	}
+	close(ready[1]);
+	CHECK_EQ(read(ready[0], &c, 1), 1);
+	CHECK_OK(kill(pid, SIGUSR1));
+	status = h_wait(pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 33);
+	close(ready[0]);
+}
+
+static void tgkill_checks_ids(void)
+{
+	g_hits = 0;
+	signal(SIGUSR1, count_handler);
+	CHECK_OK(syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1));
+	CHECK_EQ(g_hits, 1);
+	CHECK_OK(syscall(SYS_tgkill, getpid(), gettid(), 0));
+	CHECK_ERR(syscall(SYS_tgkill, 0, gettid(), SIGUSR1), EINVAL);
+	CHECK_ERR(syscall(SYS_tgkill, getpid(), 0, SIGUSR1), EINVAL);
+	CHECK_ERR(syscall(SYS_tgkill, getpid(), gettid(), 1000), EINVAL);
+	CHECK_ERR(syscall(SYS_tgkill, getpid() + 100000, gettid(), SIGUSR1), ESRCH);
+	signal(SIGUSR1, SIG_DFL);
+}
+
+static void kill_self_with_handler_runs_before_return(void)
+{
+	g_hits = 0;
+	signal(SIGUSR2, count_handler);
+	CHECK_OK(kill(getpid(), SIGUSR2));
+	/* An unblocked signal sent to oneself is delivered before kill returns. */
+	CHECK_EQ(g_hits, 1);
+	signal(SIGUSR2, SIG_DFL);
+}
+
+int main(void)
+{
+	h_begin();
+	RUN(kill_signal_zero_probes_existence);
+	RUN(kill_invalid_signal_returns_einval);
+	RUN(kill_sigkill_terminates_child);
+	RUN(kill_delivers_to_child_handler);
+	RUN(tgkill_checks_ids);
+	RUN(kill_self_with_handler_runs_before_return);
+	return h_end();
+}
