@@ -5,6 +5,31 @@
 
 static int g_in;
 
+/* A directory cannot be a sendfile source (opened once, closed at exit). */
+static int g_tmpdir_fd(void)
+{
+	static int fd = -1;
+
+	if (fd < 0)
+		fd = open(g_tmpdir, O_RDONLY | O_DIRECTORY);
+	return fd;
+}
+
+static void sendfile_from_pipe_with_offset_returns_espipe(void)
+{
+	off_t off = 0;
+	int p[2];
+	int out = CHECK_OK(open("/dev/null", O_WRONLY));
+
+	CHECK_OK(pipe(p));
+	CHECK_EQ(write(p[1], "abc", 3), 3);
+	/* A pipe source cannot be positioned. */
+	CHECK_ERR(sendfile(out, p[0], &off, 3), ESPIPE);
+	close(p[0]);
+	close(p[1]);
+	close(out);
+}
+
 static void sendfile_with_offset_leaves_file_position(void)
 {
 	char buf[16] = { 0 };
@@ -72,6 +97,7 @@ static void sendfile_errors(void)
 	CHECK_ERR(sendfile(app, g_in, &off, 1), EINVAL);
 	CHECK_ERR(sendfile(out, g_in, &neg, 1), EINVAL);
 	CHECK_ERR(syscall(SYS_sendfile, out, g_in, 1L, 1L), EFAULT);
+	CHECK_ERR(sendfile(out, g_tmpdir_fd(), &off, 1), EINVAL);
 	close(out);
 	close(app);
 	close(ro);
@@ -88,5 +114,6 @@ int main(void)
 	RUN(sendfile_into_pipe);
 	RUN(sendfile_zero_count_returns_zero);
 	RUN(sendfile_errors);
+	RUN(sendfile_from_pipe_with_offset_returns_espipe);
 	return h_end();
 }
