@@ -1,0 +1,236 @@
+/* ptrace.c: the ptrace platform: probe, create/destroy, seccomp needs, contexts and FPU. */
+#include "platform/ptrace/ptrace_internal.h"
+
+#include <errno.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/seccomp.h>
+
+#include "lib/log.h"
+#include "lib/util.h"
+
+/* Can this process trace a child? (A container runtime's seccomp profile or Yama may
+ * forbid it.) Forks a child that asks to be traced and stops itself. */
+static int ptrace_probe(const char **why)
+{
+	int status;
+	long pid = syscall(SYS_clone, 0UL, NULL, NULL, NULL, 0UL);
+
+	if (pid < 0) {
+		*why = "cannot fork a stub process";
+		return -errno;
+	}
+	if (pid == 0) { /* raw syscalls only: the caller may be multi-threaded */
+		if (syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0) != 0)
+			syscall(SYS_exit_group, 1);
+		syscall(SYS_kill, syscall(SYS_getpid), SIGSTOP);
+		syscall(SYS_exit_group, 2);
+	}
+	while (waitpid((pid_t)pid, &status, __WALL) < 0)
+		if (errno != EINTR)
+			break;
+	kill((pid_t)pid, SIGKILL);
+	if (WIFSTOPPED(status))
+		while (waitpid((pid_t)pid, &status, __WALL) < 0 && errno == EINTR)
+			;
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 1) {
+		*why = "ptrace not permitted";
+		return -EPERM;
+	} else {
+		*why = "ptrace probe child did not stop";
+		return -EPERM;
+	}
+	*why = "ptrace works";
+	return 0;
+}
+
+static int ptrace_create(int memfd, struct platform **out)
+{
+	struct ptrace_platform *p;
+	int ret;
+
+	if (memfd < 0)
+		return -EBADF;
+	p = xcalloc(1, sizeof(*p));
+	p->base.ops = &plat_ptrace_ops;
+	p->memfd = memfd;
+	p->fpu_size = plat_fpu_size();
+	pthread_mutex_init(&p->own_lock, NULL);
+	ret = ptrace_stub_setup(p);
+	if (ret) {
+		log_err("ptrace: cannot map the stub page: %s", strerror(-ret));
+		pthread_mutex_destroy(&p->own_lock);
+		free(p);
+		return ret;
+	}
+	log_debug("ptrace: stub page at %#llx", (unsigned long long)p->stub_addr);
+	*out = &p->base;
+	return 0;
+}
+
+static void ptrace_destroy(struct platform *p_)
+{
+	struct ptrace_platform *p = to_pp(p_);
+
+	if (!p)
+		return;
+	ptrace_stub_teardown(p);
+	pthread_mutex_destroy(&p->own_lock);
+	free(p);
+}
+
+#define ALLOW(name, ...)                                                                   \
+	do {                                                                               \
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(name), __VA_ARGS__);   \
+		if (ret)                                                                   \
+			return ret;                                                        \
+	} while (0)
+
+static int ptrace_add_seccomp_rules(struct platform *p, void *scmp_ctx)
+{
+	scmp_filter_ctx ctx = scmp_ctx;
+	int ret;
+
+	/* The tracer side, in the Sentry. */
+	ALLOW(ptrace, 0);		/* every stub operation */
+	ALLOW(wait4, 0);		/* waitpid(stub, __WALL): stops and reaping */
+	ALLOW(tgkill, 0);		/* interrupt(), and flush requests to a running stub */
+	ALLOW(kill, 0);			/* SIGKILL a stub in as_release */
+	ALLOW(clone, 1, SCMP_A0(SCMP_CMP_EQ, 0));	/* fork a stub: no flags, no exit signal */
+	ALLOW(sched_setaffinity, 0);	/* pin a stub to its tracer's CPU */
+	ALLOW(getcpu, 0);		/* sched_getcpu fallback when rseq/vDSO cannot answer */
+	ALLOW(gettid, 0);		/* binding contexts to threads */
+	ALLOW(getpid, 0);		/* the parent pid a new stub checks */
+	/* The forked stub, before its own filter replaces nothing but adds to ours. */
+	ALLOW(rt_sigprocmask, 0);	/* unblock all signals in the stub */
+	ALLOW(rt_sigaction, 0);		/* default action for the interrupt signal */
+	ALLOW(rseq, 0);			/* unregister the inherited rseq area */
+	ALLOW(prctl, 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG));	/* die with the tracer */
+	ALLOW(prctl, 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS));	/* for seccomp */
+	ALLOW(getppid, 0);		/* tracer still alive after PDEATHSIG */
+	ALLOW(close_range, 0);		/* close every fd but the memory file */
+	ALLOW(seccomp, 1, SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER)); /* stub filter */
+	ALLOW(exit_group, 0);		/* stub set-up failure */
+	/* Injected into stubs, which also run under the Sentry's inherited filter. */
+	ALLOW(munmap, 0);		/* stub set-up and as_unmap */
+	ALLOW(mmap, 0);			/* as_map: MAP_SHARED|MAP_FIXED of the memory file */
+	ALLOW(mprotect, 0);		/* as_protect */
+	return 0;
+}
+
+#undef ALLOW
+
+static int ptrace_ctx_create(struct platform *p, struct plat_ctx **out)
+{
+	struct ptrace_ctx *ctx = aligned_alloc(64, ALIGN_UP(sizeof(*ctx), 64));
+
+	if (!ctx)
+		return -ENOMEM;
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->p = to_pp(p);
+	ctx->tid = ptrace_gettid();
+	list_init(&ctx->owned);
+	plat_fpu_init(&ctx->fpu);
+	*out = (struct plat_ctx *)ctx;
+	return 0;
+}
+
+/* The stubs this context traced stay alive with their address spaces; the next context
+ * on the same thread adopts them (as_release kills them). */
+static void ptrace_ctx_release(struct plat_ctx *ctx_)
+{
+	struct ptrace_ctx *ctx = to_pctx(ctx_);
+	struct list_head *pos, *n;
+
+	if (!ctx)
+		return;
+	pthread_mutex_lock(&ctx->p->own_lock);
+	list_for_each_safe(pos, n, &ctx->owned) {
+		struct ptrace_as *as = list_entry(pos, struct ptrace_as, owner_link);
+
+		list_del(&as->owner_link);
+		as->owner = NULL;
+	}
+	ctx->fpu_as = NULL;
+	pthread_mutex_unlock(&ctx->p->own_lock);
+	free(ctx);
+}
+
+int ptrace_ctx_fpu_to(struct ptrace_ctx *ctx, struct ptrace_as *as)
+{
+	struct ptrace_platform *p = ctx->p;
+	int ret = 0;
+
+	pthread_mutex_lock(&p->own_lock);
+	if (ctx->fpu_as != as) {
+		if (ctx->fpu_as)
+			ret = ptrace_stub_get_fpu(p, ctx->fpu_as->pid, &ctx->fpu);
+		if (ret == 0)
+			ret = ptrace_stub_set_fpu(p, as->pid, &ctx->fpu);
+		if (ret == 0)
+			ctx->fpu_as = as;
+		else
+			log_err("ptrace: moving FPU state to stub %d: %s", as->pid,
+				strerror(-ret));
+	}
+	pthread_mutex_unlock(&p->own_lock);
+	return ret;
+}
+
+static int ptrace_get_fpu(struct plat_ctx *ctx_, struct plat_fpu *fpu)
+{
+	struct ptrace_ctx *ctx = to_pctx(ctx_);
+	int ret = 0;
+
+	if (ptrace_gettid() != ctx->tid)
+		return -EPERM;
+	pthread_mutex_lock(&ctx->p->own_lock);
+	if (ctx->fpu_as)
+		ret = ptrace_stub_get_fpu(ctx->p, ctx->fpu_as->pid, fpu);
+	else
+		memcpy(fpu->data, ctx->fpu.data, ctx->p->fpu_size);
+	pthread_mutex_unlock(&ctx->p->own_lock);
+	return ret;
+}
+
+/* With a stub, the kernel checks the image at once (a bad XSAVE header from a sigreturn
+ * frame is -EINVAL here, not a failed switch later). */
+static int ptrace_set_fpu(struct plat_ctx *ctx_, const struct plat_fpu *fpu)
+{
+	struct ptrace_ctx *ctx = to_pctx(ctx_);
+	int ret = 0;
+
+	if (ptrace_gettid() != ctx->tid)
+		return -EPERM;
+	pthread_mutex_lock(&ctx->p->own_lock);
+	if (ctx->fpu_as)
+		ret = ptrace_stub_set_fpu(ctx->p, ctx->fpu_as->pid, fpu);
+	if (ret == 0)
+		memcpy(ctx->fpu.data, fpu->data, ctx->p->fpu_size);
+	pthread_mutex_unlock(&ctx->p->own_lock);
+	return ret == -EFAULT ? -EINVAL : ret;
+}
+
+const struct platform_ops plat_ptrace_ops = {
+	.name = "ptrace",
+	.probe = ptrace_probe,
+	.create = ptrace_create,
+	.add_seccomp_rules = ptrace_add_seccomp_rules,
+	.as_create = ptrace_as_create,
+	.as_release = ptrace_as_release,
+	.as_map = ptrace_as_map,
+	.as_unmap = ptrace_as_unmap,
+	.as_protect = ptrace_as_protect,
+	.ctx_create = ptrace_ctx_create,
+	.ctx_release = ptrace_ctx_release,
+	.switch_to = ptrace_switch_to,
+	.interrupt = ptrace_interrupt,
+	.get_fpu = ptrace_get_fpu,
+	.set_fpu = ptrace_set_fpu,
+	.destroy = ptrace_destroy,
+};
