@@ -148,6 +148,39 @@ static void pipe_reader_blocks_until_data_arrives(void)
 	close(p[1]);
 }
 
+static void pipe_large_transfer_keeps_order(void)
+{
+	enum { TOTAL = 1 << 20 };
+	static unsigned char buf[8192];
+	long got = 0, bad = 0;
+	ssize_t n;
+	int p[2];
+	pid_t pid;
+
+	CHECK_OK(pipe(p));
+	pid = fork();
+	if (pid == 0) {
+		static unsigned char out[TOTAL];
+
+		close(p[0]);
+		for (long i = 0; i < TOTAL; i++)
+			out[i] = (unsigned char)(i * 7);
+		/* One big write: blocks and completes as the reader drains. */
+		_exit(write(p[1], out, TOTAL) == TOTAL ? 0 : 1);
+	}
+	close(p[1]);
+	while ((n = read(p[0], buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			bad += buf[i] != (unsigned char)((got + i) * 7);
+		got += n;
+	}
+	CHECK_EQ(n, 0);
+	CHECK_EQ(got, TOTAL);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(h_wait(pid), 0);
+	close(p[0]);
+}
+
 int main(void)
 {
 	h_begin();
@@ -160,5 +193,6 @@ int main(void)
 	RUN(pipe_nonblocking_capacity_is_64k);
 	RUN(pipe_carries_data_between_processes);
 	RUN(pipe_reader_blocks_until_data_arrives);
+	RUN(pipe_large_transfer_keeps_order);
 	return h_end();
 }

@@ -195,6 +195,28 @@ static void append_writes_go_to_end(void)
 	close(fd);
 }
 
+static void large_file_round_trip(void)
+{
+	enum { SIZE = 3 << 20 };
+	char *out = malloc(SIZE), *in = malloc(SIZE);
+	int fd = CHECK_OK(open_tmp("large", O_RDWR | O_TRUNC));
+	long done = 0;
+	ssize_t n;
+
+	for (long i = 0; i < SIZE; i++)
+		out[i] = (char)(i ^ (i >> 9));
+	CHECK_EQ(write(fd, out, SIZE), SIZE);
+	CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+	/* Regular-file reads return everything asked for short of EOF. */
+	while ((n = read(fd, in + done, SIZE - done)) > 0)
+		done += n;
+	CHECK_EQ(done, SIZE);
+	CHECK_MEM(in, out, SIZE);
+	free(out);
+	free(in);
+	close(fd);
+}
+
 int main(void)
 {
 	h_begin();
@@ -214,5 +236,6 @@ int main(void)
 	RUN(writev_readv_scatter_gather);
 	RUN(writev_bad_iovcnt_returns_einval);
 	RUN(append_writes_go_to_end);
+	RUN(large_file_round_trip);
 	return h_end();
 }
