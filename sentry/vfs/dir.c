@@ -1,0 +1,168 @@
+/* dir.c: getdents64 over a per-open-file snapshot of a directory. Offsets are entry
+ * indexes (0 = ".", 1 = "..", then the filesystem's entries), so reading resumes exactly
+ * across calls however small the buffer; the snapshot is retaken at offset 0. */
+#include "sentry/vfs/dir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "sentry/vfs/file.h"
+
+struct snap_ent {
+	char *name;
+	uint64_t ino;
+	unsigned char type;
+};
+
+struct dirsnap {
+	size_t n, cap;
+	struct snap_ent *ents;
+};
+
+/* The kernel's struct linux_dirent64 header (the name follows, NUL-terminated). */
+struct dirent64_hdr {
+	uint64_t d_ino;
+	int64_t d_off;
+	uint16_t d_reclen;
+	uint8_t d_type;
+} __attribute__((packed));
+
+void dirsnap_free(struct dirsnap *ds)
+{
+	if (!ds)
+		return;
+	for (size_t i = 0; i < ds->n; i++)
+		free(ds->ents[i].name);
+	free(ds->ents);
+	free(ds);
+}
+
+static void snap_add(struct dirsnap *ds, const char *name, size_t len, uint64_t ino,
+		     unsigned char type)
+{
+	struct snap_ent *e;
+
+	if (ds->n == ds->cap) {
+		ds->cap = ds->cap ? ds->cap * 2 : 16;
+		ds->ents = xrealloc(ds->ents, ds->cap * sizeof(*ds->ents));
+	}
+	e = &ds->ents[ds->n++];
+	e->name = xmalloc(len + 1);
+	memcpy(e->name, name, len);
+	e->name[len] = '\0';
+	e->ino = ino;
+	e->type = type;
+}
+
+static int snap_emit(void *arg, const struct vfs_dirent *ent)
+{
+	snap_add(arg, ent->name, ent->name_len, ent->ino, ent->type);
+	return 0;
+}
+
+static uint64_t dentry_ino(struct dentry *d)
+{
+	struct kstat st;
+
+	return vfs_getattr(d, &st) == 0 ? st.ino : 0;
+}
+
+/* The directory ".." names, crossing to the mountpoint's parent at a mount root. */
+static struct dentry *dotdot_of(const struct path *p)
+{
+	if (p->dentry == p->mnt->root && p->mnt->parent)
+		return p->mnt->mountpoint->parent;
+	return p->dentry->parent;
+}
+
+static int snap_take(struct file *f)
+{
+	struct dentry *d = f->path.dentry;
+	struct dirsnap *ds = xcalloc(1, sizeof(*ds));
+	int ret = 0;
+
+	if (d->hashed) {
+		snap_add(ds, ".", 1, dentry_ino(d), DT_DIR);
+		snap_add(ds, "..", 2, dentry_ino(dotdot_of(&f->path)), DT_DIR);
+		if (d->inode->iops->readdir)
+			ret = d->inode->iops->readdir(d, snap_emit, ds);
+	}
+	if (ret < 0) {
+		dirsnap_free(ds);
+		return ret;
+	}
+	dirsnap_free(f->dir);
+	f->dir = ds;
+	return 0;
+}
+
+ssize_t vfs_getdents64(struct task *t, struct file *f, void *buf, size_t size)
+{
+	size_t done = 0;
+	int ret;
+
+	if (f->fmode & FMODE_PATH)
+		return -EBADF;
+	if (!f->path.dentry || !d_is_dir(f->path.dentry))
+		return -ENOTDIR;
+	if (!f->dir || f->pos == 0) {
+		ret = snap_take(f);
+		if (ret < 0)
+			return ret;
+	}
+	while (f->pos < f->dir->n) {
+		struct snap_ent *e = &f->dir->ents[f->pos];
+		size_t namelen = strlen(e->name);
+		size_t reclen = ALIGN_UP(sizeof(struct dirent64_hdr) + namelen + 1, 8);
+		struct dirent64_hdr h;
+
+		if (done + reclen > size) {
+			if (done == 0)
+				return -EINVAL;
+			break;
+		}
+		h.d_ino = e->ino;
+		h.d_off = (int64_t)f->pos + 1;
+		h.d_reclen = (uint16_t)reclen;
+		h.d_type = e->type;
+		memset((char *)buf + done, 0, reclen);
+		memcpy((char *)buf + done, &h, sizeof(h));
+		memcpy((char *)buf + done + sizeof(h), e->name, namelen);
+		done += reclen;
+		f->pos++;
+	}
+	return (ssize_t)done;
+}
+
+static ssize_t dir_read(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos)
+{
+	return -EISDIR;
+}
+
+static int64_t dir_llseek(struct file *f, int64_t off, int whence)
+{
+	int64_t pos;
+
+	switch (whence) {
+	case SEEK_SET:
+		pos = off;
+		break;
+	case SEEK_CUR:
+		if (__builtin_add_overflow((int64_t)f->pos, off, &pos))
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (pos < 0)
+		return -EINVAL;
+	f->pos = (uint64_t)pos;
+	return pos;
+}
+
+const struct file_ops g_dir_fops = {
+	.read = dir_read,
+	.llseek = dir_llseek,
+};

@@ -1,0 +1,108 @@
+/* file.h: the VFS operations the syscall handlers (sentry/syscalls/sys_file*.c, sys_fd.c)
+ * and unit tests call: path-based operations on behalf of a task, fd-table management and
+ * anonymous files. Paths are Sentry strings already copied from the application. Every
+ * function runs under the kernel lock and returns 0 (or a count) or -errno as Linux.
+ */
+#ifndef RUNSC_SENTRY_VFS_FILE_H
+#define RUNSC_SENTRY_VFS_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sentry/vfs/vfs.h"
+
+struct task;
+struct path;
+struct kstat;
+struct dentry;
+struct statfs;
+struct waitq;
+
+/* ---- fd table (fdtable.c) ---- */
+
+/* Install f at the lowest free fd >= minfd, taking a new reference. -EMFILE past
+ * RLIMIT_NOFILE of t's thread group (t may be NULL: no limit but the table's). */
+int fdtable_alloc(struct task *t, struct fdtable *ft, struct file *f, int minfd, bool cloexec);
+/* Close fd. Returns 0 or -EBADF. */
+int fdtable_close(struct fdtable *ft, int fd);
+/* Close every fd in [first, last] (close_range); cloexec_only: set FD_CLOEXEC instead. */
+void fdtable_close_range(struct fdtable *ft, unsigned first, unsigned last, bool cloexec_only);
+/* FD_CLOEXEC of fd: returns 0/1 or -EBADF. */
+int fdtable_get_cloexec(struct fdtable *ft, int fd);
+int fdtable_set_cloexec(struct fdtable *ft, int fd, bool cloexec);
+/* The fd limit for t (RLIMIT_NOFILE's soft limit, capped by the table's maximum). */
+int fdtable_max_fds(struct task *t);
+
+/* ---- opening (open.c) ---- */
+
+/* openat: flags and mode as the syscall got them (umask applied here). */
+int vfs_openat(struct task *t, int dirfd, const char *path, int flags, uint32_t mode,
+	       struct file **out);
+
+/* ---- namespace operations (namei_ops.c) ---- */
+
+int vfs_mkdirat(struct task *t, int dirfd, const char *path, uint32_t mode);
+int vfs_unlinkat(struct task *t, int dirfd, const char *path, int flags); /* AT_REMOVEDIR */
+int vfs_renameat2(struct task *t, int olddirfd, const char *oldpath, int newdirfd,
+		  const char *newpath, unsigned flags);
+int vfs_symlinkat(struct task *t, const char *target, int dirfd, const char *path);
+int vfs_linkat(struct task *t, int olddirfd, const char *oldpath, int newdirfd,
+	       const char *newpath, int flags);
+/* readlinkat: copies at most size bytes (no NUL) into buf; returns the count. */
+ssize_t vfs_readlinkat(struct task *t, int dirfd, const char *path, char *buf, size_t size);
+
+/* ---- attributes (attr.c) ---- */
+
+/* stat by path; flags: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH. */
+int vfs_statat(struct task *t, int dirfd, const char *path, int flags, struct kstat *st);
+int vfs_faccessat(struct task *t, int dirfd, const char *path, int mode, int flags);
+int vfs_fchmodat(struct task *t, int dirfd, const char *path, uint32_t mode, int flags);
+int vfs_fchmod(struct task *t, struct file *f, uint32_t mode);
+/* uid/gid (uid_t)-1 = unchanged. */
+int vfs_fchownat(struct task *t, int dirfd, const char *path, uid_t uid, gid_t gid, int flags);
+int vfs_fchown(struct task *t, struct file *f, uid_t uid, gid_t gid);
+int vfs_truncate(struct task *t, const char *path, int64_t length);
+int vfs_ftruncate(struct task *t, struct file *f, int64_t length);
+/* times: NULL = now for both; else [0]=atime [1]=mtime with UTIME_NOW/UTIME_OMIT. path
+ * NULL: the file dirfd itself (utimensat(fd, NULL, ...)). */
+int vfs_utimensat(struct task *t, int dirfd, const char *path, const struct timespec *times,
+		  int flags);
+int vfs_statfs_path(struct task *t, const char *path, struct statfs *st);
+int vfs_fstatfs(struct file *f, struct statfs *st);
+
+/* ---- directories and the cwd (dir.c, fs_context.c) ---- */
+
+/* Fill buf with linux_dirent64 records from f's position. Returns bytes, 0 at the end,
+ * -EINVAL if buf cannot hold the next entry, -ENOTDIR if f is not a directory. */
+ssize_t vfs_getdents64(struct task *t, struct file *f, void *buf, size_t size);
+int vfs_chdir(struct task *t, const char *path);
+int vfs_fchdir(struct task *t, struct file *f);
+/* The cwd as an absolute path into buf (NUL-terminated); returns its size with the NUL,
+ * -ERANGE if size is too small, -ENOENT if the cwd was removed. */
+ssize_t vfs_getcwd(struct task *t, char *buf, size_t size);
+/* The absolute path of p as seen from t's root (for /proc/self/fd, getcwd). */
+ssize_t vfs_path_name(struct task *t, const struct path *p, char *buf, size_t size);
+
+/* ---- anonymous files ---- */
+
+/* pipe2: a read end and a write end (flags: O_NONBLOCK; O_DIRECT is EINVAL for now). */
+int pipe_create(int flags, struct file **rd, struct file **wr);
+/* Pipe capacity in bytes if f is a pipe, else -EBADF... (F_GETPIPE_SZ). */
+long pipe_get_size(struct file *f);
+long pipe_set_size(struct file *f, unsigned long size);
+bool file_is_pipe(const struct file *f);
+
+/* ---- misc file helpers (file.c) ---- */
+
+/* Status flags F_SETFL may change: O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME. */
+int file_set_status_flags(struct file *f, int flags);
+/* FIONREAD for files without their own ioctl: bytes between pos and the size. */
+long file_generic_ioctl(struct task *t, struct file *f, unsigned cmd, uint64_t arg);
+long vfs_ioctl(struct task *t, struct file *f, unsigned cmd, uint64_t arg);
+int vfs_fsync(struct file *f);
+bool file_can_read(const struct file *f);
+bool file_can_write(const struct file *f);
+
+#endif

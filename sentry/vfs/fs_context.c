@@ -1,0 +1,153 @@
+/* fs_context.c: each task's root, cwd and umask (shared under CLONE_FS), chdir/fchdir,
+ * and turning a path back into a name (getcwd). */
+#include "sentry/vfs/vfs_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "sentry/kernel/task.h"
+#include "sentry/vfs/file.h"
+
+struct fs_context *fs_context_new_root(void)
+{
+	struct fs_context *fs = xcalloc(1, sizeof(*fs));
+	struct mount *m = vfs_root_mount();
+
+	fs->refs = 1;
+	fs->umask = 022;
+	fs->root.mnt = fs->cwd.mnt = m;
+	fs->root.dentry = fs->cwd.dentry = m->root;
+	dget(m->root);
+	dget(m->root);
+	return fs;
+}
+
+struct fs_context *fs_context_fork(struct fs_context *old, bool share)
+{
+	struct fs_context *fs;
+
+	if (share) {
+		old->refs++;
+		return old;
+	}
+	fs = xcalloc(1, sizeof(*fs));
+	fs->refs = 1;
+	fs->umask = old->umask;
+	fs->root = old->root;
+	fs->cwd = old->cwd;
+	path_get(&fs->root);
+	path_get(&fs->cwd);
+	return fs;
+}
+
+void fs_context_put(struct fs_context *fs)
+{
+	if (!fs || --fs->refs > 0)
+		return;
+	path_put(&fs->root);
+	path_put(&fs->cwd);
+	free(fs);
+}
+
+static void set_cwd(struct fs_context *fs, struct path *p)
+{
+	path_put(&fs->cwd);
+	fs->cwd = *p;
+}
+
+int fs_context_chdir(struct fs_context *fs, const char *path)
+{
+	struct task *t = xcalloc(1, sizeof(*t)); /* the kernel: root credentials, no fds */
+	struct path p;
+	int ret;
+
+	t->fs = fs;
+	ret = vfs_lookupat(t, AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+	free(t);
+	if (ret < 0)
+		return ret;
+	set_cwd(fs, &p);
+	return 0;
+}
+
+int vfs_chdir(struct task *t, const char *path)
+{
+	struct path p;
+	int ret = vfs_lookupat(t, AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+
+	if (ret < 0)
+		return ret;
+	ret = vfs_permission(task_fs_creds(t), p.dentry, MAY_EXEC);
+	if (ret < 0) {
+		path_put(&p);
+		return ret;
+	}
+	set_cwd(t->fs, &p);
+	return 0;
+}
+
+int vfs_fchdir(struct task *t, struct file *f)
+{
+	struct path p = f->path;
+	int ret;
+
+	if (!p.dentry || !d_is_dir(p.dentry))
+		return -ENOTDIR;
+	ret = vfs_permission(task_fs_creds(t), p.dentry, MAY_EXEC);
+	if (ret < 0)
+		return ret;
+	path_get(&p);
+	set_cwd(t->fs, &p);
+	return 0;
+}
+
+/* Prepend s (len bytes) before *pos in buf. */
+static int prepend(char *buf, size_t *pos, const char *s, size_t len)
+{
+	if (*pos < len)
+		return -ENAMETOOLONG;
+	*pos -= len;
+	memcpy(buf + *pos, s, len);
+	return 0;
+}
+
+ssize_t vfs_path_name(struct task *t, const struct path *p, char *buf, size_t size)
+{
+	char *tmp = xmalloc(VFS_PATH_MAX);
+	size_t pos = VFS_PATH_MAX - 1;
+	struct path cur = *p;
+	int ret = 0;
+
+	tmp[pos] = '\0';
+	while (ret == 0 && !path_equal(&cur, &t->fs->root)) {
+		if (cur.dentry == cur.mnt->root) {
+			if (!cur.mnt->parent)
+				break; /* outside the task's root */
+			cur.dentry = cur.mnt->mountpoint;
+			cur.mnt = cur.mnt->parent;
+			continue;
+		}
+		ret = prepend(tmp, &pos, cur.dentry->name, cur.dentry->name_len);
+		if (ret == 0)
+			ret = prepend(tmp, &pos, "/", 1);
+		cur.dentry = cur.dentry->parent;
+	}
+	if (ret == 0 && pos == VFS_PATH_MAX - 1)
+		ret = prepend(tmp, &pos, "/", 1);
+	if (ret == 0 && VFS_PATH_MAX - pos > size)
+		ret = -ERANGE;
+	if (ret == 0)
+		memcpy(buf, tmp + pos, VFS_PATH_MAX - pos);
+	free(tmp);
+	return ret < 0 ? ret : (ssize_t)(VFS_PATH_MAX - pos);
+}
+
+ssize_t vfs_getcwd(struct task *t, char *buf, size_t size)
+{
+	struct path *cwd = &t->fs->cwd;
+
+	if (!cwd->dentry->hashed)
+		return -ENOENT;
+	return vfs_path_name(t, cwd, buf, size);
+}

@@ -1,0 +1,173 @@
+/* mount.c: super blocks, the mount tree, crossing mountpoints, and vfs_init (the sandbox's
+ * initial tree: the root, /dev, /dev/shm and /tmp). Mounts live for the sandbox's life. */
+#include "sentry/vfs/vfs_internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include "lib/log.h"
+
+static struct list_head g_mounts = LIST_HEAD_INIT(g_mounts);
+static struct mount *g_root_mount;
+static unsigned g_next_minor = 16; /* anonymous devices 0:16, 0:17... as Linux numbers them */
+
+struct super_block *sb_new(const struct super_ops *ops, const char *type, unsigned long magic)
+{
+	struct super_block *sb = xcalloc(1, sizeof(*sb));
+
+	sb->ops = ops;
+	sb->type = type;
+	sb->magic = magic;
+	sb->dev = makedev(0, g_next_minor++);
+	return sb;
+}
+
+struct mount *vfs_mount(struct path *mountpoint, struct super_block *sb, int flags)
+{
+	struct mount *m = xcalloc(1, sizeof(*m));
+
+	m->sb = sb;
+	m->root = sb->root;
+	dget(m->root);
+	m->flags = flags;
+	if (mountpoint) {
+		m->parent = mountpoint->mnt;
+		m->mountpoint = mountpoint->dentry;
+		dget(m->mountpoint);
+		m->mountpoint->mounts++;
+	} else {
+		g_root_mount = m;
+	}
+	list_add_tail(&m->link, &g_mounts);
+	return m;
+}
+
+struct mount *vfs_root_mount(void)
+{
+	return g_root_mount;
+}
+
+/* The most recent mount on (mnt, dentry), or NULL. */
+static struct mount *mount_lookup(struct mount *mnt, struct dentry *d)
+{
+	struct list_head *pos;
+
+	for (pos = g_mounts.prev; pos != &g_mounts; pos = pos->prev) {
+		struct mount *m = list_entry(pos, struct mount, link);
+
+		if (m->parent == mnt && m->mountpoint == d)
+			return m;
+	}
+	return NULL;
+}
+
+void path_follow_mounts(struct path *p)
+{
+	while (p->dentry->mounts > 0) {
+		struct mount *m = mount_lookup(p->mnt, p->dentry);
+
+		if (!m)
+			return;
+		dget(m->root);
+		dput(p->dentry);
+		p->mnt = m;
+		p->dentry = m->root;
+	}
+}
+
+void path_get(const struct path *p)
+{
+	if (p->dentry)
+		dget(p->dentry);
+}
+
+void path_put(struct path *p)
+{
+	if (p->dentry)
+		dput(p->dentry);
+	p->dentry = NULL;
+	p->mnt = NULL;
+}
+
+bool path_equal(const struct path *a, const struct path *b)
+{
+	return a->mnt == b->mnt && a->dentry == b->dentry;
+}
+
+void vfs_reset_for_test(void)
+{
+	list_init(&g_mounts);
+	g_root_mount = NULL;
+}
+
+/* Mount sb at name under the root mount's root, creating the directory if needed. */
+static int mount_at(struct mount *root, const char *name, struct super_block *sb, int flags)
+{
+	struct path p = {root, NULL};
+	int ret;
+
+	ret = d_lookup(root->root, name, strlen(name), &p.dentry);
+	if (ret == -ENOENT)
+		ret = vfsk_mkdir(root->root, name, 0755, NULL, &p.dentry);
+	if (ret < 0)
+		return ret;
+	if (!d_is_dir(p.dentry)) {
+		path_put(&p);
+		return -ENOTDIR;
+	}
+	vfs_mount(&p, sb, flags);
+	path_put(&p);
+	return 0;
+}
+
+static int vfs_init_root(const struct vfs_config *cfg, struct super_block **out)
+{
+	struct super_block *gofer;
+	int ret;
+
+	if (cfg->root_gofer_fd < 0) {
+		*out = tmpfs_new(0755, 0, 0);
+		return 0;
+	}
+	ret = gofer_fs_new(cfg->root_gofer_fd, &gofer);
+	if (ret < 0)
+		return ret;
+	*out = cfg->root_overlay ? overlay_new(gofer->root) : gofer;
+	return 0;
+}
+
+int vfs_init(const struct vfs_config *cfg)
+{
+	struct super_block *root_sb, *dev_sb;
+	struct mount *root;
+	struct path devp;
+	int ret;
+
+	ret = vfs_init_root(cfg, &root_sb);
+	if (ret < 0) {
+		log_err("vfs: cannot set up the root filesystem: %s", strerror(-ret));
+		return ret;
+	}
+	root = vfs_mount(NULL, root_sb, cfg->root_readonly ? MNT_READONLY : 0);
+
+	dev_sb = devfs_new();
+	ret = mount_at(root, "dev", dev_sb, 0);
+	if (ret < 0) {
+		log_warn("vfs: cannot mount /dev: %s", strerror(-ret));
+	} else {
+		devp.mnt = list_entry(g_mounts.prev, struct mount, link);
+		devp.dentry = NULL;
+		ret = vfsk_mkdir(dev_sb->root, "shm", 01777, NULL, &devp.dentry);
+		if (ret == 0) {
+			vfs_mount(&devp, tmpfs_new(01777, 0, 0), 0);
+			path_put(&devp);
+		}
+	}
+	if (cfg->tmp_tmpfs) {
+		ret = mount_at(root, "tmp", tmpfs_new(01777, 0, 0), 0);
+		if (ret < 0)
+			log_warn("vfs: cannot mount /tmp: %s", strerror(-ret));
+	}
+	return 0;
+}

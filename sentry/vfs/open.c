@@ -1,0 +1,122 @@
+/* open.c: open/openat/creat semantics (O_CREAT/O_EXCL/O_TRUNC/O_DIRECTORY/O_NOFOLLOW/
+ * O_PATH, permission and read-only checks) and the execve open. */
+#include "sentry/vfs/vfs_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "sentry/kernel/task.h"
+#include "sentry/vfs/file.h"
+
+#define KERNEL_O_LARGEFILE 0100000 /* glibc defines O_LARGEFILE as 0 on x86-64 */
+
+/* The flags F_GETFL reports afterwards. */
+static int kept_flags(int flags)
+{
+	return (flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC | O_DIRECT |
+			 O_NOATIME | O_ASYNC | O_PATH | O_DIRECTORY | O_NOFOLLOW)) |
+	       KERNEL_O_LARGEFILE;
+}
+
+/* Permission and type checks for opening an existing object. */
+static int may_open(struct task *t, struct path *p, int flags)
+{
+	struct inode *inode = p->dentry->inode;
+	int acc = flags & O_ACCMODE, mask = 0, ret;
+	bool writes = acc != O_RDONLY || (flags & O_TRUNC);
+
+	if (flags & O_PATH)
+		return 0;
+	if (S_ISLNK(inode->mode))
+		return -ELOOP;
+	if (S_ISDIR(inode->mode) && (acc != O_RDONLY || (flags & O_CREAT)))
+		return -EISDIR;
+	if (acc == O_RDONLY || acc == O_RDWR || acc == 3)
+		mask |= MAY_READ;
+	if (writes || acc == 3)
+		mask |= MAY_WRITE;
+	if ((mask & MAY_WRITE) && (S_ISREG(inode->mode) || S_ISDIR(inode->mode))) {
+		ret = mnt_want_write(p->mnt);
+		if (ret < 0)
+			return ret;
+	}
+	return vfs_permission(task_fs_creds(t), p->dentry, mask);
+}
+
+static int do_truncate_open(struct path *p)
+{
+	struct vattr va = {.valid = VA_SIZE | VA_MTIME | VA_CTIME, .size = 0};
+
+	if (!d_is_reg(p->dentry))
+		return 0;
+	vfs_now(&va.mtime);
+	va.ctime = va.mtime;
+	return vfsk_setattr(p->dentry, &va);
+}
+
+static int open_lookup(struct task *t, int dirfd, const char *path, int flags, uint32_t mode,
+		       struct path *p, bool *created)
+{
+	unsigned lf = 0;
+	int ret;
+
+	*created = false;
+	if ((flags & O_CREAT) && !(flags & O_PATH))
+		return vfs_lookup_creat(t, dirfd, path, flags & O_EXCL, flags & O_NOFOLLOW,
+					mode & ~t->fs->umask, p, created);
+	if (!(flags & O_NOFOLLOW))
+		lf |= LOOKUP_FOLLOW;
+	if (flags & O_DIRECTORY)
+		lf |= LOOKUP_DIRECTORY;
+	ret = vfs_lookupat(t, dirfd, path, lf, p);
+	if (ret == 0 && (flags & O_DIRECTORY) && !d_is_dir(p->dentry)) {
+		path_put(p);
+		ret = -ENOTDIR;
+	}
+	return ret;
+}
+
+int vfs_openat(struct task *t, int dirfd, const char *path, int flags, uint32_t mode,
+	       struct file **out)
+{
+	struct path p;
+	bool created;
+	int ret;
+
+	if ((flags & O_TMPFILE) == O_TMPFILE)
+		return -EOPNOTSUPP; /* not supported yet */
+	if ((flags & O_CREAT) && (flags & O_DIRECTORY))
+		return -EINVAL;
+	if (flags & O_PATH)
+		flags &= O_PATH | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW;
+	ret = open_lookup(t, dirfd, path, flags, mode, &p, &created);
+	if (ret < 0)
+		return ret;
+	if (!created) {
+		ret = may_open(t, &p, flags);
+		if (ret == 0 && (flags & O_TRUNC) && !(flags & O_PATH))
+			ret = do_truncate_open(&p);
+	}
+	if (ret == 0)
+		ret = vfs_open_path(&p, kept_flags(flags), out);
+	path_put(&p);
+	return ret;
+}
+
+int vfs_open_exec(struct task *t, const char *path, struct file **out)
+{
+	struct path p;
+	int ret = vfs_lookupat(t, AT_FDCWD, path, LOOKUP_FOLLOW, &p);
+
+	if (ret < 0)
+		return ret;
+	if (!d_is_reg(p.dentry))
+		ret = -EACCES;
+	else
+		ret = vfs_permission(task_fs_creds(t), p.dentry, MAY_EXEC);
+	if (ret == 0)
+		ret = vfs_open_path(&p, O_RDONLY | KERNEL_O_LARGEFILE, out);
+	path_put(&p);
+	return ret;
+}

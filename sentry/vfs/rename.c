@@ -1,0 +1,167 @@
+/* rename.c: rename/renameat/renameat2 with Linux's checks (types, emptiness, loops,
+ * mountpoints, sticky directories, RENAME_NOREPLACE). */
+#include "sentry/vfs/vfs_internal.h"
+
+#include <errno.h>
+#include <linux/fs.h>
+#include <string.h>
+
+#include "sentry/kernel/task.h"
+#include "sentry/vfs/file.h"
+
+int vfsk_rename(struct dentry *odir, struct dentry *od, struct dentry *ndir, const char *name)
+{
+	size_t len = strlen(name);
+	struct dentry *nd = NULL;
+	bool existed;
+	int ret;
+
+	if (!odir->inode->iops->rename)
+		return -EPERM;
+	ret = d_lookup(ndir, name, len, &nd);
+	if (ret < 0 && ret != -ENOENT)
+		return ret;
+	existed = ret == 0;
+	if (!existed)
+		nd = d_alloc(ndir, name, len);
+	ret = odir->inode->iops->rename(odir, od, ndir, nd);
+	if (ret == 0) {
+		if (existed)
+			d_drop(nd);
+		d_move(od, ndir, name, len);
+	}
+	dput(nd);
+	return ret;
+}
+
+/* Whether a is d or one of d's ancestors (same super block only). */
+static bool d_is_ancestor(struct dentry *a, struct dentry *d)
+{
+	for (;;) {
+		if (d == a)
+			return true;
+		if (d->parent == d)
+			return false;
+		d = d->parent;
+	}
+}
+
+/* Type and emptiness checks between the source od and an existing target nd. */
+static int rename_check_target(struct dentry *od, struct dentry *nd)
+{
+	int ret;
+
+	if (d_is_dir(od)) {
+		if (!d_is_dir(nd))
+			return -ENOTDIR;
+		ret = vfsk_dir_is_empty(nd);
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
+			return -ENOTEMPTY;
+	} else if (d_is_dir(nd)) {
+		return -EISDIR;
+	}
+	return 0;
+}
+
+static int rename_perms(struct task *t, struct lookup_parent *o, struct path *op,
+			struct lookup_parent *n, struct path *np)
+{
+	const struct creds *c = task_fs_creds(t);
+	int ret;
+
+	ret = mnt_want_write(o->dir.mnt);
+	if (ret == 0)
+		ret = vfs_permission(c, o->dir.dentry, MAY_WRITE | MAY_EXEC);
+	if (ret == 0 && n->dir.dentry != o->dir.dentry)
+		ret = vfs_permission(c, n->dir.dentry, MAY_WRITE | MAY_EXEC);
+	if (ret == 0)
+		ret = vfs_check_sticky(c, o->dir.dentry, op->dentry);
+	if (ret == 0 && np->dentry)
+		ret = vfs_check_sticky(c, n->dir.dentry, np->dentry);
+	/* Moving a directory elsewhere rewrites its "..". */
+	if (ret == 0 && d_is_dir(op->dentry) && n->dir.dentry != o->dir.dentry)
+		ret = vfs_permission(c, op->dentry, MAY_WRITE);
+	return ret;
+}
+
+static int do_rename(struct task *t, struct lookup_parent *o, struct lookup_parent *n,
+		     unsigned flags)
+{
+	struct path op = {0}, np = {0};
+	int ret;
+
+	if (o->type != LAST_NORM || n->type != LAST_NORM)
+		return (flags & RENAME_NOREPLACE) && n->type != LAST_NORM ? -EEXIST : -EBUSY;
+	if (o->dir.mnt != n->dir.mnt)
+		return -EXDEV;
+	ret = vfs_lookup_last(t, o, &op);
+	if (ret < 0)
+		return ret;
+	if (!d_is_dir(op.dentry) && (o->trailing_slash || n->trailing_slash)) {
+		ret = -ENOTDIR;
+		goto out;
+	}
+	ret = vfs_lookup_last(t, n, &np);
+	if (ret == -ENOENT)
+		ret = 0;
+	if (ret < 0)
+		goto out;
+	if (np.dentry && (flags & RENAME_NOREPLACE)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	ret = rename_perms(t, o, &op, n, &np);
+	if (ret < 0)
+		goto out;
+	if (op.dentry == op.mnt->root || op.dentry->mounts ||
+	    (np.dentry && (np.dentry == np.mnt->root || np.dentry->mounts))) {
+		ret = -EBUSY;
+		goto out;
+	}
+	if (np.dentry && np.dentry->inode == op.dentry->inode)
+		goto out; /* the same file: nothing to do */
+	if (d_is_dir(op.dentry) && d_is_ancestor(op.dentry, n->dir.dentry)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (np.dentry) {
+		if (d_is_ancestor(np.dentry, o->dir.dentry)) {
+			ret = -ENOTEMPTY;
+			goto out;
+		}
+		ret = rename_check_target(op.dentry, np.dentry);
+		if (ret < 0)
+			goto out;
+	}
+	ret = vfsk_rename(o->dir.dentry, op.dentry, n->dir.dentry, n->last);
+out:
+	path_put(&np);
+	path_put(&op);
+	return ret;
+}
+
+int vfs_renameat2(struct task *t, int olddirfd, const char *oldpath, int newdirfd,
+		  const char *newpath, unsigned flags)
+{
+	struct lookup_parent o, n;
+	int ret;
+
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
+		return -EINVAL;
+	if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE))
+		return -EINVAL;
+	if (flags & (RENAME_EXCHANGE | RENAME_WHITEOUT))
+		return -EINVAL; /* not supported yet: see the table note */
+	ret = vfs_lookup_parent(t, olddirfd, oldpath, &o);
+	if (ret < 0)
+		return ret;
+	ret = vfs_lookup_parent(t, newdirfd, newpath, &n);
+	if (ret == 0) {
+		ret = do_rename(t, &o, &n, flags);
+		path_put(&n.dir);
+	}
+	path_put(&o.dir);
+	return ret;
+}

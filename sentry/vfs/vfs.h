@@ -1,0 +1,74 @@
+/* vfs.h: what the rest of the Sentry uses of the VFS: set-up, fd tables, per-task
+ * filesystem context, and kernel-side file access for the loader and mm.
+ *
+ * The VFS owns mounts, dentries, path walk and open file descriptions (struct file);
+ * the filesystems under sentry/fs/ implement them. All of it runs under the kernel lock
+ * (sentry/kernel/sched.h); code that blocks on the host for long drops it.
+ */
+#ifndef RUNSC_SENTRY_VFS_VFS_H
+#define RUNSC_SENTRY_VFS_VFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/util.h"
+
+struct task;
+struct file;
+struct fdtable;
+struct fs_context;
+
+/* Sandbox filesystem configuration from the boot spec. */
+struct vfs_config {
+	int root_gofer_fd;	/* 9P connection to the Gofer serving the root, -1 = none */
+	bool root_overlay;	/* tmpfs upper layer over the gofer root (default true) */
+	bool root_readonly;	/* no writes at all to / (OCI root.readonly) */
+	bool tmp_tmpfs;		/* mount a fresh tmpfs at /tmp */
+};
+
+/* Build the mount tree: root (gofer, overlaid), /dev, /tmp. Kernel lock held. */
+int vfs_init(const struct vfs_config *cfg) __must_check;
+
+/* ---- open files ---- */
+
+void file_get(struct file *f);
+void file_put(struct file *f);
+/* O_ACCMODE bits and status flags the file was opened with. */
+int file_flags(const struct file *f);
+/* Read into a Sentry buffer at an offset (loader, mm page-in). Returns bytes or -errno. */
+ssize_t file_pread_kernel(struct file *f, void *buf, size_t size, uint64_t off);
+/* Size in bytes and whether it is a regular file (mmap, exec checks). */
+int file_stat_size(struct file *f, uint64_t *size, bool *is_regular);
+/* Wrap a host fd (the sandbox's stdio) as a file. Takes ownership of hostfd. */
+struct file *hostfd_file_new(int hostfd);
+
+/* ---- fd tables (CLONE_FILES shares one) ---- */
+
+struct fdtable *fdtable_new(void);
+/* fork: share (CLONE_FILES: same table, refs++) or copy. */
+struct fdtable *fdtable_fork(struct fdtable *old, bool share);
+void fdtable_put(struct fdtable *ft);
+/* Install f at exactly fd (replacing), taking a new reference. Returns fd or -errno. */
+int fdtable_install_at(struct fdtable *ft, int fd, struct file *f, bool cloexec);
+/* Close every close-on-exec fd (execve). */
+void fdtable_close_on_exec(struct fdtable *ft);
+/* Look up fd and take a reference, NULL if not open. */
+struct file *fdtable_get(struct fdtable *ft, int fd);
+
+/* ---- per-task root, cwd and umask (CLONE_FS shares one) ---- */
+
+struct fs_context *fs_context_new_root(void);
+struct fs_context *fs_context_fork(struct fs_context *old, bool share);
+void fs_context_put(struct fs_context *fs);
+/* Set cwd by an absolute path (boot: the spec's cwd). Returns 0 or -errno. */
+int fs_context_chdir(struct fs_context *fs, const char *path) __must_check;
+
+/* ---- exec ---- */
+
+/* Open path (relative to t's cwd, following symlinks) for execve: checks search and
+ * execute permission and that it is a regular file (EACCES otherwise). */
+int vfs_open_exec(struct task *t, const char *path, struct file **out) __must_check;
+
+#endif

@@ -1,0 +1,369 @@
+/* vfs_internal.h: the VFS objects (super blocks, inodes, dentries, mounts, files) and the
+ * operation tables that filesystems under sentry/fs/ implement.
+ *
+ * Everything here runs under the kernel lock. Reference counts are plain ints for that
+ * reason. Ownership rules:
+ *  - a dentry holds one reference on its inode and one on its parent dentry;
+ *  - a hashed (cached) dentry holds one reference on itself, dropped when it is unhashed
+ *    (unlink, rmdir, rename over it). Cached dentries are never evicted otherwise: tmpfs
+ *    keeps its tree in the dentry cache, and the gofer root is read-only so its cache is
+ *    valid for the sandbox's life (a writable gofer mount will need revalidation);
+ *  - a struct path holds one reference on its dentry; mounts live for the sandbox's life.
+ */
+#ifndef RUNSC_SENTRY_VFS_VFS_INTERNAL_H
+#define RUNSC_SENTRY_VFS_VFS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "lib/list.h"
+#include "lib/util.h"
+#include "sentry/vfs/vfs.h"
+
+struct creds;
+struct waitq;
+struct dentry;
+struct inode;
+struct super_block;
+
+#define VFS_NAME_MAX 255
+#define VFS_PATH_MAX 4096
+#define VFS_MAXSYMLINKS 40
+
+/* Attributes as stat/statx report them. */
+struct kstat {
+	uint64_t dev, ino, nlink, size, blocks, rdev;
+	uint32_t mode, uid, gid, blksize;
+	struct timespec atime, mtime, ctime, btime;
+	bool has_btime;
+};
+
+/* A setattr request: only fields whose VA_* bit is in valid change. */
+#define VA_MODE 0x01
+#define VA_UID 0x02
+#define VA_GID 0x04
+#define VA_SIZE 0x08
+#define VA_ATIME 0x10
+#define VA_MTIME 0x20
+#define VA_CTIME 0x40
+struct vattr {
+	unsigned valid;
+	uint32_t mode; /* permission bits only (07777) */
+	uid_t uid;
+	gid_t gid;
+	uint64_t size;
+	struct timespec atime, mtime, ctime;
+};
+
+/* One entry reported by inode_ops.readdir (not "." or ".."). */
+struct vfs_dirent {
+	const char *name;
+	size_t name_len;
+	uint64_t ino;
+	unsigned char type; /* DT_* */
+};
+/* Return non-zero to stop the iteration. */
+typedef int (*vfs_dirent_fn)(void *arg, const struct vfs_dirent *ent);
+
+struct super_ops {
+	int (*statfs)(struct super_block *sb, struct statfs *st);
+};
+
+struct super_block {
+	const struct super_ops *ops;
+	const char *type;	/* "tmpfs", "overlay", "9p", for /proc/mounts later */
+	unsigned long magic;	/* statfs f_type */
+	dev_t dev;		/* st_dev of every inode */
+	uint64_t next_ino;	/* for filesystems that number their own inodes */
+	struct dentry *root;	/* reference held */
+	void *priv;
+};
+
+/* Inode flags. */
+#define I_OPAQUE 0x1	/* overlay upper dir: hides the lower dir of the same name */
+
+struct inode {
+	int refs;
+	struct super_block *sb;
+	const struct inode_ops *iops;
+	const struct file_ops *fops; /* used by open when iops->open is NULL */
+	uint64_t ino;
+	uint32_t mode;
+	uid_t uid;
+	gid_t gid;
+	uint64_t nlink;
+	uint64_t size;
+	uint64_t blocks; /* 512-byte units */
+	dev_t rdev;
+	struct timespec atime, mtime, ctime, btime;
+	unsigned flags;	 /* I_* */
+	void *priv;	 /* the filesystem's */
+};
+
+/* Directory and attribute operations. Names are NUL-terminated components, never "." or
+ * "..", at most VFS_NAME_MAX bytes. Permission checks are the caller's (the VFS). Create
+ * operations fill the negative dentry d with d_instantiate(). All return 0 or -errno. */
+struct inode_ops {
+	int (*lookup)(struct dentry *dir, const char *name, struct inode **out);
+	int (*create)(struct dentry *dir, struct dentry *d, uint32_t mode, const struct creds *c);
+	int (*mkdir)(struct dentry *dir, struct dentry *d, uint32_t mode, const struct creds *c);
+	int (*mknod)(struct dentry *dir, struct dentry *d, uint32_t mode, dev_t rdev,
+		     const struct creds *c);
+	int (*symlink)(struct dentry *dir, struct dentry *d, const char *target,
+		       const struct creds *c);
+	/* Make d (negative, in dir) another name of old's inode. */
+	int (*link)(struct dentry *old, struct dentry *dir, struct dentry *d);
+	int (*unlink)(struct dentry *dir, struct dentry *d);
+	int (*rmdir)(struct dentry *dir, struct dentry *d);
+	/* Rename od in odir to nd in ndir. nd may be positive (the VFS has checked types and
+	 * emptiness). flags: RENAME_NOREPLACE/EXCHANGE already handled by the VFS. */
+	int (*rename)(struct dentry *odir, struct dentry *od, struct dentry *ndir,
+		      struct dentry *nd);
+	/* Every entry of the directory but "." and "..". */
+	int (*readdir)(struct dentry *dir, vfs_dirent_fn fn, void *arg);
+	/* Copy the target (not NUL-terminated) into buf; returns its length or -errno. */
+	ssize_t (*readlink)(struct dentry *d, char *buf, size_t size);
+	int (*getattr)(struct dentry *d, struct kstat *st); /* NULL: from the inode fields */
+	int (*setattr)(struct dentry *d, const struct vattr *va);
+	/* Set up f (f->ops, f->priv, f->inode) for an open of d with f->flags. NULL: use
+	 * inode->fops and the inode itself. */
+	int (*open)(struct dentry *d, struct file *f);
+	void (*evict)(struct inode *inode); /* free priv when the last reference goes */
+};
+
+struct dentry {
+	int refs;
+	char *name;
+	size_t name_len;
+	struct dentry *parent;	 /* reference held; the root's parent is itself */
+	struct inode *inode;	 /* reference held; NULL while negative */
+	struct super_block *sb;
+	struct list_head children; /* of child.sibling, in creation order */
+	struct list_head sibling;
+	struct dentry *hnext;	 /* hash chain */
+	bool hashed;		 /* in the cache (and in parent->children) */
+	int mounts;		 /* mounts whose mountpoint this is */
+};
+
+#define MNT_READONLY 0x1
+
+struct mount {
+	struct mount *parent;	 /* NULL for the root mount */
+	struct dentry *mountpoint; /* in parent; reference held */
+	struct dentry *root;	 /* reference held */
+	struct super_block *sb;
+	int flags;		 /* MNT_* */
+	struct list_head link;	 /* g_mounts */
+};
+
+struct path {
+	struct mount *mnt;
+	struct dentry *dentry;
+};
+
+/* File mode bits (what an open file description may do). */
+#define FMODE_READ 0x1
+#define FMODE_WRITE 0x2
+#define FMODE_LSEEK 0x4  /* lseek works */
+#define FMODE_PREAD 0x8  /* pread/pwrite work (else ESPIPE) */
+#define FMODE_PATH 0x10	 /* O_PATH: no I/O at all */
+
+/* Operations on an open file. t may be NULL for kernel-side I/O (loader); pos points at
+ * f->pos for read/write and at a local for pread/pwrite. Return bytes or -errno. */
+struct file_ops {
+	ssize_t (*read)(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos);
+	ssize_t (*write)(struct task *t, struct file *f, const void *buf, size_t size,
+			 uint64_t *pos);
+	/* NULL: the generic seek on inode->size. */
+	int64_t (*llseek)(struct file *f, int64_t off, int whence);
+	/* NULL: -ENOTTY for every command the VFS itself does not handle. */
+	long (*ioctl)(struct task *t, struct file *f, unsigned cmd, uint64_t arg);
+	/* Ready events (POLLIN...) now; *wq = the queue that is woken when they change, or
+	 * NULL (host fds: the caller polls again after a short sleep). NULL op: always
+	 * readable and writable. */
+	unsigned (*poll)(struct task *t, struct file *f, struct waitq **wq);
+	int (*fsync)(struct file *f);
+	/* fstat of a file with no dentry (pipes, host fds). */
+	int (*stat)(struct file *f, struct kstat *st);
+	void (*release)(struct file *f);
+};
+
+struct dirsnap;
+
+struct file {
+	int refs;
+	int flags;		/* O_ACCMODE and status flags (O_APPEND, O_NONBLOCK...) */
+	unsigned fmode;		/* FMODE_* */
+	uint64_t pos;
+	struct path path;	/* mnt NULL and dentry NULL for anonymous files */
+	struct inode *inode;	/* the inode the ops act on (overlay: the real one); ref held */
+	const struct file_ops *ops;
+	void *priv;
+	struct dirsnap *dir;	/* getdents snapshot, for directories */
+};
+
+/* Per-task (or per CLONE_FS group) filesystem context. */
+struct fs_context {
+	int refs;
+	struct path root, cwd; /* references held */
+	uint32_t umask;
+};
+
+/* ---- path walk (namei.c) ---- */
+
+#define LOOKUP_FOLLOW 0x1	/* follow a symlink in the last component */
+#define LOOKUP_DIRECTORY 0x2	/* the result must be a directory (ENOTDIR) */
+#define LOOKUP_EMPTY 0x4	/* an empty path means the dirfd itself (AT_EMPTY_PATH) */
+
+enum last_type { LAST_NORM, LAST_DOT, LAST_DOTDOT, LAST_ROOT };
+
+/* The parent directory of a path and its last component (for create, unlink, rename). */
+struct lookup_parent {
+	struct path dir;		/* reference held; release with path_put */
+	char last[VFS_NAME_MAX + 1];
+	size_t len;
+	enum last_type type;
+	bool trailing_slash;		/* the path ended in '/' */
+};
+
+/* Resolve path relative to dirfd (AT_FDCWD: the cwd) for task t. Returns 0 with a
+ * referenced positive path in *out, or -errno (ENOENT, ENOTDIR, ELOOP, EACCES, EBADF,
+ * ENAMETOOLONG). An empty path is ENOENT unless LOOKUP_EMPTY. */
+int vfs_lookupat(struct task *t, int dirfd, const char *path, unsigned flags,
+		 struct path *out);
+/* Resolve everything but the last component. lp->dir must be released by the caller. */
+int vfs_lookup_parent(struct task *t, int dirfd, const char *path, struct lookup_parent *lp);
+/* Look up lp's last component in lp->dir (search permission checked, mounts crossed,
+ * symlinks not followed). Returns 0 with a referenced path or -errno. */
+int vfs_lookup_last(struct task *t, struct lookup_parent *lp, struct path *out);
+/* open(O_CREAT): resolve path following symlinks in the last component (unless nofollow:
+ * then a symlink is ELOOP), creating a regular file with mode (umask applied by the
+ * caller) when the final name is missing, as Linux does for dangling symlinks. excl:
+ * EEXIST if anything is there. Returns 0 with *out referenced and *created set. */
+int vfs_lookup_creat(struct task *t, int dirfd, const char *path, bool excl, bool nofollow,
+		     uint32_t mode, struct path *out, bool *created);
+/* The credentials a task's file accesses use (NULL task: the kernel). */
+const struct creds *task_fs_creds(struct task *t);
+
+/* ---- inodes and dentries (dentry.c, inode.c) ---- */
+
+struct inode *inode_new(struct super_block *sb, uint32_t mode);
+void inode_get(struct inode *inode);
+void inode_put(struct inode *inode);
+/* Stamp atime/mtime/ctime with the current time (bits: VA_ATIME | VA_MTIME | VA_CTIME). */
+void inode_touch(struct inode *inode, unsigned which);
+void vfs_now(struct timespec *ts);
+/* Fill st from the inode fields (the default getattr). */
+void inode_fill_kstat(const struct inode *inode, struct kstat *st);
+
+/* A new dentry (refs 1, negative, unhashed) named name under parent. */
+struct dentry *d_alloc(struct dentry *parent, const char *name, size_t len);
+/* The root dentry of a new super block (refs 1, hashed as its own parent). */
+struct dentry *d_alloc_root(struct super_block *sb, struct inode *inode);
+void d_instantiate(struct dentry *d, struct inode *inode); /* takes the inode reference */
+void dget(struct dentry *d);
+void dput(struct dentry *d);
+/* Add d to the cache (a reference is kept for the cache). */
+void d_add(struct dentry *d);
+/* Remove d from the cache (unlink); drops the cache's reference. */
+void d_drop(struct dentry *d);
+/* Move d under newparent with a new name (rename). */
+void d_move(struct dentry *d, struct dentry *newparent, const char *name, size_t len);
+/* Cached child of dir named name, with a reference, or NULL. */
+struct dentry *d_lookup_cached(struct dentry *dir, const char *name, size_t len);
+/* Cached child, else ask the filesystem. Returns 0 with a referenced positive dentry in
+ * *out, or -ENOENT/-errno. dir must be a directory. */
+int d_lookup(struct dentry *dir, const char *name, size_t len, struct dentry **out);
+bool d_is_dir(const struct dentry *d);
+bool d_is_symlink(const struct dentry *d);
+bool d_is_reg(const struct dentry *d);
+
+/* ---- super blocks and mounts (mount.c) ---- */
+
+struct super_block *sb_new(const struct super_ops *ops, const char *type, unsigned long magic);
+/* Mount sb's root at mountpoint (NULL mountpoint: the root mount). */
+struct mount *vfs_mount(struct path *mountpoint, struct super_block *sb, int flags);
+struct mount *vfs_root_mount(void);
+/* If p is a mountpoint, replace it with the root of what is mounted there (repeatedly). */
+void path_follow_mounts(struct path *p);
+void path_get(const struct path *p);
+void path_put(struct path *p);
+bool path_equal(const struct path *a, const struct path *b);
+/* Reset the mount tree (unit tests only). */
+void vfs_reset_for_test(void);
+
+/* ---- permissions (perm.c) ---- */
+
+#define MAY_EXEC 0x1
+#define MAY_WRITE 0x2
+#define MAY_READ 0x4
+
+/* Whether creds may access the inode of d with mask (MAY_*). NULL creds: the kernel
+ * itself, always allowed. Returns 0 or -EACCES. */
+int vfs_permission(const struct creds *c, struct dentry *d, int mask);
+/* Whether creds owns the inode (or has CAP_FOWNER as root). */
+bool vfs_is_owner(const struct creds *c, const struct kstat *st);
+bool creds_in_group(const struct creds *c, gid_t gid);
+/* Sticky directory check for unlink/rename: 0 or -EPERM. */
+int vfs_check_sticky(const struct creds *c, struct dentry *dir, struct dentry *victim);
+/* Attributes through the filesystem (getattr or the inode fields). */
+int vfs_getattr(struct dentry *d, struct kstat *st);
+
+/* ---- files (file.c) ---- */
+
+struct file *file_alloc(int flags);
+/* Open the positive dentry at path for flags (no permission checks). */
+int vfs_open_path(const struct path *p, int flags, struct file **out);
+/* The generic llseek for files with a size. */
+int64_t generic_llseek(struct file *f, int64_t off, int whence);
+ssize_t vfs_read(struct task *t, struct file *f, void *buf, size_t size);
+ssize_t vfs_write(struct task *t, struct file *f, const void *buf, size_t size);
+ssize_t vfs_pread(struct task *t, struct file *f, void *buf, size_t size, uint64_t off);
+ssize_t vfs_pwrite(struct task *t, struct file *f, const void *buf, size_t size, uint64_t off);
+int64_t vfs_lseek(struct file *f, int64_t off, int whence);
+int vfs_fstat(struct file *f, struct kstat *st);
+unsigned vfs_poll(struct task *t, struct file *f, struct waitq **wq);
+
+/* ---- kernel-side operations on dentries, no permission checks (namei_ops.c) ---- */
+
+int vfsk_create(struct dentry *dir, const char *name, uint32_t mode, const struct creds *c,
+		struct dentry **out);
+int vfsk_mkdir(struct dentry *dir, const char *name, uint32_t mode, const struct creds *c,
+	       struct dentry **out);
+int vfsk_mknod(struct dentry *dir, const char *name, uint32_t mode, dev_t rdev,
+	       const struct creds *c, struct dentry **out);
+int vfsk_symlink(struct dentry *dir, const char *name, const char *target,
+		 const struct creds *c, struct dentry **out);
+int vfsk_unlink(struct dentry *dir, struct dentry *d);
+int vfsk_rmdir(struct dentry *dir, struct dentry *d);
+int vfsk_rename(struct dentry *odir, struct dentry *od, struct dentry *ndir, const char *name);
+int vfsk_setattr(struct dentry *d, const struct vattr *va);
+/* Set a new inode's owner from creds (group from a setgid dir; new dirs inherit setgid). */
+void inode_init_owner(struct inode *inode, struct dentry *dir, const struct creds *c);
+/* -EROFS if m is mounted read-only. */
+int mnt_want_write(const struct mount *m);
+/* Create a regular file in dir after the read-only and permission (W+X) checks. */
+int vfs_create_checked(struct task *t, struct path *dir, const char *name, uint32_t mode,
+		       struct dentry **out);
+/* Whether a directory has any entry (through readdir). */
+int vfsk_dir_is_empty(struct dentry *dir);
+
+/* ---- filesystems ---- */
+
+/* tmpfs (sentry/fs/tmpfs): a new instance with a root dir of the given mode/owner. */
+struct super_block *tmpfs_new(uint32_t root_mode, uid_t uid, gid_t gid);
+/* overlay (sentry/fs/overlay): a writable tmpfs upper over lower_root (reference taken). */
+struct super_block *overlay_new(struct dentry *lower_root);
+/* gofer (sentry/fs/gofer): attach to a 9P server on fd (taken). */
+int gofer_fs_new(int fd, struct super_block **out);
+/* /dev (sentry/fs/dev). */
+struct super_block *devfs_new(void);
+/* Populate a dev tmpfs at root with its device nodes. */
+int devfs_populate(struct dentry *root);
+
+#endif
