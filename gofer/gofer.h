@@ -1,0 +1,23 @@
+/* gofer.h: the gofer process: serve a host directory over 9P2000.L behind its walls
+ * (own mount namespace with an empty root, no_new_privs, seccomp allowlist). */
+#ifndef RUNSC_GOFER_GOFER_H
+#define RUNSC_GOFER_GOFER_H
+
+#include <stdbool.h>
+
+struct gofer_opts {
+	const char *root; /* host directory to serve ("/" for `runsc do`) */
+	int sock_fd;	  /* connected socket to the Sentry (stream or seqpacket) */
+	bool readonly;	  /* refuse every mutation with EROFS, mount the tree read-only */
+	bool walls;	  /* mount namespace + pivot_root, fd cleanup, seccomp; off in tests */
+};
+
+/* Serve o->root on o->sock_fd until the Sentry hangs up. With walls, the process first
+ * enters a new mount namespace whose root is an empty read-only tmpfs (the served tree is
+ * reached only through a held fd of a detached, optionally read-only, copy of its mounts),
+ * closes every fd but stdio, the log fd and the socket, sets no_new_privs and installs the
+ * seccomp filter of filter.c: call it in a process of its own. Returns a process exit
+ * code: 0 when the peer hung up, 1 on a setup or connection error (logged). */
+int gofer_run(const struct gofer_opts *o);
+
+#endif

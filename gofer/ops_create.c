@@ -1,0 +1,179 @@
+/* ops_create.c: directory-changing handlers: Tlcreate, Tmkdir, Tsymlink, Tunlinkat,
+ * Trenameat. Every one is refused with EROFS on a read-only server. */
+#include "gofer/gofer_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/util.h"
+
+/* The directory fid dfid of a mutation, and name checked as a new entry in it. */
+static int dir_and_name(struct gofer_server *s, uint32_t dfid, const struct p9_str *name,
+			char *buf, struct gofer_fid **out)
+{
+	struct gofer_fid *f = fid_lookup(s, dfid);
+	int ret;
+
+	if (!f)
+		return -EBADF;
+	if (s->readonly)
+		return -EROFS;
+	if (!node_is_dir(f->node))
+		return -ENOTDIR;
+	ret = gofer_check_name(name, false);
+	if (ret)
+		return ret;
+	*out = f;
+	return p9_str_copy(name, buf, P9_NAME_MAX + 1);
+}
+
+/* A node for the entry just made in dir, owned by uid/gid as the request asked (ids of -1
+ * or equal to the current owner are left alone). On failure the entry is removed again so
+ * a half-made file never stays behind. */
+static int new_entry(struct gofer_node *dir, const char *name, uint32_t uid, uint32_t gid,
+		     bool is_dir, struct gofer_node **out)
+{
+	int fd, ret;
+
+	fd = openat(dir->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (uid == P9_NONUNAME)
+		uid = (uint32_t)-1;
+	if ((uid != (uint32_t)-1 && uid != geteuid()) || (gid != (uint32_t)-1 && gid != getegid())) {
+		if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
+			ret = -errno;
+			close(fd);
+			unlinkat(dir->fd, name, is_dir ? AT_REMOVEDIR : 0);
+			return ret;
+		}
+	}
+	return node_new(fd, dir, name, strlen(name), out);
+}
+
+int gofer_op_lcreate(struct gofer_server *s, struct gofer_call *call)
+{
+	const struct p9_fcall *in = call->in;
+	char name[P9_NAME_MAX + 1];
+	struct gofer_fid *f;
+	struct gofer_node *child;
+	struct stat st;
+	int flags, fd, ret;
+
+	ret = dir_and_name(s, in->tlcreate.fid, &in->tlcreate.name, name, &f);
+	if (ret)
+		return ret;
+	if (f->open_fd >= 0)
+		return -EINVAL;
+	ret = gofer_open_flags(s, in->tlcreate.flags, &flags);
+	if (ret)
+		return ret;
+	flags &= ~O_DIRECTORY;
+	/* Always exclusive: the Sentry creates only names it saw missing, and a file that
+	 * was there must not be chowned or removed below. */
+	fd = openat(f->node->fd, name,
+		    flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+		    in->tlcreate.mode & 07777);
+	if (fd < 0)
+		return -errno;
+	ret = new_entry(f->node, name, f->uid, in->tlcreate.gid, false, &child);
+	if (!ret && (fstat(fd, &st) < 0 || st.st_ino != child->ino || st.st_dev != child->dev)) {
+		node_put(child);
+		ret = -ESTALE; /* replaced between the two opens */
+	}
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	node_put(f->node);
+	f->node = child; /* 9P: the fid now names the new file */
+	gofer_fid_opened(f, fd, flags, call);
+	return 0;
+}
+
+int gofer_op_mkdir(struct gofer_server *s, struct gofer_call *call)
+{
+	const struct p9_fcall *in = call->in;
+	char name[P9_NAME_MAX + 1];
+	struct gofer_fid *f;
+	struct gofer_node *child;
+	int ret;
+
+	ret = dir_and_name(s, in->tmkdir.dfid, &in->tmkdir.name, name, &f);
+	if (ret)
+		return ret;
+	if (mkdirat(f->node->fd, name, in->tmkdir.mode & 07777) < 0)
+		return -errno;
+	ret = new_entry(f->node, name, f->uid, in->tmkdir.gid, true, &child);
+	if (ret)
+		return ret;
+	node_qid(child, &call->out->rqid.qid);
+	node_put(child);
+	return 0;
+}
+
+int gofer_op_symlink(struct gofer_server *s, struct gofer_call *call)
+{
+	const struct p9_fcall *in = call->in;
+	char name[P9_NAME_MAX + 1], target[P9_PATH_MAX + 1];
+	struct gofer_fid *f;
+	struct gofer_node *child;
+	int ret;
+
+	ret = dir_and_name(s, in->tsymlink.dfid, &in->tsymlink.name, name, &f);
+	if (ret)
+		return ret;
+	if (in->tsymlink.target.len == 0)
+		return -ENOENT; /* as symlink(2) with an empty target */
+	if (p9_str_copy(&in->tsymlink.target, target, sizeof(target)))
+		return -ENAMETOOLONG;
+	/* The target is stored, never resolved here: the Sentry interprets it. */
+	if (symlinkat(target, f->node->fd, name) < 0)
+		return -errno;
+	ret = new_entry(f->node, name, f->uid, in->tsymlink.gid, false, &child);
+	if (ret)
+		return ret;
+	node_qid(child, &call->out->rqid.qid);
+	node_put(child);
+	return 0;
+}
+
+int gofer_op_unlinkat(struct gofer_server *s, struct gofer_call *call)
+{
+	const struct p9_fcall *in = call->in;
+	char name[P9_NAME_MAX + 1];
+	struct gofer_fid *f;
+	int ret;
+
+	ret = dir_and_name(s, in->tunlinkat.dfid, &in->tunlinkat.name, name, &f);
+	if (ret)
+		return ret;
+	if (in->tunlinkat.flags & ~(uint32_t)AT_REMOVEDIR)
+		return -EINVAL;
+	if (unlinkat(f->node->fd, name, (int)in->tunlinkat.flags) < 0)
+		return -errno;
+	return 0;
+}
+
+int gofer_op_renameat(struct gofer_server *s, struct gofer_call *call)
+{
+	const struct p9_fcall *in = call->in;
+	char oldname[P9_NAME_MAX + 1], newname[P9_NAME_MAX + 1];
+	struct gofer_fid *olddir, *newdir;
+	int ret;
+
+	ret = dir_and_name(s, in->trenameat.olddfid, &in->trenameat.oldname, oldname, &olddir);
+	if (ret)
+		return ret;
+	ret = dir_and_name(s, in->trenameat.newdfid, &in->trenameat.newname, newname, &newdir);
+	if (ret)
+		return ret;
+	if (renameat(olddir->node->fd, oldname, newdir->node->fd, newname) < 0)
+		return -errno;
+	fid_renamed(s, olddir->node, &in->trenameat.oldname, newdir->node,
+		    &in->trenameat.newname);
+	return 0;
+}
