@@ -1,0 +1,65 @@
+/* client.h: the Sentry's synchronous 9P2000.L client (one connection per gofer mount).
+ *
+ * Requests are sent and answered one at a time per connection under the caller's lock
+ * (the Sentry's kernel lock); a later version may pipeline. Every function returns 0 (or a
+ * byte count) or a negative Linux errno: the server's Rlerror errno, -EIO for a malformed
+ * or unexpected reply (logged), -EPIPE when the connection is gone. A bad reply never
+ * crashes the client.
+ */
+#ifndef RUNSC_GOFER_P9_CLIENT_H
+#define RUNSC_GOFER_P9_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "gofer/p9/p9.h"
+
+struct p9_client;
+
+/* Negotiate 9P2000.L with msize (Tversion). Takes ownership of fd. */
+int p9c_connect(int fd, uint32_t msize, struct p9_client **out);
+void p9c_close(struct p9_client *c);
+
+/* Fids are allocated by the client; p9c_clunk frees the number again. */
+uint32_t p9c_fid_alloc(struct p9_client *c);
+
+int p9c_attach(struct p9_client *c, uint32_t fid, const char *uname, uint32_t n_uname,
+	       const char *aname, struct p9_qid *qid);
+/* Walk nwname names from fid to newfid (newfid may equal fid). On success *nqid = number
+ * of qids returned (== nwname on full success; fewer means the walk stopped: then
+ * newfid is NOT established and the function returns -ENOENT). nwname <= P9_MAXWELEM. */
+int p9c_walk(struct p9_client *c, uint32_t fid, uint32_t newfid, uint16_t nwname,
+	     const char *const *names, struct p9_qid *qids, uint16_t *nqid);
+int p9c_getattr(struct p9_client *c, uint32_t fid, uint64_t mask, struct p9_attr *attr);
+/* Open fid (flags: Linux O_* bits). If the server donated a host fd for the file, it is
+ * returned in *hostfd (else -1); the caller owns it. */
+int p9c_lopen(struct p9_client *c, uint32_t fid, uint32_t flags, struct p9_qid *qid,
+	      uint32_t *iounit, int *hostfd);
+ssize_t p9c_read(struct p9_client *c, uint32_t fid, uint64_t off, void *buf, uint32_t size);
+ssize_t p9c_write(struct p9_client *c, uint32_t fid, uint64_t off, const void *buf,
+		  uint32_t size);
+/* Read directory entries starting at cookie off; calls fn for each, stops early if fn
+ * returns non-zero. Returns the number of entries seen (0 = end) or -errno. */
+typedef int (*p9_dirent_fn)(void *arg, const struct p9_dirent *ent);
+ssize_t p9c_readdir(struct p9_client *c, uint32_t fid, uint64_t off, uint32_t size,
+		    p9_dirent_fn fn, void *arg);
+ssize_t p9c_readlink(struct p9_client *c, uint32_t fid, char *buf, size_t size);
+int p9c_statfs(struct p9_client *c, uint32_t fid, struct p9_statfs *st);
+int p9c_clunk(struct p9_client *c, uint32_t fid);
+
+/* Write side (the gofer may refuse with EROFS when serving read-only). */
+int p9c_lcreate(struct p9_client *c, uint32_t fid, const char *name, uint32_t flags,
+		uint32_t mode, uint32_t gid, struct p9_qid *qid, uint32_t *iounit, int *hostfd);
+int p9c_mkdir(struct p9_client *c, uint32_t dfid, const char *name, uint32_t mode,
+	      uint32_t gid, struct p9_qid *qid);
+int p9c_symlink(struct p9_client *c, uint32_t dfid, const char *name, const char *target,
+		uint32_t gid, struct p9_qid *qid);
+int p9c_unlinkat(struct p9_client *c, uint32_t dfid, const char *name, uint32_t flags);
+int p9c_renameat(struct p9_client *c, uint32_t olddfid, const char *oldname, uint32_t newdfid,
+		 const char *newname);
+int p9c_setattr(struct p9_client *c, uint32_t fid, const struct p9_setattr *sa);
+int p9c_fsync(struct p9_client *c, uint32_t fid);
+
+#endif

@@ -1,0 +1,40 @@
+/* boot.c: the hidden `runsc boot` subcommand: flags, then the Sentry (sentry/boot.c). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "runsc/runsc.h"
+#include "sentry/boot.h"
+
+int cmd_boot(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"spec-fd", required_argument, NULL, 's'},
+		{"gofer-fd", required_argument, NULL, 'g'},
+		{0},
+	};
+	struct boot_opts bo = {
+		.spec_fd = -1,
+		.gofer_fd = -1,
+		.platform = g_opts.platform,
+		.strace = g_opts.strace,
+		.seccomp_probe = g_opts.seccomp_probe,
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': bo.spec_fd = atoi(optarg); break;
+		case 'g': bo.gofer_fd = atoi(optarg); break;
+		default:
+			fprintf(stderr, "runsc boot: bad flags (this command is for runsc itself)\n");
+			return 2;
+		}
+	}
+	if (bo.spec_fd < 0) {
+		fprintf(stderr, "runsc boot: --spec-fd is required\n");
+		return 2;
+	}
+	return boot_main(&bo);
+}

@@ -1,0 +1,115 @@
+/* filter.c: the Sentry's seccomp allowlist. Every host syscall the Sentry makes after
+ * boot is listed here with the code that needs it; anything else kills the process. */
+#include "sentry/filter.h"
+
+#include <errno.h>
+#include <seccomp.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <termios.h>
+
+#include "lib/log.h"
+#include "lib/util.h"
+#include "platform/platform.h"
+
+struct allowed {
+	int nr;
+	const char *who;
+};
+
+static const struct allowed g_allow[] = {
+	{SCMP_SYS(read), "9P replies, host-fd stdio, pipes of the Sentry"},
+	{SCMP_SYS(write), "logging, host-fd stdio"},
+	{SCMP_SYS(readv), "host-fd stdio (readv)"},
+	{SCMP_SYS(writev), "host-fd stdio (writev)"},
+	{SCMP_SYS(pread64), "donated host file fds (gofer)"},
+	{SCMP_SYS(pwrite64), "donated host file fds (gofer)"},
+	{SCMP_SYS(lseek), "host-fd files"},
+	{SCMP_SYS(close), "closing host fds (9P donations, stdio)"},
+	{SCMP_SYS(fstat), "host-fd stat, glibc"},
+	{SCMP_SYS(newfstatat), "glibc fstat (AT_EMPTY_PATH)"},
+	{SCMP_SYS(fcntl), "host-fd flags, F_DUPFD_CLOEXEC"},
+	{SCMP_SYS(poll), "host-fd readiness"},
+	{SCMP_SYS(ppoll), "host-fd readiness"},
+	{SCMP_SYS(sendmsg), "9P requests"},
+	{SCMP_SYS(recvmsg), "9P replies with donated fds"},
+	{SCMP_SYS(mmap), "glibc malloc, thread stacks"},
+	{SCMP_SYS(munmap), "glibc malloc, thread stacks"},
+	{SCMP_SYS(mprotect), "glibc thread stack guards"},
+	{SCMP_SYS(madvise), "glibc malloc trimming"},
+	{SCMP_SYS(mremap), "glibc realloc of large blocks"},
+	{SCMP_SYS(brk), "glibc malloc"},
+	{SCMP_SYS(fallocate), "memory file: punching freed pages"},
+	{SCMP_SYS(ftruncate), "memory file"},
+	{SCMP_SYS(futex), "pthread mutexes and condition variables (kernel lock, waits)"},
+	{SCMP_SYS(set_robust_list), "glibc thread start"},
+	{SCMP_SYS(rseq), "glibc thread start"},
+	{SCMP_SYS(clone), "task threads (pthread_create)"},
+	{SCMP_SYS(exit), "task thread exit"},
+	{SCMP_SYS(exit_group), "Sentry exit"},
+	{SCMP_SYS(rt_sigaction), "signal set-up"},
+	{SCMP_SYS(rt_sigprocmask), "glibc, pthread_create"},
+	{SCMP_SYS(rt_sigreturn), "host signal handlers"},
+	{SCMP_SYS(sigaltstack), "glibc"},
+	{SCMP_SYS(restart_syscall), "restarted sleeps"},
+	{SCMP_SYS(sched_yield), "sched_yield from the application"},
+	{SCMP_SYS(sched_getaffinity), "sysconf(_SC_NPROCESSORS_ONLN), getcpu"},
+	{SCMP_SYS(getcpu), "sched_getcpu fallback"},
+	{SCMP_SYS(getpid), "logging, glibc"},
+	{SCMP_SYS(gettid), "logging"},
+	{SCMP_SYS(tgkill), "glibc abort/raise"},
+	{SCMP_SYS(clock_gettime), "time syscalls, timeouts"},
+	{SCMP_SYS(clock_getres), "clock_getres"},
+	{SCMP_SYS(gettimeofday), "gettimeofday"},
+	{SCMP_SYS(time), "time"},
+	{SCMP_SYS(nanosleep), "glibc"},
+	{SCMP_SYS(clock_nanosleep), "glibc"},
+	{SCMP_SYS(getrandom), "AT_RANDOM, getrandom, /dev/urandom"},
+	{SCMP_SYS(sysinfo), "sysinfo"},
+	{SCMP_SYS(uname), "glibc"},
+	{SCMP_SYS(dup), "host-fd files"},
+	{SCMP_SYS(prlimit64), "glibc"},
+};
+
+static int add_ioctl_rules(scmp_filter_ctx ctx)
+{
+	/* Terminal queries passed through to host-fd stdio, nothing else. */
+	static const unsigned long reqs[] = {TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ,
+					     TIOCSWINSZ, FIONREAD};
+	for (size_t i = 0; i < ARRAY_SIZE(reqs); i++) {
+		int err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+					   SCMP_A1(SCMP_CMP_EQ, reqs[i]));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int sentry_filter_install(struct platform *plat)
+{
+	scmp_filter_ctx ctx;
+	int err;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (!ctx)
+		return -ENOMEM;
+	for (size_t i = 0; i < ARRAY_SIZE(g_allow); i++) {
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, g_allow[i].nr, 0);
+		if (err)
+			goto out;
+	}
+	/* clone3 is answered ENOSYS so glibc falls back to clone, which is listed. */
+	err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	if (!err)
+		err = add_ioctl_rules(ctx);
+	if (!err && plat->ops->add_seccomp_rules)
+		err = plat->ops->add_seccomp_rules(plat, ctx);
+	if (!err)
+		err = seccomp_load(ctx);
+out:
+	seccomp_release(ctx);
+	return err;
+}

@@ -1,0 +1,11 @@
+/* filter.h: the Sentry's own seccomp allowlist. */
+#ifndef RUNSC_SENTRY_FILTER_H
+#define RUNSC_SENTRY_FILTER_H
+
+struct platform;
+
+/* Set no_new_privs and install the kill-by-default allowlist, plus the platform's own
+ * rules. Returns 0 or -errno. After this, any other host syscall kills the Sentry. */
+int sentry_filter_install(struct platform *plat);
+
+#endif

@@ -1,0 +1,65 @@
+/* exec.c: execve's task half: swap in the loaded image, close-on-exec, reset signals and
+ * registers. The loading half is sentry/loader/. */
+#include "sentry/kernel/task.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "sentry/kernel/kernel_internal.h"
+#include "sentry/loader/loader.h"
+#include "sentry/mm/mm.h"
+#include "sentry/vfs/vfs.h"
+
+#define USER_CS 0x33
+#define USER_DS 0x2b
+
+void vfork_release(struct task *child)
+{
+	struct vfork_completion *vc = child->vfork;
+
+	if (!vc)
+		return;
+	child->vfork = NULL;
+	vc->done = true;
+	waitq_wake_all(&vc->wq);
+	if (--vc->refs == 0)
+		free(vc);
+}
+
+int kernel_execve(struct task *t, const char *path, char *const argv[], char *const envp[])
+{
+	struct exec_image img;
+	struct mm *old;
+	int zero = 0, err;
+
+	err = loader_exec(t, path, argv, envp, &img);
+	if (err)
+		return err;
+	/* Point of no return: the old image is gone. */
+	old = t->mm;
+	if (old && t->clear_child_tid.v)
+		ignore_result(mm_copy_out(old, t->clear_child_tid.v, &zero, sizeof(zero)));
+	t->clear_child_tid = uaddr(0);
+	t->robust_list = uaddr(0);
+	t->mm = img.mm;
+	if (old)
+		mm_put(old);
+	if (t->files)
+		fdtable_close_on_exec(t->files);
+	signal_reset_for_exec(t);
+	memcpy(t->comm, img.comm, sizeof(t->comm));
+
+	memset(&t->regs, 0, sizeof(t->regs));
+	t->regs.rip = img.entry;
+	t->regs.rsp = img.sp;
+	t->regs.cs = USER_CS;
+	t->regs.ss = USER_DS;
+	t->regs.eflags = 0x202;
+	t->regs.orig_rax = (uint64_t)-1;
+	if (!t->pending_fpu)
+		t->pending_fpu = xmalloc(sizeof(*t->pending_fpu));
+	plat_fpu_init(t->pending_fpu);
+	vfork_release(t);
+	return 0;
+}

@@ -1,0 +1,171 @@
+/* exit.c: thread and thread-group exit, zombies, reparenting, SIGCHLD, and the end of
+ * the sandbox when init exits. */
+#include "sentry/kernel/task.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "lib/log.h"
+#include "sentry/abi/signal.h"
+#include "sentry/kernel/kernel_internal.h"
+#include "sentry/mm/mm.h"
+#include "sentry/vfs/vfs.h"
+
+static pthread_cond_t g_init_done = PTHREAD_COND_INITIALIZER;
+pthread_mutex_t *kernel_mutex(void);
+
+void tg_kill_all_threads(struct thread_group *tg)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &tg->tasks) {
+		struct task *t = list_entry(pos, struct task, tg_link);
+		if (t->state != TASK_RUNNING)
+			continue;
+		t->exit_now = true;
+		task_kick(t);
+	}
+}
+
+void tg_do_exit_group(struct task *t, int wait_status)
+{
+	struct thread_group *tg = t->tg;
+
+	if (!tg->exiting) {
+		tg->exiting = true;
+		tg->exit_status = wait_status;
+	}
+	tg_kill_all_threads(tg);
+}
+
+static void fill_child_info(siginfo_t *info, struct thread_group *tg)
+{
+	int st = tg->exit_status;
+
+	siginfo_kernel(info, SIGCHLD, CLD_EXITED);
+	info->si_pid = tg->tgid;
+	info->si_uid = tg->leader->creds.uid;
+	if (WIFEXITED(st)) {
+		info->si_status = WEXITSTATUS(st);
+	} else {
+		info->si_code = WCOREDUMP(st) ? CLD_DUMPED : CLD_KILLED;
+		info->si_status = WTERMSIG(st);
+	}
+}
+
+void tg_release_zombie(struct thread_group *tg)
+{
+	struct task *leader = tg->leader;
+
+	list_del(&tg->sibling);
+	if (leader) {
+		list_del(&leader->tg_link);
+		task_free(leader);
+		tg->leader = NULL;
+	}
+	tg_put(tg);
+}
+
+void tg_notify_parent(struct thread_group *tg)
+{
+	struct thread_group *parent = tg->parent;
+	const struct ksigaction *ka;
+	siginfo_t info;
+
+	if (!parent)
+		return;
+	ka = &parent->sighand->action[SIGCHLD - 1];
+	if (tg->exit_signal == SIGCHLD &&
+	    (ka->handler == (uint64_t)SIG_IGN || (ka->flags & ABI_SA_NOCLDWAIT))) {
+		/* Nobody will wait: the child is reaped at once (Linux autoreap). */
+		tg_release_zombie(tg);
+		waitq_wake_all(&parent->child_wq);
+		return;
+	}
+	if (tg->exit_signal > 0) {
+		fill_child_info(&info, tg);
+		info.si_signo = tg->exit_signal;
+		tg_send_signal(parent, tg->exit_signal, &info);
+	}
+	waitq_wake_all(&parent->child_wq);
+}
+
+/* Move tg's children to init (the container's subreaper of last resort). */
+static void reparent_children(struct thread_group *tg)
+{
+	struct list_head *pos, *n;
+
+	list_for_each_safe(pos, n, &tg->children) {
+		struct thread_group *c = list_entry(pos, struct thread_group, sibling);
+		list_del(&c->sibling);
+		c->parent = g_init_tg;
+		list_add_tail(&c->sibling, &g_init_tg->children);
+		if (c->zombie)
+			tg_notify_parent(c);
+	}
+}
+
+static void tg_exit_last_thread(struct thread_group *tg, int code)
+{
+	if (!tg->exiting) {
+		tg->exiting = true;
+		tg->exit_status = (code & 0xff) << 8;
+	}
+	sigpending_flush(&tg->shared_pending);
+	if (tg == g_init_tg) {
+		/* When init exits, every other process of the pid namespace is killed. */
+		tasks_kill_all_except(tg);
+		tg->zombie = true;
+		pthread_cond_broadcast(&g_init_done);
+		return;
+	}
+	reparent_children(tg);
+	tg->zombie = true;
+	tg_notify_parent(tg);
+}
+
+void task_do_exit(struct task *t, int code)
+{
+	struct thread_group *tg = t->tg;
+	int zero = 0;
+
+	t->state = TASK_EXITING;
+	if (t->clear_child_tid.v && t->mm)
+		ignore_result(mm_copy_out(t->mm, t->clear_child_tid.v, &zero, sizeof(zero)));
+	vfork_release(t);
+	if (t->ctx) {
+		g_platform->ops->ctx_release(t->ctx);
+		t->ctx = NULL;
+	}
+	if (t->mm) {
+		mm_put(t->mm);
+		t->mm = NULL;
+	}
+	if (t->files) {
+		fdtable_put(t->files);
+		t->files = NULL;
+	}
+	if (t->fs) {
+		fs_context_put(t->fs);
+		t->fs = NULL;
+	}
+	sigpending_flush(&t->pending);
+	t->state = TASK_DEAD;
+	if (--tg->nr_live == 0)
+		tg_exit_last_thread(tg, code);
+	if (t != tg->leader) {
+		list_del(&t->tg_link);
+		task_free(t);
+	}
+}
+
+int kernel_wait_init(void)
+{
+	kernel_lock();
+	while (!g_init_tg->zombie)
+		pthread_cond_wait(&g_init_done, kernel_mutex());
+	int status = g_init_tg->exit_status;
+	kernel_unlock();
+	return status;
+}

@@ -1,0 +1,162 @@
+/* fork.c: clone, fork and vfork: a new task and thread group copied from the caller. */
+#include "sentry/kernel/task.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "sentry/kernel/kernel_internal.h"
+#include "sentry/mm/mm.h"
+#include "sentry/syscalls/syscalls.h"
+#include "sentry/vfs/vfs.h"
+
+#define CLONE_NS_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
+			CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME)
+
+struct clone_args_k {
+	uint64_t flags, newsp, tls;
+	uaddr_t ptid, ctid;
+};
+
+/* Linux's flag combination rules, and what first light cannot do yet. */
+static int clone_check_flags(struct task *t, uint64_t flags)
+{
+	if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
+		return -EINVAL;
+	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;
+	if ((flags & CLONE_PARENT) && t->tg == g_init_tg)
+		return -EINVAL;
+	/* Threads and memory sharing without vfork need the processes issue. */
+	if (flags & (CLONE_THREAD | CLONE_SIGHAND))
+		return -ENOSYS;
+	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
+		return -ENOSYS;
+	if (flags & (CLONE_NS_FLAGS | CLONE_PIDFD))
+		return -EINVAL;
+	return 0;
+}
+
+static struct sighand *sighand_copy(const struct sighand *old)
+{
+	struct sighand *sh = xmalloc(sizeof(*sh));
+
+	*sh = *old;
+	sh->refs = 1;
+	return sh;
+}
+
+/* Build the child task (not yet running). */
+static int clone_task(struct task *t, const struct clone_args_k *ca, struct task **out)
+{
+	struct task *c = task_alloc();
+	struct thread_group *tg;
+	int err;
+
+	if (!c)
+		return -EAGAIN;
+	tg = tg_alloc(c, (ca->flags & CLONE_PARENT) ? t->tg->parent : t->tg);
+	tg->sighand = sighand_copy(t->tg->sighand);
+	tg->pgid = t->tg->pgid;
+	tg->sid = t->tg->sid;
+	memcpy(tg->rlim, t->tg->rlim, sizeof(tg->rlim));
+	tg->exit_signal = (int)(ca->flags & CSIGNAL);
+
+	err = mm_fork(t->mm, &c->mm);
+	if (err) {
+		list_del(&tg->sibling);
+		list_del(&c->tg_link);
+		task_free(c);
+		tg_put(tg);
+		return err;
+	}
+	c->files = fdtable_fork(t->files, ca->flags & CLONE_FILES);
+	c->fs = fs_context_fork(t->fs, ca->flags & CLONE_FS);
+	c->creds = t->creds;
+	c->sigmask = t->sigmask;
+	memcpy(c->comm, t->comm, sizeof(c->comm));
+	c->altstack_sp = t->altstack_sp;
+	c->altstack_size = t->altstack_size;
+	c->altstack_flags = t->altstack_flags;
+
+	c->regs = t->regs;
+	c->regs.rax = 0;
+	if (ca->newsp)
+		c->regs.rsp = ca->newsp;
+	if (ca->flags & CLONE_SETTLS)
+		c->regs.fs_base = ca->tls;
+	c->pending_fpu = xmalloc(sizeof(*c->pending_fpu));
+	err = g_platform->ops->get_fpu(t->ctx, c->pending_fpu);
+	if (err)
+		plat_fpu_init(c->pending_fpu);
+	if (ca->flags & CLONE_CHILD_SETTID)
+		ignore_result(mm_copy_out(c->mm, ca->ctid.v, &c->tid, sizeof(c->tid)));
+	if (ca->flags & CLONE_CHILD_CLEARTID)
+		c->clear_child_tid = ca->ctid;
+	*out = c;
+	return 0;
+}
+
+static long do_clone(struct task *t, const struct clone_args_k *ca)
+{
+	struct vfork_completion *vc = NULL;
+	struct task *c;
+	int err, tid;
+
+	err = clone_check_flags(t, ca->flags);
+	if (err)
+		return err;
+	err = clone_task(t, ca, &c);
+	if (err)
+		return err;
+	tid = c->tid;
+	if (ca->flags & CLONE_PARENT_SETTID)
+		ignore_result(copy_to_user(t, ca->ptid, &tid, sizeof(tid)));
+	if (ca->flags & CLONE_VFORK) {
+		vc = xcalloc(1, sizeof(*vc));
+		vc->refs = 2;
+		waitq_init(&vc->wq);
+		c->vfork = vc;
+	}
+	err = task_start(c);
+	if (err)
+		log_fatal("cannot start a host thread for task %d: %s", tid, strerror(-err));
+	if (vc) {
+		while (!vc->done && !t->exit_now)
+			task_block_killable(t, &vc->wq);
+		if (--vc->refs == 0)
+			free(vc);
+	}
+	return tid;
+}
+
+long sys_clone(struct task *t, const struct sysargs *a)
+{
+	/* x86-64 order: flags, newsp, parent_tid, child_tid, tls. */
+	struct clone_args_k ca = {
+		.flags = arg_u64(a, 0),
+		.newsp = arg_u64(a, 1),
+		.ptid = arg_uaddr(a, 2),
+		.ctid = arg_uaddr(a, 3),
+		.tls = arg_u64(a, 4),
+	};
+
+	return do_clone(t, &ca);
+}
+
+long sys_fork(struct task *t, const struct sysargs *a)
+{
+	struct clone_args_k ca = {.flags = SIGCHLD};
+
+	return do_clone(t, &ca);
+}
+
+long sys_vfork(struct task *t, const struct sysargs *a)
+{
+	struct clone_args_k ca = {.flags = CLONE_VM | CLONE_VFORK | SIGCHLD};
+
+	return do_clone(t, &ca);
+}

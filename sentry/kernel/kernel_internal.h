@@ -1,0 +1,34 @@
+/* kernel_internal.h: helpers shared by the files of sentry/kernel/. Kernel lock held. */
+#ifndef RUNSC_SENTRY_KERNEL_INTERNAL_H
+#define RUNSC_SENTRY_KERNEL_INTERNAL_H
+
+#include "sentry/kernel/task.h"
+
+struct task *task_alloc(void);
+void task_free(struct task *t);
+struct thread_group *tg_alloc(struct task *leader, struct thread_group *parent);
+void tg_put(struct thread_group *tg);
+bool pid_in_use(int pid);
+
+void sigpending_flush(struct sigpending *p);
+/* Reset handlers for execve: caught signals go back to SIG_DFL. */
+void signal_reset_for_exec(struct task *t);
+/* Fill info for a kernel-generated signal. */
+void siginfo_kernel(siginfo_t *info, int sig, int code);
+
+/* Run one execve on kernel strings (boot and sys_execve). On success the task's mm,
+ * registers and FPU are replaced. */
+int kernel_execve(struct task *t, const char *path, char *const argv[], char *const envp[]);
+
+/* The whole thread group of t is finishing: wake everyone blocked in it. */
+void tg_kill_all_threads(struct thread_group *tg);
+
+/* Notify the parent that a child thread group changed state (exit). */
+void tg_notify_parent(struct thread_group *tg);
+
+/* SIGKILL every thread group but `keep` (init's exit). */
+void tasks_kill_all_except(struct thread_group *keep);
+/* Free a reaped zombie thread group. */
+void tg_release_zombie(struct thread_group *tg);
+
+#endif

@@ -1,0 +1,121 @@
+/* run.c: the task loop: run application code until it traps, serve the trap, deliver
+ * signals, repeat until the task exits. */
+#include "sentry/kernel/task.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "sentry/kernel/kernel_internal.h"
+#include "sentry/mm/mm.h"
+#include "sentry/syscalls/syscalls.h"
+
+static bool is_restart_code(long ret)
+{
+	return ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
+	       ret == -ERESTART_RESTARTBLOCK;
+}
+
+static void handle_syscall(struct task *t)
+{
+	struct sysargs a = {
+		.nr = t->regs.orig_rax,
+		.arg = {t->regs.rdi, t->regs.rsi, t->regs.rdx, t->regs.r10, t->regs.r8,
+			t->regs.r9},
+	};
+	long ret;
+
+	t->no_restart = false;
+	ret = syscall_dispatch(t, &a);
+	t->regs.rax = (uint64_t)ret;
+	if (!t->no_restart && is_restart_code(ret))
+		t->restart_rax = ret;
+}
+
+static void handle_fault(struct task *t, const struct plat_trap *trap)
+{
+	int code = trap->code;
+
+	if (trap->signo == SIGSEGV) {
+		int err = mm_handle_fault(t->mm, trap->addr, trap->access, &code);
+		if (err == 0)
+			return;
+		signal_force_fault(t, err == -EIO ? SIGBUS : SIGSEGV, code, trap->addr);
+		return;
+	}
+	signal_force_fault(t, trap->signo, trap->code, trap->addr);
+}
+
+/* Prepare the platform context on this host thread (first run, after fork/exec). */
+static int task_prepare_ctx(struct task *t)
+{
+	int err;
+
+	if (!t->ctx) {
+		err = g_platform->ops->ctx_create(g_platform, &t->ctx);
+		if (err)
+			return err;
+	}
+	if (t->pending_fpu) {
+		err = g_platform->ops->set_fpu(t->ctx, t->pending_fpu);
+		free(t->pending_fpu);
+		t->pending_fpu = NULL;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Run application code once. Returns 0 with *trap filled, or -errno (platform failure). */
+static int task_switch(struct task *t, struct plat_trap *trap)
+{
+	struct plat_as *as;
+	int err;
+
+	err = mm_platform_as(t->mm, &as);
+	if (err)
+		return err;
+	err = task_prepare_ctx(t);
+	if (err)
+		return err;
+	t->in_app = true;
+	kernel_unlock();
+	err = plat_switch_to(g_platform, t->ctx, as, &t->regs, trap);
+	kernel_lock();
+	t->in_app = false;
+	/* The pending FPU may have been set by exec while we were out (not possible today,
+	 * but keep the context in step if it happens). */
+	return err;
+}
+
+void task_run(struct task *t)
+{
+	struct plat_trap trap;
+	int err;
+
+	while (!t->exit_now) {
+		signal_deliver(t);
+		if (t->exit_now)
+			break;
+		/* A pending FPU (fork, exec) must be loaded before any switch. */
+		memset(&trap, 0, sizeof(trap));
+		err = task_switch(t, &trap);
+		if (err) {
+			log_warn("task %d: platform failed (%s); killing its process", t->tid,
+				 strerror(-err));
+			tg_do_exit_group(t, SIGKILL);
+			break;
+		}
+		switch (trap.kind) {
+		case TRAP_SYSCALL:
+			handle_syscall(t);
+			break;
+		case TRAP_FAULT:
+			handle_fault(t, &trap);
+			break;
+		case TRAP_INTERRUPT:
+			break;
+		}
+	}
+	task_do_exit(t, t->exit_code);
+}

@@ -1,0 +1,118 @@
+/* sched.c: the kernel lock, wait queues, and interruptible blocking of tasks. */
+#include "sentry/kernel/sched.h"
+
+#include <errno.h>
+
+#include "lib/log.h"
+#include "sentry/kernel/task.h"
+
+static pthread_mutex_t g_kernel_mutex = PTHREAD_MUTEX_INITIALIZER;
+static __thread bool t_lock_held;
+
+void kernel_lock(void)
+{
+	pthread_mutex_lock(&g_kernel_mutex);
+	t_lock_held = true;
+}
+
+void kernel_unlock(void)
+{
+	t_lock_held = false;
+	pthread_mutex_unlock(&g_kernel_mutex);
+}
+
+bool kernel_lock_held(void)
+{
+	return t_lock_held;
+}
+
+pthread_mutex_t *kernel_mutex(void);
+pthread_mutex_t *kernel_mutex(void)
+{
+	return &g_kernel_mutex;
+}
+
+void waitq_wake_all(struct waitq *q)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &q->waiters) {
+		struct waiter *w = list_entry(pos, struct waiter, link);
+		w->task->woken = true;
+		pthread_cond_signal(&w->task->cond);
+	}
+}
+
+void task_kick(struct task *t)
+{
+	t->woken = true;
+	pthread_cond_signal(&t->cond);
+	if (t->in_app && t->ctx)
+		g_platform->ops->interrupt(t->ctx);
+}
+
+/* Should a blocked task stop waiting? (a deliverable signal, or it is being killed) */
+static bool task_interrupted(const struct task *t)
+{
+	return t->exit_now || task_signal_pending(t);
+}
+
+static int block_on(struct task *t, struct waitq **qs, int nq, const struct timespec *deadline,
+		    bool (*stop)(const struct task *));
+
+static bool task_killed(const struct task *t)
+{
+	return t->exit_now;
+}
+
+void task_block_killable(struct task *t, struct waitq *q)
+{
+	block_on(t, &q, 1, NULL, task_killed);
+}
+
+int task_block_many(struct task *t, struct waitq **qs, int nq, const struct timespec *deadline)
+{
+	return block_on(t, qs, nq, deadline, task_interrupted);
+}
+
+static int block_on(struct task *t, struct waitq **qs, int nq, const struct timespec *deadline,
+		    bool (*stop)(const struct task *))
+{
+	struct waiter ws[8];
+	int ret = 0;
+
+	if (nq > 8)
+		log_fatal("task_block_many: %d queues", nq);
+	if (stop(t))
+		return -EINTR;
+	for (int i = 0; i < nq; i++) {
+		ws[i].task = t;
+		list_add_tail(&ws[i].link, &qs[i]->waiters);
+	}
+	t->woken = false;
+	t->blocked = true;
+	t_lock_held = false;
+	while (!t->woken) {
+		if (deadline) {
+			int err = pthread_cond_timedwait(&t->cond, &g_kernel_mutex, deadline);
+			if (err == ETIMEDOUT) {
+				ret = -ETIMEDOUT;
+				break;
+			}
+		} else {
+			pthread_cond_wait(&t->cond, &g_kernel_mutex);
+		}
+	}
+	t_lock_held = true;
+	t->blocked = false;
+	for (int i = 0; i < nq; i++)
+		list_del(&ws[i].link);
+	if (stop(t))
+		return -EINTR;
+	return ret;
+}
+
+int task_block(struct task *t, struct waitq *q, const struct timespec *deadline)
+{
+	return task_block_many(t, &q, 1, deadline);
+}

@@ -1,0 +1,60 @@
+/* sched.h: the kernel lock, wait queues and interruptible blocking of tasks.
+ *
+ * Locking model (first light): one kernel lock serializes all Sentry state. A task holds
+ * it while it runs a syscall handler or handles a trap, and drops it while application
+ * code runs (platform switch_to) and while it blocks. Finer locks come later; code that
+ * blocks on the host for long (a read from a host terminal) drops it explicitly with
+ * kernel_unlock()/kernel_lock().
+ */
+#ifndef RUNSC_SENTRY_KERNEL_SCHED_H
+#define RUNSC_SENTRY_KERNEL_SCHED_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "lib/list.h"
+
+struct task;
+
+void kernel_lock(void);
+void kernel_unlock(void);
+bool kernel_lock_held(void);
+
+/* A wait queue: tasks blocked until some state changes. Protected by the kernel lock. */
+struct waitq {
+	struct list_head waiters; /* of struct waiter.link */
+};
+
+struct waiter {
+	struct list_head link;
+	struct task *task;
+};
+
+static inline void waitq_init(struct waitq *q)
+{
+	list_init(&q->waiters);
+}
+
+/* Wake every task waiting on q. Kernel lock held. */
+void waitq_wake_all(struct waitq *q);
+
+/* Block the current task on q until woken, a signal becomes deliverable, or the deadline
+ * (CLOCK_MONOTONIC, NULL = none) passes. Kernel lock held; dropped while asleep.
+ * Returns 0 when woken (the caller re-checks its condition and loops),
+ * -EINTR when a signal is pending (the caller returns -ERESTARTSYS or -EINTR),
+ * -ETIMEDOUT when the deadline passed. Spurious wake-ups return 0. */
+int task_block(struct task *t, struct waitq *q, const struct timespec *deadline);
+
+/* Same, waiting on several queues at once (poll-like). */
+int task_block_many(struct task *t, struct waitq **qs, int nq, const struct timespec *deadline);
+
+/* Block ignoring signals; returns when woken or when the task is being killed
+ * (t->exit_now). For waits Linux makes killable only (vfork). */
+void task_block_killable(struct task *t, struct waitq *q);
+
+/* Wake a task blocked in task_block (for signals and kills). Kernel lock held. */
+void task_kick(struct task *t);
+
+#endif

@@ -1,0 +1,287 @@
+/* signal.c: sending, queueing and choosing signals, and their default actions. Frames
+ * for handlers are built in sigframe.c. */
+#include "sentry/kernel/task.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "lib/util.h"
+#include "sentry/syscalls/syscalls.h"
+#include "sentry/abi/signal.h"
+#include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/signal_internal.h"
+
+enum sig_default { SIGDFL_TERM, SIGDFL_CORE, SIGDFL_IGN, SIGDFL_STOP };
+
+static enum sig_default sig_default_action(int sig)
+{
+	switch (sig) {
+	case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE:
+	case SIGSEGV: case SIGXCPU: case SIGXFSZ: case SIGSYS:
+		return SIGDFL_CORE;
+	case SIGCHLD: case SIGURG: case SIGWINCH: case SIGCONT:
+		return SIGDFL_IGN;
+	case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
+		return SIGDFL_STOP;
+	default:
+		return SIGDFL_TERM;
+	}
+}
+
+static bool sig_ignored(struct thread_group *tg, int sig)
+{
+	const struct ksigaction *ka = &tg->sighand->action[sig - 1];
+
+	if (sig == SIGKILL || sig == SIGSTOP)
+		return false;
+	if (ka->handler == (uint64_t)SIG_IGN)
+		return true;
+	return ka->handler == (uint64_t)SIG_DFL && sig_default_action(sig) == SIGDFL_IGN;
+}
+
+void sigpending_flush(struct sigpending *p)
+{
+	struct list_head *pos, *n;
+
+	list_for_each_safe(pos, n, &p->queue) {
+		list_del(pos);
+		free(list_entry(pos, struct sigqueue_entry, link));
+	}
+	p->set = 0;
+}
+
+void siginfo_kernel(siginfo_t *info, int sig, int code)
+{
+	memset(info, 0, sizeof(*info));
+	info->si_signo = sig;
+	info->si_code = code;
+}
+
+static void sigpending_add(struct sigpending *p, int sig, const siginfo_t *info)
+{
+	struct sigqueue_entry *e;
+
+	/* Standard signals coalesce; real-time ones queue. */
+	if (sig < SIGRTMIN && (p->set & sig_bit(sig)))
+		return;
+	e = xmalloc(sizeof(*e));
+	if (info)
+		e->info = *info;
+	else
+		siginfo_kernel(&e->info, sig, SI_KERNEL);
+	e->info.si_signo = sig;
+	list_add_tail(&e->link, &p->queue);
+	p->set |= sig_bit(sig);
+}
+
+/* Remove the first entry for sig from p into *info. */
+static bool sigpending_take(struct sigpending *p, int sig, siginfo_t *info)
+{
+	struct list_head *pos;
+	bool found = false, more = false;
+
+	list_for_each(pos, &p->queue) {
+		struct sigqueue_entry *e = list_entry(pos, struct sigqueue_entry, link);
+		if (e->info.si_signo != sig)
+			continue;
+		if (found) {
+			more = true;
+			break;
+		}
+		*info = e->info;
+		list_del(&e->link);
+		free(e);
+		found = true;
+		/* list_del left pos pointing at itself; restart the scan for "more". */
+		pos = &p->queue;
+	}
+	if (!more)
+		p->set &= ~sig_bit(sig);
+	return found;
+}
+
+bool task_signal_pending(const struct task *t)
+{
+	sigmask_t pend = t->pending.set | t->tg->shared_pending.set;
+
+	return (pend & ~t->sigmask) || (pend & sig_bit(SIGKILL));
+}
+
+/* Wake a thread of tg that can take sig. */
+static void tg_wake_for(struct thread_group *tg, int sig)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &tg->tasks) {
+		struct task *t = list_entry(pos, struct task, tg_link);
+		if (t->state == TASK_RUNNING && !(t->sigmask & sig_bit(sig))) {
+			task_kick(t);
+			return;
+		}
+	}
+}
+
+/* Signals to the container's init that it has no handler for are dropped, as Linux does
+ * for a pid namespace's init, except SIGKILL and SIGSTOP and forced faults. */
+static bool init_protected(struct thread_group *tg, int sig, bool forced)
+{
+	return tg == g_init_tg && !forced && sig != SIGKILL && sig != SIGSTOP &&
+	       tg->sighand->action[sig - 1].handler == (uint64_t)SIG_DFL;
+}
+
+int tg_send_signal(struct thread_group *tg, int sig, const siginfo_t *info)
+{
+	if (sig < 0 || sig > SENTRY_NSIG)
+		return -EINVAL;
+	if (sig == 0 || tg->zombie || tg->exiting)
+		return 0;
+	if (init_protected(tg, sig, false) || sig_ignored(tg, sig))
+		return 0;
+	sigpending_add(&tg->shared_pending, sig, info);
+	if (sig == SIGKILL) {
+		tg_kill_all_threads(tg);
+		return 0;
+	}
+	tg_wake_for(tg, sig);
+	return 0;
+}
+
+int task_send_signal(struct task *t, int sig, const siginfo_t *info)
+{
+	if (sig < 0 || sig > SENTRY_NSIG)
+		return -EINVAL;
+	if (sig == 0 || t->state != TASK_RUNNING || t->tg->exiting)
+		return 0;
+	if (init_protected(t->tg, sig, false) || sig_ignored(t->tg, sig))
+		return 0;
+	if (sig == SIGKILL)
+		return tg_send_signal(t->tg, sig, info);
+	sigpending_add(&t->pending, sig, info);
+	if (!(t->sigmask & sig_bit(sig)))
+		task_kick(t);
+	return 0;
+}
+
+void signal_force_fault(struct task *t, int sig, int code, uint64_t addr)
+{
+	struct ksigaction *ka = &t->tg->sighand->action[sig - 1];
+	siginfo_t info;
+
+	siginfo_kernel(&info, sig, code);
+	info.si_addr = (void *)addr;
+	/* A blocked or ignored synchronous signal kills (Linux force_sig_info). */
+	if ((t->sigmask & sig_bit(sig)) || ka->handler == (uint64_t)SIG_IGN) {
+		t->sigmask &= ~sig_bit(sig);
+		ka->handler = (uint64_t)SIG_DFL;
+	}
+	sigpending_add(&t->pending, sig, &info);
+}
+
+void signal_reset_for_exec(struct task *t)
+{
+	struct sighand *sh = t->tg->sighand;
+
+	if (sh->refs > 1) {
+		struct sighand *n = xmalloc(sizeof(*n));
+		*n = *sh;
+		n->refs = 1;
+		sh->refs--;
+		t->tg->sighand = sh = n;
+	}
+	for (int i = 0; i < SENTRY_NSIG; i++) {
+		if (sh->action[i].handler != (uint64_t)SIG_IGN)
+			sh->action[i].handler = (uint64_t)SIG_DFL;
+		sh->action[i].flags = 0;
+		sh->action[i].mask = 0;
+		sh->action[i].restorer = 0;
+	}
+	t->altstack_sp = 0;
+	t->altstack_size = 0;
+	t->altstack_flags = SS_DISABLE;
+}
+
+/* Pick the next deliverable signal: thread-directed first (synchronous faults live
+ * there), lowest number first, SIGKILL before all. Returns 0 if none. */
+static int next_signal(struct task *t, siginfo_t *info)
+{
+	struct sigpending *lists[2] = {&t->pending, &t->tg->shared_pending};
+
+	for (int l = 0; l < 2; l++) {
+		if (lists[l]->set & sig_bit(SIGKILL)) {
+			sigpending_take(lists[l], SIGKILL, info);
+			return SIGKILL;
+		}
+	}
+	for (int l = 0; l < 2; l++) {
+		sigmask_t ready = lists[l]->set & ~t->sigmask;
+		if (!ready)
+			continue;
+		int sig = __builtin_ctzll(ready) + 1;
+		sigpending_take(lists[l], sig, info);
+		return sig;
+	}
+	return 0;
+}
+
+/* After a syscall returned a restart code and no handler ran: rewind to restart it. */
+static void restart_syscall_now(struct task *t)
+{
+	t->regs.rax = t->regs.orig_rax;
+	t->regs.rip -= 2;
+}
+
+/* A handler is about to run: decide whether the interrupted syscall restarts. */
+static void restart_for_handler(struct task *t, const struct ksigaction *ka)
+{
+	long code = t->restart_rax;
+
+	t->restart_rax = 0;
+	if (code == -ERESTARTNOINTR || (code == -ERESTARTSYS && (ka->flags & ABI_SA_RESTART)))
+		restart_syscall_now(t);
+	else
+		t->regs.rax = (uint64_t)-EINTR;
+}
+
+void signal_deliver(struct task *t)
+{
+	siginfo_t info;
+	int sig, handled = 0;
+
+	while (!t->exit_now && handled < 8 && (sig = next_signal(t, &info)) != 0) {
+		struct ksigaction *ka = &t->tg->sighand->action[sig - 1];
+
+		if (sig == SIGKILL || ka->handler == (uint64_t)SIG_DFL) {
+			enum sig_default d = sig == SIGKILL ? SIGDFL_TERM : sig_default_action(sig);
+			if (d == SIGDFL_IGN)
+				continue;
+			if (d == SIGDFL_STOP) {
+				log_warn("job-control stop (signal %d) is not supported yet: ignored", sig);
+				continue;
+			}
+			tg_do_exit_group(t, sig);
+			return;
+		}
+		if (ka->handler == (uint64_t)SIG_IGN)
+			continue;
+		if (t->restart_rax)
+			restart_for_handler(t, ka);
+		if (sigframe_setup(t, sig, &info, ka) < 0) {
+			signal_force_fault(t, SIGSEGV, SI_KERNEL, 0);
+			continue;
+		}
+		handled++;
+	}
+	if (t->restart_rax) {
+		long code = t->restart_rax;
+		t->restart_rax = 0;
+		if (code == -ERESTART_RESTARTBLOCK)
+			t->regs.rax = (uint64_t)-EINTR;
+		else
+			restart_syscall_now(t);
+	}
+	if (t->restore_sigmask) {
+		t->restore_sigmask = false;
+		t->sigmask = t->saved_sigmask;
+	}
+}

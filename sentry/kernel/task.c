@@ -1,0 +1,206 @@
+/* task.c: task and thread-group objects, pid allocation, lookup and host threads. */
+#include "sentry/kernel/task.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/log.h"
+#include "sentry/kernel/kernel_internal.h"
+#include "sentry/mm/mm.h"
+#include "sentry/vfs/vfs.h"
+
+struct thread_group *g_init_tg;
+__thread struct task *t_current;
+struct platform *g_platform;
+
+static struct list_head g_tasks = LIST_HEAD_INIT(g_tasks);
+static int g_next_pid = 1;
+
+#define PID_MAX 4194304
+
+uint64_t kernel_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+struct task *task_find(int tid)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &g_tasks) {
+		struct task *t = list_entry(pos, struct task, all_link);
+		if (t->tid == tid && t->state != TASK_DEAD)
+			return t;
+	}
+	return NULL;
+}
+
+struct thread_group *tg_find(int tgid)
+{
+	struct task *t = task_find(tgid);
+
+	return t && t->tg->tgid == tgid && !t->tg->zombie ? t->tg : NULL;
+}
+
+bool pid_in_use(int pid)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &g_tasks) {
+		struct task *t = list_entry(pos, struct task, all_link);
+		if (t->tid == pid || t->tg->tgid == pid || t->tg->pgid == pid || t->tg->sid == pid)
+			return true;
+	}
+	return false;
+}
+
+void tasks_kill_all_except(struct thread_group *keep)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &g_tasks) {
+		struct task *t = list_entry(pos, struct task, all_link);
+		if (t->tg != keep && t->state == TASK_RUNNING)
+			tg_send_signal(t->tg, SIGKILL, NULL);
+	}
+}
+
+static int alloc_pid(void)
+{
+	for (int tries = 0; tries < PID_MAX; tries++) {
+		int pid = g_next_pid++;
+		if (g_next_pid >= PID_MAX)
+			g_next_pid = 2;
+		if (!pid_in_use(pid))
+			return pid;
+	}
+	return -EAGAIN;
+}
+
+struct task *task_alloc(void)
+{
+	struct task *t = xcalloc(1, sizeof(*t));
+	pthread_condattr_t attr;
+	int tid = alloc_pid();
+
+	if (tid < 0) {
+		free(t);
+		return NULL;
+	}
+	t->tid = tid;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&t->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	list_init(&t->pending.queue);
+	list_init(&t->tg_link);
+	t->altstack_flags = SS_DISABLE;
+	list_add_tail(&t->all_link, &g_tasks);
+	return t;
+}
+
+void task_free(struct task *t)
+{
+	list_del(&t->all_link);
+	sigpending_flush(&t->pending);
+	pthread_cond_destroy(&t->cond);
+	free(t->pending_fpu);
+	free(t);
+}
+
+struct thread_group *tg_alloc(struct task *leader, struct thread_group *parent)
+{
+	struct thread_group *tg = xcalloc(1, sizeof(*tg));
+
+	tg->tgid = leader->tid;
+	tg->refs = 1;
+	tg->leader = leader;
+	list_init(&tg->tasks);
+	list_init(&tg->children);
+	list_init(&tg->sibling);
+	list_init(&tg->shared_pending.queue);
+	waitq_init(&tg->child_wq);
+	tg->exit_signal = SIGCHLD;
+	tg->start_ns = kernel_now_ns();
+	tg->parent = parent;
+	if (parent)
+		list_add_tail(&tg->sibling, &parent->children);
+	list_add_tail(&leader->tg_link, &tg->tasks);
+	tg->nr_live = 1;
+	leader->tg = tg;
+	return tg;
+}
+
+void tg_put(struct thread_group *tg)
+{
+	if (--tg->refs > 0)
+		return;
+	sigpending_flush(&tg->shared_pending);
+	if (tg->sighand && --tg->sighand->refs == 0)
+		free(tg->sighand);
+	free(tg);
+}
+
+static void default_rlimits(struct rlimit *rl)
+{
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		rl[i] = (struct rlimit){RLIM_INFINITY, RLIM_INFINITY};
+	rl[RLIMIT_STACK] = (struct rlimit){8 << 20, RLIM_INFINITY};
+	rl[RLIMIT_CORE] = (struct rlimit){0, RLIM_INFINITY};
+	rl[RLIMIT_NOFILE] = (struct rlimit){1024, 1048576};
+	rl[RLIMIT_NPROC] = (struct rlimit){63304, 63304};
+	rl[RLIMIT_MEMLOCK] = (struct rlimit){8 << 20, 8 << 20};
+	rl[RLIMIT_SIGPENDING] = (struct rlimit){63304, 63304};
+	rl[RLIMIT_MSGQUEUE] = (struct rlimit){819200, 819200};
+	rl[RLIMIT_RTPRIO] = (struct rlimit){0, 0};
+	rl[RLIMIT_NICE] = (struct rlimit){0, 0};
+}
+
+struct task *task_create_init(struct mm *mm, struct fdtable *files, struct fs_context *fs,
+			      const struct creds *creds)
+{
+	struct task *t = task_alloc();
+	struct thread_group *tg;
+
+	if (!t)
+		return NULL;
+	tg = tg_alloc(t, NULL);
+	tg->sighand = xcalloc(1, sizeof(*tg->sighand));
+	tg->sighand->refs = 1;
+	tg->pgid = tg->sid = t->tid;
+	default_rlimits(tg->rlim);
+	t->mm = mm;
+	t->files = files;
+	t->fs = fs;
+	t->creds = *creds;
+	g_init_tg = tg;
+	return t;
+}
+
+static void *task_thread_main(void *arg)
+{
+	struct task *t = arg;
+
+	t_current = t;
+	kernel_lock();
+	task_run(t);
+	kernel_unlock();
+	return NULL;
+}
+
+int task_start(struct task *t)
+{
+	pthread_attr_t attr;
+	int err;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 1 << 20);
+	err = pthread_create(&t->thread, &attr, task_thread_main, t);
+	pthread_attr_destroy(&attr);
+	return -err;
+}

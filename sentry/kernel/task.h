@@ -1,0 +1,204 @@
+/* task.h: tasks (application threads), thread groups (processes), credentials and signals.
+ *
+ * One application thread = one struct task = one Sentry host thread running task_run().
+ * All fields are protected by the kernel lock (sched.h) unless a comment says otherwise.
+ */
+#ifndef RUNSC_SENTRY_KERNEL_TASK_H
+#define RUNSC_SENTRY_KERNEL_TASK_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "lib/list.h"
+#include "platform/platform.h"
+#include "sentry/abi/uaddr.h"
+#include "sentry/kernel/sched.h"
+
+struct mm;
+struct fdtable;
+struct fs_context;
+
+#define SENTRY_NSIG 64 /* signals 1..64 */
+typedef uint64_t sigmask_t; /* bit (sig-1) set = signal sig */
+
+static inline sigmask_t sig_bit(int sig)
+{
+	return 1ULL << (sig - 1);
+}
+
+/* Credentials as Linux keeps them per task. */
+struct creds {
+	uid_t uid, euid, suid, fsuid;
+	gid_t gid, egid, sgid, fsgid;
+	int ngroups;
+	gid_t groups[32];
+};
+
+/* The kernel's struct k_sigaction as rt_sigaction passes it. */
+struct ksigaction {
+	uint64_t handler; /* SIG_DFL = 0, SIG_IGN = 1, or an app address */
+	uint64_t flags;	  /* SA_* */
+	uint64_t restorer;
+	sigmask_t mask;
+};
+
+/* A queued signal with its siginfo (the Linux siginfo_t layout, 128 bytes). */
+struct sigqueue_entry {
+	struct list_head link;
+	siginfo_t info;
+};
+
+struct sigpending {
+	sigmask_t set;		 /* which signals have at least one entry */
+	struct list_head queue;	 /* of sigqueue_entry, in arrival order */
+};
+
+/* Handlers shared by threads of a group (CLONE_SIGHAND). */
+struct sighand {
+	int refs;
+	struct ksigaction action[SENTRY_NSIG];
+};
+
+enum task_state {
+	TASK_RUNNING = 0,
+	TASK_EXITING, /* exit started: no more signals delivered, waiting to be reaped */
+	TASK_DEAD,
+};
+
+struct thread_group {
+	int tgid;			/* == leader's tid */
+	int refs;
+	struct task *leader;
+	struct list_head tasks;		/* of task.tg_link */
+	int nr_live;			/* threads not yet exited */
+	struct thread_group *parent;	/* NULL for the container's init */
+	struct list_head children;	/* of thread_group.sibling */
+	struct list_head sibling;
+	struct sighand *sighand;
+	struct sigpending shared_pending;
+	int pgid, sid;
+	struct rlimit rlim[RLIM_NLIMITS];
+	bool exiting;			/* exit_group or a fatal signal started */
+	int exit_status;		/* wait status (as wait4 reports it) once zombie */
+	bool zombie;			/* all threads gone, waiting to be reaped */
+	struct waitq child_wq;		/* parent waits here for children's state changes */
+	int exit_signal;		/* signal sent to the parent at exit (SIGCHLD) */
+	uint64_t start_ns;
+	bool subreaper;			/* PR_SET_CHILD_SUBREAPER (stored; reparenting to it: later) */
+	int dumpable;			/* PR_SET_DUMPABLE */
+};
+
+struct task {
+	int tid;
+	char comm[16];
+	struct thread_group *tg;
+	struct list_head tg_link;
+	struct list_head all_link; /* g_tasks */
+	enum task_state state;
+
+	/* Resources, reference counted by their own modules. */
+	struct mm *mm;
+	struct fdtable *files;
+	struct fs_context *fs;
+	struct creds creds;
+
+	/* Execution. Only the task's own host thread touches regs/ctx. */
+	plat_regs_t regs;
+	struct plat_ctx *ctx;
+	pthread_t thread;
+	bool in_app;	    /* inside platform switch_to (kernel lock dropped) */
+
+	/* Blocking (see sched.h). */
+	pthread_cond_t cond;
+	bool blocked;
+	bool woken;
+
+	/* Signals. */
+	sigmask_t sigmask;	      /* blocked signals */
+	sigmask_t saved_sigmask;      /* restored after rt_sigsuspend / ppoll-style calls */
+	bool restore_sigmask;
+	struct sigpending pending;    /* thread-directed signals */
+	uint64_t altstack_sp, altstack_size;
+	int altstack_flags;
+
+	uaddr_t clear_child_tid;
+	uaddr_t robust_list;
+	uint64_t robust_list_len;
+
+	/* Set by exit/exit_group/execve to stop the task loop. */
+	bool exit_now;
+	int exit_code;		 /* status for exit(): the low 8 bits go to wait */
+
+	/* Set by a syscall that restarts (ERESTART*), consumed by the signal code. */
+	long restart_rax;
+	bool no_restart;	 /* rt_sigreturn: the restored rax is not a restart code */
+
+	/* prctl state. */
+	int pdeathsig;
+	bool no_new_privs;
+
+	/* FPU state to load into a fresh context before first running (fork, exec). */
+	struct plat_fpu *pending_fpu;
+
+	/* vfork: shared with the parent, which sleeps until the child execs or exits. */
+	struct vfork_completion *vfork;
+};
+
+struct vfork_completion {
+	int refs;
+	bool done;
+	struct waitq wq;
+};
+
+/* The vfork child releases its parent (exec or exit). Kernel lock held. */
+void vfork_release(struct task *child);
+
+/* The container's init thread group (pid 1), for reparenting and the sandbox exit code. */
+extern struct thread_group *g_init_tg;
+
+/* Thread-local: the task this host thread runs. */
+extern __thread struct task *t_current;
+
+/* The platform chosen at boot. */
+extern struct platform *g_platform;
+
+/* Create the first task (pid 1) with the given mm/files/fs, not yet started. */
+struct task *task_create_init(struct mm *mm, struct fdtable *files, struct fs_context *fs,
+			      const struct creds *creds);
+
+/* Start the task's host thread running task_run(). Kernel lock held. */
+int task_start(struct task *t);
+
+/* The task loop: switch to app code, dispatch traps, deliver signals, until exit. */
+void task_run(struct task *t);
+
+/* Look up a live task / thread group by id in the sandbox pid namespace. */
+struct task *task_find(int tid);
+struct thread_group *tg_find(int tgid);
+
+/* Signals. Send sig to a thread group (kill) or one thread (tgkill). info may be NULL
+ * (SI_KERNEL). Kernel lock held. Returns 0 or -errno. */
+int tg_send_signal(struct thread_group *tg, int sig, const siginfo_t *info);
+int task_send_signal(struct task *t, int sig, const siginfo_t *info);
+/* True if t has a signal pending that it does not block (blocking calls must return). */
+bool task_signal_pending(const struct task *t);
+/* Deliver pending signals before returning to app code (builds frames or acts). */
+void signal_deliver(struct task *t);
+/* Force a synchronous fault signal (from a trap); unblocks/resets it if needed, as Linux. */
+void signal_force_fault(struct task *t, int sig, int code, uint64_t addr);
+
+/* Exit paths. task_exit ends this thread; tg_exit starts exit_group with a wait status. */
+void task_do_exit(struct task *t, int code);
+void tg_do_exit_group(struct task *t, int wait_status);
+
+/* Wait for the whole sandbox to finish; returns init's wait status. Main thread only. */
+int kernel_wait_init(void);
+
+/* Monotonic nanoseconds (for uptime and timeouts). */
+uint64_t kernel_now_ns(void);
+
+#endif

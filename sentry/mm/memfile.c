@@ -1,0 +1,151 @@
+/* memfile.c: the memory file: one memfd holding all application memory, with per-page
+ * reference counts and an extent allocator. Freed pages are punched out of the file so the
+ * sandbox's host footprint follows its program's. Kernel lock held for every call. */
+#include "sentry/mm/mm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "lib/list.h"
+#include "lib/log.h"
+
+/* Virtual size of the file: sparse, so only touched pages cost host memory. */
+#define MEMFILE_SIZE (64ULL << 30)
+#define MEMFILE_PAGES (MEMFILE_SIZE >> PAGE_SHIFT)
+
+struct free_extent {
+	struct list_head link;
+	uint64_t page, npages;
+};
+
+static int g_memfd = -1;
+static uint8_t *g_base;		/* the Sentry's mapping of the whole file */
+static uint32_t *g_refs;	/* per page reference count */
+static uint64_t g_bump;		/* pages below this have been handed out at least once */
+static uint64_t g_used_pages;
+static struct list_head g_free = LIST_HEAD_INIT(g_free);
+
+int memfile_init(void)
+{
+	g_memfd = memfd_create("runsc-memory", MFD_CLOEXEC);
+	if (g_memfd < 0)
+		return -errno;
+	if (ftruncate(g_memfd, (off_t)MEMFILE_SIZE) < 0)
+		return -errno;
+	g_base = mmap(NULL, MEMFILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+		      g_memfd, 0);
+	if (g_base == MAP_FAILED)
+		return -errno;
+	g_refs = mmap(NULL, MEMFILE_PAGES * sizeof(uint32_t), PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (g_refs == MAP_FAILED)
+		return -errno;
+	/* Page 0 is never handed out so that offset+1 encodings stay simple. */
+	g_bump = 1;
+	return 0;
+}
+
+int memfile_fd(void)
+{
+	return g_memfd;
+}
+
+void *memfile_ptr(uint64_t off)
+{
+	return g_base + off;
+}
+
+unsigned memfile_refs(uint64_t off)
+{
+	return g_refs[off >> PAGE_SHIFT];
+}
+
+uint64_t memfile_used_bytes(void)
+{
+	return g_used_pages << PAGE_SHIFT;
+}
+
+static int64_t take_from_free(uint64_t npages)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &g_free) {
+		struct free_extent *e = list_entry(pos, struct free_extent, link);
+		if (e->npages < npages)
+			continue;
+		uint64_t page = e->page;
+		e->page += npages;
+		e->npages -= npages;
+		if (e->npages == 0) {
+			list_del(&e->link);
+			free(e);
+		}
+		return (int64_t)page;
+	}
+	return -ENOMEM;
+}
+
+int64_t memfile_alloc(uint64_t npages)
+{
+	int64_t page;
+
+	if (npages == 0)
+		return -EINVAL;
+	page = take_from_free(npages);
+	if (page < 0) {
+		if (g_bump + npages > MEMFILE_PAGES)
+			return -ENOMEM;
+		page = (int64_t)g_bump;
+		g_bump += npages;
+	}
+	for (uint64_t i = 0; i < npages; i++)
+		g_refs[(uint64_t)page + i] = 1;
+	g_used_pages += npages;
+	return page << PAGE_SHIFT;
+}
+
+void memfile_get(uint64_t off)
+{
+	g_refs[off >> PAGE_SHIFT]++;
+}
+
+static void free_page(uint64_t page)
+{
+	struct free_extent *e;
+
+	/* Return the memory to the host; the page reads as zeros when reused. */
+	if (fallocate(g_memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)(page << PAGE_SHIFT), (off_t)PAGE_SIZE) < 0)
+		memset(g_base + (page << PAGE_SHIFT), 0, PAGE_SIZE);
+	g_used_pages--;
+	/* Merge with the most recent extent when adjacent (frees come in runs). */
+	if (!list_empty(&g_free)) {
+		e = list_first_entry(&g_free, struct free_extent, link);
+		if (e->page + e->npages == page) {
+			e->npages++;
+			return;
+		}
+		if (page + 1 == e->page) {
+			e->page--;
+			e->npages++;
+			return;
+		}
+	}
+	e = xmalloc(sizeof(*e));
+	e->page = page;
+	e->npages = 1;
+	list_add(&e->link, &g_free);
+}
+
+void memfile_put(uint64_t off)
+{
+	uint64_t page = off >> PAGE_SHIFT;
+
+	if (g_refs[page] == 0)
+		log_fatal("memory file page %#lx freed twice", (unsigned long)off);
+	if (--g_refs[page] == 0)
+		free_page(page);
+}

@@ -1,0 +1,113 @@
+/* mm.h: the memory file, application address spaces (VMAs) and guest-memory copies.
+ *
+ * All application memory lives in one memfd (the memory file) that the Sentry keeps
+ * mapped for itself. An mm is a set of VMAs; each present page of a VMA is one page of
+ * the memory file, mapped into the platform address space on demand. The Sentry never
+ * touches application memory through application addresses: copy_from_user and friends
+ * walk the VMAs to memory-file pages.
+ */
+#ifndef RUNSC_SENTRY_MM_MM_H
+#define RUNSC_SENTRY_MM_MM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/list.h"
+#include "lib/util.h"
+#include "sentry/abi/uaddr.h"
+
+#undef PAGE_SIZE
+#define PAGE_SIZE 4096ULL
+#define PAGE_SHIFT 12
+
+struct platform;
+struct plat_as;
+struct file;
+struct task;
+
+/* ---- memory file ---- */
+
+/* Create the memory file (memfd) and map it into the Sentry. Call once before any mm. */
+int memfile_init(void);
+int memfile_fd(void);
+/* Allocate npages zeroed pages, contiguous in the file. Returns the file offset or
+ * -ENOMEM. Each page starts with one reference. */
+int64_t memfile_alloc(uint64_t npages);
+/* Take/drop a reference on one page; the last put frees it and returns it to the host. */
+void memfile_get(uint64_t off);
+void memfile_put(uint64_t off);
+unsigned memfile_refs(uint64_t off);
+/* The Sentry's own pointer to file offset off (valid for the life of the page). */
+void *memfile_ptr(uint64_t off);
+/* Bytes of the memory file in use (pages with references), for statistics. */
+uint64_t memfile_used_bytes(void);
+
+/* ---- address spaces ---- */
+
+enum vma_kind { VMA_ANON_PRIVATE, VMA_ANON_SHARED, VMA_FILE_PRIVATE, VMA_FILE_SHARED };
+
+struct vma {
+	struct list_head link;	/* mm.vmas, sorted by start */
+	uint64_t start, end;	/* page aligned, [start, end) */
+	int prot;		/* PROT_* */
+	int flags;		/* MAP_* flags as given (MAP_GROWSDOWN, MAP_STACK...) */
+	enum vma_kind kind;
+	struct file *file;	/* reference held, for file mappings */
+	uint64_t pgoff;		/* file offset of start, bytes */
+	uint64_t *pages;	/* per page: memory-file offset + 1, or 0 if not present */
+	char name[24];		/* "[stack]", "[heap]", or "" */
+};
+
+struct mm {
+	int refs;
+	struct list_head vmas;
+	struct plat_as *as;	/* platform address space, created lazily */
+	uint64_t brk_start, brk;
+	uint64_t mmap_base;	/* top-down search starts below here */
+	uint64_t stack_top;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	uint64_t auxv[64];	/* saved auxv (pairs), for /proc/self/auxv */
+	int auxv_len;
+	char exe_path[256];
+};
+
+struct mm *mm_new(void);
+void mm_get(struct mm *mm);
+void mm_put(struct mm *mm);
+/* Copy an mm for fork: private pages are copied, shared pages shared. */
+int mm_fork(struct mm *parent, struct mm **out) __must_check;
+
+/* Ensure the mm has a platform address space and return it. */
+int mm_platform_as(struct mm *mm, struct plat_as **out) __must_check;
+
+/* mmap: map `len` bytes at `addr` (a hint unless MAP_FIXED). file may be NULL for
+ * anonymous. Returns the address or -errno, with Linux's checks. */
+int64_t mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
+		struct file *file, uint64_t off);
+int mm_munmap(struct mm *mm, uint64_t addr, uint64_t len);
+int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot);
+int64_t mm_brk(struct mm *mm, uint64_t addr);
+/* MADV_DONTNEED: drop private pages in the range (they refault as zero/file data). */
+int mm_madvise_dontneed(struct mm *mm, uint64_t addr, uint64_t len);
+/* Name a VMA (for [stack]/[heap]). */
+void mm_set_name(struct mm *mm, uint64_t addr, const char *name);
+
+/* Handle an application page fault at addr. Returns 0 if the page is now mapped (retry),
+ * or -EFAULT (SIGSEGV, *code = SEGV_MAPERR/SEGV_ACCERR) or -EIO (SIGBUS). */
+int mm_handle_fault(struct mm *mm, uint64_t addr, int access, int *code);
+
+/* ---- guest memory access: return 0 or -EFAULT, never crash on bad addresses ---- */
+
+int copy_from_user(struct task *t, void *dst, uaddr_t src, size_t size) __must_check;
+int copy_to_user(struct task *t, uaddr_t dst, const void *src, size_t size) __must_check;
+/* Copy a NUL-terminated string of at most size-1 chars. Returns its length, -EFAULT, or
+ * -ENAMETOOLONG when no NUL is found within size bytes. */
+long strncpy_from_user(struct task *t, char *dst, uaddr_t src, size_t size) __must_check;
+int clear_user(struct task *t, uaddr_t dst, size_t size) __must_check;
+/* The same on an explicit mm (loader, fork). */
+int mm_copy_out(struct mm *mm, uint64_t dst, const void *src, size_t size) __must_check;
+int mm_copy_in(struct mm *mm, void *dst, uint64_t src, size_t size) __must_check;
+
+#endif

@@ -1,0 +1,112 @@
+/* usercopy.c: copies between Sentry buffers and application memory, page by page through
+ * the memory file. Bad addresses give -EFAULT; nothing here trusts an application value. */
+#include "sentry/mm/mm_internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "sentry/kernel/task.h"
+
+enum { ACC_READ, ACC_WRITE };
+
+/* Return the Sentry pointer for app address addr (the whole page must be accessible
+ * with `acc`), paging it in if needed. NULL when the access would fault. */
+static uint8_t *user_page_ptr(struct mm *mm, uint64_t addr, int acc)
+{
+	struct vma *v = vma_lookup(mm, addr);
+	uint64_t *slot;
+
+	if (!v || !prot_readable(v->prot))
+		return NULL;
+	if (acc == ACC_WRITE && !(v->prot & PROT_WRITE))
+		return NULL;
+	slot = &v->pages[(ALIGN_DOWN(addr, PAGE_SIZE) - v->start) >> PAGE_SHIFT];
+	if (!*slot && mm_page_in(mm, v, addr, true) < 0)
+		return NULL;
+	return (uint8_t *)memfile_ptr(*slot - 1) + (addr & (PAGE_SIZE - 1));
+}
+
+static int copy_user(struct mm *mm, uint64_t uaddr, void *kbuf, size_t size, int acc)
+{
+	uint8_t *k = kbuf;
+
+	if (uaddr + size < uaddr || uaddr + size > MM_TASK_SIZE)
+		return -EFAULT;
+	while (size > 0) {
+		size_t chunk = MIN(size, PAGE_SIZE - (uaddr & (PAGE_SIZE - 1)));
+		uint8_t *p = user_page_ptr(mm, uaddr, acc);
+		if (!p)
+			return -EFAULT;
+		if (acc == ACC_WRITE)
+			memcpy(p, k, chunk);
+		else
+			memcpy(k, p, chunk);
+		uaddr += chunk;
+		k += chunk;
+		size -= chunk;
+	}
+	return 0;
+}
+
+int mm_copy_in(struct mm *mm, void *dst, uint64_t src, size_t size)
+{
+	return copy_user(mm, src, dst, size, ACC_READ);
+}
+
+int mm_copy_out(struct mm *mm, uint64_t dst, const void *src, size_t size)
+{
+	return copy_user(mm, dst, (void *)src, size, ACC_WRITE);
+}
+
+int copy_from_user(struct task *t, void *dst, uaddr_t src, size_t size)
+{
+	return copy_user(t->mm, src.v, dst, size, ACC_READ);
+}
+
+int copy_to_user(struct task *t, uaddr_t dst, const void *src, size_t size)
+{
+	return copy_user(t->mm, dst.v, (void *)src, size, ACC_WRITE);
+}
+
+int clear_user(struct task *t, uaddr_t dst, size_t size)
+{
+	static const uint8_t zeros[4096];
+
+	while (size > 0) {
+		size_t chunk = MIN(size, sizeof(zeros));
+		int err = copy_to_user(t, dst, zeros, chunk);
+		if (err)
+			return err;
+		dst = uaddr_add(dst, chunk);
+		size -= chunk;
+	}
+	return 0;
+}
+
+long strncpy_from_user(struct task *t, char *dst, uaddr_t src, size_t size)
+{
+	uint64_t a = src.v;
+	size_t n = 0;
+
+	if (size == 0)
+		return -ENAMETOOLONG;
+	while (n < size) {
+		if (a + 1 > MM_TASK_SIZE || a < src.v)
+			return -EFAULT;
+		size_t chunk = MIN(size - n, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
+		uint8_t *p = user_page_ptr(t->mm, a, ACC_READ);
+		if (!p)
+			return -EFAULT;
+		uint8_t *nul = memchr(p, 0, chunk);
+		if (nul) {
+			size_t len = (size_t)(nul - p);
+			memcpy(dst + n, p, len + 1);
+			return (long)(n + len);
+		}
+		memcpy(dst + n, p, chunk);
+		n += chunk;
+		a += chunk;
+	}
+	return -ENAMETOOLONG;
+}

@@ -1,0 +1,155 @@
+/* vma.c: the VMA list of an address space: lookup, split, insert, remove, gap search. */
+#include "sentry/mm/mm_internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "lib/log.h"
+#include "platform/platform.h"
+#include "sentry/kernel/task.h"
+#include "sentry/vfs/vfs.h"
+
+struct vma *vma_find(struct mm *mm, uint64_t addr)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &mm->vmas) {
+		struct vma *v = list_entry(pos, struct vma, link);
+		if (addr < v->end)
+			return v;
+	}
+	return NULL;
+}
+
+struct vma *vma_lookup(struct mm *mm, uint64_t addr)
+{
+	struct vma *v = vma_find(mm, addr);
+
+	return (v && addr >= v->start) ? v : NULL;
+}
+
+struct vma *vma_new(uint64_t start, uint64_t end, int prot, int flags, enum vma_kind kind)
+{
+	struct vma *v = xcalloc(1, sizeof(*v));
+
+	v->start = start;
+	v->end = end;
+	v->prot = prot;
+	v->flags = flags;
+	v->kind = kind;
+	v->pages = xcalloc((end - start) >> PAGE_SHIFT, sizeof(uint64_t));
+	list_init(&v->link);
+	return v;
+}
+
+void vma_insert(struct mm *mm, struct vma *nv)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &mm->vmas) {
+		struct vma *v = list_entry(pos, struct vma, link);
+		if (v->start >= nv->end) {
+			list__insert(&nv->link, pos->prev, pos);
+			return;
+		}
+	}
+	list_add_tail(&nv->link, &mm->vmas);
+}
+
+/* Release the pages of [start, end) inside v (no list changes). */
+static void vma_drop_pages(struct vma *v, uint64_t start, uint64_t end)
+{
+	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+		uint64_t *slot = &v->pages[(a - v->start) >> PAGE_SHIFT];
+		if (*slot) {
+			memfile_put(*slot - 1);
+			*slot = 0;
+		}
+	}
+}
+
+void vma_free(struct vma *v)
+{
+	vma_drop_pages(v, v->start, v->end);
+	if (v->file)
+		file_put(v->file);
+	free(v->pages);
+	free(v);
+}
+
+/* Split v at addr (start < addr < end): v keeps [start, addr), the new VMA gets the rest. */
+struct vma *vma_split(struct vma *v, uint64_t addr)
+{
+	uint64_t left = (addr - v->start) >> PAGE_SHIFT;
+	uint64_t right = (v->end - addr) >> PAGE_SHIFT;
+	struct vma *n = vma_new(addr, v->end, v->prot, v->flags, v->kind);
+
+	memcpy(n->pages, v->pages + left, right * sizeof(uint64_t));
+	v->pages = xrealloc(v->pages, left * sizeof(uint64_t));
+	n->file = v->file;
+	if (n->file)
+		file_get(n->file);
+	n->pgoff = v->pgoff + (addr - v->start);
+	memcpy(n->name, v->name, sizeof(n->name));
+	v->end = addr;
+	list__insert(&n->link, &v->link, v->link.next);
+	return n;
+}
+
+/* Make VMA boundaries fall on start and end. */
+void vma_split_range(struct mm *mm, uint64_t start, uint64_t end)
+{
+	struct vma *v = vma_find(mm, start);
+
+	if (v && v->start < start && start < v->end)
+		vma_split(v, start);
+	v = vma_find(mm, end);
+	if (v && v->start < end && end < v->end)
+		vma_split(v, end);
+}
+
+int vma_remove_range(struct mm *mm, uint64_t start, uint64_t end)
+{
+	struct list_head *pos, *n;
+
+	vma_split_range(mm, start, end);
+	list_for_each_safe(pos, n, &mm->vmas) {
+		struct vma *v = list_entry(pos, struct vma, link);
+		if (v->start >= end)
+			break;
+		if (v->end <= start)
+			continue;
+		list_del(&v->link);
+		vma_free(v);
+	}
+	if (mm->as)
+		return plat_as_unmap(g_platform, mm->as, start, end - start);
+	return 0;
+}
+
+bool mm_range_free(struct mm *mm, uint64_t start, uint64_t end)
+{
+	struct vma *v = vma_find(mm, start);
+
+	return !v || v->start >= end;
+}
+
+uint64_t mm_find_gap(struct mm *mm, uint64_t len)
+{
+	uint64_t top = mm->mmap_base;
+	struct list_head *pos;
+
+	/* Top-down: walk VMAs from the highest, looking for a hole below `top`. */
+	for (pos = mm->vmas.prev; pos != &mm->vmas; pos = pos->prev) {
+		struct vma *v = list_entry(pos, struct vma, link);
+		if (v->start >= top)
+			continue;
+		if (v->end <= top && top - v->end >= len)
+			return top - len;
+		top = v->start;
+	}
+	if (top >= len + MM_MIN_ADDR)
+		return top - len;
+	return 0;
+}

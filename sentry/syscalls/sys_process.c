@@ -1,0 +1,258 @@
+/* sys_process.c: process identity, exit, wait and execve. */
+#include <errno.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "lib/log.h"
+#include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "sentry/syscalls/syscalls.h"
+
+#define MAX_ARG_STRINGS 0x7fffffff
+#define EXEC_STR_MAX (32 * 4096)
+#define PATH_MAX_K 4096
+
+long sys_getpid(struct task *t, const struct sysargs *a)
+{
+	return t->tg->tgid;
+}
+
+long sys_gettid(struct task *t, const struct sysargs *a)
+{
+	return t->tid;
+}
+
+long sys_getppid(struct task *t, const struct sysargs *a)
+{
+	return t->tg->parent ? t->tg->parent->tgid : 0;
+}
+
+long sys_exit(struct task *t, const struct sysargs *a)
+{
+	t->exit_now = true;
+	t->exit_code = arg_int(a, 0);
+	return 0;
+}
+
+long sys_exit_group(struct task *t, const struct sysargs *a)
+{
+	tg_do_exit_group(t, (arg_int(a, 0) & 0xff) << 8);
+	t->exit_code = arg_int(a, 0);
+	return 0;
+}
+
+/* Does child c match wait4's pid argument for caller tg? */
+static bool wait_matches(struct thread_group *me, struct thread_group *c, int pid)
+{
+	if (pid > 0)
+		return c->tgid == pid;
+	if (pid == -1)
+		return true;
+	if (pid == 0)
+		return c->pgid == me->pgid;
+	return c->pgid == -pid;
+}
+
+struct wait_result {
+	int pid, status, uid;
+};
+
+/* Find a zombie child matching pid; reap it unless nowait. Returns 1 found, 0 children
+ * exist but none ready, -ECHILD none match. */
+static int wait_find(struct task *t, int pid, bool nowait, struct wait_result *res)
+{
+	struct list_head *pos;
+	bool any = false;
+
+	list_for_each(pos, &t->tg->children) {
+		struct thread_group *c = list_entry(pos, struct thread_group, sibling);
+		if (!wait_matches(t->tg, c, pid))
+			continue;
+		any = true;
+		if (!c->zombie)
+			continue;
+		res->pid = c->tgid;
+		res->status = c->exit_status;
+		res->uid = c->leader ? (int)c->leader->creds.uid : 0;
+		if (!nowait)
+			tg_release_zombie(c);
+		return 1;
+	}
+	return any ? 0 : -ECHILD;
+}
+
+static int wait_common(struct task *t, int pid, int options, struct wait_result *res)
+{
+	int r;
+
+	for (;;) {
+		r = wait_find(t, pid, options & WNOWAIT, res);
+		if (r != 0)
+			return r;
+		if (options & WNOHANG)
+			return 0;
+		if (task_block(t, &t->tg->child_wq, NULL) == -EINTR)
+			return -ERESTARTSYS;
+	}
+}
+
+long sys_wait4(struct task *t, const struct sysargs *a)
+{
+	int pid = arg_int(a, 0), options = arg_int(a, 2);
+	uaddr_t ustatus = arg_uaddr(a, 1), urusage = arg_uaddr(a, 3);
+	struct wait_result res = {0};
+	int r;
+
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL))
+		return -EINVAL;
+	if (pid == INT32_MIN)
+		return -ESRCH;
+	r = wait_common(t, pid, options & WNOHANG, &res);
+	if (r <= 0)
+		return r;
+	if (!uaddr_is_null(ustatus) && copy_to_user(t, ustatus, &res.status, sizeof(int)))
+		return -EFAULT;
+	if (!uaddr_is_null(urusage)) {
+		struct rusage ru;
+		memset(&ru, 0, sizeof(ru));
+		if (copy_to_user(t, urusage, &ru, sizeof(ru)))
+			return -EFAULT;
+	}
+	return res.pid;
+}
+
+long sys_waitid(struct task *t, const struct sysargs *a)
+{
+	int idtype = arg_int(a, 0), id = arg_int(a, 1), options = arg_int(a, 3), pid;
+	uaddr_t uinfo = arg_uaddr(a, 2);
+	struct wait_result res = {0};
+	siginfo_t info;
+	int r;
+
+	if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD |
+			__WCLONE | __WALL))
+		return -EINVAL;
+	if (!(options & (WEXITED | WSTOPPED | WCONTINUED)))
+		return -EINVAL;
+	switch (idtype) {
+	case P_ALL: pid = -1; break;
+	case P_PID: if (id <= 0) return -EINVAL; pid = id; break;
+	case P_PGID: if (id < 0) return -EINVAL; pid = id ? -id : 0; break;
+	default: return -EINVAL;
+	}
+	if (!(options & WEXITED))
+		return (options & WNOHANG) ? 0 : -ECHILD; /* stops are not tracked yet */
+	r = wait_common(t, pid, options & (WNOHANG | WNOWAIT), &res);
+	if (r < 0)
+		return r;
+	memset(&info, 0, sizeof(info));
+	if (r == 1) {
+		info.si_signo = SIGCHLD;
+		info.si_pid = res.pid;
+		info.si_uid = (uid_t)res.uid;
+		if (WIFEXITED(res.status)) {
+			info.si_code = CLD_EXITED;
+			info.si_status = WEXITSTATUS(res.status);
+		} else {
+			info.si_code = WCOREDUMP(res.status) ? CLD_DUMPED : CLD_KILLED;
+			info.si_status = WTERMSIG(res.status);
+		}
+	}
+	if (!uaddr_is_null(uinfo) && copy_to_user(t, uinfo, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+/* Copy a NULL-terminated array of strings from the application. */
+static int copy_strings(struct task *t, uaddr_t uvec, char ***out)
+{
+	char **v = NULL;
+	size_t n = 0, total = 0;
+	int err = 0;
+
+	*out = NULL;
+	for (; !uaddr_is_null(uvec); n++) {
+		uint64_t p;
+		if (n >= MAX_ARG_STRINGS || total > (64U << 20)) {
+			err = -E2BIG;
+			break;
+		}
+		if (copy_from_user(t, &p, uaddr_add(uvec, n * 8), 8)) {
+			err = -EFAULT;
+			break;
+		}
+		if (!p)
+			break;
+		char *s = xmalloc(EXEC_STR_MAX);
+		long len = strncpy_from_user(t, s, uaddr(p), EXEC_STR_MAX);
+		if (len < 0) {
+			free(s);
+			err = len == -ENAMETOOLONG ? -E2BIG : (int)len;
+			break;
+		}
+		total += (size_t)len + 1;
+		v = xrealloc(v, (n + 2) * sizeof(char *));
+		v[n] = xrealloc(s, (size_t)len + 1);
+		v[n + 1] = NULL;
+	}
+	if (!v)
+		v = xcalloc(1, sizeof(char *));
+	*out = v;
+	return err;
+}
+
+static void free_strings(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+long sys_execve(struct task *t, const struct sysargs *a)
+{
+	char path[PATH_MAX_K], **argv = NULL, **envp = NULL;
+	long len = strncpy_from_user(t, path, arg_uaddr(a, 0), sizeof(path));
+	int err;
+
+	if (len < 0)
+		return len;
+	err = copy_strings(t, arg_uaddr(a, 1), &argv);
+	if (!err)
+		err = copy_strings(t, arg_uaddr(a, 2), &envp);
+	if (!err)
+		err = len == 0 ? -ENOENT : kernel_execve(t, path, argv, envp);
+	free_strings(argv);
+	free_strings(envp);
+	return err;
+}
+
+long sys_set_tid_address(struct task *t, const struct sysargs *a)
+{
+	t->clear_child_tid = arg_uaddr(a, 0);
+	return t->tid;
+}
+
+long sys_set_robust_list(struct task *t, const struct sysargs *a)
+{
+	if (arg_u64(a, 1) != 24)
+		return -EINVAL;
+	t->robust_list = arg_uaddr(a, 0);
+	t->robust_list_len = arg_u64(a, 1);
+	return 0;
+}
+
+long sys_get_robust_list(struct task *t, const struct sysargs *a)
+{
+	int pid = arg_int(a, 0);
+	struct task *target = pid ? task_find(pid) : t;
+	uint64_t head, len = 24;
+
+	if (!target)
+		return -ESRCH;
+	head = target->robust_list.v;
+	if (copy_to_user(t, arg_uaddr(a, 1), &head, 8) || copy_to_user(t, arg_uaddr(a, 2), &len, 8))
+		return -EFAULT;
+	return 0;
+}

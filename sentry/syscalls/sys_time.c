@@ -1,0 +1,155 @@
+/* sys_time.c: clocks and sleeps. */
+#include <errno.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "sentry/syscalls/syscalls.h"
+
+#define NSEC_PER_SEC 1000000000LL
+
+static bool clock_valid(clockid_t id)
+{
+	switch (id) {
+	case CLOCK_REALTIME: case CLOCK_MONOTONIC: case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID: case CLOCK_MONOTONIC_RAW: case CLOCK_REALTIME_COARSE:
+	case CLOCK_MONOTONIC_COARSE: case CLOCK_BOOTTIME: case CLOCK_TAI:
+		return true;
+	default:
+		return false;
+	}
+}
+
+long sys_clock_gettime(struct task *t, const struct sysargs *a)
+{
+	clockid_t id = arg_int(a, 0);
+	struct timespec ts;
+
+	if (!clock_valid(id))
+		return -EINVAL;
+	/* CPU-time clocks read the Sentry thread's time: application time is not yet
+	 * accounted separately (memory/time issue). */
+	if (id == CLOCK_PROCESS_CPUTIME_ID)
+		id = CLOCK_THREAD_CPUTIME_ID;
+	clock_gettime(id, &ts);
+	return copy_to_user(t, arg_uaddr(a, 1), &ts, sizeof(ts));
+}
+
+long sys_clock_getres(struct task *t, const struct sysargs *a)
+{
+	clockid_t id = arg_int(a, 0);
+	struct timespec ts;
+
+	if (!clock_valid(id))
+		return -EINVAL;
+	clock_getres(id, &ts);
+	if (uaddr_is_null(arg_uaddr(a, 1)))
+		return 0;
+	return copy_to_user(t, arg_uaddr(a, 1), &ts, sizeof(ts));
+}
+
+long sys_gettimeofday(struct task *t, const struct sysargs *a)
+{
+	struct timeval tv;
+	struct timezone tz = {0, 0};
+
+	gettimeofday(&tv, NULL);
+	if (!uaddr_is_null(arg_uaddr(a, 0)) && copy_to_user(t, arg_uaddr(a, 0), &tv, sizeof(tv)))
+		return -EFAULT;
+	if (!uaddr_is_null(arg_uaddr(a, 1)) && copy_to_user(t, arg_uaddr(a, 1), &tz, sizeof(tz)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_time(struct task *t, const struct sysargs *a)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	if (!uaddr_is_null(arg_uaddr(a, 0)) && copy_to_user(t, arg_uaddr(a, 0), &now, sizeof(now)))
+		return -EFAULT;
+	return now;
+}
+
+static int64_t ts_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
+}
+
+static struct timespec ns_ts(int64_t ns)
+{
+	return (struct timespec){.tv_sec = ns / NSEC_PER_SEC, .tv_nsec = ns % NSEC_PER_SEC};
+}
+
+/* Sleep until the monotonic deadline; on a signal write the remaining time to urem. */
+static long sleep_until(struct task *t, int64_t deadline_ns, uaddr_t urem)
+{
+	struct timespec dl = ns_ts(deadline_ns), now;
+	struct waitq q;
+
+	waitq_init(&q);
+	for (;;) {
+		int r = task_block(t, &q, &dl);
+		if (r == -ETIMEDOUT)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (ts_ns(&now) >= deadline_ns)
+			return 0;
+		if (r == -EINTR) {
+			if (!uaddr_is_null(urem)) {
+				struct timespec rem = ns_ts(deadline_ns - ts_ns(&now));
+				if (copy_to_user(t, urem, &rem, sizeof(rem)))
+					return -EFAULT;
+			}
+			return -ERESTARTNOHAND;
+		}
+	}
+}
+
+static int read_timespec(struct task *t, uaddr_t u, struct timespec *ts)
+{
+	if (copy_from_user(t, ts, u, sizeof(*ts)))
+		return -EFAULT;
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= NSEC_PER_SEC)
+		return -EINVAL;
+	return 0;
+}
+
+long sys_nanosleep(struct task *t, const struct sysargs *a)
+{
+	struct timespec req, now;
+	int err = read_timespec(t, arg_uaddr(a, 0), &req);
+
+	if (err)
+		return err;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return sleep_until(t, ts_ns(&now) + ts_ns(&req), arg_uaddr(a, 1));
+}
+
+long sys_clock_nanosleep(struct task *t, const struct sysargs *a)
+{
+	clockid_t id = arg_int(a, 0);
+	int flags = arg_int(a, 1);
+	struct timespec req, now, mono;
+	int err;
+
+	if (id == CLOCK_THREAD_CPUTIME_ID)
+		return -EINVAL;
+	if (id != CLOCK_REALTIME && id != CLOCK_MONOTONIC && id != CLOCK_BOOTTIME &&
+	    id != CLOCK_TAI)
+		return clock_valid(id) ? -ENOTSUP : -EINVAL;
+	err = read_timespec(t, arg_uaddr(a, 2), &req);
+	if (err)
+		return err;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	int64_t rel = ts_ns(&req);
+	if (flags & TIMER_ABSTIME) {
+		clock_gettime(id, &now);
+		rel = ts_ns(&req) - ts_ns(&now);
+		if (rel <= 0)
+			return 0;
+	}
+	return sleep_until(t, ts_ns(&mono) + rel,
+			   (flags & TIMER_ABSTIME) ? uaddr(0) : arg_uaddr(a, 3));
+}

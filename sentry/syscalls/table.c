@@ -1,0 +1,129 @@
+/* table.c: the x86-64 syscall table, indexed by number. Each entry names its handler,
+ * its support status and a note, so the table is also the compatibility list
+ * (`runsc syscalls`). */
+#include "sentry/syscalls/syscalls.h"
+
+#include <errno.h>
+#include <sys/syscall.h>
+
+#include "lib/log.h"
+#include "sentry/kernel/task.h"
+
+#define OK(n) [__NR_##n] = {#n, sys_##n, SYS_SUPPORTED, NULL}
+#define PART(n, note) [__NR_##n] = {#n, sys_##n, SYS_PARTIAL, note}
+#define NO(n, note) [__NR_##n] = {#n, NULL, SYS_UNSUPPORTED, note}
+
+const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
+	/* processes */
+	OK(getpid), OK(getppid), OK(gettid), OK(exit), OK(exit_group),
+	PART(wait4, "rusage is zeroed; stopped/continued children are not reported yet"),
+	PART(waitid, "WSTOPPED/WCONTINUED report nothing yet"),
+	PART(clone, "fork-like clones only: CLONE_THREAD/CLONE_SIGHAND and CLONE_VM without "
+		    "CLONE_VFORK return ENOSYS; namespace flags and CLONE_PIDFD return EINVAL"),
+	OK(fork),
+	PART(vfork, "the child gets a copy of the parent's memory (the parent still waits "
+		    "for exec or exit)"),
+	PART(execve, "static and dynamic ELF and #! scripts; a multi-threaded caller is not "
+		     "supported yet"),
+	OK(set_tid_address), OK(set_robust_list), OK(get_robust_list),
+	NO(clone3, "ENOSYS: callers (glibc) fall back to clone"),
+	/* identity */
+	OK(getuid), OK(geteuid), OK(getgid), OK(getegid), OK(getresuid), OK(getresgid),
+	OK(getgroups), OK(getpgid), OK(setpgid), OK(getpgrp), OK(getsid), OK(setsid),
+	/* signals */
+	OK(rt_sigaction), OK(rt_sigprocmask), OK(rt_sigreturn), OK(rt_sigpending),
+	OK(rt_sigsuspend), OK(pause), OK(sigaltstack), OK(tkill), OK(tgkill),
+	PART(kill, "job-control stop signals are ignored (no stopped state yet)"),
+	/* memory */
+	OK(brk), OK(munmap),
+	PART(mmap, "writable MAP_SHARED file mappings return ENODEV (no page cache yet); "
+		   "read-only shared file mappings are snapshots"),
+	PART(mprotect, "adding PROT_WRITE to a shared file mapping returns ENODEV"),
+	PART(madvise, "DONTNEED/FREE drop private pages; other advice is accepted and ignored; "
+		      "DONTFORK is not honoured"),
+	/* time */
+	PART(clock_gettime, "CPU-time clocks measure Sentry time, not application time"),
+	OK(clock_getres), OK(gettimeofday), OK(time), OK(nanosleep),
+	PART(clock_nanosleep, "REALTIME, MONOTONIC, BOOTTIME, TAI; CPU clocks are not supported"),
+	/* system */
+	OK(uname), OK(sethostname), OK(getrlimit), OK(setrlimit),
+	PART(prlimit64, "limits are stored; only NOFILE, STACK are enforced yet"),
+	OK(getrandom), OK(arch_prctl),
+	PART(prctl, "names, PDEATHSIG (stored), DUMPABLE, NO_NEW_PRIVS, CHILD_SUBREAPER (stored), "
+		    "GET_SECCOMP, CAPBSET_READ; other options return EINVAL"),
+	PART(sched_yield, "yields the Sentry thread"),
+	PART(sched_getaffinity, "reports every online host CPU"),
+	PART(sysinfo, "host memory and load figures"),
+	PART(getcpu, "reports the CPU of the Sentry thread"),
+	NO(rseq, "ENOSYS: glibc runs without restartable sequences"),
+	/* files and the fd table (sentry/syscalls/sys_file*.c, sys_fd*.c) */
+	OK(read), OK(write), OK(pread64), OK(pwrite64), OK(readv), OK(writev),
+	OK(open), OK(openat), OK(creat), OK(close), OK(close_range), OK(lseek),
+	OK(stat), OK(fstat), OK(lstat), OK(newfstatat), OK(statx),
+	OK(access), OK(faccessat), OK(faccessat2), OK(getdents64),
+	OK(readlink), OK(readlinkat), OK(getcwd), OK(chdir), OK(fchdir),
+	OK(mkdir), OK(mkdirat), OK(unlink), OK(unlinkat), OK(rmdir),
+	OK(rename), OK(renameat), OK(renameat2), OK(symlink), OK(symlinkat), OK(link), OK(linkat),
+	OK(chmod), OK(fchmod), OK(fchmodat), OK(chown), OK(fchown), OK(lchown), OK(fchownat),
+	OK(umask), OK(truncate), OK(ftruncate), OK(utimensat), OK(fsync), OK(fdatasync),
+	OK(statfs), OK(fstatfs), OK(dup), OK(dup2), OK(dup3), OK(fcntl), OK(pipe), OK(pipe2),
+	PART(ioctl, "FIONREAD, FIOCLEX/FIONCLEX, FIONBIO and terminal queries on host ttys; "
+		    "other requests return ENOTTY"),
+	OK(sendfile), OK(poll), OK(ppoll),
+};
+
+const char *syscall_status_name(enum syscall_status s)
+{
+	switch (s) {
+	case SYS_SUPPORTED: return "supported";
+	case SYS_PARTIAL: return "partial";
+	case SYS_UNSUPPORTED: return "unsupported";
+	default: return "unknown";
+	}
+}
+
+const char *syscall_name(uint64_t nr)
+{
+	if (nr < SYSCALL_MAX && g_syscall_table[nr].name)
+		return g_syscall_table[nr].name;
+	return NULL;
+}
+
+/* One log line per unknown syscall number (a guest can call them in a loop). */
+static uint64_t g_logged[SYSCALL_MAX / 64 + 1];
+bool g_strace;
+
+static void log_unsupported(const struct task *t, uint64_t nr)
+{
+	uint64_t idx = nr < SYSCALL_MAX ? nr : SYSCALL_MAX;
+
+	if (g_logged[idx / 64] & (1ULL << (idx % 64)))
+		return;
+	g_logged[idx / 64] |= 1ULL << (idx % 64);
+	if (nr < SYSCALL_MAX && g_syscall_table[nr].name)
+		log_info("syscall %s (%lu) is not supported: %s", g_syscall_table[nr].name,
+			 (unsigned long)nr, g_syscall_table[nr].note);
+	else
+		log_warn("unknown syscall %lu called by task %d: returning ENOSYS",
+			 (unsigned long)nr, t->tid);
+}
+
+long syscall_dispatch(struct task *t, const struct sysargs *a)
+{
+	const struct syscall_entry *e = a->nr < SYSCALL_MAX ? &g_syscall_table[a->nr] : NULL;
+	long ret;
+
+	if (!e || !e->fn) {
+		log_unsupported(t, a->nr);
+		ret = -ENOSYS;
+	} else {
+		ret = e->fn(t, a);
+	}
+	if (g_strace)
+		log_info("[%d] %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = %ld", t->tid,
+			 e && e->name ? e->name : "?", (unsigned long)a->arg[0],
+			 (unsigned long)a->arg[1], (unsigned long)a->arg[2],
+			 (unsigned long)a->arg[3], (unsigned long)a->arg[4],
+			 (unsigned long)a->arg[5], ret);
+	return ret;
+}
