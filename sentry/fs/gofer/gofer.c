@@ -1,0 +1,291 @@
+/* gofer.c: the gofer filesystem: attach, lookup by Twalk + Tgetattr, readdir, readlink,
+ * statfs. Writes are EROFS: the writable root is the overlay above this one. */
+#include "sentry/fs/gofer/gofer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "sentry/fs/dev/dev.h"
+#include "sentry/vfs/dir.h"
+
+#define GOFER_ATTR_MASK (P9_GETATTR_BASIC | P9_GETATTR_BTIME)
+#define GOFER_READDIR_SIZE (64 * 1024)
+
+static struct inode *gofer_inode_new(struct super_block *sb, uint32_t fid,
+				     const struct p9_attr *a)
+{
+	struct inode *inode = inode_new(sb, a->mode);
+	struct gofer_inode *gi = xcalloc(1, sizeof(*gi));
+
+	gi->fid = fid;
+	gi->open_fid = P9_NOFID;
+	gi->hostfd = -1;
+	inode->priv = gi;
+	inode->iops = &g_gofer_iops;
+	inode->fops = S_ISDIR(a->mode) ? &g_dir_fops : &g_gofer_reg_fops;
+	inode->ino = a->qid.path;
+	inode->uid = a->uid;
+	inode->gid = a->gid;
+	inode->nlink = a->nlink;
+	inode->rdev = (dev_t)a->rdev;
+	inode->size = a->size;
+	inode->blocks = a->blocks;
+	inode->atime = (struct timespec){(time_t)a->atime_sec, (long)a->atime_nsec};
+	inode->mtime = (struct timespec){(time_t)a->mtime_sec, (long)a->mtime_nsec};
+	inode->ctime = (struct timespec){(time_t)a->ctime_sec, (long)a->ctime_nsec};
+	if (a->valid & P9_GETATTR_BTIME)
+		inode->btime = (struct timespec){(time_t)a->btime_sec, (long)a->btime_nsec};
+	return inode;
+}
+
+static void gofer_evict(struct inode *inode)
+{
+	struct gofer_fs *fs = gofer_fs(inode->sb);
+	struct gofer_inode *gi = inode->priv;
+
+	if (gi->open_fid != P9_NOFID)
+		p9c_clunk(fs->c, gi->open_fid);
+	p9c_clunk(fs->c, gi->fid);
+	if (gi->hostfd >= 0)
+		close(gi->hostfd);
+	free(gi->link);
+	free(gi);
+}
+
+static int gofer_lookup(struct dentry *dir, const char *name, struct inode **out)
+{
+	struct gofer_fs *fs = gofer_fs(dir->sb);
+	struct gofer_inode *gdir = dir->inode->priv;
+	struct p9_attr attr;
+	struct p9_qid qid;
+	uint32_t fid;
+	int ret;
+
+	if (fs->spare_fid == P9_NOFID)
+		fs->spare_fid = p9c_fid_alloc(fs->c);
+	fid = fs->spare_fid;
+	ret = p9c_walk(fs->c, gdir->fid, fid, 1, &name, &qid, NULL);
+	if (ret < 0)
+		return ret; /* the fid was not established: keep it as the spare */
+	fs->spare_fid = P9_NOFID;
+	ret = p9c_getattr(fs->c, fid, GOFER_ATTR_MASK, &attr);
+	if (ret < 0) {
+		p9c_clunk(fs->c, fid);
+		return ret;
+	}
+	*out = gofer_inode_new(dir->sb, fid, &attr);
+	return 0;
+}
+
+struct readdir_state {
+	vfs_dirent_fn fn;
+	void *arg;
+	uint64_t next_off;
+	bool stop;
+};
+
+static int readdir_one(void *arg, const struct p9_dirent *de)
+{
+	struct readdir_state *s = arg;
+	struct vfs_dirent ent = {
+		.name = de->name, .name_len = de->name_len, .ino = de->qid.path, .type = de->type,
+	};
+
+	s->next_off = de->offset;
+	if ((de->name_len == 1 && de->name[0] == '.') ||
+	    (de->name_len == 2 && de->name[0] == '.' && de->name[1] == '.'))
+		return 0;
+	if (de->name_len == 0 || de->name_len > VFS_NAME_MAX || memchr(de->name, '/', de->name_len))
+		return 0; /* a name no directory can hold: ignore it */
+	if (s->fn(s->arg, &ent))
+		s->stop = true;
+	return s->stop;
+}
+
+static int gofer_readdir(struct dentry *dir, vfs_dirent_fn fn, void *arg)
+{
+	struct gofer_fs *fs = gofer_fs(dir->sb);
+	struct gofer_inode *gi = dir->inode->priv;
+	struct readdir_state s = {.fn = fn, .arg = arg};
+	uint32_t fid = p9c_fid_alloc(fs->c);
+	int hostfd = -1;
+	ssize_t n;
+	int ret;
+
+	ret = p9c_walk(fs->c, gi->fid, fid, 0, NULL, NULL, NULL);
+	if (ret == 0)
+		ret = p9c_lopen(fs->c, fid, O_RDONLY | O_DIRECTORY, NULL, NULL, &hostfd);
+	if (hostfd >= 0)
+		close(hostfd);
+	while (ret == 0 && !s.stop) {
+		uint64_t off = s.next_off;
+
+		n = p9c_readdir(fs->c, fid, off, GOFER_READDIR_SIZE, readdir_one, &s);
+		if (n < 0)
+			ret = (int)n;
+		if (n <= 0 || (s.next_off == off && !s.stop))
+			break; /* the end, or a server that does not advance */
+	}
+	p9c_clunk(fs->c, fid);
+	return ret;
+}
+
+static ssize_t gofer_readlink(struct dentry *d, char *buf, size_t size)
+{
+	struct gofer_fs *fs = gofer_fs(d->sb);
+	struct gofer_inode *gi = d->inode->priv;
+	size_t len;
+
+	if (!gi->link) {
+		char *tmp = xmalloc(VFS_PATH_MAX);
+		ssize_t n = p9c_readlink(fs->c, gi->fid, tmp, VFS_PATH_MAX - 1);
+
+		if (n < 0) {
+			free(tmp);
+			return n;
+		}
+		tmp[n] = '\0';
+		gi->link = tmp;
+	}
+	len = MIN(strlen(gi->link), size);
+	memcpy(buf, gi->link, len);
+	return (ssize_t)len;
+}
+
+static int gofer_open(struct dentry *d, struct file *f)
+{
+	struct inode *inode = d->inode;
+	int ret;
+
+	if (S_ISCHR(inode->mode))
+		return chrdev_open(inode->rdev, f);
+	if (!S_ISREG(inode->mode) && !S_ISDIR(inode->mode))
+		return -ENXIO; /* fifos and sockets on the root: not supported */
+	if (f->fmode & FMODE_WRITE)
+		return -EROFS;
+	if (S_ISREG(inode->mode)) {
+		ret = gofer_inode_open(inode);
+		if (ret < 0)
+			return ret;
+	}
+	f->inode = inode;
+	inode_get(inode);
+	f->ops = inode->fops;
+	return 0;
+}
+
+/* The gofer root is read-only from here: writes happen in the overlay above. */
+static int rofs_create(struct dentry *dir, struct dentry *d, uint32_t mode, const struct creds *c)
+{
+	return -EROFS;
+}
+
+static int rofs_mknod(struct dentry *dir, struct dentry *d, uint32_t mode, dev_t rdev,
+		      const struct creds *c)
+{
+	return -EROFS;
+}
+
+static int rofs_symlink(struct dentry *dir, struct dentry *d, const char *target,
+			const struct creds *c)
+{
+	return -EROFS;
+}
+
+static int rofs_link(struct dentry *old, struct dentry *dir, struct dentry *d)
+{
+	return -EROFS;
+}
+
+static int rofs_remove(struct dentry *dir, struct dentry *d)
+{
+	return -EROFS;
+}
+
+static int rofs_rename(struct dentry *odir, struct dentry *od, struct dentry *ndir,
+		       struct dentry *nd)
+{
+	return -EROFS;
+}
+
+static int rofs_setattr(struct dentry *d, const struct vattr *va)
+{
+	return -EROFS;
+}
+
+const struct inode_ops g_gofer_iops = {
+	.lookup = gofer_lookup,
+	.create = rofs_create,
+	.mkdir = rofs_create,
+	.mknod = rofs_mknod,
+	.symlink = rofs_symlink,
+	.link = rofs_link,
+	.unlink = rofs_remove,
+	.rmdir = rofs_remove,
+	.rename = rofs_rename,
+	.readdir = gofer_readdir,
+	.readlink = gofer_readlink,
+	.setattr = rofs_setattr,
+	.open = gofer_open,
+	.evict = gofer_evict,
+};
+
+static int gofer_statfs(struct super_block *sb, struct statfs *st)
+{
+	struct gofer_inode *gi = sb->root->inode->priv;
+	struct p9_statfs ps;
+	int ret = p9c_statfs(gofer_fs(sb)->c, gi->fid, &ps);
+
+	if (ret < 0)
+		return ret;
+	st->f_bsize = ps.bsize;
+	st->f_frsize = ps.bsize;
+	st->f_blocks = ps.blocks;
+	st->f_bfree = ps.bfree;
+	st->f_bavail = ps.bavail;
+	st->f_files = ps.files;
+	st->f_ffree = ps.ffree;
+	st->f_namelen = ps.namelen ? ps.namelen : VFS_NAME_MAX;
+	return 0;
+}
+
+static const struct super_ops g_gofer_sops = {
+	.statfs = gofer_statfs,
+};
+
+int gofer_fs_new(int fd, struct super_block **out)
+{
+	struct gofer_fs *fs = xcalloc(1, sizeof(*fs));
+	struct super_block *sb;
+	struct p9_attr attr;
+	struct p9_qid qid;
+	uint32_t fid;
+	int ret;
+
+	ret = p9c_connect(fd, P9_DEFAULT_MSIZE, &fs->c);
+	if (ret < 0) {
+		free(fs);
+		return ret;
+	}
+	fs->spare_fid = P9_NOFID;
+	fid = p9c_fid_alloc(fs->c);
+	ret = p9c_attach(fs->c, fid, "root", 0, "", &qid);
+	if (ret == 0)
+		ret = p9c_getattr(fs->c, fid, GOFER_ATTR_MASK, &attr);
+	if (ret == 0 && !S_ISDIR(attr.mode))
+		ret = -ENOTDIR;
+	if (ret < 0) {
+		log_err("gofer: cannot attach the root: %s", strerror(-ret));
+		p9c_close(fs->c);
+		free(fs);
+		return ret;
+	}
+	sb = sb_new(&g_gofer_sops, "9p", V9FS_MAGIC);
+	sb->priv = fs;
+	sb->root = d_alloc_root(sb, gofer_inode_new(sb, fid, &attr));
+	*out = sb;
+	return 0;
+}
