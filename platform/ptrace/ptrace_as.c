@@ -115,6 +115,19 @@ static int op_inject(struct ptrace_as *as, const struct ptrace_op *op)
 	return 0;
 }
 
+void ptrace_as_fail(struct ptrace_as *as, int err)
+{
+	if (err == -ESRCH || err == -ECHILD) {
+		if (err == -ESRCH)
+			ptrace_stub_kill(as->pid);
+		as->pid = -1;
+	}
+	if (!as->err)
+		as->err = err;
+}
+
+/* A failed deferred op leaves the stub's memory unlike the Sentry's view, so the error
+ * stays: every later switch_to fails and the Sentry ends the thread group. */
 int ptrace_as_flush(struct ptrace_as *as)
 {
 	size_t i;
@@ -125,9 +138,7 @@ int ptrace_as_flush(struct ptrace_as *as)
 		int ret = op_inject(as, &as->ops[i]);
 
 		if (ret) {
-			as->err = ret;
-			if (ret == -ESRCH)
-				as->pid = -1; /* died and reaped by the wait */
+			ptrace_as_fail(as, ret);
 			break;
 		}
 	}

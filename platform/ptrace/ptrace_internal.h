@@ -118,10 +118,11 @@ void ptrace_stub_teardown(struct ptrace_platform *p);
 /* Fork a stub from the calling thread, which becomes its tracer. On success the stub
  * holds only the stub page and sits stopped; *pid is its pid. */
 int ptrace_stub_spawn(struct ptrace_platform *p, pid_t *pid);
-/* SIGKILL the stub and reap it. Any Sentry thread may call it. */
+/* SIGKILL the stub and reap it. Any Sentry thread may call it, on a pid not yet reaped
+ * (until then the pid cannot be reused, so the kill cannot hit another process). */
 void ptrace_stub_kill(pid_t pid);
 /* waitpid for the next stop of pid, retrying EINTR. Returns 0 with *status, or -errno;
- * -ESRCH when the stub exited or was killed (logged). */
+ * -ECHILD means the stub is gone: it exited or was killed (logged) and is reaped now. */
 int ptrace_stub_wait(pid_t pid, int *status);
 /* Run syscall nr(args) inside a stopped stub (caller is its tracer); the stub's registers
  * are clobbered. Returns 0 with the syscall's result in *ret, or -errno on failure. */
@@ -149,6 +150,10 @@ int ptrace_ext_protect(struct ptrace_extents *s, uint64_t start, uint64_t end, i
 /* Apply the deferred ops of as by injection. Caller holds as->lock and is the tracer,
  * with the stub stopped. Returns 0 or the sticky -errno. */
 int ptrace_as_flush(struct ptrace_as *as);
+/* Record that an op on the stub failed with err: every later use returns err. -ESRCH
+ * (the stub died under ptrace) and -ECHILD (already reaped) also retire the stub: it is
+ * killed and reaped if needed. Caller holds as->lock. */
+void ptrace_as_fail(struct ptrace_as *as, int err);
 
 int ptrace_as_create(struct platform *p, struct plat_as **out);
 void ptrace_as_release(struct plat_as *as);

@@ -191,11 +191,11 @@ int ptrace_stub_wait(pid_t pid, int *status)
 	}
 	if (WIFEXITED(*status)) {
 		log_warn("ptrace stub %d exited with status %d", pid, WEXITSTATUS(*status));
-		return -ESRCH;
+		return -ECHILD;
 	}
 	if (WIFSIGNALED(*status)) {
 		log_warn("ptrace stub %d killed by signal %d", pid, WTERMSIG(*status));
-		return -ESRCH;
+		return -ECHILD;
 	}
 	return 0;
 }

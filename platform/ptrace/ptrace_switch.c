@@ -106,13 +106,15 @@ static void set_stopped(struct ptrace_as *as)
 	pthread_mutex_unlock(&as->lock);
 }
 
-static void mark_dead(struct ptrace_as *as, int err)
+/* A ptrace or wait failure: ESRCH/ECHILD mean the stub died (see ptrace_as_fail). */
+static int stub_failed(struct ptrace_as *as, int err)
 {
-	pthread_mutex_lock(&as->lock);
-	as->pid = -1;
-	if (!as->err)
-		as->err = err;
-	pthread_mutex_unlock(&as->lock);
+	if (err == -ESRCH || err == -ECHILD) {
+		pthread_mutex_lock(&as->lock);
+		ptrace_as_fail(as, err);
+		pthread_mutex_unlock(&as->lock);
+	}
+	return err;
 }
 
 static int fault_trapno(int sig, int code)
@@ -191,8 +193,11 @@ static int run_once(struct ptrace_ctx *ctx, struct ptrace_as *as, const plat_reg
 	ret = ptrace_as_flush(as);
 	if (ret == 0 && atomic_load(&ctx->interrupt))
 		ret = 1;
-	if (ret == 0 && ptrace(PTRACE_SETREGS, pid, 0, r) != 0)
+	if (ret == 0 && ptrace(PTRACE_SETREGS, pid, 0, r) != 0) {
 		ret = -errno;
+		if (ret == -ESRCH)
+			ptrace_as_fail(as, ret);
+	}
 	if (ret) {
 		pthread_mutex_unlock(&as->lock);
 		return ret;
@@ -211,9 +216,7 @@ static int run_once(struct ptrace_ctx *ctx, struct ptrace_as *as, const plat_reg
 		ret = ptrace_stub_wait(pid, status);
 	atomic_store(&ctx->running, 0);
 	set_stopped(as);
-	if (ret == -ESRCH || ret == -ECHILD)
-		mark_dead(as, ret);
-	return ret;
+	return ret < 0 ? stub_failed(as, ret) : ret;
 }
 
 int ptrace_switch_to(struct plat_ctx *ctx_, struct plat_as *as_, plat_regs_t *regs,
@@ -254,7 +257,7 @@ int ptrace_switch_to(struct plat_ctx *ctx_, struct plat_as *as_, plat_regs_t *re
 		ran = true;
 		ret = classify(ctx, as->pid, status, &r, trap, &again);
 		if (ret)
-			return ret;
+			return stub_failed(as, ret);
 		if (!again) {
 			*regs = r;
 			return 0;

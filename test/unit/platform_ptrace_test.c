@@ -11,10 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <seccomp.h>
 
 #include "platform/platform.h"
 #include "platform/ptrace/ptrace_internal.h"
@@ -530,14 +533,140 @@ static void killed_stub_is_reported(void **state)
 	struct ptrace_as *pas = (struct ptrace_as *)f->as;
 	struct plat_trap t;
 	plat_regs_t r;
+	pid_t pid;
 
 	LOAD(f, f->as, prog_syscalls);
 	start_regs(&r);
 	assert_int_equal(run(f, f->as, &r, &t), 0);
-	kill(pas->pid, SIGKILL);
+	pid = pas->pid;
+	kill(pid, SIGKILL);
 	assert_int_equal(run(f, f->as, &r, &t), -ESRCH);
 	assert_int_equal(run(f, f->as, &r, &t), -ESRCH);
 	assert_int_equal(f->o->as_map(f->as, DATA_ADDR, PG, DATA_OFF, PROT_READ), -ESRCH);
+	/* Reaped: no zombie left behind. */
+	assert_int_equal(waitpid(pid, NULL, WNOHANG | __WALL), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
+/* The stub dies between traps while running: the wait sees it, reaps it. */
+static void *kill_later(void *arg)
+{
+	struct timespec ts = { 0, 50 * 1000000L };
+
+	nanosleep(&ts, NULL);
+	kill(*(pid_t *)arg, SIGKILL);
+	return NULL;
+}
+
+static void stub_killed_while_running(void **state)
+{
+	struct fixture *f = *state;
+	struct plat_trap t;
+	plat_regs_t r;
+	pthread_t th;
+	pid_t pid;
+
+	LOAD(f, f->as, prog_syscalls);
+	start_regs(&r);
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	pid = ((struct ptrace_as *)f->as)->pid;
+	LOAD(f, f->as, prog_spin);
+	start_regs(&r);
+	assert_int_equal(pthread_create(&th, NULL, kill_later, &pid), 0);
+	assert_int_equal(run(f, f->as, &r, &t), -ECHILD);
+	pthread_join(th, NULL);
+	assert_int_equal(waitpid(pid, NULL, WNOHANG | __WALL), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
+/* The stub's own filter: an injected syscall outside the list kills the stub. */
+static void stub_filter_kills_other_syscalls(void **state)
+{
+	struct fixture *f = *state;
+	struct ptrace_as *pas = (struct ptrace_as *)f->as;
+	long args[6] = { 0 }, res = -1;
+	struct plat_trap t;
+	plat_regs_t r;
+	pid_t pid;
+
+	LOAD(f, f->as, prog_syscalls);
+	start_regs(&r);
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	pid = pas->pid;
+	args[0] = 0x700000;
+	args[1] = PG;
+	assert_int_equal(ptrace_stub_inject((struct ptrace_platform *)f->p, pid, SYS_munmap,
+					    args, &res), 0);
+	assert_int_equal(res, 0);
+	assert_int_equal(ptrace_stub_inject((struct ptrace_platform *)f->p, pid, SYS_getpid,
+					    args, &res), -ECHILD);
+	assert_int_equal(waitpid(pid, NULL, WNOHANG | __WALL), -1);
+	pas->pid = -1; /* reaped by the failed injection */
+}
+
+/* A new context on the same thread takes over the stubs of a released one. */
+static void new_context_adopts_stubs(void **state)
+{
+	struct fixture *f = *state;
+	struct plat_fpu fpu;
+	struct plat_trap t;
+	plat_regs_t r;
+
+	LOAD(f, f->as, prog_xmm);
+	start_regs(&r);
+	r.rsi = 77;
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	f->o->ctx_release(f->ctx);
+	assert_int_equal(f->o->ctx_create(f->p, &f->ctx), 0);
+	start_regs(&r);
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_SYSCALL);
+	/* The new context brought its own (initial) FPU state: xmm0 = 0. */
+	assert_int_equal(r.rdi, 0);
+	assert_int_equal(f->o->get_fpu(f->ctx, &fpu), 0);
+	assert_int_equal(fpu.data[XMM1_OFF], 0);
+}
+
+/* Everything above under a kill-by-default filter with only the platform's rules and
+ * what this test needs: the rule list is complete for stubs and tracing. */
+static void works_under_sentry_seccomp(void **state)
+{
+	static const int test_needs[] = {
+		SCMP_SYS(write), SCMP_SYS(brk), SCMP_SYS(futex), SCMP_SYS(exit),
+		SCMP_SYS(clock_gettime), SCMP_SYS(newfstatat), SCMP_SYS(fstat),
+		SCMP_SYS(getrandom), SCMP_SYS(madvise), SCMP_SYS(rt_sigreturn),
+	};
+	struct fixture *f = *state;
+	int status;
+	pid_t child = fork();
+
+	assert_true(child >= 0);
+	if (child == 0) {
+		scmp_filter_ctx sc = seccomp_init(SCMP_ACT_KILL_PROCESS);
+		struct plat_trap t;
+		plat_regs_t r;
+		int rc = 1;
+
+		for (size_t i = 0; i < sizeof(test_needs) / sizeof(test_needs[0]); i++)
+			seccomp_rule_add(sc, SCMP_ACT_ALLOW, test_needs[i], 0);
+		if (!sc || f->o->add_seccomp_rules(f->p, sc) != 0 || seccomp_load(sc) != 0)
+			_exit(2);
+		seccomp_release(sc);
+		LOAD(f, f->as, prog_syscalls);
+		start_regs(&r);
+		if (run(f, f->as, &r, &t) == 0 && t.kind == TRAP_SYSCALL && r.orig_rax == 39) {
+			r.rax = 9;
+			if (run(f, f->as, &r, &t) == 0 && r.orig_rax == 60 && r.rdi == 10)
+				rc = 0;
+		}
+		f->o->as_release(f->as);
+		_exit(rc);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	if (WIFSIGNALED(status))
+		fail_msg("child killed by signal %d (a syscall missing from the rules?)",
+			 WTERMSIG(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static uint64_t now_ns(void)
@@ -593,6 +722,10 @@ int main(void)
 		T(other_threads_change_the_address_space),
 		T(second_thread_is_refused),
 		T(killed_stub_is_reported),
+		T(stub_killed_while_running),
+		T(stub_filter_kills_other_syscalls),
+		T(new_context_adopts_stubs),
+		T(works_under_sentry_seccomp),
 		T(syscall_round_trip_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
