@@ -168,10 +168,11 @@ int ptrace_ctx_fpu_to(struct ptrace_ctx *ctx, struct ptrace_as *as)
 
 	pthread_mutex_lock(&p->own_lock);
 	if (ctx->fpu_as != as) {
-		if (ctx->fpu_as)
-			ret = ptrace_stub_get_fpu(p, ctx->fpu_as->pid, &ctx->fpu);
-		if (ret == 0)
-			ret = ptrace_stub_set_fpu(p, as->pid, &ctx->fpu);
+		/* A dead stub's state is lost: carry on with the last copy. */
+		if (ctx->fpu_as && ctx->fpu_as->pid > 0 &&
+		    ptrace_stub_get_fpu(p, ctx->fpu_as->pid, &ctx->fpu) != 0)
+			log_warn("ptrace: FPU state of stub %d lost", ctx->fpu_as->pid);
+		ret = ptrace_stub_set_fpu(p, as->pid, &ctx->fpu);
 		if (ret == 0)
 			ctx->fpu_as = as;
 		else
@@ -190,7 +191,7 @@ static int ptrace_get_fpu(struct plat_ctx *ctx_, struct plat_fpu *fpu)
 	if (ptrace_gettid() != ctx->tid)
 		return -EPERM;
 	pthread_mutex_lock(&ctx->p->own_lock);
-	if (ctx->fpu_as)
+	if (ctx->fpu_as && ctx->fpu_as->pid > 0)
 		ret = ptrace_stub_get_fpu(ctx->p, ctx->fpu_as->pid, fpu);
 	else
 		memcpy(fpu->data, ctx->fpu.data, ctx->p->fpu_size);
@@ -208,7 +209,7 @@ static int ptrace_set_fpu(struct plat_ctx *ctx_, const struct plat_fpu *fpu)
 	if (ptrace_gettid() != ctx->tid)
 		return -EPERM;
 	pthread_mutex_lock(&ctx->p->own_lock);
-	if (ctx->fpu_as)
+	if (ctx->fpu_as && ctx->fpu_as->pid > 0)
 		ret = ptrace_stub_set_fpu(ctx->p, ctx->fpu_as->pid, fpu);
 	if (ret == 0)
 		memcpy(ctx->fpu.data, fpu->data, ctx->p->fpu_size);

@@ -3,8 +3,9 @@
  * Rule: only the stub's tracer (the host thread that created it, at its first switch_to)
  * can inject syscalls. An address-space op therefore records the change, then:
  *  - no stub yet (fork: the parent's thread fills the child's new mm; execve: the new mm
- *    is built before the task's first switch into it): the op waits in as->ops and the
- *    tracer applies the queue on its first switch_to;
+ *    is built before the task's first switch into it): only the extent set changes; the
+ *    first switch_to forks the stub and maps the final extents (so a map later undone
+ *    costs nothing, and contiguous pages become one mmap);
  *  - caller is the tracer (a task changing its own mm in a syscall; its stub is stopped
  *    because the thread is in the Sentry): injected at once;
  *  - another thread while the stub exists (ptrace/process_vm_writev into another task's
@@ -68,15 +69,41 @@ void ptrace_as_release(struct plat_as *as_)
 	free(as);
 }
 
+/* Whether op b continues op a: one host call can do both. */
+static bool op_extends(const struct ptrace_op *a, const struct ptrace_op *b)
+{
+	return a->kind == b->kind && a->prot == b->prot && a->addr + a->size == b->addr &&
+	       (a->kind != PTRACE_OP_MAP || a->off + a->size == b->off);
+}
+
+/* Queue a change for a live stub (nothing to queue before it exists). */
 static void queue_op(struct ptrace_as *as, enum ptrace_op_kind kind, uint64_t addr,
 		     uint64_t size, uint64_t off, int prot)
 {
+	struct ptrace_op op = { .kind = kind, .prot = prot, .addr = addr, .size = size,
+				.off = off };
+
+	if (as->pid == 0)
+		return;
+	if (as->nops && op_extends(&as->ops[as->nops - 1], &op)) {
+		as->ops[as->nops - 1].size += size;
+		return;
+	}
 	if (as->nops == as->ops_cap) {
 		as->ops_cap = as->ops_cap ? as->ops_cap * 2 : 16;
 		as->ops = xrealloc(as->ops, as->ops_cap * sizeof(*as->ops));
 	}
-	as->ops[as->nops++] = (struct ptrace_op){
-		.kind = kind, .prot = prot, .addr = addr, .size = size, .off = off };
+	as->ops[as->nops++] = op;
+}
+
+void ptrace_as_replay(struct ptrace_as *as)
+{
+	as->nops = 0;
+	for (size_t i = 0; i < as->ext.n; i++) {
+		const struct ptrace_extent *e = &as->ext.v[i];
+
+		queue_op(as, PTRACE_OP_MAP, e->start, e->end - e->start, e->off, e->prot);
+	}
 }
 
 /* Inject one op. Returns 0, or -errno (the host's answer or a ptrace failure). */
@@ -236,7 +263,7 @@ int ptrace_as_protect(struct plat_as *as_, uint64_t addr, uint64_t size, int pro
 	pthread_mutex_lock(&as->lock);
 	/* Only mapped runs: the host's mprotect fails with ENOMEM across holes. */
 	ptrace_ext_protect(&as->ext, addr, addr + size, prot, queue_protect, &pa);
-	ret = as->nops ? commit(as) : (as->pid < 0 ? -ESRCH : 0);
+	ret = commit(as);
 	pthread_mutex_unlock(&as->lock);
 	return ret;
 }

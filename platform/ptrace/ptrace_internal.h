@@ -69,9 +69,9 @@ struct ptrace_as {
 	bool running;			/* resumed by its tracer, stop not yet seen */
 	int cpu;			/* CPU the stub is pinned to, -1 = none (tracer only) */
 	int err;			/* sticky failure of a deferred op (-errno) */
-	struct ptrace_op *ops;		/* deferred changes, oldest first */
+	struct ptrace_op *ops;		/* deferred changes for a live stub, oldest first */
 	size_t nops, ops_cap;
-	struct ptrace_extents ext;	/* what is (or will be, after ops) mapped */
+	struct ptrace_extents ext;	/* what is mapped once ops are applied */
 	struct ptrace_ctx *owner;	/* context running the stub (own_lock) */
 	struct list_head owner_link;	/* in owner->owned (own_lock) */
 };
@@ -150,6 +150,8 @@ int ptrace_ext_protect(struct ptrace_extents *s, uint64_t start, uint64_t end, i
 /* Apply the deferred ops of as by injection. Caller holds as->lock and is the tracer,
  * with the stub stopped. Returns 0 or the sticky -errno. */
 int ptrace_as_flush(struct ptrace_as *as);
+/* Queue a map of every recorded extent: the first thing a new stub runs. Holds lock. */
+void ptrace_as_replay(struct ptrace_as *as);
 /* Record that an op on the stub failed with err: every later use returns err. -ESRCH
  * (the stub died under ptrace) and -ECHILD (already reaped) also retire the stub: it is
  * killed and reaped if needed. Caller holds as->lock. */

@@ -51,6 +51,7 @@ static int ensure_stub(struct ptrace_ctx *ctx, struct ptrace_as *as)
 			as->pid = pid;
 			as->tracer = ctx->tid;
 			as->cpu = -1;
+			ptrace_as_replay(as);
 		}
 	} else if (as->pid < 0) {
 		ret = as->err ? as->err : -ESRCH;
