@@ -97,14 +97,14 @@ int gofer_filter_install(void)
 	for (size_t i = 0; i < ARRAY_SIZE(g_allow) && ret == 0; i++) {
 		ret = add_rule(ctx, g_allow[i].nr, g_allow[i].rule);
 		if (ret)
-			log_err("gofer: seccomp rule for syscall %d (%s): %d", g_allow[i].nr,
+			log_err("seccomp rule for syscall %d (%s): %d", g_allow[i].nr,
 				g_allow[i].who, ret);
 	}
 	if (ret == 0)
 		ret = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (ret == 0)
-		log_debug("gofer: seccomp: %zu syscalls allowed, everything else kills",
+		log_debug("seccomp: %zu syscalls allowed, everything else kills",
 			  ARRAY_SIZE(g_allow));
 	return ret;
 }

@@ -86,23 +86,23 @@ static int walls_mount(const struct gofer_opts *o)
 
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 		ret = -errno;
-		log_err("gofer: cannot make a private mount namespace: %d", ret);
+		log_err("cannot make a private mount namespace: %d", ret);
 		return ret;
 	}
 	fd = clone_tree(o->root, o->readonly);
 	if (fd == -ENOSYS || fd == -EINVAL)
 		fd = bind_tree(o->root, o->readonly);
 	if (fd < 0) {
-		log_err("gofer: cannot take the tree `%s`: %d", o->root, fd);
+		log_err("cannot take the tree `%s`: %d", o->root, fd);
 		return fd;
 	}
 	ret = empty_root(&how);
 	if (ret) {
-		log_err("gofer: cannot leave the host root: %d", ret);
+		log_err("cannot leave the host root: %d", ret);
 		close(fd);
 		return ret;
 	}
-	log_debug("gofer: walls: mount ns, tree `%s` held by fd (%s), root is empty tmpfs via %s",
+	log_debug("walls: mount ns, tree `%s` held by fd (%s), root is empty tmpfs via %s",
 		  o->root, o->readonly ? "read-only" : "read-write", how);
 	return fd;
 }
@@ -139,20 +139,20 @@ static int walls_lock(struct gofer_server *s, int sock)
 
 	ret = close_other_fds(keep, ARRAY_SIZE(keep));
 	if (ret) {
-		log_err("gofer: cannot close inherited fds: %d", ret);
+		log_err("cannot close inherited fds: %d", ret);
 		return ret;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		ret = -errno;
-		log_err("gofer: cannot set no_new_privs: %d", ret);
+		log_err("cannot set no_new_privs: %d", ret);
 		return ret;
 	}
 	ret = gofer_filter_install();
 	if (ret) {
-		log_err("gofer: cannot install the seccomp filter: %d", ret);
+		log_err("cannot install the seccomp filter: %d", ret);
 		return ret;
 	}
-	log_debug("gofer: walls: other fds closed, no_new_privs set, seccomp filter installed");
+	log_debug("walls: other fds closed, no_new_privs set, seccomp filter installed");
 	return 0;
 }
 
@@ -169,24 +169,24 @@ int gofer_run(const struct gofer_opts *o)
 			rootfd = -errno;
 	}
 	if (rootfd < 0) {
-		log_err("gofer: cannot serve `%s`: %d", o->root, rootfd);
+		log_err("cannot serve `%s`: %d", o->root, rootfd);
 		return 1;
 	}
 	ret = gofer_server_new(rootfd, o->readonly, &s);
 	close(rootfd);
 	if (ret) {
-		log_err("gofer: cannot open the root of `%s`: %d", o->root, ret);
+		log_err("cannot open the root of `%s`: %d", o->root, ret);
 		return 1;
 	}
 	if (o->walls && walls_lock(s, o->sock_fd)) {
 		gofer_server_free(s);
 		return 1;
 	}
-	log_info("gofer: serving `%s`%s", o->root, o->readonly ? " read-only" : "");
+	log_info("serving `%s`%s", o->root, o->readonly ? " read-only" : "");
 	ret = gofer_serve(s, o->sock_fd);
 	gofer_server_free(s);
 	if (ret) {
-		log_warn("gofer: connection ended with error %d", ret);
+		log_warn("connection ended with error %d", ret);
 		return 1;
 	}
 	return 0;
