@@ -58,6 +58,8 @@ static ssize_t hostfd_read(struct task *t, struct file *f, void *buf, size_t siz
 	ssize_t n;
 	int ret;
 
+	if (size == 0)
+		return 0;
 	if (S_ISREG(h->type)) {
 		n = pread(h->fd, buf, size, (off_t)*pos);
 		if (n < 0)

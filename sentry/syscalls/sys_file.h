@@ -1,0 +1,24 @@
+/* sys_file.h: helpers shared by the file-family syscall handlers (sys_file*.c, sys_fd.c):
+ * copying paths in and looking up fds. */
+#ifndef RUNSC_SENTRY_SYSCALLS_SYS_FILE_H
+#define RUNSC_SENTRY_SYSCALLS_SYS_FILE_H
+
+#include "sentry/abi/uaddr.h"
+
+struct task;
+struct file;
+
+#define MAX_RW_COUNT 0x7ffff000L /* Linux clamps one read/write to this many bytes */
+
+/* Copy a path (at most PATH_MAX bytes with its NUL) from the application into a new
+ * buffer (*out, freed by the caller). Returns 0, -EFAULT or -ENAMETOOLONG. Empty paths
+ * are returned as "" (callers decide between ENOENT and AT_EMPTY_PATH). */
+int sys_copy_path(struct task *t, uaddr_t upath, char **out);
+
+/* The open file at fd with a new reference, or NULL (the caller returns -EBADF). */
+struct file *sys_fd_file(struct task *t, int fd);
+
+/* Kernel-side open(2) shared by open/openat/creat: installs the fd. */
+long sys_do_openat(struct task *t, int dirfd, uaddr_t upath, int flags, unsigned mode);
+
+#endif

@@ -1,0 +1,171 @@
+/* sys_file_attr.c: attribute changes: chmod family, chown family, umask, truncate,
+ * ftruncate, utimensat, fsync, fdatasync. */
+#include "sentry/syscalls/sys_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "sentry/syscalls/syscalls.h"
+#include "sentry/vfs/file.h"
+#include "sentry/vfs/vfs_internal.h"
+
+static long do_fchmodat(struct task *t, int dirfd, uaddr_t upath, unsigned mode, int flags)
+{
+	char *path = NULL;
+	long ret = sys_copy_path(t, upath, &path);
+
+	if (ret < 0)
+		return ret;
+	ret = vfs_fchmodat(t, dirfd, path, mode, flags);
+	free(path);
+	return ret;
+}
+
+long sys_chmod(struct task *t, const struct sysargs *a)
+{
+	return do_fchmodat(t, AT_FDCWD, arg_uaddr(a, 0), arg_uint(a, 1), 0);
+}
+
+long sys_fchmodat(struct task *t, const struct sysargs *a)
+{
+	return do_fchmodat(t, arg_int(a, 0), arg_uaddr(a, 1), arg_uint(a, 2), 0);
+}
+
+long sys_fchmod(struct task *t, const struct sysargs *a)
+{
+	struct file *f = sys_fd_file(t, arg_int(a, 0));
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	ret = vfs_fchmod(t, f, arg_uint(a, 1));
+	file_put(f);
+	return ret;
+}
+
+static long do_fchownat(struct task *t, int dirfd, uaddr_t upath, uid_t uid, gid_t gid,
+			int flags)
+{
+	char *path = NULL;
+	long ret;
+
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	ret = sys_copy_path(t, upath, &path);
+	if (ret < 0)
+		return ret;
+	ret = vfs_fchownat(t, dirfd, path, uid, gid, flags);
+	free(path);
+	return ret;
+}
+
+long sys_chown(struct task *t, const struct sysargs *a)
+{
+	return do_fchownat(t, AT_FDCWD, arg_uaddr(a, 0), arg_uint(a, 1), arg_uint(a, 2), 0);
+}
+
+long sys_lchown(struct task *t, const struct sysargs *a)
+{
+	return do_fchownat(t, AT_FDCWD, arg_uaddr(a, 0), arg_uint(a, 1), arg_uint(a, 2),
+			   AT_SYMLINK_NOFOLLOW);
+}
+
+long sys_fchownat(struct task *t, const struct sysargs *a)
+{
+	return do_fchownat(t, arg_int(a, 0), arg_uaddr(a, 1), arg_uint(a, 2), arg_uint(a, 3),
+			   arg_int(a, 4));
+}
+
+long sys_fchown(struct task *t, const struct sysargs *a)
+{
+	struct file *f = sys_fd_file(t, arg_int(a, 0));
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	ret = vfs_fchown(t, f, arg_uint(a, 1), arg_uint(a, 2));
+	file_put(f);
+	return ret;
+}
+
+long sys_umask(struct task *t, const struct sysargs *a)
+{
+	uint32_t old = t->fs->umask;
+
+	t->fs->umask = arg_uint(a, 0) & 0777;
+	return old;
+}
+
+long sys_truncate(struct task *t, const struct sysargs *a)
+{
+	char *path = NULL;
+	long ret = sys_copy_path(t, arg_uaddr(a, 0), &path);
+
+	if (ret < 0)
+		return ret;
+	ret = vfs_truncate(t, path, arg_long(a, 1));
+	free(path);
+	return ret;
+}
+
+long sys_ftruncate(struct task *t, const struct sysargs *a)
+{
+	struct file *f;
+	long ret;
+
+	if (arg_long(a, 1) < 0)
+		return -EINVAL;
+	f = sys_fd_file(t, arg_int(a, 0));
+	if (!f)
+		return -EBADF;
+	ret = vfs_ftruncate(t, f, arg_long(a, 1));
+	file_put(f);
+	return ret;
+}
+
+long sys_utimensat(struct task *t, const struct sysargs *a)
+{
+	int dirfd = arg_int(a, 0), flags = arg_int(a, 3);
+	uaddr_t upath = arg_uaddr(a, 1), utimes = arg_uaddr(a, 2);
+	struct timespec times[2];
+	char *path = NULL;
+	long ret;
+
+	if (!uaddr_is_null(utimes) && copy_from_user(t, times, utimes, sizeof(times)))
+		return -EFAULT;
+	if (uaddr_is_null(upath)) {
+		/* utimensat(fd, NULL, ...) is futimens; AT_FDCWD has no file. */
+		if (dirfd == AT_FDCWD)
+			return -EFAULT;
+		if (flags & ~AT_EMPTY_PATH)
+			return -EINVAL;
+	} else {
+		ret = sys_copy_path(t, upath, &path);
+		if (ret < 0)
+			return ret;
+	}
+	ret = vfs_utimensat(t, dirfd, path, uaddr_is_null(utimes) ? NULL : times, flags);
+	free(path);
+	return ret;
+}
+
+long sys_fsync(struct task *t, const struct sysargs *a)
+{
+	struct file *f = sys_fd_file(t, arg_int(a, 0));
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	ret = file_is_pipe(f) ? -EINVAL : vfs_fsync(f);
+	file_put(f);
+	return ret;
+}
+
+long sys_fdatasync(struct task *t, const struct sysargs *a)
+{
+	return sys_fsync(t, a);
+}

@@ -1,0 +1,288 @@
+/* sys_file_rw.c: read, write, pread64, pwrite64, readv, writev, lseek and sendfile. Data
+ * moves through a Sentry bounce buffer in chunks; regular files loop until a short
+ * transfer, other files (pipes, ttys) read once so they never block with data in hand. */
+#include "sentry/syscalls/sys_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "sentry/syscalls/syscalls.h"
+#include "sentry/vfs/file.h"
+#include "sentry/vfs/vfs_internal.h"
+
+#define RW_CHUNK (256 * 1024)
+#define UIO_MAXIOV 1024
+
+struct user_iov {
+	uint64_t base, len;
+};
+
+/* A position in an application iovec array. */
+struct uio {
+	struct user_iov *iov;
+	int cnt, idx;
+	uint64_t off;	/* within iov[idx] */
+	size_t total;	/* bytes covered, clamped to MAX_RW_COUNT */
+};
+
+/* Move n bytes between kbuf and the application's iovecs, advancing the uio. */
+static int uio_copy(struct task *t, struct uio *u, void *kbuf, size_t n, bool to_user)
+{
+	char *p = kbuf;
+
+	while (n > 0 && u->idx < u->cnt) {
+		struct user_iov *v = &u->iov[u->idx];
+		size_t step = MIN(n, v->len - u->off);
+		uaddr_t ua = uaddr(v->base + u->off);
+		int ret = to_user ? copy_to_user(t, ua, p, step) : copy_from_user(t, p, ua, step);
+
+		if (ret < 0)
+			return ret;
+		p += step;
+		n -= step;
+		u->off += step;
+		if (u->off == v->len) {
+			u->idx++;
+			u->off = 0;
+		}
+	}
+	return 0;
+}
+
+/* Read into u from f (at *off when off is non-NULL, else at the file position). */
+static long do_read(struct task *t, struct file *f, struct uio *u, uint64_t *off)
+{
+	bool regular = f->inode && S_ISREG(f->inode->mode);
+	size_t done = 0, chunk;
+	char *kbuf;
+	long ret = 0;
+
+	if (u->total == 0)
+		return off ? vfs_pread(t, f, NULL, 0, *off) : vfs_read(t, f, NULL, 0);
+	kbuf = xmalloc(MIN(u->total, (size_t)RW_CHUNK));
+	while (done < u->total) {
+		ssize_t n;
+
+		chunk = MIN(u->total - done, (size_t)RW_CHUNK);
+		n = off ? vfs_pread(t, f, kbuf, chunk, *off + done) : vfs_read(t, f, kbuf, chunk);
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		if (n > 0 && uio_copy(t, u, kbuf, (size_t)n, true) < 0) {
+			ret = -EFAULT;
+			break;
+		}
+		done += (size_t)n;
+		if ((size_t)n < chunk || !regular)
+			break;
+	}
+	free(kbuf);
+	return done ? (long)done : ret;
+}
+
+/* Write u to f (at *off when non-NULL, else at the position or the end for O_APPEND). */
+static long do_write(struct task *t, struct file *f, struct uio *u, uint64_t *off)
+{
+	size_t done = 0, chunk;
+	char *kbuf;
+	long ret = 0;
+
+	if (u->total == 0)
+		return off ? vfs_pwrite(t, f, NULL, 0, *off) : vfs_write(t, f, NULL, 0);
+	kbuf = xmalloc(MIN(u->total, (size_t)RW_CHUNK));
+	while (done < u->total) {
+		ssize_t n;
+
+		chunk = MIN(u->total - done, (size_t)RW_CHUNK);
+		if (uio_copy(t, u, kbuf, chunk, false) < 0) {
+			ret = -EFAULT;
+			break;
+		}
+		n = off ? vfs_pwrite(t, f, kbuf, chunk, *off + done) : vfs_write(t, f, kbuf, chunk);
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		done += (size_t)n;
+		if ((size_t)n < chunk)
+			break;
+	}
+	free(kbuf);
+	return done ? (long)done : ret;
+}
+
+static long rw_single(struct task *t, const struct sysargs *a, bool write, bool positional)
+{
+	struct user_iov v = {arg_u64(a, 1), MIN(arg_u64(a, 2), (uint64_t)MAX_RW_COUNT)};
+	struct uio u = {.iov = &v, .cnt = 1, .total = v.len};
+	uint64_t off = arg_u64(a, 3);
+	struct file *f = sys_fd_file(t, arg_int(a, 0));
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	if (positional && (int64_t)off < 0)
+		ret = -EINVAL;
+	else if (write)
+		ret = do_write(t, f, &u, positional ? &off : NULL);
+	else
+		ret = do_read(t, f, &u, positional ? &off : NULL);
+	file_put(f);
+	return ret;
+}
+
+long sys_read(struct task *t, const struct sysargs *a)
+{
+	return rw_single(t, a, false, false);
+}
+
+long sys_write(struct task *t, const struct sysargs *a)
+{
+	return rw_single(t, a, true, false);
+}
+
+long sys_pread64(struct task *t, const struct sysargs *a)
+{
+	return rw_single(t, a, false, true);
+}
+
+long sys_pwrite64(struct task *t, const struct sysargs *a)
+{
+	return rw_single(t, a, true, true);
+}
+
+static long rw_vector(struct task *t, const struct sysargs *a, bool write)
+{
+	int cnt = arg_int(a, 2);
+	struct uio u = {.cnt = cnt};
+	struct file *f;
+	uint64_t total = 0;
+	long ret;
+
+	f = sys_fd_file(t, arg_int(a, 0));
+	if (!f)
+		return -EBADF;
+	if (cnt < 0 || cnt > UIO_MAXIOV) {
+		file_put(f);
+		return -EINVAL;
+	}
+	u.iov = xcalloc((size_t)cnt + 1, sizeof(*u.iov));
+	ret = copy_from_user(t, u.iov, arg_uaddr(a, 1), (size_t)cnt * sizeof(*u.iov));
+	for (int i = 0; ret == 0 && i < cnt; i++) {
+		if ((int64_t)u.iov[i].len < 0 || total + u.iov[i].len > SSIZE_MAX)
+			ret = -EINVAL;
+		total += u.iov[i].len;
+		/* Linux transfers at most MAX_RW_COUNT: trim the rest. */
+		if (total > (uint64_t)MAX_RW_COUNT) {
+			u.iov[i].len -= total - (uint64_t)MAX_RW_COUNT;
+			total = MAX_RW_COUNT;
+		}
+	}
+	u.total = (size_t)total;
+	if (ret == 0)
+		ret = write ? do_write(t, f, &u, NULL) : do_read(t, f, &u, NULL);
+	free(u.iov);
+	file_put(f);
+	return ret;
+}
+
+long sys_readv(struct task *t, const struct sysargs *a)
+{
+	return rw_vector(t, a, false);
+}
+
+long sys_writev(struct task *t, const struct sysargs *a)
+{
+	return rw_vector(t, a, true);
+}
+
+long sys_lseek(struct task *t, const struct sysargs *a)
+{
+	struct file *f = sys_fd_file(t, arg_int(a, 0));
+	unsigned whence = arg_uint(a, 2);
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	if (whence > SEEK_HOLE)
+		ret = -EINVAL;
+	else
+		ret = vfs_lseek(f, arg_long(a, 1), (int)whence);
+	file_put(f);
+	return ret;
+}
+
+/* Copy up to count bytes from in (at *off or its position) to out. */
+static long sendfile_copy(struct task *t, struct file *out, struct file *in, uint64_t *off,
+			  size_t count)
+{
+	size_t done = 0;
+	char *kbuf = xmalloc(MIN(count, (size_t)RW_CHUNK));
+	long ret = 0;
+
+	while (done < count) {
+		size_t chunk = MIN(count - done, (size_t)RW_CHUNK);
+		ssize_t n = off ? vfs_pread(t, in, kbuf, chunk, *off) : vfs_read(t, in, kbuf, chunk);
+		ssize_t w;
+
+		if (n <= 0) {
+			ret = n;
+			break;
+		}
+		w = vfs_write(t, out, kbuf, (size_t)n);
+		if (w < 0) {
+			ret = w;
+			w = 0;
+		}
+		/* Give back what was read but not written. */
+		if (off)
+			*off += (uint64_t)w;
+		else if (w < n && (in->fmode & FMODE_LSEEK))
+			in->pos -= (uint64_t)(n - w);
+		done += (size_t)w;
+		if (w < n || ret < 0)
+			break;
+	}
+	free(kbuf);
+	return done ? (long)done : ret;
+}
+
+long sys_sendfile(struct task *t, const struct sysargs *a)
+{
+	uaddr_t uoff = arg_uaddr(a, 2);
+	size_t count = MIN(arg_u64(a, 3), (uint64_t)MAX_RW_COUNT);
+	struct file *in = NULL, *out = NULL;
+	int64_t off = 0;
+	long ret;
+
+	if (!uaddr_is_null(uoff) && copy_from_user(t, &off, uoff, sizeof(off)))
+		return -EFAULT;
+	in = sys_fd_file(t, arg_int(a, 1));
+	out = sys_fd_file(t, arg_int(a, 0));
+	if (!in || !(in->fmode & FMODE_READ) || !out || !(out->fmode & FMODE_WRITE))
+		ret = -EBADF;
+	else if (!uaddr_is_null(uoff) && !(in->fmode & FMODE_PREAD))
+		ret = -ESPIPE;
+	else if (off < 0)
+		ret = -EINVAL;
+	else if ((out->flags & O_APPEND) || (in->inode && S_ISDIR(in->inode->mode)))
+		ret = -EINVAL;
+	else if (count == 0)
+		ret = 0;
+	else
+		ret = sendfile_copy(t, out, in, uaddr_is_null(uoff) ? NULL : (uint64_t *)&off,
+				    count);
+	if (ret >= 0 && !uaddr_is_null(uoff) && copy_to_user(t, uoff, &off, sizeof(off)))
+		ret = -EFAULT;
+	if (in)
+		file_put(in);
+	if (out)
+		file_put(out);
+	return ret;
+}
