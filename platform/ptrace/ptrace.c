@@ -106,7 +106,7 @@ static int ptrace_add_seccomp_rules(struct platform *p, void *scmp_ctx)
 	ALLOW(getcpu, 0);		/* sched_getcpu fallback when rseq/vDSO cannot answer */
 	ALLOW(gettid, 0);		/* binding contexts to threads */
 	ALLOW(getpid, 0);		/* the parent pid a new stub checks */
-	/* The forked stub, before its own filter replaces nothing but adds to ours. */
+	/* What a forked stub runs under the inherited Sentry filter before adding its own. */
 	ALLOW(rt_sigprocmask, 0);	/* unblock all signals in the stub */
 	ALLOW(rt_sigaction, 0);		/* default action for the interrupt signal */
 	ALLOW(rseq, 0);			/* unregister the inherited rseq area */

@@ -24,7 +24,7 @@
 /* Room for the stubs' seccomp program (see ptrace_stub_build_filter). */
 #define PTRACE_FILTER_MAX 24
 
-/* The platform instance. Immutable after create() except own_lock's data. */
+/* The platform instance. Immutable after create() except no_xstate and what own_lock guards. */
 struct ptrace_platform {
 	struct platform base;
 	int memfd;			/* the Sentry's memory file; same fd number in stubs */
