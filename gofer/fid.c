@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "lib/util.h"
 
@@ -24,6 +27,26 @@ void node_put(struct gofer_node *n)
 		free(n);
 		n = parent; /* drop the child's reference on its parent, iteratively */
 	}
+}
+
+/* Kernel filesystems that a served tree may contain as submounts (serving "/" includes
+ * the host's /proc and /sys): their files are views of the host, not data. */
+static bool is_kernfs(int fd)
+{
+	static const long types[] = {PROC_SUPER_MAGIC,	 SYSFS_MAGIC,	   DEBUGFS_MAGIC,
+				     TRACEFS_MAGIC,	 SECURITYFS_MAGIC, BPF_FS_MAGIC,
+				     CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, EFIVARFS_MAGIC,
+				     PSTOREFS_MAGIC,	 SELINUX_MAGIC,	   SMACK_MAGIC,
+				     BINFMTFS_MAGIC,	 NSFS_MAGIC};
+	struct statfs st;
+
+	if (fstatfs(fd, &st) < 0)
+		return true; /* cannot tell: keep out */
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+		if (st.f_type == types[i])
+			return true;
+	}
+	return false;
 }
 
 int node_new(int fd, struct gofer_node *parent, const char *name, size_t name_len,
@@ -49,6 +72,9 @@ int node_new(int fd, struct gofer_node *parent, const char *name, size_t name_le
 	n->type = st.st_mode & S_IFMT;
 	n->dev = st.st_dev;
 	n->ino = st.st_ino;
+	/* Only a mount crossing can change the filesystem type. */
+	n->kernfs = parent ? parent->kernfs || (st.st_dev != parent->dev && is_kernfs(fd))
+			   : is_kernfs(fd);
 	*out = n;
 	return 0;
 }
@@ -71,6 +97,8 @@ int node_reopen(const struct gofer_node *n, int flags, int *out)
 	int fd;
 
 	*out = -1;
+	if (n->kernfs)
+		return -EACCES;
 	if (!S_ISREG(n->type) && !S_ISDIR(n->type))
 		return S_ISLNK(n->type) ? -ELOOP : -EPERM; /* no devices, FIFOs or sockets */
 	flags |= O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;

@@ -25,6 +25,8 @@ struct gofer_node {
 	mode_t type;		   /* S_IFMT bits at walk time */
 	dev_t dev;		   /* identity, checked when a name is reopened */
 	ino_t ino;
+	bool kernfs; /* root of a proc/sys-like mount: seen (a mount point) but never
+		      * entered, opened or changed: it would expose the host kernel */
 };
 
 struct gofer_fid {

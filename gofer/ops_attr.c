@@ -159,6 +159,8 @@ int gofer_op_setattr(struct gofer_server *s, struct gofer_call *call)
 		return -EBADF;
 	if (s->readonly)
 		return -EROFS;
+	if (f->node->kernfs)
+		return -EACCES;
 	if (sa->valid & P9_SETATTR_MODE)
 		ret = setattr_mode(f, sa->mode);
 	if (!ret && (sa->valid & (P9_SETATTR_UID | P9_SETATTR_GID))) {

@@ -23,6 +23,8 @@ static int dir_and_name(struct gofer_server *s, uint32_t dfid, const struct p9_s
 		return -EROFS;
 	if (!node_is_dir(f->node))
 		return -ENOTDIR;
+	if (f->node->kernfs)
+		return -EACCES;
 	ret = gofer_check_name(name, false);
 	if (ret)
 		return ret;

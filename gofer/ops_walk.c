@@ -65,6 +65,8 @@ static int walk_one(struct gofer_node *n, const struct p9_str *name, struct gofe
 		*out = node_get(n->parent ? n->parent : n);
 		return 0;
 	}
+	if (n->kernfs)
+		return -EACCES; /* see struct gofer_node */
 	ret = p9_str_copy(name, buf, sizeof(buf));
 	if (ret)
 		return ret;
@@ -82,10 +84,14 @@ int gofer_op_walk(struct gofer_server *s, struct gofer_call *call)
 	struct gofer_node *n;
 	int ret = 0, i;
 
-	if (!f || f->open_fd >= 0)
-		return -EBADF; /* 9P: an opened fid may not be walked */
-	if (in->twalk.newfid != in->twalk.fid && fid_lookup(s, in->twalk.newfid))
+	if (!f)
 		return -EBADF;
+	if (in->twalk.newfid == in->twalk.fid) {
+		if (f->open_fd >= 0)
+			return -EBADF; /* its open file would no longer match its node */
+	} else if (fid_lookup(s, in->twalk.newfid)) {
+		return -EBADF;
+	}
 	n = node_get(f->node);
 	for (i = 0; i < in->twalk.nwname; i++) {
 		struct gofer_node *next;

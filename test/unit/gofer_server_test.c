@@ -372,6 +372,34 @@ static void test_rw_create_write_rename_unlink(void **state)
 	p9c_clunk(fx->c, other);
 }
 
+/* Serving "/" (as `runsc do` does): /proc and /sys are mount points, never entered. */
+static void test_host_root_keeps_out_of_proc(void **state)
+{
+	struct gofer_thread g;
+	struct p9_client *c;
+	struct p9_qid qids[P9_MAXWELEM];
+	const char *self[] = {"proc", "self"}, *back[] = {"proc", "..", "sys"};
+	uint32_t root, fid;
+	uint16_t nqid;
+	int fds = gt_count_fds();
+
+	assert_int_equal(p9c_connect(gt_start(&g, "/", true, SOCK_STREAM), 8192, &c), 0);
+	root = p9c_fid_alloc(c);
+	fid = p9c_fid_alloc(c);
+	assert_int_equal(p9c_attach(c, root, "root", 0, "", NULL), 0);
+	assert_int_equal(p9c_walk(c, root, fid, 2, self, qids, &nqid), -ENOENT);
+	assert_int_equal(nqid, 1);
+	assert_int_equal(qids[0].type, P9_QTDIR);
+	assert_int_equal(p9c_walk(c, root, fid, 3, back, qids, &nqid), 0);
+	assert_int_equal(p9c_lopen(c, fid, O_RDONLY | O_DIRECTORY, NULL, NULL, NULL), -EACCES);
+	assert_int_equal(p9c_clunk(c, fid), 0);
+	assert_int_equal(p9c_walk(c, root, fid, 1, self, qids, &nqid), 0);
+	assert_int_equal(p9c_lopen(c, fid, O_RDONLY | O_DIRECTORY, NULL, NULL, NULL), -EACCES);
+	p9c_close(c);
+	assert_int_equal(gt_join(&g), 0);
+	assert_int_equal(gt_count_fds(), fds);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +415,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readdir, setup_seqpacket, teardown),
 		cmocka_unit_test_setup_teardown(test_rw_create_write_rename_unlink, setup_rw,
 						teardown),
+		cmocka_unit_test(test_host_root_keeps_out_of_proc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,7 +24,7 @@ struct gofer_tree {
 
 static inline void gt_write(const char *dir, const char *name, const char *text)
 {
-	char path[256];
+	char path[512];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
