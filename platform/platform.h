@@ -27,7 +27,7 @@ typedef struct user_regs_struct plat_regs_t;
 
 /* FPU/SSE/AVX state in the standard XSAVE layout (the first 512 bytes are FXSAVE). The size
  * used is plat_fpu_size(); the buffer is 64-byte aligned. */
-#define PLAT_FPU_MAX 4096
+#define PLAT_FPU_MAX 16384 /* room for AMX-sized XSAVE areas */
 struct plat_fpu {
 	uint8_t data[PLAT_FPU_MAX];
 } __attribute__((aligned(64)));
