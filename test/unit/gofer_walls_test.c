@@ -32,7 +32,7 @@ static bool can_unshare(void)
 	       WEXITSTATUS(status) == 0;
 }
 
-static void start(struct walled *w, bool readonly)
+static void start(struct walled *w, bool readonly, int type)
 {
 	struct gofer_opts o = {.readonly = readonly, .walls = true};
 	int sv[2];
@@ -43,7 +43,7 @@ static void start(struct walled *w, bool readonly)
 	if (geteuid() != 0 || !can_unshare())
 		skip();
 	gt_make(&w->tree);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv), 0);
 	w->pid = fork();
 	assert_true(w->pid >= 0);
 	if (w->pid == 0) {
@@ -123,7 +123,7 @@ static void test_walled_readonly_serves_and_sees_nothing_else(void **state)
 	int hostfd, n = 0;
 	uint16_t nqid;
 
-	start(&w, true);
+	start(&w, true, SOCK_STREAM);
 	snprintf(proc, sizeof(proc), "/proc/%d/root", (int)w.pid);
 	assert_int_equal(entries_in(proc), 0); /* its root is an empty tmpfs */
 	assert_int_equal(status_field(w.pid, "Seccomp"), 2); /* filter mode */
@@ -167,7 +167,7 @@ static void test_walled_readwrite_write_side_passes_filter(void **state)
 	char buf[16], p[256];
 	struct stat st;
 
-	start(&w, false);
+	start(&w, false, SOCK_SEQPACKET); /* the other framing */
 	f = p9c_fid_alloc(w.c);
 	assert_int_equal(p9c_walk(w.c, w.root, f, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(p9c_lcreate(w.c, f, "n.txt", O_RDWR, 0644, 0, NULL, NULL, NULL), 0);
