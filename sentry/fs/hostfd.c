@@ -61,11 +61,10 @@ static ssize_t hostfd_read(struct task *t, struct file *f, void *buf, size_t siz
 	if (size == 0)
 		return 0;
 	if (S_ISREG(h->type)) {
-		n = pread(h->fd, buf, size, (off_t)*pos);
-		if (n < 0)
-			return -errno;
-		*pos += (uint64_t)n;
-		return n;
+		/* read(2) uses the host offset, shared with the host's other fds of the same
+		 * open file (2>&1); pread(2) its own. */
+		n = pos == &f->pos ? read(h->fd, buf, size) : pread(h->fd, buf, size, (off_t)*pos);
+		return n < 0 ? -errno : n;
 	}
 	for (;;) {
 		ret = hostfd_wait(t, f, POLLIN);
@@ -87,11 +86,8 @@ static ssize_t hostfd_write(struct task *t, struct file *f, const void *buf, siz
 	int ret;
 
 	if (S_ISREG(h->type)) {
-		n = pwrite(h->fd, buf, size, (off_t)*pos);
-		if (n < 0)
-			return -errno;
-		*pos += (uint64_t)n;
-		return n;
+		n = pos == &f->pos ? write(h->fd, buf, size) : pwrite(h->fd, buf, size, (off_t)*pos);
+		return n < 0 ? -errno : n;
 	}
 	for (;;) {
 		ret = hostfd_wait(t, f, POLLOUT);
@@ -110,35 +106,13 @@ static ssize_t hostfd_write(struct task *t, struct file *f, const void *buf, siz
 	}
 }
 
+/* The host keeps the offset (shared with other host fds of the same open file). */
 static int64_t hostfd_llseek(struct file *f, int64_t off, int whence)
 {
 	struct hostfd *h = f->priv;
-	struct stat st;
-	int64_t pos;
+	off_t pos = lseek(h->fd, off, whence);
 
-	if (!S_ISREG(h->type)) {
-		pos = lseek(h->fd, off, whence);
-		return pos < 0 ? -errno : pos;
-	}
-	if (fstat(h->fd, &st) < 0)
-		return -errno;
-	switch (whence) {
-	case SEEK_SET:
-		pos = off;
-		break;
-	case SEEK_CUR:
-		pos = (int64_t)f->pos + off;
-		break;
-	case SEEK_END:
-		pos = st.st_size + off;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (pos < 0)
-		return -EINVAL;
-	f->pos = (uint64_t)pos;
-	return pos;
+	return pos < 0 ? -errno : pos;
 }
 
 /* Terminal ioctls: copy the argument in, run it on the host fd, copy it out. */
