@@ -12,6 +12,30 @@ static struct dentry **g_dhash;
 static size_t g_dhash_size;
 static size_t g_dhash_count;
 
+/* Unused dentries of prunable super blocks, oldest first. */
+#define DCACHE_UNUSED_MAX 8192
+static struct list_head g_dlru = LIST_HEAD_INIT(g_dlru);
+static size_t g_dlru_count;
+
+static void lru_del(struct dentry *d)
+{
+	if (list_empty(&d->lru))
+		return;
+	list_del(&d->lru);
+	g_dlru_count--;
+}
+
+/* Drop the oldest unused dentries while there are too many. */
+static void lru_prune(void)
+{
+	while (g_dlru_count > DCACHE_UNUSED_MAX) {
+		struct dentry *d = list_first_entry(&g_dlru, struct dentry, lru);
+
+		lru_del(d);
+		d_drop(d); /* frees it: only the cache held it */
+	}
+}
+
 static size_t d_hash(const struct dentry *parent, const char *name, size_t len)
 {
 	uint64_t h = 1469598103934665603ULL ^ (uintptr_t)parent;
@@ -87,6 +111,7 @@ struct dentry *d_alloc(struct dentry *parent, const char *name, size_t len)
 	d->sb = parent->sb;
 	list_init(&d->children);
 	list_init(&d->sibling);
+	list_init(&d->lru);
 	return d;
 }
 
@@ -102,6 +127,7 @@ struct dentry *d_alloc_root(struct super_block *sb, struct inode *inode)
 	d->hashed = true;
 	list_init(&d->children);
 	list_init(&d->sibling);
+	list_init(&d->lru);
 	return d;
 }
 
@@ -112,14 +138,24 @@ void d_instantiate(struct dentry *d, struct inode *inode)
 
 void dget(struct dentry *d)
 {
-	d->refs++;
+	if (d->refs++ == 1)
+		lru_del(d);
 }
 
 void dput(struct dentry *d)
 {
-	while (d && --d->refs == 0) {
+	while (d) {
 		struct dentry *parent = d->parent;
 
+		/* The last user of a prunable cached dentry leaves it to the LRU. */
+		if (d->refs == 2 && d->hashed && d->sb->prunable && parent != d) {
+			d->refs--;
+			list_add_tail(&d->lru, &g_dlru);
+			g_dlru_count++;
+			return;
+		}
+		if (--d->refs > 0)
+			return;
 		if (d->hashed && parent != d)
 			log_fatal("freeing hashed dentry %s", d->name);
 		if (d->inode)
@@ -139,12 +175,14 @@ void d_add(struct dentry *d)
 	d->hashed = true;
 	list_add_tail(&d->sibling, &d->parent->children);
 	dget(d);
+	lru_prune(); /* callers hold references on what they still use */
 }
 
 void d_drop(struct dentry *d)
 {
 	if (!d->hashed || d->parent == d)
 		return;
+	lru_del(d);
 	dhash_remove(d);
 	list_del(&d->sibling);
 	d->hashed = false;

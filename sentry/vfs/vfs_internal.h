@@ -5,9 +5,11 @@
  * reason. Ownership rules:
  *  - a dentry holds one reference on its inode and one on its parent dentry;
  *  - a hashed (cached) dentry holds one reference on itself, dropped when it is unhashed
- *    (unlink, rmdir, rename over it). Cached dentries are never evicted otherwise: tmpfs
- *    keeps its tree in the dentry cache, and the gofer root is read-only so its cache is
- *    valid for the sandbox's life (a writable gofer mount will need revalidation);
+ *    (unlink, rmdir, rename over it). tmpfs keeps its tree in the dentry cache, so its
+ *    dentries stay until unlinked. On super blocks marked prunable (gofer, overlay) a
+ *    dentry only the cache holds goes on an LRU and is dropped when the cache is full;
+ *    the gofer root is read-only, so what is cached stays valid for the sandbox's life
+ *    (a writable gofer mount will need revalidation);
  *  - a struct path holds one reference on its dentry; mounts live for the sandbox's life.
  */
 #ifndef RUNSC_SENTRY_VFS_VFS_INTERNAL_H
@@ -81,6 +83,7 @@ struct super_block {
 	dev_t dev;		/* st_dev of every inode */
 	uint64_t next_ino;	/* for filesystems that number their own inodes */
 	struct dentry *root;	/* reference held */
+	bool prunable;		/* unused dentries may be dropped (caches of another source) */
 	void *priv;
 };
 
@@ -148,6 +151,7 @@ struct dentry {
 	struct dentry *hnext;	 /* hash chain */
 	bool hashed;		 /* in the cache (and in parent->children) */
 	int mounts;		 /* mounts whose mountpoint this is */
+	struct list_head lru;	 /* g_dlru while only the cache holds it (prunable sbs) */
 };
 
 #define MNT_READONLY 0x1

@@ -5,6 +5,7 @@
 #include "test/unit/vfs_test_util.h"
 
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -197,6 +198,32 @@ static void rename_on_the_merged_view(void **state)
 	assert_int_equal(vt_read_file("/ovl/sh2", buf, sizeof(buf)), 2);
 }
 
+/* More names than the dentry cache keeps unused: pruned overlay dentries come back from
+ * their layers with the same state (copied-up data, whiteouts, opaque dirs). */
+static void pruned_dentries_come_back_the_same(void **state)
+{
+	char name[64], buf[64];
+	struct kstat st;
+
+	assert_int_equal(vt_write_file("/ovl/etc/hosts", "changed"), 0);
+	assert_int_equal(vfs_unlinkat(&g_vt, AT_FDCWD, "/ovl/etc/passwd", 0), 0);
+	assert_int_equal(vfs_unlinkat(&g_vt, AT_FDCWD, "/ovl/usr/bin/sh", 0), 0);
+	assert_int_equal(vfs_unlinkat(&g_vt, AT_FDCWD, "/ovl/usr/bin", AT_REMOVEDIR), 0);
+	assert_int_equal(vfs_mkdirat(&g_vt, AT_FDCWD, "/ovl/usr/bin", 0755), 0);
+	assert_int_equal(vfs_mkdirat(&g_vt, AT_FDCWD, "/lower/many", 0755), -EROFS);
+	for (int i = 0; i < 9000; i++) {
+		snprintf(name, sizeof(name), "/ovl/f%d", i);
+		assert_int_equal(vt_write_file(name, "x"), 0);
+		assert_int_equal(vt_stat(name, &st), 0);
+	}
+	assert_int_equal(vt_read_file("/ovl/etc/hosts", buf, sizeof(buf)), 7);
+	assert_string_equal(buf, "changed");
+	assert_int_equal(vt_exists("/ovl/etc/passwd"), -ENOENT);
+	assert_int_equal(vt_exists("/ovl/usr/bin/sh"), -ENOENT);
+	assert_int_equal(vt_stat("/ovl/f0", &st), 0);
+	assert_int_equal(vt_stat("/ovl/f8999", &st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +234,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(unlink_leaves_whiteouts, ovl_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(rmdir_and_opaque_mkdir, ovl_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(rename_on_the_merged_view, ovl_setup, vt_teardown),
+		cmocka_unit_test_setup_teardown(pruned_dentries_come_back_the_same, ovl_setup,
+						vt_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -285,6 +285,7 @@ int gofer_fs_new(int fd, struct super_block **out)
 	}
 	sb = sb_new(&g_gofer_sops, "9p", V9FS_MAGIC);
 	sb->priv = fs;
+	sb->prunable = true;
 	sb->root = d_alloc_root(sb, gofer_inode_new(sb, fid, &attr));
 	*out = sb;
 	return 0;

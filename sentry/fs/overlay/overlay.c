@@ -201,6 +201,7 @@ struct super_block *overlay_new(struct dentry *lower_root)
 	upper->root->inode->mtime = st.mtime;
 	upper->root->inode->ctime = st.ctime;
 	sb->priv = upper;
+	sb->prunable = true;
 	sb->root = d_alloc_root(sb, ovl_inode_new(sb, upper->root, lower_root));
 	return sb;
 }
