@@ -98,7 +98,7 @@ int fdtable_install_at(struct fdtable *ft, int fd, struct file *f, bool cloexec)
 {
 	struct file *old;
 
-	if (fd < 0 || fd >= FDTABLE_MAX)
+	if (fd < 0 || fd >= FDTABLE_MAX || !f)
 		return -EBADF;
 	if (fd >= ft->size)
 		fdtable_grow(ft, fd);

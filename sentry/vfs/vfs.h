@@ -41,7 +41,8 @@ int file_flags(const struct file *f);
 ssize_t file_pread_kernel(struct file *f, void *buf, size_t size, uint64_t off);
 /* Size in bytes and whether it is a regular file (mmap, exec checks). */
 int file_stat_size(struct file *f, uint64_t *size, bool *is_regular);
-/* Wrap a host fd (the sandbox's stdio) as a file. Takes ownership of hostfd. */
+/* Wrap a host fd (the sandbox's stdio) as a file. Takes ownership of hostfd. Returns NULL
+ * (hostfd closed) only if the host fd cannot be queried (fcntl/fstat fail). */
 struct file *hostfd_file_new(int hostfd);
 
 /* ---- fd tables (CLONE_FILES shares one) ---- */
