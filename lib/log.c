@@ -24,6 +24,9 @@ void log_init(int fd, enum log_level level, bool json, const char *component)
 	g_log_json = json;
 	if (component)
 		g_log_component = component;
+	/* glibc reads /etc/localtime on the first time conversion (even gmtime_r): do it
+	 * now, before a seccomp filter forbids opening files. */
+	tzset();
 }
 
 void log_set_level(enum log_level level)

@@ -154,7 +154,8 @@ static void setup_log(const char *component)
 			fd = 2;
 		}
 	}
-	log_init(fd, g_opts.debug || g_opts.strace ? LOG_DEBUG : LOG_WARN,
+	/* A log file gets info lines too; stderr (shared with the program) only warnings. */
+	log_init(fd, g_opts.debug || g_opts.strace ? LOG_DEBUG : fd != 2 ? LOG_INFO : LOG_WARN,
 		 !strcmp(g_opts.log_format, "json"), component);
 }
 

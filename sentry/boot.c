@@ -54,8 +54,10 @@ static int boot_read_spec(int fd, struct boot_spec *s)
 	json_error_t jerr;
 	json_t *root;
 
-	if (lseek(fd, 0, SEEK_SET) < 0)
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		log_err("boot spec fd %d: %s", fd, strerror(errno));
 		return -errno;
+	}
 	root = json_loadfd(fd, 0, &jerr);
 	if (!root) {
 		log_err("boot spec: %s (line %d)", jerr.text, jerr.line);

@@ -106,8 +106,8 @@ int sentry_filter_install(struct platform *plat)
 	/* clone3 is answered ENOSYS so glibc falls back to clone, which is listed. */
 	err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
 	/* The Sentry opens no host paths, but glibc does on its own: malloc reads
-	 * /proc/sys/vm/overcommit_memory the first time a thread arena shrinks, and tzset
-	 * reads /etc/localtime. EACCES makes both fall back instead of killing the Sentry. */
+	 * /proc/sys/vm/overcommit_memory the first time a thread arena shrinks. EACCES
+	 * makes it fall back instead of killing the Sentry (it is chrooted anyway). */
 	if (!err)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
 	if (!err)

@@ -21,12 +21,21 @@
 
 static pid_t g_sentry_pid = -1;
 
-/* Move fd to exactly `want` (no CLOEXEC) in a forked child. */
-static int child_fd(int fd, int want)
+/* Place fds[i] at exactly 3+i (no CLOEXEC) in a forked child. Each is first moved above
+ * the targets so that no placement overwrites a source still to be placed. */
+static int child_fds(const int *fds, int n)
 {
-	if (fd == want)
-		return fcntl(fd, F_SETFD, 0);
-	return dup2(fd, want) < 0 ? -1 : 0;
+	int tmp[4];
+
+	for (int i = 0; i < n; i++) {
+		tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 16);
+		if (tmp[i] < 0)
+			return -1;
+	}
+	for (int i = 0; i < n; i++)
+		if (dup2(tmp[i], 3 + i) < 0)
+			return -1;
+	return 0;
 }
 
 static _Noreturn void child_exec(const char **args)
@@ -58,7 +67,7 @@ static pid_t start_gofer(const struct sandbox_opts *o, int sock)
 	if (o->readonly)
 		args[n++] = "--readonly";
 	args[n] = NULL;
-	if (child_fd(sock, 3) < 0)
+	if (child_fds(&sock, 1) < 0)
 		_exit(125);
 	child_exec(args);
 }
@@ -80,7 +89,8 @@ static pid_t start_sentry(const struct sandbox_opts *o, int sock)
 	args[n++] = "--gofer-fd=3";
 	args[n++] = "--spec-fd=4";
 	args[n] = NULL;
-	if (child_fd(sock, 3) < 0 || child_fd(o->spec_fd, 4) < 0)
+	int fds[2] = {sock, o->spec_fd};
+	if (child_fds(fds, 2) < 0)
 		_exit(125);
 	child_exec(args);
 }

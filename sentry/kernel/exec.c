@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "sentry/kernel/futex.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/loader/loader.h"
 #include "sentry/mm/mm.h"
@@ -38,8 +39,9 @@ int kernel_execve(struct task *t, const char *path, char *const argv[], char *co
 		return err;
 	/* Point of no return: the old image is gone. */
 	old = t->mm;
-	if (old && t->clear_child_tid.v)
-		ignore_result(mm_copy_out(old, t->clear_child_tid.v, &zero, sizeof(zero)));
+	if (old && t->clear_child_tid.v &&
+	    mm_copy_out(old, t->clear_child_tid.v, &zero, sizeof(zero)) == 0)
+		futex_wake_exit(t, t->clear_child_tid.v);
 	t->clear_child_tid = uaddr(0);
 	t->robust_list = uaddr(0);
 	t->mm = img.mm;

@@ -8,6 +8,7 @@
 
 #include "lib/log.h"
 #include "sentry/abi/signal.h"
+#include "sentry/kernel/futex.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
@@ -131,8 +132,9 @@ void task_do_exit(struct task *t, int code)
 	int zero = 0;
 
 	t->state = TASK_EXITING;
-	if (t->clear_child_tid.v && t->mm)
-		ignore_result(mm_copy_out(t->mm, t->clear_child_tid.v, &zero, sizeof(zero)));
+	if (t->clear_child_tid.v && t->mm &&
+	    mm_copy_out(t->mm, t->clear_child_tid.v, &zero, sizeof(zero)) == 0)
+		futex_wake_exit(t, t->clear_child_tid.v);
 	vfork_release(t);
 	if (t->ctx) {
 		g_platform->ops->ctx_release(t->ctx);

@@ -115,3 +115,19 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, int access, int *code)
 	}
 	return err ? -EFAULT : 0;
 }
+
+int mm_shared_offset(struct mm *mm, uint64_t addr, uint64_t *off)
+{
+	struct vma *v = vma_lookup(mm, addr);
+	uint64_t *slot;
+
+	if (!v)
+		return -EFAULT;
+	if (v->kind != VMA_ANON_SHARED && v->kind != VMA_FILE_SHARED)
+		return 0;
+	slot = &v->pages[(ALIGN_DOWN(addr, PAGE_SIZE) - v->start) >> PAGE_SHIFT];
+	if (!*slot && mm_page_in(mm, v, addr, true) < 0)
+		return -EFAULT;
+	*off = *slot - 1 + (addr & (PAGE_SIZE - 1));
+	return 1;
+}

@@ -98,6 +98,10 @@ void mm_set_name(struct mm *mm, uint64_t addr, const char *name);
  * or -EFAULT (SIGSEGV, *code = SEGV_MAPERR/SEGV_ACCERR) or -EIO (SIGBUS). */
 int mm_handle_fault(struct mm *mm, uint64_t addr, int access, int *code);
 
+/* If addr lies in shared memory, store its memory-file offset in *off and return 1 (the
+ * page is brought in); return 0 for private memory, -EFAULT if unmapped. */
+int mm_shared_offset(struct mm *mm, uint64_t addr, uint64_t *off);
+
 /* ---- guest memory access: return 0 or -EFAULT, never crash on bad addresses ---- */
 
 int copy_from_user(struct task *t, void *dst, uaddr_t src, size_t size) __must_check;

@@ -56,6 +56,7 @@ DECLARE_SYSCALL(setsid);
 DECLARE_SYSCALL(sysinfo);
 DECLARE_SYSCALL(rseq);
 DECLARE_SYSCALL(getcpu);
+DECLARE_SYSCALL(futex);
 
 /* Memory: sentry/syscalls/sys_mm.c */
 DECLARE_SYSCALL(brk);

@@ -57,6 +57,8 @@ struct syscall_entry {
 
 #define SYSCALL_MAX 512
 extern const struct syscall_entry g_syscall_table[SYSCALL_MAX];
+/* Every x86-64 syscall name by number, implemented or not (names_amd64.c). */
+extern const char *const g_syscall_names[SYSCALL_MAX];
 
 /* Run the handler for a->nr. Returns the value for rax. */
 long syscall_dispatch(struct task *t, const struct sysargs *a);

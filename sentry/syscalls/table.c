@@ -25,6 +25,8 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 		    "for exec or exit)"),
 	PART(execve, "static and dynamic ELF and #! scripts; a multi-threaded caller is not "
 		     "supported yet"),
+	PART(futex, "WAIT, WAKE, *_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP, private and shared; "
+		    "PI operations return ENOSYS"),
 	OK(set_tid_address), OK(set_robust_list), OK(get_robust_list),
 	NO(clone3, "ENOSYS: callers (glibc) fall back to clone"),
 	/* identity */
@@ -86,6 +88,8 @@ const char *syscall_name(uint64_t nr)
 {
 	if (nr < SYSCALL_MAX && g_syscall_table[nr].name)
 		return g_syscall_table[nr].name;
+	if (nr < SYSCALL_MAX && g_syscall_names[nr])
+		return g_syscall_names[nr];
 	return NULL;
 }
 
@@ -100,11 +104,15 @@ static void log_unsupported(const struct task *t, uint64_t nr)
 	if (g_logged[idx / 64] & (1ULL << (idx % 64)))
 		return;
 	g_logged[idx / 64] |= 1ULL << (idx % 64);
+	/* Info level: the default log is the program's own stderr. */
 	if (nr < SYSCALL_MAX && g_syscall_table[nr].name)
 		log_info("syscall %s (%lu) is not supported: %s", g_syscall_table[nr].name,
 			 (unsigned long)nr, g_syscall_table[nr].note);
+	else if (syscall_name(nr))
+		log_info("syscall %s (%lu) is not implemented: returning ENOSYS to task %d",
+			 syscall_name(nr), (unsigned long)nr, t->tid);
 	else
-		log_warn("unknown syscall %lu called by task %d: returning ENOSYS",
+		log_info("unknown syscall number %lu from task %d: returning ENOSYS",
 			 (unsigned long)nr, t->tid);
 }
 
@@ -121,7 +129,7 @@ long syscall_dispatch(struct task *t, const struct sysargs *a)
 	}
 	if (g_strace)
 		log_info("[%d] %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = %ld", t->tid,
-			 e && e->name ? e->name : "?", (unsigned long)a->arg[0],
+			 syscall_name(a->nr) ? syscall_name(a->nr) : "?", (unsigned long)a->arg[0],
 			 (unsigned long)a->arg[1], (unsigned long)a->arg[2],
 			 (unsigned long)a->arg[3], (unsigned long)a->arg[4],
 			 (unsigned long)a->arg[5], ret);

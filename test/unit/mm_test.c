@@ -1,0 +1,226 @@
+/* mm_test.c: the memory file and address spaces without a platform: mmap/munmap/mprotect
+ * checks, VMA splitting, brk, fork copies, DONTNEED, and the guest-memory copy helpers. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <cmocka.h>
+
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+
+#define A 0x10000000ULL
+
+static int setup_memfile(void **state)
+{
+	static bool done;
+
+	if (!done) {
+		assert_int_equal(memfile_init(), 0);
+		done = true;
+	}
+	return 0;
+}
+
+static void memfile_pages_are_refcounted_and_reused(void **state)
+{
+	uint64_t before = memfile_used_bytes();
+	int64_t off = memfile_alloc(2);
+
+	assert_true(off > 0);
+	assert_int_equal(memfile_used_bytes() - before, 2 * PAGE_SIZE);
+	assert_int_equal(memfile_refs((uint64_t)off), 1);
+	memset(memfile_ptr((uint64_t)off), 0xab, PAGE_SIZE);
+	memfile_get((uint64_t)off);
+	memfile_put((uint64_t)off);
+	assert_int_equal(memfile_refs((uint64_t)off), 1);
+	memfile_put((uint64_t)off);
+	memfile_put((uint64_t)off + PAGE_SIZE);
+	assert_int_equal(memfile_used_bytes(), before);
+	/* A freed page comes back zeroed. */
+	int64_t again = memfile_alloc(1);
+	assert_true(again > 0);
+	assert_int_equal(((uint8_t *)memfile_ptr((uint64_t)again))[0], 0);
+	memfile_put((uint64_t)again);
+}
+
+static void mmap_rejects_bad_arguments(void **state)
+{
+	struct mm *mm = mm_new();
+
+	assert_int_equal(mm_mmap(mm, 0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0), -EINVAL);
+	assert_int_equal(mm_mmap(mm, 0, 4096, PROT_READ, MAP_ANONYMOUS, NULL, 0), -EINVAL);
+	assert_int_equal(mm_mmap(mm, A + 1, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				 NULL, 0), -EINVAL);
+	assert_int_equal(mm_mmap(mm, 0, 4096, 0x100, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0), -EINVAL);
+	assert_int_equal(mm_mmap(mm, 0x1000, 4096, PROT_READ,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), -EPERM);
+	assert_int_equal(mm_mmap(mm, 0, 1ULL << 62, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0),
+			 -ENOMEM);
+	mm_put(mm);
+}
+
+static void mmap_fixed_noreplace_and_hint(void **state)
+{
+	struct mm *mm = mm_new();
+
+	assert_int_equal(mm_mmap(mm, A, 8192, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), (int64_t)A);
+	assert_int_equal(mm_mmap(mm, A + 4096, 4096, PROT_READ,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL, 0),
+			 -EEXIST);
+	/* A hint that is taken elsewhere lands somewhere free instead. */
+	int64_t r = mm_mmap(mm, A, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+	assert_true(r > 0 && (uint64_t)r != A);
+	/* A free hint is honoured. */
+	assert_int_equal(mm_mmap(mm, A + 0x100000, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+				 NULL, 0), (int64_t)(A + 0x100000));
+	mm_put(mm);
+}
+
+static void copies_cross_pages_and_respect_protection(void **state)
+{
+	struct mm *mm = mm_new();
+	char buf[6000], out[6000];
+
+	assert_int_equal(mm_mmap(mm, A, 3 * 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), (int64_t)A);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)i;
+	assert_int_equal(mm_copy_out(mm, A + 1000, buf, sizeof(buf)), 0);
+	assert_int_equal(mm_copy_in(mm, out, A + 1000, sizeof(out)), 0);
+	assert_memory_equal(buf, out, sizeof(buf));
+	/* Fresh pages read as zero. */
+	assert_int_equal(mm_copy_in(mm, out, A, 8), 0);
+	assert_int_equal(out[0], 0);
+	/* Read-only: reads work, writes fault. */
+	assert_int_equal(mm_mprotect(mm, A, 4096, PROT_READ), 0);
+	assert_int_equal(mm_copy_out(mm, A, buf, 1), -EFAULT);
+	assert_int_equal(mm_copy_in(mm, out, A, 1), 0);
+	/* PROT_NONE: nothing works. */
+	assert_int_equal(mm_mprotect(mm, A, 4096, PROT_NONE), 0);
+	assert_int_equal(mm_copy_in(mm, out, A, 1), -EFAULT);
+	/* Beyond the mapping, and overflowing ranges. */
+	assert_int_equal(mm_copy_in(mm, out, A + 3 * 4096, 1), -EFAULT);
+	assert_int_equal(mm_copy_in(mm, out, UINT64_MAX - 2, 8), -EFAULT);
+	mm_put(mm);
+}
+
+static void munmap_splits_vmas(void **state)
+{
+	struct mm *mm = mm_new();
+	char c = 'x';
+
+	assert_int_equal(mm_mmap(mm, A, 3 * 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), (int64_t)A);
+	assert_int_equal(mm_copy_out(mm, A + 2 * 4096, &c, 1), 0);
+	assert_int_equal(mm_munmap(mm, A + 4096, 4096), 0);
+	assert_int_equal(mm_copy_out(mm, A + 4096, &c, 1), -EFAULT);
+	assert_int_equal(mm_copy_out(mm, A, &c, 1), 0);
+	c = 0;
+	assert_int_equal(mm_copy_in(mm, &c, A + 2 * 4096, 1), 0);
+	assert_int_equal(c, 'x');
+	/* mprotect over the hole fails with ENOMEM; munmap of nothing is fine. */
+	assert_int_equal(mm_mprotect(mm, A, 3 * 4096, PROT_READ), -ENOMEM);
+	assert_int_equal(mm_munmap(mm, A + 4096, 4096), 0);
+	assert_int_equal(mm_munmap(mm, A + 1, 4096), -EINVAL);
+	assert_int_equal(mm_munmap(mm, A, 0), -EINVAL);
+	mm_put(mm);
+}
+
+static void brk_grows_and_shrinks(void **state)
+{
+	struct mm *mm = mm_new();
+	char c = 'b';
+
+	mm->brk_start = mm->brk = A;
+	assert_int_equal(mm_brk(mm, 0), (int64_t)A);
+	assert_int_equal(mm_brk(mm, A + 10000), (int64_t)(A + 10000));
+	assert_int_equal(mm_copy_out(mm, A + 9999, &c, 1), 0);
+	assert_int_equal(mm_brk(mm, A + 100), (int64_t)(A + 100));
+	assert_int_equal(mm_copy_out(mm, A + 9999, &c, 1), -EFAULT);
+	/* Below the start: unchanged. */
+	assert_int_equal(mm_brk(mm, A - 4096), (int64_t)(A + 100));
+	mm_put(mm);
+}
+
+static void fork_copies_private_and_shares_shared(void **state)
+{
+	struct mm *mm = mm_new(), *child;
+	int v = 1, r = 0;
+
+	assert_int_equal(mm_mmap(mm, A, 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), (int64_t)A);
+	assert_int_equal(mm_mmap(mm, A + 4096, 4096, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), (int64_t)(A + 4096));
+	assert_int_equal(mm_copy_out(mm, A, &v, sizeof(v)), 0);
+	assert_int_equal(mm_copy_out(mm, A + 4096, &v, sizeof(v)), 0);
+	assert_int_equal(mm_fork(mm, &child), 0);
+	v = 2;
+	assert_int_equal(mm_copy_out(child, A, &v, sizeof(v)), 0);
+	assert_int_equal(mm_copy_out(child, A + 4096, &v, sizeof(v)), 0);
+	assert_int_equal(mm_copy_in(mm, &r, A, sizeof(r)), 0);
+	assert_int_equal(r, 1);
+	assert_int_equal(mm_copy_in(mm, &r, A + 4096, sizeof(r)), 0);
+	assert_int_equal(r, 2);
+	mm_put(child);
+	mm_put(mm);
+}
+
+static void dontneed_zeroes_private_pages(void **state)
+{
+	struct mm *mm = mm_new();
+	int v = 7, r = -1;
+
+	assert_int_equal(mm_mmap(mm, A, 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), (int64_t)A);
+	assert_int_equal(mm_copy_out(mm, A, &v, sizeof(v)), 0);
+	assert_int_equal(mm_madvise_dontneed(mm, A, 4096), 0);
+	assert_int_equal(mm_copy_in(mm, &r, A, sizeof(r)), 0);
+	assert_int_equal(r, 0);
+	mm_put(mm);
+}
+
+static void strncpy_from_user_stops_and_faults(void **state)
+{
+	struct mm *mm = mm_new();
+	struct task t;
+	char s[16];
+
+	memset(&t, 0, sizeof(t));
+	t.mm = mm;
+	assert_int_equal(mm_mmap(mm, A, 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), (int64_t)A);
+	assert_int_equal(mm_copy_out(mm, A, "hello", 6), 0);
+	assert_int_equal(strncpy_from_user(&t, s, uaddr(A), sizeof(s)), 5);
+	assert_string_equal(s, "hello");
+	assert_int_equal(strncpy_from_user(&t, s, uaddr(A), 3), -ENAMETOOLONG);
+	/* A string running off the end of the mapping faults. */
+	char fill[4096];
+	memset(fill, 'z', sizeof(fill));
+	assert_int_equal(mm_copy_out(mm, A, fill, sizeof(fill)), 0);
+	char big[8192];
+	assert_int_equal(strncpy_from_user(&t, big, uaddr(A), sizeof(big)), -EFAULT);
+	assert_int_equal(strncpy_from_user(&t, s, uaddr(0), sizeof(s)), -EFAULT);
+	mm_put(mm);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(memfile_pages_are_refcounted_and_reused),
+		cmocka_unit_test(mmap_rejects_bad_arguments),
+		cmocka_unit_test(mmap_fixed_noreplace_and_hint),
+		cmocka_unit_test(copies_cross_pages_and_respect_protection),
+		cmocka_unit_test(munmap_splits_vmas),
+		cmocka_unit_test(brk_grows_and_shrinks),
+		cmocka_unit_test(fork_copies_private_and_shares_shared),
+		cmocka_unit_test(dontneed_zeroes_private_pages),
+		cmocka_unit_test(strncpy_from_user_stops_and_faults),
+	};
+	return cmocka_run_group_tests(tests, setup_memfile, NULL);
+}
