@@ -31,8 +31,11 @@ void tg_kill_all_threads(struct thread_group *tg)
 
 void tg_do_exit_group(struct task *t, int wait_status)
 {
-	struct thread_group *tg = t->tg;
+	tg_exit_group(t->tg, wait_status);
+}
 
+void tg_exit_group(struct thread_group *tg, int wait_status)
+{
 	if (!tg->exiting) {
 		tg->exiting = true;
 		tg->exit_status = wait_status;

@@ -20,6 +20,9 @@ void siginfo_kernel(siginfo_t *info, int sig, int code);
  * registers and FPU are replaced. */
 int kernel_execve(struct task *t, const char *path, char *const argv[], char *const envp[]);
 
+/* End every thread of tg with the given wait status (exit_group, fatal signals). */
+void tg_exit_group(struct thread_group *tg, int wait_status);
+
 /* The whole thread group of t is finishing: wake everyone blocked in it. */
 void tg_kill_all_threads(struct thread_group *tg);
 

@@ -138,11 +138,11 @@ int tg_send_signal(struct thread_group *tg, int sig, const siginfo_t *info)
 		return 0;
 	if (init_protected(tg, sig, false) || sig_ignored(tg, sig))
 		return 0;
-	sigpending_add(&tg->shared_pending, sig, info);
 	if (sig == SIGKILL) {
-		tg_kill_all_threads(tg);
+		tg_exit_group(tg, SIGKILL);
 		return 0;
 	}
+	sigpending_add(&tg->shared_pending, sig, info);
 	tg_wake_for(tg, sig);
 	return 0;
 }

@@ -32,35 +32,64 @@ static int fill_from_file(struct vma *v, uint64_t addr, void *dst)
 	return 0;
 }
 
-/* Allocate and fill the absent pages of [start, end) in v as one contiguous run when
- * possible; maps them into the platform when `map`. */
-static int page_in_run(struct mm *mm, struct vma *v, uint64_t start, uint64_t end, bool map)
+static bool present(struct mm *mm, uint64_t addr)
+{
+	return pmap_get(&mm->pages, addr) != 0;
+}
+
+/* Memory-file offsets for the absent pages [start, end) of v: one fresh contiguous run for
+ * private memory (filled from the file if any), the object's pages for shared memory.
+ * Returns how many pages were prepared (fewer at EOF), or -errno. */
+static int64_t prepare_pages(struct vma *v, uint64_t start, uint64_t end, uint64_t *offs)
 {
 	uint64_t npages = (end - start) >> PAGE_SHIFT;
-	int64_t off = memfile_alloc(npages);
-	int err;
+	int64_t off;
 
-	if (off < 0)
-		return (int)off;
-	for (uint64_t i = 0; i < npages; i++) {
-		uint64_t a = start + (i << PAGE_SHIFT), poff = (uint64_t)off + (i << PAGE_SHIFT);
-		if (v->file) {
-			err = fill_from_file(v, a, memfile_ptr(poff));
-			if (err) {
-				/* Give back this page and the rest; keep the ones before. */
-				for (uint64_t j = i; j < npages; j++)
-					memfile_put((uint64_t)off + (j << PAGE_SHIFT));
-				npages = i;
-				if (npages == 0)
-					return err;
-				break;
-			}
+	if (v->shm) {
+		for (uint64_t i = 0; i < npages; i++) {
+			off = shm_obj_page(v->shm, v->pgoff + (start - v->start) + (i << PAGE_SHIFT));
+			if (off < 0)
+				return i ? (int64_t)i : off;
+			memfile_get((uint64_t)off);
+			offs[i] = (uint64_t)off;
 		}
-		v->pages[(a - v->start) >> PAGE_SHIFT] = poff + 1;
+		return (int64_t)npages;
 	}
-	if (map && mm->as)
-		return plat_as_map(g_platform, mm->as, start, npages << PAGE_SHIFT, (uint64_t)off,
-				   v->prot);
+	off = memfile_alloc(npages);
+	if (off < 0)
+		return off;
+	for (uint64_t i = 0; i < npages; i++) {
+		offs[i] = (uint64_t)off + (i << PAGE_SHIFT);
+		if (v->file && fill_from_file(v, start + (i << PAGE_SHIFT), memfile_ptr(offs[i]))) {
+			for (uint64_t j = i; j < npages; j++)
+				memfile_put((uint64_t)off + (j << PAGE_SHIFT));
+			return i ? (int64_t)i : -EIO;
+		}
+	}
+	return (int64_t)npages;
+}
+
+/* Make [start, end) of v present, mapping it into the platform when `map`. */
+static int page_in_run(struct mm *mm, struct vma *v, uint64_t start, uint64_t end, bool map)
+{
+	uint64_t offs[FAULT_AROUND_PAGES];
+	int64_t n = prepare_pages(v, start, end, offs);
+	int64_t i = 0;
+
+	if (n < 0)
+		return (int)n;
+	for (int64_t k = 0; k < n; k++)
+		pmap_set(&mm->pages, start + ((uint64_t)k << PAGE_SHIFT), offs[k] + 1);
+	while (map && mm->as && i < n) {
+		int64_t j = i + 1;
+		while (j < n && offs[j] == offs[j - 1] + PAGE_SIZE)
+			j++;
+		int err = plat_as_map(g_platform, mm->as, start + ((uint64_t)i << PAGE_SHIFT),
+				      (uint64_t)(j - i) << PAGE_SHIFT, offs[i], v->prot);
+		if (err)
+			return err;
+		i = j;
+	}
 	return 0;
 }
 
@@ -72,21 +101,20 @@ int mm_page_in(struct mm *mm, struct vma *v, uint64_t addr, bool map)
 	uint64_t s = page, e = page + PAGE_SIZE;
 	int err;
 
-	if (v->pages[(page - v->start) >> PAGE_SHIFT])
+	if (present(mm, page))
 		return 0;
 	/* Grow the run over neighbouring absent pages (fault-around). */
-	while (s > lo && !v->pages[((s - PAGE_SIZE) - v->start) >> PAGE_SHIFT])
+	while (s > lo && !present(mm, s - PAGE_SIZE))
 		s -= PAGE_SIZE;
-	while (e < hi && !v->pages[(e - v->start) >> PAGE_SHIFT])
+	while (e < hi && !present(mm, e))
 		e += PAGE_SIZE;
 	err = page_in_run(mm, v, s, e, map);
-	if (err == -EIO && s < page) {
-		/* Fault-around ran past EOF before our page? Retry just the page. */
-		if (!v->pages[(page - v->start) >> PAGE_SHIFT])
-			err = page_in_run(mm, v, page, page + PAGE_SIZE, map);
-	}
-	if (err == -ENOMEM && e - s > PAGE_SIZE)
+	if (err == -EIO && s < page && !present(mm, page))
 		err = page_in_run(mm, v, page, page + PAGE_SIZE, map);
+	if (err == -ENOMEM && e - s > PAGE_SIZE && !present(mm, page))
+		err = page_in_run(mm, v, page, page + PAGE_SIZE, map);
+	if (!err && !present(mm, page))
+		err = -EIO; /* the run stopped at EOF before our page */
 	return err;
 }
 
@@ -106,7 +134,7 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, int access, int *code)
 	if ((access & PLAT_ACCESS_EXEC) && !(v->prot & PROT_EXEC))
 		return -EFAULT;
 	/* A fault on a present page is a protection fault (the access kind may be unknown). */
-	if (v->pages[(ALIGN_DOWN(addr, PAGE_SIZE) - v->start) >> PAGE_SHIFT])
+	if (present(mm, ALIGN_DOWN(addr, PAGE_SIZE)))
 		return -EFAULT;
 	err = mm_page_in(mm, v, addr, true);
 	if (err == -EIO) {
@@ -119,15 +147,14 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, int access, int *code)
 int mm_shared_offset(struct mm *mm, uint64_t addr, uint64_t *off)
 {
 	struct vma *v = vma_lookup(mm, addr);
-	uint64_t *slot;
+	uint64_t page = ALIGN_DOWN(addr, PAGE_SIZE);
 
 	if (!v)
 		return -EFAULT;
 	if (v->kind != VMA_ANON_SHARED && v->kind != VMA_FILE_SHARED)
 		return 0;
-	slot = &v->pages[(ALIGN_DOWN(addr, PAGE_SIZE) - v->start) >> PAGE_SHIFT];
-	if (!*slot && mm_page_in(mm, v, addr, true) < 0)
+	if (!present(mm, page) && mm_page_in(mm, v, addr, true) < 0)
 		return -EFAULT;
-	*off = *slot - 1 + (addr & (PAGE_SIZE - 1));
+	*off = pmap_get(&mm->pages, page) - 1 + (addr & (PAGE_SIZE - 1));
 	return 1;
 }

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "lib/list.h"
@@ -27,6 +28,7 @@ static uint32_t *g_refs;	/* per page reference count */
 static uint64_t g_bump;		/* pages below this have been handed out at least once */
 static uint64_t g_used_pages;
 static struct list_head g_free = LIST_HEAD_INIT(g_free);
+static uint64_t g_commit_limit;	/* RAM + swap of the host */
 
 int memfile_init(void)
 {
@@ -43,6 +45,9 @@ int memfile_init(void)
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (g_refs == MAP_FAILED)
 		return -errno;
+	struct sysinfo si;
+	if (sysinfo(&si) == 0)
+		g_commit_limit = ((uint64_t)si.totalram + si.totalswap) * si.mem_unit;
 	/* Page 0 is never handed out so that offset+1 encodings stay simple. */
 	g_bump = 1;
 	return 0;
@@ -61,6 +66,11 @@ void *memfile_ptr(uint64_t off)
 unsigned memfile_refs(uint64_t off)
 {
 	return g_refs[off >> PAGE_SHIFT];
+}
+
+bool memfile_may_commit(uint64_t size)
+{
+	return g_commit_limit == 0 || size <= g_commit_limit;
 }
 
 uint64_t memfile_used_bytes(void)

@@ -1,7 +1,7 @@
 /* mm.c: address spaces: creation, fork, mmap, munmap, mprotect and brk with Linux's checks.
  *
- * Invariant: a page is present in a VMA (pages[i] != 0) exactly when it is mapped in the
- * platform address space (if that exists yet) with the VMA's protection. */
+ * Invariant: a page is present in mm->pages exactly when it is mapped in the platform
+ * address space (if that exists yet) with the VMA's protection. */
 #include "sentry/mm/mm_internal.h"
 
 #include <errno.h>
@@ -26,6 +26,7 @@ struct mm *mm_new(void)
 
 	mm->refs = 1;
 	list_init(&mm->vmas);
+	pmap_init(&mm->pages);
 	mm->mmap_base = MMAP_BASE;
 	return mm;
 }
@@ -41,6 +42,7 @@ void mm_put(struct mm *mm)
 
 	if (--mm->refs > 0)
 		return;
+	pmap_destroy(&mm->pages, mm_put_page_cb, NULL);
 	list_for_each_safe(pos, n, &mm->vmas) {
 		struct vma *v = list_entry(pos, struct vma, link);
 		list_del(&v->link);
@@ -51,28 +53,46 @@ void mm_put(struct mm *mm)
 	free(mm);
 }
 
-/* Call fn for each run of present pages of v in [start, end) that are contiguous in the
- * memory file. Stops at the first error. */
-static int for_each_present_run(struct vma *v, uint64_t start, uint64_t end,
-				int (*fn)(struct mm *, uint64_t, uint64_t, uint64_t, int),
-				struct mm *mm, int prot)
-{
-	uint64_t a = start;
+typedef int (*run_fn)(struct mm *, uint64_t addr, uint64_t size, uint64_t off, int prot);
 
-	while (a < end) {
-		uint64_t slot = v->pages[(a - v->start) >> PAGE_SHIFT];
-		if (!slot) {
-			a += PAGE_SIZE;
-			continue;
-		}
-		uint64_t run = a, off = slot - 1;
-		while (a < end && v->pages[(a - v->start) >> PAGE_SHIFT] == off + (a - run) + 1)
-			a += PAGE_SIZE;
-		int err = fn(mm, run, a - run, off, prot);
-		if (err)
-			return err;
+/* Coalesces present pages into runs contiguous both in address and in the memory file. */
+struct run_state {
+	struct mm *mm;
+	run_fn fn;
+	int prot;
+	uint64_t addr, off, size;
+};
+
+static int run_flush(struct run_state *rs)
+{
+	int err = rs->size ? rs->fn(rs->mm, rs->addr, rs->size, rs->off, rs->prot) : 0;
+
+	rs->size = 0;
+	return err;
+}
+
+static int run_add(void *arg, uint64_t addr, uint64_t val)
+{
+	struct run_state *rs = arg;
+
+	if (rs->size && rs->addr + rs->size == addr && rs->off + rs->size == val - 1) {
+		rs->size += PAGE_SIZE;
+		return 0;
 	}
-	return 0;
+	int err = run_flush(rs);
+	rs->addr = addr;
+	rs->off = val - 1;
+	rs->size = PAGE_SIZE;
+	return err;
+}
+
+/* Call fn for each run of present pages in [start, end). Stops at the first error. */
+static int for_each_present_run(struct mm *mm, uint64_t start, uint64_t end, run_fn fn, int prot)
+{
+	struct run_state rs = {.mm = mm, .fn = fn, .prot = prot};
+	int err = pmap_for_each(&mm->pages, start, end, run_add, &rs);
+
+	return err ? err : run_flush(&rs);
 }
 
 static int run_map(struct mm *mm, uint64_t addr, uint64_t size, uint64_t off, int prot)
@@ -96,7 +116,7 @@ int mm_platform_as(struct mm *mm, struct plat_as **out)
 			return err;
 		list_for_each(pos, &mm->vmas) {
 			struct vma *v = list_entry(pos, struct vma, link);
-			err = for_each_present_run(v, v->start, v->end, run_map, mm, v->prot);
+			err = for_each_present_run(mm, v->start, v->end, run_map, v->prot);
 			if (err)
 				return err;
 		}
@@ -105,11 +125,34 @@ int mm_platform_as(struct mm *mm, struct plat_as **out)
 	return 0;
 }
 
-int mm_fork(struct mm *parent, struct mm **out)
-{
-	struct mm *mm = mm_new();
-	struct list_head *pos;
+struct fork_state {
+	struct mm *child;
+	bool shared;
+	int err;
+};
 
+/* Give the child its own copy of a private page, or a reference to a shared one. First
+ * light copies eagerly; copy-on-write comes with the memory issue. */
+static int fork_page(void *arg, uint64_t addr, uint64_t val)
+{
+	struct fork_state *fs = arg;
+	int64_t off;
+
+	if (fs->shared) {
+		memfile_get(val - 1);
+		pmap_set(&fs->child->pages, addr, val);
+		return 0;
+	}
+	off = memfile_alloc(1);
+	if (off < 0)
+		return (int)off;
+	memcpy(memfile_ptr((uint64_t)off), memfile_ptr(val - 1), PAGE_SIZE);
+	pmap_set(&fs->child->pages, addr, (uint64_t)off + 1);
+	return 0;
+}
+
+static void mm_copy_fields(struct mm *mm, const struct mm *parent)
+{
 	mm->brk_start = parent->brk_start;
 	mm->brk = parent->brk;
 	mm->mmap_base = parent->mmap_base;
@@ -121,33 +164,35 @@ int mm_fork(struct mm *parent, struct mm **out)
 	memcpy(mm->auxv, parent->auxv, sizeof(mm->auxv));
 	mm->auxv_len = parent->auxv_len;
 	memcpy(mm->exe_path, parent->exe_path, sizeof(mm->exe_path));
+}
+
+int mm_fork(struct mm *parent, struct mm **out)
+{
+	struct mm *mm = mm_new();
+	struct list_head *pos;
+
+	mm_copy_fields(mm, parent);
 	list_for_each(pos, &parent->vmas) {
 		struct vma *pv = list_entry(pos, struct vma, link);
 		struct vma *v = vma_new(pv->start, pv->end, pv->prot, pv->flags, pv->kind);
-		bool shared = pv->kind == VMA_ANON_SHARED || pv->kind == VMA_FILE_SHARED;
+		struct fork_state fs = {
+			.child = mm,
+			.shared = pv->kind == VMA_ANON_SHARED || pv->kind == VMA_FILE_SHARED,
+		};
 
 		v->file = pv->file;
 		if (v->file)
 			file_get(v->file);
+		v->shm = pv->shm;
+		if (v->shm)
+			shm_obj_get(v->shm);
 		v->pgoff = pv->pgoff;
 		memcpy(v->name, pv->name, sizeof(v->name));
 		list_add_tail(&v->link, &mm->vmas);
-		for (uint64_t i = 0; i < (pv->end - pv->start) >> PAGE_SHIFT; i++) {
-			if (!pv->pages[i])
-				continue;
-			if (shared) {
-				memfile_get(pv->pages[i] - 1);
-				v->pages[i] = pv->pages[i];
-				continue;
-			}
-			/* First light: an eager copy; copy-on-write comes with the mm issue. */
-			int64_t off = memfile_alloc(1);
-			if (off < 0) {
-				mm_put(mm);
-				return (int)off;
-			}
-			memcpy(memfile_ptr((uint64_t)off), memfile_ptr(pv->pages[i] - 1), PAGE_SIZE);
-			v->pages[i] = (uint64_t)off + 1;
+		int err = pmap_for_each(&parent->pages, pv->start, pv->end, fork_page, &fs);
+		if (err) {
+			mm_put(mm);
+			return err;
 		}
 	}
 	*out = mm;
@@ -204,6 +249,8 @@ int64_t mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
 		kind = type == MAP_SHARED ? VMA_ANON_SHARED : VMA_ANON_PRIVATE;
 		file = NULL;
 		off = 0;
+		if ((prot & PROT_WRITE) && !(flags & MAP_NORESERVE) && !memfile_may_commit(len))
+			return -ENOMEM;
 	} else {
 		err = mmap_check_file(file, prot, flags, &kind);
 		if (err)
@@ -242,6 +289,8 @@ int64_t mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
 		v->file = file;
 		v->pgoff = off;
 	}
+	if (kind == VMA_ANON_SHARED)
+		v->shm = shm_obj_new();
 	vma_insert(mm, v);
 	return (int64_t)start;
 }
@@ -302,7 +351,7 @@ int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 			continue;
 		v->prot = prot;
 		if (mm->as) {
-			err = for_each_present_run(v, v->start, v->end, run_protect, mm, prot);
+			err = for_each_present_run(mm, v->start, v->end, run_protect, prot);
 			if (err)
 				return err;
 		}
@@ -320,7 +369,7 @@ int64_t mm_brk(struct mm *mm, uint64_t addr)
 		if (vma_remove_range(mm, new_end, old_end))
 			return (int64_t)mm->brk;
 	} else if (new_end > old_end) {
-		if (!mm_range_free(mm, old_end, new_end))
+		if (!mm_range_free(mm, old_end, new_end) || !memfile_may_commit(new_end - old_end))
 			return (int64_t)mm->brk;
 		struct vma *v = vma_new(old_end, new_end, PROT_READ | PROT_WRITE,
 					MAP_PRIVATE | MAP_ANONYMOUS, VMA_ANON_PRIVATE);
@@ -351,17 +400,9 @@ int mm_madvise_dontneed(struct mm *mm, uint64_t addr, uint64_t len)
 		if (v->end <= addr)
 			continue;
 		uint64_t s = MAX(v->start, addr), e = MIN(v->end, end);
-		/* Shared memory keeps its contents; private pages read back as zero (or the
-		 * file) on the next touch. */
-		if (v->kind == VMA_ANON_SHARED || v->kind == VMA_FILE_SHARED)
-			continue;
-		for (uint64_t a = s; a < e; a += PAGE_SIZE) {
-			uint64_t *slot = &v->pages[(a - v->start) >> PAGE_SHIFT];
-			if (*slot) {
-				memfile_put(*slot - 1);
-				*slot = 0;
-			}
-		}
+		/* Private pages read back as zero (or the file) on the next touch; shared
+		 * memory keeps its contents and is only unmapped here. */
+		mm_drop_pages(mm, s, e);
 		if (mm->as) {
 			int err = plat_as_unmap(g_platform, mm->as, s, e - s);
 			if (err)

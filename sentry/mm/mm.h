@@ -17,6 +17,7 @@
 #include "lib/list.h"
 #include "lib/util.h"
 #include "sentry/abi/uaddr.h"
+#include "sentry/mm/pmap.h"
 
 #undef PAGE_SIZE
 #define PAGE_SIZE 4096ULL
@@ -28,6 +29,8 @@ struct file;
 struct task;
 
 /* ---- memory file ---- */
+/* Invariant: a page is present in mm->pages exactly when it is mapped in the platform
+ * address space (if that exists yet) with its VMA's protection. */
 
 /* Create the memory file (memfd) and map it into the Sentry. Call once before any mm. */
 int memfile_init(void);
@@ -43,6 +46,23 @@ unsigned memfile_refs(uint64_t off);
 void *memfile_ptr(uint64_t off);
 /* Bytes of the memory file in use (pages with references), for statistics. */
 uint64_t memfile_used_bytes(void);
+/* Could a commitment of size bytes ever be met (Linux's heuristic overcommit: no single
+ * request larger than RAM + swap)? */
+bool memfile_may_commit(uint64_t size);
+
+/* A shared anonymous memory object (MAP_SHARED|MAP_ANONYMOUS), shared by the VMAs that map
+ * it across fork. Its pages are keyed by offset. */
+struct shm_obj {
+	int refs;
+	struct pmap pages;
+};
+
+struct shm_obj *shm_obj_new(void);
+void shm_obj_get(struct shm_obj *o);
+void shm_obj_put(struct shm_obj *o);
+/* The memory-file offset of the page at off (page aligned), allocated zeroed on first use.
+ * Returns it or -ENOMEM. The object keeps its own reference. */
+int64_t shm_obj_page(struct shm_obj *o, uint64_t off);
 
 /* ---- address spaces ---- */
 
@@ -55,14 +75,15 @@ struct vma {
 	int flags;		/* MAP_* flags as given (MAP_GROWSDOWN, MAP_STACK...) */
 	enum vma_kind kind;
 	struct file *file;	/* reference held, for file mappings */
-	uint64_t pgoff;		/* file offset of start, bytes */
-	uint64_t *pages;	/* per page: memory-file offset + 1, or 0 if not present */
+	struct shm_obj *shm;	/* reference held, for VMA_ANON_SHARED */
+	uint64_t pgoff;		/* offset in file or shm of start, bytes */
 	char name[24];		/* "[stack]", "[heap]", or "" */
 };
 
 struct mm {
 	int refs;
 	struct list_head vmas;
+	struct pmap pages;	/* present pages: address -> memory-file offset + 1 (one ref) */
 	struct plat_as *as;	/* platform address space, created lazily */
 	uint64_t brk_start, brk;
 	uint64_t mmap_base;	/* top-down search starts below here */

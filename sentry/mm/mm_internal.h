@@ -24,6 +24,10 @@ bool mm_range_free(struct mm *mm, uint64_t start, uint64_t end);
 /* Highest free gap of len below mm->mmap_base, 0 if none. */
 uint64_t mm_find_gap(struct mm *mm, uint64_t len);
 
+/* Release present pages of [start, end) (no VMA or platform changes). */
+void mm_drop_pages(struct mm *mm, uint64_t start, uint64_t end);
+int mm_put_page_cb(void *arg, uint64_t key, uint64_t val);
+
 /* Make the page at addr (in v) present; optionally map it into the platform.
  * Returns 0 or -errno (-EIO: beyond the end of the mapped file). */
 int mm_page_in(struct mm *mm, struct vma *v, uint64_t addr, bool map);

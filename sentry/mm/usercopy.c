@@ -15,16 +15,19 @@ enum { ACC_READ, ACC_WRITE };
 static uint8_t *user_page_ptr(struct mm *mm, uint64_t addr, int acc)
 {
 	struct vma *v = vma_lookup(mm, addr);
-	uint64_t *slot;
+	uint64_t page = ALIGN_DOWN(addr, PAGE_SIZE), val;
 
 	if (!v || !prot_readable(v->prot))
 		return NULL;
 	if (acc == ACC_WRITE && !(v->prot & PROT_WRITE))
 		return NULL;
-	slot = &v->pages[(ALIGN_DOWN(addr, PAGE_SIZE) - v->start) >> PAGE_SHIFT];
-	if (!*slot && mm_page_in(mm, v, addr, true) < 0)
-		return NULL;
-	return (uint8_t *)memfile_ptr(*slot - 1) + (addr & (PAGE_SIZE - 1));
+	val = pmap_get(&mm->pages, page);
+	if (!val) {
+		if (mm_page_in(mm, v, addr, true) < 0)
+			return NULL;
+		val = pmap_get(&mm->pages, page);
+	}
+	return (uint8_t *)memfile_ptr(val - 1) + (addr & (PAGE_SIZE - 1));
 }
 
 static int copy_user(struct mm *mm, uint64_t uaddr, void *kbuf, size_t size, int acc)

@@ -38,7 +38,6 @@ struct vma *vma_new(uint64_t start, uint64_t end, int prot, int flags, enum vma_
 	v->prot = prot;
 	v->flags = flags;
 	v->kind = kind;
-	v->pages = xcalloc((end - start) >> PAGE_SHIFT, sizeof(uint64_t));
 	list_init(&v->link);
 	return v;
 }
@@ -57,39 +56,37 @@ void vma_insert(struct mm *mm, struct vma *nv)
 	list_add_tail(&nv->link, &mm->vmas);
 }
 
-/* Release the pages of [start, end) inside v (no list changes). */
-static void vma_drop_pages(struct vma *v, uint64_t start, uint64_t end)
+int mm_put_page_cb(void *arg, uint64_t key, uint64_t val)
 {
-	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
-		uint64_t *slot = &v->pages[(a - v->start) >> PAGE_SHIFT];
-		if (*slot) {
-			memfile_put(*slot - 1);
-			*slot = 0;
-		}
-	}
+	memfile_put(val - 1);
+	return 0;
+}
+
+void mm_drop_pages(struct mm *mm, uint64_t start, uint64_t end)
+{
+	pmap_clear(&mm->pages, start, end, mm_put_page_cb, NULL);
 }
 
 void vma_free(struct vma *v)
 {
-	vma_drop_pages(v, v->start, v->end);
 	if (v->file)
 		file_put(v->file);
-	free(v->pages);
+	if (v->shm)
+		shm_obj_put(v->shm);
 	free(v);
 }
 
 /* Split v at addr (start < addr < end): v keeps [start, addr), the new VMA gets the rest. */
 struct vma *vma_split(struct vma *v, uint64_t addr)
 {
-	uint64_t left = (addr - v->start) >> PAGE_SHIFT;
-	uint64_t right = (v->end - addr) >> PAGE_SHIFT;
 	struct vma *n = vma_new(addr, v->end, v->prot, v->flags, v->kind);
 
-	memcpy(n->pages, v->pages + left, right * sizeof(uint64_t));
-	v->pages = xrealloc(v->pages, left * sizeof(uint64_t));
 	n->file = v->file;
 	if (n->file)
 		file_get(n->file);
+	n->shm = v->shm;
+	if (n->shm)
+		shm_obj_get(n->shm);
 	n->pgoff = v->pgoff + (addr - v->start);
 	memcpy(n->name, v->name, sizeof(n->name));
 	v->end = addr;
@@ -114,6 +111,7 @@ int vma_remove_range(struct mm *mm, uint64_t start, uint64_t end)
 	struct list_head *pos, *n;
 
 	vma_split_range(mm, start, end);
+	mm_drop_pages(mm, start, end);
 	list_for_each_safe(pos, n, &mm->vmas) {
 		struct vma *v = list_entry(pos, struct vma, link);
 		if (v->start >= end)
