@@ -35,6 +35,10 @@ static int clone_check_flags(struct task *t, uint64_t flags)
 		return -ENOSYS;
 	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
 		return -ENOSYS;
+	/* A vfork child sharing memory runs on the parent's thread: the parent must
+	 * have a platform context to lend. */
+	if ((flags & CLONE_VM) && !t->ctx)
+		return -EINVAL;
 	if (flags & (CLONE_NS_FLAGS | CLONE_PIDFD))
 		return -EINVAL;
 	return 0;
@@ -65,7 +69,13 @@ static int clone_task(struct task *t, const struct clone_args_k *ca, struct task
 	memcpy(tg->rlim, t->tg->rlim, sizeof(tg->rlim));
 	tg->exit_signal = (int)(ca->flags & CSIGNAL);
 
-	err = mm_fork(t->mm, &c->mm);
+	if (ca->flags & CLONE_VM) {
+		mm_get(t->mm);
+		c->mm = t->mm;
+		err = 0;
+	} else {
+		err = mm_fork(t->mm, &c->mm);
+	}
 	if (err) {
 		list_del(&tg->sibling);
 		list_del(&c->tg_link);
@@ -121,15 +131,17 @@ static long do_clone(struct task *t, const struct clone_args_k *ca)
 		waitq_init(&vc->wq);
 		c->vfork = vc;
 	}
-	err = task_start(c);
-	if (err)
-		log_fatal("cannot start a host thread for task %d: %s", tid, strerror(-err));
-	if (vc) {
-		while (!vc->done && !t->exit_now)
+	if (vc && (ca->flags & CLONE_VM)) {
+		task_run_vfork_child(t, c, vc);
+	} else {
+		err = task_start(c);
+		if (err)
+			log_fatal("cannot start a host thread for task %d: %s", tid, strerror(-err));
+		while (vc && !vc->done && !t->exit_now)
 			task_block_killable(t, &vc->wq);
-		if (--vc->refs == 0)
-			free(vc);
 	}
+	if (vc && --vc->refs == 0)
+		free(vc);
 	return tid;
 }
 

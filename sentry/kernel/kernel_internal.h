@@ -20,6 +20,10 @@ void siginfo_kernel(siginfo_t *info, int sig, int code);
  * registers and FPU are replaced. */
 int kernel_execve(struct task *t, const char *path, char *const argv[], char *const envp[]);
 
+/* Run a CLONE_VM|CLONE_VFORK child on its parent's host thread until it execs (then it
+ * moves to a thread of its own) or exits. */
+void task_run_vfork_child(struct task *parent, struct task *child, struct vfork_completion *vc);
+
 /* End every thread of tg with the given wait status (exit_group, fatal signals). */
 void tg_exit_group(struct thread_group *tg, int wait_status);
 

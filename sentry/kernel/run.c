@@ -88,16 +88,16 @@ static int task_switch(struct task *t, struct plat_trap *trap)
 	return err;
 }
 
-void task_run(struct task *t)
+/* Run t until it exits, or until `until` completes (a vfork child's exec). */
+static void task_loop(struct task *t, const struct vfork_completion *until)
 {
 	struct plat_trap trap;
 	int err;
 
-	while (!t->exit_now) {
+	while (!t->exit_now && !(until && until->done)) {
 		signal_deliver(t);
 		if (t->exit_now)
 			break;
-		/* A pending FPU (fork, exec) must be loaded before any switch. */
 		memset(&trap, 0, sizeof(trap));
 		err = task_switch(t, &trap);
 		if (err) {
@@ -117,5 +117,31 @@ void task_run(struct task *t)
 			break;
 		}
 	}
+}
+
+void task_run(struct task *t)
+{
+	task_loop(t, NULL);
 	task_do_exit(t, t->exit_code);
+}
+
+void task_run_vfork_child(struct task *parent, struct task *child, struct vfork_completion *vc)
+{
+	struct plat_fpu *saved = xmalloc(sizeof(*saved));
+	bool have_fpu = g_platform->ops->get_fpu(parent->ctx, saved) == 0;
+
+	/* The parent is suspended until the child execs or exits, so the child borrows the
+	 * parent's host thread and platform context, in the address space they share. */
+	child->ctx = parent->ctx;
+	t_current = child;
+	task_loop(child, vc);
+	child->ctx = NULL;
+	t_current = parent;
+	if (child->exit_now || !vc->done)
+		task_do_exit(child, child->exit_code);
+	else if (task_start(child) < 0)
+		log_fatal("cannot start a host thread for task %d", child->tid);
+	if (have_fpu)
+		g_platform->ops->set_fpu(parent->ctx, saved);
+	free(saved);
 }

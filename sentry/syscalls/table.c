@@ -18,11 +18,10 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(getpid), OK(getppid), OK(gettid), OK(exit), OK(exit_group),
 	PART(wait4, "rusage is zeroed; stopped/continued children are not reported yet"),
 	PART(waitid, "WSTOPPED/WCONTINUED report nothing yet"),
-	PART(clone, "fork-like clones only: CLONE_THREAD/CLONE_SIGHAND and CLONE_VM without "
+	PART(clone, "processes and vfork: CLONE_THREAD/CLONE_SIGHAND and CLONE_VM without "
 		    "CLONE_VFORK return ENOSYS; namespace flags and CLONE_PIDFD return EINVAL"),
 	OK(fork),
-	PART(vfork, "the child gets a copy of the parent's memory (the parent still waits "
-		    "for exec or exit)"),
+	OK(vfork),
 	PART(execve, "static and dynamic ELF and #! scripts; a multi-threaded caller is not "
 		     "supported yet"),
 	PART(futex, "WAIT, WAKE, *_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP, private and shared; "
