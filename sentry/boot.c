@@ -35,6 +35,7 @@ struct boot_spec {
 	uid_t uid;
 	gid_t gid;
 	bool overlay, readonly;
+	bool tmpfs_tmp;	/* a fresh tmpfs at /tmp instead of the root's /tmp */
 };
 
 static char **json_strv(json_t *arr)
@@ -73,6 +74,7 @@ static int boot_read_spec(int fd, struct boot_spec *s)
 	s->gid = (gid_t)json_integer_value(json_object_get(root, "gid"));
 	s->overlay = !json_is_false(json_object_get(root, "overlay"));
 	s->readonly = json_is_true(json_object_get(root, "readonly"));
+	s->tmpfs_tmp = json_is_true(json_object_get(root, "tmpfs_tmp"));
 	json_decref(root);
 	if (!s->argv[0]) {
 		log_err("boot spec: no program to run (argv is empty)");
@@ -190,7 +192,7 @@ static int boot_create_init(const struct boot_spec *s, int gofer_fd)
 		.root_gofer_fd = gofer_fd,
 		.root_overlay = s->overlay,
 		.root_readonly = s->readonly,
-		.tmp_tmpfs = true,
+		.tmp_tmpfs = s->tmpfs_tmp,
 	};
 	struct creds cr = {
 		.uid = s->uid, .euid = s->uid, .suid = s->uid, .fsuid = s->uid,

@@ -44,6 +44,9 @@ static int write_spec(char **argv, const char *cwd, const char *hostname, bool o
 	json_object_set_new(root, "uid", json_integer(getuid()));
 	json_object_set_new(root, "gid", json_integer(getgid()));
 	json_object_set_new(root, "overlay", json_boolean(overlay));
+	/* The host's /tmp shows through the overlay: runsc do works from any directory,
+	 * and writes stay in the sandbox's memory all the same. */
+	json_object_set_new(root, "tmpfs_tmp", json_false());
 	fd = memfd_create("runsc-spec", MFD_CLOEXEC);
 	if (fd < 0 || json_dumpfd(root, fd, JSON_COMPACT) < 0) {
 		json_decref(root);

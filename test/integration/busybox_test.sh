@@ -188,8 +188,13 @@ check overlay_modify_does_not_reach_host "host file changed to \`$(cat "$hostdir
 check overlay_delete_does_not_reach_host "host file was deleted" test -e "$hostdir/victim"
 check overlay_mkdir_does_not_reach_host "host directory was created" test ! -e "$hostdir/newdir"
 
+# runsc do shows the host's /tmp through the overlay (so it runs from anywhere), but a
+# change made inside stays inside.
 echo host > "/tmp/$uniq"
-status sandbox_tmp_is_fresh 1 "$BB" test -e "/tmp/$uniq"
+expect sandbox_tmp_shows_host_files "host" "$BB" cat "/tmp/$uniq"
+status sandbox_tmp_change_stays_inside 0 "$BB" sh -c "echo changed > /tmp/$uniq"
+check sandbox_tmp_change_does_not_reach_host "host /tmp file changed" \
+	test "$(cat "/tmp/$uniq")" == host
 rm -f "/tmp/$uniq"
 
 # --- the Sentry is confined: seccomp and its own namespaces -------------------------
