@@ -28,6 +28,38 @@ void vfork_release(struct task *child)
 		free(vc);
 }
 
+/* Linux's de_thread: the other threads of the group exit, and the caller takes over the
+ * leader's pid. Returns -EINTR if the caller is killed meanwhile. */
+static int exec_single_thread(struct task *t)
+{
+	struct thread_group *tg = t->tg;
+	struct list_head *pos;
+
+	if (tg->nr_live > 1) {
+		list_for_each(pos, &tg->tasks) {
+			struct task *o = list_entry(pos, struct task, tg_link);
+			if (o != t && o->state == TASK_RUNNING) {
+				o->exit_now = true;
+				task_kick(o);
+			}
+		}
+		while (tg->nr_live > 1) {
+			if (t->exit_now)
+				return -EINTR;
+			task_block_killable(t, &tg->thread_exit_wq);
+		}
+	}
+	if (tg->leader != t) {
+		struct task *old = tg->leader;
+		int tid = old->tid;
+		list_del(&old->tg_link);
+		task_free(old);
+		t->tid = tid;
+		tg->leader = t;
+	}
+	return 0;
+}
+
 int kernel_execve(struct task *t, const char *path, char *const argv[], char *const envp[])
 {
 	struct exec_image img;
@@ -37,6 +69,10 @@ int kernel_execve(struct task *t, const char *path, char *const argv[], char *co
 	err = loader_exec(t, path, argv, envp, &img);
 	if (err)
 		return err;
+	if (t->tg && exec_single_thread(t) < 0) {
+		mm_put(img.mm);
+		return -EINTR;
+	}
 	/* Point of no return: the old image is gone. */
 	old = t->mm;
 	if (old && t->clear_child_tid.v &&

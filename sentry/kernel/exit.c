@@ -135,6 +135,8 @@ void task_do_exit(struct task *t, int code)
 	int zero = 0;
 
 	t->state = TASK_EXITING;
+	if (t->robust_list.v && t->mm)
+		futex_exit_robust(t);
 	if (t->clear_child_tid.v && t->mm &&
 	    mm_copy_out(t->mm, t->clear_child_tid.v, &zero, sizeof(zero)) == 0)
 		futex_wake_exit(t, t->clear_child_tid.v);
@@ -157,6 +159,7 @@ void task_do_exit(struct task *t, int code)
 	}
 	sigpending_flush(&t->pending);
 	t->state = TASK_DEAD;
+	waitq_wake_all(&tg->thread_exit_wq);
 	if (--tg->nr_live == 0)
 		tg_exit_last_thread(tg, code);
 	if (t != tg->leader) {

@@ -19,7 +19,7 @@ struct clone_args_k {
 	uaddr_t ptid, ctid;
 };
 
-/* Linux's flag combination rules, and what first light cannot do yet. */
+/* Linux's flag combination rules, and what is not supported yet. */
 static int clone_check_flags(struct task *t, uint64_t flags)
 {
 	if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
@@ -30,14 +30,9 @@ static int clone_check_flags(struct task *t, uint64_t flags)
 		return -EINVAL;
 	if ((flags & CLONE_PARENT) && t->tg == g_init_tg)
 		return -EINVAL;
-	/* Threads and memory sharing without vfork need the processes issue. */
-	if (flags & (CLONE_THREAD | CLONE_SIGHAND))
-		return -ENOSYS;
-	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
-		return -ENOSYS;
 	/* A vfork child sharing memory runs on the parent's thread: the parent must
 	 * have a platform context to lend. */
-	if ((flags & CLONE_VM) && !t->ctx)
+	if ((flags & CLONE_VM) && (flags & CLONE_VFORK) && !t->ctx)
 		return -EINVAL;
 	if (flags & (CLONE_NS_FLAGS | CLONE_PIDFD))
 		return -EINVAL;
@@ -53,22 +48,55 @@ static struct sighand *sighand_copy(const struct sighand *old)
 	return sh;
 }
 
+/* The child's thread group: the caller's (CLONE_THREAD) or a new process. */
+static void clone_join_group(struct task *t, struct task *c, uint64_t flags)
+{
+	struct thread_group *tg;
+
+	if (flags & CLONE_THREAD) {
+		tg = t->tg;
+		c->tg = tg;
+		list_add_tail(&c->tg_link, &tg->tasks);
+		tg->nr_live++;
+		return;
+	}
+	tg = tg_alloc(c, (flags & CLONE_PARENT) ? t->tg->parent : t->tg);
+	if (flags & CLONE_SIGHAND) {
+		tg->sighand = t->tg->sighand;
+		tg->sighand->refs++;
+	} else {
+		tg->sighand = sighand_copy(t->tg->sighand);
+	}
+	tg->pgid = t->tg->pgid;
+	tg->sid = t->tg->sid;
+	memcpy(tg->rlim, t->tg->rlim, sizeof(tg->rlim));
+	tg->exit_signal = (int)(flags & CSIGNAL);
+}
+
+/* Undo clone_join_group and free c (the mm failed). */
+static void clone_abort(struct task *c, uint64_t flags)
+{
+	struct thread_group *tg = c->tg;
+
+	list_del(&c->tg_link);
+	if (flags & CLONE_THREAD) {
+		tg->nr_live--;
+	} else {
+		list_del(&tg->sibling);
+		tg_put(tg);
+	}
+	task_free(c);
+}
+
 /* Build the child task (not yet running). */
 static int clone_task(struct task *t, const struct clone_args_k *ca, struct task **out)
 {
 	struct task *c = task_alloc();
-	struct thread_group *tg;
 	int err;
 
 	if (!c)
 		return -EAGAIN;
-	tg = tg_alloc(c, (ca->flags & CLONE_PARENT) ? t->tg->parent : t->tg);
-	tg->sighand = sighand_copy(t->tg->sighand);
-	tg->pgid = t->tg->pgid;
-	tg->sid = t->tg->sid;
-	memcpy(tg->rlim, t->tg->rlim, sizeof(tg->rlim));
-	tg->exit_signal = (int)(ca->flags & CSIGNAL);
-
+	clone_join_group(t, c, ca->flags);
 	if (ca->flags & CLONE_VM) {
 		mm_get(t->mm);
 		c->mm = t->mm;
@@ -77,10 +105,7 @@ static int clone_task(struct task *t, const struct clone_args_k *ca, struct task
 		err = mm_fork(t->mm, &c->mm);
 	}
 	if (err) {
-		list_del(&tg->sibling);
-		list_del(&c->tg_link);
-		task_free(c);
-		tg_put(tg);
+		clone_abort(c, ca->flags);
 		return err;
 	}
 	c->files = fdtable_fork(t->files, ca->flags & CLONE_FILES);
@@ -88,9 +113,12 @@ static int clone_task(struct task *t, const struct clone_args_k *ca, struct task
 	c->creds = t->creds;
 	c->sigmask = t->sigmask;
 	memcpy(c->comm, t->comm, sizeof(c->comm));
-	c->altstack_sp = t->altstack_sp;
-	c->altstack_size = t->altstack_size;
-	c->altstack_flags = t->altstack_flags;
+	/* A child sharing memory but not waiting for exec gets no alternate stack. */
+	if (!((ca->flags & CLONE_VM) && !(ca->flags & CLONE_VFORK))) {
+		c->altstack_sp = t->altstack_sp;
+		c->altstack_size = t->altstack_size;
+		c->altstack_flags = t->altstack_flags;
+	}
 
 	c->regs = t->regs;
 	c->regs.rax = 0;
@@ -170,5 +198,49 @@ long sys_vfork(struct task *t, const struct sysargs *a)
 {
 	struct clone_args_k ca = {.flags = CLONE_VM | CLONE_VFORK | SIGCHLD};
 
+	return do_clone(t, &ca);
+}
+
+/* struct clone_args as clone3 takes it (VER0 is 64 bytes, VER2 88). */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
+};
+
+long sys_clone3(struct task *t, const struct sysargs *a)
+{
+	struct clone3_args u = {0};
+	uint64_t size = arg_u64(a, 1);
+
+	if (size < 64)
+		return -EINVAL;
+	if (size > 4096)
+		return -E2BIG;
+	if (copy_from_user(t, &u, arg_uaddr(a, 0), MIN(size, sizeof(u))))
+		return -EFAULT;
+	/* A larger struct from a newer libc must have zeros in what we don't know. */
+	for (uint64_t off = sizeof(u); off < size; off += 8) {
+		uint64_t w = 0;
+		if (copy_from_user(t, &w, uaddr_add(arg_uaddr(a, 0), off), MIN(8, size - off)))
+			return -EFAULT;
+		if (w)
+			return -E2BIG;
+	}
+	if (u.exit_signal > SENTRY_NSIG || (u.flags & CSIGNAL))
+		return -EINVAL;
+	if ((u.flags & CLONE_THREAD) && u.exit_signal)
+		return -EINVAL;
+	if ((u.stack == 0) != (u.stack_size == 0))
+		return -EINVAL;
+	/* set_tid needs CAP_SYS_ADMIN over the pid namespace; cgroups come with the OCI work. */
+	if (u.set_tid || u.set_tid_size || (u.flags & (1ULL << 33 /* CLONE_INTO_CGROUP */)))
+		return -EINVAL;
+	struct clone_args_k ca = {
+		.flags = u.flags | u.exit_signal,
+		.newsp = u.stack ? u.stack + u.stack_size : 0,
+		.tls = u.tls,
+		.ptid = uaddr(u.parent_tid),
+		.ctid = uaddr(u.child_tid),
+	};
 	return do_clone(t, &ca);
 }

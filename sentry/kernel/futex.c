@@ -254,3 +254,43 @@ void futex_wake_exit(struct task *t, uint64_t addr)
 	if (futex_key_get(t, addr, false, &key) == 0)
 		futex_wake_key(&key, 1, FUTEX_BITSET_MATCH_ANY);
 }
+
+#define ROBUST_LIST_LIMIT 2048
+
+/* Release one robust futex held by t: owner-died, and wake a waiter if any. */
+static void robust_release(struct task *t, uint64_t addr)
+{
+	uint32_t val, nv;
+
+	if (copy_from_user(t, &val, uaddr(addr), sizeof(val)))
+		return;
+	if ((val & FUTEX_TID_MASK) != (uint32_t)t->tid)
+		return;
+	nv = (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+	if (copy_to_user(t, uaddr(addr), &nv, sizeof(nv)))
+		return;
+	if (val & FUTEX_WAITERS)
+		futex_wake_exit(t, addr);
+}
+
+void futex_exit_robust(struct task *t)
+{
+	/* struct robust_list_head { next; long futex_offset; list_op_pending; } */
+	uint64_t head[3], entry, head_addr = t->robust_list.v;
+	int64_t offset;
+
+	if (copy_from_user(t, head, t->robust_list, sizeof(head)))
+		return;
+	offset = (int64_t)head[1];
+	entry = head[0];
+	for (int n = 0; entry != head_addr && n < ROBUST_LIST_LIMIT; n++) {
+		uint64_t next;
+		if (copy_from_user(t, &next, uaddr(entry & ~1ULL), sizeof(next)))
+			break;
+		if (entry != head[2])
+			robust_release(t, (entry & ~1ULL) + (uint64_t)offset);
+		entry = next;
+	}
+	if (head[2])
+		robust_release(t, (head[2] & ~1ULL) + (uint64_t)offset);
+}

@@ -11,6 +11,8 @@ void tg_put(struct thread_group *tg);
 bool pid_in_use(int pid);
 
 void sigpending_flush(struct sigpending *p);
+/* Take the lowest pending signal in set (thread-directed first) into *info; 0 if none. */
+int signal_dequeue(struct task *t, sigmask_t set, siginfo_t *info);
 /* Reset handlers for execve: caught signals go back to SIG_DFL. */
 void signal_reset_for_exec(struct task *t);
 /* Fill info for a kernel-generated signal. */

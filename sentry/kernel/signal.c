@@ -224,6 +224,21 @@ static int next_signal(struct task *t, siginfo_t *info)
 	return 0;
 }
 
+int signal_dequeue(struct task *t, sigmask_t set, siginfo_t *info)
+{
+	struct sigpending *lists[2] = {&t->pending, &t->tg->shared_pending};
+
+	for (int l = 0; l < 2; l++) {
+		sigmask_t ready = lists[l]->set & set;
+		if (!ready)
+			continue;
+		int sig = __builtin_ctzll(ready) + 1;
+		sigpending_take(lists[l], sig, info);
+		return sig;
+	}
+	return 0;
+}
+
 /* After a syscall returned a restart code and no handler ran: rewind to restart it. */
 static void restart_syscall_now(struct task *t)
 {

@@ -41,9 +41,15 @@ struct task *task_find(int tid)
 
 struct thread_group *tg_find(int tgid)
 {
-	struct task *t = task_find(tgid);
+	struct list_head *pos;
 
-	return t && t->tg->tgid == tgid && !t->tg->zombie ? t->tg : NULL;
+	/* By any thread: the leader may have exited while other threads run on. */
+	list_for_each(pos, &g_tasks) {
+		struct task *t = list_entry(pos, struct task, all_link);
+		if (t->tg->tgid == tgid && !t->tg->zombie)
+			return t->tg;
+	}
+	return NULL;
 }
 
 bool pid_in_use(int pid)
@@ -124,6 +130,7 @@ struct thread_group *tg_alloc(struct task *leader, struct thread_group *parent)
 	list_init(&tg->sibling);
 	list_init(&tg->shared_pending.queue);
 	waitq_init(&tg->child_wq);
+	waitq_init(&tg->thread_exit_wq);
 	tg->exit_signal = SIGCHLD;
 	tg->start_ns = kernel_now_ns();
 	tg->parent = parent;

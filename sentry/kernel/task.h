@@ -86,6 +86,7 @@ struct thread_group {
 	int exit_status;		/* wait status (as wait4 reports it) once zombie */
 	bool zombie;			/* all threads gone, waiting to be reaped */
 	struct waitq child_wq;		/* parent waits here for children's state changes */
+	struct waitq thread_exit_wq;	/* execve waits here for the other threads to go */
 	int exit_signal;		/* signal sent to the parent at exit (SIGCHLD) */
 	uint64_t start_ns;
 	bool subreaper;			/* PR_SET_CHILD_SUBREAPER (stored; reparenting to it: later) */

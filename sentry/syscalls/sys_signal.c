@@ -213,3 +213,88 @@ long sys_tgkill(struct task *t, const struct sysargs *a)
 {
 	return send_to_thread(t, arg_int(a, 0), arg_int(a, 1), arg_int(a, 2));
 }
+
+long sys_rt_sigtimedwait(struct task *t, const struct sysargs *a)
+{
+	uaddr_t uset = arg_uaddr(a, 0), uinfo = arg_uaddr(a, 1), uts = arg_uaddr(a, 2);
+	struct timespec ts, now, dl;
+	sigmask_t set, saved;
+	siginfo_t info;
+	struct waitq q;
+	int sig, r = 0;
+
+	if (arg_u64(a, 3) != sizeof(sigmask_t))
+		return -EINVAL;
+	if (copy_from_user(t, &set, uset, sizeof(set)))
+		return -EFAULT;
+	set &= ~UNBLOCKABLE;
+	if (!uaddr_is_null(uts)) {
+		if (copy_from_user(t, &ts, uts, sizeof(ts)))
+			return -EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
+			return -EINVAL;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		dl.tv_sec = now.tv_sec + ts.tv_sec + (now.tv_nsec + ts.tv_nsec) / 1000000000L;
+		dl.tv_nsec = (now.tv_nsec + ts.tv_nsec) % 1000000000L;
+	}
+	sig = signal_dequeue(t, set, &info);
+	if (!sig && !(uts.v && ts.tv_sec == 0 && ts.tv_nsec == 0)) {
+		/* Wait with the awaited signals unblocked, so that they wake us. */
+		saved = t->sigmask;
+		t->sigmask &= ~set;
+		waitq_init(&q);
+		while (!(sig = signal_dequeue(t, set, &info)) && r == 0)
+			r = task_block(t, &q, uaddr_is_null(uts) ? NULL : &dl);
+		t->sigmask = saved;
+	}
+	if (!sig)
+		return r == -EINTR ? -EINTR : -EAGAIN;
+	if (!uaddr_is_null(uinfo) && copy_to_user(t, uinfo, &info, sizeof(info)))
+		return -EFAULT;
+	return sig;
+}
+
+/* The checks both sigqueueinfo calls make on an application-built siginfo. */
+static int queueinfo_prepare(struct task *t, int pid, int sig, uaddr_t uinfo, siginfo_t *info)
+{
+	if (sig < 0 || sig > SENTRY_NSIG)
+		return -EINVAL;
+	if (copy_from_user(t, info, uinfo, sizeof(*info)))
+		return -EFAULT;
+	/* Only the kernel may claim to be the kernel or kill(2), except to oneself. */
+	if ((info->si_code >= 0 || info->si_code == SI_TKILL) && pid != t->tg->tgid)
+		return -EPERM;
+	info->si_signo = sig;
+	return 0;
+}
+
+long sys_rt_sigqueueinfo(struct task *t, const struct sysargs *a)
+{
+	int pid = arg_int(a, 0), sig = arg_int(a, 1);
+	siginfo_t info;
+	struct thread_group *tg;
+	int err = queueinfo_prepare(t, pid, sig, arg_uaddr(a, 2), &info);
+
+	if (err)
+		return err;
+	tg = pid > 0 ? tg_find(pid) : NULL;
+	return tg ? tg_send_signal(tg, sig, &info) : -ESRCH;
+}
+
+long sys_rt_tgsigqueueinfo(struct task *t, const struct sysargs *a)
+{
+	int tgid = arg_int(a, 0), tid = arg_int(a, 1), sig = arg_int(a, 2);
+	struct task *target;
+	siginfo_t info;
+	int err;
+
+	if (tgid <= 0 || tid <= 0)
+		return -EINVAL;
+	err = queueinfo_prepare(t, tgid, sig, arg_uaddr(a, 3), &info);
+	if (err)
+		return err;
+	target = task_find(tid);
+	if (!target || target->tg->tgid != tgid || target->state != TASK_RUNNING)
+		return -ESRCH;
+	return task_send_signal(target, sig, &info);
+}

@@ -18,8 +18,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(getpid), OK(getppid), OK(gettid), OK(exit), OK(exit_group),
 	PART(wait4, "rusage is zeroed; stopped/continued children are not reported yet"),
 	PART(waitid, "WSTOPPED/WCONTINUED report nothing yet"),
-	PART(clone, "processes and vfork: CLONE_THREAD/CLONE_SIGHAND and CLONE_VM without "
-		    "CLONE_VFORK return ENOSYS; namespace flags and CLONE_PIDFD return EINVAL"),
+	PART(clone, "namespace flags and CLONE_PIDFD return EINVAL"),
 	OK(fork),
 	OK(vfork),
 	PART(execve, "static and dynamic ELF and #! scripts; a multi-threaded caller is not "
@@ -27,13 +26,13 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(futex, "WAIT, WAKE, *_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP, private and shared; "
 		    "PI operations return ENOSYS"),
 	OK(set_tid_address), OK(set_robust_list), OK(get_robust_list),
-	NO(clone3, "ENOSYS: callers (glibc) fall back to clone"),
+	PART(clone3, "set_tid and CLONE_INTO_CGROUP return EINVAL"),
 	/* identity */
 	OK(getuid), OK(geteuid), OK(getgid), OK(getegid), OK(getresuid), OK(getresgid),
 	OK(getgroups), OK(getpgid), OK(setpgid), OK(getpgrp), OK(getsid), OK(setsid),
 	/* signals */
 	OK(rt_sigaction), OK(rt_sigprocmask), OK(rt_sigreturn), OK(rt_sigpending),
-	OK(rt_sigsuspend), OK(pause), OK(sigaltstack), OK(tkill), OK(tgkill),
+	OK(rt_sigsuspend), OK(rt_sigtimedwait), OK(rt_sigqueueinfo), OK(rt_tgsigqueueinfo), OK(pause), OK(sigaltstack), OK(tkill), OK(tgkill),
 	PART(kill, "job-control stop signals are ignored (no stopped state yet)"),
 	/* memory */
 	OK(brk), OK(munmap),
