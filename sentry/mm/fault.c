@@ -133,9 +133,15 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, int access, int *code)
 		return -EFAULT;
 	if ((access & PLAT_ACCESS_EXEC) && !(v->prot & PROT_EXEC))
 		return -EFAULT;
-	/* A fault on a present page is a protection fault (the access kind may be unknown). */
-	if (present(mm, ALIGN_DOWN(addr, PAGE_SIZE)))
-		return -EFAULT;
+	/* A fault on a present page is a write to a copy-on-write page (the only page mapped
+	 * with less than its VMA's protection), or else a protection fault. The access kind
+	 * may be unknown (ptrace), so the COW mark decides. */
+	uint64_t val = pmap_get(&mm->pages, ALIGN_DOWN(addr, PAGE_SIZE));
+	if (val) {
+		if (!(val & PTE_COW) || !(v->prot & PROT_WRITE) || (access & PLAT_ACCESS_EXEC))
+			return -EFAULT;
+		return mm_cow_break(mm, v, addr) ? -EFAULT : 0;
+	}
 	err = mm_page_in(mm, v, addr, true);
 	if (err == -EIO) {
 		*code = BUS_ADRERR;
@@ -155,6 +161,6 @@ int mm_shared_offset(struct mm *mm, uint64_t addr, uint64_t *off)
 		return 0;
 	if (!present(mm, page) && mm_page_in(mm, v, addr, true) < 0)
 		return -EFAULT;
-	*off = pmap_get(&mm->pages, page) - 1 + (addr & (PAGE_SIZE - 1));
+	*off = pte_off(pmap_get(&mm->pages, page)) + (addr & (PAGE_SIZE - 1));
 	return 1;
 }

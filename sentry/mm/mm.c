@@ -1,4 +1,4 @@
-/* mm.c: address spaces: creation, fork, mmap, munmap, mprotect and brk with Linux's checks.
+/* mm.c: address spaces: creation, mmap, munmap, mprotect and brk with Linux's checks.
  *
  * Invariant: a page is present in mm->pages exactly when it is mapped in the platform
  * address space (if that exists yet) with the VMA's protection. */
@@ -53,58 +53,6 @@ void mm_put(struct mm *mm)
 	free(mm);
 }
 
-typedef int (*run_fn)(struct mm *, uint64_t addr, uint64_t size, uint64_t off, int prot);
-
-/* Coalesces present pages into runs contiguous both in address and in the memory file. */
-struct run_state {
-	struct mm *mm;
-	run_fn fn;
-	int prot;
-	uint64_t addr, off, size;
-};
-
-static int run_flush(struct run_state *rs)
-{
-	int err = rs->size ? rs->fn(rs->mm, rs->addr, rs->size, rs->off, rs->prot) : 0;
-
-	rs->size = 0;
-	return err;
-}
-
-static int run_add(void *arg, uint64_t addr, uint64_t val)
-{
-	struct run_state *rs = arg;
-
-	if (rs->size && rs->addr + rs->size == addr && rs->off + rs->size == val - 1) {
-		rs->size += PAGE_SIZE;
-		return 0;
-	}
-	int err = run_flush(rs);
-	rs->addr = addr;
-	rs->off = val - 1;
-	rs->size = PAGE_SIZE;
-	return err;
-}
-
-/* Call fn for each run of present pages in [start, end). Stops at the first error. */
-static int for_each_present_run(struct mm *mm, uint64_t start, uint64_t end, run_fn fn, int prot)
-{
-	struct run_state rs = {.mm = mm, .fn = fn, .prot = prot};
-	int err = pmap_for_each(&mm->pages, start, end, run_add, &rs);
-
-	return err ? err : run_flush(&rs);
-}
-
-static int run_map(struct mm *mm, uint64_t addr, uint64_t size, uint64_t off, int prot)
-{
-	return plat_as_map(g_platform, mm->as, addr, size, off, prot);
-}
-
-static int run_protect(struct mm *mm, uint64_t addr, uint64_t size, uint64_t off, int prot)
-{
-	return plat_as_protect(g_platform, mm->as, addr, size, prot);
-}
-
 int mm_platform_as(struct mm *mm, struct plat_as **out)
 {
 	struct list_head *pos;
@@ -116,86 +64,12 @@ int mm_platform_as(struct mm *mm, struct plat_as **out)
 			return err;
 		list_for_each(pos, &mm->vmas) {
 			struct vma *v = list_entry(pos, struct vma, link);
-			err = for_each_present_run(mm, v->start, v->end, run_map, v->prot);
+			err = mm_for_each_run(mm, v, v->start, v->end, mm_run_map);
 			if (err)
 				return err;
 		}
 	}
 	*out = mm->as;
-	return 0;
-}
-
-struct fork_state {
-	struct mm *child;
-	bool shared;
-	int err;
-};
-
-/* Give the child its own copy of a private page, or a reference to a shared one. First
- * light copies eagerly; copy-on-write comes with the memory issue. */
-static int fork_page(void *arg, uint64_t addr, uint64_t val)
-{
-	struct fork_state *fs = arg;
-	int64_t off;
-
-	if (fs->shared) {
-		memfile_get(val - 1);
-		pmap_set(&fs->child->pages, addr, val);
-		return 0;
-	}
-	off = memfile_alloc(1);
-	if (off < 0)
-		return (int)off;
-	memcpy(memfile_ptr((uint64_t)off), memfile_ptr(val - 1), PAGE_SIZE);
-	pmap_set(&fs->child->pages, addr, (uint64_t)off + 1);
-	return 0;
-}
-
-static void mm_copy_fields(struct mm *mm, const struct mm *parent)
-{
-	mm->brk_start = parent->brk_start;
-	mm->brk = parent->brk;
-	mm->mmap_base = parent->mmap_base;
-	mm->stack_top = parent->stack_top;
-	mm->arg_start = parent->arg_start;
-	mm->arg_end = parent->arg_end;
-	mm->env_start = parent->env_start;
-	mm->env_end = parent->env_end;
-	memcpy(mm->auxv, parent->auxv, sizeof(mm->auxv));
-	mm->auxv_len = parent->auxv_len;
-	memcpy(mm->exe_path, parent->exe_path, sizeof(mm->exe_path));
-}
-
-int mm_fork(struct mm *parent, struct mm **out)
-{
-	struct mm *mm = mm_new();
-	struct list_head *pos;
-
-	mm_copy_fields(mm, parent);
-	list_for_each(pos, &parent->vmas) {
-		struct vma *pv = list_entry(pos, struct vma, link);
-		struct vma *v = vma_new(pv->start, pv->end, pv->prot, pv->flags, pv->kind);
-		struct fork_state fs = {
-			.child = mm,
-			.shared = pv->kind == VMA_ANON_SHARED || pv->kind == VMA_FILE_SHARED,
-		};
-
-		v->file = pv->file;
-		if (v->file)
-			file_get(v->file);
-		v->shm = pv->shm;
-		if (v->shm)
-			shm_obj_get(v->shm);
-		v->pgoff = pv->pgoff;
-		memcpy(v->name, pv->name, sizeof(v->name));
-		list_add_tail(&v->link, &mm->vmas);
-		int err = pmap_for_each(&parent->pages, pv->start, pv->end, fork_page, &fs);
-		if (err) {
-			mm_put(mm);
-			return err;
-		}
-	}
-	*out = mm;
 	return 0;
 }
 
@@ -351,7 +225,7 @@ int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 			continue;
 		v->prot = prot;
 		if (mm->as) {
-			err = for_each_present_run(mm, v->start, v->end, run_protect, prot);
+			err = mm_for_each_run(mm, v, v->start, v->end, mm_run_protect);
 			if (err)
 				return err;
 		}

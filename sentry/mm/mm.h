@@ -77,8 +77,17 @@ struct vma {
 	struct file *file;	/* reference held, for file mappings */
 	struct shm_obj *shm;	/* reference held, for VMA_ANON_SHARED */
 	uint64_t pgoff;		/* offset in file or shm of start, bytes */
-	char name[24];		/* "[stack]", "[heap]", or "" */
+	unsigned vflags;	/* VMA_* below */
+	char name[24];		/* "[stack]", "[heap]", "[vdso]", or "" */
 };
+
+/* struct vma.vflags (Linux's VM_LOCKED, VM_DONTCOPY, VM_WIPEONFORK...). */
+#define VMA_LOCKED 0x1	    /* mlock: counted against RLIMIT_MEMLOCK */
+#define VMA_LOCKONFAULT 0x2 /* mlock2(MLOCK_ONFAULT): locked, not populated */
+#define VMA_DONTFORK 0x4    /* MADV_DONTFORK: absent from a fork child */
+#define VMA_WIPEONFORK 0x8  /* MADV_WIPEONFORK: empty (zero) in a fork child */
+#define VMA_NOWRITE 0x10    /* may never become writable ([vvar]): mprotect gives EACCES */
+#define VMA_NOMERGE 0x20    /* a special mapping ([vdso], [vvar]) */
 
 struct mm {
 	int refs;
@@ -92,12 +101,15 @@ struct mm {
 	uint64_t auxv[64];	/* saved auxv (pairs), for /proc/self/auxv */
 	int auxv_len;
 	char exe_path[256];
+	unsigned def_vflags;	/* mlockall(MCL_FUTURE): VMA_LOCKED (+ONFAULT) for new VMAs */
+	uint64_t vdso_base;	/* address of the [vdso] image, 0 if none */
 };
 
 struct mm *mm_new(void);
 void mm_get(struct mm *mm);
 void mm_put(struct mm *mm);
-/* Copy an mm for fork: private pages are copied, shared pages shared. */
+/* Copy an mm for fork: private pages are shared copy-on-write (mapped without write in
+ * both mms until one writes), shared pages are shared. MADV_DONTFORK/WIPEONFORK honoured. */
 int mm_fork(struct mm *parent, struct mm **out) __must_check;
 
 /* Ensure the mm has a platform address space and return it. */

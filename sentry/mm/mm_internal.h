@@ -3,6 +3,7 @@
 #define RUNSC_SENTRY_MM_INTERNAL_H
 
 #include <stdbool.h>
+#include <sys/mman.h>
 
 #include "sentry/mm/mm.h"
 
@@ -31,6 +32,42 @@ int mm_put_page_cb(void *arg, uint64_t key, uint64_t val);
 /* Make the page at addr (in v) present; optionally map it into the platform.
  * Returns 0 or -errno (-EIO: beyond the end of the mapped file). */
 int mm_page_in(struct mm *mm, struct vma *v, uint64_t addr, bool map);
+
+/* A pmap value is the memory-file offset + 1, with flag bits in the rest of the low 12. */
+#define PTE_PRESENT 1ULL
+#define PTE_COW 2ULL /* private page shared with another mm: mapped without write */
+
+static inline uint64_t pte_off(uint64_t val)
+{
+	return val & ~(PAGE_SIZE - 1);
+}
+
+static inline bool vma_is_private(const struct vma *v)
+{
+	return v->kind == VMA_ANON_PRIVATE || v->kind == VMA_FILE_PRIVATE;
+}
+
+/* The protection a present page (pmap value val) of v has in the platform: the VMA's,
+ * without write while the page is copy-on-write. */
+static inline int mm_page_prot(const struct vma *v, uint64_t val)
+{
+	return (val & PTE_COW) ? v->prot & ~PROT_WRITE : v->prot;
+}
+
+typedef int (*mm_run_fn)(struct mm *mm, uint64_t addr, uint64_t size, uint64_t off, int prot);
+/* Call fn for each run of present pages of v within [start, end) that is contiguous in
+ * address and memory file and has one page protection. Stops at the first error. */
+int mm_for_each_run(struct mm *mm, struct vma *v, uint64_t start, uint64_t end, mm_run_fn fn);
+/* mm_run_fn that maps the run into the platform, and one that changes its protection. */
+int mm_run_map(struct mm *mm, uint64_t addr, uint64_t size, uint64_t off, int prot);
+int mm_run_protect(struct mm *mm, uint64_t addr, uint64_t size, uint64_t off, int prot);
+/* Give the copy-on-write page at addr of v (and its copy-on-write neighbours) its own
+ * copy (or take sole ownership when no one else holds it) and map it writable. */
+int mm_cow_break(struct mm *mm, struct vma *v, uint64_t addr);
+/* A copy of v's attributes and references over [start, end) (pgoff adjusted). */
+struct vma *vma_dup(const struct vma *v, uint64_t start, uint64_t end);
+/* The soft limit r of the task running this mm (RLIM_INFINITY when none, as in tests). */
+uint64_t mm_rlimit(struct mm *mm, int r);
 
 static inline bool prot_readable(int prot)
 {

@@ -27,7 +27,12 @@ static uint8_t *user_page_ptr(struct mm *mm, uint64_t addr, int acc)
 			return NULL;
 		val = pmap_get(&mm->pages, page);
 	}
-	return (uint8_t *)memfile_ptr(val - 1) + (addr & (PAGE_SIZE - 1));
+	if (acc == ACC_WRITE && (val & PTE_COW)) {
+		if (mm_cow_break(mm, v, addr) < 0)
+			return NULL;
+		val = pmap_get(&mm->pages, page);
+	}
+	return (uint8_t *)memfile_ptr(pte_off(val)) + (addr & (PAGE_SIZE - 1));
 }
 
 static int copy_user(struct mm *mm, uint64_t uaddr, void *kbuf, size_t size, int acc)

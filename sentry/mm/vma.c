@@ -58,7 +58,7 @@ void vma_insert(struct mm *mm, struct vma *nv)
 
 int mm_put_page_cb(void *arg, uint64_t key, uint64_t val)
 {
-	memfile_put(val - 1);
+	memfile_put(pte_off(val));
 	return 0;
 }
 
@@ -76,10 +76,9 @@ void vma_free(struct vma *v)
 	free(v);
 }
 
-/* Split v at addr (start < addr < end): v keeps [start, addr), the new VMA gets the rest. */
-struct vma *vma_split(struct vma *v, uint64_t addr)
+struct vma *vma_dup(const struct vma *v, uint64_t start, uint64_t end)
 {
-	struct vma *n = vma_new(addr, v->end, v->prot, v->flags, v->kind);
+	struct vma *n = vma_new(start, end, v->prot, v->flags, v->kind);
 
 	n->file = v->file;
 	if (n->file)
@@ -87,8 +86,17 @@ struct vma *vma_split(struct vma *v, uint64_t addr)
 	n->shm = v->shm;
 	if (n->shm)
 		shm_obj_get(n->shm);
-	n->pgoff = v->pgoff + (addr - v->start);
+	n->pgoff = v->pgoff + (start - v->start);
+	n->vflags = v->vflags;
 	memcpy(n->name, v->name, sizeof(n->name));
+	return n;
+}
+
+/* Split v at addr (start < addr < end): v keeps [start, addr), the new VMA gets the rest. */
+struct vma *vma_split(struct vma *v, uint64_t addr)
+{
+	struct vma *n = vma_dup(v, addr, v->end);
+
 	v->end = addr;
 	list__insert(&n->link, &v->link, v->link.next);
 	return n;
@@ -150,4 +158,14 @@ uint64_t mm_find_gap(struct mm *mm, uint64_t len)
 	if (top >= len + MM_MIN_ADDR)
 		return top - len;
 	return 0;
+}
+
+uint64_t mm_rlimit(struct mm *mm, int r)
+{
+	struct task *t = t_current;
+
+	/* Limits belong to the process that runs the mm (Linux's `current`). */
+	if (!t || t->mm != mm || !t->tg)
+		return RLIM_INFINITY;
+	return t->tg->rlim[r].rlim_cur;
 }

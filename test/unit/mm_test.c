@@ -171,6 +171,64 @@ static void fork_copies_private_and_shares_shared(void **state)
 	mm_put(mm);
 }
 
+/* Fork shares private pages (no copy) until one side writes; each write copies once. */
+static void fork_is_copy_on_write(void **state)
+{
+	struct mm *mm = mm_new(), *child;
+	uint64_t used;
+	int v = 1, r = 0;
+
+	assert_int_equal(mm_mmap(mm, A, 64 * 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), (int64_t)A);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(mm_copy_out(mm, A + (uint64_t)i * 4096, &v, sizeof(v)), 0);
+	used = memfile_used_bytes();
+	assert_int_equal(mm_fork(mm, &child), 0);
+	assert_int_equal(memfile_used_bytes(), used);
+	/* The child's write copies (its fault-around window at most), the parent keeps 1. */
+	v = 2;
+	assert_int_equal(mm_copy_out(child, A, &v, sizeof(v)), 0);
+	assert_true(memfile_used_bytes() > used);
+	assert_true(memfile_used_bytes() <= used + 16 * 4096);
+	assert_int_equal(mm_copy_in(mm, &r, A, sizeof(r)), 0);
+	assert_int_equal(r, 1);
+	assert_int_equal(mm_copy_in(child, &r, A, sizeof(r)), 0);
+	assert_int_equal(r, 2);
+	/* A page neither side wrote still reads the same in both. */
+	assert_int_equal(mm_copy_in(child, &r, A + 40 * 4096, sizeof(r)), 0);
+	assert_int_equal(r, 1);
+	/* Once the child is gone the parent owns its pages again: writes copy nothing. */
+	mm_put(child);
+	used = memfile_used_bytes();
+	v = 3;
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(mm_copy_out(mm, A + (uint64_t)i * 4096, &v, sizeof(v)), 0);
+	assert_int_equal(memfile_used_bytes(), used);
+	assert_int_equal(mm_copy_in(mm, &r, A + 63 * 4096, sizeof(r)), 0);
+	assert_int_equal(r, 3);
+	mm_put(mm);
+}
+
+/* A read-only private page shared by fork becomes private when made writable. */
+static void fork_cow_survives_mprotect(void **state)
+{
+	struct mm *mm = mm_new(), *child;
+	int v = 5, r = 0;
+
+	assert_int_equal(mm_mmap(mm, A, 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), (int64_t)A);
+	assert_int_equal(mm_copy_out(mm, A, &v, sizeof(v)), 0);
+	assert_int_equal(mm_mprotect(mm, A, 4096, PROT_READ), 0);
+	assert_int_equal(mm_fork(mm, &child), 0);
+	assert_int_equal(mm_mprotect(child, A, 4096, PROT_READ | PROT_WRITE), 0);
+	v = 6;
+	assert_int_equal(mm_copy_out(child, A, &v, sizeof(v)), 0);
+	assert_int_equal(mm_copy_in(mm, &r, A, sizeof(r)), 0);
+	assert_int_equal(r, 5);
+	mm_put(child);
+	mm_put(mm);
+}
+
 static void dontneed_zeroes_private_pages(void **state)
 {
 	struct mm *mm = mm_new();
@@ -219,6 +277,8 @@ int main(void)
 		cmocka_unit_test(munmap_splits_vmas),
 		cmocka_unit_test(brk_grows_and_shrinks),
 		cmocka_unit_test(fork_copies_private_and_shares_shared),
+		cmocka_unit_test(fork_is_copy_on_write),
+		cmocka_unit_test(fork_cow_survives_mprotect),
 		cmocka_unit_test(dontneed_zeroes_private_pages),
 		cmocka_unit_test(strncpy_from_user_stops_and_faults),
 	};
