@@ -2,6 +2,7 @@
 #include "platform/ptrace/ptrace_internal.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,9 +62,11 @@ static int ptrace_create(int memfd, struct platform **out)
 	p->memfd = memfd;
 	p->fpu_size = plat_fpu_size();
 	pthread_mutex_init(&p->own_lock, NULL);
+	ptrace_mgr_init(&p->mgr);
 	ret = ptrace_stub_setup(p);
 	if (ret) {
 		log_err("ptrace: cannot map the stub page: %s", strerror(-ret));
+		ptrace_mgr_stop(&p->mgr);
 		pthread_mutex_destroy(&p->own_lock);
 		free(p);
 		return ret;
@@ -79,10 +82,16 @@ static void ptrace_destroy(struct platform *p_)
 
 	if (!p)
 		return;
+	ptrace_mgr_stop(&p->mgr); /* stubs still alive die with it */
 	ptrace_stub_teardown(p);
 	pthread_mutex_destroy(&p->own_lock);
 	free(p);
 }
+
+/* What glibc's pthread_create passes to clone. */
+#define MGR_CLONE_FLAGS                                                                    \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |  \
+	 CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
 
 #define ALLOW(name, ...)                                                                   \
 	do {                                                                               \
@@ -100,14 +109,19 @@ static int ptrace_add_seccomp_rules(struct platform *p, void *scmp_ctx)
 	ALLOW(ptrace, 0);		/* every stub operation */
 	ALLOW(wait4, 0);		/* waitpid(stub, __WALL): stops and reaping */
 	ALLOW(tgkill, 0);		/* interrupt(), and flush requests to a running stub */
-	ALLOW(kill, 0);			/* SIGKILL a stub in as_release */
+	ALLOW(kill, 0);			/* SIGKILL a stub process in as_release */
 	ALLOW(clone, 1, SCMP_A0(SCMP_CMP_EQ, 0));	/* fork a stub: no flags, no exit signal */
+	/* The stub manager thread, started on first use (pthread_create; clone3 must fail
+	 * with ENOSYS, as the Sentry's filter makes it, for glibc to fall back to clone). */
+	ALLOW(clone, 1, SCMP_A0(SCMP_CMP_EQ, MGR_CLONE_FLAGS));
+	ALLOW(set_robust_list, 0);	/* manager thread start */
+	ALLOW(futex, 0);		/* manager request queue */
 	ALLOW(sched_setaffinity, 0);	/* pin a stub to its tracer's CPU */
 	ALLOW(getcpu, 0);		/* sched_getcpu fallback when rseq/vDSO cannot answer */
 	ALLOW(gettid, 0);		/* binding contexts to threads */
 	ALLOW(getpid, 0);		/* the parent pid a new stub checks */
 	/* What a forked stub runs under the inherited Sentry filter before adding its own. */
-	ALLOW(rt_sigprocmask, 0);	/* unblock all signals in the stub */
+	ALLOW(rt_sigprocmask, 0);	/* unblock all signals in the stub; manager blocks all */
 	ALLOW(rt_sigaction, 0);		/* default action for the interrupt signal */
 	ALLOW(rseq, 0);			/* unregister the inherited rseq area */
 	ALLOW(prctl, 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG));	/* die with the tracer */
@@ -117,9 +131,12 @@ static int ptrace_add_seccomp_rules(struct platform *p, void *scmp_ctx)
 	ALLOW(seccomp, 1, SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER)); /* stub filter */
 	ALLOW(exit_group, 0);		/* stub set-up failure */
 	/* Injected into stubs, which also run under the Sentry's inherited filter. */
-	ALLOW(munmap, 0);		/* stub set-up and as_unmap */
+	ALLOW(munmap, 0);		/* stub set-up and as_unmap; manager stack */
 	ALLOW(mmap, 0);			/* as_map: MAP_SHARED|MAP_FIXED of the memory file */
 	ALLOW(mprotect, 0);		/* as_protect */
+	ALLOW(exit, 0);			/* a stub thread leaving (injected); manager exit */
+	ALLOW(clone, 1, SCMP_A0(SCMP_CMP_EQ, PTRACE_CLONE_FLAGS));	/* adding a stub thread */
+	ALLOW(pause, 0);		/* where a new stub thread waits to be seized */
 	return 0;
 }
 
@@ -134,53 +151,41 @@ static int ptrace_ctx_create(struct platform *p, struct plat_ctx **out)
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->p = to_pp(p);
 	ctx->tid = ptrace_gettid();
-	list_init(&ctx->owned);
+	list_init(&ctx->threads);
 	plat_fpu_init(&ctx->fpu);
 	*out = (struct plat_ctx *)ctx;
 	return 0;
 }
 
-/* The stubs this context traced stay alive with their address spaces; the next context
- * on the same thread adopts them (as_release kills them). */
+/* On its own thread, the context's stub threads exit (see ptrace_thread.c); released
+ * elsewhere, they stay as orphans for the next context of that thread. */
 static void ptrace_ctx_release(struct plat_ctx *ctx_)
 {
 	struct ptrace_ctx *ctx = to_pctx(ctx_);
 	struct list_head *pos, *n;
+	bool own;
 
 	if (!ctx)
 		return;
+	own = ptrace_gettid() == ctx->tid;
 	pthread_mutex_lock(&ctx->p->own_lock);
-	list_for_each_safe(pos, n, &ctx->owned) {
-		struct ptrace_as *as = list_entry(pos, struct ptrace_as, owner_link);
+	list_for_each_safe(pos, n, &ctx->threads) {
+		struct ptrace_thread *th = list_entry(pos, struct ptrace_thread, ctx_link);
+		struct ptrace_as *as = th->as;
 
-		list_del(&as->owner_link);
-		as->owner = NULL;
+		pthread_mutex_lock(&as->lock);
+		if (own) {
+			ptrace_thread_remove(th);
+		} else {
+			log_warn("ptrace: context of thread %d released on thread %d: stub "
+				 "thread %d stays", ctx->tid, ptrace_gettid(), th->tid);
+			list_del(&th->ctx_link);
+			th->ctx = NULL;
+		}
+		pthread_mutex_unlock(&as->lock);
 	}
-	ctx->fpu_as = NULL;
 	pthread_mutex_unlock(&ctx->p->own_lock);
 	free(ctx);
-}
-
-int ptrace_ctx_fpu_to(struct ptrace_ctx *ctx, struct ptrace_as *as)
-{
-	struct ptrace_platform *p = ctx->p;
-	int ret = 0;
-
-	pthread_mutex_lock(&p->own_lock);
-	if (ctx->fpu_as != as) {
-		/* A dead stub's state is lost: carry on with the last copy. */
-		if (ctx->fpu_as && ctx->fpu_as->pid > 0 &&
-		    ptrace_stub_get_fpu(p, ctx->fpu_as->pid, &ctx->fpu) != 0)
-			log_warn("ptrace: FPU state of stub %d lost", ctx->fpu_as->pid);
-		ret = ptrace_stub_set_fpu(p, as->pid, &ctx->fpu);
-		if (ret == 0)
-			ctx->fpu_as = as;
-		else
-			log_err("ptrace: moving FPU state to stub %d: %s", as->pid,
-				strerror(-ret));
-	}
-	pthread_mutex_unlock(&p->own_lock);
-	return ret;
 }
 
 static int ptrace_get_fpu(struct plat_ctx *ctx_, struct plat_fpu *fpu)
@@ -191,8 +196,8 @@ static int ptrace_get_fpu(struct plat_ctx *ctx_, struct plat_fpu *fpu)
 	if (ptrace_gettid() != ctx->tid)
 		return -EPERM;
 	pthread_mutex_lock(&ctx->p->own_lock);
-	if (ctx->fpu_as && ctx->fpu_as->pid > 0)
-		ret = ptrace_stub_get_fpu(ctx->p, ctx->fpu_as->pid, fpu);
+	if (ctx->fpu_th && ctx->fpu_th->as->pid > 0)
+		ret = ptrace_stub_get_fpu(ctx->p, ctx->fpu_th->tid, fpu);
 	else
 		memcpy(fpu->data, ctx->fpu.data, ctx->p->fpu_size);
 	pthread_mutex_unlock(&ctx->p->own_lock);
@@ -209,8 +214,8 @@ static int ptrace_set_fpu(struct plat_ctx *ctx_, const struct plat_fpu *fpu)
 	if (ptrace_gettid() != ctx->tid)
 		return -EPERM;
 	pthread_mutex_lock(&ctx->p->own_lock);
-	if (ctx->fpu_as && ctx->fpu_as->pid > 0)
-		ret = ptrace_stub_set_fpu(ctx->p, ctx->fpu_as->pid, fpu);
+	if (ctx->fpu_th && ctx->fpu_th->as->pid > 0)
+		ret = ptrace_stub_set_fpu(ctx->p, ctx->fpu_th->tid, fpu);
 	if (ret == 0)
 		memcpy(ctx->fpu.data, fpu->data, ctx->p->fpu_size);
 	pthread_mutex_unlock(&ctx->p->own_lock);

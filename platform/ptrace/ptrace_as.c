@@ -1,20 +1,22 @@
 /* ptrace_as.c: address spaces of the ptrace platform: stub mappings and who may change them.
  *
- * Rule: only the stub's tracer (the host thread that created it, at its first switch_to)
- * can inject syscalls. An address-space op therefore records the change, then:
+ * A stub process is one mm shared by all its threads: an mmap/munmap/mprotect injected
+ * through ANY of them changes what every thread sees, and the host has shot down the other
+ * CPUs' TLB entries before the call returns. Only a stub thread's tracer can inject into
+ * it, so an address-space op records the change in the extent set, then:
  *  - no stub yet (fork: the parent's thread fills the child's new mm; execve: the new mm
- *    is built before the task's first switch into it): only the extent set changes; the
- *    first switch_to forks the stub and maps the final extents (so a map later undone
- *    costs nothing, and contiguous pages become one mmap);
- *  - caller is the tracer (a task changing its own mm in a syscall; its stub is stopped
- *    because the thread is in the Sentry): injected at once;
- *  - another thread while the stub exists (ptrace/process_vm_writev into another task's
- *    mm, a shared file truncated by another process): queued; if the tracer is running
- *    the stub right now, the stub is signalled and the caller waits until it has
- *    stopped. The tracer applies the queue before it resumes the stub again, so on return
- *    the application can no longer see the old mapping.
- * The Sentry serializes ops per address space (mm lock); as->lock orders them against
- * the tracer's switch_to.
+ *    is built before the task's first switch into it): nothing more; the first switch_to
+ *    has the manager fork the stub and map the final extents (so a map later undone costs
+ *    nothing, and contiguous pages become one mmap);
+ *  - the caller traces a stub thread of this process (a task changing its own mm in a
+ *    syscall; that thread is stopped because its host thread is in the Sentry): injected
+ *    through it at once;
+ *  - any other caller (ptrace/process_vm_writev into another task's mm, a shared file
+ *    truncated by another process): the manager injects it through the stub's injector
+ *    thread. Application threads running in the stub are not stopped.
+ * Either way the change is in effect when the op returns: after as_unmap no application
+ * thread can touch the old pages. The Sentry serializes ops per address space (mm lock);
+ * as->lock is held across each injection to order them against thread attach and spawn.
  */
 #include "platform/ptrace/ptrace_internal.h"
 
@@ -31,85 +33,66 @@ int ptrace_as_create(struct platform *p, struct plat_as **out)
 	struct ptrace_as *as = xcalloc(1, sizeof(*as));
 
 	as->p = to_pp(p);
-	as->cpu = -1;
+	as->inj_cpu = -1;
 	pthread_mutex_init(&as->lock, NULL);
-	pthread_cond_init(&as->cond, NULL);
-	list_init(&as->owner_link);
+	list_init(&as->threads);
 	*out = (struct plat_as *)as;
 	return 0;
+}
+
+void ptrace_as_kill(struct ptrace_as *as)
+{
+	struct list_head *pos;
+
+	if (as->pid <= 0)
+		return;
+	kill(as->pid, SIGKILL);
+	/* Threads first: the leader cannot be reaped while any of them is unreaped. Any
+	 * Sentry thread may reap them (waits cover the tracees of the whole thread group);
+	 * a tracer that was waiting on one sees ECHILD. */
+	list_for_each(pos, &as->threads)
+		ptrace_stub_reap(list_entry(pos, struct ptrace_thread, as_link)->tid);
+	ptrace_stub_reap(as->injector);
+	ptrace_stub_reap(as->pid);
+	as->pid = -1;
+	as->injector = 0;
 }
 
 void ptrace_as_release(struct plat_as *as_)
 {
 	struct ptrace_as *as = to_pas(as_);
 	struct ptrace_platform *p;
+	struct list_head *pos, *n;
 
 	if (!as)
 		return;
 	p = as->p;
 	pthread_mutex_lock(&p->own_lock);
-	if (as->owner) {
-		struct ptrace_ctx *ctx = as->owner;
+	pthread_mutex_lock(&as->lock);
+	/* Contexts keep their FPU state where it can still be read, then lose the threads;
+	 * the whole process goes at once (no per-thread exits). */
+	list_for_each(pos, &as->threads) {
+		struct ptrace_thread *th = list_entry(pos, struct ptrace_thread, as_link);
+		struct ptrace_ctx *ctx = th->ctx;
 
-		/* Keep the owner's FPU state if we can still read it (tracer thread only). */
-		if (ctx->fpu_as == as) {
-			if (as->pid > 0 && as->tracer == ptrace_gettid())
-				ptrace_stub_get_fpu(p, as->pid, &ctx->fpu);
-			ctx->fpu_as = NULL;
+		if (ctx && ctx->fpu_th == th) {
+			if (as->pid > 0 && th->tracer == ptrace_gettid())
+				ptrace_stub_get_fpu(p, th->tid, &ctx->fpu);
+			ctx->fpu_th = NULL;
 		}
-		list_del(&as->owner_link);
-		as->owner = NULL;
 	}
+	ptrace_as_kill(as);
+	list_for_each_safe(pos, n, &as->threads)
+		ptrace_thread_remove(list_entry(pos, struct ptrace_thread, as_link));
+	pthread_mutex_unlock(&as->lock);
 	pthread_mutex_unlock(&p->own_lock);
-	ptrace_stub_kill(as->pid);
 	ptrace_ext_free(&as->ext);
-	free(as->ops);
-	pthread_cond_destroy(&as->cond);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
 }
 
-/* Whether op b continues op a: one host call can do both. */
-static bool op_extends(const struct ptrace_op *a, const struct ptrace_op *b)
+int ptrace_op_inject(struct ptrace_platform *p, pid_t tid, const struct ptrace_op *op)
 {
-	return a->kind == b->kind && a->prot == b->prot && a->addr + a->size == b->addr &&
-	       (a->kind != PTRACE_OP_MAP || a->off + a->size == b->off);
-}
-
-/* Queue a change for a live stub (nothing to queue before it exists). */
-static void queue_op(struct ptrace_as *as, enum ptrace_op_kind kind, uint64_t addr,
-		     uint64_t size, uint64_t off, int prot)
-{
-	struct ptrace_op op = { .kind = kind, .prot = prot, .addr = addr, .size = size,
-				.off = off };
-
-	if (as->pid == 0)
-		return;
-	if (as->nops && op_extends(&as->ops[as->nops - 1], &op)) {
-		as->ops[as->nops - 1].size += size;
-		return;
-	}
-	if (as->nops == as->ops_cap) {
-		as->ops_cap = as->ops_cap ? as->ops_cap * 2 : 16;
-		as->ops = xrealloc(as->ops, as->ops_cap * sizeof(*as->ops));
-	}
-	as->ops[as->nops++] = op;
-}
-
-void ptrace_as_replay(struct ptrace_as *as)
-{
-	as->nops = 0;
-	for (size_t i = 0; i < as->ext.n; i++) {
-		const struct ptrace_extent *e = &as->ext.v[i];
-
-		queue_op(as, PTRACE_OP_MAP, e->start, e->end - e->start, e->off, e->prot);
-	}
-}
-
-/* Inject one op. Returns 0, or -errno (the host's answer or a ptrace failure). */
-static int op_inject(struct ptrace_as *as, const struct ptrace_op *op)
-{
-	struct ptrace_platform *p = as->p;
 	long args[6] = { (long)op->addr, (long)op->size };
 	long nr, res, want = 0;
 	int ret;
@@ -131,11 +114,11 @@ static int op_inject(struct ptrace_as *as, const struct ptrace_op *op)
 		args[2] = op->prot;
 		break;
 	}
-	ret = ptrace_stub_inject(p, as->pid, nr, args, &res);
+	ret = ptrace_stub_inject(p, tid, nr, args, &res);
 	if (ret)
 		return ret;
 	if (res != want) {
-		log_err("ptrace stub %d: syscall %ld(%#lx, %#lx) returned %ld", as->pid, nr,
+		log_err("ptrace stub thread %d: syscall %ld(%#lx, %#lx) returned %ld", tid, nr,
 			args[0], args[1], res);
 		return res < 0 && res > -4096 ? (int)res : -EIO;
 	}
@@ -144,51 +127,35 @@ static int op_inject(struct ptrace_as *as, const struct ptrace_op *op)
 
 void ptrace_as_fail(struct ptrace_as *as, int err)
 {
-	if (err == -ESRCH || err == -ECHILD) {
-		if (err == -ESRCH)
-			ptrace_stub_kill(as->pid);
-		as->pid = -1;
-	}
+	if (err == -ESRCH || err == -ECHILD)
+		ptrace_as_kill(as);
 	if (!as->err)
 		as->err = err;
 }
 
-/* A failed deferred op leaves the stub's memory unlike the Sentry's view, so the error
- * stays: every later switch_to fails and the Sentry ends the thread group. */
-int ptrace_as_flush(struct ptrace_as *as)
+/* Make a batch take effect as the rules at the top of the file say. A failure leaves the
+ * stub's memory unlike the Sentry's view, so it sticks: every later switch_to fails and
+ * the Sentry ends the thread group. Holds as->lock. */
+static int apply(struct ptrace_as *as, const struct ptrace_ops *b)
 {
-	size_t i;
+	struct ptrace_thread *th;
+	int ret = 0;
 
-	if (as->err)
-		return as->err;
-	for (i = 0; i < as->nops; i++) {
-		int ret = op_inject(as, &as->ops[i]);
-
-		if (ret) {
-			ptrace_as_fail(as, ret);
-			break;
-		}
-	}
-	as->nops = 0;
-	return as->err;
-}
-
-/* Make queued ops take effect as the rules at the top of the file say. Holds as->lock. */
-static int commit(struct ptrace_as *as)
-{
-	if (as->pid == 0)
+	if (as->pid == 0 || b->n == 0)
 		return 0;
-	if (as->pid < 0)
+	if (as->pid < 0 || as->err)
 		return as->err ? as->err : -ESRCH;
-	if (as->tracer == ptrace_gettid())
-		return ptrace_as_flush(as);
-	if (as->running) {
-		if (syscall(SYS_tgkill, as->pid, as->pid, PTRACE_SIG_INTERRUPT) != 0)
-			log_warn("ptrace stub %d: tgkill: %s", as->pid, strerror(errno));
-		while (as->running)
-			pthread_cond_wait(&as->cond, &as->lock);
+	th = ptrace_thread_of(as, ptrace_gettid());
+	if (th) {
+		ptrace_stub_pin(th->tid, &th->cpu);
+		for (size_t i = 0; i < b->n && ret == 0; i++)
+			ret = ptrace_op_inject(as->p, th->tid, &b->v[i]);
+	} else {
+		ret = ptrace_mgr_apply(as, b->v, b->n);
 	}
-	return as->err;
+	if (ret)
+		ptrace_as_fail(as, ret);
+	return ret;
 }
 
 static bool range_ok(uint64_t addr, uint64_t size)
@@ -205,6 +172,9 @@ static bool prot_ok(int prot)
 int ptrace_as_map(struct plat_as *as_, uint64_t addr, uint64_t size, uint64_t off, int prot)
 {
 	struct ptrace_as *as = to_pas(as_);
+	struct ptrace_op op = { .kind = PTRACE_OP_MAP, .prot = prot, .addr = addr,
+				.size = size, .off = off };
+	struct ptrace_ops b = { .v = &op, .n = 1, .cap = 1 };
 	int ret;
 
 	if (!range_ok(addr, size) || !IS_ALIGNED(off, PTRACE_STUB_SIZE) || !prot_ok(prot))
@@ -214,8 +184,7 @@ int ptrace_as_map(struct plat_as *as_, uint64_t addr, uint64_t size, uint64_t of
 	pthread_mutex_lock(&as->lock);
 	ptrace_ext_remove(&as->ext, addr, addr + size);
 	ptrace_ext_insert(&as->ext, addr, addr + size, off, prot);
-	queue_op(as, PTRACE_OP_MAP, addr, size, off, prot);
-	ret = commit(as);
+	ret = apply(as, &b);
 	pthread_mutex_unlock(&as->lock);
 	return ret;
 }
@@ -223,6 +192,8 @@ int ptrace_as_map(struct plat_as *as_, uint64_t addr, uint64_t size, uint64_t of
 int ptrace_as_unmap(struct plat_as *as_, uint64_t addr, uint64_t size)
 {
 	struct ptrace_as *as = to_pas(as_);
+	struct ptrace_op op = { .kind = PTRACE_OP_UNMAP, .addr = addr, .size = size };
+	struct ptrace_ops b = { .v = &op, .n = 1, .cap = 1 };
 	int ret;
 
 	if (!range_ok(addr, size))
@@ -231,29 +202,29 @@ int ptrace_as_unmap(struct plat_as *as_, uint64_t addr, uint64_t size)
 		return 0;
 	pthread_mutex_lock(&as->lock);
 	ptrace_ext_remove(&as->ext, addr, addr + size);
-	queue_op(as, PTRACE_OP_UNMAP, addr, size, 0, 0);
-	ret = commit(as);
+	ret = apply(as, &b);
 	pthread_mutex_unlock(&as->lock);
 	return ret;
 }
 
 struct protect_arg {
-	struct ptrace_as *as;
+	struct ptrace_ops *b;
 	int prot;
 };
 
-static int queue_protect(void *arg, uint64_t start, uint64_t end)
+static int push_protect(void *arg, uint64_t start, uint64_t end)
 {
 	struct protect_arg *pa = arg;
 
-	queue_op(pa->as, PTRACE_OP_PROTECT, start, end - start, 0, pa->prot);
+	ptrace_ops_push(pa->b, PTRACE_OP_PROTECT, start, end - start, 0, pa->prot);
 	return 0;
 }
 
 int ptrace_as_protect(struct plat_as *as_, uint64_t addr, uint64_t size, int prot)
 {
 	struct ptrace_as *as = to_pas(as_);
-	struct protect_arg pa = { .as = as, .prot = prot };
+	struct ptrace_ops b = { 0 };
+	struct protect_arg pa = { .b = &b, .prot = prot };
 	int ret;
 
 	if (!range_ok(addr, size) || !prot_ok(prot))
@@ -262,8 +233,9 @@ int ptrace_as_protect(struct plat_as *as_, uint64_t addr, uint64_t size, int pro
 		return 0;
 	pthread_mutex_lock(&as->lock);
 	/* Only mapped runs: the host's mprotect fails with ENOMEM across holes. */
-	ptrace_ext_protect(&as->ext, addr, addr + size, prot, queue_protect, &pa);
-	ret = commit(as);
+	ptrace_ext_protect(&as->ext, addr, addr + size, prot, push_protect, &pa);
+	ret = apply(as, &b);
 	pthread_mutex_unlock(&as->lock);
+	ptrace_ops_free(&b);
 	return ret;
 }

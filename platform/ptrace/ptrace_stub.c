@@ -1,13 +1,16 @@
-/* ptrace_stub.c: stub processes: the code page, the fork, injection of syscalls, FPU access.
+/* ptrace_stub.c: stub processes and threads: the code page, the fork, injection of syscalls,
+ * adding, seizing and ending threads, FPU access.
  *
- * A stub is forked from the calling Sentry thread with a raw clone (no atfork handlers,
- * no exit signal), so that thread is its parent and, through PTRACE_TRACEME, its tracer.
+ * A stub is forked from the calling Sentry thread (the manager, see ptrace_mgr.c) with a
+ * raw clone (no atfork handlers, no exit signal), so that thread is its parent and,
+ * through PTRACE_TRACEME, its tracer.
  * The Sentry is multi-threaded, so between clone and the jump into the stub page the
  * child makes raw syscalls only: no malloc, no locks, no stdio.
  */
 #include "platform/ptrace/ptrace_internal.h"
 
 #include <elf.h>
+#include <sched.h>
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
@@ -27,7 +30,7 @@
 
 /* Symbols of stub_amd64.S. */
 extern const char ptrace_stub_begin[], ptrace_stub_init[], ptrace_stub_syscall[],
-	ptrace_stub_end[];
+	ptrace_stub_clone_entry[], ptrace_stub_clone_trap[], ptrace_stub_end[];
 
 #define USER_CS 0x33
 #define USER_SS 0x2b
@@ -46,19 +49,22 @@ struct stub_ksigaction {
 };
 
 /* Allow only what the platform injects, and only from the stub page: munmap (set-up and
- * as_unmap), mmap (as_map), mprotect (as_protect), exit/exit_group (set-up failure).
- * Under PTRACE_SYSEMU application syscalls stop before seccomp and never run, so this
- * filter only matters if a tracer bug lets a stub execute one. */
+ * as_unmap), mmap (as_map), mprotect (as_protect), exit (a thread leaving), exit_group
+ * (set-up failure), clone with exactly PTRACE_CLONE_FLAGS (adding a thread) and pause
+ * (where a new thread waits to be seized). Under PTRACE_SYSEMU application syscalls stop
+ * before seccomp and never run, so this filter only matters if a tracer bug lets a stub
+ * execute one. */
 static void build_filter(struct ptrace_platform *p)
 {
 	static const int allowed[] = { __NR_mmap, __NR_munmap, __NR_mprotect, __NR_exit,
-				       __NR_exit_group };
+				       __NR_exit_group, __NR_pause };
 	struct sock_filter *f = p->filter;
 	unsigned n = 0;
 
 #define STMT(c, k) (f[n++] = (struct sock_filter)BPF_STMT(c, k))
 #define JEQ(k, jt, jf) (f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, jt, jf))
 #define KILL() STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)
+#define ALLOW() STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	JEQ(AUDIT_ARCH_X86_64, 1, 0);
 	KILL();
@@ -72,12 +78,20 @@ static void build_filter(struct ptrace_platform *p)
 	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
 		JEQ((uint32_t)allowed[i], 0, 1);
-		STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		ALLOW();
 	}
+	/* clone: both halves of the 64-bit flags argument must match. */
+	JEQ(__NR_clone, 0, 5);
+	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]));
+	JEQ((uint32_t)PTRACE_CLONE_FLAGS, 0, 3);
+	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]) + 4);
+	JEQ(0, 0, 1);
+	ALLOW();
 	KILL();
 #undef STMT
 #undef JEQ
 #undef KILL
+#undef ALLOW
 	p->prog.len = (unsigned short)n;
 	p->prog.filter = p->filter;
 }
@@ -111,6 +125,8 @@ int ptrace_stub_setup(struct ptrace_platform *p)
 		p->stub_addr = a;
 		p->stub_init = a + (uint64_t)(ptrace_stub_init - ptrace_stub_begin);
 		p->stub_syscall = a + (uint64_t)(ptrace_stub_syscall - ptrace_stub_begin);
+		p->stub_clone = a + (uint64_t)(ptrace_stub_clone_entry - ptrace_stub_begin);
+		p->stub_clone_trap = a + (uint64_t)(ptrace_stub_clone_trap - ptrace_stub_begin);
 		build_filter(p);
 		return 0;
 	}
@@ -178,39 +194,39 @@ static _Noreturn void stub_child(const struct ptrace_platform *p, pid_t parent)
 	__builtin_unreachable();
 }
 
-int ptrace_stub_wait(pid_t pid, int *status)
+int ptrace_stub_wait(pid_t tid, int *status)
 {
 	for (;;) {
-		pid_t r = waitpid(pid, status, __WALL);
+		pid_t r = waitpid(tid, status, __WALL);
 
-		if (r == pid)
+		if (r == tid)
 			break;
 		if (r < 0 && errno == EINTR)
 			continue;
 		return r < 0 ? -errno : -ECHILD;
 	}
 	if (WIFEXITED(*status)) {
-		log_warn("ptrace stub %d exited with status %d", pid, WEXITSTATUS(*status));
+		log_warn("ptrace stub thread %d exited with status %d", tid,
+			 WEXITSTATUS(*status));
 		return -ECHILD;
 	}
 	if (WIFSIGNALED(*status)) {
-		log_warn("ptrace stub %d killed by signal %d", pid, WTERMSIG(*status));
+		log_warn("ptrace stub thread %d killed by signal %d", tid, WTERMSIG(*status));
 		return -ECHILD;
 	}
 	return 0;
 }
 
-void ptrace_stub_kill(pid_t pid)
+void ptrace_stub_reap(pid_t tid)
 {
 	int status;
 
-	if (pid <= 0)
+	if (tid <= 0)
 		return;
-	kill(pid, SIGKILL);
 	for (;;) {
-		pid_t r = waitpid(pid, &status, __WALL);
+		pid_t r = waitpid(tid, &status, __WALL);
 
-		if (r == pid && (WIFEXITED(status) || WIFSIGNALED(status)))
+		if (r == tid && (WIFEXITED(status) || WIFSIGNALED(status)))
 			return;
 		if (r < 0 && errno != EINTR)
 			return; /* already reaped (ECHILD) */
@@ -249,73 +265,158 @@ int ptrace_stub_spawn(struct ptrace_platform *p, pid_t *out)
 	return 0;
 
 out_kill:
-	ptrace_stub_kill((pid_t)pid);
+	kill((pid_t)pid, SIGKILL);
+	ptrace_stub_reap((pid_t)pid);
 	return ret;
 }
 
-int ptrace_stub_inject(struct ptrace_platform *p, pid_t pid, long nr, const long args[6],
-		       long *ret)
+/* Resume the stopped thread tid at entry with nr(args) and wait for the int3 that
+ * should end the sequence at trap_rip; *out gets rax there. */
+static int inject_at(pid_t tid, uint64_t entry, uint64_t trap_rip, long nr,
+		     const long args[6], long *out)
 {
 	struct user_regs_struct r = {
 		.cs = USER_CS, .ss = USER_SS, .eflags = EFLAGS_IF,
-		.rip = p->stub_syscall, .rax = (uint64_t)nr, .orig_rax = (uint64_t)-1,
+		.rip = entry, .rax = (uint64_t)nr, .orig_rax = (uint64_t)-1,
 		.rdi = (uint64_t)args[0], .rsi = (uint64_t)args[1], .rdx = (uint64_t)args[2],
 		.r10 = (uint64_t)args[3], .r8 = (uint64_t)args[4], .r9 = (uint64_t)args[5],
 	};
 	int status, err;
 
-	if (ptrace(PTRACE_SETREGS, pid, 0, &r) != 0 || ptrace(PTRACE_CONT, pid, 0, 0) != 0)
+	if (ptrace(PTRACE_SETREGS, tid, 0, &r) != 0 || ptrace(PTRACE_CONT, tid, 0, 0) != 0)
 		return -errno;
 	for (;;) {
-		err = ptrace_stub_wait(pid, &status);
+		err = ptrace_stub_wait(tid, &status);
 		if (err)
 			return err;
-		if (WSTOPSIG(status) == SIGTRAP)
+		if (WSTOPSIG(status) == SIGTRAP && (status >> 16) == 0)
 			break;
 		if (WSTOPSIG(status) == SIGSEGV || WSTOPSIG(status) == SIGBUS ||
 		    WSTOPSIG(status) == SIGILL) {
-			log_err("ptrace stub %d: signal %d while injecting syscall %ld", pid,
-				WSTOPSIG(status), nr);
+			log_err("ptrace stub thread %d: signal %d while injecting syscall %ld",
+				tid, WSTOPSIG(status), nr);
 			return -EFAULT;
 		}
 		/* A stale interrupt or a host signal: suppress it and let the call run. */
-		if (ptrace(PTRACE_CONT, pid, 0, 0) != 0)
+		if (ptrace(PTRACE_CONT, tid, 0, 0) != 0)
 			return -errno;
 	}
-	if (ptrace(PTRACE_GETREGS, pid, 0, &r) != 0)
+	if (ptrace(PTRACE_GETREGS, tid, 0, &r) != 0)
 		return -errno;
-	if (r.rip != p->stub_syscall + 3) { /* past `syscall; int3` */
-		log_err("ptrace stub %d: injection trapped at %#llx", pid, r.rip);
+	if (r.rip != trap_rip) {
+		log_err("ptrace stub thread %d: injection trapped at %#llx", tid, r.rip);
 		return -EIO;
 	}
-	*ret = (long)r.rax;
+	*out = (long)r.rax;
 	return 0;
 }
 
-int ptrace_stub_get_fpu(struct ptrace_platform *p, pid_t pid, struct plat_fpu *fpu)
+int ptrace_stub_inject(struct ptrace_platform *p, pid_t tid, long nr, const long args[6],
+		       long *ret)
+{
+	/* Past `syscall; int3`. */
+	return inject_at(tid, p->stub_syscall, p->stub_syscall + 3, nr, args, ret);
+}
+
+int ptrace_stub_clone(struct ptrace_platform *p, pid_t tid, pid_t *child)
+{
+	long args[6] = { PTRACE_CLONE_FLAGS }, res;
+	int ret = inject_at(tid, p->stub_clone, p->stub_clone_trap, SYS_clone, args, &res);
+
+	if (ret)
+		return ret;
+	if (res <= 0) {
+		log_err("ptrace stub thread %d: clone failed: %s", tid, strerror((int)-res));
+		return res < 0 && res > -4096 ? (int)res : -EIO;
+	}
+	*child = (pid_t)res;
+	return 0;
+}
+
+int ptrace_stub_seize(pid_t tid)
+{
+	int status, ret;
+
+	if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL) != 0)
+		return -errno;
+	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0)
+		return -errno;
+	/* Wait for the stop PTRACE_INTERRUPT asked for; let anything else pass. */
+	for (;;) {
+		ret = ptrace_stub_wait(tid, &status);
+		if (ret)
+			return ret;
+		if ((status >> 16) == PTRACE_EVENT_STOP)
+			return 0;
+		if (ptrace(PTRACE_CONT, tid, 0, 0) != 0)
+			return -errno;
+	}
+}
+
+int ptrace_stub_thread_exit(struct ptrace_platform *p, pid_t tid)
+{
+	struct user_regs_struct r = {
+		.cs = USER_CS, .ss = USER_SS, .eflags = EFLAGS_IF, .rip = p->stub_syscall,
+		.rax = SYS_exit, .orig_rax = (uint64_t)-1,
+	};
+	int status;
+
+	if (ptrace(PTRACE_SETREGS, tid, 0, &r) != 0 || ptrace(PTRACE_CONT, tid, 0, 0) != 0)
+		return -errno;
+	for (;;) {
+		pid_t w = waitpid(tid, &status, __WALL);
+
+		if (w == tid && (WIFEXITED(status) || WIFSIGNALED(status)))
+			return 0;
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return 0; /* reaped already (ECHILD) */
+		/* A stale interrupt on its way out: suppress it. */
+		if (ptrace(PTRACE_CONT, tid, 0, 0) != 0 && errno != ESRCH)
+			return -errno;
+	}
+}
+
+void ptrace_stub_pin(pid_t tid, int *cpu)
+{
+	int now = sched_getcpu();
+	cpu_set_t set;
+
+	if (now < 0 || now == *cpu)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(now, &set);
+	if (sched_setaffinity(tid, sizeof(set), &set) != 0)
+		log_debug("ptrace stub thread %d: sched_setaffinity(%d): %s", tid, now,
+			  strerror(errno));
+	*cpu = now;
+}
+
+int ptrace_stub_get_fpu(struct ptrace_platform *p, pid_t tid, struct plat_fpu *fpu)
 {
 	struct iovec iov = { .iov_base = fpu->data, .iov_len = p->fpu_size };
 
 	if (!p->no_xstate) {
-		if (ptrace(PTRACE_GETREGSET, pid, NT_X86_XSTATE, &iov) == 0)
+		if (ptrace(PTRACE_GETREGSET, tid, NT_X86_XSTATE, &iov) == 0)
 			return 0;
 		if (errno != ENODEV && errno != EINVAL)
 			return -errno;
 		p->no_xstate = true;
 	}
-	return ptrace(PTRACE_GETFPREGS, pid, 0, fpu->data) == 0 ? 0 : -errno;
+	return ptrace(PTRACE_GETFPREGS, tid, 0, fpu->data) == 0 ? 0 : -errno;
 }
 
-int ptrace_stub_set_fpu(struct ptrace_platform *p, pid_t pid, const struct plat_fpu *fpu)
+int ptrace_stub_set_fpu(struct ptrace_platform *p, pid_t tid, const struct plat_fpu *fpu)
 {
 	struct iovec iov = { .iov_base = (void *)fpu->data, .iov_len = p->fpu_size };
 
 	if (!p->no_xstate) {
-		if (ptrace(PTRACE_SETREGSET, pid, NT_X86_XSTATE, &iov) == 0)
+		if (ptrace(PTRACE_SETREGSET, tid, NT_X86_XSTATE, &iov) == 0)
 			return 0;
 		if (errno != ENODEV)
 			return -errno;
 		p->no_xstate = true;
 	}
-	return ptrace(PTRACE_SETFPREGS, pid, 0, fpu->data) == 0 ? 0 : -errno;
+	return ptrace(PTRACE_SETFPREGS, tid, 0, fpu->data) == 0 ? 0 : -errno;
 }

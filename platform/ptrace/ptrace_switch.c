@@ -1,18 +1,13 @@
-/* ptrace_switch.c: running application code in a stub under PTRACE_SYSEMU, and interrupts.
+/* ptrace_switch.c: running application code in a stub thread under PTRACE_SYSEMU, and
+ * interrupts.
  *
- * One host thread traces each stub: the thread that first switches into the address
- * space forks it. Tracer and stub run on one CPU: a ptrace round trip costs ~10 us on one
- * CPU and 60-140 us across CPUs on a VM, so the stub is pinned to the CPU the tracer is
- * on before each resume (the affinity call only happens when that CPU changed).
- *
- * Multi-threaded applications (several host threads running one address space) are not
- * supported yet: a second thread gets -EOPNOTSUPP. Planned design: the new thread asks
- * the owner (through the address space) to inject clone(CLONE_VM|CLONE_THREAD...) in the
- * stub; the new stub thread starts in a loop in the stub page that futex-waits on a word
- * of a shared page; the owner detaches it (PTRACE_DETACH), and the new Sentry thread
- * attaches with PTRACE_SEIZE + PTRACE_INTERRUPT and becomes its tracer. The per-AS state
- * then becomes a list of (tracer tid, stub tid) pairs, and ops injected by any tracer
- * change the one shared mm, so only other-thread callers without a stub thread queue.
+ * Each context runs in its own thread of the address space's stub process, traced by the
+ * context's host thread (ptrace_thread.c attaches it on the first switch), so several
+ * application threads run one address space at once, each stopping only for its own
+ * tracer. A stub thread and its tracer run on one CPU: a ptrace round trip costs ~10 us on
+ * one CPU and 60-140 us across CPUs on a VM, so the stub thread is pinned to the CPU the
+ * tracer is on before each resume (the affinity call only happens when that CPU changed).
+ * interrupt() signals exactly that stub thread (tgkill), never its siblings.
  */
 #include "platform/ptrace/ptrace_internal.h"
 
@@ -35,77 +30,6 @@
 #define X86_TRAP_GP 13
 #define X86_TRAP_PF 14
 #define X86_TRAP_AC 17
-
-/* Bind as's stub to ctx, forking it on first use. */
-static int ensure_stub(struct ptrace_ctx *ctx, struct ptrace_as *as)
-{
-	struct ptrace_platform *p = ctx->p;
-	int ret = 0;
-
-	pthread_mutex_lock(&as->lock);
-	if (as->pid == 0) {
-		pid_t pid;
-
-		ret = ptrace_stub_spawn(p, &pid);
-		if (ret == 0) {
-			as->pid = pid;
-			as->tracer = ctx->tid;
-			as->cpu = -1;
-			ptrace_as_replay(as);
-		}
-	} else if (as->pid < 0) {
-		ret = as->err ? as->err : -ESRCH;
-	} else if (as->tracer != ctx->tid) {
-		log_warn("ptrace: address space of stub %d is run by thread %d, not %d: "
-			 "multi-threaded applications are not supported yet",
-			 as->pid, as->tracer, ctx->tid);
-		ret = -EOPNOTSUPP;
-	}
-	pthread_mutex_unlock(&as->lock);
-	if (ret)
-		return ret;
-
-	pthread_mutex_lock(&p->own_lock);
-	if (as->owner != ctx) {
-		struct ptrace_ctx *old = as->owner;
-
-		if (old) { /* another context of this same thread had it */
-			if (old->fpu_as == as) {
-				ptrace_stub_get_fpu(p, as->pid, &old->fpu);
-				old->fpu_as = NULL;
-			}
-			list_del(&as->owner_link);
-		}
-		as->owner = ctx;
-		list_add(&as->owner_link, &ctx->owned);
-	}
-	pthread_mutex_unlock(&p->own_lock);
-	return 0;
-}
-
-/* Keep the stub on the tracer's CPU (see the top of the file). Tracer only. */
-static void pin_stub(struct ptrace_as *as)
-{
-	int cpu = sched_getcpu();
-	cpu_set_t set;
-
-	if (cpu < 0 || cpu == as->cpu)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(as->pid, sizeof(set), &set) != 0)
-		log_debug("ptrace stub %d: sched_setaffinity(%d): %s", as->pid, cpu,
-			  strerror(errno));
-	as->cpu = cpu;
-}
-
-static void set_stopped(struct ptrace_as *as)
-{
-	pthread_mutex_lock(&as->lock);
-	as->running = false;
-	pthread_cond_broadcast(&as->cond);
-	pthread_mutex_unlock(&as->lock);
-}
 
 /* A ptrace or wait failure: ESRCH/ECHILD mean the stub died (see ptrace_as_fail). */
 static int stub_failed(struct ptrace_as *as, int err)
@@ -152,6 +76,10 @@ static int classify(struct ptrace_ctx *ctx, pid_t pid, int status, plat_regs_t *
 	*again = false;
 	if (ptrace(PTRACE_GETREGS, pid, 0, regs) != 0)
 		return -errno;
+	if ((status >> 16) != 0) { /* a ptrace event stop (seized thread): nothing to report */
+		*again = true;
+		return 0;
+	}
 	if (sig == (SIGTRAP | 0x80)) {
 		trap->kind = TRAP_SYSCALL;
 		return 0;
@@ -182,41 +110,37 @@ static int classify(struct ptrace_ctx *ctx, pid_t pid, int status, plat_regs_t *
 	return 0;
 }
 
-/* Resume the stub once and wait for its next stop. Returns 0 with *status, 1 if an
- * interrupt was pending so the stub was not resumed, or -errno. */
-static int run_once(struct ptrace_ctx *ctx, struct ptrace_as *as, const plat_regs_t *r,
+/* Resume the stub thread once and wait for its next stop. Returns 0 with *status, 1 if an
+ * interrupt was pending so it was not resumed, or -errno. */
+static int run_once(struct ptrace_ctx *ctx, struct ptrace_thread *th, const plat_regs_t *r,
 		    int *status)
 {
-	pid_t pid = as->pid;
+	struct ptrace_as *as = th->as;
+	pid_t pid, tid = th->tid;
 	int ret;
 
 	pthread_mutex_lock(&as->lock);
-	ret = ptrace_as_flush(as);
-	if (ret == 0 && atomic_load(&ctx->interrupt))
-		ret = 1;
-	if (ret == 0 && ptrace(PTRACE_SETREGS, pid, 0, r) != 0) {
-		ret = -errno;
-		if (ret == -ESRCH)
-			ptrace_as_fail(as, ret);
-	}
-	if (ret) {
-		pthread_mutex_unlock(&as->lock);
-		return ret;
-	}
-	as->running = true;
+	pid = as->pid;
+	ret = pid < 0 || as->err ? (as->err ? as->err : -ESRCH) : 0;
 	pthread_mutex_unlock(&as->lock);
+	if (ret)
+		return ret;
+	if (atomic_load(&ctx->interrupt))
+		return 1;
+	if (ptrace(PTRACE_SETREGS, tid, 0, r) != 0)
+		return stub_failed(as, -errno);
 
-	/* Publish the pid, then re-check: interrupt() sets the flag, then reads the pid,
-	 * so either it signals the stub or we see the flag here. */
-	atomic_store(&ctx->running, pid);
+	/* Publish the thread, then re-check: interrupt() sets the flag, then reads the
+	 * thread, so either it signals the stub thread or we see the flag here. */
+	atomic_store(&ctx->running_pid, pid);
+	atomic_store(&ctx->running, tid);
 	if (atomic_load(&ctx->interrupt))
 		ret = 1;
-	else if (ptrace(PTRACE_SYSEMU, pid, 0, 0) != 0)
+	else if (ptrace(PTRACE_SYSEMU, tid, 0, 0) != 0)
 		ret = -errno;
 	else
-		ret = ptrace_stub_wait(pid, status);
+		ret = ptrace_stub_wait(tid, status);
 	atomic_store(&ctx->running, 0);
-	set_stopped(as);
 	return ret < 0 ? stub_failed(as, ret) : ret;
 }
 
@@ -225,6 +149,7 @@ int ptrace_switch_to(struct plat_ctx *ctx_, struct plat_as *as_, plat_regs_t *re
 {
 	struct ptrace_ctx *ctx = to_pctx(ctx_);
 	struct ptrace_as *as = to_pas(as_);
+	struct ptrace_thread *th;
 	plat_regs_t r = *regs;
 	bool again, ran = false;
 	int status, ret;
@@ -234,12 +159,12 @@ int ptrace_switch_to(struct plat_ctx *ctx_, struct plat_as *as_, plat_regs_t *re
 			ptrace_gettid());
 		return -EPERM;
 	}
-	ret = ensure_stub(ctx, as);
+	ret = ptrace_thread_get(ctx, as, &th);
 	if (ret == 0)
-		ret = ptrace_ctx_fpu_to(ctx, as);
+		ret = ptrace_ctx_fpu_to(ctx, th);
 	if (ret)
 		return ret;
-	pin_stub(as);
+	ptrace_stub_pin(th->tid, &th->cpu);
 	memset(trap, 0, sizeof(*trap));
 	trap->trapno = -1;
 	if (!r.cs)
@@ -250,13 +175,13 @@ int ptrace_switch_to(struct plat_ctx *ctx_, struct plat_as *as_, plat_regs_t *re
 		/* No syscall to restart: keeps the host's -ERESTART* rewinding away from
 		 * whatever rax the Sentry returns. */
 		r.orig_rax = (uint64_t)-1;
-		ret = run_once(ctx, as, &r, &status);
+		ret = run_once(ctx, th, &r, &status);
 		if (ret == 1)
 			break;
 		if (ret)
 			return ret;
 		ran = true;
-		ret = classify(ctx, as->pid, status, &r, trap, &again);
+		ret = classify(ctx, th->tid, status, &r, trap, &again);
 		if (ret)
 			return stub_failed(as, ret);
 		if (!again) {
@@ -275,10 +200,12 @@ int ptrace_switch_to(struct plat_ctx *ctx_, struct plat_as *as_, plat_regs_t *re
 void ptrace_interrupt(struct plat_ctx *ctx_)
 {
 	struct ptrace_ctx *ctx = to_pctx(ctx_);
-	pid_t pid;
+	pid_t pid, tid;
 
 	atomic_store(&ctx->interrupt, 1);
-	pid = atomic_load(&ctx->running);
-	if (pid > 0 && syscall(SYS_tgkill, pid, pid, PTRACE_SIG_INTERRUPT) != 0 && errno != ESRCH)
-		log_warn("ptrace stub %d: tgkill: %s", pid, strerror(errno));
+	tid = atomic_load(&ctx->running);
+	pid = atomic_load(&ctx->running_pid);
+	if (tid > 0 && syscall(SYS_tgkill, pid, tid, PTRACE_SIG_INTERRUPT) != 0 &&
+	    errno != ESRCH)
+		log_warn("ptrace stub thread %d: tgkill: %s", tid, strerror(errno));
 }

@@ -3,7 +3,8 @@
 #include <asm/unistd_64.h>
 
 	.section .rodata.ptrace_stub, "a"
-	.globl ptrace_stub_begin, ptrace_stub_init, ptrace_stub_syscall, ptrace_stub_end
+	.globl ptrace_stub_begin, ptrace_stub_init, ptrace_stub_syscall, ptrace_stub_clone_entry
+	.globl ptrace_stub_clone_trap, ptrace_stub_end
 
 	/* The code is data to the Sentry: it only runs in the copy inside a stub. */
 	.p2align 6
@@ -45,6 +46,20 @@ ptrace_stub_syscall:
 	syscall
 	int3
 	ud2
+
+/* Adding a thread: the tracer injects clone(PTRACE_CLONE_FLAGS, 0, ...) here. The caller
+ * traps at the int3 with the child's tid (or -errno) in rax; the child, untraced and
+ * without a stack, waits in pause() until a Sentry thread seizes it. */
+ptrace_stub_clone_entry:
+	syscall
+	testq	%rax, %rax
+	jz	1f
+	int3
+ptrace_stub_clone_trap:
+	ud2
+1:	movl	$__NR_pause, %eax
+	syscall
+	jmp	1b
 ptrace_stub_end:
 
 	.section .note.GNU-stack, "", @progbits

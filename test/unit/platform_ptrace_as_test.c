@@ -178,7 +178,8 @@ static void other_threads_change_the_address_space(void **state)
 
 struct other_ctx {
 	struct fixture *f;
-	int ret;	/* switch_to with a context of this thread */
+	int ret;	 /* switch_to with a context of this thread */
+	uint64_t rdi;	 /* its exit argument */
 	int ret_foreign; /* switch_to with the main thread's context */
 };
 
@@ -194,16 +195,41 @@ static void *run_from_other_thread(void *arg)
 		return NULL;
 	start_regs(&r);
 	oc->ret = oc->f->o->switch_to(ctx, oc->f->as, &r, &t);
+	if (oc->ret == 0 && t.kind == TRAP_SYSCALL && r.orig_rax == 39) {
+		r.rax = 100;
+		oc->ret = oc->f->o->switch_to(ctx, oc->f->as, &r, &t);
+		oc->rdi = r.rdi;
+	}
 	oc->ret_foreign = oc->f->o->switch_to(oc->f->ctx, oc->f->as, &r, &t);
 	oc->f->o->ctx_release(ctx);
 	return NULL;
 }
 
 
-static void second_thread_is_refused(void **state)
+static int count_tasks(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+
+/* A second host thread gets its own stub thread in the same process; leaving removes it. */
+static void second_thread_runs_in_the_same_stub(void **state)
 {
 	struct fixture *f = *state;
-	struct other_ctx oc = { f, 0, 0 };
+	struct ptrace_as *pas = (struct ptrace_as *)f->as;
+	struct other_ctx oc = { f, -1, 0, 0 };
 	struct plat_trap t;
 	plat_regs_t r;
 	pthread_t th;
@@ -211,12 +237,16 @@ static void second_thread_is_refused(void **state)
 	LOAD(f, f->as, prog_syscalls);
 	start_regs(&r);
 	assert_int_equal(run(f, f->as, &r, &t), 0);
+	/* Leader, injector, this thread's. */
+	assert_int_equal(count_tasks(pas->pid), 3);
 	assert_int_equal(pthread_create(&th, NULL, run_from_other_thread, &oc), 0);
 	pthread_join(th, NULL);
-	assert_int_equal(oc.ret, -EOPNOTSUPP);
+	assert_int_equal(oc.ret, 0);
+	assert_int_equal(oc.rdi, 101);
 	/* A context used on another thread than its own is refused. */
 	assert_int_equal(oc.ret_foreign, -EPERM);
-	/* The owner goes on. */
+	/* Its stub thread is gone, reaped; the owner goes on. */
+	assert_int_equal(count_tasks(pas->pid), 3);
 	r.rax = 5;
 	assert_int_equal(run(f, f->as, &r, &t), 0);
 	assert_int_equal(t.kind, TRAP_SYSCALL);
@@ -224,8 +254,34 @@ static void second_thread_is_refused(void **state)
 }
 
 
-/* Everything above under a kill-by-default filter with only the platform's rules and
- * what this test needs: the rule list is complete for stubs and tracing. */
+struct seccomp_thread {
+	struct fixture *f;
+	struct plat_as *as;
+	int ok;
+};
+
+
+static void *seccomp_thread_main(void *arg)
+{
+	struct seccomp_thread *st = arg;
+	struct plat_ctx *ctx;
+	struct plat_trap t;
+	plat_regs_t r;
+
+	if (st->f->o->ctx_create(st->f->p, &ctx) != 0)
+		return NULL;
+	start_regs(&r);
+	if (st->f->o->switch_to(ctx, st->as, &r, &t) == 0 && t.kind == TRAP_SYSCALL &&
+	    r.orig_rax == 39)
+		st->ok = 1;
+	st->f->o->ctx_release(ctx);
+	return NULL;
+}
+
+
+/* A new platform under a kill-by-default filter with only the platform's rules and what
+ * this test needs (the manager thread starts under it): the rule list is complete for
+ * stubs, tracing, and threads attaching and leaving. */
 static void works_under_sentry_seccomp(void **state)
 {
 	static const int test_needs[] = {
@@ -240,15 +296,24 @@ static void works_under_sentry_seccomp(void **state)
 	assert_true(child >= 0);
 	if (child == 0) {
 		scmp_filter_ctx sc = seccomp_init(SCMP_ACT_KILL_PROCESS);
+		struct seccomp_thread st = { f, NULL, 0 };
 		struct plat_trap t;
 		plat_regs_t r;
+		pthread_t th;
 		int rc = 1;
 
 		for (size_t i = 0; i < sizeof(test_needs) / sizeof(test_needs[0]); i++)
 			seccomp_rule_add(sc, SCMP_ACT_ALLOW, test_needs[i], 0);
-		if (!sc || f->o->add_seccomp_rules(f->p, sc) != 0 || seccomp_load(sc) != 0)
+		/* As the Sentry's filter does, so glibc falls back to clone. */
+		seccomp_rule_add(sc, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+		/* A platform made before the filter, as boot does; used after it. */
+		if (!sc || f->o->create(f->memfd, &f->p) != 0 ||
+		    f->o->add_seccomp_rules(f->p, sc) != 0 || seccomp_load(sc) != 0)
 			_exit(2);
 		seccomp_release(sc);
+		if (f->o->as_create(f->p, &f->as) != 0 || f->o->ctx_create(f->p, &f->ctx) != 0)
+			_exit(3);
+		st.as = f->as;
 		LOAD(f, f->as, prog_syscalls);
 		start_regs(&r);
 		if (run(f, f->as, &r, &t) == 0 && t.kind == TRAP_SYSCALL && r.orig_rax == 39) {
@@ -256,7 +321,15 @@ static void works_under_sentry_seccomp(void **state)
 			if (run(f, f->as, &r, &t) == 0 && r.orig_rax == 60 && r.rdi == 10)
 				rc = 0;
 		}
+		/* A second thread attaches and leaves. */
+		if (pthread_create(&th, NULL, seccomp_thread_main, &st) != 0)
+			_exit(4);
+		pthread_join(th, NULL);
+		if (!st.ok)
+			rc = 5;
+		f->o->ctx_release(f->ctx);
 		f->o->as_release(f->as);
+		f->o->destroy(f->p);
 		_exit(rc);
 	}
 	assert_int_equal(waitpid(child, &status, 0), child);
@@ -274,7 +347,7 @@ int main(void)
 		T(protect_read_only_then_write_faults),
 		T(ops_before_the_stub_exists),
 		T(other_threads_change_the_address_space),
-		T(second_thread_is_refused),
+		T(second_thread_runs_in_the_same_stub),
 		T(works_under_sentry_seccomp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

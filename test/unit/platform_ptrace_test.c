@@ -309,7 +309,7 @@ static void stub_killed_while_running(void **state)
 }
 
 
-/* The stub's own filter: an injected syscall outside the list kills the stub. */
+/* The stub's own filter: an injected syscall outside the list kills the stub process. */
 static void stub_filter_kills_other_syscalls(void **state)
 {
 	struct fixture *f = *state;
@@ -317,21 +317,26 @@ static void stub_filter_kills_other_syscalls(void **state)
 	long args[6] = { 0 }, res = -1;
 	struct plat_trap t;
 	plat_regs_t r;
-	pid_t pid;
+	pid_t pid, tid;
 
 	LOAD(f, f->as, prog_syscalls);
 	start_regs(&r);
 	assert_int_equal(run(f, f->as, &r, &t), 0);
 	pid = pas->pid;
+	tid = ptrace_thread_of(pas, gettid())->tid;
 	args[0] = 0x700000;
 	args[1] = PG;
-	assert_int_equal(ptrace_stub_inject((struct ptrace_platform *)f->p, pid, SYS_munmap,
+	assert_int_equal(ptrace_stub_inject((struct ptrace_platform *)f->p, tid, SYS_munmap,
 					    args, &res), 0);
 	assert_int_equal(res, 0);
-	assert_int_equal(ptrace_stub_inject((struct ptrace_platform *)f->p, pid, SYS_getpid,
+	/* clone with other flags than the platform's: killed too. */
+	args[0] = PTRACE_CLONE_FLAGS | CLONE_SETTLS;
+	assert_int_equal(ptrace_stub_inject((struct ptrace_platform *)f->p, tid, SYS_clone,
 					    args, &res), -ECHILD);
+	/* The next switch finds the process dead and reaps what is left of it. */
+	assert_int_equal(run(f, f->as, &r, &t), -ESRCH);
 	assert_int_equal(waitpid(pid, NULL, WNOHANG | __WALL), -1);
-	pas->pid = -1; /* reaped by the failed injection */
+	assert_int_equal(errno, ECHILD);
 }
 
 
