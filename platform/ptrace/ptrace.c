@@ -116,7 +116,8 @@ static int ptrace_add_seccomp_rules(struct platform *p, void *scmp_ctx)
 	ALLOW(clone, 1, SCMP_A0(SCMP_CMP_EQ, MGR_CLONE_FLAGS));
 	ALLOW(set_robust_list, 0);	/* manager thread start */
 	ALLOW(futex, 0);		/* manager request queue */
-	ALLOW(sched_setaffinity, 0);	/* pin a stub to its tracer's CPU */
+	ALLOW(sched_setaffinity, 0);	/* pin a stub to its tracer's CPU; manager forks */
+	ALLOW(sched_getaffinity, 0);	/* manager: restore its mask after a fork */
 	ALLOW(getcpu, 0);		/* sched_getcpu fallback when rseq/vDSO cannot answer */
 	ALLOW(gettid, 0);		/* binding contexts to threads */
 	ALLOW(getpid, 0);		/* the parent pid a new stub checks */

@@ -42,6 +42,8 @@ static void insert_at(struct ptrace_extents *s, size_t i, struct ptrace_extent e
 
 static void delete_range(struct ptrace_extents *s, size_t i, size_t j)
 {
+	if (i == j)
+		return; /* also keeps a NULL v away from memmove */
 	memmove(&s->v[i], &s->v[j], (s->n - j) * sizeof(*s->v));
 	s->n -= j - i;
 }

@@ -25,6 +25,7 @@
 #include "platform/ptrace/ptrace_internal.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 
@@ -56,15 +57,38 @@ static int apply_ops(struct ptrace_as *as, const struct ptrace_op *ops, size_t n
 	return 0;
 }
 
+/* Fork a stub that starts on this thread's CPU: the scheduler would put a new child on an
+ * idle CPU, and waking a halted vCPU can take milliseconds. The child keeps the one-CPU
+ * mask (the injector inherits it, and is re-pinned as the manager moves). */
+static int spawn_here(struct ptrace_platform *p, pid_t *pid, int *cpu)
+{
+	cpu_set_t old, one;
+	bool pinned = false;
+	int ret;
+
+	*cpu = sched_getcpu();
+	if (*cpu >= 0 && sched_getaffinity(0, sizeof(old), &old) == 0) {
+		CPU_ZERO(&one);
+		CPU_SET(*cpu, &one);
+		pinned = sched_setaffinity(0, sizeof(one), &one) == 0;
+	}
+	ret = ptrace_stub_spawn(p, pid);
+	if (pinned)
+		sched_setaffinity(0, sizeof(old), &old);
+	else
+		*cpu = -1;
+	return ret;
+}
+
 /* Fork the stub, add and seize the injector, map the extents. */
 static int do_spawn(struct ptrace_as *as)
 {
 	struct ptrace_platform *p = as->p;
 	struct ptrace_ops batch = { 0 };
 	pid_t pid, inj = 0;
-	int ret;
+	int ret, cpu;
 
-	ret = ptrace_stub_spawn(p, &pid);
+	ret = spawn_here(p, &pid, &cpu);
 	if (ret)
 		return ret;
 	ret = ptrace_stub_clone(p, pid, &inj);
@@ -74,7 +98,7 @@ static int do_spawn(struct ptrace_as *as)
 		goto out_kill;
 	as->pid = pid;
 	as->injector = inj;
-	as->inj_cpu = -1;
+	as->inj_cpu = cpu;
 	for (size_t i = 0; i < as->ext.n; i++) {
 		const struct ptrace_extent *e = &as->ext.v[i];
 

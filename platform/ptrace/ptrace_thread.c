@@ -80,6 +80,10 @@ static int thread_new(struct ptrace_ctx *ctx, struct ptrace_as *as, struct ptrac
 			ptrace_as_fail(as, ret);
 	}
 	if (ret == 0) {
+		int cpu = -1;
+
+		/* Bring it to this CPU first: it parks on the injector's. */
+		ptrace_stub_pin(tid, &cpu);
 		ret = ptrace_stub_seize(tid);
 		/* A parked thread nobody traces must not stay: end the process. */
 		if (ret) {
@@ -96,7 +100,7 @@ static int thread_new(struct ptrace_ctx *ctx, struct ptrace_as *as, struct ptrac
 	th->ctx = ctx;
 	th->tid = tid;
 	th->tracer = ctx->tid;
-	th->cpu = -1;
+	th->cpu = -1; /* pinned again on its first switch */
 	list_init(&th->ctx_link);
 	list_add_tail(&th->as_link, &as->threads);
 	pthread_mutex_unlock(&as->lock);

@@ -288,6 +288,7 @@ static void works_under_sentry_seccomp(void **state)
 		SCMP_SYS(write), SCMP_SYS(brk), SCMP_SYS(futex), SCMP_SYS(exit),
 		SCMP_SYS(clock_gettime), SCMP_SYS(newfstatat), SCMP_SYS(fstat),
 		SCMP_SYS(getrandom), SCMP_SYS(madvise), SCMP_SYS(rt_sigreturn),
+		SCMP_SYS(sigaltstack), /* ASan's thread start */
 	};
 	struct fixture *f = *state;
 	int status;

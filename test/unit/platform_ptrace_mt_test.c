@@ -99,7 +99,7 @@ struct worker {
 	uint64_t rip, rdi, r8;		/* where it starts */
 	/* Results, checked by the main thread (cmocka asserts only work there). */
 	int ret;
-	int done;			/* syscall traps served */
+	atomic_int done;		/* syscall traps served (read while it runs) */
 	int bad;			/* traps that were not this thread's expected syscall */
 	uint64_t ns;			/* time spent serving `done` traps */
 	uint64_t first_ns;		/* first switch_to: attach + first trap */
@@ -138,7 +138,7 @@ static void *worker_main(void *arg)
 		    (i > 0 && r.rdx != ((uint64_t)w->id << 32 | (uint64_t)i)))
 			w->bad++;
 		r.rax = (uint64_t)w->id << 32 | (uint64_t)(i + 1);
-		w->done++;
+		atomic_fetch_add(&w->done, 1);
 	}
 	w->ns = now_ns() - t0;
 	w->f->o->ctx_release(ctx);
@@ -220,7 +220,7 @@ struct runner {
 	_Atomic(struct plat_ctx *) ctx;		/* published before running */
 	int ret, fpu_ret;
 	struct plat_trap t;
-	uint64_t done_ns;			/* when switch_to returned */
+	_Atomic uint64_t done_ns;		/* when switch_to returned */
 	struct plat_fpu fpu_out;
 };
 
