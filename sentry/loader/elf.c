@@ -132,6 +132,8 @@ int elf_load(struct mm *mm, struct file *f, bool is_interp, struct elf_info *out
 			err = elf_map_segment(mm, f, &ph[i], bias);
 			if (err)
 				goto out;
+			out->start_data = MAX(out->start_data, ph[i].p_vaddr + bias);
+			out->end_data = MAX(out->end_data, ph[i].p_vaddr + bias + ph[i].p_filesz);
 		} else if (ph[i].p_type == PT_INTERP && !is_interp) {
 			uint64_t len = ph[i].p_filesz;
 			if (len < 2 || len > sizeof(out->interp)) {

@@ -15,12 +15,17 @@
 #include "platform/platform.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
+#include "sentry/vdso/vdso.h"
 #include "sentry/vfs/vfs.h"
 
 #define STACK_TOP PLAT_APP_MAX_ADDR
 #define MAX_ARG_STRLEN (32 * PAGE_SIZE)
 #define SCRIPT_DEPTH 4
 #define BINPRM_BUF_SIZE 256
+#define STACK_EXPAND (128ULL << 10)	  /* Linux's initial stack head room */
+#define STACK_GUARD_PAD (1ULL << 20)	  /* the stack guard gap, below a full stack */
+#define MMAP_GAP_MIN (128ULL << 20)	  /* mmap_base at least this far below the stack */
+#define MMAP_GAP_MAX (STACK_TOP / 6 * 5) /* and at most this far */
 
 struct strvec {
 	char **v;
@@ -145,6 +150,7 @@ static int build_stack(struct task *t, struct mm *mm, const struct strvec *argv,
 	sb.sp &= ~15ULL;
 
 	uint64_t auxv[] = {
+		AT_SYSINFO_EHDR, mm->vdso_base,
 		AT_HWCAP, auxv_hwcap(), AT_PAGESZ, PAGE_SIZE, AT_CLKTCK, 100,
 		AT_PHDR, ei->phdr, AT_PHENT, sizeof(Elf64_Phdr), AT_PHNUM, ei->phnum,
 		AT_BASE, interp_base, AT_FLAGS, 0, AT_ENTRY, ei->entry,
@@ -173,6 +179,31 @@ static int build_stack(struct task *t, struct mm *mm, const struct strvec *argv,
 	free(arg_addr);
 	*sp_out = sb.sp;
 	return sb.err;
+}
+
+/* The stack VMA holds the arguments plus Linux's 128 KiB head room and grows down on
+ * faults (MAP_GROWSDOWN) up to RLIMIT_STACK; mmap_base leaves it that much room. */
+static int map_stack(struct task *t, struct mm *mm, const struct strvec *argv,
+		     char *const envp[])
+{
+	uint64_t rlim = t->tg->rlim[RLIMIT_STACK].rlim_cur, size = PAGE_SIZE, gap;
+	int n = argv->n;
+
+	for (int i = 0; i < argv->n; i++)
+		size += strlen(argv->v[i]) + 1;
+	for (int i = 0; envp && envp[i]; i++, n++)
+		size += strlen(envp[i]) + 1;
+	size += (uint64_t)(n + 2) * 8 + sizeof(mm->auxv) + 64;
+	size = ALIGN_UP(size, PAGE_SIZE) + STACK_EXPAND;
+	int64_t r = mm_mmap(mm, STACK_TOP - size, size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, NULL, 0);
+	if (r < 0)
+		return (int)r;
+	mm_set_name(mm, STACK_TOP - PAGE_SIZE, "[stack]");
+	gap = rlim == RLIM_INFINITY ? MMAP_GAP_MAX : rlim + STACK_GUARD_PAD;
+	gap = MIN(MAX(gap, MMAP_GAP_MIN), MMAP_GAP_MAX);
+	mm->mmap_base = ALIGN_DOWN(STACK_TOP - gap, PAGE_SIZE);
+	return 0;
 }
 
 /* Open path, following #! scripts; returns the ELF file and the final argv. */
@@ -252,19 +283,15 @@ int loader_exec(struct task *t, const char *path, char *const argv[], char *cons
 		base = ii.bias;
 	}
 	mm->brk_start = mm->brk = ALIGN_UP(ei.end, PAGE_SIZE);
+	mm->start_data = ei.start_data;
+	mm->end_data = ei.end_data;
 	mm->stack_top = STACK_TOP;
-	/* The stack VMA is reserved at its limit's size (capped): it does not grow yet. */
-	uint64_t stack_size = MIN(MAX(t->tg->rlim[RLIMIT_STACK].rlim_cur, 128ULL << 10),
-				  256ULL << 20);
-	int64_t r = mm_mmap(mm, STACK_TOP - ALIGN_UP(stack_size, PAGE_SIZE),
-			    ALIGN_UP(stack_size, PAGE_SIZE), PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, NULL, 0);
-	if (r < 0) {
-		err = (int)r;
+	err = map_stack(t, mm, &av, envp);
+	if (err)
 		goto out;
-	}
-	mm_set_name(mm, STACK_TOP - PAGE_SIZE, "[stack]");
-	mm->mmap_base = (uint64_t)r - (128ULL << 20);
+	err = vdso_map(mm);
+	if (err)
+		goto out;
 	err = build_stack(t, mm, &av, envp, path, &ei, base, &img->sp);
 	if (err)
 		goto out;

@@ -17,6 +17,7 @@ struct elf_info {
 	uint64_t phdr;	 /* address of the program headers in memory, 0 if unknown */
 	uint64_t phnum;
 	uint64_t end;	 /* end of the highest segment (brk starts here) */
+	uint64_t start_data, end_data; /* as Linux's mm->start_data/end_data (RLIMIT_DATA) */
 	char interp[256]; /* PT_INTERP path, "" if none */
 };
 

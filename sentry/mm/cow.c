@@ -99,6 +99,8 @@ static void mm_copy_fields(struct mm *mm, const struct mm *parent)
 {
 	mm->brk_start = parent->brk_start;
 	mm->brk = parent->brk;
+	mm->start_data = parent->start_data;
+	mm->end_data = parent->end_data;
 	mm->mmap_base = parent->mmap_base;
 	mm->stack_top = parent->stack_top;
 	mm->arg_start = parent->arg_start;

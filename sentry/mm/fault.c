@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
 
 #include "lib/log.h"
@@ -76,16 +77,19 @@ static int page_in_run(struct mm *mm, struct vma *v, uint64_t start, uint64_t en
 	int64_t n = prepare_pages(v, start, end, offs);
 	int64_t i = 0;
 
+	/* A private mapping of an object's pages ([vdso], [vvar]) copies them on write. */
+	uint64_t flags = PTE_PRESENT | (vma_is_private(v) && v->shm ? PTE_COW : 0);
+
 	if (n < 0)
 		return (int)n;
 	for (int64_t k = 0; k < n; k++)
-		pmap_set(&mm->pages, start + ((uint64_t)k << PAGE_SHIFT), offs[k] + 1);
+		pmap_set(&mm->pages, start + ((uint64_t)k << PAGE_SHIFT), offs[k] | flags);
 	while (map && mm->as && i < n) {
 		int64_t j = i + 1;
 		while (j < n && offs[j] == offs[j - 1] + PAGE_SIZE)
 			j++;
 		int err = plat_as_map(g_platform, mm->as, start + ((uint64_t)i << PAGE_SHIFT),
-				      (uint64_t)(j - i) << PAGE_SHIFT, offs[i], v->prot);
+				      (uint64_t)(j - i) << PAGE_SHIFT, offs[i], mm_page_prot(v, flags));
 		if (err)
 			return err;
 		i = j;
@@ -118,9 +122,64 @@ int mm_page_in(struct mm *mm, struct vma *v, uint64_t addr, bool map)
 	return err;
 }
 
+/* The VMA below v, or NULL. */
+static struct vma *vma_prev(struct mm *mm, struct vma *v)
+{
+	return v->link.prev == &mm->vmas ? NULL : list_entry(v->link.prev, struct vma, link);
+}
+
+struct vma *mm_find_vma_grow(struct mm *mm, uint64_t addr)
+{
+	struct vma *v = vma_find(mm, addr), *prev;
+	uint64_t start = ALIGN_DOWN(addr, PAGE_SIZE);
+
+	if (!v || addr >= v->start)
+		return v;
+	if (!(v->flags & MAP_GROWSDOWN) || v->kind != VMA_ANON_PRIVATE || start < MM_MIN_ADDR)
+		return NULL;
+	/* Keep the guard gap to an accessible mapping below (another stack may abut). */
+	prev = vma_prev(mm, v);
+	if (prev && !(prev->flags & MAP_GROWSDOWN) && prot_readable(prev->prot) &&
+	    start - prev->end < MM_STACK_GUARD_GAP)
+		return NULL;
+	if (v->end - start > mm_rlimit(mm, RLIMIT_STACK))
+		return NULL;
+	if (mm_may_expand(mm, start, v->start - start, false))
+		return NULL;
+	v->start = start;
+	return v;
+}
+
+int mm_populate(struct mm *mm, uint64_t start, uint64_t end, bool write)
+{
+	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+		struct vma *v = vma_lookup(mm, a);
+		uint64_t val;
+		int err;
+
+		if (!v)
+			return -ENOMEM;
+		if (!prot_readable(v->prot) || (write && !(v->prot & PROT_WRITE)))
+			return -EFAULT;
+		val = pmap_get(&mm->pages, a);
+		if (!val) {
+			err = mm_page_in(mm, v, a, true);
+			if (err)
+				return err;
+			val = pmap_get(&mm->pages, a);
+		}
+		if (write && (val & PTE_COW)) {
+			err = mm_cow_break(mm, v, a);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
 int mm_handle_fault(struct mm *mm, uint64_t addr, int access, int *code)
 {
-	struct vma *v = vma_lookup(mm, addr);
+	struct vma *v = mm_find_vma_grow(mm, addr);
 	int err;
 
 	*code = SEGV_MAPERR;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include "lib/log.h"
 #include "platform/platform.h"
@@ -73,102 +74,6 @@ int mm_platform_as(struct mm *mm, struct plat_as **out)
 	return 0;
 }
 
-static int mmap_check_file(struct file *file, int prot, int flags, enum vma_kind *kind)
-{
-	int fflags = file_flags(file), acc = fflags & O_ACCMODE;
-	uint64_t size;
-	bool regular;
-
-	if (file_stat_size(file, &size, &regular) < 0 || !regular)
-		return -ENODEV;
-	if (acc == O_WRONLY)
-		return -EACCES;
-	if ((flags & MAP_TYPE) == MAP_PRIVATE) {
-		*kind = VMA_FILE_PRIVATE;
-		return 0;
-	}
-	if ((prot & PROT_WRITE) && acc != O_RDWR)
-		return -EACCES;
-	/* No page cache yet: a writable shared file mapping could not reach the file. */
-	if (prot & PROT_WRITE)
-		return -ENODEV;
-	*kind = VMA_FILE_SHARED;
-	return 0;
-}
-
-int64_t mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
-		struct file *file, uint64_t off)
-{
-	enum vma_kind kind;
-	int type = flags & MAP_TYPE, err;
-	uint64_t start;
-
-	if (len == 0 || (off & (PAGE_SIZE - 1)))
-		return -EINVAL;
-	if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
-		return -EINVAL;
-	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM))
-		return -EINVAL;
-	if (len > MM_TASK_SIZE)
-		return -ENOMEM;
-	len = ALIGN_UP(len, PAGE_SIZE);
-	if (off + len < off)
-		return -EOVERFLOW;
-	if (type == MAP_SHARED_VALIDATE)
-		type = MAP_SHARED;
-	flags = (flags & ~MAP_TYPE) | type;
-	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
-
-	if (flags & MAP_ANONYMOUS || !file) {
-		kind = type == MAP_SHARED ? VMA_ANON_SHARED : VMA_ANON_PRIVATE;
-		file = NULL;
-		off = 0;
-		if ((prot & PROT_WRITE) && !(flags & MAP_NORESERVE) && !memfile_may_commit(len))
-			return -ENOMEM;
-	} else {
-		err = mmap_check_file(file, prot, flags, &kind);
-		if (err)
-			return err;
-	}
-
-	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-		if (addr & (PAGE_SIZE - 1))
-			return -EINVAL;
-		if (addr + len > MM_TASK_SIZE || addr + len < addr)
-			return -ENOMEM;
-		if (addr < MM_MIN_ADDR)
-			return -EPERM;
-		if (!mm_range_free(mm, addr, addr + len)) {
-			if (flags & MAP_FIXED_NOREPLACE)
-				return -EEXIST;
-			err = vma_remove_range(mm, addr, addr + len);
-			if (err)
-				return err;
-		}
-		start = addr;
-	} else {
-		addr = ALIGN_DOWN(addr, PAGE_SIZE);
-		if (addr >= MM_MIN_ADDR && addr + len <= MM_TASK_SIZE && addr + len > addr &&
-		    mm_range_free(mm, addr, addr + len))
-			start = addr;
-		else
-			start = mm_find_gap(mm, len);
-		if (!start)
-			return -ENOMEM;
-	}
-
-	struct vma *v = vma_new(start, start + len, prot, flags, kind);
-	if (file) {
-		file_get(file);
-		v->file = file;
-		v->pgoff = off;
-	}
-	if (kind == VMA_ANON_SHARED)
-		v->shm = shm_obj_new();
-	vma_insert(mm, v);
-	return (int64_t)start;
-}
-
 int mm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
 {
 	if ((addr & (PAGE_SIZE - 1)) || len == 0)
@@ -204,16 +109,32 @@ int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 		return -EINVAL;
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP))
 		return -EINVAL;
-	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
+	if ((prot & PROT_GROWSDOWN) && (prot & PROT_GROWSUP))
+		return -EINVAL;
 	if (len == 0)
 		return 0;
 	end = addr + ALIGN_UP(len, PAGE_SIZE);
-	if (end < addr || end > MM_TASK_SIZE || !range_mapped(mm, addr, end))
+	if (end < addr || end > MM_TASK_SIZE)
+		return -ENOMEM;
+	if (prot & (PROT_GROWSDOWN | PROT_GROWSUP)) {
+		/* The change reaches down to the start of the stack VMA. */
+		struct vma *gv = vma_lookup(mm, addr);
+		if (!gv)
+			return -ENOMEM;
+		if ((prot & PROT_GROWSUP) || !(gv->flags & MAP_GROWSDOWN))
+			return -EINVAL;
+		addr = gv->start;
+	}
+	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
+	if (!range_mapped(mm, addr, end))
 		return -ENOMEM;
 	list_for_each(pos, &mm->vmas) {
 		struct vma *v = list_entry(pos, struct vma, link);
-		if (v->start < end && v->end > addr && v->kind == VMA_FILE_SHARED &&
-		    (prot & PROT_WRITE))
+		if (v->start >= end || v->end <= addr || !(prot & PROT_WRITE))
+			continue;
+		if (v->vflags & VMA_NOWRITE)
+			return -EACCES;
+		if (v->kind == VMA_FILE_SHARED)
 			return (file_flags(v->file) & O_ACCMODE) == O_RDWR ? -ENODEV : -EACCES;
 	}
 	vma_split_range(mm, addr, end);
@@ -230,6 +151,7 @@ int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 				return err;
 		}
 	}
+	vma_merge_range(mm, addr, end);
 	return 0;
 }
 
@@ -243,12 +165,22 @@ int64_t mm_brk(struct mm *mm, uint64_t addr)
 		if (vma_remove_range(mm, new_end, old_end))
 			return (int64_t)mm->brk;
 	} else if (new_end > old_end) {
-		if (!mm_range_free(mm, old_end, new_end) || !memfile_may_commit(new_end - old_end))
+		/* RLIMIT_DATA counts the heap and the data segment, as Linux's brk does. */
+		if ((addr - mm->brk_start) + (mm->end_data - mm->start_data) >
+		    mm_rlimit(mm, RLIMIT_DATA))
+			return (int64_t)mm->brk;
+		if (!mm_range_free_gap(mm, old_end, new_end + PAGE_SIZE) ||
+		    !memfile_may_commit(new_end - old_end) ||
+		    mm_may_expand(mm, old_end, new_end - old_end, false))
 			return (int64_t)mm->brk;
 		struct vma *v = vma_new(old_end, new_end, PROT_READ | PROT_WRITE,
 					MAP_PRIVATE | MAP_ANONYMOUS, VMA_ANON_PRIVATE);
 		strcpy(v->name, "[heap]");
+		v->vflags = mm->def_vflags;
 		vma_insert(mm, v);
+		vma_merge_range(mm, old_end, new_end); /* v may be merged away */
+		if ((mm->def_vflags & VMA_LOCKED) && !(mm->def_vflags & VMA_LOCKONFAULT))
+			(void)mm_populate(mm, old_end, new_end, true);
 	}
 	mm->brk = addr;
 	return (int64_t)addr;
@@ -260,28 +192,4 @@ void mm_set_name(struct mm *mm, uint64_t addr, const char *name)
 
 	if (v)
 		snprintf(v->name, sizeof(v->name), "%s", name);
-}
-
-int mm_madvise_dontneed(struct mm *mm, uint64_t addr, uint64_t len)
-{
-	uint64_t end = addr + len;
-	struct list_head *pos;
-
-	list_for_each(pos, &mm->vmas) {
-		struct vma *v = list_entry(pos, struct vma, link);
-		if (v->start >= end)
-			break;
-		if (v->end <= addr)
-			continue;
-		uint64_t s = MAX(v->start, addr), e = MIN(v->end, end);
-		/* Private pages read back as zero (or the file) on the next touch; shared
-		 * memory keeps its contents and is only unmapped here. */
-		mm_drop_pages(mm, s, e);
-		if (mm->as) {
-			int err = plat_as_unmap(g_platform, mm->as, s, e - s);
-			if (err)
-				return err;
-		}
-	}
-	return 0;
 }

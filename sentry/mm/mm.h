@@ -95,6 +95,7 @@ struct mm {
 	struct pmap pages;	/* present pages: address -> memory-file offset + 1 (one ref) */
 	struct plat_as *as;	/* platform address space, created lazily */
 	uint64_t brk_start, brk;
+	uint64_t start_data, end_data;	/* the writable ELF segment (RLIMIT_DATA with brk) */
 	uint64_t mmap_base;	/* top-down search starts below here */
 	uint64_t stack_top;
 	uint64_t arg_start, arg_end, env_start, env_end;
@@ -119,11 +120,34 @@ int mm_platform_as(struct mm *mm, struct plat_as **out) __must_check;
  * anonymous. Returns the address or -errno, with Linux's checks. */
 int64_t mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
 		struct file *file, uint64_t off);
+/* Map the pages of obj privately (copied on write) as a special VMA named name
+ * ("[vdso]", "[vvar]"), at addr or (addr 0) at a free address. vflags: VMA_NOWRITE...
+ * Returns the address or -errno. */
+int64_t mm_map_special(struct mm *mm, uint64_t addr, uint64_t len, int prot,
+		       struct shm_obj *obj, unsigned vflags, const char *name);
 int mm_munmap(struct mm *mm, uint64_t addr, uint64_t len);
 int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot);
 int64_t mm_brk(struct mm *mm, uint64_t addr);
 /* MADV_DONTNEED: drop private pages in the range (they refault as zero/file data). */
 int mm_madvise_dontneed(struct mm *mm, uint64_t addr, uint64_t len);
+/* madvise(2) with Linux's checks: DONTNEED(_LOCKED)/FREE drop pages, REMOVE zeroes shared
+ * anonymous memory, DONTFORK/DOFORK/WIPEONFORK/KEEPONFORK mark VMAs for fork,
+ * POPULATE_READ/WRITE fault pages in; the rest is accepted advice. */
+int mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice);
+/* mincore: one byte per page of [addr, addr + npages pages) into vec (1 = resident).
+ * addr is page aligned; -ENOMEM at an unmapped page. */
+int mm_mincore(struct mm *mm, uint64_t addr, uint64_t npages, uint8_t *vec);
+int mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags);
+/* mlock/mlock2 (onfault: MLOCK_ONFAULT), munlock, mlockall, munlockall, accounted
+ * against RLIMIT_MEMLOCK (pages are always resident: locking only counts and populates). */
+int mm_mlock(struct mm *mm, uint64_t addr, uint64_t len, bool onfault);
+int mm_munlock(struct mm *mm, uint64_t addr, uint64_t len);
+int mm_mlockall(struct mm *mm, int flags);
+int mm_munlockall(struct mm *mm);
+/* mremap(2): flags MREMAP_MAYMOVE, MREMAP_FIXED (new_addr), MREMAP_DONTUNMAP. Pages move
+ * without copying. Returns the new address or -errno. */
+int64_t mm_mremap(struct mm *mm, uint64_t old_addr, uint64_t old_len, uint64_t new_len,
+		  int flags, uint64_t new_addr);
 /* Name a VMA (for [stack]/[heap]). */
 void mm_set_name(struct mm *mm, uint64_t addr, const char *name);
 

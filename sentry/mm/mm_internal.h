@@ -19,11 +19,17 @@ void vma_insert(struct mm *mm, struct vma *v);
 void vma_free(struct vma *v);
 struct vma *vma_split(struct vma *v, uint64_t addr);
 void vma_split_range(struct mm *mm, uint64_t start, uint64_t end);
+/* Merge compatible neighbouring VMAs touching [start, end] (as Linux's vma_merge). */
+void vma_merge_range(struct mm *mm, uint64_t start, uint64_t end);
 /* Unmap [start, end): drop VMAs and pages, and the platform mapping. */
 int vma_remove_range(struct mm *mm, uint64_t start, uint64_t end);
 bool mm_range_free(struct mm *mm, uint64_t start, uint64_t end);
 /* Highest free gap of len below mm->mmap_base, 0 if none. */
 uint64_t mm_find_gap(struct mm *mm, uint64_t len);
+/* Highest free [a, a+len) within [lo, hi) clear of stack guard gaps, 0 if none. */
+uint64_t mm_find_gap_in(struct mm *mm, uint64_t len, uint64_t lo, uint64_t hi);
+/* Is [start, end) free of VMAs and of stack guard gaps (for an address hint)? */
+bool mm_range_free_gap(struct mm *mm, uint64_t start, uint64_t end);
 
 /* Release present pages of [start, end) (no VMA or platform changes). */
 void mm_drop_pages(struct mm *mm, uint64_t start, uint64_t end);
@@ -68,6 +74,32 @@ int mm_cow_break(struct mm *mm, struct vma *v, uint64_t addr);
 struct vma *vma_dup(const struct vma *v, uint64_t start, uint64_t end);
 /* The soft limit r of the task running this mm (RLIM_INFINITY when none, as in tests). */
 uint64_t mm_rlimit(struct mm *mm, int r);
+
+/* Linux's stack_guard_gap: no mapping is placed, and no stack grows, this close below a
+ * MAP_GROWSDOWN VMA (or above another mapping). */
+#define MM_STACK_GUARD_GAP (256 * PAGE_SIZE)
+
+/* A private writable mapping other than a stack: what RLIMIT_DATA counts. */
+bool vma_is_data(const struct vma *v);
+struct mm_counts {
+	uint64_t total, data, locked; /* bytes */
+};
+/* Sizes of the VMAs within [start, end). */
+void mm_count(struct mm *mm, uint64_t start, uint64_t end, struct mm_counts *c);
+/* May a mapping of len bytes at start (replacing what is there) be added under RLIMIT_AS
+ * (and RLIMIT_DATA when data)? 0 or -ENOMEM. */
+int mm_may_expand(struct mm *mm, uint64_t start, uint64_t len, bool data);
+/* May add more bytes be locked (already of them are locked now)? 0, -EPERM (limit 0)
+ * or -ENOMEM. */
+int mm_may_lock(struct mm *mm, uint64_t add, uint64_t already);
+bool mm_capable_ipc_lock(void);
+/* Fault in [start, end) of the VMAs there as mlock/MAP_POPULATE do (write access when
+ * write, so COW is broken). Stops at the first error: -EFAULT inaccessible, -EIO past EOF,
+ * -ENOMEM unmapped or out of memory. */
+int mm_populate(struct mm *mm, uint64_t start, uint64_t end, bool write);
+/* The VMA containing addr, growing a MAP_GROWSDOWN VMA down to it as Linux's stack
+ * expansion does (RLIMIT_STACK, RLIMIT_AS and the guard gap permitting). NULL if none. */
+struct vma *mm_find_vma_grow(struct mm *mm, uint64_t addr);
 
 static inline bool prot_readable(int prot)
 {

@@ -14,7 +14,7 @@ enum { ACC_READ, ACC_WRITE };
  * with `acc`), paging it in if needed. NULL when the access would fault. */
 static uint8_t *user_page_ptr(struct mm *mm, uint64_t addr, int acc)
 {
-	struct vma *v = vma_lookup(mm, addr);
+	struct vma *v = mm_find_vma_grow(mm, addr);
 	uint64_t page = ALIGN_DOWN(addr, PAGE_SIZE), val;
 
 	if (!v || !prot_readable(v->prot))

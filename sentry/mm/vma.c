@@ -114,6 +114,35 @@ void vma_split_range(struct mm *mm, uint64_t start, uint64_t end)
 		vma_split(v, end);
 }
 
+/* Linux merges neighbours that only differ in address: keep /proc/PID/maps alike. */
+#define VMA_MERGE_FLAGS (MAP_TYPE | MAP_GROWSDOWN | MAP_NORESERVE)
+
+static bool vma_can_merge(const struct vma *a, const struct vma *b)
+{
+	if (a->end != b->start || a->prot != b->prot || a->kind != b->kind ||
+	    a->vflags != b->vflags || a->file != b->file || a->shm != b->shm ||
+	    ((a->flags ^ b->flags) & VMA_MERGE_FLAGS) || strcmp(a->name, b->name) != 0 ||
+	    (a->vflags & VMA_NOMERGE))
+		return false;
+	return !(a->file || a->shm) || a->pgoff + (a->end - a->start) == b->pgoff;
+}
+
+void vma_merge_range(struct mm *mm, uint64_t start, uint64_t end)
+{
+	struct vma *v = vma_find(mm, start > PAGE_SIZE ? start - PAGE_SIZE : 0);
+
+	while (v && v->start <= end && v->link.next != &mm->vmas) {
+		struct vma *n = list_entry(v->link.next, struct vma, link);
+		if (!vma_can_merge(v, n)) {
+			v = n;
+			continue;
+		}
+		v->end = n->end;
+		list_del(&n->link);
+		vma_free(n);
+	}
+}
+
 int vma_remove_range(struct mm *mm, uint64_t start, uint64_t end)
 {
 	struct list_head *pos, *n;
@@ -141,23 +170,41 @@ bool mm_range_free(struct mm *mm, uint64_t start, uint64_t end)
 	return !v || v->start >= end;
 }
 
-uint64_t mm_find_gap(struct mm *mm, uint64_t len)
+/* Lowest address a mapping below v may reach: a stack keeps its guard gap free. */
+static uint64_t vma_start_gap(const struct vma *v)
 {
-	uint64_t top = mm->mmap_base;
+	if (!(v->flags & MAP_GROWSDOWN))
+		return v->start;
+	return v->start > MM_STACK_GUARD_GAP ? v->start - MM_STACK_GUARD_GAP : 0;
+}
+
+bool mm_range_free_gap(struct mm *mm, uint64_t start, uint64_t end)
+{
+	struct vma *v = vma_find(mm, start);
+
+	return !v || (v->start >= end && vma_start_gap(v) >= end);
+}
+
+uint64_t mm_find_gap_in(struct mm *mm, uint64_t len, uint64_t lo, uint64_t hi)
+{
+	uint64_t top = hi;
 	struct list_head *pos;
 
 	/* Top-down: walk VMAs from the highest, looking for a hole below `top`. */
 	for (pos = mm->vmas.prev; pos != &mm->vmas; pos = pos->prev) {
 		struct vma *v = list_entry(pos, struct vma, link);
-		if (v->start >= top)
-			continue;
+		if (top < lo + len)
+			return 0;
 		if (v->end <= top && top - v->end >= len)
 			return top - len;
-		top = v->start;
+		top = MIN(top, vma_start_gap(v));
 	}
-	if (top >= len + MM_MIN_ADDR)
-		return top - len;
-	return 0;
+	return top >= lo + len ? top - len : 0;
+}
+
+uint64_t mm_find_gap(struct mm *mm, uint64_t len)
+{
+	return mm_find_gap_in(mm, len, MM_MIN_ADDR, mm->mmap_base);
 }
 
 uint64_t mm_rlimit(struct mm *mm, int r)

@@ -68,6 +68,14 @@ DECLARE_SYSCALL(mmap);
 DECLARE_SYSCALL(munmap);
 DECLARE_SYSCALL(mprotect);
 DECLARE_SYSCALL(madvise);
+DECLARE_SYSCALL(mremap);
+DECLARE_SYSCALL(mincore);
+DECLARE_SYSCALL(msync);
+DECLARE_SYSCALL(mlock);
+DECLARE_SYSCALL(mlock2);
+DECLARE_SYSCALL(munlock);
+DECLARE_SYSCALL(mlockall);
+DECLARE_SYSCALL(munlockall);
 
 /* Files and the fd table: sentry/syscalls/sys_file*.c (VFS owner). */
 DECLARE_SYSCALL(read);

@@ -37,10 +37,13 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	/* memory */
 	OK(brk), OK(munmap),
 	PART(mmap, "writable MAP_SHARED file mappings return ENODEV (no page cache yet); "
-		   "read-only shared file mappings are snapshots"),
+		   "read-only shared file mappings are snapshots; MAP_HUGETLB returns ENOMEM"),
 	PART(mprotect, "adding PROT_WRITE to a shared file mapping returns ENODEV"),
-	PART(madvise, "DONTNEED/FREE drop private pages; other advice is accepted and ignored; "
-		      "DONTFORK is not honoured"),
+	PART(madvise, "HWPOISON, SOFT_OFFLINE, COLLAPSE and GUARD_INSTALL/REMOVE return EINVAL; "
+		      "REMOVE on a shared file mapping returns EOPNOTSUPP"),
+	OK(mremap), OK(mincore), OK(mlock), OK(mlock2), OK(munlock), OK(mlockall),
+	OK(munlockall),
+	PART(msync, "shared file mappings are read-only snapshots: nothing to write back"),
 	/* time */
 	PART(clock_gettime, "CPU-time clocks measure Sentry time, not application time"),
 	OK(clock_getres), OK(gettimeofday), OK(time), OK(nanosleep),
