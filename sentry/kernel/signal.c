@@ -123,11 +123,24 @@ static void tg_wake_for(struct thread_group *tg, int sig)
 }
 
 /* Signals to the container's init that it has no handler for are dropped, as Linux does
- * for a pid namespace's init, except SIGKILL and SIGSTOP and forced faults. */
-static bool init_protected(struct thread_group *tg, int sig, bool forced)
+ * for a pid namespace's init, except SIGKILL and SIGSTOP. A blocked signal is queued all
+ * the same (sigwait may take it); delivery drops it then if still unhandled. */
+static bool init_protected(struct thread_group *tg, int sig)
 {
-	return tg == g_init_tg && !forced && sig != SIGKILL && sig != SIGSTOP &&
+	return tg == g_init_tg && sig != SIGKILL && sig != SIGSTOP &&
 	       tg->sighand->action[sig - 1].handler == (uint64_t)SIG_DFL;
+}
+
+static bool tg_blocks(struct thread_group *tg, int sig)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &tg->tasks) {
+		struct task *t = list_entry(pos, struct task, tg_link);
+		if (t->state == TASK_RUNNING && ((t->sigmask | t->sigwait) & sig_bit(sig)))
+			return true;
+	}
+	return false;
 }
 
 int tg_send_signal(struct thread_group *tg, int sig, const siginfo_t *info)
@@ -136,7 +149,7 @@ int tg_send_signal(struct thread_group *tg, int sig, const siginfo_t *info)
 		return -EINVAL;
 	if (sig == 0 || tg->zombie || tg->exiting)
 		return 0;
-	if (init_protected(tg, sig, false) || sig_ignored(tg, sig))
+	if (!tg_blocks(tg, sig) && (init_protected(tg, sig) || sig_ignored(tg, sig)))
 		return 0;
 	if (sig == SIGKILL) {
 		tg_exit_group(tg, SIGKILL);
@@ -153,10 +166,11 @@ int task_send_signal(struct task *t, int sig, const siginfo_t *info)
 		return -EINVAL;
 	if (sig == 0 || t->state != TASK_RUNNING || t->tg->exiting)
 		return 0;
-	if (init_protected(t->tg, sig, false) || sig_ignored(t->tg, sig))
-		return 0;
 	if (sig == SIGKILL)
 		return tg_send_signal(t->tg, sig, info);
+	if (!((t->sigmask | t->sigwait) & sig_bit(sig)) &&
+	    (init_protected(t->tg, sig) || sig_ignored(t->tg, sig)))
+		return 0;
 	sigpending_add(&t->pending, sig, info);
 	if (!(t->sigmask & sig_bit(sig)))
 		task_kick(t);
@@ -170,11 +184,12 @@ void signal_force_fault(struct task *t, int sig, int code, uint64_t addr)
 
 	siginfo_kernel(&info, sig, code);
 	info.si_addr = (void *)addr;
-	/* A blocked or ignored synchronous signal kills (Linux force_sig_info). */
+	/* A blocked or ignored synchronous signal kills (Linux force_sig_info), even init. */
 	if ((t->sigmask & sig_bit(sig)) || ka->handler == (uint64_t)SIG_IGN) {
 		t->sigmask &= ~sig_bit(sig);
 		ka->handler = (uint64_t)SIG_DFL;
 	}
+	t->forced |= sig_bit(sig);
 	sigpending_add(&t->pending, sig, &info);
 }
 
@@ -266,9 +281,13 @@ void signal_deliver(struct task *t)
 	while (!t->exit_now && handled < 8 && (sig = next_signal(t, &info)) != 0) {
 		struct ksigaction *ka = &t->tg->sighand->action[sig - 1];
 
+		bool forced = t->forced & sig_bit(sig);
+		t->forced &= ~sig_bit(sig);
 		if (sig == SIGKILL || ka->handler == (uint64_t)SIG_DFL) {
 			enum sig_default d = sig == SIGKILL ? SIGDFL_TERM : sig_default_action(sig);
 			if (d == SIGDFL_IGN)
+				continue;
+			if (!forced && init_protected(t->tg, sig))
 				continue;
 			if (d == SIGDFL_STOP) {
 				log_warn("job-control stop (signal %d) is not supported yet: ignored", sig);

@@ -121,6 +121,8 @@ struct task {
 	/* Signals. */
 	sigmask_t sigmask;	      /* blocked signals */
 	sigmask_t saved_sigmask;      /* restored after rt_sigsuspend / ppoll-style calls */
+	sigmask_t forced;	      /* synchronous faults queued: fatal even to init */
+	sigmask_t sigwait;	      /* awaited by rt_sigtimedwait: blocked for send checks */
 	bool restore_sigmask;
 	struct sigpending pending;    /* thread-directed signals */
 	uint64_t altstack_sp, altstack_size;

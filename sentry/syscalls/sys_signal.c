@@ -242,10 +242,12 @@ long sys_rt_sigtimedwait(struct task *t, const struct sysargs *a)
 		/* Wait with the awaited signals unblocked, so that they wake us. */
 		saved = t->sigmask;
 		t->sigmask &= ~set;
+		t->sigwait = set;
 		waitq_init(&q);
 		while (!(sig = signal_dequeue(t, set, &info)) && r == 0)
 			r = task_block(t, &q, uaddr_is_null(uts) ? NULL : &dl);
 		t->sigmask = saved;
+		t->sigwait = 0;
 	}
 	if (!sig)
 		return r == -EINTR ? -EINTR : -EAGAIN;
