@@ -1,6 +1,6 @@
 /* boot.c: the Sentry's start: read the boot spec, build the walls (mount namespace, empty
  * chroot, no capabilities, seccomp), create the memory file, platform, VFS and init task,
- * then wait for init to exit. */
+ * serve the control socket (OCI create/start/exec), then wait for init to exit. */
 #include "sentry/boot.h"
 
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <linux/capability.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -19,12 +20,21 @@
 
 #include "lib/log.h"
 #include "platform/platform.h"
+#include "sentry/boot_internal.h"
+#include "sentry/control/control.h"
+#include "sentry/control/control_internal.h"
 #include "sentry/filter.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/uts.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
+#include "sentry/vfs/vfs_internal.h"
+/* procfs lands in parallel; until it does, /proc has no host facts to read at boot. */
+#if __has_include("sentry/fs/proc/proc.h")
+#include "sentry/fs/proc/proc.h"
+#define BOOT_HAVE_PROCFS_INIT 1
+#endif
 
 extern bool g_strace;
 
@@ -34,8 +44,14 @@ struct boot_spec {
 	char hostname[65];
 	uid_t uid;
 	gid_t gid;
+	int ngids;
+	gid_t gids[32];
+	int umask;	/* -1: the default 0022 */
 	bool overlay, readonly;
 	bool tmpfs_tmp;	/* a fresh tmpfs at /tmp instead of the root's /tmp */
+	json_t *rlimits; /* [{"type","soft","hard"}] (reference held) */
+	json_t *mounts;	 /* OCI mounts the Sentry serves itself */
+	json_t *masked;	 /* OCI maskedPaths */
 };
 
 static char **json_strv(json_t *arr)
@@ -75,6 +91,15 @@ static int boot_read_spec(int fd, struct boot_spec *s)
 	s->overlay = !json_is_false(json_object_get(root, "overlay"));
 	s->readonly = json_is_true(json_object_get(root, "readonly"));
 	s->tmpfs_tmp = json_is_true(json_object_get(root, "tmpfs_tmp"));
+	s->umask = json_is_integer(json_object_get(root, "umask"))
+			   ? (int)json_integer_value(json_object_get(root, "umask")) & 0777
+			   : -1;
+	json_t *gids = json_object_get(root, "gids");
+	for (size_t i = 0; i < json_array_size(gids) && s->ngids < 32; i++)
+		s->gids[s->ngids++] = (gid_t)json_integer_value(json_array_get(gids, i));
+	s->rlimits = json_incref(json_object_get(root, "rlimits"));
+	s->mounts = json_incref(json_object_get(root, "mounts"));
+	s->masked = json_incref(json_object_get(root, "masked"));
 	json_decref(root);
 	if (!s->argv[0]) {
 		log_err("boot spec: no program to run (argv is empty)");
@@ -160,36 +185,44 @@ static struct fdtable *boot_stdio(void)
 	return ft;
 }
 
-/* execve the spec's program, searching PATH from its environment when it has no '/'. */
-static int boot_exec_init(struct task *t, const struct boot_spec *s)
+/* A set-up failure: to the log, and to runsc create through the sync fd when there is
+ * one (the Sentry's stderr is the container's, not the caller's). */
+static void __attribute__((format(printf, 2, 3)))
+boot_report(const struct boot_opts *o, const char *fmt, ...)
 {
-	const char *prog = s->argv[0], *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:"
-					      "/usr/bin:/sbin:/bin";
-	char buf[4096];
-	int err = -ENOENT;
+	char buf[1024];
+	va_list ap;
 
-	if (strchr(prog, '/'))
-		return kernel_execve(t, prog, s->argv, s->envp);
-	for (int i = 0; s->envp[i]; i++)
-		if (!strncmp(s->envp[i], "PATH=", 5))
-			path = s->envp[i] + 5;
-	while (*path) {
-		size_t n = strcspn(path, ":");
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, n ? path : ".", prog);
-		int r = kernel_execve(t, buf, s->argv, s->envp);
-		if (r == 0)
-			return 0;
-		if (r != -ENOENT && r != -ENOTDIR)
-			err = r;
-		path += n + (path[n] == ':');
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (o->sync_fd >= 0) {
+		log_info("%s", buf);
+		ignore_result(write_all(o->sync_fd, buf, strlen(buf)));
+	} else if (o->control_fd < 0) {
+		fprintf(stderr, "runsc: %s\n", buf);
+	} else {
+		log_err("%s", buf);
 	}
-	return err;
 }
 
-static int boot_create_init(const struct boot_spec *s, int gofer_fd)
+static void boot_set_rlimits(struct task *t, json_t *rlimits)
+{
+	for (size_t i = 0; i < json_array_size(rlimits); i++) {
+		json_t *r = json_array_get(rlimits, i);
+		int type = (int)json_integer_value(json_object_get(r, "type"));
+		if (type < 0 || type >= RLIM_NLIMITS)
+			continue;
+		t->tg->rlim[type].rlim_cur = (rlim_t)json_integer_value(json_object_get(r, "soft"));
+		t->tg->rlim[type].rlim_max = (rlim_t)json_integer_value(json_object_get(r, "hard"));
+	}
+}
+
+static int boot_create_init(const struct boot_opts *o, const struct boot_spec *s,
+			    struct task **init)
 {
 	struct vfs_config vc = {
-		.root_gofer_fd = gofer_fd,
+		.root_gofer_fd = o->gofer_fd,
 		.root_overlay = s->overlay,
 		.root_readonly = s->readonly,
 		.tmp_tmpfs = s->tmpfs_tmp,
@@ -197,50 +230,86 @@ static int boot_create_init(const struct boot_spec *s, int gofer_fd)
 	struct creds cr = {
 		.uid = s->uid, .euid = s->uid, .suid = s->uid, .fsuid = s->uid,
 		.gid = s->gid, .egid = s->gid, .sgid = s->gid, .fsgid = s->gid,
+		.ngroups = s->ngids,
 	};
 	struct fs_context *fs;
 	struct task *t;
 	int err;
 
+	memcpy(cr.groups, s->gids, sizeof(s->gids));
 	err = vfs_init(&vc);
 	if (err) {
-		log_err("cannot mount the sandbox's root filesystem: %s", strerror(-err));
+		boot_report(o, "cannot mount the sandbox's root filesystem: %s", strerror(-err));
+		return BOOT_EXIT_SETUP;
+	}
+	err = boot_mounts_apply(s->mounts, s->masked);
+	if (err) {
+		boot_report(o, "cannot mount the spec's filesystems: %s", strerror(-err));
 		return BOOT_EXIT_SETUP;
 	}
 	fs = fs_context_new_root();
-	if (fs_context_chdir(fs, s->cwd) < 0 && fs_context_chdir(fs, "/") < 0)
-		return BOOT_EXIT_SETUP;
+	if (s->umask >= 0)
+		fs->umask = (uint32_t)s->umask;
+	if (fs_context_chdir(fs, s->cwd) < 0) {
+		/* runsc do falls back to / (the caller's directory may not exist inside). */
+		if (o->control_fd >= 0 || fs_context_chdir(fs, "/") < 0) {
+			boot_report(o, "cwd `%s` does not exist in the container", s->cwd);
+			return BOOT_EXIT_SETUP;
+		}
+	}
 	t = task_create_init(NULL, boot_stdio(), fs, &cr);
 	if (!t)
 		return BOOT_EXIT_SETUP;
-	err = boot_exec_init(t, s);
+	boot_set_rlimits(t, s->rlimits);
+	err = control_execvp(t, s->argv, s->envp);
 	if (err) {
-		fprintf(stderr, "runsc: `%s`: %s\n", s->argv[0],
-			err == -ENOENT ? "no such file or directory" : strerror(-err));
+		boot_report(o, "exec `%s`: %s", s->argv[0],
+			    err == -ENOENT ? "no such file or directory" : strerror(-err));
 		return err == -ENOENT ? 127 : 126;
 	}
-	err = task_start(t);
-	if (err)
-		return BOOT_EXIT_SETUP;
+	*init = t;
 	return 0;
+}
+
+/* Tell runsc create that the sandbox is ready (one byte), then stop talking to it. */
+static void boot_ready(const struct boot_opts *o)
+{
+	if (o->sync_fd < 0)
+		return;
+	ignore_result(write_all(o->sync_fd, "\0", 1));
+	close(o->sync_fd);
+}
+
+static int boot_exit_code(int status)
+{
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
 }
 
 int boot_main(const struct boot_opts *o)
 {
 	struct boot_spec spec = {0};
 	const struct platform_ops *ops;
+	struct task *init = NULL;
 	const char *why = "";
 	int err, status;
 
 	g_strace = o->strace;
 	err = boot_read_spec(o->spec_fd, &spec);
-	if (err)
+	if (err) {
+		boot_report(o, "the boot spec is not valid");
 		return BOOT_EXIT_SETUP;
+	}
 	close(o->spec_fd);
 	uts_init(spec.hostname);
+#ifdef BOOT_HAVE_PROCFS_INIT
+	/* Host facts /proc shows, read while host files can still be opened. */
+	procfs_boot_init();
+#endif
 	ops = plat_choose(o->platform ? o->platform : "auto", &why);
 	if (!ops) {
-		log_err("platform `%s` cannot run here: %s", o->platform, why);
+		boot_report(o, "platform `%s` cannot run here: %s", o->platform, why);
 		return BOOT_EXIT_SETUP;
 	}
 	log_info("platform %s: %s", ops->name, why);
@@ -248,18 +317,37 @@ int boot_main(const struct boot_opts *o)
 	if (!err)
 		err = ops->create(memfile_fd(), &g_platform);
 	if (err) {
-		log_err("cannot create the %s platform: %s", ops->name, strerror(-err));
+		boot_report(o, "cannot create the %s platform: %s", ops->name, strerror(-err));
 		return BOOT_EXIT_SETUP;
 	}
-	if (boot_walls(g_platform, o) < 0)
+	if (o->control_fd >= 0)
+		sentry_filter_set_control_fd(o->control_fd);
+	if (boot_walls(g_platform, o) < 0) {
+		boot_report(o, "cannot build the sandbox's walls (see the log)");
 		return BOOT_EXIT_SETUP;
+	}
 	kernel_lock();
-	status = boot_create_init(&spec, o->gofer_fd);
+	status = boot_create_init(o, &spec, &init);
+	if (!status && !o->wait_start)
+		status = task_start(init) ? BOOT_EXIT_SETUP : 0;
 	kernel_unlock();
 	if (status)
 		return status;
+	if (o->control_fd >= 0 && control_start(o->control_fd, init, o->wait_start) < 0) {
+		boot_report(o, "cannot start the control server");
+		return BOOT_EXIT_SETUP;
+	}
+	boot_ready(o);
+	if (o->wait_start) {
+		int sig = control_wait_start();
+		if (sig) {
+			/* Killed before it ever ran: the container's status is the signal's. */
+			control_init_exited(sig);
+			return 128 + sig;
+		}
+	}
 	status = kernel_wait_init();
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	if (o->control_fd >= 0)
+		control_init_exited(status);
+	return boot_exit_code(status);
 }

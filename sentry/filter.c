@@ -32,8 +32,8 @@ static const struct allowed g_allow[] = {
 	{SCMP_SYS(fcntl), "host-fd flags, F_DUPFD_CLOEXEC"},
 	{SCMP_SYS(poll), "host-fd readiness"},
 	{SCMP_SYS(ppoll), "host-fd readiness"},
-	{SCMP_SYS(sendmsg), "9P requests"},
-	{SCMP_SYS(recvmsg), "9P replies with donated fds"},
+	{SCMP_SYS(sendmsg), "9P requests, control socket replies"},
+	{SCMP_SYS(recvmsg), "9P replies with donated fds, control requests with stdio fds"},
 	{SCMP_SYS(getsockopt), "9P client: SO_TYPE of the gofer connection (p9c_connect)"},
 	{SCMP_SYS(fsync), "fsync of host-fd stdio redirected to a regular file"},
 	{SCMP_SYS(mmap), "glibc malloc, thread stacks"},
@@ -74,6 +74,24 @@ static const struct allowed g_allow[] = {
 	{SCMP_SYS(prlimit64), "glibc"},
 };
 
+static int g_control_fd = -1;
+
+void sentry_filter_set_control_fd(int fd)
+{
+	g_control_fd = fd;
+}
+
+/* The control socket: accept4 only on the one listening fd runsc bound and passed in;
+ * connections then use recvmsg/sendmsg/close, already listed. No socket, bind or
+ * connect: the Sentry never makes sockets of its own. */
+static int add_control_rules(scmp_filter_ctx ctx)
+{
+	if (g_control_fd < 0)
+		return 0;
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 1,
+				SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)g_control_fd));
+}
+
 static int add_ioctl_rules(scmp_filter_ctx ctx)
 {
 	/* Terminal queries passed through to host-fd stdio, nothing else. */
@@ -112,6 +130,8 @@ int sentry_filter_install(struct platform *plat)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
 	if (!err)
 		err = add_ioctl_rules(ctx);
+	if (!err)
+		err = add_control_rules(ctx);
 	if (!err && plat->ops->add_seccomp_rules)
 		err = plat->ops->add_seccomp_rules(plat, ctx);
 	if (!err)

@@ -8,4 +8,8 @@ struct platform;
  * rules. Returns 0 or -errno. After this, any other host syscall kills the Sentry. */
 int sentry_filter_install(struct platform *plat);
 
+/* Before sentry_filter_install: also admit accept4 on this listening socket (the control
+ * socket runsc bound for us). */
+void sentry_filter_set_control_fd(int fd);
+
 #endif

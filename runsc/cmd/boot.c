@@ -11,11 +11,16 @@ int cmd_boot(int argc, char **argv)
 	static const struct option opts[] = {
 		{"spec-fd", required_argument, NULL, 's'},
 		{"gofer-fd", required_argument, NULL, 'g'},
+		{"control-fd", required_argument, NULL, 'c'},
+		{"sync-fd", required_argument, NULL, 'y'},
+		{"wait-start", no_argument, NULL, 'w'},
 		{0},
 	};
 	struct boot_opts bo = {
 		.spec_fd = -1,
 		.gofer_fd = -1,
+		.control_fd = -1,
+		.sync_fd = -1,
 		.platform = g_opts.platform,
 		.strace = g_opts.strace,
 		.seccomp_probe = g_opts.seccomp_probe,
@@ -27,6 +32,9 @@ int cmd_boot(int argc, char **argv)
 		switch (c) {
 		case 's': bo.spec_fd = atoi(optarg); break;
 		case 'g': bo.gofer_fd = atoi(optarg); break;
+		case 'c': bo.control_fd = atoi(optarg); break;
+		case 'y': bo.sync_fd = atoi(optarg); break;
+		case 'w': bo.wait_start = true; break;
 		default:
 			fprintf(stderr, "runsc boot: bad flags (this command is for runsc itself)\n");
 			return 2;

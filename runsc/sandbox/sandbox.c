@@ -17,7 +17,8 @@
 #include "lib/util.h"
 #include "runsc/runsc.h"
 
-#define CHILD_MAX_ARGS 32
+#define CHILD_MAX_ARGS 40
+#define CHILD_MAX_FDS 4
 
 static pid_t g_sentry_pid = -1;
 
@@ -25,7 +26,7 @@ static pid_t g_sentry_pid = -1;
  * the targets so that no placement overwrites a source still to be placed. */
 static int child_fds(const int *fds, int n)
 {
-	int tmp[4];
+	int tmp[CHILD_MAX_FDS];
 
 	for (int i = 0; i < n; i++) {
 		tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 16);
@@ -38,10 +39,27 @@ static int child_fds(const int *fds, int n)
 	return 0;
 }
 
-static _Noreturn void child_exec(const char **args)
+/* In a forked child: session, cgroups, stdio, then exec runsc again with args. */
+static _Noreturn void child_exec(const struct sandbox_opts *o, const char **args, int nfds,
+				 bool is_sentry)
 {
-	/* Nothing but 0-2 and the fds placed at 3 and 4 crosses the exec. */
-	syscall(SYS_close_range, 5, ~0U, 0);
+	if (o->new_session)
+		setsid();
+	for (char **p = o->cgroup_procs; p && *p; p++) {
+		int fd = open(*p, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0", 1) != 1) {
+			fprintf(stderr, "runsc: cannot join the cgroup `%s`: %s\n", *p,
+				strerror(errno));
+			_exit(125);
+		}
+		close(fd);
+	}
+	if (is_sentry && o->stdio_fd > 0)
+		for (int i = 0; i < 3; i++)
+			if (dup2(o->stdio_fd, i) < 0)
+				_exit(125);
+	/* Nothing but 0-2 and the fds placed at 3.. crosses the exec. */
+	syscall(SYS_close_range, 3 + nfds, ~0U, 0);
 	execv("/proc/self/exe", (char *const *)args);
 	fprintf(stderr, "runsc: cannot re-execute itself: %s\n", strerror(errno));
 	_exit(125);
@@ -69,13 +87,14 @@ static pid_t start_gofer(const struct sandbox_opts *o, int sock)
 	args[n] = NULL;
 	if (child_fds(&sock, 1) < 0)
 		_exit(125);
-	child_exec(args);
+	child_exec(o, args, 1, false);
 }
 
 static pid_t start_sentry(const struct sandbox_opts *o, int sock)
 {
 	const char *args[CHILD_MAX_ARGS];
-	int n = 0;
+	int fds[CHILD_MAX_FDS] = {sock, o->spec_fd}, nfds = 2, n = 0;
+	char ctl[32], sync[32];
 	pid_t pid;
 
 	/* New pid, mount, ipc, uts and net namespaces: the Sentry is pid 1 of its own. */
@@ -88,11 +107,64 @@ static pid_t start_sentry(const struct sandbox_opts *o, int sock)
 	args[n++] = "boot";
 	args[n++] = "--gofer-fd=3";
 	args[n++] = "--spec-fd=4";
+	if (o->control_fd > 0) {
+		snprintf(ctl, sizeof(ctl), "--control-fd=%d", 3 + nfds);
+		fds[nfds++] = o->control_fd;
+		args[n++] = ctl;
+	}
+	if (o->sync_fd > 0) {
+		snprintf(sync, sizeof(sync), "--sync-fd=%d", 3 + nfds);
+		fds[nfds++] = o->sync_fd;
+		args[n++] = sync;
+	}
+	if (o->wait_start)
+		args[n++] = "--wait-start";
 	args[n] = NULL;
-	int fds[2] = {sock, o->spec_fd};
-	if (child_fds(fds, 2) < 0)
+	if (child_fds(fds, nfds) < 0)
 		_exit(125);
-	child_exec(args);
+	child_exec(o, args, nfds, true);
+}
+
+int sandbox_start(const struct sandbox_opts *o, struct sandbox *sb)
+{
+	int sv[2], err;
+
+	sb->sentry = sb->gofer = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	sb->gofer = start_gofer(o, sv[0]);
+	if (sb->gofer < 0) {
+		err = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		return err;
+	}
+	sb->sentry = start_sentry(o, sv[1]);
+	err = sb->sentry < 0 ? -errno : 0;
+	close(sv[0]);
+	close(sv[1]);
+	if (err) {
+		kill(sb->gofer, SIGKILL);
+		waitpid(sb->gofer, NULL, 0);
+		sb->gofer = -1;
+	}
+	return err;
+}
+
+void sandbox_kill(const struct sandbox *sb, bool reap)
+{
+	if (sb->sentry > 0)
+		kill(sb->sentry, SIGKILL);
+	if (sb->gofer > 0)
+		kill(sb->gofer, SIGKILL);
+	if (!reap)
+		return;
+	if (sb->sentry > 0)
+		while (waitpid(sb->sentry, NULL, 0) < 0 && errno == EINTR)
+			;
+	if (sb->gofer > 0)
+		while (waitpid(sb->gofer, NULL, 0) < 0 && errno == EINTR)
+			;
 }
 
 static void forward_signal(int sig)
@@ -101,7 +173,7 @@ static void forward_signal(int sig)
 		kill(g_sentry_pid, sig);
 }
 
-static int sentry_status(int st)
+int sandbox_exit_code(int st)
 {
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
@@ -117,34 +189,22 @@ static int sentry_status(int st)
 
 int sandbox_run(const struct sandbox_opts *o)
 {
-	int sv[2], st = 0;
-	pid_t gofer;
+	struct sandbox sb;
+	int st = 0, err;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		fprintf(stderr, "runsc: socketpair: %s\n", strerror(errno));
+	err = sandbox_start(o, &sb);
+	if (err) {
+		fprintf(stderr, "runsc: cannot start the sandbox: %s\n", strerror(-err));
 		return 125;
 	}
-	gofer = start_gofer(o, sv[0]);
-	if (gofer < 0) {
-		fprintf(stderr, "runsc: cannot start the gofer: %s\n", strerror(errno));
-		return 125;
-	}
-	g_sentry_pid = start_sentry(o, sv[1]);
-	close(sv[0]);
-	close(sv[1]);
-	if (g_sentry_pid < 0) {
-		fprintf(stderr, "runsc: cannot start the sandbox: %s\n", strerror(errno));
-		kill(gofer, SIGKILL);
-		waitpid(gofer, NULL, 0);
-		return 125;
-	}
+	g_sentry_pid = sb.sentry;
 	struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	while (waitpid(g_sentry_pid, &st, 0) < 0 && errno == EINTR)
+	while (waitpid(sb.sentry, &st, 0) < 0 && errno == EINTR)
 		;
 	/* The gofer ends when its connection closes; make sure of it. */
-	kill(gofer, SIGKILL);
-	waitpid(gofer, NULL, 0);
-	return sentry_status(st);
+	kill(sb.gofer, SIGKILL);
+	waitpid(sb.gofer, NULL, 0);
+	return sandbox_exit_code(st);
 }

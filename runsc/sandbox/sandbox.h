@@ -3,12 +3,35 @@
 #define RUNSC_SANDBOX_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct sandbox_opts {
 	const char *root;  /* host directory the Gofer serves as / */
 	int spec_fd;	   /* boot spec (memfd) for the Sentry */
 	bool readonly;	   /* the Gofer refuses writes */
+	/* For runsc create/run (0 / NULL for runsc do): */
+	int stdio_fd;	   /* > 0: becomes the Sentry's fds 0-2 (a pty slave); else inherit */
+	int control_fd;	   /* > 0: listening control socket for the Sentry */
+	int sync_fd;	   /* > 0: write end of the readiness pipe for the Sentry */
+	bool wait_start;   /* the Sentry waits for `start` on the control socket */
+	bool new_session;  /* setsid in both children (they outlive runsc create) */
+	char **cgroup_procs; /* NULL-terminated cgroup.procs files both children join */
 };
+
+struct sandbox {
+	pid_t sentry;	   /* the Sentry: pid 1 of its pid namespace; its status = init's */
+	pid_t gofer;
+};
+
+/* Start the Gofer and the Sentry as children of the caller. Returns 0 or -errno. */
+int sandbox_start(const struct sandbox_opts *o, struct sandbox *sb);
+
+/* SIGKILL both processes (when still running); reap them if they are our children. */
+void sandbox_kill(const struct sandbox *sb, bool reap);
+
+/* Turn the Sentry's wait status into an exit code (128+N for a signal), explaining
+ * a SIGSYS (seccomp) death on stderr. */
+int sandbox_exit_code(int wait_status);
 
 /* Start the Gofer and the Sentry, wait for the Sentry, and return the exit status to
  * report: the program's, 128+N for a signal, or 125/1 for set-up failures. */

@@ -1,0 +1,23 @@
+/* control_proto.h: the control socket protocol between runsc and the Sentry.
+ *
+ * A SOCK_SEQPACKET unix socket that runsc creates and binds (the Sentry only accepts on
+ * the inherited fd). Each message is one packet holding one JSON object. A request has
+ * "cmd"; the reply has "ok": true plus results, or "error" (text) and "errno".
+ *
+ *   {"cmd":"start"}                          start init (a sandbox made by `runsc create`)
+ *   {"cmd":"signal","sig":N,"pid":P,"all":B} P = 0: init; all: every process
+ *   {"cmd":"exec", <process>}  + fds 0,1,2   -> {"ok":true,"pid":N}, later {"exit":W}
+ *   {"cmd":"wait"}                           -> {"exit":W} when init has exited
+ *   {"cmd":"ps"}                             -> {"ok":true,"procs":[{pid,ppid,uid,...}]}
+ *   {"cmd":"stats"}                          -> {"ok":true,"pids":N,"threads":N}
+ *
+ * W is a wait status as waitpid reports it. <process> carries "args", "env", "cwd",
+ * "uid", "gid", "gids", "umask", "rlimits" [{"type","soft","hard"}], like the boot spec.
+ */
+#ifndef RUNSC_SENTRY_CONTROL_PROTO_H
+#define RUNSC_SENTRY_CONTROL_PROTO_H
+
+/* Largest message either side sends or accepts. */
+#define CONTROL_MSG_MAX (64 * 1024)
+
+#endif

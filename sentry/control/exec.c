@@ -1,0 +1,194 @@
+/* exec.c: `runsc exec`: a new parentless process in the running sandbox whose stdio are
+ * the host fds the proxy sent; its wait status goes back to the proxy when it ends. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/util.h"
+#include "sentry/control/control_internal.h"
+#include "sentry/kernel/control_api.h"
+#include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/task.h"
+#include "sentry/vfs/vfs.h"
+#include "sentry/vfs/vfs_internal.h"
+
+#define REAP_POLL_NS (20 * 1000 * 1000)
+
+int control_execvp(struct task *t, char *const argv[], char *const envp[])
+{
+	const char *prog = argv[0], *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+					      "/usr/bin:/sbin:/bin";
+	char buf[4096];
+	int err = -ENOENT;
+
+	if (strchr(prog, '/'))
+		return kernel_execve(t, prog, argv, envp);
+	for (int i = 0; envp[i]; i++)
+		if (!strncmp(envp[i], "PATH=", 5))
+			path = envp[i] + 5;
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, n ? path : ".", prog);
+		int r = kernel_execve(t, buf, argv, envp);
+		if (r == 0)
+			return 0;
+		if (r != -ENOENT && r != -ENOTDIR)
+			err = r;
+		path += n + (path[n] == ':');
+	}
+	return err;
+}
+
+static char **strv_from(json_t *arr)
+{
+	size_t n = json_is_array(arr) ? json_array_size(arr) : 0;
+	char **v = xcalloc(n + 1, sizeof(char *));
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = xstrdup(json_string_value(json_array_get(arr, i)) ?: "");
+	return v;
+}
+
+static void strv_free(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
+/* Credentials from the request: uid, gid, additional gids (all ids alike). */
+static void req_creds(json_t *req, struct creds *c)
+{
+	json_t *gids = json_object_get(req, "gids");
+	uid_t uid = (uid_t)json_integer_value(json_object_get(req, "uid"));
+	gid_t gid = (gid_t)json_integer_value(json_object_get(req, "gid"));
+
+	memset(c, 0, sizeof(*c));
+	c->uid = c->euid = c->suid = c->fsuid = uid;
+	c->gid = c->egid = c->sgid = c->fsgid = gid;
+	for (size_t i = 0; i < json_array_size(gids) && c->ngroups < 32; i++)
+		c->groups[c->ngroups++] = (gid_t)json_integer_value(json_array_get(gids, i));
+}
+
+/* Start the process; returns the new task or NULL with *err and msg set. */
+static struct task *exec_start(json_t *req, int *fds, char **argv, char **envp, int *err,
+			       char *msg, size_t msize)
+{
+	const char *cwd = json_string_value(json_object_get(req, "cwd")) ?: "/";
+	json_t *umask = json_object_get(req, "umask");
+	struct fdtable *ft = fdtable_new();
+	struct fs_context *fs = fs_context_new_root();
+	struct creds cr;
+	struct task *t;
+
+	req_creds(req, &cr);
+	for (int i = 0; i < 3; i++) {
+		struct file *f = hostfd_file_new(fds[i]);
+		fds[i] = -1;
+		if (f && fdtable_install_at(ft, i, f, false) < 0)
+			log_warn("exec: cannot install stdio fd %d", i);
+		if (f)
+			file_put(f);
+	}
+	if (json_is_integer(umask))
+		fs->umask = (uint32_t)json_integer_value(umask) & 0777;
+	*err = fs_context_chdir(fs, cwd);
+	if (*err) {
+		snprintf(msg, msize, "cwd `%s`: %s", cwd, strerror(-*err));
+		fdtable_put(ft);
+		fs_context_put(fs);
+		return NULL;
+	}
+	t = control_task_create(ft, fs, &cr, NULL);
+	if (!t) {
+		*err = -EAGAIN;
+		snprintf(msg, msize, "no free pid in the sandbox");
+		fdtable_put(ft);
+		fs_context_put(fs);
+		return NULL;
+	}
+	json_t *rl = json_object_get(req, "rlimits");
+	for (size_t i = 0; i < json_array_size(rl); i++) {
+		json_t *r = json_array_get(rl, i);
+		int type = (int)json_integer_value(json_object_get(r, "type"));
+		if (type >= 0 && type < RLIM_NLIMITS) {
+			t->tg->rlim[type].rlim_cur = (rlim_t)json_integer_value(json_object_get(r, "soft"));
+			t->tg->rlim[type].rlim_max = (rlim_t)json_integer_value(json_object_get(r, "hard"));
+		}
+	}
+	*err = control_execvp(t, argv, envp);
+	if (*err) {
+		snprintf(msg, msize, "exec `%s`: %s", argv[0], strerror(-*err));
+		control_task_abort(t);
+		return NULL;
+	}
+	*err = task_start(t);
+	if (*err) {
+		snprintf(msg, msize, "cannot start a thread: %s", strerror(-*err));
+		control_task_abort(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* Poll until tg finishes (no parent is notified for a parentless group). */
+static int exec_wait(struct thread_group *tg)
+{
+	struct timespec ts = {0, REAP_POLL_NS};
+	int status = 0;
+
+	for (;;) {
+		kernel_lock();
+		int r = control_tg_reap(tg, &status);
+		kernel_unlock();
+		if (r == 0)
+			return status;
+		nanosleep(&ts, NULL);
+	}
+}
+
+int control_do_exec(int conn, json_t *req, int *fds, int nfds)
+{
+	char **argv = strv_from(json_object_get(req, "args"));
+	char **envp = strv_from(json_object_get(req, "env"));
+	char msg[512];
+	struct task *t = NULL;
+	int err = 0, pid = 0;
+
+	if (nfds != 3 || !argv[0] || !argv[0][0]) {
+		err = control_reply_error(conn, -EINVAL, "exec needs args and 3 stdio fds");
+		goto out;
+	}
+	if (control_sandbox_exited(NULL)) {
+		err = control_reply_error(conn, -ESRCH, "container not running");
+		goto out;
+	}
+	control_busy(1);
+	kernel_lock();
+	t = exec_start(req, fds, argv, envp, &err, msg, sizeof(msg));
+	struct thread_group *tg = t ? t->tg : NULL;
+	if (t)
+		pid = t->tid;
+	kernel_unlock();
+	nfds = 0;
+	if (!t) {
+		err = control_reply_error(conn, err, "%s", msg);
+	} else {
+		err = control_reply(conn, json_pack("{s:b, s:i}", "ok", 1, "pid", pid));
+		int status = exec_wait(tg);
+		if (!err)
+			err = control_reply(conn, json_pack("{s:i}", "exit", status));
+	}
+	control_busy(-1);
+out:
+	for (int i = 0; i < nfds; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	strv_free(argv);
+	strv_free(envp);
+	return err;
+}
