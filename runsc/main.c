@@ -16,9 +16,27 @@ struct runsc_globals g_opts = {
 	.log_format = "text",
 	.platform = "auto",
 	.network = "sandbox",
+	.rootless = "false",
 };
 
 static const struct runsc_cmd g_cmds[] = {
+	{"create", "create a container from a bundle (it waits for start)", cmd_create},
+	{"start", "start a created container", cmd_start},
+	{"run", "create and start a container, then wait for it", cmd_run},
+	{"exec", "run a new process inside a running container", cmd_exec},
+	{"kill", "send a signal to the container's init (or all its processes)", cmd_kill},
+	{"delete", "delete a stopped container (--force: any)", cmd_delete},
+	{"state", "print a container's OCI state as JSON", cmd_state},
+	{"list", "list the containers under --root", cmd_list},
+	{"ps", "list the processes inside a container", cmd_ps},
+	{"wait", "wait for a container's init and print its exit status", cmd_wait},
+	{"events", "print a container's resource statistics", cmd_events},
+	{"pause", "freeze every process of a container", cmd_pause},
+	{"resume", "thaw a paused container", cmd_resume},
+	{"update", "change a container's resource limits", cmd_update},
+	{"features", "print what this runtime supports (JSON)", cmd_features},
+	{"checkpoint", "checkpoint a container (not supported)", cmd_checkpoint},
+	{"restore", "restore a container (not supported)", cmd_restore},
 	{"do", "run a host command in a sandbox over the host's root filesystem", cmd_do},
 	{"spec", "create a new specification file (config.json)", cmd_spec},
 	{"syscalls", "print the syscall table: name, number, status, note", cmd_syscalls},
@@ -46,11 +64,17 @@ static void usage(FILE *out)
 		"  --platform NAME       auto, ptrace (default auto)\n"
 		"  --network MODE        sandbox, host or none\n"
 		"  --strace              log every system call of the sandboxed program\n"
+		"  --systemd-cgroup      cgroupsPath is slice:prefix:name (cgroupfs is used)\n"
+		"  --rootless VALUE      true, false or auto (rootless mode is not supported)\n"
+		"  --config FILE         `flag = value` lines applied before the command line\n"
+		"                        (default: $RUNSC_CONFIG, else /etc/runsc.toml if present)\n"
+		"  Unknown --flag=value global flags are accepted with a warning.\n"
 		"  --help, --version\n");
 }
 
 enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_DEBUG_LOG, OPT_PLATFORM,
-       OPT_NETWORK, OPT_STRACE, OPT_SECCOMP_PROBE, OPT_HELP, OPT_VERSION };
+       OPT_NETWORK, OPT_STRACE, OPT_SECCOMP_PROBE, OPT_HELP, OPT_VERSION, OPT_SYSTEMD_CGROUP,
+       OPT_ROOTLESS, OPT_CONFIG };
 
 static const struct option g_longopts[] = {
 	{"root", required_argument, NULL, OPT_ROOT},
@@ -64,6 +88,9 @@ static const struct option g_longopts[] = {
 	{"debug-seccomp-probe", no_argument, NULL, OPT_SECCOMP_PROBE},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
+	{"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP},
+	{"rootless", optional_argument, NULL, OPT_ROOTLESS},
+	{"config", required_argument, NULL, OPT_CONFIG},
 	{0},
 };
 
@@ -76,41 +103,144 @@ static int check_choice(const char *flag, const char *v, const char *const *ok)
 	return -1;
 }
 
-static int parse_globals(int argc, char **argv)
+static bool g_unknown_warned;
+static char g_unknown[8][192];
+static int g_nunknown;
+
+/* Apply one global flag (from the command line or the config file). arg: its value, or
+ * NULL for a flag without one. Returns 0 or -1 (reported). */
+static int apply_global(int c, const char *arg)
 {
 	static const char *const formats[] = {"text", "json", NULL};
 	static const char *const networks[] = {"sandbox", "host", "none", NULL};
+	static const char *const rootless[] = {"true", "false", "auto", NULL};
+	bool on = !arg || strcmp(arg, "false");
+
+	switch (c) {
+	case OPT_ROOT: g_opts.root = arg; break;
+	case OPT_LOG: g_opts.log = arg; break;
+	case OPT_LOG_FORMAT:
+		if (check_choice("log-format", arg, formats))
+			return -1;
+		g_opts.log_format = arg;
+		break;
+	case OPT_DEBUG: g_opts.debug = on; break;
+	case OPT_DEBUG_LOG: g_opts.debug_log = arg; break;
+	case OPT_PLATFORM: g_opts.platform = arg; break;
+	case OPT_NETWORK:
+		if (check_choice("network", arg, networks))
+			return -1;
+		g_opts.network = arg;
+		break;
+	case OPT_STRACE: g_opts.strace = on; break;
+	case OPT_SECCOMP_PROBE: g_opts.seccomp_probe = on; break;
+	case OPT_SYSTEMD_CGROUP: g_opts.systemd_cgroup = on; break;
+	case OPT_ROOTLESS:
+		if (check_choice("rootless", arg ? arg : "true", rootless))
+			return -1;
+		g_opts.rootless = arg ? arg : "true";
+		break;
+	case OPT_CONFIG: g_opts.config = arg; break;
+	case OPT_HELP: usage(stdout); exit(0);
+	case OPT_VERSION:
+		printf("runsc version %s\nspec: 1.1.0\n", RUNSC_VERSION);
+		exit(0);
+	}
+	return 0;
+}
+
+/* Remember an unknown --name=value flag; it is reported once the log is set up. */
+static void note_unknown(const char *flag)
+{
+	if (g_nunknown < 8)
+		snprintf(g_unknown[g_nunknown++], sizeof(g_unknown[0]), "%s", flag);
+}
+
+/* The config file: `name = value` lines (TOML-like: quotes stripped, [sections] and #
+ * comments skipped); each becomes --name=value before the command line's flags. */
+static int load_config(const char *path, bool must_exist)
+{
+	char line[1024];
+	FILE *f = fopen(path, "re");
+	int err = 0;
+
+	if (!f) {
+		if (!must_exist && errno == ENOENT)
+			return 0;
+		fprintf(stderr, "runsc: cannot read the config file `%s`: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	while (!err && fgets(line, sizeof(line), f)) {
+		char *k = line + strspn(line, " \t"), *eq = strchr(k, '='), *v, *end;
+		if (*k == '#' || *k == '[' || *k == '\n' || !*k)
+			continue;
+		if (!eq) {
+			fprintf(stderr, "runsc: %s: not a `name = value` line: %s", path, line);
+			err = -1;
+			break;
+		}
+		for (end = eq; end > k && (end[-1] == ' ' || end[-1] == '\t'); end--)
+			;
+		*end = '\0';
+		v = eq + 1 + strspn(eq + 1, " \t");
+		v[strcspn(v, "\r\n#")] = '\0';
+		size_t vl = strlen(v);
+		while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+			v[--vl] = '\0';
+		if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+			v[vl - 1] = '\0';
+			v++;
+		}
+		const struct option *o = g_longopts;
+		while (o->name && strcmp(o->name, k))
+			o++;
+		if (!o->name || o->val == OPT_CONFIG) {
+			char flag[160];
+			snprintf(flag, sizeof(flag), "--%s=%s", k, v);
+			note_unknown(flag);
+			continue;
+		}
+		err = apply_global(o->val, o->has_arg == no_argument && !strcmp(v, "true")
+						   ? NULL : strdup(v));
+	}
+	fclose(f);
+	return err;
+}
+
+static int parse_globals(int argc, char **argv)
+{
+	const char *cfg = getenv("RUNSC_CONFIG");
+	bool explicit = cfg != NULL;
 	int c;
 
+	/* The config file first, so that the command line wins. */
+	for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strncmp(argv[i], "--config=", 9)) {
+			cfg = argv[i] + 9;
+			explicit = true;
+		} else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			cfg = argv[i + 1];
+			explicit = true;
+		}
+	}
+	if (load_config(cfg ? cfg : "/etc/runsc.toml", explicit) < 0)
+		return -1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+", g_longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_ROOT: g_opts.root = optarg; break;
-		case OPT_LOG: g_opts.log = optarg; break;
-		case OPT_LOG_FORMAT:
-			if (check_choice("log-format", optarg, formats))
-				return -1;
-			g_opts.log_format = optarg;
-			break;
-		case OPT_DEBUG: g_opts.debug = true; break;
-		case OPT_DEBUG_LOG: g_opts.debug_log = optarg; break;
-		case OPT_PLATFORM: g_opts.platform = optarg; break;
-		case OPT_NETWORK:
-			if (check_choice("network", optarg, networks))
-				return -1;
-			g_opts.network = optarg;
-			break;
-		case OPT_STRACE: g_opts.strace = true; break;
-		case OPT_SECCOMP_PROBE: g_opts.seccomp_probe = true; break;
-		case OPT_HELP: usage(stdout); exit(0);
-		case OPT_VERSION:
-			printf("runsc version %s\nspec: 1.1.0\n", RUNSC_VERSION);
-			exit(0);
-		default:
-			fprintf(stderr, "runsc: unknown or incomplete flag `%s`\n", argv[optind - 1]);
+		const char *flag = argv[optind - 1];
+		if (c == '?' && !strncmp(flag, "--", 2) && strchr(flag, '=')) {
+			/* Another runtime's flag (podman --runtime-flag, runsc_config). */
+			note_unknown(flag);
+			continue;
+		}
+		if (c == '?') {
+			fprintf(stderr, "runsc: unknown or incomplete flag `%s`\n", flag);
 			fprintf(stderr, "Run 'runsc --help' for usage.\n");
 			return -1;
 		}
+		if (apply_global(c, optarg) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -137,6 +267,8 @@ int runsc_global_args(const char **argv)
 		argv[n++] = "--strace";
 	if (g_opts.seccomp_probe)
 		argv[n++] = "--debug-seccomp-probe";
+	/* No config file for the children: they get every flag explicitly. */
+	argv[n++] = "--config=/dev/null";
 	return n;
 }
 
@@ -159,6 +291,16 @@ static void setup_log(const char *component)
 		 !strcmp(g_opts.log_format, "json"), component);
 }
 
+/* Warnings about global flags, once the log is set up. */
+static void report_globals(void)
+{
+	for (int i = 0; i < g_nunknown && !g_unknown_warned; i++)
+		log_warn("unknown global flag `%s` ignored", g_unknown[i]);
+	g_unknown_warned = true;
+	if (!strcmp(g_opts.rootless, "true"))
+		log_warn("--rootless=true: rootless mode is not supported; running as is");
+}
+
 int main(int argc, char **argv)
 {
 	g_opts.self = argv[0];
@@ -174,6 +316,7 @@ int main(int argc, char **argv)
 			continue;
 		setup_log(!strcmp(name, "boot") ? "sentry" : !strcmp(name, "gofer") ? "gofer"
 										 : "runsc");
+		report_globals();
 		optind++;
 		return g_cmds[i].run(argc - optind + 1, argv + optind - 1);
 	}

@@ -2,6 +2,7 @@
 #ifndef RUNSC_RUNSC_H
 #define RUNSC_RUNSC_H
 
+#include <getopt.h>
 #include <stdbool.h>
 
 struct runsc_globals {
@@ -14,6 +15,9 @@ struct runsc_globals {
 	bool debug;		  /* --debug */
 	bool strace;		  /* --strace */
 	bool seccomp_probe;	  /* --debug-seccomp-probe (hidden, tests) */
+	bool systemd_cgroup;	  /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
+	const char *rootless;	  /* --rootless: true|false|auto (only false/auto work) */
+	const char *config;	  /* --config: file of `flag = value` lines */
 	const char *self;	  /* argv[0] */
 };
 
@@ -29,7 +33,33 @@ struct runsc_cmd {
 	int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
 };
 
+/* Report a failed command: on stderr, and as the last line of --log (JSON for
+ * containerd, which reads it back). Returns 1, the exit status. */
+int runsc_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse "--flag[=v]" style flags for a subcommand with getopt_long ("+": stop at the
+ * first positional), reporting unknown ones. Returns the option or -1 at the end, '?'
+ * after reporting an error. */
+int runsc_getopt(int argc, char **argv, const char *shortopts, const struct option *opts);
+
 int cmd_do(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+int cmd_state(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+int cmd_update(int argc, char **argv);
+int cmd_features(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 int cmd_spec(int argc, char **argv);
 int cmd_syscalls(int argc, char **argv);
 int cmd_boot(int argc, char **argv);

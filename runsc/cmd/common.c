@@ -1,0 +1,43 @@
+/* common.c: what every OCI subcommand shares: error reporting (stderr and --log) and
+ * flag parsing. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "runsc/runsc.h"
+
+int runsc_fail(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* containerd reads the last JSON line of --log; runc then prints nothing else. */
+	if (log_get_fd() != 2)
+		log_err("%s", msg);
+	if (log_get_fd() == 2 || !log_is_json())
+		fprintf(stderr, "runsc: %s\n", msg);
+	return 1;
+}
+
+int runsc_getopt(int argc, char **argv, const char *shortopts, const struct option *opts)
+{
+	char so[64];
+	int c;
+
+	snprintf(so, sizeof(so), "+:%s", shortopts);
+	opterr = 0;
+	c = getopt_long(argc, argv, so, opts, NULL);
+	if (c == '?') {
+		runsc_fail("%s: unknown flag `%s`", argv[0], argv[optind - 1]);
+		return '?';
+	}
+	if (c == ':') {
+		runsc_fail("%s: flag `%s` needs a value", argv[0], argv[optind - 1]);
+		return '?';
+	}
+	return c;
+}

@@ -1,0 +1,94 @@
+/* bootspec.c: the Sentry's boot spec (JSON in a memfd) made from an OCI spec: program,
+ * identity, limits, and the mounts the Sentry serves itself. */
+#include "runsc/container/container_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+
+static json_t *strv_json(char **v)
+{
+	json_t *a = json_array();
+
+	for (; v && *v; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}
+
+/* Sentry-served mounts pass; the rest get one warning each. */
+static json_t *mounts_json(const struct oci_spec *s)
+{
+	static const char *const own[] = {"tmpfs", "proc", "sysfs", "devpts", "mqueue",
+					  "cgroup", "cgroup2", NULL};
+	json_t *a = json_array();
+
+	for (int i = 0; i < s->nmounts; i++) {
+		const struct oci_mount *m = &s->mounts[i];
+		const char *const *t = own;
+		while (*t && strcmp(*t, m->type))
+			t++;
+		if (m->bind || !*t) {
+			log_warn("mounts[%d]: %s mount of `%s` at `%s` is not supported yet, "
+				 "skipped", i, m->bind ? "bind" : m->type, m->source,
+				 m->destination);
+			continue;
+		}
+		json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:b}", "destination",
+						   m->destination, "type", m->type, "options",
+						   strv_json(m->options), "readonly", m->readonly));
+	}
+	return a;
+}
+
+json_t *bootspec_process(const struct oci_process *p)
+{
+	json_t *gids = json_array(), *rl = json_array();
+	json_t *o;
+
+	for (int i = 0; i < p->ngids; i++)
+		json_array_append_new(gids, json_integer(p->gids[i]));
+	for (int i = 0; i < p->nrlimits; i++)
+		json_array_append_new(rl, json_pack("{s:i, s:I, s:I}", "type", p->rlimits[i].type,
+						    "soft", (json_int_t)p->rlimits[i].soft,
+						    "hard", (json_int_t)p->rlimits[i].hard));
+	o = json_pack("{s:o, s:o, s:s, s:I, s:I, s:o, s:o}", "args", strv_json(p->args), "env",
+		      strv_json(p->env), "cwd", p->cwd, "uid", (json_int_t)p->uid, "gid",
+		      (json_int_t)p->gid, "gids", gids, "rlimits", rl);
+	if (p->umask >= 0)
+		json_object_set_new(o, "umask", json_integer(p->umask));
+	/* Note what the Sentry does not model yet, once. */
+	if (p->has_caps)
+		log_warn("process.capabilities: not enforced inside the sandbox yet (the "
+			 "Sentry's own capabilities are all dropped)");
+	return o;
+}
+
+int bootspec_memfd(const struct oci_spec *s, const char *id, struct oci_error *e)
+{
+	json_t *o = bootspec_process(&s->process);
+	char host[65];
+	int fd;
+
+	snprintf(host, sizeof(host), "%s", s->hostname ? s->hostname : id);
+	/* The program is "argv" for the Sentry. */
+	json_object_set(o, "argv", json_object_get(o, "args"));
+	json_object_set_new(o, "hostname", json_string(host));
+	json_object_set_new(o, "overlay", json_true());
+	json_object_set_new(o, "readonly", json_boolean(s->root_readonly));
+	json_object_set_new(o, "tmpfs_tmp", json_false());
+	json_object_set_new(o, "mounts", mounts_json(s));
+	json_object_set_new(o, "masked", strv_json(s->masked_paths));
+	fd = memfd_create("runsc-spec", MFD_CLOEXEC);
+	if (fd < 0 || json_dumpfd(o, fd, JSON_COMPACT) < 0) {
+		json_decref(o);
+		if (fd >= 0)
+			close(fd);
+		return oci_errorf(e, "cannot write the boot spec: %s", strerror(errno));
+	}
+	json_decref(o);
+	return fd;
+}

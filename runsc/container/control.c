@@ -1,0 +1,118 @@
+/* control.c: runsc's side of the control socket (protocol in sentry/control/control_proto.h):
+ * one JSON request per packet, with stdio fds for exec. */
+#include "runsc/container/container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "lib/util.h"
+#include "sentry/control/control_proto.h"
+
+void container_control_path(const struct container *c, char *buf, size_t size, int dirfd)
+{
+	/* sun_path holds 108 bytes; a long --root goes through the directory's fd. */
+	if (strlen(c->dir) + sizeof("/control") <= sizeof(((struct sockaddr_un *)0)->sun_path))
+		snprintf(buf, size, "%s/control", c->dir);
+	else
+		snprintf(buf, size, "/proc/self/fd/%d/control", dirfd);
+}
+
+static int control_connect(const struct container *c, struct oci_error *e)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	int err = 0;
+
+	if (dirfd < 0 || fd < 0) {
+		err = oci_errorf(e, "control socket: %s", strerror(errno));
+		goto out;
+	}
+	container_control_path(c, sa.sun_path, sizeof(sa.sun_path), dirfd);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = -errno;
+		oci_errorf(e, "sandbox is not running (control socket: %s)", strerror(errno));
+	}
+out:
+	if (dirfd >= 0)
+		close(dirfd);
+	if (err) {
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int container_control_recv(int conn, json_t **reply, struct oci_error *e)
+{
+	char *buf = xmalloc(CONTROL_MSG_MAX);
+	json_error_t jerr;
+	ssize_t n = fd_recv(conn, buf, CONTROL_MSG_MAX, NULL, NULL);
+	json_t *r;
+
+	if (n <= 0) {
+		free(buf);
+		if (n == -EAGAIN)
+			return oci_errorf(e, "the sandbox did not answer in time"), -ETIMEDOUT;
+		return oci_errorf(e, "the sandbox closed the control connection"), -EPIPE;
+	}
+	r = json_loadb(buf, (size_t)n, 0, &jerr);
+	free(buf);
+	if (!json_is_object(r)) {
+		json_decref(r);
+		return oci_errorf(e, "bad answer from the sandbox");
+	}
+	if (json_object_get(r, "error")) {
+		int err = (int)json_integer_value(json_object_get(r, "errno"));
+		oci_errorf(e, "%s", json_string_value(json_object_get(r, "error")) ?: "error");
+		json_decref(r);
+		return err > 0 ? -err : -EIO;
+	}
+	*reply = r;
+	return 0;
+}
+
+int container_control(const struct container *c, json_t *req, const int *fds, int nfds,
+		      int timeout_ms, json_t **reply, int *conn_out, struct oci_error *e)
+{
+	char *msg = json_dumps(req, JSON_COMPACT);
+	int conn, err;
+	json_t *r = NULL;
+
+	if (!msg)
+		return oci_errorf(e, "cannot encode the control request");
+	conn = control_connect(c, e);
+	if (conn < 0) {
+		free(msg);
+		return conn;
+	}
+	if (timeout_ms > 0) {
+		struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+		setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	ssize_t n = fd_send(conn, msg, strlen(msg), fds, nfds);
+	free(msg);
+	if (n < 0) {
+		err = oci_errorf(e, "control socket: %s", strerror((int)-n));
+	} else {
+		err = container_control_recv(conn, &r, e);
+	}
+	if (err || !conn_out) {
+		close(conn);
+	} else {
+		struct timeval tv = {0, 0};
+		setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		*conn_out = conn;
+	}
+	if (reply && !err)
+		*reply = r;
+	else
+		json_decref(r);
+	return err;
+}
