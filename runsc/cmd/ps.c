@@ -37,10 +37,12 @@ static int one_id(int argc, char **argv, const struct option *opts, const char *
 	while ((ch = runsc_getopt(argc, argv, so, opts)) != -1) {
 		if (ch == 'f' && format && (!strcmp(optarg, "table") || !strcmp(optarg, "json")))
 			*format = optarg;
-		else if (ch == 'f')
-			return runsc_fail("%s: --format is table or json", argv[0]) ? -1 : -1;
-		else
+		else if (ch == 'f') {
+			runsc_fail("%s: --format is table or json", argv[0]);
 			return -1;
+		} else {
+			return -1;
+		}
 	}
 	if (optind != argc - 1) {
 		runsc_fail("%s: expects exactly one container id", argv[0]);

@@ -58,9 +58,12 @@ int container_control_recv(int conn, json_t **reply, struct oci_error *e)
 
 	if (n <= 0) {
 		free(buf);
-		if (n == -EAGAIN)
-			return oci_errorf(e, "the sandbox did not answer in time"), -ETIMEDOUT;
-		return oci_errorf(e, "the sandbox closed the control connection"), -EPIPE;
+		if (n == -EAGAIN) {
+			oci_errorf(e, "the sandbox did not answer in time");
+			return -ETIMEDOUT;
+		}
+		oci_errorf(e, "the sandbox closed the control connection");
+		return -EPIPE;
 	}
 	r = json_loadb(buf, (size_t)n, 0, &jerr);
 	free(buf);

@@ -320,8 +320,10 @@ int container_signal(struct container *c, int sig, int pid, bool all, struct oci
 	json_t *req;
 	int err;
 
-	if (!strcmp(st, "stopped"))
-		return oci_errorf(e, "container not running"), -ESRCH;
+	if (!strcmp(st, "stopped")) {
+		oci_errorf(e, "container not running");
+		return -ESRCH;
+	}
 	if (paused && sig == SIGKILL && !pid) {
 		/* A frozen sandbox cannot answer; SIGKILL ends it from the host. */
 		kill(c->pid, SIGKILL);
