@@ -462,6 +462,67 @@ static void release_with_threads_attached(void **state)
 	assert_no_unreaped();
 }
 
+struct orphaner {
+	struct fixture *f;
+	pthread_barrier_t step;
+	struct plat_ctx *ctx;	/* handed to the main thread to release */
+	int ret1, ret2, tasks_after_adopt;
+};
+
+static void *orphaner_main(void *arg)
+{
+	struct orphaner *o = arg;
+	struct plat_ctx *ctx;
+	struct plat_trap t;
+	plat_regs_t r;
+	int zombies;
+
+	o->ret1 = o->f->o->ctx_create(o->f->p, &o->ctx);
+	start_regs(&r);
+	if (o->ret1 == 0)
+		o->ret1 = o->f->o->switch_to(o->ctx, o->f->as, &r, &t);
+	pthread_barrier_wait(&o->step); /* main releases o->ctx */
+	pthread_barrier_wait(&o->step);
+	/* A new context of this thread takes the orphan over: no new stub thread. */
+	o->ret2 = o->f->o->ctx_create(o->f->p, &ctx);
+	start_regs(&r);
+	if (o->ret2 == 0)
+		o->ret2 = o->f->o->switch_to(ctx, o->f->as, &r, &t);
+	o->tasks_after_adopt = count_tasks(((struct ptrace_as *)o->f->as)->pid, &zombies);
+	o->f->o->ctx_release(ctx);
+	return NULL;
+}
+
+/* A context released on another thread cannot end its stub thread (only its tracer can):
+ * the thread stays, and the next context of the same host thread adopts it. */
+static void context_released_elsewhere_leaves_an_adoptable_thread(void **state)
+{
+	struct fixture *f = *state;
+	struct orphaner o = { .f = f };
+	pthread_t th;
+	int zombies;
+	pid_t pid;
+
+	LOAD(f, f->as, prog_syscalls);
+	pthread_barrier_init(&o.step, NULL, 2);
+	assert_int_equal(pthread_create(&th, NULL, orphaner_main, &o), 0);
+	pthread_barrier_wait(&o.step);
+	assert_int_equal(o.ret1, 0);
+	pid = ((struct ptrace_as *)f->as)->pid;
+	assert_int_equal(count_tasks(pid, &zombies), 3);
+	f->o->ctx_release(o.ctx);
+	assert_int_equal(count_tasks(pid, &zombies), 3); /* still there */
+	pthread_barrier_wait(&o.step);
+	pthread_join(th, NULL);
+	pthread_barrier_destroy(&o.step);
+	assert_int_equal(o.ret2, 0);
+	assert_int_equal(o.tasks_after_adopt, 3);
+	/* Released on its own thread at last: gone. */
+	assert_int_equal(count_tasks(pid, &zombies), 2);
+	assert_int_equal(zombies, 0);
+	assert_no_unreaped();
+}
+
 /* Each context carries its own FPU state, though they share one stub process. */
 static void fpu_state_is_per_thread(void **state)
 {
@@ -532,6 +593,7 @@ int main(void)
 		T(thread_exits_while_others_run),
 		T(hundred_attach_exit_cycles),
 		T(release_with_threads_attached),
+		T(context_released_elsewhere_leaves_an_adoptable_thread),
 		T(fpu_state_is_per_thread),
 		T(round_trip_with_four_threads),
 	};
