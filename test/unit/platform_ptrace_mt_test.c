@@ -304,8 +304,8 @@ static void unmap_stops_a_spinner(struct fixture *f, bool caller_has_stub_thread
 	assert_int_equal(sp.t.signo, SIGSEGV);
 	assert_int_equal(sp.t.code, SEGV_MAPERR);
 	assert_int_equal(sp.t.addr, DATA_ADDR + 8);
-	print_message("spinner's SIGSEGV reached its tracer %lld us after as_unmap returned "
-		      "(unmapper %s)\n", ((long long)sp.done_ns - (long long)t_unmapped) / 1000,
+	print_message("spinner's SIGSEGV trap returned %+lld us from as_unmap's return "
+		      "(negative: before it; unmapper %s)\n", ((long long)sp.done_ns - (long long)t_unmapped) / 1000,
 		      caller_has_stub_thread ? "injects itself" : "asks the manager");
 }
 
