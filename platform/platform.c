@@ -12,6 +12,7 @@
  * by `auto`. */
 static const struct platform_ops *const g_backends[] = {
 	&plat_ptrace_ops,
+	&plat_systrap_ops,
 	&plat_stub_ops,
 };
 

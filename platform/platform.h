@@ -125,6 +125,7 @@ struct platform {
 
 /* Registered backends, in the order `auto` tries them after kvm on hardware KVM. */
 extern const struct platform_ops plat_ptrace_ops;
+extern const struct platform_ops plat_systrap_ops;
 extern const struct platform_ops plat_stub_ops;
 
 /* Find a backend by name ("ptrace", "stub", ...); NULL if unknown. */

@@ -1,0 +1,542 @@
+/* systrap_stub.c: the stub code page, its seccomp programs, stub zero and stub processes.
+ *
+ * Stubs cannot be forked from the Sentry once its own seccomp filter is in place: the
+ * child would inherit it, and its kill-by-default list would kill application syscalls
+ * instead of letting the stub's filter trap them. So create() forks "stub zero" first,
+ * a small process that forks every stub on request. A request carries the new stub's
+ * region memfd and its end of a socketpair (SCM_RIGHTS); the answer carries a pidfd.
+ * Stub zero reaps its children itself (SIGCHLD ignored), dies with the Sentry
+ * (PDEATHSIG, and EOF on its socket), and keeps no capability.
+ *
+ * Between fork and the jump into the code page, children run raw syscalls only.
+ */
+#include "platform/systrap/systrap_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/rseq.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/util.h"
+
+extern const char systrap_stub_begin[], systrap_stub_init[], systrap_stub_handler[],
+	systrap_stub_restorer[], systrap_stub_code_end[], systrap_stub_end[];
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#define HWCAP2_FSGSBASE (1u << 1)
+#define SA_RESTORER 0x04000000
+
+/* The kernel's struct sigaction for rt_sigaction (glibc's differs). */
+struct ksigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
+
+/* Signals the handler takes: traps, faults, and the Sentry's interrupt. */
+static const int g_trap_signals[] = { SIGSYS, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP,
+				      SYSTRAP_SIG_INTERRUPT };
+
+static uint64_t app_sigmask(void)
+{
+	uint64_t m = ~0ULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(g_trap_signals); i++)
+		m &= ~(1ULL << (g_trap_signals[i] - 1));
+	return m;
+}
+
+/* ---- seccomp programs ---- */
+
+struct bld {
+	struct sock_filter *f;
+	unsigned n, max;
+	bool overflow;
+};
+
+static void emit(struct bld *b, uint16_t code, uint8_t jt, uint8_t jf, uint32_t k)
+{
+	if (b->n >= b->max) {
+		b->overflow = true;
+		return;
+	}
+	b->f[b->n++] = (struct sock_filter){ code, jt, jf, k };
+}
+
+#define LD(b, off) emit(b, BPF_LD | BPF_W | BPF_ABS, 0, 0, off)
+#define JEQ(b, k, jt, jf) emit(b, BPF_JMP | BPF_JEQ | BPF_K, jt, jf, k)
+#define RET(b, k) emit(b, BPF_RET | BPF_K, 0, 0, k)
+#define ARG_LO(i) ((uint32_t)offsetof(struct seccomp_data, args[i]))
+#define ARG_HI(i) (ARG_LO(i) + 4)
+
+/* Checks of one argument: its high half is 0 and its low half is one of vals. */
+struct cond {
+	int arg;
+	int nvals;
+	uint32_t vals[2];
+};
+
+/* nr: ALLOW if every condition holds, else KILL_PROCESS. Layout per condition: ld hi,
+ * jeq 0, ld lo, one jeq per value (to the next condition), ja kill. */
+static void rule(struct bld *b, int nr, const struct cond *c, int nc)
+{
+	unsigned len = 1 + 2, pos = 1;
+
+	for (int i = 0; i < nc; i++)
+		len += (unsigned)c[i].nvals + 4;
+	JEQ(b, (uint32_t)nr, 0, (uint8_t)(len - 1));
+	for (int i = 0; i < nc; i++) {
+		unsigned n = (unsigned)c[i].nvals;
+
+		LD(b, ARG_HI(c[i].arg));
+		JEQ(b, 0, 0, (uint8_t)(len - 1 - (pos + 2)));
+		LD(b, ARG_LO(c[i].arg));
+		for (unsigned k = 0; k < n; k++)
+			JEQ(b, c[i].vals[k], (uint8_t)(n - k), 0);
+		emit(b, BPF_JMP | BPF_JA, 0, 0, len - 1 - (pos + 4 + n));
+		pos += n + 4;
+	}
+	RET(b, SECCOMP_RET_ALLOW);
+	RET(b, SECCOMP_RET_KILL_PROCESS);
+}
+
+static void allow(struct bld *b, int nr)
+{
+	JEQ(b, (uint32_t)nr, 0, 1);
+	RET(b, SECCOMP_RET_ALLOW);
+}
+
+/* Common head: x86-64 only; an instruction pointer outside the code page gets
+ * `outside`; then the syscall number is loaded. */
+static void head(struct bld *b, uint64_t code, uint32_t outside)
+{
+	LD(b, offsetof(struct seccomp_data, arch));
+	JEQ(b, AUDIT_ARCH_X86_64, 1, 0);
+	RET(b, SECCOMP_RET_KILL_PROCESS);
+	LD(b, offsetof(struct seccomp_data, instruction_pointer) + 4);
+	JEQ(b, (uint32_t)(code >> 32), 1, 0);
+	RET(b, outside);
+	LD(b, offsetof(struct seccomp_data, instruction_pointer));
+	emit(b, BPF_ALU | BPF_AND | BPF_K, 0, 0, (uint32_t)~(SYSTRAP_PAGE - 1));
+	JEQ(b, (uint32_t)code, 1, 0);
+	RET(b, outside);
+	LD(b, offsetof(struct seccomp_data, nr));
+}
+
+/* Filter A, the whole stub: application syscalls trap; from the code page only what the
+ * control thread, thread start and the handler make, with their arguments. */
+static void build_filter_a(struct bld *b, uint64_t code)
+{
+	static const struct cond futex_op = { 1, 2, { 0 /* WAIT */, 1 /* WAKE */ } };
+	static const struct cond set_base = { 0, 2, { 0x1002 /* FS */, 0x1001 /* GS */ } };
+	static const struct cond self = { 0, 1, { 0 } };
+	static const struct cond map[] = { { 4, 1, { SYSTRAP_FD_MEM } },
+					   { 3, 1, { MAP_SHARED | MAP_FIXED } } };
+	static const struct cond clone_flags = { 0, 1, { SYSTRAP_CLONE_FLAGS } };
+	static const struct cond sock = { 0, 1, { SYSTRAP_FD_SOCK } };
+	static const struct cond filter[] = { { 0, 1, { SECCOMP_SET_MODE_FILTER } },
+					      { 1, 1, { 0 } } };
+
+	head(b, code, SECCOMP_RET_TRAP);
+	allow(b, __NR_rt_sigreturn);
+	rule(b, __NR_futex, &futex_op, 1);		/* handler <-> Sentry */
+	rule(b, __NR_arch_prctl, &set_base, 1);		/* fs/gs base without FSGSBASE */
+	rule(b, __NR_sched_setaffinity, &self, 1);	/* pin self */
+	rule(b, __NR_mmap, map, 2);			/* control thread: memory file */
+	allow(b, __NR_munmap);				/* control thread */
+	allow(b, __NR_mprotect);			/* control thread */
+	rule(b, __NR_clone, &clone_flags, 1);		/* control thread: app threads */
+	rule(b, __NR_read, &sock, 1);			/* control thread: doorbell */
+	rule(b, __NR_write, &sock, 1);			/* control thread: reply */
+	allow(b, __NR_rt_sigprocmask);			/* thread start */
+	allow(b, __NR_sigaltstack);			/* thread start */
+	rule(b, __NR_seccomp, filter, 2);		/* thread start: filter B */
+	allow(b, __NR_exit_group);			/* control thread: Sentry gone */
+	RET(b, SECCOMP_RET_KILL_PROCESS);
+}
+
+/* Filter B, added by each application thread: from the code page only what the handler
+ * makes (filter A checks the arguments); other IPs are left to filter A (trap). So an
+ * application that jumps into the control thread's code cannot map, clone or write. */
+static void build_filter_b(struct bld *b, uint64_t code)
+{
+	head(b, code, SECCOMP_RET_ALLOW);
+	allow(b, __NR_rt_sigreturn);
+	allow(b, __NR_futex);
+	allow(b, __NR_arch_prctl);
+	allow(b, __NR_sched_setaffinity);
+	RET(b, SECCOMP_RET_KILL_PROCESS);
+}
+
+struct fprog_image {	/* struct sock_fprog as the stub reads it */
+	uint16_t len;
+	uint16_t pad[3];
+	uint64_t filter;
+};
+
+static int fill_params(struct systrap_platform *p, uint8_t *page)
+{
+	uint8_t *par = page + SYSTRAP_PARAMS_OFF;
+	struct sock_filter *f = (struct sock_filter *)(par + P_FILTERS);
+	struct bld a = { f, 0, P_FILTERS_MAX, false }, b;
+	struct fprog_image pa, pb;
+	uint64_t mask = app_sigmask(), fsgs = p->fsgsbase;
+
+	build_filter_a(&a, p->region);
+	b = (struct bld){ f + a.n, 0, P_FILTERS_MAX - a.n, false };
+	build_filter_b(&b, p->region);
+	if (a.overflow || b.overflow)
+		return -E2BIG;
+	pa = (struct fprog_image){ .len = (uint16_t)a.n,
+				   .filter = p->region + SYSTRAP_PARAMS_OFF + P_FILTERS };
+	pb = (struct fprog_image){ .len = (uint16_t)b.n, .filter = pa.filter + a.n * 8 };
+	memcpy(par + P_REGION, &p->region, 8);
+	memcpy(par + P_FSGSBASE, &fsgs, 4);
+	memcpy(par + P_APPMASK, &mask, 8);
+	memcpy(par + P_FPROG_A, &pa, sizeof(pa));
+	memcpy(par + P_FPROG_B, &pb, sizeof(pb));
+	return 0;
+}
+
+/* ---- children: raw syscalls only ---- */
+
+static _Noreturn void child_exit(int code)
+{
+	for (;;)
+		syscall(SYS_exit_group, code);
+}
+
+static int rseq_unregister(void)
+{
+	void *area;
+
+	if (__rseq_size == 0)
+		return 0;
+	area = (char *)__builtin_thread_pointer() + __rseq_offset;
+	if (syscall(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) == 0)
+		return 0;
+	return syscall(SYS_rseq, area, 32, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) == 0 ? 0 : -1;
+}
+
+/* A new stub, child of stub zero: fds in place, handlers set, all signals blocked (the
+ * control thread takes none), then the code page takes over. */
+static _Noreturn void stub_child(const struct systrap_platform *p, pid_t zero, int msgfd,
+				 int sockfd)
+{
+	struct ksigaction sa = {
+		.handler = (void *)(p->region + (uint64_t)(systrap_stub_handler -
+							    systrap_stub_begin)),
+		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
+		.restorer = (void *)(p->region + (uint64_t)(systrap_stub_restorer -
+							     systrap_stub_begin)),
+		.mask = ~0ULL,
+	};
+	uint64_t all = ~0ULL;
+
+	if (syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
+	    syscall(SYS_getppid) != zero)
+		child_exit(20);
+	if (syscall(SYS_dup2, sockfd, SYSTRAP_FD_SOCK) < 0 ||
+	    syscall(SYS_dup2, msgfd, SYSTRAP_FD_MSG) < 0 ||
+	    syscall(SYS_close_range, SYSTRAP_FD_MSG + 1, ~0u, 0) != 0 ||
+	    syscall(SYS_close_range, 0, SYSTRAP_FD_MEM - 1, 0) != 0)
+		child_exit(21);
+	for (size_t i = 0; i < ARRAY_SIZE(g_trap_signals); i++)
+		if (syscall(SYS_rt_sigaction, g_trap_signals[i], &sa, NULL, 8) != 0)
+			child_exit(22);
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, 8) != 0 ||
+	    rseq_unregister() != 0)
+		child_exit(23);
+	__asm__ volatile("jmp *%%rax"
+			 :
+			 : "a"(p->region + (uint64_t)(systrap_stub_init - systrap_stub_begin)),
+			   "D"(p->region)
+			 : "memory");
+	__builtin_unreachable();
+}
+
+/* Stub zero's request loop on fd 4; the memory file is fd 3. */
+static _Noreturn void zero_loop(const struct systrap_platform *p)
+{
+	pid_t self = (pid_t)syscall(SYS_getpid);
+
+	for (;;) {
+		char byte, cbuf[CMSG_SPACE(2 * sizeof(int))];
+		struct iovec iov = { &byte, 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *cm;
+		int fds[2] = { -1, -1 }, pidfd = -1, res;
+		long n = syscall(SYS_recvmsg, SYSTRAP_FD_SOCK, &mh, MSG_CMSG_CLOEXEC);
+
+		if (n <= 0)
+			child_exit(0);
+		cm = CMSG_FIRSTHDR(&mh);
+		if (cm && cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(2 * sizeof(int)))
+			memcpy(fds, CMSG_DATA(cm), sizeof(fds));
+		res = -EINVAL;
+		if (fds[0] >= 0 && fds[1] >= 0) {
+			long pid = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, NULL, &pidfd,
+					   NULL, 0UL);
+			if (pid == 0)
+				stub_child(p, self, fds[0], fds[1]);
+			res = pid < 0 ? (int)-errno : (int)pid;
+		}
+		for (int i = 0; i < 2; i++)
+			if (fds[i] >= 0)
+				syscall(SYS_close, fds[i]);
+		memset(cbuf, 0, sizeof(cbuf));
+		iov = (struct iovec){ &res, sizeof(res) };
+		mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
+		if (pidfd >= 0) {
+			mh.msg_control = cbuf;
+			mh.msg_controllen = CMSG_SPACE(sizeof(int));
+			cm = CMSG_FIRSTHDR(&mh);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &pidfd, sizeof(int));
+		}
+		n = syscall(SYS_sendmsg, SYSTRAP_FD_SOCK, &mh, MSG_NOSIGNAL);
+		if (pidfd >= 0)
+			syscall(SYS_close, pidfd);
+		if (n < 0)
+			child_exit(0);
+	}
+}
+
+/* Stub zero: a fork of the Sentry before its walls go up, so it drops what it can. */
+static _Noreturn void zero_main(const struct systrap_platform *p, pid_t parent, int sock)
+{
+	struct ksigaction ign = { .handler = SIG_IGN };
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct caps[2] = { { 0 } };
+	uint64_t none = 0;
+	int mem, s;
+
+	if (syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
+	    syscall(SYS_getppid) != parent)
+		child_exit(30);
+	mem = (int)syscall(SYS_fcntl, p->memfd, F_DUPFD, 16);
+	s = (int)syscall(SYS_fcntl, sock, F_DUPFD, 16);
+	if (mem < 0 || s < 0 || syscall(SYS_dup2, mem, SYSTRAP_FD_MEM) < 0 ||
+	    syscall(SYS_dup2, s, SYSTRAP_FD_SOCK) < 0 ||
+	    syscall(SYS_close_range, SYSTRAP_FD_SOCK + 1, ~0u, 0) != 0 ||
+	    syscall(SYS_close_range, 0, SYSTRAP_FD_MEM - 1, 0) != 0)
+		child_exit(31);
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, 8) != 0 ||
+	    syscall(SYS_rt_sigaction, SIGCHLD, &ign, NULL, 8) != 0)
+		child_exit(32);
+	for (int cap = 0; cap <= 63; cap++)
+		syscall(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0);
+	if (syscall(SYS_capset, &hdr, caps) != 0 ||
+	    syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		child_exit(33);
+	zero_loop(p);
+}
+
+/* ---- the Sentry side ---- */
+
+static int find_region(struct systrap_platform *p, uint8_t **page)
+{
+	for (uint64_t a = PLAT_APP_MAX_ADDR; a + SYSTRAP_REGION_SIZE <= SYSTRAP_USER_END;
+	     a += SYSTRAP_PAGE) {
+		void *m = mmap((void *)a, SYSTRAP_PAGE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (m == MAP_FAILED) {
+			if (errno == EEXIST)
+				continue;
+			return -errno;
+		}
+		if ((uint64_t)m != a) {
+			munmap(m, SYSTRAP_PAGE);
+			continue;
+		}
+		p->region = a;
+		*page = m;
+		return 0;
+	}
+	return -ENOMEM;
+}
+
+int systrap_stub_setup(struct systrap_platform *p)
+{
+	size_t size = (size_t)(systrap_stub_end - systrap_stub_begin);
+	uint8_t *page = NULL;
+	int sv[2], ret;
+	pid_t self;
+	long pid;
+
+	if (size != SYSTRAP_PAGE)
+		return -E2BIG;
+	p->fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
+	ret = find_region(p, &page);
+	if (ret)
+		return ret;
+	memcpy(page, systrap_stub_begin, size);
+	ret = fill_params(p, page);
+	if (ret == 0 && mprotect(page, SYSTRAP_PAGE, PROT_READ | PROT_EXEC) != 0)
+		ret = -errno;
+	if (ret == 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		ret = -errno;
+	if (ret) {
+		munmap(page, SYSTRAP_PAGE);
+		return ret;
+	}
+	self = getpid();
+	pid = syscall(SYS_clone, 0UL, NULL, NULL, NULL, 0UL);
+	if (pid == 0)
+		zero_main(p, self, sv[1]);
+	close(sv[1]);
+	if (pid < 0) {
+		ret = -errno;
+		close(sv[0]);
+		munmap(page, SYSTRAP_PAGE);
+		return ret;
+	}
+	p->factory_pid = (pid_t)pid;
+	p->factory_sock = sv[0];
+	return 0;
+}
+
+void systrap_stub_teardown(struct systrap_platform *p)
+{
+	if (p->factory_sock >= 0)
+		close(p->factory_sock);
+	p->factory_sock = -1;
+	if (p->factory_pid > 0) {
+		kill(p->factory_pid, SIGKILL);
+		while (waitpid(p->factory_pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+	}
+	p->factory_pid = 0;
+	if (p->region)
+		munmap((void *)p->region, SYSTRAP_PAGE);
+	p->region = 0;
+}
+
+/* Ask stub zero for a stub holding msgfd and sockfd. Returns 0 with *pid and *pidfd. */
+static int zero_request(struct systrap_platform *p, int msgfd, int sockfd, pid_t *pid,
+			int *pidfd)
+{
+	char byte = 'S', cbuf[CMSG_SPACE(2 * sizeof(int))] = { 0 };
+	int fds[2] = { msgfd, sockfd }, res = -EIO;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	ssize_t n;
+	int ret = 0;
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+	pthread_mutex_lock(&p->factory_lock);
+	if (sendmsg(p->factory_sock, &mh, MSG_NOSIGNAL) != 1) {
+		ret = -errno;
+		goto out;
+	}
+	memset(cbuf, 0, sizeof(cbuf));
+	iov = (struct iovec){ &res, sizeof(res) };
+	mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	do
+		n = recvmsg(p->factory_sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(res)) {
+		ret = n < 0 ? -errno : -EPIPE;
+		goto out;
+	}
+	cm = CMSG_FIRSTHDR(&mh);
+	if (res <= 0 || !cm || cm->cmsg_type != SCM_RIGHTS) {
+		ret = res < 0 ? res : -EIO;
+		goto out;
+	}
+	memcpy(pidfd, CMSG_DATA(cm), sizeof(int));
+	*pid = res;
+out:
+	pthread_mutex_unlock(&p->factory_lock);
+	if (ret)
+		log_err("systrap: stub zero could not fork a stub: %s", strerror(-ret));
+	return ret;
+}
+
+int systrap_stub_spawn(struct systrap_as *as)
+{
+	struct systrap_platform *p = as->p;
+	int msgfd, sv[2] = { -1, -1 }, pidfd = -1, ret;
+	void *view = MAP_FAILED;
+	pid_t pid = 0;
+
+	msgfd = memfd_create("systrap-region", MFD_CLOEXEC);
+	if (msgfd < 0)
+		return -errno;
+	if (ftruncate(msgfd, SYSTRAP_FILE_SIZE) != 0 ||
+	    (view = mmap(NULL, SYSTRAP_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, msgfd,
+			 0)) == MAP_FAILED ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		ret = -errno;
+		goto fail;
+	}
+	ret = zero_request(p, msgfd, sv[1], &pid, &pidfd);
+	if (ret)
+		goto fail;
+	close(msgfd);
+	close(sv[1]);
+	as->pid = pid;
+	as->pidfd = pidfd;
+	as->sock = sv[0];
+	as->view = view;
+	return 0;
+fail:
+	if (view != MAP_FAILED)
+		munmap(view, SYSTRAP_FILE_SIZE);
+	if (sv[0] >= 0) {
+		close(sv[0]);
+		close(sv[1]);
+	}
+	close(msgfd);
+	return ret;
+}
+
+void systrap_stub_kill(struct systrap_as *as)
+{
+	if (as->pidfd >= 0) {
+		syscall(SYS_pidfd_send_signal, as->pidfd, SIGKILL, NULL, 0);
+		close(as->pidfd);
+	}
+	if (as->sock >= 0)
+		close(as->sock);
+	as->pidfd = as->sock = -1;
+	if (as->pid > 0)
+		as->pid = -1;
+}
+
+bool systrap_stub_alive(const struct systrap_as *as)
+{
+	struct pollfd pfd = { .fd = as->pidfd, .events = POLLIN };
+
+	if (as->pidfd < 0)
+		return false;
+	return poll(&pfd, 1, 0) == 0;
+}

@@ -1,0 +1,242 @@
+/* systrap_switch.c: running application code on a stub thread, and interrupts.
+ *
+ * A context binds to one stub thread of the address space it runs in (any host thread
+ * can drive any stub thread: nothing is traced). The stub thread waits in its signal
+ * handler; switch_to writes the registers into the signal frame, sets ST_RESUME and
+ * waits for ST_TRAP. Each side spins a tunable number of iterations before sleeping on
+ * the futex, because a futex wake-up across CPUs costs 50-140 us on a VM while a spin
+ * hand-off costs ~3 us; alternatively (tune.pin) the stub thread pins itself to the
+ * Sentry thread's CPU, where a futex hand-off costs ~5 us without burning a CPU.
+ *
+ * interrupt() sends SYSTRAP_SIG_INTERRUPT to the running stub thread; its handler
+ * reports a trap like any other, which switch_to turns into TRAP_INTERRUPT.
+ */
+#include "platform/systrap/systrap_internal.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <stdint.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+
+#define SYS_SECCOMP 1		/* si_code of a seccomp SIGSYS */
+#define X86_TRAP_PF 14
+#define PF_WRITE 0x2
+#define PF_INSTR 0x10
+
+void systrap_ctx_unbind(struct systrap_ctx *ctx)
+{
+	struct systrap_thread *thr = ctx->thr;
+
+	if (!thr)
+		return;
+	if (!ctx->fpu_dirty && systrap_frame_get_fpu(thr, &ctx->fpu) != 0)
+		log_warn("systrap: FPU state of stub thread %d lost", thr->tid);
+	ctx->fpu_dirty = false;
+	thr->owner = NULL;
+	ctx->thr = NULL;
+}
+
+/* Bind ctx to a stub thread of as (as->lock held). */
+static int bind(struct systrap_ctx *ctx, struct systrap_as *as)
+{
+	struct systrap_platform *p = ctx->p;
+	struct systrap_thread *thr;
+	int ret = 0;
+
+	pthread_mutex_lock(&p->own_lock);
+	if (ctx->thr && ctx->thr->as == as)
+		goto out;
+	systrap_ctx_unbind(ctx);
+	ret = systrap_as_get_thread(as, &thr);
+	if (ret)
+		goto out;
+	thr->owner = ctx;
+	ctx->thr = thr;
+	ctx->fpu_dirty = true; /* the new frame gets the context's FPU state */
+out:
+	pthread_mutex_unlock(&p->own_lock);
+	return ret;
+}
+
+static int prepare(struct systrap_ctx *ctx, struct systrap_as *as)
+{
+	int ret;
+
+	pthread_mutex_lock(&as->lock);
+	ret = systrap_as_ready(as);
+	if (ret == 0)
+		ret = bind(ctx, as);
+	pthread_mutex_unlock(&as->lock);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&ctx->p->own_lock);
+	if (ctx->fpu_dirty) {
+		ret = systrap_frame_put_fpu(ctx->thr, &ctx->fpu);
+		if (ret == 0)
+			ctx->fpu_dirty = false;
+	}
+	pthread_mutex_unlock(&ctx->p->own_lock);
+	return ret;
+}
+
+/* Ask the stub thread to move relative to our CPU (tune.pin), when our CPU changed. The
+ * handler applies it before it returns to the application; M_WANT_CPU only has to
+ * differ from the last request, so it carries a sequence number. */
+static void pin(struct systrap_platform *p, struct systrap_thread *thr, uint8_t *slot)
+{
+	int cpu = sched_getcpu();
+	uint64_t all, mask;
+	int32_t seq, cur;
+
+	if (p->tune.pin == SYSTRAP_PIN_NONE || cpu < 0 || cpu >= 64 || cpu == thr->cpu ||
+	    p->ncpus < 2)
+		return;
+	all = p->ncpus >= 64 ? ~0ULL : (1ULL << p->ncpus) - 1;
+	mask = p->tune.pin == SYSTRAP_PIN_SAME ? 1ULL << cpu : all & ~(1ULL << cpu);
+	if (!mask)
+		return;
+	memcpy(&cur, slot + M_CUR_CPU, 4);
+	seq = (cur + 1) & 0x7fffffff;
+	memcpy(slot + M_CPUMASK, &mask, 8);
+	memcpy(slot + M_WANT_CPU, &seq, 4);
+	thr->cpu = cpu;
+}
+
+/* Hand the thread back to the application. */
+static void resume(struct systrap_ctx *ctx, struct systrap_thread *thr)
+{
+	struct systrap_as *as = thr->as;
+	uint8_t *slot = slot_view(as, thr->slot);
+	unsigned spin = systrap_spins(ctx->p, ctx->p->tune.stub_spin_ns);
+
+	pin(ctx->p, thr, slot);
+	memcpy(slot + M_SPIN, &spin, 4);
+	atomic_exchange(msg_word(as, thr->slot, M_STATE), ST_RESUME);
+	if (atomic_load(msg_word(as, thr->slot, M_STUB_WAIT)))
+		syscall(SYS_futex, msg_word(as, thr->slot, M_STATE), FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+static bool is_fault(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
+	       sig == SIGTRAP;
+}
+
+/* Turn the trap in the slot into *trap and *regs. Sets *again for traps the Sentry
+ * need not see: a stale interrupt, a signal nobody asked for. */
+static int classify(struct systrap_ctx *ctx, struct systrap_thread *thr, plat_regs_t *r,
+		    struct plat_trap *trap, bool *again)
+{
+	uint8_t *slot = slot_view(thr->as, thr->slot);
+	int32_t signo, code, nr;
+	uint64_t addr, err, trapno;
+	int ret;
+
+	*again = false;
+	ret = systrap_frame_locate(thr);
+	if (ret)
+		return ret;
+	systrap_frame_get_regs(thr, r);
+	memcpy(&signo, slot + M_SIGNO, 4);
+	memcpy(&code, slot + M_CODE, 4);
+	memcpy(&addr, slot + M_INFO, 8);
+	if (signo == SIGSYS && code == SYS_SECCOMP) {
+		memcpy(&nr, slot + M_INFO + 8, 4);
+		trap->kind = TRAP_SYSCALL;
+		r->orig_rax = (uint64_t)(int64_t)nr;
+		return 0;
+	}
+	if (is_fault(signo) && code > 0) {
+		memcpy(&err, slot + thr->uctx_off + 40 + 19 * 8, 8);
+		memcpy(&trapno, slot + thr->uctx_off + 40 + 20 * 8, 8);
+		trap->kind = TRAP_FAULT;
+		trap->signo = signo;
+		trap->code = code;
+		trap->addr = addr;
+		trap->trapno = trapno < 32 ? (int)trapno : -1;
+		if (trapno == X86_TRAP_PF && (signo == SIGSEGV || signo == SIGBUS))
+			trap->access = (err & PF_INSTR)	  ? PLAT_ACCESS_EXEC
+				       : (err & PF_WRITE) ? PLAT_ACCESS_WRITE
+							  : PLAT_ACCESS_READ;
+		return 0;
+	}
+	if (atomic_exchange(&ctx->interrupt, 0)) {
+		trap->kind = TRAP_INTERRUPT;
+		return 0;
+	}
+	*again = true;
+	return 0;
+}
+
+int systrap_switch_to(struct plat_ctx *ctx_, struct plat_as *as_, plat_regs_t *regs,
+		      struct plat_trap *trap)
+{
+	struct systrap_ctx *ctx = to_sctx(ctx_);
+	struct systrap_as *as = to_sas(as_);
+	struct systrap_thread *thr;
+	plat_regs_t r = *regs;
+	bool again, ran = false;
+	int ret;
+
+	memset(trap, 0, sizeof(*trap));
+	trap->trapno = -1;
+	ret = prepare(ctx, as);
+	if (ret)
+		return ret;
+	thr = ctx->thr;
+	for (;;) {
+		if (atomic_load(&ctx->interrupt))
+			break;
+		systrap_frame_put_regs(thr, &r);
+		/* Publish, then re-check: interrupt() sets the flag, then reads `running`. */
+		atomic_store(&ctx->running, (uint64_t)as->pid << 32 | (uint32_t)thr->tid);
+		if (atomic_load(&ctx->interrupt)) {
+			atomic_store(&ctx->running, 0);
+			break;
+		}
+		resume(ctx, thr);
+		ret = systrap_wait_trap(as, thr->slot,
+					systrap_spins(ctx->p, ctx->p->tune.sentry_spin_ns));
+		atomic_store(&ctx->running, 0);
+		if (ret) {
+			pthread_mutex_lock(&as->lock);
+			if (!as->err)
+				as->err = ret;
+			pthread_mutex_unlock(&as->lock);
+			return ret;
+		}
+		ran = true;
+		ret = classify(ctx, thr, &r, trap, &again);
+		if (ret) {
+			log_warn("systrap stub %d: unusable signal frame", as->pid);
+			return ret;
+		}
+		if (!again) {
+			*regs = r;
+			return 0;
+		}
+	}
+	atomic_store(&ctx->interrupt, 0);
+	if (ran)
+		*regs = r;
+	trap->kind = TRAP_INTERRUPT;
+	return 0;
+}
+
+void systrap_interrupt(struct plat_ctx *ctx_)
+{
+	struct systrap_ctx *ctx = to_sctx(ctx_);
+	uint64_t run;
+
+	atomic_store(&ctx->interrupt, 1);
+	run = atomic_load(&ctx->running);
+	if (run && syscall(SYS_tgkill, (pid_t)(run >> 32), (pid_t)(uint32_t)run,
+			   SYSTRAP_SIG_INTERRUPT) != 0 && errno != ESRCH)
+		log_warn("systrap stub %d: tgkill: %s", (int)(run >> 32), strerror(errno));
+}
