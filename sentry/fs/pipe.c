@@ -192,7 +192,7 @@ static void pipe_release(struct file *f)
 
 	if (f->fmode & FMODE_READ)
 		p->readers--;
-	else
+	if (f->fmode & FMODE_WRITE)
 		p->writers--;
 	waitq_wake_all(&p->rq);
 	waitq_wake_all(&p->wq);
@@ -245,5 +245,25 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
 	p->readers = p->writers = 1;
 	*rd = r;
 	*wr = w;
+	return 0;
+}
+
+int pipe_reopen(struct file *f, int flags, struct file **out)
+{
+	struct pipe *p = f->priv;
+	struct file *nf;
+
+	if (!file_is_pipe(f))
+		return -EINVAL;
+	nf = file_alloc(flags & (O_ACCMODE | O_NONBLOCK));
+	nf->ops = &g_pipe_fops;
+	nf->priv = p;
+	if (nf->fmode & FMODE_READ)
+		p->readers++;
+	if (nf->fmode & FMODE_WRITE)
+		p->writers++;
+	waitq_wake_all(&p->rq);
+	waitq_wake_all(&p->wq);
+	*out = nf;
 	return 0;
 }

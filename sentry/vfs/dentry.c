@@ -226,6 +226,11 @@ int d_lookup(struct dentry *dir, const char *name, size_t len, struct dentry **o
 	struct inode *inode;
 	int ret;
 
+	if (d && d->sb->ops && d->sb->ops->d_revalidate && !d->sb->ops->d_revalidate(d)) {
+		d_drop(d); /* stale: look the name up afresh */
+		dput(d);
+		d = NULL;
+	}
 	if (d) {
 		*out = d;
 		return 0;

@@ -167,3 +167,11 @@ int fdtable_set_cloexec(struct fdtable *ft, int fd, bool cloexec)
 	ft->fds[fd].cloexec = cloexec;
 	return 0;
 }
+
+int fdtable_next_fd(struct fdtable *ft, int fd)
+{
+	for (; fd >= 0 && fd < ft->size; fd++)
+		if (ft->fds[fd].f)
+			return fd;
+	return -1;
+}

@@ -68,9 +68,12 @@ bool file_can_write(const struct file *f)
 int vfs_open_path(const struct path *p, int flags, struct file **out)
 {
 	struct inode *inode = p->dentry->inode;
-	struct file *f = file_alloc(flags);
+	struct file *f;
 	int ret = 0;
 
+	if (inode->iops && inode->iops->reopen && !(flags & O_PATH))
+		return inode->iops->reopen(p->dentry, flags, out);
+	f = file_alloc(flags);
 	f->path = *p;
 	path_get(p);
 	if (flags & O_PATH) {

@@ -32,6 +32,8 @@ void fdtable_close_range(struct fdtable *ft, unsigned first, unsigned last, bool
 /* FD_CLOEXEC of fd: returns 0/1 or -EBADF. */
 int fdtable_get_cloexec(struct fdtable *ft, int fd);
 int fdtable_set_cloexec(struct fdtable *ft, int fd, bool cloexec);
+/* The lowest open fd >= fd, or -1 if there is none (/proc/PID/fd listings). */
+int fdtable_next_fd(struct fdtable *ft, int fd);
 /* The fd limit for t (RLIMIT_NOFILE's soft limit, capped by the table's maximum). */
 int fdtable_max_fds(struct task *t);
 
@@ -82,7 +84,8 @@ int vfs_fchdir(struct task *t, struct file *f);
 /* The cwd as an absolute path into buf (NUL-terminated); returns its size with the NUL,
  * -ERANGE if size is too small, -ENOENT if the cwd was removed. */
 ssize_t vfs_getcwd(struct task *t, char *buf, size_t size);
-/* The absolute path of p as seen from t's root (for /proc/self/fd, getcwd). */
+/* The absolute path of p as seen from t's root (for /proc/self/fd, getcwd); t NULL: from
+ * the sandbox's root. */
 ssize_t vfs_path_name(struct task *t, const struct path *p, char *buf, size_t size);
 
 /* ---- anonymous files ---- */
@@ -93,6 +96,9 @@ int pipe_create(int flags, struct file **rd, struct file **wr);
 long pipe_get_size(struct file *f);
 long pipe_set_size(struct file *f, unsigned long size);
 bool file_is_pipe(const struct file *f);
+/* A new open file description of f's pipe for flags (O_ACCMODE, O_NONBLOCK), as opening
+ * /proc/PID/fd/N of a pipe gives. *out is referenced. */
+int pipe_reopen(struct file *f, int flags, struct file **out);
 
 /* ---- misc file helpers (file.c) ---- */
 

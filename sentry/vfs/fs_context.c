@@ -116,11 +116,15 @@ ssize_t vfs_path_name(struct task *t, const struct path *p, char *buf, size_t si
 {
 	char *tmp = xmalloc(VFS_PATH_MAX);
 	size_t pos = VFS_PATH_MAX - 1;
-	struct path cur = *p;
+	struct path cur = *p, root = {vfs_root_mount(), NULL};
 	int ret = 0;
 
+	if (t && t->fs)
+		root = t->fs->root;
+	else if (root.mnt)
+		root.dentry = root.mnt->root;
 	tmp[pos] = '\0';
-	while (ret == 0 && !path_equal(&cur, &t->fs->root)) {
+	while (ret == 0 && !path_equal(&cur, &root)) {
 		if (cur.dentry == cur.mnt->root) {
 			if (!cur.mnt->parent)
 				break; /* outside the task's root */

@@ -1,5 +1,5 @@
 /* mount.c: super blocks, the mount tree, crossing mountpoints, and vfs_init (the sandbox's
- * initial tree: the root, /dev, /dev/shm and /tmp). Mounts live for the sandbox's life. */
+ * initial tree: the root, /dev, /dev/shm, /proc, /sys and /tmp). Mounts live for the sandbox's life. */
 #include "sentry/vfs/vfs_internal.h"
 
 #include <errno.h>
@@ -7,10 +7,12 @@
 #include <sys/sysmacros.h>
 
 #include "lib/log.h"
+#include "sentry/fs/dev/tty.h"
 
 static struct list_head g_mounts = LIST_HEAD_INIT(g_mounts);
 static struct mount *g_root_mount;
 static unsigned g_next_minor = 16; /* anonymous devices 0:16, 0:17... as Linux numbers them */
+static int g_next_mount_id = 21;     /* Linux's first mount IDs are in the twenties */
 
 struct super_block *sb_new(const struct super_ops *ops, const char *type, unsigned long magic)
 {
@@ -27,6 +29,7 @@ struct mount *vfs_mount(struct path *mountpoint, struct super_block *sb, int fla
 {
 	struct mount *m = xcalloc(1, sizeof(*m));
 
+	m->id = g_next_mount_id++;
 	m->sb = sb;
 	m->root = sb->root;
 	dget(m->root);
@@ -95,6 +98,14 @@ bool path_equal(const struct path *a, const struct path *b)
 	return a->mnt == b->mnt && a->dentry == b->dentry;
 }
 
+void vfs_for_each_mount(void (*fn)(void *arg, struct mount *m), void *arg)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &g_mounts)
+		fn(arg, list_entry(pos, struct mount, link));
+}
+
 void vfs_reset_for_test(void)
 {
 	list_init(&g_mounts);
@@ -156,14 +167,29 @@ int vfs_init(const struct vfs_config *cfg)
 	if (ret < 0) {
 		log_warn("vfs: cannot mount /dev: %s", strerror(-ret));
 	} else {
-		devp.mnt = list_entry(g_mounts.prev, struct mount, link);
+		struct mount *devm = list_entry(g_mounts.prev, struct mount, link);
+
+		devp.mnt = devm;
 		devp.dentry = NULL;
 		ret = vfsk_mkdir(dev_sb->root, "shm", 01777, NULL, &devp.dentry);
 		if (ret == 0) {
 			vfs_mount(&devp, tmpfs_new(01777, 0, 0), 0);
 			path_put(&devp);
 		}
+		devp.dentry = NULL;
+		ret = vfsk_mkdir(dev_sb->root, "pts", 0755, NULL, &devp.dentry);
+		if (ret == 0) {
+			devp.mnt = devm;
+			vfs_mount(&devp, devpts_new(), 0);
+			path_put(&devp);
+		}
 	}
+	ret = mount_at(root, "proc", procfs_new(), 0);
+	if (ret < 0)
+		log_warn("vfs: cannot mount /proc: %s", strerror(-ret));
+	ret = mount_at(root, "sys", sysfs_new(), MNT_READONLY);
+	if (ret < 0)
+		log_warn("vfs: cannot mount /sys: %s", strerror(-ret));
 	if (cfg->tmp_tmpfs) {
 		ret = mount_at(root, "tmp", tmpfs_new(01777, 0, 0), 0);
 		if (ret < 0)

@@ -132,6 +132,18 @@ static int follow_link(struct nameidata *nd, struct path *next, unsigned flags)
 
 	if (++nd->nlinks > VFS_MAXSYMLINKS)
 		return -ELOOP;
+	if (next->dentry->inode->iops->get_link) {
+		struct path to;
+
+		ret = next->dentry->inode->iops->get_link(nd->t, next, &to);
+		if (ret < 0)
+			return ret;
+		path_put(&nd->cur);
+		nd->cur = to;
+		if ((flags & LOOKUP_DIRECTORY) && !d_is_dir(to.dentry))
+			return -ENOTDIR;
+		return 0;
+	}
 	ret = read_link(next->dentry, &target);
 	if (ret < 0)
 		return ret;
@@ -347,6 +359,16 @@ int vfs_lookup_creat(struct task *t, int dirfd, const char *path, bool excl, boo
 			break;
 		if (excl) {
 			ret = -EEXIST;
+		} else if (d_is_symlink(out->dentry) && out->dentry->inode->iops->get_link) {
+			/* A magic link opens its object whatever the flags (no create). */
+			struct path link = *out;
+
+			ret = nofollow ? -ELOOP
+				       : link.dentry->inode->iops->get_link(t, &link, out);
+			path_put(&link);
+			if (ret < 0)
+				out->dentry = NULL;
+			break;
 		} else if (d_is_symlink(out->dentry)) {
 			ret = nofollow ? -ELOOP : 0;
 			if (ret == 0 && ++nd.nlinks > VFS_MAXSYMLINKS)

@@ -98,8 +98,11 @@ int vfs_openat(struct task *t, int dirfd, const char *path, int flags, uint32_t 
 		if (ret == 0 && (flags & O_TRUNC) && !(flags & O_PATH))
 			ret = do_truncate_open(&p);
 	}
+	/* O_NOCTTY reaches the terminal opens, which clear it (F_GETFL never shows it). */
 	if (ret == 0)
-		ret = vfs_open_path(&p, kept_flags(flags), out);
+		ret = vfs_open_path(&p, kept_flags(flags) | (flags & O_NOCTTY), out);
+	if (ret == 0)
+		(*out)->flags &= ~O_NOCTTY;
 	path_put(&p);
 	return ret;
 }

@@ -32,6 +32,7 @@ struct waitq;
 struct dentry;
 struct inode;
 struct super_block;
+struct path;
 
 #define VFS_NAME_MAX 255
 #define VFS_PATH_MAX 4096
@@ -74,6 +75,10 @@ typedef int (*vfs_dirent_fn)(void *arg, const struct vfs_dirent *ent);
 
 struct super_ops {
 	int (*statfs)(struct super_block *sb, struct statfs *st);
+	/* Whether a cached dentry still names what it named (procfs: the process or fd is
+	 * still there). NULL: cached dentries are always valid. A false answer unhashes it
+	 * and the name is looked up again. */
+	bool (*d_revalidate)(struct dentry *d);
 };
 
 struct super_block {
@@ -137,6 +142,14 @@ struct inode_ops {
 	 * inode->fops and the inode itself. */
 	int (*open)(struct dentry *d, struct file *f);
 	void (*evict)(struct inode *inode); /* free priv when the last reference goes */
+	/* Magic links (/proc/PID/fd/N, exe, cwd, root): the walk jumps to the object itself
+	 * instead of walking readlink's text. t is the walking task. Returns 0 with a
+	 * referenced positive path in *out, or -errno. link is the symlink's own path.
+	 * NULL: readlink's text is walked. */
+	int (*get_link)(struct task *t, const struct path *link, struct path *out);
+	/* Opening d gives an open file other than a fresh one (a /proc fd link to a pipe or
+	 * host fd): *out is referenced. flags as vfs_open_path got them. NULL: usual open. */
+	int (*reopen)(struct dentry *d, int flags, struct file **out);
 };
 
 struct dentry {
@@ -157,6 +170,7 @@ struct dentry {
 #define MNT_READONLY 0x1
 
 struct mount {
+	int id;			 /* mount ID as /proc/PID/mountinfo shows it */
 	struct mount *parent;	 /* NULL for the root mount */
 	struct dentry *mountpoint; /* in parent; reference held */
 	struct dentry *root;	 /* reference held */
@@ -298,6 +312,8 @@ void path_follow_mounts(struct path *p);
 void path_get(const struct path *p);
 void path_put(struct path *p);
 bool path_equal(const struct path *a, const struct path *b);
+/* Call fn on every mount, in mount order (/proc/mounts). */
+void vfs_for_each_mount(void (*fn)(void *arg, struct mount *m), void *arg);
 /* Reset the mount tree (unit tests only). */
 void vfs_reset_for_test(void);
 
@@ -369,5 +385,8 @@ int gofer_fs_new(int fd, struct super_block **out);
 struct super_block *devfs_new(void);
 /* Populate a dev tmpfs at root with its device nodes. */
 int devfs_populate(struct dentry *root);
+/* procfs (sentry/fs/proc) and sysfs (sentry/fs/sys): new read-only instances. */
+struct super_block *procfs_new(void);
+struct super_block *sysfs_new(void);
 
 #endif

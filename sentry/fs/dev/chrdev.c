@@ -1,11 +1,15 @@
-/* chrdev.c: the memory devices /dev/null, zero, full, random and urandom. */
+/* chrdev.c: character devices by number: the memory devices /dev/null, zero, full, random
+ * and urandom, and the terminals (/dev/tty, /dev/ptmx, /dev/pts/N in tty.h). */
 #include "sentry/fs/dev/dev.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/sysmacros.h>
 
+#include "sentry/fs/dev/tty.h"
+#include "sentry/kernel/task.h"
 #include "sentry/vfs/vfs_internal.h"
 
 static ssize_t null_read(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos)
@@ -72,6 +76,16 @@ static const struct file_ops g_random_fops = {
 int chrdev_open(dev_t rdev, struct file *f)
 {
 	const struct file_ops *ops = NULL;
+	bool noctty = f->flags & O_NOCTTY;
+
+	f->flags &= ~O_NOCTTY;
+	if (major(rdev) == 5 && minor(rdev) == 0)
+		return tty_open_ctty(t_current, f);
+	if (major(rdev) == 5 && minor(rdev) == 2)
+		return ptmx_open(t_current, f);
+	if (major(rdev) >= PTY_SLAVE_MAJOR && major(rdev) < PTY_SLAVE_MAJOR + 8)
+		return pty_slave_open(t_current, (int)((major(rdev) - PTY_SLAVE_MAJOR) * 256 +
+						      minor(rdev)), f, noctty);
 
 	if (major(rdev) == 1) {
 		switch (minor(rdev)) {
@@ -91,7 +105,7 @@ int chrdev_open(dev_t rdev, struct file *f)
 		}
 	}
 	if (!ops)
-		return -ENXIO; /* includes /dev/tty (5,0): no controlling terminal yet */
+		return -ENXIO;
 	f->ops = ops;
 	f->fmode |= FMODE_LSEEK | FMODE_PREAD;
 	f->inode = f->path.dentry->inode;

@@ -7,8 +7,9 @@
 
 struct file;
 
-/* Set up f (ops, fmode) for the character device rdev. -ENXIO for unknown devices and
- * for /dev/tty (no controlling terminal yet). */
+/* Set up f (ops, fmode) for the character device rdev, opened by t_current. f->flags may
+ * carry O_NOCTTY (cleared here). -ENXIO for unknown devices and for /dev/tty without a
+ * controlling terminal; -EIO for a locked or closed pty. */
 int chrdev_open(dev_t rdev, struct file *f);
 
 #endif

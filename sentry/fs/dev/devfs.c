@@ -1,5 +1,5 @@
-/* devfs.c: /dev: a small tmpfs holding the memory devices, /dev/tty, and the stdio and fd
- * symlinks into /proc/self/fd (dangling until /proc exists). */
+/* devfs.c: /dev: a small tmpfs holding the memory devices, /dev/tty, /dev/ptmx, and the
+ * stdio and fd symlinks into /proc/self/fd. */
 #include "sentry/fs/dev/dev.h"
 
 #include <errno.h>
@@ -15,7 +15,7 @@ static const struct {
 	unsigned major, minor;
 } g_devices[] = {
 	{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7},
-	{"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+	{"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}, {"ptmx", 5, 2},
 };
 
 static const struct {

@@ -1,0 +1,391 @@
+/* proc_sys.c: the system-wide files of /proc (cpuinfo, meminfo, stat, uptime, loadavg,
+ * version, filesystems, mounts) and the read-only /proc/sys values, with the boot-time
+ * snapshot of the host's CPU description. */
+#include "sentry/fs/proc/proc_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "sentry/kernel/proc_api.h"
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/uts.h"
+#include "sentry/mm/mm.h"
+#include "sentry/vfs/file.h"
+
+#define CPUINFO_MAX (1 << 20)
+
+static char *g_host_cpuinfo;	/* the host's /proc/cpuinfo, read at boot, or NULL */
+static uint64_t g_boot_ns;	/* CLOCK_MONOTONIC at boot */
+static uint64_t g_boot_realtime; /* seconds since the epoch at boot (stat's btime) */
+static cpu_set_t g_cpus;
+static bool g_cpus_known;
+
+static void boot_clock_init(void)
+{
+	if (g_boot_ns)
+		return;
+	g_boot_ns = kernel_now_ns();
+	g_boot_realtime = (uint64_t)time(NULL);
+}
+
+static void cpus_init(void)
+{
+	if (g_cpus_known)
+		return;
+	CPU_ZERO(&g_cpus);
+	if (sched_getaffinity(0, sizeof(g_cpus), &g_cpus) < 0 || CPU_COUNT(&g_cpus) == 0) {
+		CPU_ZERO(&g_cpus);
+		CPU_SET(0, &g_cpus);
+	}
+	g_cpus_known = true;
+}
+
+void procfs_boot_init(void)
+{
+	int fd = open("/proc/cpuinfo", O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+
+	boot_clock_init();
+	cpus_init();
+	if (fd < 0 || g_host_cpuinfo) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	g_host_cpuinfo = xmalloc(CPUINFO_MAX + 1);
+	for (;;) {
+		ssize_t n = read(fd, g_host_cpuinfo + len, CPUINFO_MAX - len);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	g_host_cpuinfo[len] = '\0';
+	if (len == 0) {
+		free(g_host_cpuinfo);
+		g_host_cpuinfo = NULL;
+	}
+}
+
+uint64_t proc_boot_ns(void)
+{
+	boot_clock_init();
+	return g_boot_ns;
+}
+
+int proc_nr_cpus(void)
+{
+	cpus_init();
+	return CPU_COUNT(&g_cpus);
+}
+
+unsigned proc_cpu_mask(void)
+{
+	unsigned mask = 0;
+
+	cpus_init();
+	for (int i = 0; i < 32; i++)
+		if (CPU_ISSET(i, &g_cpus))
+			mask |= 1u << i;
+	return mask;
+}
+
+void proc_print_cpu_list(struct proc_buf *b)
+{
+	bool first = true;
+
+	cpus_init();
+	for (int i = 0; i < CPU_SETSIZE; i++) {
+		int j = i;
+
+		if (!CPU_ISSET(i, &g_cpus))
+			continue;
+		while (j + 1 < CPU_SETSIZE && CPU_ISSET(j + 1, &g_cpus))
+			j++;
+		pb_printf(b, first ? "%d" : ",%d", i);
+		if (j > i)
+			pb_printf(b, "-%d", j);
+		first = false;
+		i = j;
+	}
+}
+
+/* The host's blocks for the CPUs we offer, renumbered from 0. */
+static int show_cpuinfo(const struct proc_node *n, struct proc_buf *b)
+{
+	const char *p = g_host_cpuinfo;
+	int host_cpu = 0, out_cpu = 0;
+
+	cpus_init();
+	while (p && *p) {
+		const char *end = strstr(p, "\n\n");
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		const char *colon = strchr(p, ':');
+
+		if (sscanf(p, "processor : %d", &host_cpu) != 1 && colon && colon < p + len)
+			sscanf(colon + 1, "%d", &host_cpu);
+		if (host_cpu < CPU_SETSIZE && CPU_ISSET(host_cpu, &g_cpus) && colon) {
+			pb_printf(b, "processor\t: %d", out_cpu++);
+			pb_write(b, strchr(p, '\n') ? strchr(p, '\n') : p + len,
+				 (size_t)(p + len - (strchr(p, '\n') ? strchr(p, '\n') : p + len)));
+			pb_printf(b, "\n\n");
+		}
+		p = end ? end + 2 : p + len;
+	}
+	if (out_cpu)
+		return 0;
+	for (int i = 0; i < proc_nr_cpus(); i++)
+		pb_printf(b, "processor\t: %d\nvendor_id\t: unknown\nmodel name\t: unknown\n"
+			     "cpu MHz\t\t: 0.000\ncache size\t: 0 KB\nsiblings\t: %d\n"
+			     "core id\t\t: %d\ncpu cores\t: %d\nflags\t\t: fpu sse sse2\n\n",
+			  i, proc_nr_cpus(), i, proc_nr_cpus());
+	return 0;
+}
+
+static int show_meminfo(const struct proc_node *n, struct proc_buf *b)
+{
+	struct sysinfo si;
+	uint64_t total, used = memfile_used_bytes(), free_b;
+
+	if (sysinfo(&si) < 0)
+		return -errno;
+	total = (uint64_t)si.totalram * si.mem_unit;
+	free_b = total > used ? total - used : 0;
+	pb_printf(b, "MemTotal:       %8llu kB\nMemFree:        %8llu kB\n"
+		     "MemAvailable:   %8llu kB\nBuffers:        %8d kB\nCached:         %8d kB\n"
+		     "SwapCached:     %8d kB\n",
+		  (unsigned long long)(total >> 10), (unsigned long long)(free_b >> 10),
+		  (unsigned long long)(free_b >> 10), 0, 0, 0);
+	pb_printf(b, "Active:         %8llu kB\nInactive:       %8d kB\n"
+		     "Active(anon):   %8llu kB\nInactive(anon): %8d kB\nActive(file):   %8d kB\n"
+		     "Inactive(file): %8d kB\nUnevictable:    %8d kB\nMlocked:        %8d kB\n",
+		  (unsigned long long)(used >> 10), 0, (unsigned long long)(used >> 10), 0, 0, 0,
+		  0, 0);
+	pb_printf(b, "SwapTotal:      %8d kB\nSwapFree:       %8d kB\nDirty:          %8d kB\n"
+		     "Writeback:      %8d kB\nAnonPages:      %8llu kB\nMapped:         %8d kB\n"
+		     "Shmem:          %8d kB\nCommitLimit:    %8llu kB\nCommitted_AS:   %8llu kB\n",
+		  0, 0, 0, 0, (unsigned long long)(used >> 10), 0, 0,
+		  (unsigned long long)(total >> 10), (unsigned long long)(used >> 10));
+	return 0;
+}
+
+static uint64_t uptime_cs(void)
+{
+	return (kernel_now_ns() - proc_boot_ns()) / 10000000ULL; /* 1/100 s */
+}
+
+static int show_uptime(const struct proc_node *n, struct proc_buf *b)
+{
+	uint64_t up = uptime_cs(), idle = up * (uint64_t)proc_nr_cpus();
+
+	pb_printf(b, "%llu.%02llu %llu.%02llu\n", (unsigned long long)(up / 100),
+		  (unsigned long long)(up % 100), (unsigned long long)(idle / 100),
+		  (unsigned long long)(idle % 100));
+	return 0;
+}
+
+static int show_loadavg(const struct proc_node *n, struct proc_buf *b)
+{
+	int threads, groups, running;
+
+	proc_counts(&threads, &groups, &running);
+	pb_printf(b, "0.00 0.00 0.00 %d/%d %d\n", running, threads, proc_last_pid());
+	return 0;
+}
+
+static int show_stat(const struct proc_node *n, struct proc_buf *b)
+{
+	uint64_t up = uptime_cs();
+	int threads, groups, running, ncpu = proc_nr_cpus();
+
+	proc_counts(&threads, &groups, &running);
+	/* No CPU accounting yet: all time is idle time, which keeps ratios meaningful. */
+	pb_printf(b, "cpu  0 0 0 %llu 0 0 0 0 0 0\n", (unsigned long long)(up * (uint64_t)ncpu));
+	for (int i = 0; i < ncpu; i++)
+		pb_printf(b, "cpu%d 0 0 0 %llu 0 0 0 0 0 0\n", i, (unsigned long long)up);
+	pb_printf(b, "intr 0\nctxt 0\nbtime %llu\nprocesses %d\nprocs_running %d\n"
+		     "procs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n",
+		  (unsigned long long)g_boot_realtime, proc_last_pid(), running ? running : 1);
+	return 0;
+}
+
+static int show_version(const struct proc_node *n, struct proc_buf *b)
+{
+	struct utsname u;
+
+	uts_get(&u);
+	pb_printf(b, "%s version %s (runsc@sandbox) %s\n", u.sysname, u.release, u.version);
+	return 0;
+}
+
+static int show_filesystems(const struct proc_node *n, struct proc_buf *b)
+{
+	pb_printf(b, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevpts\n"
+		     "nodev\toverlay\nnodev\t9p\n");
+	return 0;
+}
+
+/* ---- mounts ---- */
+
+struct mounts_ctx {
+	struct proc_buf *b;
+	bool info;
+};
+
+static const char *mount_source(const struct mount *m)
+{
+	const char *type = m->sb->type;
+
+	if (!strcmp(type, "9p") || !strcmp(type, "overlay"))
+		return "none";
+	return type;
+}
+
+static void mounts_visit(void *arg, struct mount *m)
+{
+	struct mounts_ctx *c = arg;
+	struct path p = {m, m->root};
+	char *name = xmalloc(VFS_PATH_MAX);
+	const char *opts = (m->flags & MNT_READONLY) ? "ro" : "rw";
+	bool special = !strcmp(m->sb->type, "proc") || !strcmp(m->sb->type, "sysfs");
+
+	if (proc_path_name(&p, name, VFS_PATH_MAX) < 0) {
+		free(name);
+		return; /* outside the viewer's root */
+	}
+	if (c->info)
+		pb_printf(c->b, "%d %d %u:%u / %s %s,%srelatime - %s %s %s\n", m->id,
+			  m->parent ? m->parent->id : 1, major(m->sb->dev), minor(m->sb->dev),
+			  name, opts, special ? "nosuid,nodev,noexec," : "", m->sb->type,
+			  mount_source(m), opts);
+	else
+		pb_printf(c->b, "%s %s %s %s,%srelatime 0 0\n", mount_source(m), name,
+			  m->sb->type, opts, special ? "nosuid,nodev,noexec," : "");
+	free(name);
+}
+
+int proc_show_mounts(const struct proc_node *n, struct proc_buf *b)
+{
+	struct mounts_ctx c = {b, false};
+
+	vfs_for_each_mount(mounts_visit, &c);
+	return 0;
+}
+
+int proc_show_mountinfo(const struct proc_node *n, struct proc_buf *b)
+{
+	struct mounts_ctx c = {b, true};
+
+	vfs_for_each_mount(mounts_visit, &c);
+	return 0;
+}
+
+/* ---- /proc/sys ---- */
+
+static int show_hostname(const struct proc_node *n, struct proc_buf *b)
+{
+	struct utsname u;
+
+	uts_get(&u);
+	pb_printf(b, "%s\n", !strcmp(n->ent->name, "hostname") ? u.nodename
+			 : !strcmp(n->ent->name, "ostype")     ? u.sysname
+			 : !strcmp(n->ent->name, "osrelease")  ? u.release
+							       : u.version);
+	return 0;
+}
+
+#define SYS_VALUE(fn, text)                                                              \
+	static int fn(const struct proc_node *n, struct proc_buf *b)                     \
+	{                                                                                \
+		pb_printf(b, "%s\n", text);                                              \
+		return 0;                                                                \
+	}
+
+SYS_VALUE(show_pid_max, "4194304")
+SYS_VALUE(show_ngroups_max, "65536")
+SYS_VALUE(show_cap_last_cap, "40")
+SYS_VALUE(show_overcommit, "0")
+SYS_VALUE(show_max_map_count, "65530")
+SYS_VALUE(show_mmap_min_addr, "65536")
+SYS_VALUE(show_file_max, "9223372036854775807")
+SYS_VALUE(show_nr_open, "1048576")
+SYS_VALUE(show_pipe_max, "1048576")
+SYS_VALUE(show_somaxconn, "4096")
+SYS_VALUE(show_threads_max, "4194304")
+SYS_VALUE(show_randomize, "2")
+
+static const struct proc_ent g_sys_kernel[] = {
+	{"cap_last_cap", S_IFREG | 0444, show_cap_last_cap},
+	{"hostname", S_IFREG | 0444, show_hostname},
+	{"ngroups_max", S_IFREG | 0444, show_ngroups_max},
+	{"osrelease", S_IFREG | 0444, show_hostname},
+	{"ostype", S_IFREG | 0444, show_hostname},
+	{"pid_max", S_IFREG | 0444, show_pid_max},
+	{"randomize_va_space", S_IFREG | 0444, show_randomize},
+	{"threads-max", S_IFREG | 0444, show_threads_max},
+	{"version", S_IFREG | 0444, show_hostname},
+	{NULL},
+};
+
+static const struct proc_ent g_sys_vm[] = {
+	{"max_map_count", S_IFREG | 0444, show_max_map_count},
+	{"mmap_min_addr", S_IFREG | 0444, show_mmap_min_addr},
+	{"overcommit_memory", S_IFREG | 0444, show_overcommit},
+	{NULL},
+};
+
+static const struct proc_ent g_sys_fs[] = {
+	{"file-max", S_IFREG | 0444, show_file_max},
+	{"nr_open", S_IFREG | 0444, show_nr_open},
+	{"pipe-max-size", S_IFREG | 0444, show_pipe_max},
+	{NULL},
+};
+
+static const struct proc_ent g_sys_net_core[] = {
+	{"somaxconn", S_IFREG | 0444, show_somaxconn},
+	{NULL},
+};
+
+static const struct proc_ent g_sys_net[] = {
+	{"core", S_IFDIR | 0555, .children = g_sys_net_core},
+	{NULL},
+};
+
+static const struct proc_ent g_sys_dirs[] = {
+	{"fs", S_IFDIR | 0555, .children = g_sys_fs},
+	{"kernel", S_IFDIR | 0555, .children = g_sys_kernel},
+	{"net", S_IFDIR | 0555, .children = g_sys_net},
+	{"vm", S_IFDIR | 0555, .children = g_sys_vm},
+	{NULL},
+};
+
+static ssize_t mounts_link(const struct proc_node *n, char *buf, size_t size)
+{
+	static const char target[] = "self/mounts";
+
+	size = MIN(size, sizeof(target) - 1);
+	memcpy(buf, target, size);
+	return (ssize_t)size;
+}
+
+const struct proc_ent g_proc_sys_ents[] = {
+	{"cpuinfo", S_IFREG | 0444, show_cpuinfo},
+	{"filesystems", S_IFREG | 0444, show_filesystems},
+	{"loadavg", S_IFREG | 0444, show_loadavg},
+	{"meminfo", S_IFREG | 0444, show_meminfo},
+	{"mounts", S_IFLNK | 0777, .link = mounts_link},
+	{"stat", S_IFREG | 0444, show_stat},
+	{"sys", S_IFDIR | 0555, .children = g_sys_dirs},
+	{"uptime", S_IFREG | 0444, show_uptime},
+	{"version", S_IFREG | 0444, show_version},
+	{NULL},
+};

@@ -1,0 +1,357 @@
+/* proc_api.c: read-only snapshots of tasks and thread groups for /proc and the ttys. The
+ * thread groups are found by walking the process tree from init (orphans are reparented
+ * to init, so the tree holds every group that has not been reaped). */
+#include "sentry/kernel/proc_api.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "sentry/vfs/vfs.h"
+#include "sentry/vfs/vfs_internal.h"
+
+typedef void (*tg_visit_fn)(void *arg, struct thread_group *tg);
+
+static void tg_walk(struct thread_group *tg, tg_visit_fn fn, void *arg, int depth)
+{
+	struct list_head *pos;
+
+	if (depth > 100000)
+		return; /* a cycle would be a kernel bug; never loop forever on it */
+	fn(arg, tg);
+	list_for_each(pos, &tg->children)
+		tg_walk(list_entry(pos, struct thread_group, sibling), fn, arg, depth + 1);
+}
+
+static void tg_for_each(tg_visit_fn fn, void *arg)
+{
+	if (g_init_tg)
+		tg_walk(g_init_tg, fn, arg, 0);
+}
+
+struct find_ctx {
+	int tgid;
+	struct thread_group *found;
+};
+
+static void find_visit(void *arg, struct thread_group *tg)
+{
+	struct find_ctx *c = arg;
+
+	if (tg->tgid == c->tgid)
+		c->found = tg;
+}
+
+/* The thread group tgid, zombies included. */
+static struct thread_group *tg_lookup(int tgid)
+{
+	struct find_ctx c = {tgid, NULL};
+
+	if (tgid <= 0)
+		return NULL;
+	tg_for_each(find_visit, &c);
+	return c.found;
+}
+
+/* Insert id into the ascending array ids of *n entries (capacity max). */
+static void sorted_insert(int *ids, int *n, int max, int id)
+{
+	int i = *n < max ? *n : max;
+
+	while (i > 0 && ids[i - 1] > id) {
+		if (i < max)
+			ids[i] = ids[i - 1];
+		i--;
+	}
+	if (i < max)
+		ids[i] = id;
+	(*n)++;
+}
+
+struct list_ctx {
+	int *ids;
+	int n, max;
+};
+
+static void list_visit(void *arg, struct thread_group *tg)
+{
+	struct list_ctx *c = arg;
+
+	sorted_insert(c->ids, &c->n, c->max, tg->tgid);
+}
+
+int proc_tgid_list(int *ids, int max)
+{
+	struct list_ctx c = {ids, 0, max};
+
+	tg_for_each(list_visit, &c);
+	return c.n;
+}
+
+int proc_tid_list(int tgid, int *ids, int max)
+{
+	struct thread_group *tg = tg_lookup(tgid);
+	struct list_head *pos;
+	int n = 0;
+
+	if (!tg)
+		return -ESRCH;
+	list_for_each(pos, &tg->tasks) {
+		struct task *t = list_entry(pos, struct task, tg_link);
+
+		if (t->state != TASK_DEAD || (t == tg->leader && tg->zombie))
+			sorted_insert(ids, &n, max, t->tid);
+	}
+	return n;
+}
+
+bool proc_tg_exists(int tgid)
+{
+	return tg_lookup(tgid) != NULL;
+}
+
+static struct task *tg_thread(struct thread_group *tg, int tid)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &tg->tasks) {
+		struct task *t = list_entry(pos, struct task, tg_link);
+
+		if (tid == 0 ? t == tg->leader : t->tid == tid)
+			return t;
+	}
+	return NULL;
+}
+
+bool proc_thread_exists(int tgid, int tid)
+{
+	struct thread_group *tg = tg_lookup(tgid);
+	struct task *t = tg ? tg_thread(tg, tid) : NULL;
+
+	return t && (t->state != TASK_DEAD || tg->zombie);
+}
+
+static uint64_t sig_set_of(const struct sighand *sh, bool caught)
+{
+	uint64_t set = 0;
+
+	if (!sh)
+		return 0;
+	for (int sig = 1; sig <= SENTRY_NSIG; sig++) {
+		uint64_t h = sh->action[sig - 1].handler;
+
+		if (caught ? h > 1 : h == 1)
+			set |= 1ULL << (sig - 1);
+	}
+	return set;
+}
+
+static int queue_len(const struct sigpending *p)
+{
+	const struct list_head *pos;
+	int n = 0;
+
+	for (pos = p->queue.next; pos != &p->queue; pos = pos->next)
+		n++;
+	return n;
+}
+
+static char task_state_char(const struct thread_group *tg, const struct task *t)
+{
+	if (tg->zombie)
+		return 'Z';
+	if (t->state == TASK_DEAD)
+		return 'X';
+	return t->blocked ? 'S' : 'R';
+}
+
+static void fill_creds(struct proc_task_info *info, const struct creds *c)
+{
+	info->uid = c->uid;
+	info->euid = c->euid;
+	info->suid = c->suid;
+	info->fsuid = c->fsuid;
+	info->gid = c->gid;
+	info->egid = c->egid;
+	info->sgid = c->sgid;
+	info->fsgid = c->fsgid;
+	info->ngroups = c->ngroups < 0 ? 0 : c->ngroups > 32 ? 32 : c->ngroups;
+	memcpy(info->groups, c->groups, sizeof(info->groups));
+}
+
+int proc_task_info(int tgid, int tid, struct proc_task_info *info)
+{
+	struct thread_group *tg = tg_lookup(tgid);
+	struct task *t = tg ? tg_thread(tg, tid) : NULL;
+
+	if (!t)
+		return -ESRCH;
+	memset(info, 0, sizeof(*info));
+	info->tid = t->tid;
+	info->tgid = tg->tgid;
+	info->ppid = tg->parent ? tg->parent->tgid : 0;
+	info->pgid = tg->pgid;
+	info->sid = tg->sid;
+	memcpy(info->comm, t->comm, sizeof(info->comm));
+	info->comm[sizeof(info->comm) - 1] = '\0';
+	info->state = task_state_char(tg, t);
+	info->nr_threads = tg->nr_live > 0 ? tg->nr_live : 1;
+	fill_creds(info, &t->creds);
+	info->start_ns = tg->start_ns;
+	info->sigpnd = t->pending.set;
+	info->shdpnd = tg->shared_pending.set;
+	info->sigblk = t->sigmask;
+	info->sigign = sig_set_of(tg->sighand, false);
+	info->sigcgt = sig_set_of(tg->sighand, true);
+	info->sigq = queue_len(&t->pending) + queue_len(&tg->shared_pending);
+	info->no_new_privs = t->no_new_privs;
+	info->exit_signal = tg->exit_signal;
+	info->dumpable = tg->dumpable;
+	memcpy(info->rlim, tg->rlim, sizeof(info->rlim));
+	return 0;
+}
+
+int proc_task_tgid(const struct task *t)
+{
+	return t && t->tg ? t->tg->tgid : 0;
+}
+
+int proc_task_tid(const struct task *t)
+{
+	return t ? t->tid : 0;
+}
+
+struct task *proc_any_task(int tgid)
+{
+	struct thread_group *tg = tg_lookup(tgid);
+	struct list_head *pos;
+
+	if (!tg || tg->zombie)
+		return NULL;
+	list_for_each(pos, &tg->tasks) {
+		struct task *t = list_entry(pos, struct task, tg_link);
+
+		if (t->state != TASK_DEAD && t->fs && t->files)
+			return t;
+	}
+	return NULL;
+}
+
+struct mm *proc_get_mm(int tgid)
+{
+	struct task *t = proc_any_task(tgid);
+
+	if (!t || !t->mm)
+		return NULL;
+	mm_get(t->mm);
+	return t->mm;
+}
+
+struct fdtable *proc_get_files(int tgid)
+{
+	struct task *t = proc_any_task(tgid);
+
+	if (!t)
+		return NULL;
+	return fdtable_fork(t->files, true);
+}
+
+struct fs_context *proc_get_fs(int tgid)
+{
+	struct task *t = proc_any_task(tgid);
+
+	if (!t)
+		return NULL;
+	return fs_context_fork(t->fs, true);
+}
+
+int proc_set_comm(int tgid, int tid, const char *name, size_t len)
+{
+	struct thread_group *tg = tg_lookup(tgid);
+	struct task *t = tg ? tg_thread(tg, tid) : NULL;
+
+	if (!t || t->state == TASK_DEAD)
+		return -ESRCH;
+	if (len > sizeof(t->comm) - 1)
+		len = sizeof(t->comm) - 1;
+	memcpy(t->comm, name, len);
+	t->comm[len] = '\0';
+	return 0;
+}
+
+struct pgrp_ctx {
+	int pgid, sid;
+	void (*fn)(void *arg, int tgid);
+	void *arg;
+	bool found;
+};
+
+static void pgrp_visit(void *arg, struct thread_group *tg)
+{
+	struct pgrp_ctx *c = arg;
+
+	if (tg->zombie || tg->pgid != c->pgid)
+		return;
+	if (c->sid && tg->sid != c->sid)
+		return;
+	c->found = true;
+	if (c->fn)
+		c->fn(c->arg, tg->tgid);
+}
+
+void proc_for_each_in_pgrp(int pgid, void (*fn)(void *arg, int tgid), void *arg)
+{
+	struct pgrp_ctx c = {pgid, 0, fn, arg, false};
+
+	tg_for_each(pgrp_visit, &c);
+}
+
+bool proc_pgrp_in_session(int pgid, int sid)
+{
+	struct pgrp_ctx c = {pgid, sid, NULL, NULL, false};
+
+	tg_for_each(pgrp_visit, &c);
+	return c.found;
+}
+
+struct count_ctx {
+	int threads, groups, running, last;
+};
+
+static void count_visit(void *arg, struct thread_group *tg)
+{
+	struct count_ctx *c = arg;
+	struct list_head *pos;
+
+	c->groups++;
+	list_for_each(pos, &tg->tasks) {
+		struct task *t = list_entry(pos, struct task, tg_link);
+
+		if (t->state == TASK_DEAD)
+			continue;
+		c->threads++;
+		if (!t->blocked)
+			c->running++;
+		if (t->tid > c->last)
+			c->last = t->tid;
+	}
+}
+
+void proc_counts(int *threads, int *groups, int *running)
+{
+	struct count_ctx c = {0};
+
+	tg_for_each(count_visit, &c);
+	*threads = c.threads;
+	*groups = c.groups;
+	*running = c.running;
+}
+
+int proc_last_pid(void)
+{
+	struct count_ctx c = {0};
+
+	tg_for_each(count_visit, &c);
+	return c.last;
+}

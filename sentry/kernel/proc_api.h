@@ -1,0 +1,73 @@
+/* proc_api.h: read-only views of kernel state for /proc (sentry/fs/proc) and the tty
+ * code: thread-group lists, per-task snapshots, and referenced handles on a task's mm,
+ * fd table and fs context. Every function runs under the kernel lock. */
+#ifndef RUNSC_SENTRY_KERNEL_PROC_API_H
+#define RUNSC_SENTRY_KERNEL_PROC_API_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+struct task;
+struct mm;
+struct fdtable;
+struct fs_context;
+
+/* A snapshot of one thread (and its thread group) as /proc/PID/stat and status show it. */
+struct proc_task_info {
+	int tid, tgid, ppid, pgid, sid;
+	char comm[16];
+	char state;		/* 'R', 'S', 'Z' (zombie group), 'X' (dead thread) */
+	int nr_threads;
+	uid_t uid, euid, suid, fsuid;
+	gid_t gid, egid, sgid, fsgid;
+	int ngroups;
+	gid_t groups[32];
+	uint64_t start_ns;	/* CLOCK_MONOTONIC of the group's creation */
+	uint64_t sigpnd, shdpnd, sigblk, sigign, sigcgt; /* bit (sig-1) = sig */
+	int sigq;		/* queued signals of the thread and its group */
+	bool no_new_privs;
+	int exit_signal;
+	int dumpable;
+	struct rlimit rlim[RLIM_NLIMITS];
+};
+
+/* The live (not reaped) thread groups' ids, ascending, into ids (at most max). Returns
+ * how many exist (may exceed max). */
+int proc_tgid_list(int *ids, int max);
+/* The thread ids of thread group tgid that have not finished, ascending. Returns the
+ * count (may exceed max) or -ESRCH. */
+int proc_tid_list(int tgid, int *ids, int max);
+/* Whether thread group tgid exists (zombies too). */
+bool proc_tg_exists(int tgid);
+/* Whether tid is a thread of tgid that has not finished. */
+bool proc_thread_exists(int tgid, int tid);
+/* Fill info for thread tid of tgid (tid 0: the group's leader or first live thread).
+ * Returns 0 or -ESRCH. */
+int proc_task_info(int tgid, int tid, struct proc_task_info *info);
+/* The tgid and tid of t (for /proc/self and thread-self); 0 for a NULL task. */
+int proc_task_tgid(const struct task *t);
+int proc_task_tid(const struct task *t);
+
+/* Referenced resources of a live thread of tgid, or NULL (zombie, no such group). Drop
+ * them with mm_put, fdtable_put, fs_context_put. */
+struct mm *proc_get_mm(int tgid);
+struct fdtable *proc_get_files(int tgid);
+struct fs_context *proc_get_fs(int tgid);
+/* Any live task of tgid (for path names relative to its root), not referenced: use it
+ * only while the kernel lock stays held. */
+struct task *proc_any_task(int tgid);
+
+/* Set the comm of thread tid of tgid (write to /proc/PID/comm): truncated to 15 bytes. */
+int proc_set_comm(int tgid, int tid, const char *name, size_t len);
+/* The thread groups of process group pgid, for terminal signals: calls fn for each. */
+void proc_for_each_in_pgrp(int pgid, void (*fn)(void *arg, int tgid), void *arg);
+/* Whether a process group pgid exists in session sid. */
+bool proc_pgrp_in_session(int pgid, int sid);
+/* Number of live threads and of thread groups in the sandbox (loadavg, stat). */
+void proc_counts(int *threads, int *groups, int *running);
+/* The last pid handed out (loadavg), approximated by the highest live one. */
+int proc_last_pid(void);
+
+#endif
