@@ -10,6 +10,7 @@ import itertools
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 
@@ -76,6 +77,11 @@ class Command:
             kill_tree(self.proc.pid)
             out, err = self.proc.communicate()
             return None, out, err
+        except BaseException:
+            # ^C or SIGTERM of the harness: leave no sandbox behind.
+            kill_tree(self.proc.pid)
+            self.proc.wait()
+            raise
 
     def finish(self, failed):
         if self.cleanup:
@@ -110,11 +116,20 @@ class Native(Runtime):
         self.version = os.uname().release
 
     def command(self, argv, cwd, env):
-        if cwd == "/":
-            return Command(["chroot", self.rootfs, *argv], env=env)
-        # chroot(8) always starts in /: a shell changes directory, then execs the command.
-        return Command(["chroot", self.rootfs, "/bin/sh", "-c", 'cd "$1" && shift && exec "$@"',
-                        "sh", cwd, *argv], env=env)
+        if cwd != "/":
+            # chroot(8) always starts in /: a shell changes directory, then execs the command.
+            argv = ["/bin/sh", "-c", 'cd "$1" && shift && exec "$@"', "sh", cwd, *argv]
+        return Command(["chroot", self.rootfs, *argv], env=env, cleanup=self._clear_tmp)
+
+    def _clear_tmp(self, failed):
+        # Every sandbox starts with an empty /tmp; the native one is shared, so empty it.
+        tmp = os.path.join(self.rootfs, "tmp")
+        for name in os.listdir(tmp):
+            path = os.path.join(tmp, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
 
     def command_text(self):
         return f"chroot {self.rootfs} CMD"

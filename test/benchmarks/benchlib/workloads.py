@@ -1,9 +1,10 @@
 """The workloads: what each runs inside the sandbox and how one sample is measured."""
 
 import json
+import re
 import time
 
-from .runtimes import BENCH_ENV, descendants
+from .runtimes import BENCH_ENV, descendants, kill_tree
 
 MICRO = [
     ("getpid", "getpid(2)"),
@@ -85,7 +86,9 @@ def last_json(out):
 
 def why(err):
     """The first and last lines of a failed command's stderr: usually the cause and the verdict."""
-    lines = [l.strip() for l in err.strip().splitlines() if l.strip()]
+    # Runtimes' own info/warning/debug log lines (glog style "W1122 10:22:18...") are noise here.
+    lines = [l.strip() for l in err.strip().splitlines()
+             if l.strip() and not re.match(r"[IWD]\d{4} \d\d:\d\d:\d\d", l.strip())]
     if not lines:
         return "no output"
     text = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
@@ -174,14 +177,19 @@ def memory_measure(cfg):
         start = time.monotonic()
         proc = cmd.start()
         best = None
-        for at in cfg.memory_at:
-            time.sleep(max(0.0, start + at - time.monotonic()))
-            if proc.poll() is not None:
-                break
-            procs = memory_sample(proc.pid)
-            total = sum(p["pss"] for p in procs)
-            if best is None or total > best[0]:
-                best = (total, procs)
+        try:
+            for at in cfg.memory_at:
+                time.sleep(max(0.0, start + at - time.monotonic()))
+                if proc.poll() is not None:
+                    break
+                procs = memory_sample(proc.pid)
+                total = sum(p["pss"] for p in procs)
+                if best is None or total > best[0]:
+                    best = (total, procs)
+        except BaseException:
+            kill_tree(proc.pid)
+            proc.wait()
+            raise
         rc, _, err = cmd.wait(cfg.timeout)
         cmd.finish(rc != 0)
         if rc != 0 or best is None:
