@@ -70,8 +70,15 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(chmod), OK(fchmod), OK(fchmodat), OK(chown), OK(fchown), OK(lchown), OK(fchownat),
 	OK(umask), OK(truncate), OK(ftruncate), OK(utimensat), OK(fsync), OK(fdatasync),
 	OK(statfs), OK(fstatfs), OK(dup), OK(dup2), OK(dup3), OK(fcntl), OK(pipe), OK(pipe2),
-	PART(ioctl, "FIONREAD, FIOCLEX/FIONCLEX, FIONBIO and terminal queries on host ttys; "
+	PART(ioctl, "FIONREAD, FIOCLEX/FIONCLEX, FIONBIO, terminal queries on host ttys, and the "
+		    "pty ioctls (termios, winsize, TIOCGPTN/SPTLCK, ctty, pgrp); "
 		    "other requests return ENOTTY"),
+	PART(getxattr, "no filesystem stores xattrs yet: ENODATA"), PART(lgetxattr, "as getxattr"),
+	PART(fgetxattr, "as getxattr"), PART(listxattr, "always an empty list"),
+	PART(llistxattr, "as listxattr"), PART(flistxattr, "as listxattr"),
+	PART(setxattr, "EOPNOTSUPP: no filesystem stores xattrs yet"), PART(lsetxattr, "as setxattr"),
+	PART(fsetxattr, "as setxattr"), PART(removexattr, "ENODATA: nothing to remove"),
+	PART(lremovexattr, "as removexattr"), PART(fremovexattr, "as removexattr"),
 	OK(sendfile), OK(poll), OK(ppoll),
 };
 
