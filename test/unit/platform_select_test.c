@@ -13,18 +13,19 @@
 static void find_knows_backends(void **state)
 {
 	assert_ptr_equal(plat_find("ptrace"), &plat_ptrace_ops);
+	assert_ptr_equal(plat_find("systrap"), &plat_systrap_ops);
 	assert_ptr_equal(plat_find("stub"), &plat_stub_ops);
 	assert_null(plat_find("nope"));
 	assert_null(plat_find(NULL));
 }
 
-static void choose_auto_picks_ptrace(void **state)
+static void choose_auto_prefers_systrap(void **state)
 {
 	const char *why = NULL;
 
-	assert_ptr_equal(plat_choose("auto", &why), &plat_ptrace_ops);
+	assert_ptr_equal(plat_choose("auto", &why), &plat_systrap_ops);
 	assert_non_null(why);
-	assert_ptr_equal(plat_choose(NULL, &why), &plat_ptrace_ops);
+	assert_ptr_equal(plat_choose(NULL, &why), &plat_systrap_ops);
 	assert_ptr_equal(plat_choose("ptrace", &why), &plat_ptrace_ops);
 	assert_string_equal(why, "requested by --platform");
 }
@@ -73,7 +74,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(find_knows_backends),
-		cmocka_unit_test(choose_auto_picks_ptrace),
+		cmocka_unit_test(choose_auto_prefers_systrap),
 		cmocka_unit_test(choose_rejects_stub_and_unknown),
 		cmocka_unit_test(stub_backend_refuses_everything),
 		cmocka_unit_test(fpu_size_and_init),
