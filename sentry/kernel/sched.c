@@ -54,7 +54,8 @@ void task_kick(struct task *t)
 /* Should a blocked task stop waiting? (a deliverable signal, or it is being killed) */
 static bool task_interrupted(const struct task *t)
 {
-	return t->exit_now || task_signal_pending(t);
+	/* A group stop also interrupts: the syscall restarts after SIGCONT. */
+	return t->exit_now || task_signal_pending(t) || t->tg->stopped;
 }
 
 static int block_on(struct task *t, struct waitq **qs, int nq, const struct timespec *deadline,

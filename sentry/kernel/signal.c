@@ -29,6 +29,82 @@ static enum sig_default sig_default_action(int sig)
 	}
 }
 
+static bool sig_is_stop(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static void sigpending_discard(struct sigpending *p, sigmask_t mask);
+
+/* Tell the parent about a stop or continue, unless it asked not to (SA_NOCLDSTOP). */
+static void notify_parent_jobctl(struct thread_group *tg, int code, int status)
+{
+	struct thread_group *parent = tg->parent;
+	siginfo_t info;
+
+	if (!parent)
+		return;
+	if (!(parent->sighand->action[SIGCHLD - 1].flags & ABI_SA_NOCLDSTOP)) {
+		siginfo_kernel(&info, SIGCHLD, code);
+		info.si_pid = tg->tgid;
+		info.si_uid = tg->leader ? tg->leader->creds.uid : 0;
+		info.si_status = status;
+		tg_send_signal(parent, SIGCHLD, &info);
+	}
+	waitq_wake_all(&parent->child_wq);
+}
+
+static void tg_discard_pending(struct thread_group *tg, sigmask_t mask)
+{
+	struct list_head *pos;
+
+	sigpending_discard(&tg->shared_pending, mask);
+	list_for_each(pos, &tg->tasks)
+		sigpending_discard(&list_entry(pos, struct task, tg_link)->pending, mask);
+}
+
+/* What Linux does when a stop or continue signal is generated, even if it is ignored:
+ * a stop cancels pending SIGCONT; SIGCONT cancels pending stops and resumes the group. */
+static void prepare_jobctl(struct thread_group *tg, int sig)
+{
+	sigmask_t stops = sig_bit(SIGSTOP) | sig_bit(SIGTSTP) | sig_bit(SIGTTIN) | sig_bit(SIGTTOU);
+
+	if (sig_is_stop(sig)) {
+		tg_discard_pending(tg, sig_bit(SIGCONT));
+		return;
+	}
+	if (sig != SIGCONT)
+		return;
+	tg_discard_pending(tg, stops);
+	if (!tg->stopped)
+		return;
+	tg->stopped = false;
+	tg->stop_report = false;
+	tg->cont_report = true;
+	waitq_wake_all(&tg->stop_wq);
+	notify_parent_jobctl(tg, CLD_CONTINUED, SIGCONT);
+}
+
+/* The first thread to take a default-action stop signal stops the whole group. */
+static void group_stop(struct task *t, int sig)
+{
+	struct thread_group *tg = t->tg;
+	struct list_head *pos;
+
+	if (tg->stopped)
+		return;
+	tg->stopped = true;
+	tg->stop_sig = sig;
+	tg->stop_report = true;
+	tg->cont_report = false;
+	list_for_each(pos, &tg->tasks) {
+		struct task *o = list_entry(pos, struct task, tg_link);
+		if (o != t && o->state == TASK_RUNNING)
+			task_kick(o);
+	}
+	notify_parent_jobctl(tg, CLD_STOPPED, sig);
+}
+
 static bool sig_ignored(struct thread_group *tg, int sig)
 {
 	const struct ksigaction *ka = &tg->sighand->action[sig - 1];
@@ -49,6 +125,22 @@ void sigpending_flush(struct sigpending *p)
 		free(list_entry(pos, struct sigqueue_entry, link));
 	}
 	p->set = 0;
+}
+
+static void sigpending_discard(struct sigpending *p, sigmask_t mask)
+{
+	struct list_head *pos, *n;
+
+	if (!(p->set & mask))
+		return;
+	list_for_each_safe(pos, n, &p->queue) {
+		struct sigqueue_entry *e = list_entry(pos, struct sigqueue_entry, link);
+		if (!(sig_bit(e->info.si_signo) & mask))
+			continue;
+		list_del(pos);
+		free(e);
+	}
+	p->set &= ~mask;
 }
 
 void siginfo_kernel(siginfo_t *info, int sig, int code)
@@ -149,6 +241,7 @@ int tg_send_signal(struct thread_group *tg, int sig, const siginfo_t *info)
 		return -EINVAL;
 	if (sig == 0 || tg->zombie || tg->exiting)
 		return 0;
+	prepare_jobctl(tg, sig);
 	if (!tg_blocks(tg, sig) && (init_protected(tg, sig) || sig_ignored(tg, sig)))
 		return 0;
 	if (sig == SIGKILL) {
@@ -168,6 +261,7 @@ int task_send_signal(struct task *t, int sig, const siginfo_t *info)
 		return 0;
 	if (sig == SIGKILL)
 		return tg_send_signal(t->tg, sig, info);
+	prepare_jobctl(t->tg, sig);
 	if (!((t->sigmask | t->sigwait) & sig_bit(sig)) &&
 	    (init_protected(t->tg, sig) || sig_ignored(t->tg, sig)))
 		return 0;
@@ -290,7 +384,7 @@ void signal_deliver(struct task *t)
 			if (!forced && init_protected(t->tg, sig))
 				continue;
 			if (d == SIGDFL_STOP) {
-				log_warn("job-control stop (signal %d) is not supported yet: ignored", sig);
+				group_stop(t, sig);
 				continue;
 			}
 			tg_do_exit_group(t, sig);
@@ -318,4 +412,7 @@ void signal_deliver(struct task *t)
 		t->restore_sigmask = false;
 		t->sigmask = t->saved_sigmask;
 	}
+	/* Stopped: wait for SIGCONT (or SIGKILL) before going back to the application. */
+	while (t->tg->stopped && !t->exit_now)
+		task_block_killable(t, &t->tg->stop_wq);
 }

@@ -131,6 +131,7 @@ struct thread_group *tg_alloc(struct task *leader, struct thread_group *parent)
 	list_init(&tg->shared_pending.queue);
 	waitq_init(&tg->child_wq);
 	waitq_init(&tg->thread_exit_wq);
+	waitq_init(&tg->stop_wq);
 	tg->exit_signal = SIGCHLD;
 	tg->start_ns = kernel_now_ns();
 	tg->parent = parent;

@@ -87,6 +87,11 @@ struct thread_group {
 	bool zombie;			/* all threads gone, waiting to be reaped */
 	struct waitq child_wq;		/* parent waits here for children's state changes */
 	struct waitq thread_exit_wq;	/* execve waits here for the other threads to go */
+	/* Job control: a group stop holds every thread until SIGCONT or SIGKILL. */
+	bool stopped;
+	int stop_sig;
+	bool stop_report, cont_report;	/* for wait4 WUNTRACED / WCONTINUED */
+	struct waitq stop_wq;
 	int exit_signal;		/* signal sent to the parent at exit (SIGCHLD) */
 	uint64_t start_ns;
 	bool subreaper;			/* PR_SET_CHILD_SUBREAPER (stored; reparenting to it: later) */

@@ -57,12 +57,36 @@ static bool wait_matches(struct thread_group *me, struct thread_group *c, int pi
 
 struct wait_result {
 	int pid, status, uid;
+	int code; /* CLD_STOPPED / CLD_CONTINUED for job-control reports, else 0 */
 };
 
-/* Find a zombie child matching pid; reap it unless nowait. Returns 1 found, 0 children
- * exist but none ready, -ECHILD none match. */
-static int wait_find(struct task *t, int pid, bool nowait, struct wait_result *res)
+/* A stopped or continued child to report (WUNTRACED / WCONTINUED)? */
+static bool wait_jobctl(struct thread_group *c, int options, bool nowait, struct wait_result *res)
 {
+	if ((options & WUNTRACED) && c->stop_report && c->stopped) {
+		res->status = (c->stop_sig << 8) | 0x7f;
+		res->code = CLD_STOPPED;
+		if (!nowait)
+			c->stop_report = false;
+	} else if ((options & WCONTINUED) && c->cont_report) {
+		res->status = 0xffff;
+		res->code = CLD_CONTINUED;
+		if (!nowait)
+			c->cont_report = false;
+	} else {
+		return false;
+	}
+	res->pid = c->tgid;
+	res->uid = c->leader ? (int)c->leader->creds.uid : 0;
+	return true;
+}
+
+/* Find a child matching pid with something to report: a zombie (reaped unless nowait),
+ * or a stop/continue the options ask for. Returns 1 found, 0 children exist but none
+ * ready, -ECHILD none match. */
+static int wait_find(struct task *t, int pid, int options, struct wait_result *res)
+{
+	bool nowait = options & WNOWAIT;
 	struct list_head *pos;
 	bool any = false;
 
@@ -71,8 +95,11 @@ static int wait_find(struct task *t, int pid, bool nowait, struct wait_result *r
 		if (!wait_matches(t->tg, c, pid))
 			continue;
 		any = true;
-		if (!c->zombie)
+		if (!c->zombie && wait_jobctl(c, options, nowait, res))
+			return 1;
+		if (!c->zombie || !(options & WEXITED))
 			continue;
+		res->code = 0;
 		res->pid = c->tgid;
 		res->status = c->exit_status;
 		res->uid = c->leader ? (int)c->leader->creds.uid : 0;
@@ -88,7 +115,7 @@ static int wait_common(struct task *t, int pid, int options, struct wait_result 
 	int r;
 
 	for (;;) {
-		r = wait_find(t, pid, options & WNOWAIT, res);
+		r = wait_find(t, pid, options, res);
 		if (r != 0)
 			return r;
 		if (options & WNOHANG)
@@ -109,7 +136,8 @@ long sys_wait4(struct task *t, const struct sysargs *a)
 		return -EINVAL;
 	if (pid == INT32_MIN)
 		return -ESRCH;
-	r = wait_common(t, pid, options & WNOHANG, &res);
+	/* wait4 always reports exits; WUNTRACED/WCONTINUED add job-control changes. */
+	r = wait_common(t, pid, (options & (WNOHANG | WUNTRACED | WCONTINUED)) | WEXITED, &res);
 	if (r <= 0)
 		return r;
 	if (!uaddr_is_null(ustatus) && copy_to_user(t, ustatus, &res.status, sizeof(int)))
@@ -142,9 +170,8 @@ long sys_waitid(struct task *t, const struct sysargs *a)
 	case P_PGID: if (id < 0) return -EINVAL; pid = id ? -id : 0; break;
 	default: return -EINVAL;
 	}
-	if (!(options & WEXITED))
-		return (options & WNOHANG) ? 0 : -ECHILD; /* stops are not tracked yet */
-	r = wait_common(t, pid, options & (WNOHANG | WNOWAIT), &res);
+	/* waitid spells WUNTRACED as WSTOPPED (the same bit). */
+	r = wait_common(t, pid, options & (WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED), &res);
 	if (r < 0)
 		return r;
 	memset(&info, 0, sizeof(info));
@@ -152,7 +179,10 @@ long sys_waitid(struct task *t, const struct sysargs *a)
 		info.si_signo = SIGCHLD;
 		info.si_pid = res.pid;
 		info.si_uid = (uid_t)res.uid;
-		if (WIFEXITED(res.status)) {
+		if (res.code) {
+			info.si_code = res.code;
+			info.si_status = res.code == CLD_STOPPED ? WSTOPSIG(res.status) : SIGCONT;
+		} else if (WIFEXITED(res.status)) {
 			info.si_code = CLD_EXITED;
 			info.si_status = WEXITSTATUS(res.status);
 		} else {

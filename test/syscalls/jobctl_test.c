@@ -1,0 +1,135 @@
+/* jobctl: stop and continue signals, wait4 WUNTRACED/WCONTINUED, waitid WSTOPPED,
+ * SIGCHLD codes, a stopped process resuming a blocking read, SIGKILL of a stopped one. */
+#include "harness.h"
+
+static pid_t spawn_pauser(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+static void sigstop_and_sigcont_are_reported_to_wait4(void)
+{
+	pid_t pid = spawn_pauser();
+	int st;
+
+	CHECK_OK(kill(pid, SIGSTOP));
+	CHECK_EQ(waitpid(pid, &st, WUNTRACED), pid);
+	CHECK(WIFSTOPPED(st));
+	CHECK_EQ(WSTOPSIG(st), SIGSTOP);
+	/* Reported once. */
+	CHECK_EQ(waitpid(pid, &st, WUNTRACED | WNOHANG), 0);
+	CHECK_OK(kill(pid, SIGCONT));
+	CHECK_EQ(waitpid(pid, &st, WCONTINUED), pid);
+	CHECK(WIFCONTINUED(st));
+	CHECK_OK(kill(pid, SIGKILL));
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFSIGNALED(st));
+	CHECK_EQ(WTERMSIG(st), SIGKILL);
+}
+
+static void waitid_reports_stops_with_cld_codes(void)
+{
+	pid_t pid = spawn_pauser();
+	siginfo_t info;
+
+	CHECK_OK(kill(pid, SIGTSTP));
+	memset(&info, 0, sizeof(info));
+	CHECK_OK(waitid(P_PID, pid, &info, WSTOPPED));
+	CHECK_EQ(info.si_pid, pid);
+	CHECK_EQ(info.si_code, CLD_STOPPED);
+	CHECK_EQ(info.si_status, SIGTSTP);
+	CHECK_OK(kill(pid, SIGCONT));
+	memset(&info, 0, sizeof(info));
+	CHECK_OK(waitid(P_PID, pid, &info, WCONTINUED));
+	CHECK_EQ(info.si_code, CLD_CONTINUED);
+	CHECK_EQ(info.si_status, SIGCONT);
+	kill(pid, SIGKILL);
+	CHECK_OK(waitid(P_PID, pid, &info, WEXITED));
+	CHECK_EQ(info.si_code, CLD_KILLED);
+}
+
+static void sigchld_carries_stop_and_continue_codes(void)
+{
+	sigset_t set, old;
+	siginfo_t info;
+	struct timespec ts = {5, 0};
+	pid_t pid;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	pid = spawn_pauser();
+	CHECK_OK(kill(pid, SIGSTOP));
+	CHECK_EQ(sigtimedwait(&set, &info, &ts), SIGCHLD);
+	CHECK_EQ(info.si_code, CLD_STOPPED);
+	CHECK_EQ(info.si_pid, pid);
+	CHECK_OK(kill(pid, SIGCONT));
+	CHECK_EQ(sigtimedwait(&set, &info, &ts), SIGCHLD);
+	CHECK_EQ(info.si_code, CLD_CONTINUED);
+	kill(pid, SIGKILL);
+	CHECK_EQ(waitpid(pid, NULL, 0), pid);
+	while (sigtimedwait(&set, &info, &(struct timespec){0, 0}) > 0)
+		;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static void stopped_reader_resumes_its_read(void)
+{
+	int p[2], st;
+	char c = 0;
+	pid_t pid;
+
+	CHECK_OK(pipe(p));
+	pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		ssize_t n = read(p[0], &c, 1);
+		_exit(n == 1 && c == 'z' ? 0 : 1);
+	}
+	close(p[0]);
+	usleep(20000);
+	CHECK_OK(kill(pid, SIGSTOP));
+	CHECK_EQ(waitpid(pid, &st, WUNTRACED), pid);
+	CHECK(WIFSTOPPED(st));
+	CHECK_OK(kill(pid, SIGCONT));
+	CHECK_EQ(write(p[1], "z", 1), 1);
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFEXITED(st));
+	CHECK_EQ(WEXITSTATUS(st), 0);
+	close(p[1]);
+}
+
+static volatile sig_atomic_t g_tstp;
+
+static void on_tstp(int sig)
+{
+	g_tstp = 1;
+}
+
+static void caught_sigtstp_does_not_stop(void)
+{
+	struct sigaction sa = {.sa_handler = on_tstp};
+
+	g_tstp = 0;
+	sigaction(SIGTSTP, &sa, NULL);
+	CHECK_OK(kill(getpid(), SIGTSTP));
+	CHECK_EQ(g_tstp, 1);
+	signal(SIGTSTP, SIG_DFL);
+}
+
+int main(void)
+{
+	h_begin();
+	RUN(sigstop_and_sigcont_are_reported_to_wait4);
+	RUN(waitid_reports_stops_with_cld_codes);
+	RUN(sigchld_carries_stop_and_continue_codes);
+	RUN(stopped_reader_resumes_its_read);
+	RUN(caught_sigtstp_does_not_stop);
+	return h_end();
+}
