@@ -30,11 +30,7 @@
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
 #include "sentry/vfs/vfs_internal.h"
-/* procfs lands in parallel; until it does, /proc has no host facts to read at boot. */
-#if __has_include("sentry/fs/proc/proc.h")
 #include "sentry/fs/proc/proc.h"
-#define BOOT_HAVE_PROCFS_INIT 1
-#endif
 
 extern bool g_strace;
 
@@ -303,10 +299,8 @@ int boot_main(const struct boot_opts *o)
 	}
 	close(o->spec_fd);
 	uts_init(spec.hostname);
-#ifdef BOOT_HAVE_PROCFS_INIT
 	/* Host facts /proc shows, read while host files can still be opened. */
 	procfs_boot_init();
-#endif
 	ops = plat_choose(o->platform ? o->platform : "auto", &why);
 	if (!ops) {
 		boot_report(o, "platform `%s` cannot run here: %s", o->platform, why);
