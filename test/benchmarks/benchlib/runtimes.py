@@ -176,9 +176,13 @@ class OCI(Runtime):
             json.dump(oci_config(self.rootfs, argv, cwd, env), f, indent=1)
 
         def cleanup(failed):
-            if failed:
+            if not failed:
+                return  # `run` deletes its container when it exits
+            try:
                 subprocess.run([*self.prefix, "--root", self.state, "delete", "--force", cid],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=15)
+            except (OSError, subprocess.SubprocessError):
+                pass  # a runtime that cannot even delete is reported by the failure itself
         return Command([*self.prefix, "--root", self.state, "run", "--bundle", bundle, cid],
                        cwd=bundle, env=dict(os.environ), cleanup=cleanup)
 
