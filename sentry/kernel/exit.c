@@ -112,6 +112,7 @@ static void reparent_children(struct thread_group *tg)
 
 static void tg_exit_last_thread(struct thread_group *tg, int code)
 {
+	waitq_wake_all(&tg->exit_wq);
 	if (!tg->exiting) {
 		tg->exiting = true;
 		tg->exit_status = (code & 0xff) << 8;

@@ -7,6 +7,7 @@
 
 #include "lib/log.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/pidfd.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/vfs.h"
@@ -17,6 +18,7 @@
 struct clone_args_k {
 	uint64_t flags, newsp, tls;
 	uaddr_t ptid, ctid;
+	uaddr_t pidfd; /* CLONE_PIDFD: where the pidfd goes */
 };
 
 /* Linux's flag combination rules, and what is not supported yet. */
@@ -34,7 +36,10 @@ static int clone_check_flags(struct task *t, uint64_t flags)
 	 * have a platform context to lend. */
 	if ((flags & CLONE_VM) && (flags & CLONE_VFORK) && !t->ctx)
 		return -EINVAL;
-	if (flags & (CLONE_NS_FLAGS | CLONE_PIDFD))
+	if (flags & CLONE_NS_FLAGS)
+		return -EINVAL;
+	/* clone() returns the pidfd where the parent tid would go: not both. */
+	if ((flags & CLONE_PIDFD) && (flags & CLONE_THREAD))
 		return -EINVAL;
 	return 0;
 }
@@ -151,6 +156,11 @@ static long do_clone(struct task *t, const struct clone_args_k *ca)
 	if (err)
 		return err;
 	tid = c->tid;
+	if (ca->flags & CLONE_PIDFD) {
+		int pfd = pidfd_create(t, c->tg, 0);
+		if (pfd >= 0)
+			ignore_result(copy_to_user(t, ca->pidfd, &pfd, sizeof(pfd)));
+	}
 	if (ca->flags & CLONE_PARENT_SETTID)
 		ignore_result(copy_to_user(t, ca->ptid, &tid, sizeof(tid)));
 	if (ca->flags & CLONE_VFORK) {
@@ -182,8 +192,11 @@ long sys_clone(struct task *t, const struct sysargs *a)
 		.ptid = arg_uaddr(a, 2),
 		.ctid = arg_uaddr(a, 3),
 		.tls = arg_u64(a, 4),
+		.pidfd = arg_uaddr(a, 2),
 	};
 
+	if ((ca.flags & CLONE_PIDFD) && (ca.flags & CLONE_PARENT_SETTID))
+		return -EINVAL;
 	return do_clone(t, &ca);
 }
 
@@ -241,6 +254,7 @@ long sys_clone3(struct task *t, const struct sysargs *a)
 		.tls = u.tls,
 		.ptid = uaddr(u.parent_tid),
 		.ctid = uaddr(u.child_tid),
+		.pidfd = uaddr(u.pidfd),
 	};
 	return do_clone(t, &ca);
 }

@@ -132,6 +132,7 @@ struct thread_group *tg_alloc(struct task *leader, struct thread_group *parent)
 	waitq_init(&tg->child_wq);
 	waitq_init(&tg->thread_exit_wq);
 	waitq_init(&tg->stop_wq);
+	waitq_init(&tg->exit_wq);
 	tg->exit_signal = SIGCHLD;
 	tg->start_ns = kernel_now_ns();
 	tg->parent = parent;

@@ -92,6 +92,7 @@ struct thread_group {
 	int stop_sig;
 	bool stop_report, cont_report;	/* for wait4 WUNTRACED / WCONTINUED */
 	struct waitq stop_wq;
+	struct waitq exit_wq;		/* pidfd pollers: woken when the group exits */
 	int exit_signal;		/* signal sent to the parent at exit (SIGCHLD) */
 	uint64_t start_ns;
 	bool subreaper;			/* PR_SET_CHILD_SUBREAPER (stored; reparenting to it: later) */

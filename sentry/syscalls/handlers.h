@@ -33,6 +33,8 @@ DECLARE_SYSCALL(rt_sigtimedwait);
 DECLARE_SYSCALL(rt_sigqueueinfo);
 DECLARE_SYSCALL(rt_tgsigqueueinfo);
 DECLARE_SYSCALL(clone3);
+DECLARE_SYSCALL(pidfd_open);
+DECLARE_SYSCALL(pidfd_send_signal);
 DECLARE_SYSCALL(set_tid_address);
 DECLARE_SYSCALL(set_robust_list);
 DECLARE_SYSCALL(get_robust_list);

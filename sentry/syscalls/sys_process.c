@@ -6,6 +6,7 @@
 
 #include "lib/log.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/pidfd.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -168,6 +169,11 @@ long sys_waitid(struct task *t, const struct sysargs *a)
 	case P_ALL: pid = -1; break;
 	case P_PID: if (id <= 0) return -EINVAL; pid = id; break;
 	case P_PGID: if (id < 0) return -EINVAL; pid = id ? -id : 0; break;
+	case P_PIDFD:
+		pid = pidfd_to_pid(t, id);
+		if (pid < 0)
+			return pid;
+		break;
 	default: return -EINVAL;
 	}
 	/* waitid spells WUNTRACED as WSTOPPED (the same bit). */

@@ -18,7 +18,8 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(getpid), OK(getppid), OK(gettid), OK(exit), OK(exit_group),
 	PART(wait4, "rusage is zeroed"),
 	OK(waitid),
-	PART(clone, "namespace flags and CLONE_PIDFD return EINVAL"),
+	PART(clone, "namespace flags return EINVAL"),
+	OK(pidfd_open), OK(pidfd_send_signal),
 	OK(fork),
 	OK(vfork),
 	PART(execve, "static and dynamic ELF and #! scripts; a multi-threaded caller is not "
