@@ -48,7 +48,11 @@ static int64_t prepare_pages(struct vma *v, uint64_t start, uint64_t end, uint64
 
 	if (v->shm) {
 		for (uint64_t i = 0; i < npages; i++) {
-			off = shm_obj_page(v->shm, v->pgoff + (start - v->start) + (i << PAGE_SHIFT));
+			uint64_t key = v->pgoff + (start - v->start) + (i << PAGE_SHIFT);
+			/* Past the object's size (a grown mremap): SIGBUS, as shmem does. */
+			if (key >= v->shm->size)
+				return i ? (int64_t)i : -EIO;
+			off = shm_obj_page(v->shm, key);
 			if (off < 0)
 				return i ? (int64_t)i : off;
 			memfile_get((uint64_t)off);
@@ -97,11 +101,14 @@ static int page_in_run(struct mm *mm, struct vma *v, uint64_t start, uint64_t en
 	return 0;
 }
 
-int mm_page_in(struct mm *mm, struct vma *v, uint64_t addr, bool map)
+/* Page in addr with fault-around limited to [min, max). */
+static int page_in_within(struct mm *mm, struct vma *v, uint64_t addr, bool map, uint64_t min,
+			  uint64_t max)
 {
 	uint64_t page = ALIGN_DOWN(addr, PAGE_SIZE);
-	uint64_t lo = MAX(v->start, ALIGN_DOWN(page, FAULT_AROUND_PAGES * PAGE_SIZE));
-	uint64_t hi = MIN(v->end, lo + FAULT_AROUND_PAGES * PAGE_SIZE);
+	uint64_t lo = MAX(min, ALIGN_DOWN(page, FAULT_AROUND_PAGES * PAGE_SIZE));
+	uint64_t hi = MIN(max, ALIGN_DOWN(page, FAULT_AROUND_PAGES * PAGE_SIZE) +
+				       FAULT_AROUND_PAGES * PAGE_SIZE);
 	uint64_t s = page, e = page + PAGE_SIZE;
 	int err;
 
@@ -120,6 +127,11 @@ int mm_page_in(struct mm *mm, struct vma *v, uint64_t addr, bool map)
 	if (!err && !present(mm, page))
 		err = -EIO; /* the run stopped at EOF before our page */
 	return err;
+}
+
+int mm_page_in(struct mm *mm, struct vma *v, uint64_t addr, bool map)
+{
+	return page_in_within(mm, v, addr, map, v->start, v->end);
 }
 
 /* The VMA below v, or NULL. */
@@ -163,7 +175,8 @@ int mm_populate(struct mm *mm, uint64_t start, uint64_t end, bool write)
 			return -EFAULT;
 		val = pmap_get(&mm->pages, a);
 		if (!val) {
-			err = mm_page_in(mm, v, a, true);
+			/* Populate exactly the range (mincore shows it). */
+			err = page_in_within(mm, v, a, true, MAX(v->start, start), MIN(v->end, end));
 			if (err)
 				return err;
 			val = pmap_get(&mm->pages, a);

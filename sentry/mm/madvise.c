@@ -114,6 +114,9 @@ static int advise_populate(struct mm *mm, uint64_t start, uint64_t end, bool wri
 {
 	int err = mm_populate(mm, start, end, write);
 
+	/* Linux: EINVAL for a mapping the access is not allowed on, EFAULT for SIGBUS. */
+	if (err == -EFAULT)
+		return -EINVAL;
 	return err == -EIO ? -EFAULT : err;
 }
 

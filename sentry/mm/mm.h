@@ -54,10 +54,11 @@ bool memfile_may_commit(uint64_t size);
  * it across fork. Its pages are keyed by offset. */
 struct shm_obj {
 	int refs;
+	uint64_t size; /* bytes: pages at or past it are beyond EOF (SIGBUS), as in shmem */
 	struct pmap pages;
 };
 
-struct shm_obj *shm_obj_new(void);
+struct shm_obj *shm_obj_new(uint64_t size);
 void shm_obj_get(struct shm_obj *o);
 void shm_obj_put(struct shm_obj *o);
 /* The memory-file offset of the page at off (page aligned), allocated zeroed on first use.

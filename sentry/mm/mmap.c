@@ -172,7 +172,7 @@ int64_t mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
 		v->pgoff = off;
 	}
 	if (kind == VMA_ANON_SHARED)
-		v->shm = shm_obj_new();
+		v->shm = shm_obj_new(len);
 	vma_insert(mm, v);
 	vma_merge_range(mm, start, start + len);
 	/* Population is best effort, as in Linux: mmap succeeds regardless. */

@@ -10,11 +10,12 @@ static int put_page(void *arg, uint64_t key, uint64_t val)
 	return 0;
 }
 
-struct shm_obj *shm_obj_new(void)
+struct shm_obj *shm_obj_new(uint64_t size)
 {
 	struct shm_obj *o = xcalloc(1, sizeof(*o));
 
 	o->refs = 1;
+	o->size = size;
 	pmap_init(&o->pages);
 	return o;
 }

@@ -20,7 +20,7 @@ static int vdso_init(void)
 	struct shm_obj *img, *vv;
 	int64_t off;
 
-	img = shm_obj_new();
+	img = shm_obj_new(ALIGN_UP(size, PAGE_SIZE));
 	for (size_t done = 0; done < size; done += PAGE_SIZE) {
 		off = shm_obj_page(img, done);
 		if (off < 0)
@@ -28,7 +28,7 @@ static int vdso_init(void)
 		memcpy(memfile_ptr((uint64_t)off), vdso_image_start + done,
 		       MIN((size_t)PAGE_SIZE, size - done));
 	}
-	vv = shm_obj_new();
+	vv = shm_obj_new(PAGE_SIZE);
 	off = shm_obj_page(vv, 0);
 	if (off < 0) {
 		shm_obj_put(vv);

@@ -229,6 +229,60 @@ static void fork_cow_survives_mprotect(void **state)
 	mm_put(mm);
 }
 
+/* mremap moves pages without copying them (the memory-file use stays the same). */
+static void mremap_moves_pages(void **state)
+{
+	struct mm *mm = mm_new();
+	uint64_t used;
+	int v = 9, r = 0;
+
+	assert_int_equal(mm_mmap(mm, A, 2 * 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), (int64_t)A);
+	assert_int_equal(mm_mmap(mm, A + 2 * 4096, 4096, PROT_READ,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), (int64_t)(A + 8192));
+	assert_int_equal(mm_copy_out(mm, A + 4096, &v, sizeof(v)), 0);
+	used = memfile_used_bytes();
+	int64_t to = mm_mremap(mm, A, 2 * 4096, 4 * 4096, MREMAP_MAYMOVE, 0);
+	assert_true(to > 0 && (uint64_t)to != A);
+	assert_int_equal(memfile_used_bytes(), used);
+	assert_int_equal(mm_copy_in(mm, &r, (uint64_t)to + 4096, sizeof(r)), 0);
+	assert_int_equal(r, 9);
+	assert_int_equal(mm_copy_in(mm, &r, A, sizeof(r)), -EFAULT);
+	/* Errors: bad flags, unaligned, across a VMA end, nothing there. */
+	assert_int_equal(mm_mremap(mm, (uint64_t)to, 4096, 4096, 0x80, 0), -EINVAL);
+	assert_int_equal(mm_mremap(mm, (uint64_t)to + 1, 4096, 4096, 0, 0), -EINVAL);
+	assert_int_equal(mm_mremap(mm, (uint64_t)to, 8 * 4096, 9 * 4096, MREMAP_MAYMOVE, 0),
+			 -EFAULT);
+	assert_int_equal(mm_mremap(mm, A, 4096, 4096, 0, 0), -EFAULT);
+	mm_put(mm);
+}
+
+/* DONTFORK leaves the VMA out of the child, WIPEONFORK leaves it empty. */
+static void madvise_fork_flags(void **state)
+{
+	struct mm *mm = mm_new(), *child;
+	int v = 4, r = -1;
+
+	assert_int_equal(mm_mmap(mm, A, 2 * 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), (int64_t)A);
+	assert_int_equal(mm_copy_out(mm, A, &v, sizeof(v)), 0);
+	assert_int_equal(mm_copy_out(mm, A + 4096, &v, sizeof(v)), 0);
+	assert_int_equal(mm_madvise(mm, A, 4096, MADV_DONTFORK), 0);
+	assert_int_equal(mm_madvise(mm, A + 4096, 4096, MADV_WIPEONFORK), 0);
+	assert_int_equal(mm_fork(mm, &child), 0);
+	assert_int_equal(mm_copy_in(child, &r, A, sizeof(r)), -EFAULT);
+	assert_int_equal(mm_copy_in(child, &r, A + 4096, sizeof(r)), 0);
+	assert_int_equal(r, 0);
+	assert_int_equal(mm_copy_in(mm, &r, A + 4096, sizeof(r)), 0);
+	assert_int_equal(r, 4);
+	/* Clearing both flags lets the two VMAs merge back into one. */
+	assert_int_equal(mm_madvise(mm, A, 4096, MADV_DOFORK), 0);
+	assert_int_equal(mm_madvise(mm, A + 4096, 4096, MADV_KEEPONFORK), 0);
+	assert_true(list_first_entry(&mm->vmas, struct vma, link)->end == A + 2 * 4096);
+	mm_put(child);
+	mm_put(mm);
+}
+
 static void dontneed_zeroes_private_pages(void **state)
 {
 	struct mm *mm = mm_new();
@@ -279,6 +333,8 @@ int main(void)
 		cmocka_unit_test(fork_copies_private_and_shares_shared),
 		cmocka_unit_test(fork_is_copy_on_write),
 		cmocka_unit_test(fork_cow_survives_mprotect),
+		cmocka_unit_test(mremap_moves_pages),
+		cmocka_unit_test(madvise_fork_flags),
 		cmocka_unit_test(dontneed_zeroes_private_pages),
 		cmocka_unit_test(strncpy_from_user_stops_and_faults),
 	};
