@@ -35,7 +35,7 @@ struct creds {
 	uid_t uid, euid, suid, fsuid;
 	gid_t gid, egid, sgid, fsgid;
 	int ngroups;
-	gid_t groups[32];
+	gid_t groups[256];
 };
 
 /* The kernel's struct k_sigaction as rt_sigaction passes it. */

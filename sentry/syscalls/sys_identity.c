@@ -124,3 +124,147 @@ long sys_setsid(struct task *t, const struct sysargs *a)
 	tg->sid = tg->pgid = tg->tgid;
 	return tg->sid;
 }
+
+/* Privilege for identity changes: capabilities are not modelled yet, so CAP_SETUID and
+ * CAP_SETGID are held exactly when the effective uid is 0 (Linux's default for root). */
+static bool can_setid(const struct task *t)
+{
+	return t->creds.euid == 0;
+}
+
+#define ID_KEEP ((unsigned)-1)
+
+static bool id_is_one_of(unsigned id, unsigned a, unsigned b, unsigned c)
+{
+	return id == a || id == b || id == c;
+}
+
+/* setresuid/setresgid: each new id (or -1 = keep) must be one of the old three unless
+ * privileged. The filesystem id follows the effective one. */
+static long set_res(struct task *t, unsigned *r, unsigned *e, unsigned *s, unsigned *fs,
+		    unsigned nr, unsigned ne, unsigned ns)
+{
+	if (!can_setid(t)) {
+		if ((nr != ID_KEEP && !id_is_one_of(nr, *r, *e, *s)) ||
+		    (ne != ID_KEEP && !id_is_one_of(ne, *r, *e, *s)) ||
+		    (ns != ID_KEEP && !id_is_one_of(ns, *r, *e, *s)))
+			return -EPERM;
+	}
+	if (nr != ID_KEEP)
+		*r = nr;
+	if (ne != ID_KEEP)
+		*e = ne;
+	if (ns != ID_KEEP)
+		*s = ns;
+	*fs = *e;
+	return 0;
+}
+
+/* setreuid/setregid: Linux's rules for the saved id. */
+static long set_re(struct task *t, unsigned *r, unsigned *e, unsigned *s, unsigned *fs,
+		   unsigned nr, unsigned ne)
+{
+	unsigned old_r = *r;
+
+	if (!can_setid(t)) {
+		if (nr != ID_KEEP && nr != *r && nr != *e)
+			return -EPERM;
+		if (ne != ID_KEEP && !id_is_one_of(ne, *r, *e, *s))
+			return -EPERM;
+	}
+	if (nr != ID_KEEP)
+		*r = nr;
+	if (ne != ID_KEEP)
+		*e = ne;
+	if (nr != ID_KEEP || (ne != ID_KEEP && ne != old_r))
+		*s = *e;
+	*fs = *e;
+	return 0;
+}
+
+/* setuid/setgid: privileged sets all three; otherwise only the effective id, to the
+ * real or saved one. */
+static long set_one(struct task *t, unsigned *r, unsigned *e, unsigned *s, unsigned *fs,
+		    unsigned id)
+{
+	if (id == ID_KEEP)
+		return -EINVAL;
+	if (can_setid(t)) {
+		*r = *e = *s = *fs = id;
+		return 0;
+	}
+	if (id != *r && id != *s)
+		return -EPERM;
+	*e = *fs = id;
+	return 0;
+}
+
+/* setfsuid/setfsgid: return the old value; change only when allowed. */
+static long set_fs(struct task *t, unsigned *r, unsigned *e, unsigned *s, unsigned *fs,
+		   unsigned id)
+{
+	unsigned old = *fs;
+
+	if (can_setid(t) || id_is_one_of(id, *r, *e, *s) || id == *fs)
+		*fs = id;
+	return old;
+}
+
+#define UIDS(t) &(t)->creds.uid, &(t)->creds.euid, &(t)->creds.suid, &(t)->creds.fsuid
+#define GIDS(t) &(t)->creds.gid, &(t)->creds.egid, &(t)->creds.sgid, &(t)->creds.fsgid
+
+long sys_setuid(struct task *t, const struct sysargs *a)
+{
+	return set_one(t, UIDS(t), arg_uint(a, 0));
+}
+
+long sys_setgid(struct task *t, const struct sysargs *a)
+{
+	return set_one(t, GIDS(t), arg_uint(a, 0));
+}
+
+long sys_setreuid(struct task *t, const struct sysargs *a)
+{
+	return set_re(t, UIDS(t), arg_uint(a, 0), arg_uint(a, 1));
+}
+
+long sys_setregid(struct task *t, const struct sysargs *a)
+{
+	return set_re(t, GIDS(t), arg_uint(a, 0), arg_uint(a, 1));
+}
+
+long sys_setresuid(struct task *t, const struct sysargs *a)
+{
+	return set_res(t, UIDS(t), arg_uint(a, 0), arg_uint(a, 1), arg_uint(a, 2));
+}
+
+long sys_setresgid(struct task *t, const struct sysargs *a)
+{
+	return set_res(t, GIDS(t), arg_uint(a, 0), arg_uint(a, 1), arg_uint(a, 2));
+}
+
+long sys_setfsuid(struct task *t, const struct sysargs *a)
+{
+	return set_fs(t, UIDS(t), arg_uint(a, 0));
+}
+
+long sys_setfsgid(struct task *t, const struct sysargs *a)
+{
+	return set_fs(t, GIDS(t), arg_uint(a, 0));
+}
+
+long sys_setgroups(struct task *t, const struct sysargs *a)
+{
+	int size = arg_int(a, 0);
+
+	if (size < 0 || size > 65536)
+		return -EINVAL;
+	if (!can_setid(t))
+		return -EPERM;
+	if (size > (int)ARRAY_SIZE(t->creds.groups))
+		return -ENOMEM; /* more supplementary groups than the Sentry keeps */
+	if (size && copy_from_user(t, t->creds.groups, arg_uaddr(a, 1), sizeof(gid_t) * (size_t)size))
+		return -EFAULT;
+	t->creds.ngroups = size;
+	return 0;
+}

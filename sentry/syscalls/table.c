@@ -30,7 +30,12 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(clone3, "set_tid and CLONE_INTO_CGROUP return EINVAL"),
 	/* identity */
 	OK(getuid), OK(geteuid), OK(getgid), OK(getegid), OK(getresuid), OK(getresgid),
-	OK(getgroups), OK(getpgid), OK(setpgid), OK(getpgrp), OK(getsid), OK(setsid),
+	OK(getgroups),
+	PART(setuid, "CAP_SETUID is modelled as euid 0"), PART(setgid, "CAP_SETGID is euid 0"),
+	PART(setreuid, "CAP_SETUID is euid 0"), PART(setregid, "CAP_SETGID is euid 0"),
+	PART(setresuid, "CAP_SETUID is euid 0"), PART(setresgid, "CAP_SETGID is euid 0"),
+	PART(setfsuid, "CAP_SETUID is euid 0"), PART(setfsgid, "CAP_SETGID is euid 0"),
+	PART(setgroups, "at most 256 groups (ENOMEM beyond); CAP_SETGID is euid 0"), OK(getpgid), OK(setpgid), OK(getpgrp), OK(getsid), OK(setsid),
 	/* signals */
 	OK(rt_sigaction), OK(rt_sigprocmask), OK(rt_sigreturn), OK(rt_sigpending),
 	OK(rt_sigsuspend), OK(rt_sigtimedwait), OK(rt_sigqueueinfo), OK(rt_tgsigqueueinfo), OK(pause), OK(sigaltstack), OK(tkill), OK(tgkill),
