@@ -85,7 +85,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(setxattr, "EOPNOTSUPP: no filesystem stores xattrs yet"), PART(lsetxattr, "as setxattr"),
 	PART(fsetxattr, "as setxattr"), PART(removexattr, "ENODATA: nothing to remove"),
 	PART(lremovexattr, "as removexattr"), PART(fremovexattr, "as removexattr"),
-	OK(sendfile), OK(poll), OK(ppoll),
+	OK(sendfile), OK(copy_file_range), OK(fadvise64), OK(poll), OK(ppoll),
 };
 
 const char *syscall_status_name(enum syscall_status s)
