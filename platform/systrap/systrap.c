@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -20,14 +21,14 @@
 #include "lib/log.h"
 #include "lib/util.h"
 
-/* Defaults from measurements on a 2-vCPU VM (see the unit test's round-trip numbers):
- * with the stub thread on another CPU, a short spin on both sides catches the next trap
- * of a syscall-heavy thread without a futex wake-up, and gives the CPU back soon when
- * the other side is busy. With one CPU, spinning only delays the other side. */
+/* Defaults from measurements on a 2-vCPU VM (see systrap_handoff.c and the unit test's
+ * round-trip numbers): spins of 20 us catch the next trap of a syscall-heavy thread,
+ * and left alone the scheduler puts two spinning threads on different CPUs, where the
+ * hand-off is fastest. With one CPU, spinning only delays the other side. */
 static const struct systrap_tune g_tune_smp = {
 	.sentry_spin_ns = 20000,
 	.stub_spin_ns = 20000,
-	.pin = SYSTRAP_PIN_OTHER,
+	.pin = SYSTRAP_PIN_NONE,
 };
 static const struct systrap_tune g_tune_up = {
 	.sentry_spin_ns = 0,
@@ -48,6 +49,25 @@ static unsigned pause_cost(void)
 	ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ULL + (uint64_t)b.tv_nsec -
 	     (uint64_t)a.tv_nsec;
 	return ns / 2000 ? (unsigned)(ns / 2000) : 1;
+}
+
+/* RUNSC_SYSTRAP_TUNE=SENTRY_NS,STUB_NS,none|same|other overrides the tuning:
+ * a measurement knob (the Sentry inherits runsc's environment). */
+static void tune_from_env(struct systrap_tune *t)
+{
+	static const char *const names[] = { "none", "same", "other" };
+	const char *env = getenv("RUNSC_SYSTRAP_TUNE");
+	unsigned a, b;
+	char pin[16];
+
+	if (!env || sscanf(env, "%u,%u,%15s", &a, &b, pin) != 3)
+		return;
+	for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
+		if (strcmp(pin, names[i]) == 0) {
+			*t = (struct systrap_tune){ a, b, (enum systrap_pin)i };
+			log_info("systrap: tuning from RUNSC_SYSTRAP_TUNE: %s", env);
+			return;
+		}
 }
 
 static int online_cpus(void)
@@ -115,6 +135,7 @@ static int systrap_create(int memfd, struct platform **out)
 	p->fpu_size = plat_fpu_size();
 	p->ncpus = online_cpus();
 	p->tune = p->ncpus > 1 ? g_tune_smp : g_tune_up;
+	tune_from_env(&p->tune);
 	p->pause_ns = pause_cost();
 	fpu_limits(p);
 	pthread_mutex_init(&p->factory_lock, NULL);
@@ -170,6 +191,7 @@ static int systrap_add_seccomp_rules(struct platform *p, void *scmp_ctx)
 	ALLOW(tgkill, 0);		/* interrupt() */
 	ALLOW(futex, 0);		/* hand-offs with stub threads */
 	ALLOW(getcpu, 0);		/* pinning stub threads (sched_getcpu fallback) */
+	ALLOW(sched_setaffinity, 0);	/* moving a sleeping stub thread before its wake-up */
 	ALLOW(kill, 1, SCMP_A1(SCMP_CMP_EQ, SIGKILL)); /* destroy: stub zero */
 	ALLOW(wait4, 0);		/* destroy: reap stub zero */
 	return 0;

@@ -316,13 +316,17 @@ static int new_thread(struct systrap_as *as, struct systrap_thread **out)
 	struct systrap_thread *thr = &as->threads[slot];
 	uint8_t *msg = slot_view(as, slot);
 	uint64_t unset = ~0ULL; /* no fs/gs base applied yet: the first resume sets them */
-	int32_t none = -1;
+	uint64_t all = p->ncpus >= 64 ? ~0ULL : (1ULL << p->ncpus) - 1;
+	int32_t none = -1, first = 0;
 	uint32_t tid;
 
 	if (as->nthreads == SYSTRAP_NSLOTS)
 		return -EAGAIN;
 	memset(msg, 0, M_SIZE);
-	memcpy(msg + M_WANT_CPU, &none, 4);
+	/* It inherits the control thread's single CPU: its first resume lets it run
+	 * anywhere (unless systrap_handoff_resume pins it). */
+	memcpy(msg + M_CPUMASK, &all, 8);
+	memcpy(msg + M_WANT_CPU, &first, 4);
 	memcpy(msg + M_CUR_CPU, &none, 4);
 	memcpy(msg + M_FS_SET, &unset, 8);
 	memcpy(msg + M_GS_SET, &unset, 8);
@@ -336,6 +340,9 @@ static int new_thread(struct systrap_as *as, struct systrap_thread **out)
 	}
 	memcpy(&tid, msg + M_TID, 4);
 	*thr = (struct systrap_thread){ .as = as, .slot = slot, .tid = (pid_t)tid, .cpu = -1 };
+	/* The tid came through writable memory: use it for affinity only if it is one of
+	 * the stub's threads (tgkill checks the thread group). */
+	thr->tid_ok = tid > 0 && syscall(SYS_tgkill, as->pid, (pid_t)tid, 0) == 0;
 	ret = systrap_frame_locate(thr);
 	if (ret) {
 		as_fail(as, ret);

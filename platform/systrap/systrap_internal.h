@@ -57,7 +57,9 @@ struct systrap_thread {
 	int slot;
 	pid_t tid;			/* host tid (as the stub reported it: untrusted) */
 	bool ready;			/* waits in the handler with a valid frame */
-	int cpu;			/* Sentry CPU its pinning was computed for (-1 none) */
+	bool tid_ok;			/* tid checked to be a thread of the stub */
+	int cpu;			/* Sentry CPU its placement was computed for (-1 none) */
+	bool placed_other;		/* placed away from that CPU (else on it) */
 	struct systrap_ctx *owner;	/* context using it (own_lock) */
 	/* Frame of the last trap, validated offsets into the slot. */
 	uint32_t uctx_off;
@@ -186,6 +188,12 @@ int systrap_frame_get_fpu(struct systrap_thread *thr, struct plat_fpu *fpu);
 int systrap_frame_put_fpu(struct systrap_thread *thr, const struct plat_fpu *fpu);
 /* Whether fpu is an image the kernel's rt_sigreturn accepts (else -EINVAL). */
 int systrap_fpu_check(const struct systrap_platform *p, const struct plat_fpu *fpu);
+
+/* ---- systrap_handoff.c: where stub threads run and how long each side spins ---- */
+
+/* Place thr for this resume, set its spin budget, set ST_RESUME and wake it if it
+ * sleeps. Returns the Sentry's spin budget (pauses) for the wait. */
+unsigned systrap_handoff_resume(struct systrap_ctx *ctx, struct systrap_thread *thr);
 
 /* ---- systrap_switch.c ---- */
 

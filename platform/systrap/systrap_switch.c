@@ -3,10 +3,8 @@
  * A context binds to one stub thread of the address space it runs in (any host thread
  * can drive any stub thread: nothing is traced). The stub thread waits in its signal
  * handler; switch_to writes the registers into the signal frame, sets ST_RESUME and
- * waits for ST_TRAP. Each side spins a tunable number of iterations before sleeping on
- * the futex, because a futex wake-up across CPUs costs 50-140 us on a VM while a spin
- * hand-off costs ~3 us; alternatively (tune.pin) the stub thread pins itself to the
- * Sentry thread's CPU, where a futex hand-off costs ~5 us without burning a CPU.
+ * waits for ST_TRAP. Where the stub thread runs and how long each side spins is
+ * systrap_handoff.c's business.
  *
  * interrupt() sends SYSTRAP_SIG_INTERRUPT to the running stub thread; its handler
  * reports a trap like any other, which switch_to turns into TRAP_INTERRUPT.
@@ -85,43 +83,6 @@ static int prepare(struct systrap_ctx *ctx, struct systrap_as *as)
 	return ret;
 }
 
-/* Ask the stub thread to move relative to our CPU (tune.pin), when our CPU changed. The
- * handler applies it before it returns to the application; M_WANT_CPU only has to
- * differ from the last request, so it carries a sequence number. */
-static void pin(struct systrap_platform *p, struct systrap_thread *thr, uint8_t *slot)
-{
-	int cpu = sched_getcpu();
-	uint64_t all, mask;
-	int32_t seq, cur;
-
-	if (p->tune.pin == SYSTRAP_PIN_NONE || cpu < 0 || cpu >= 64 || cpu == thr->cpu ||
-	    p->ncpus < 2)
-		return;
-	all = p->ncpus >= 64 ? ~0ULL : (1ULL << p->ncpus) - 1;
-	mask = p->tune.pin == SYSTRAP_PIN_SAME ? 1ULL << cpu : all & ~(1ULL << cpu);
-	if (!mask)
-		return;
-	memcpy(&cur, slot + M_CUR_CPU, 4);
-	seq = (cur + 1) & 0x7fffffff;
-	memcpy(slot + M_CPUMASK, &mask, 8);
-	memcpy(slot + M_WANT_CPU, &seq, 4);
-	thr->cpu = cpu;
-}
-
-/* Hand the thread back to the application. */
-static void resume(struct systrap_ctx *ctx, struct systrap_thread *thr)
-{
-	struct systrap_as *as = thr->as;
-	uint8_t *slot = slot_view(as, thr->slot);
-	unsigned spin = systrap_spins(ctx->p, ctx->p->tune.stub_spin_ns);
-
-	pin(ctx->p, thr, slot);
-	memcpy(slot + M_SPIN, &spin, 4);
-	atomic_exchange(msg_word(as, thr->slot, M_STATE), ST_RESUME);
-	if (atomic_load(msg_word(as, thr->slot, M_STUB_WAIT)))
-		syscall(SYS_futex, msg_word(as, thr->slot, M_STATE), FUTEX_WAKE, 1, NULL, NULL, 0);
-}
-
 static bool is_fault(int sig)
 {
 	return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
@@ -182,6 +143,7 @@ int systrap_switch_to(struct plat_ctx *ctx_, struct plat_as *as_, plat_regs_t *r
 	struct systrap_thread *thr;
 	plat_regs_t r = *regs;
 	bool again, ran = false;
+	unsigned spin;
 	int ret;
 
 	memset(trap, 0, sizeof(*trap));
@@ -200,9 +162,8 @@ int systrap_switch_to(struct plat_ctx *ctx_, struct plat_as *as_, plat_regs_t *r
 			atomic_store(&ctx->running, 0);
 			break;
 		}
-		resume(ctx, thr);
-		ret = systrap_wait_trap(as, thr->slot,
-					systrap_spins(ctx->p, ctx->p->tune.sentry_spin_ns));
+		spin = systrap_handoff_resume(ctx, thr);
+		ret = systrap_wait_trap(as, thr->slot, spin);
 		atomic_store(&ctx->running, 0);
 		if (ret) {
 			pthread_mutex_lock(&as->lock);
