@@ -10,6 +10,9 @@
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 
+/* Retries of a fault on an already-mapped page before it is a real SIGSEGV. */
+#define FAULT_RETRY_MAX 3
+
 static bool is_restart_code(long ret)
 {
 	return ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
@@ -38,8 +41,21 @@ static void handle_fault(struct task *t, const struct plat_trap *trap)
 
 	if (trap->signo == SIGSEGV) {
 		int err = mm_handle_fault(t->mm, trap->addr, trap->access, &code);
-		if (err == 0)
+		if (err == 0) {
+			t->fault_retries = 0;
 			return;
+		}
+		/* Already mapped: a race with another thread, unless it keeps happening at
+		 * the same address (then the access really is not allowed). */
+		if (err == -EAGAIN) {
+			if (trap->addr != t->fault_addr)
+				t->fault_retries = 0;
+			t->fault_addr = trap->addr;
+			if (++t->fault_retries <= FAULT_RETRY_MAX)
+				return;
+			code = SEGV_ACCERR;
+		}
+		t->fault_retries = 0;
 		signal_force_fault(t, err == -EIO ? SIGBUS : SIGSEGV, code, trap->addr);
 		return;
 	}

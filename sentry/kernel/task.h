@@ -146,6 +146,10 @@ struct task {
 	long restart_rax;
 	bool no_restart;	 /* rt_sigreturn: the restored rax is not a restart code */
 
+	/* Faults found already mapped (races between threads), at fault_addr. */
+	uint64_t fault_addr;
+	int fault_retries;
+
 	/* prctl state. */
 	int pdeathsig;
 	bool no_new_privs;

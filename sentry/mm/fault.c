@@ -193,7 +193,7 @@ int mm_populate(struct mm *mm, uint64_t start, uint64_t end, bool write)
 int mm_handle_fault(struct mm *mm, uint64_t addr, int access, int *code)
 {
 	struct vma *v = mm_find_vma_grow(mm, addr);
-	int err;
+	int host_code = *code, err;
 
 	*code = SEGV_MAPERR;
 	if (!v)
@@ -210,9 +210,17 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, int access, int *code)
 	 * may be unknown (ptrace), so the COW mark decides. */
 	uint64_t val = pmap_get(&mm->pages, ALIGN_DOWN(addr, PAGE_SIZE));
 	if (val) {
-		if (!(val & PTE_COW) || !(v->prot & PROT_WRITE) || (access & PLAT_ACCESS_EXEC))
-			return -EFAULT;
-		return mm_cow_break(mm, v, addr) ? -EFAULT : 0;
+		if ((val & PTE_COW) && (v->prot & PROT_WRITE) && !(access & PLAT_ACCESS_EXEC))
+			return mm_cow_break(mm, v, addr) ? -EFAULT : 0;
+		/* Another thread's fault (fault-around, a COW break, an mprotect) may have
+		 * mapped the page after the host saw this fault: a page that is now present
+		 * where the host found none, or present with the VMA's full read-write
+		 * rights, is retried. The caller bounds the retries. */
+		if (host_code == SEGV_MAPERR ||
+		    ((v->prot & (PROT_READ | PROT_WRITE)) == (PROT_READ | PROT_WRITE) &&
+		     !(access & PLAT_ACCESS_EXEC)))
+			return -EAGAIN;
+		return -EFAULT;
 	}
 	err = mm_page_in(mm, v, addr, true);
 	if (err == -EIO) {

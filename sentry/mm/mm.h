@@ -152,8 +152,10 @@ int64_t mm_mremap(struct mm *mm, uint64_t old_addr, uint64_t old_len, uint64_t n
 /* Name a VMA (for [stack]/[heap]). */
 void mm_set_name(struct mm *mm, uint64_t addr, const char *name);
 
-/* Handle an application page fault at addr. Returns 0 if the page is now mapped (retry),
- * or -EFAULT (SIGSEGV, *code = SEGV_MAPERR/SEGV_ACCERR) or -EIO (SIGBUS). */
+/* Handle an application page fault at addr; *code holds the host's si_code on entry.
+ * Returns 0 if the page is now mapped (retry), -EAGAIN if it was already mapped (another
+ * thread got there first: retry, but the caller bounds such retries), or -EFAULT
+ * (SIGSEGV, *code = SEGV_MAPERR/SEGV_ACCERR) or -EIO (SIGBUS). */
 int mm_handle_fault(struct mm *mm, uint64_t addr, int access, int *code);
 
 /* If addr lies in shared memory, store its memory-file offset in *off and return 1 (the

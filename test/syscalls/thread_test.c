@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 static pid_t gettid_raw(void)
 {
@@ -243,6 +244,50 @@ static void fatal_signal_kills_all_threads(void)
 	CHECK_EQ(WTERMSIG(st), SIGTERM);
 }
 
+#define STRESS_THREADS 8
+#define STRESS_PAGES 256
+
+static char *volatile g_region;
+static pthread_barrier_t g_bar;
+
+/* Every thread touches every page of one fresh mapping at once: faults race. */
+static void *touch_region(void *arg)
+{
+	long id = (long)arg;
+
+	for (int round = 0; round < 20; round++) {
+		pthread_barrier_wait(&g_bar);
+		for (int i = 0; i < STRESS_PAGES; i++)
+			g_region[(size_t)i * 4096 + (size_t)id] = (char)(id + 1);
+		pthread_barrier_wait(&g_bar);
+	}
+	return NULL;
+}
+
+static void concurrent_faults_on_one_mapping(void)
+{
+	pthread_t th[STRESS_THREADS];
+
+	pthread_barrier_init(&g_bar, NULL, STRESS_THREADS + 1);
+	for (long i = 0; i < STRESS_THREADS; i++)
+		CHECK_EQ(pthread_create(&th[i], NULL, touch_region, (void *)i), 0);
+	for (int round = 0; round < 20; round++) {
+		g_region = mmap(NULL, STRESS_PAGES * 4096, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		CHECK(g_region != MAP_FAILED);
+		pthread_barrier_wait(&g_bar);
+		pthread_barrier_wait(&g_bar);
+		for (int i = 0; i < STRESS_PAGES; i++)
+			for (int j = 0; j < STRESS_THREADS; j++)
+				if (g_region[(size_t)i * 4096 + (size_t)j] != j + 1)
+					CHECK(!"a thread's store was lost");
+		CHECK_OK(munmap(g_region, STRESS_PAGES * 4096));
+	}
+	for (int i = 0; i < STRESS_THREADS; i++)
+		CHECK_EQ(pthread_join(th[i], NULL), 0);
+	pthread_barrier_destroy(&g_bar);
+}
+
 int main(void)
 {
 	h_begin();
@@ -255,5 +300,6 @@ int main(void)
 	RUN(exec_from_secondary_thread_keeps_pid);
 	RUN(robust_mutex_owner_death_is_reported);
 	RUN(fatal_signal_kills_all_threads);
+	RUN(concurrent_faults_on_one_mapping);
 	return h_end();
 }
