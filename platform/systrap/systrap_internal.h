@@ -141,6 +141,8 @@ static inline _Atomic uint32_t *msg_word(const struct systrap_as *as, int slot, 
 /* Map the code page at a free address above the application limit, fill its parameters
  * and filters, and fork stub zero. Called from create(), before the Sentry's filter. */
 int systrap_stub_setup(struct systrap_platform *p);
+/* The blocked-signal mask of application threads: all but the trap signals. */
+uint64_t systrap_app_sigmask(void);
 /* Stop stub zero (its children die with it) and unmap the code page. */
 void systrap_stub_teardown(struct systrap_platform *p);
 /* Create the stub of as (as->lock held): region memfd, socket, fork through stub zero.
@@ -150,6 +152,12 @@ int systrap_stub_spawn(struct systrap_as *as);
 void systrap_stub_kill(struct systrap_as *as);
 /* Whether the stub process still runs (its pidfd is not readable). */
 bool systrap_stub_alive(const struct systrap_as *as);
+
+/* ---- systrap_filter.c ---- */
+
+/* Fill the parameter block of the code page (still writable, mapped at p->region):
+ * region address, FSGSBASE flag, signal mask, both seccomp programs. */
+int systrap_params_fill(struct systrap_platform *p, uint8_t *page);
 
 /* ---- systrap_extent.c ---- */
 
