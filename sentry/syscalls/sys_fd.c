@@ -91,8 +91,17 @@ static long do_fcntl(struct task *t, int fd, struct file *f, int cmd, uint64_t a
 		return path_only ? -EBADF : pipe_get_size(f);
 	case F_SETPIPE_SZ:
 		return path_only ? -EBADF : pipe_set_size(f, (unsigned)arg);
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+		return sys_fcntl_lock(t, f, cmd, arg);
 	default:
-		/* Record locks, leases, owners, signals, seals, notify: not supported yet. */
+		/* Leases, owners, signals, notify: not supported yet. */
 		return -EINVAL;
 	}
 }

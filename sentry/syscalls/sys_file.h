@@ -3,6 +3,8 @@
 #ifndef RUNSC_SENTRY_SYSCALLS_SYS_FILE_H
 #define RUNSC_SENTRY_SYSCALLS_SYS_FILE_H
 
+#include <stdint.h>
+
 #include "sentry/abi/uaddr.h"
 
 struct task;
@@ -20,5 +22,8 @@ struct file *sys_fd_file(struct task *t, int fd);
 
 /* Kernel-side open(2) shared by open/openat/creat: installs the fd. */
 long sys_do_openat(struct task *t, int dirfd, uaddr_t upath, int flags, unsigned mode);
+
+/* fcntl's record-lock and seal commands (sys_lock.c): -EINVAL for any other cmd. */
+long sys_fcntl_lock(struct task *t, struct file *f, int cmd, uint64_t arg);
 
 #endif

@@ -75,7 +75,8 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(rename), OK(renameat), OK(renameat2), OK(symlink), OK(symlinkat), OK(link), OK(linkat),
 	OK(chmod), OK(fchmod), OK(fchmodat), OK(chown), OK(fchown), OK(lchown), OK(fchownat),
 	OK(umask), OK(truncate), OK(ftruncate), OK(utimensat), OK(fsync), OK(fdatasync),
-	OK(statfs), OK(fstatfs), OK(dup), OK(dup2), OK(dup3), OK(fcntl), OK(pipe), OK(pipe2),
+	OK(statfs), OK(fstatfs), OK(dup), OK(dup2), OK(dup3),
+	PART(fcntl, "no leases, F_SETOWN/F_SETSIG or F_NOTIFY (EINVAL)"), OK(pipe), OK(pipe2),
 	PART(ioctl, "FIONREAD, FIOCLEX/FIONCLEX, FIONBIO, terminal queries on host ttys, and the "
 		    "pty ioctls (termios, winsize, TIOCGPTN/SPTLCK, ctty, pgrp); "
 		    "other requests return ENOTTY"),
@@ -86,6 +87,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(fsetxattr, "as setxattr"), PART(removexattr, "ENODATA: nothing to remove"),
 	PART(lremovexattr, "as removexattr"), PART(fremovexattr, "as removexattr"),
 	OK(sendfile), OK(copy_file_range), OK(fadvise64), OK(poll), OK(ppoll),
+	PART(flock, "advisory; LOCK_MAND is EINVAL"),
 };
 
 const char *syscall_status_name(enum syscall_status s)

@@ -7,6 +7,7 @@
 
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/lock.h"
 
 #define FDTABLE_MAX (1 << 20) /* Linux's default fs.nr_open */
 
@@ -64,8 +65,10 @@ void fdtable_put(struct fdtable *ft)
 {
 	if (!ft || --ft->refs > 0)
 		return;
-	for (int i = 0; i < ft->size; i++)
+	for (int i = 0; i < ft->size; i++) {
+		lock_close_posix(ft, ft->fds[i].f);
 		file_put(ft->fds[i].f);
+	}
 	free(ft->fds);
 	free(ft);
 }
@@ -106,6 +109,8 @@ int fdtable_install_at(struct fdtable *ft, int fd, struct file *f, bool cloexec)
 	file_get(f);
 	ft->fds[fd].f = f;
 	ft->fds[fd].cloexec = cloexec;
+	if (old)
+		lock_close_posix(ft, old); /* closing any fd drops the process's POSIX locks */
 	file_put(old);
 	return fd;
 }
@@ -130,6 +135,7 @@ int fdtable_close(struct fdtable *ft, int fd)
 	f = ft->fds[fd].f;
 	ft->fds[fd].f = NULL;
 	ft->fds[fd].cloexec = false;
+	lock_close_posix(ft, f); /* closing any fd drops the process's POSIX locks */
 	file_put(f);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/dir.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/lock.h"
 
 struct file *file_alloc(int flags)
 {
@@ -42,6 +43,7 @@ void file_put(struct file *f)
 {
 	if (!f || --f->refs > 0)
 		return;
+	lock_release_file(f); /* flock and OFD locks belong to the description */
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	dirsnap_free(f->dir);

@@ -1,0 +1,48 @@
+/* sys_lock.c: flock(2) and fcntl's record-lock and seal commands. */
+#include "sentry/syscalls/sys_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "sentry/syscalls/syscalls.h"
+#include "sentry/vfs/lock.h"
+#include "sentry/vfs/vfs_internal.h"
+
+long sys_flock(struct task *t, const struct sysargs *a)
+{
+	struct file *f = sys_fd_file(t, arg_int(a, 0));
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	ret = lock_flock(t, f, arg_int(a, 1));
+	file_put(f);
+	return ret;
+}
+
+long sys_fcntl_lock(struct task *t, struct file *f, int cmd, uint64_t arg)
+{
+	struct flock fl;
+	long ret;
+
+	switch (cmd) {
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (copy_from_user(t, &fl, uaddr(arg), sizeof(fl)))
+		return -EFAULT;
+	ret = lock_fcntl(t, f, cmd, &fl);
+	if (ret == 0 && (cmd == F_GETLK || cmd == F_OFD_GETLK) &&
+	    copy_to_user(t, uaddr(arg), &fl, sizeof(fl)))
+		return -EFAULT;
+	return ret;
+}
