@@ -134,8 +134,10 @@ int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 			continue;
 		if (v->vflags & VMA_NOWRITE)
 			return -EACCES;
-		if (v->kind == VMA_FILE_SHARED)
-			return (file_flags(v->file) & O_ACCMODE) == O_RDWR ? -ENODEV : -EACCES;
+		if (v->kind == VMA_FILE_SHARED && (file_flags(v->file) & O_ACCMODE) != O_RDWR)
+			return -EACCES;
+		if (v->kind == VMA_FILE_SHARED && !v->shm)
+			return -ENODEV; /* no page cache to write into */
 	}
 	vma_split_range(mm, addr, end);
 	list_for_each(pos, &mm->vmas) {

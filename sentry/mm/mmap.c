@@ -50,8 +50,9 @@ static int mmap_check_file(struct file *file, int prot, int flags, int type,
 		return -EINVAL;
 	if ((prot & PROT_WRITE) && acc != O_RDWR)
 		return -EACCES;
-	/* No page cache yet: a writable shared file mapping could not reach the file. */
-	if (prot & PROT_WRITE)
+	/* Without a page cache (files of the gofer) a writable shared mapping could not
+	 * reach the file. */
+	if ((prot & PROT_WRITE) && !file_page_cache(file))
 		return -ENODEV;
 	*kind = VMA_FILE_SHARED;
 	return 0;
@@ -173,6 +174,12 @@ int64_t mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
 	}
 	if (kind == VMA_ANON_SHARED)
 		v->shm = shm_obj_new(len);
+	/* A file with a page cache is mapped through it: shared mappings see read/write
+	 * and each other; private ones copy a page on its first write (PTE_COW). */
+	if (file && file_page_cache(file)) {
+		v->shm = file_page_cache(file);
+		shm_obj_get(v->shm);
+	}
 	vma_insert(mm, v);
 	vma_merge_range(mm, start, start + len);
 	/* Population is best effort, as in Linux: mmap succeeds regardless. */

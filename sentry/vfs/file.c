@@ -57,6 +57,11 @@ int file_flags(const struct file *f)
 	return f->flags;
 }
 
+struct shm_obj *file_page_cache(struct file *f)
+{
+	return f->ops && f->ops->page_cache ? f->ops->page_cache(f) : NULL;
+}
+
 bool file_can_read(const struct file *f)
 {
 	return f->fmode & FMODE_READ;

@@ -41,6 +41,10 @@ int file_flags(const struct file *f);
 ssize_t file_pread_kernel(struct file *f, void *buf, size_t size, uint64_t off);
 /* Size in bytes and whether it is a regular file (mmap, exec checks). */
 int file_stat_size(struct file *f, uint64_t *size, bool *is_regular);
+/* The shared-memory object holding f's data if its filesystem keeps one in the memory
+ * file (tmpfs), for MAP_SHARED mappings coherent with read/write; else NULL. No new
+ * reference is taken. */
+struct shm_obj *file_page_cache(struct file *f);
 /* Wrap a host fd (the sandbox's stdio) as a file. Takes ownership of hostfd. Returns NULL
  * (hostfd closed) only if the host fd cannot be queried (fcntl/fstat fail). */
 struct file *hostfd_file_new(int hostfd);

@@ -208,6 +208,9 @@ struct file_ops {
 	int (*fsync)(struct file *f);
 	/* fstat of a file with no dentry (pipes, host fds). */
 	int (*stat)(struct file *f, struct kstat *st);
+	/* The memory-file pages holding the file's data (tmpfs), shared by read/write and
+	 * MAP_SHARED mappings; NULL op or result: the file has no page cache. */
+	struct shm_obj *(*page_cache)(struct file *f);
 	void (*release)(struct file *f);
 };
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/vfs_internal.h"
 
@@ -25,7 +26,14 @@ static struct task g_vt;
 static inline int vt_setup(void **state)
 {
 	struct vfs_config cfg = {.root_gofer_fd = -1, .tmp_tmpfs = true};
+	static bool memfile_ready;
 
+	/* tmpfs keeps file data in the memory file. */
+	if (!memfile_ready) {
+		if (memfile_init() < 0)
+			return -1;
+		memfile_ready = true;
+	}
 	vfs_reset_for_test();
 	if (vfs_init(&cfg) < 0)
 		return -1;

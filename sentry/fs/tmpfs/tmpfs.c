@@ -28,7 +28,9 @@ struct inode *tmpfs_inode_new(struct super_block *sb, uint32_t mode, dev_t rdev)
 		inode->size = 2 * TMPFS_DIRENT_SIZE;
 	} else if (S_ISREG(mode)) {
 		inode->fops = &g_tmpfs_reg_fops;
-		inode->priv = xcalloc(1, sizeof(struct tmpfs_data));
+		struct tmpfs_data *data = xcalloc(1, sizeof(*data));
+		data->obj = shm_obj_new(0);
+		inode->priv = data;
 	}
 	tsb(sb)->inodes++;
 	return inode;

@@ -1,8 +1,9 @@
 /* tmpfs.h: internals shared by the tmpfs files (the directory tree lives in the dentry
- * cache; regular file data in a growable Sentry buffer, later the memory file). */
+ * cache; regular file data in memory-file pages, shared with MAP_SHARED mappings). */
 #ifndef RUNSC_SENTRY_FS_TMPFS_TMPFS_H
 #define RUNSC_SENTRY_FS_TMPFS_TMPFS_H
 
+#include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs_internal.h"
 
 #define TMPFS_MAGIC 0x01021994
@@ -14,11 +15,11 @@ struct tmpfs_sb {
 	uint64_t inodes;     /* live inodes */
 };
 
-/* Regular file data: bytes [0, cap) are stored; bytes in [size, cap) are always zero and
- * positions at or past cap read as zero (sparse tails cost nothing). */
+/* Regular file data: a shared-memory object of memory-file pages keyed by offset (holes
+ * read as zero and cost nothing). Its size follows the file's, so mappings fault SIGBUS
+ * past EOF; bytes of the last page past the size are kept zero. */
 struct tmpfs_data {
-	char *buf;
-	size_t cap;
+	struct shm_obj *obj;
 };
 
 extern const struct inode_ops g_tmpfs_iops;
@@ -30,5 +31,7 @@ struct inode *tmpfs_inode_new(struct super_block *sb, uint32_t mode, dev_t rdev)
 int tmpfs_set_size(struct inode *inode, uint64_t size);
 ssize_t tmpfs_readlink(struct dentry *d, char *buf, size_t size);
 void tmpfs_evict(struct inode *inode);
+/* The pages of a regular file (for mmap), or NULL. */
+struct shm_obj *tmpfs_page_cache(struct inode *inode);
 
 #endif

@@ -12,60 +12,51 @@ static struct tmpfs_sb *tsb(struct inode *inode)
 	return inode->sb->priv;
 }
 
+struct count_state {
+	uint64_t pages;
+};
+
+static int count_page(void *arg, uint64_t key, uint64_t val)
+{
+	((struct count_state *)arg)->pages++;
+	return 0;
+}
+
 static void update_blocks(struct inode *inode)
 {
 	struct tmpfs_data *data = inode->priv;
-	uint64_t stored = MIN((uint64_t)data->cap, inode->size);
+	struct count_state cs = {0};
 
-	inode->blocks = ALIGN_UP(stored, 4096ULL) / 512;
+	pmap_for_each(&data->obj->pages, 0, PMAP_KEY_LIMIT, count_page, &cs);
+	inode->blocks = cs.pages * (PAGE_SIZE / 512);
 }
 
-/* Make cap at least need bytes; new bytes are zero. */
-static int data_reserve(struct inode *inode, uint64_t need)
+static int drop_page(void *arg, uint64_t key, uint64_t val)
 {
-	struct tmpfs_data *data = inode->priv;
-	uint64_t cap = data->cap;
-	char *buf;
+	struct inode *inode = arg;
 
-	if (need <= cap)
-		return 0;
-	cap = MAX(need, MIN(cap * 2, need + (64ULL << 20)));
-	cap = ALIGN_UP(cap, 4096ULL);
-	buf = realloc(data->buf, cap);
-	if (!buf)
-		return -ENOSPC;
-	memset(buf + data->cap, 0, cap - data->cap);
-	tsb(inode)->used_bytes += cap - data->cap;
-	data->buf = buf;
-	data->cap = cap;
+	memfile_put(val - 1);
+	tsb(inode)->used_bytes -= PAGE_SIZE;
 	return 0;
 }
 
 int tmpfs_set_size(struct inode *inode, uint64_t size)
 {
 	struct tmpfs_data *data = inode->priv;
+	struct shm_obj *obj = data->obj;
 
 	if (size > TMPFS_MAX_FILE_SIZE)
 		return -EFBIG;
-	if (size < data->cap) {
-		/* Keep the invariant that stored bytes past the size are zero; give back
-		 * memory when shrinking a lot. */
-		if (size + (1 << 20) < data->cap) {
-			size_t cap = ALIGN_UP(size, 4096ULL);
-			char *buf = cap ? realloc(data->buf, cap) : NULL;
-
-			if (cap && !buf)
-				return -ENOSPC;
-			if (!cap)
-				free(data->buf);
-			tsb(inode)->used_bytes -= data->cap - cap;
-			data->buf = buf;
-			data->cap = cap;
-		}
-		if (size < data->cap)
-			memset(data->buf + size, 0, data->cap - size);
+	if (size < inode->size) {
+		/* Pages past the new end go back to the host; the tail of the last page is
+		 * zeroed so a later extension reads zeros. */
+		uint64_t tail = size & (PAGE_SIZE - 1), v;
+		pmap_clear(&obj->pages, ALIGN_UP(size, PAGE_SIZE), PMAP_KEY_LIMIT, drop_page, inode);
+		if (tail && (v = pmap_get(&obj->pages, ALIGN_DOWN(size, PAGE_SIZE))))
+			memset((char *)memfile_ptr(v - 1) + tail, 0, PAGE_SIZE - tail);
 	}
 	inode->size = size;
+	obj->size = size;
 	update_blocks(inode);
 	return 0;
 }
@@ -88,20 +79,48 @@ static ssize_t tmpfs_read(struct task *t, struct file *f, void *buf, size_t size
 {
 	struct inode *inode = f->inode;
 	struct tmpfs_data *data = inode->priv;
-	uint64_t off = *pos, n, stored;
+	uint64_t off = *pos, n, done = 0;
 
 	if (off >= inode->size || size == 0) {
 		touch_atime(f);
 		return 0;
 	}
 	n = MIN(size, inode->size - off);
-	stored = off < data->cap ? MIN(n, data->cap - off) : 0;
-	if (stored)
-		memcpy(buf, data->buf + off, stored);
-	memset((char *)buf + stored, 0, n - stored);
+	while (done < n) {
+		uint64_t at = off + done, in = at & (PAGE_SIZE - 1);
+		uint64_t chunk = MIN(n - done, PAGE_SIZE - in);
+		uint64_t v = pmap_get(&data->obj->pages, at - in);
+		if (v)
+			memcpy((char *)buf + done, (char *)memfile_ptr(v - 1) + in, chunk);
+		else
+			memset((char *)buf + done, 0, chunk);
+		done += chunk;
+	}
 	*pos = off + n;
 	touch_atime(f);
 	return (ssize_t)n;
+}
+
+/* Copy size bytes into the file's pages at off, allocating them. Returns bytes copied
+ * (fewer when memory runs out) or -ENOSPC. */
+static ssize_t data_write(struct inode *inode, const void *buf, size_t size, uint64_t off)
+{
+	struct tmpfs_data *data = inode->priv;
+	size_t done = 0;
+
+	while (done < size) {
+		uint64_t at = off + done, in = at & (PAGE_SIZE - 1);
+		uint64_t chunk = MIN(size - done, PAGE_SIZE - in);
+		bool fresh = !pmap_get(&data->obj->pages, at - in);
+		int64_t page = shm_obj_page(data->obj, at - in);
+		if (page < 0)
+			return done ? (ssize_t)done : -ENOSPC;
+		if (fresh)
+			tsb(inode)->used_bytes += PAGE_SIZE;
+		memcpy((char *)memfile_ptr((uint64_t)page) + in, (const char *)buf + done, chunk);
+		done += chunk;
+	}
+	return (ssize_t)done;
 }
 
 static ssize_t tmpfs_write(struct task *t, struct file *f, const void *buf, size_t size,
@@ -120,13 +139,16 @@ static ssize_t tmpfs_write(struct task *t, struct file *f, const void *buf, size
 		end = TMPFS_MAX_FILE_SIZE;
 		size = end - off;
 	}
-	ret = data_reserve(inode, end);
+	ret = (int)data_write(inode, buf, size, off);
 	if (ret < 0)
 		return ret;
+	size = (size_t)ret;
+	end = off + size;
 	data = inode->priv;
-	memcpy(data->buf + off, buf, size);
-	if (end > inode->size)
+	if (end > inode->size) {
 		inode->size = end;
+		data->obj->size = end;
+	}
 	update_blocks(inode);
 	inode_touch(inode, VA_MTIME | VA_CTIME);
 	/* A write without CAP_FSETID drops set-user-ID (and set-group-ID with group exec). */
@@ -139,9 +161,21 @@ static ssize_t tmpfs_write(struct task *t, struct file *f, const void *buf, size
 	return (ssize_t)size;
 }
 
+struct shm_obj *tmpfs_page_cache(struct inode *inode)
+{
+	return S_ISREG(inode->mode) && inode->priv ? ((struct tmpfs_data *)inode->priv)->obj
+						  : NULL;
+}
+
+static struct shm_obj *tmpfs_file_page_cache(struct file *f)
+{
+	return tmpfs_page_cache(f->inode);
+}
+
 const struct file_ops g_tmpfs_reg_fops = {
 	.read = tmpfs_read,
 	.write = tmpfs_write,
+	.page_cache = tmpfs_file_page_cache,
 };
 
 ssize_t tmpfs_readlink(struct dentry *d, char *buf, size_t size)
@@ -159,9 +193,12 @@ void tmpfs_evict(struct inode *inode)
 {
 	if (S_ISREG(inode->mode) && inode->priv) {
 		struct tmpfs_data *data = inode->priv;
+		struct count_state cs = {0};
 
-		tsb(inode)->used_bytes -= data->cap;
-		free(data->buf);
+		pmap_for_each(&data->obj->pages, 0, PMAP_KEY_LIMIT, count_page, &cs);
+		tsb(inode)->used_bytes -= cs.pages * PAGE_SIZE;
+		/* Mappings may still hold the object; its pages go with the last of them. */
+		shm_obj_put(data->obj);
 	}
 	free(inode->priv);
 	tsb(inode)->inodes--;
