@@ -42,8 +42,8 @@ static const struct platform_ops *choose_auto(const char **why)
 		const char *reason = NULL;
 
 		if (ops->probe(&reason) == 0) {
-			*why = i == 0 ? "auto: first choice available"
-				      : "auto: better platforms cannot run here";
+			*why = i == 0 ? "auto: the fastest platform that works on this host"
+				      : "auto: faster platforms cannot run here (see the info log)";
 			log_debug("platform %s: %s", ops->name, reason ? reason : "ok");
 			return ops;
 		}

@@ -61,7 +61,7 @@ static void usage(FILE *out)
 		"  --log-format FORMAT   text or json\n"
 		"  --debug               log at debug level\n"
 		"  --debug-log FILE      write the debug log to FILE\n"
-		"  --platform NAME       auto, ptrace (default auto)\n"
+		"  --platform NAME       auto (default), systrap, ptrace\n"
 		"  --network MODE        sandbox, host or none\n"
 		"  --strace              log every system call of the sandboxed program\n"
 		"  --systemd-cgroup      cgroupsPath is slice:prefix:name (cgroupfs is used)\n"
