@@ -38,6 +38,13 @@ void waitq_wake_all(struct waitq *q)
 
 	list_for_each(pos, &q->waiters) {
 		struct waiter *w = list_entry(pos, struct waiter, link);
+
+		if (!w->task) {
+			struct waitq_hook *h = list_entry(w, struct waitq_hook, w);
+
+			h->fn(h);
+			continue;
+		}
 		w->task->woken = true;
 		pthread_cond_signal(&w->task->cond);
 	}

@@ -37,7 +37,27 @@ static inline void waitq_init(struct waitq *q)
 	list_init(&q->waiters);
 }
 
-/* Wake every task waiting on q. Kernel lock held. */
+/* A hook on a wait queue: instead of waking a task, waitq_wake_all calls fn (epoll
+ * forwards its member files' wake-ups to its own queue this way). A hook stays on the
+ * queue until removed. fn runs under the kernel lock and must not add or remove waiters
+ * or hooks of the queue being woken. */
+struct waitq_hook {
+	struct waiter w; /* w.task == NULL marks a hook */
+	void (*fn)(struct waitq_hook *h);
+};
+
+static inline void waitq_hook_add(struct waitq *q, struct waitq_hook *h)
+{
+	h->w.task = NULL;
+	list_add_tail(&h->w.link, &q->waiters);
+}
+
+static inline void waitq_hook_del(struct waitq_hook *h)
+{
+	list_del(&h->w.link);
+}
+
+/* Wake every task waiting on q and call every hook on it. Kernel lock held. */
 void waitq_wake_all(struct waitq *q);
 
 /* Block the current task on q until woken, a signal becomes deliverable, or the deadline

@@ -88,6 +88,9 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(lremovexattr, "as removexattr"), PART(fremovexattr, "as removexattr"),
 	OK(sendfile), OK(copy_file_range), OK(fadvise64), OK(poll), OK(ppoll),
 	PART(flock, "advisory; LOCK_MAND is EINVAL"),
+	OK(eventfd), OK(eventfd2),
+	OK(epoll_create), OK(epoll_create1), OK(epoll_wait), OK(epoll_pwait), OK(epoll_pwait2),
+	PART(epoll_ctl, "EPOLLEXCLUSIVE is accepted and wakes every waiter; EPOLLWAKEUP is ignored"),
 };
 
 const char *syscall_status_name(enum syscall_status s)

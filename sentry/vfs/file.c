@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "sentry/fs/anon.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/dir.h"
@@ -44,6 +45,7 @@ void file_put(struct file *f)
 	if (!f || --f->refs > 0)
 		return;
 	lock_release_file(f); /* flock and OFD locks belong to the description */
+	eventpoll_file_release(f); /* off every epoll interest list */
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	dirsnap_free(f->dir);

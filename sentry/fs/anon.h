@@ -1,0 +1,56 @@
+/* anon.h: anonymous files that are not pipes: eventfd, epoll, timerfd, signalfd, memfd.
+ * Each constructor returns a new open file (*out, one reference) or -errno; the syscall
+ * handlers in sentry/syscalls/ copy arguments and install the fd. Kernel lock held. */
+#ifndef RUNSC_SENTRY_FS_ANON_H
+#define RUNSC_SENTRY_FS_ANON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "sentry/kernel/task.h"
+
+struct file;
+struct kstat;
+struct itimerspec;
+struct epoll_event;
+
+/* Fill st for an anonymous inode (anon_inodefs: mode 0600, no type bits). */
+void anon_fill_stat(struct kstat *st, uint64_t ino);
+/* A fresh inode number for an anonymous file. */
+uint64_t anon_next_ino(void);
+
+/* eventfd2: initval, flags EFD_SEMAPHORE | EFD_NONBLOCK (EFD_CLOEXEC is the caller's). */
+int eventfd_create(unsigned initval, int flags, struct file **out);
+
+/* epoll_create1 (EPOLL_CLOEXEC is the caller's). */
+int eventpoll_create(struct file **out);
+bool file_is_epoll(const struct file *f);
+/* epoll_ctl on ep for target with op and the caller's event (NULL for DEL). */
+int eventpoll_ctl(struct task *t, struct file *ep, int op, int fd, struct file *target,
+		  const struct epoll_event *ev);
+/* Wait for events: up to max into evs (Sentry buffer); deadline NULL = forever, or
+ * CLOCK_MONOTONIC. Returns the count, 0 on timeout, -EINTR on a signal. */
+int eventpoll_wait(struct task *t, struct file *ep, struct epoll_event *evs, int max,
+		   const struct timespec *deadline);
+/* The last reference to f is going: take it off every interest list. */
+void eventpoll_file_release(struct file *f);
+
+/* timerfd_create: clockid CLOCK_REALTIME/MONOTONIC/BOOTTIME(_ALARM), flags TFD_NONBLOCK. */
+int timerfd_new(int clockid, int flags, struct file **out);
+/* timerfd_settime/gettime on f (-EINVAL if f is not a timerfd). */
+int timerfd_set(struct file *f, int flags, const struct itimerspec *nv,
+		struct itimerspec *old);
+int timerfd_get(struct file *f, struct itimerspec *cur);
+
+/* signalfd4: a new signalfd for mask, or with f non-NULL a new mask for it. */
+int signalfd_new(sigmask_t mask, int flags, struct file **out);
+int signalfd_set_mask(struct file *f, sigmask_t mask);
+
+/* memfd_create: name already copied, flags MFD_ALLOW_SEALING (MFD_CLOEXEC: caller's). */
+int memfd_new(struct task *t, const char *name, unsigned flags, struct file **out);
+/* F_ADD_SEALS / F_GET_SEALS: -EINVAL if f is not a memfd. */
+int memfd_add_seals(struct file *f, unsigned seals);
+int memfd_get_seals(struct file *f);
+
+#endif
