@@ -13,6 +13,7 @@
 static const struct platform_ops *const g_backends[] = {
 	&plat_ptrace_ops,
 	&plat_systrap_ops,
+	&plat_kvm_ops,
 	&plat_stub_ops,
 };
 
@@ -36,6 +37,16 @@ const struct platform_ops *plat_find(const char *name)
 static const struct platform_ops *choose_auto(const char **why)
 {
 	const char *probe_why = "no platform can run here";
+	const char *kvm_why = NULL;
+
+	/* Hardware KVM (VMX/SVM) leads; PVM is slower than systrap here, so never auto. */
+	if (plat_kvm_is_hardware()) {
+		if (plat_kvm_ops.probe(&kvm_why) == 0) {
+			*why = "auto: hardware KVM";
+			return &plat_kvm_ops;
+		}
+		log_info("platform kvm unavailable: %s", kvm_why ? kvm_why : "?");
+	}
 
 	for (size_t i = 0; i < ARRAY_SIZE(g_auto_order); i++) {
 		const struct platform_ops *ops = g_auto_order[i];

@@ -127,6 +127,9 @@ struct platform {
 extern const struct platform_ops plat_ptrace_ops;
 extern const struct platform_ops plat_systrap_ops;
 extern const struct platform_ops plat_stub_ops;
+extern const struct platform_ops plat_kvm_ops;
+/* Is /dev/kvm hardware VMX/SVM (not PVM)? Decides whether `auto` tries kvm first. */
+bool plat_kvm_is_hardware(void);
 
 /* Find a backend by name ("ptrace", "stub", ...); NULL if unknown. */
 const struct platform_ops *plat_find(const char *name);

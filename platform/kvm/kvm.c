@@ -1,0 +1,264 @@
+/* kvm.c: the KVM platform: probe, VM creation, seccomp needs, the ops table.
+ *
+ * Design (exit per trap). One VM per sandbox. Guest-physical memory is: the ring-0 area
+ * (slot 0: IDT, handler code, the user syscall stub, per-vCPU GDT/TSS/stack), a pool of
+ * page-table pages (slot 1), and the Sentry's memory file from KVM_MEM_GPA in 1 GiB slots
+ * registered on first use (the memfd mapped MAP_SHARED by create()). Every address space
+ * has its own 4-level table: application pages in the lower half with the User bit, and
+ * the ring-0 area at KVM_KVA (PML4 slot 511, supervisor only) shared by all. Each context
+ * owns one vCPU, created by ctx_create on the calling thread.
+ *
+ * Application code runs in ring 3. Every trap ends in ring 0 on a handler that is a
+ * single `hlt`, so the vCPU exits to the Sentry thread at once: the registers come back
+ * through KVM_CAP_SYNC_REGS (no register ioctls), the vector from where the vCPU halted,
+ * the iret frame from the ring-0 stack (host memory), CR2 from the synced sregs. The
+ * return is the reverse: the host writes an iret frame and the app's registers and
+ * resumes at an `iretq`. On PVM (this host's kvm_pvm) ring-0 code is interpreted
+ * (~0.6 us an instruction) and a user `syscall` reaches LSTAR still at CPL 3, so LSTAR
+ * is a read-only user stub holding `int3`, which enters ring 0 through the DPL-3 gate;
+ * the #BP frame's RIP (stub + 1) tells it from an application int3. On hardware KVM,
+ * LSTAR is the ring-0 `hlt` itself. vmcall is never used (it never completes on PVM).
+ *
+ * Page tables are written by the host, so for shadow paging a loaded table may only
+ * gain entries; other changes copy the path to fresh pages and load a new root
+ * (kvm_pt.c). interrupt() sets immediate_exit and signals the context's thread; table
+ * changes kick the contexts running the address space so they reload CR3.
+ *
+ * Missing: the ring-0 Sentry (bluepill, issue 7); a vCPU pool (one vCPU per context, at
+ * most KVM_MAX_VCPUS); PCID (neither this host nor TCG offers it); waiting for a kicked
+ * vCPU to acknowledge a table change (the as_* call returns after sending the kick);
+ * XSAVE features beyond x87/SSE (the PVM guest has no XSAVE; AVX state is dropped);
+ * CPUID faulting; huge pages. */
+#include "platform/kvm/kvm_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/util.h"
+
+bool plat_kvm_is_hardware(void)
+{
+	FILE *f;
+	char line[4096];
+	bool hw = false;
+
+	if (access("/sys/module/kvm_pvm", F_OK) == 0)
+		return false;
+	f = fopen("/proc/cpuinfo", "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "flags", 5) == 0) {
+			hw = strstr(line, " vmx") || strstr(line, " svm");
+			break;
+		}
+	fclose(f);
+	return hw;
+}
+
+static int kvm_open_checked(const char **why)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		*why = errno == ENOENT ? "no /dev/kvm" : "cannot open /dev/kvm";
+		return -errno;
+	}
+	if (ioctl(fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		*why = "unsupported KVM API version";
+		goto fail;
+	}
+	if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) <= 0) {
+		*why = "KVM lacks KVM_CAP_SYNC_REGS";
+		goto fail;
+	}
+	if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0) {
+		*why = "KVM lacks KVM_CAP_IMMEDIATE_EXIT";
+		goto fail;
+	}
+	if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE) <= 0) {
+		*why = "KVM lacks KVM_CAP_XSAVE";
+		goto fail;
+	}
+	if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS) < KVM_SLOT_MEM0 + 64) {
+		*why = "KVM offers too few memory slots";
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -ENODEV;
+}
+
+static int kvm_probe(const char **why)
+{
+	int fd = kvm_open_checked(why);
+	int vm;
+
+	if (fd < 0)
+		return fd;
+	vm = ioctl(fd, KVM_CREATE_VM, 0);
+	close(fd);
+	if (vm < 0) {
+		*why = "KVM_CREATE_VM failed";
+		return -ENODEV;
+	}
+	close(vm);
+	*why = plat_kvm_is_hardware() ? "hardware KVM" : "PVM (software KVM): exit per trap";
+	return 0;
+}
+
+static int kvm_cpuid(struct kvm_platform *p)
+{
+	int n = 256;
+
+	for (;;) {
+		p->cpuid = calloc(1, sizeof(*p->cpuid) + (size_t)n * sizeof(p->cpuid->entries[0]));
+		if (!p->cpuid)
+			return -ENOMEM;
+		p->cpuid->nent = (uint32_t)n;
+		if (ioctl(p->kvm_fd, KVM_GET_SUPPORTED_CPUID, p->cpuid) == 0)
+			break;
+		free(p->cpuid);
+		p->cpuid = NULL;
+		if (errno != E2BIG || n > 4096)
+			return -errno;
+		n *= 2;
+	}
+	for (uint32_t i = 0; i < p->cpuid->nent; i++)
+		if (p->cpuid->entries[i].function == 0x80000001)
+			p->nx = p->cpuid->entries[i].edx & (1u << 20);
+	return 0;
+}
+
+static void kvm_destroy(struct platform *pp)
+{
+	struct kvm_platform *p = kvm_plat(pp);
+
+	if (!p)
+		return;
+	if (p->vm_fd >= 0)
+		close(p->vm_fd);
+	if (p->kvm_fd >= 0)
+		close(p->kvm_fd);
+	kvm_pt_fini(p);
+	if (p->r0)
+		munmap(p->r0, KVM_R0_SIZE);
+	if (p->mem)
+		munmap(p->mem, p->mem_size);
+	free(p->cpuid);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+static int kvm_create(int memfd, struct platform **out)
+{
+	struct kvm_platform *p = calloc(1, sizeof(*p));
+	const char *why = "";
+	struct stat st;
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	p->base.ops = &plat_kvm_ops;
+	p->vm_fd = -1;
+	p->memfd = memfd;
+	pthread_mutex_init(&p->lock, NULL);
+	p->hw = plat_kvm_is_hardware();
+	p->kvm_fd = kvm_open_checked(&why);
+	if (p->kvm_fd < 0) {
+		log_err("kvm: %s", why);
+		ret = p->kvm_fd;
+		goto fail;
+	}
+	p->vm_fd = ioctl(p->kvm_fd, KVM_CREATE_VM, 0);
+	ret = ioctl(p->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (p->vm_fd < 0 || ret <= 0) {
+		ret = -errno;
+		goto fail;
+	}
+	p->run_size = (size_t)ret;
+	if ((ret = kvm_cpuid(p)))
+		goto fail;
+	if (fstat(memfd, &st)) {
+		ret = -errno;
+		goto fail;
+	}
+	p->mem_size = (uint64_t)st.st_size & ~(KVM_PG - 1);
+	p->mem = mmap(NULL, p->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+		      memfd, 0);
+	p->r0 = mmap(NULL, KVM_R0_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p->mem == MAP_FAILED || p->r0 == MAP_FAILED) {
+		ret = -errno;
+		if (p->mem == MAP_FAILED)
+			p->mem = NULL;
+		if (p->r0 == MAP_FAILED)
+			p->r0 = NULL;
+		goto fail;
+	}
+	kvm_r0_build(p);
+	if ((ret = kvm_set_slot(p, KVM_SLOT_R0, KVM_R0_GPA, KVM_R0_SIZE, p->r0)) ||
+	    (ret = kvm_pt_init(p)))
+		goto fail;
+	log_debug("kvm: VM created (%s, NX %d, memory file %llu MiB)",
+		  p->hw ? "hardware" : "PVM", p->nx, (unsigned long long)(p->mem_size >> 20));
+	*out = &p->base;
+	return 0;
+fail:
+	log_err("kvm: create failed: %d", ret);
+	kvm_destroy(&p->base);
+	return ret;
+}
+
+#define ALLOW(name, ...)                                                                   \
+	do {                                                                               \
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(name), __VA_ARGS__);   \
+		if (ret)                                                                   \
+			return ret;                                                        \
+	} while (0)
+
+static int kvm_add_seccomp_rules(struct platform *p, void *scmp_ctx)
+{
+	scmp_filter_ctx ctx = scmp_ctx;
+	int ret;
+
+	(void)p;
+	ALLOW(ioctl, 0);	/* KVM_RUN, KVM_CREATE_VCPU, sregs/xsave/slots (fd-specific) */
+	ALLOW(tgkill, 0);	/* interrupt(): kick a vCPU thread */
+	ALLOW(rt_sigaction, 0); /* the kick signal's handler, per context */
+	ALLOW(rt_sigprocmask, 0); /* unblock the kick signal on a context's thread */
+	ALLOW(mmap, 0);		/* map a new vCPU's kvm_run */
+	ALLOW(munmap, 0);
+	ALLOW(getpid, 0);	/* pthread_kill */
+	ALLOW(gettid, 0);
+	return 0;
+}
+
+const struct platform_ops plat_kvm_ops = {
+	.name = "kvm",
+	.probe = kvm_probe,
+	.create = kvm_create,
+	.add_seccomp_rules = kvm_add_seccomp_rules,
+	.as_create = kvm_as_create,
+	.as_release = kvm_as_release,
+	.as_map = kvm_as_map,
+	.as_unmap = kvm_as_unmap,
+	.as_protect = kvm_as_protect,
+	.ctx_create = kvm_ctx_create,
+	.ctx_release = kvm_ctx_release,
+	.switch_to = kvm_switch_to,
+	.interrupt = kvm_interrupt,
+	.get_fpu = kvm_get_fpu,
+	.set_fpu = kvm_set_fpu,
+	.destroy = kvm_destroy,
+};

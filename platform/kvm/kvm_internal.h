@@ -1,0 +1,147 @@
+/* kvm_internal.h: the KVM platform's private state, guest-physical layout and helpers. */
+#ifndef RUNSC_PLATFORM_KVM_INTERNAL_H
+#define RUNSC_PLATFORM_KVM_INTERNAL_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "platform/platform.h"
+
+#define KVM_PG 4096ULL
+
+/* Guest-physical layout. The ring-0 area (IDT, handler code, the user syscall stub page,
+ * per-vCPU GDT/TSS/stack) is slot 0 at GPA 0; page-table pages are slot 1; the memory file
+ * is mapped from KVM_MEM_GPA in 1 GiB slots added on first use. */
+#define KVM_R0_GPA 0x0ULL
+#define KVM_R0_SIZE (2ULL << 20)
+#define KVM_PT_GPA (1ULL << 30)
+#define KVM_PT_SIZE (1ULL << 30)
+#define KVM_MEM_GPA (1ULL << 36)
+#define KVM_MEM_CHUNK (1ULL << 30)
+#define KVM_SLOT_R0 0
+#define KVM_SLOT_PT 1
+#define KVM_SLOT_MEM0 2
+
+/* Pages of the ring-0 area. */
+#define KVM_R0_IDT_PAGE 0  /* 256 gates */
+#define KVM_R0_CODE_PAGE 1 /* one `hlt` per vector, the iretq, the hardware syscall entry */
+#define KVM_R0_STUB_PAGE 2 /* user-visible: `int3` reached through LSTAR on PVM */
+#define KVM_R0_VCPU_PAGE 4 /* two pages per vCPU: GDT+TSS, then the ring-0 stack */
+#define KVM_MAX_VCPUS 200
+
+/* Offsets in the code page. */
+#define KVM_CODE_VEC_STRIDE 8 /* vector v's handler is a `hlt` at v * stride */
+#define KVM_CODE_NVEC 32
+#define KVM_CODE_IRET 0x400    /* iretq: the way into ring 3 */
+#define KVM_CODE_SYSENTRY 0x480 /* hardware KVM: LSTAR, a `hlt` at CPL 0 */
+
+/* Where the ring-0 area appears in every address space (PML4 slot 511, not user). */
+#define KVM_KVA 0xffffff8000000000ULL
+/* The user syscall stub page, just above the application limit. */
+#define KVM_STUB_VA PLAT_APP_MAX_ADDR
+
+/* Selectors: Linux's, because PVM runs user mode on the host's 0x33/0x2b anyway. */
+#define KVM_SEL_KCODE 0x10
+#define KVM_SEL_KDATA 0x18
+#define KVM_SEL_UDATA 0x2b
+#define KVM_SEL_UCODE 0x33
+#define KVM_SEL_TSS 0x38
+
+struct kvm_platform {
+	struct platform base;
+	int kvm_fd, vm_fd;
+	int memfd;
+	bool hw;		 /* hardware VMX/SVM; false: PVM */
+	bool nx;		 /* guest CPUID offers NX */
+	size_t run_size;	 /* mmap size of struct kvm_run */
+	struct kvm_cpuid2 *cpuid; /* what KVM supports, given to every vCPU */
+	uint8_t *r0;		 /* host view of the ring-0 area */
+	uint8_t *pt;		 /* host view of the page-table pool */
+	uint8_t *mem;		 /* host view of the memory file (MAP_SHARED) */
+	uint64_t mem_size;
+	pthread_mutex_t lock;	 /* slots, page-table pool, vCPU ids, the context list */
+	uint64_t mem_slots;	 /* bitmap of memory-file chunks registered (first 64 GiB) */
+	uint32_t *pt_free;	 /* recycled pool pages (page numbers) */
+	uint32_t pt_nfree, pt_next;
+	uint32_t *pt_dead;	 /* freed pages that a shadow MMU may still cache */
+	uint32_t pt_ndead;
+	uint8_t *pt_fresh;	 /* per pool page: allocated and never loaded by a vCPU */
+	uint64_t kernel_pdpt;	 /* pool PA of the shared upper-half PDPT */
+	uint8_t vcpu_used[KVM_MAX_VCPUS];
+	struct kvm_ctx *ctxs;	 /* every live context, for kicks on invalidation */
+};
+
+struct kvm_as {
+	struct kvm_platform *p;
+	pthread_mutex_t lock;
+	uint64_t root;		  /* PA of the PML4; replaced when a live path is copied */
+	_Atomic uint64_t gen;	  /* bumped whenever root changes */
+	uint32_t *fresh;	  /* pool pages never yet loaded by a vCPU */
+	uint32_t nfresh, cap_fresh;
+};
+
+struct kvm_ctx {
+	struct kvm_platform *p;
+	struct kvm_ctx *next;
+	int id, fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	_Atomic int intr;	  /* interrupt() pending */
+	_Atomic int in_run;	  /* inside KVM_RUN */
+	_Atomic(struct kvm_as *) cur_as;
+	uint64_t loaded_gen;	  /* as->gen that the vCPU's CR3 reflects */
+	bool in_user;		  /* the vCPU stopped in ring 3 (kicked), not in a handler */
+	bool started;
+	uint64_t exits;		  /* KVM_RUN calls, for tests and stats */
+};
+
+static inline struct kvm_platform *kvm_plat(struct platform *p)
+{
+	return (struct kvm_platform *)p;
+}
+
+/* Host pointer for a ring-0 area offset. */
+static inline void *kvm_r0(struct kvm_platform *p, uint64_t off)
+{
+	return p->r0 + off;
+}
+
+/* kvm_pt.c: page tables in the pool. */
+int kvm_pt_init(struct kvm_platform *p);
+void kvm_pt_fini(struct kvm_platform *p);
+int kvm_as_create(struct platform *pp, struct plat_as **out);
+void kvm_as_release(struct plat_as *a);
+int kvm_as_map(struct plat_as *a, uint64_t addr, uint64_t size, uint64_t off, int prot);
+int kvm_as_unmap(struct plat_as *a, uint64_t addr, uint64_t size);
+int kvm_as_protect(struct plat_as *a, uint64_t addr, uint64_t size, int prot);
+/* Mark every page of as's tables as loaded (a vCPU is about to use the root). Caller
+ * holds as->lock. */
+void kvm_as_loaded(struct kvm_as *as);
+
+/* kvm_mem.c: the memory file as guest memory, the ring-0 area. */
+int kvm_mem_ensure(struct kvm_platform *p, uint64_t off, uint64_t size);
+int kvm_set_slot(struct kvm_platform *p, uint32_t slot, uint64_t gpa, uint64_t size,
+		 void *host);
+void kvm_r0_build(struct kvm_platform *p);
+/* Does the CPU push an error code for vector v? */
+bool kvm_vec_has_error(unsigned v);
+
+/* kvm_vcpu.c: vCPU creation, interrupt, FPU. */
+int kvm_ctx_create(struct platform *pp, struct plat_ctx **out);
+void kvm_ctx_release(struct plat_ctx *c);
+void kvm_interrupt(struct plat_ctx *c);
+int kvm_get_fpu(struct plat_ctx *c, struct plat_fpu *fpu);
+int kvm_set_fpu(struct plat_ctx *c, const struct plat_fpu *fpu);
+/* Kick every context running `as` so that it reloads CR3 before running on. */
+void kvm_kick_as(struct kvm_platform *p, struct kvm_as *as);
+/* The kick signal. */
+#define KVM_KICK_SIG (SIGRTMAX - 2)
+
+/* kvm_switch.c */
+int kvm_switch_to(struct plat_ctx *c, struct plat_as *a, plat_regs_t *regs,
+		  struct plat_trap *trap);
+
+#endif

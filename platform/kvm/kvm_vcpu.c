@@ -1,0 +1,280 @@
+/* kvm_vcpu.c: contexts (one vCPU each, bound to the creating host thread): long-mode
+ * ring-0 state, per-vCPU GDT/TSS/stack, syscall MSRs, kicks and the FPU. */
+#include "platform/kvm/kvm_internal.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_SFMASK 0xc0000084
+/* Cleared on syscall entry (hardware KVM): TF, IF, DF, IOPL, NT, AC. */
+#define SFMASK_VAL 0x47700ULL
+
+#define CR0_PG_PE_MP_ET_NE_WP_AM 0x80050033ULL
+#define CR4_PAE_OSFXSR_OSXMMEXCPT 0x620ULL
+#define EFER_SCE 0x1ULL
+#define EFER_LME 0x100ULL
+#define EFER_LMA 0x400ULL
+#define EFER_NXE 0x800ULL
+
+#define GDT_OFF 0x0
+#define GDT_ENTRIES 9
+#define TSS_OFF 0x100
+#define TSS_LIMIT 103
+
+static uint64_t vcpu_page(int id)
+{
+	return KVM_R0_VCPU_PAGE + 2ULL * (uint64_t)id;
+}
+
+/* GDT (Linux layout) and TSS whose RSP0 is the top of the vCPU's ring-0 stack. */
+static void vcpu_tables(struct kvm_platform *p, int id)
+{
+	uint8_t *pg = kvm_r0(p, vcpu_page(id) * KVM_PG);
+	uint64_t *gdt = (uint64_t *)(pg + GDT_OFF);
+	uint8_t *tss = pg + TSS_OFF;
+	uint64_t tss_va = KVM_KVA + vcpu_page(id) * KVM_PG + TSS_OFF;
+	uint64_t rsp0 = KVM_KVA + (vcpu_page(id) + 2) * KVM_PG;
+
+	memset(pg, 0, KVM_PG);
+	gdt[2] = 0x00af9b000000ffffULL; /* 0x10 kernel code, L */
+	gdt[3] = 0x00cf93000000ffffULL; /* 0x18 kernel data */
+	gdt[4] = 0x00cffb000000ffffULL; /* 0x23 user code32 */
+	gdt[5] = 0x00cff3000000ffffULL; /* 0x2b user data */
+	gdt[6] = 0x00affb000000ffffULL; /* 0x33 user code64 */
+	gdt[7] = TSS_LIMIT | ((tss_va & 0xffffff) << 16) | (0x89ULL << 40) |
+		 (((tss_va >> 24) & 0xff) << 56);
+	gdt[8] = tss_va >> 32;
+	memcpy(tss + 4, &rsp0, 8);
+	memcpy(tss + 102, &(uint16_t){ TSS_LIMIT + 1 }, 2); /* no I/O bitmap */
+}
+
+static struct kvm_segment seg(uint16_t sel, uint8_t type, bool code)
+{
+	struct kvm_segment s = {
+		.base = 0, .limit = 0xffffffff, .selector = sel, .type = type,
+		.present = 1, .dpl = 0, .db = !code, .s = 1, .l = code, .g = 1,
+	};
+	return s;
+}
+
+static int vcpu_sregs(struct kvm_ctx *c)
+{
+	struct kvm_platform *p = c->p;
+	struct kvm_sregs s;
+
+	if (ioctl(c->fd, KVM_GET_SREGS, &s))
+		return -errno;
+	s.cs = seg(KVM_SEL_KCODE, 11, true);
+	s.ss = seg(KVM_SEL_KDATA, 3, false);
+	s.ds = s.es = s.fs = s.gs = seg(0, 3, false);
+	s.tr = (struct kvm_segment){
+		.base = KVM_KVA + vcpu_page(c->id) * KVM_PG + TSS_OFF, .limit = TSS_LIMIT,
+		.selector = KVM_SEL_TSS, .type = 11, .present = 1,
+	};
+	s.ldt = (struct kvm_segment){ .type = 2, .present = 0, .unusable = 1 };
+	s.gdt.base = KVM_KVA + vcpu_page(c->id) * KVM_PG + GDT_OFF;
+	s.gdt.limit = GDT_ENTRIES * 8 - 1;
+	s.idt.base = KVM_KVA + KVM_R0_IDT_PAGE * KVM_PG;
+	s.idt.limit = 256 * 16 - 1;
+	s.cr0 = CR0_PG_PE_MP_ET_NE_WP_AM;
+	s.cr4 = CR4_PAE_OSFXSR_OSXMMEXCPT;
+	s.efer = EFER_SCE | EFER_LME | EFER_LMA | (p->nx ? EFER_NXE : 0);
+	s.cr3 = p->kernel_pdpt; /* any table; switch_to loads the address space's */
+	return ioctl(c->fd, KVM_SET_SREGS, &s) ? -errno : 0;
+}
+
+static int vcpu_msrs(struct kvm_ctx *c)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e[4];
+	} m = { .h.nmsrs = 4 };
+	uint64_t lstar = c->p->hw ? KVM_KVA + KVM_R0_CODE_PAGE * KVM_PG + KVM_CODE_SYSENTRY
+				  : KVM_STUB_VA;
+
+	m.e[0] = (struct kvm_msr_entry){ .index = MSR_STAR,
+					 .data = (0x23ULL << 48) | ((uint64_t)KVM_SEL_KCODE << 32) };
+	m.e[1] = (struct kvm_msr_entry){ .index = MSR_LSTAR, .data = lstar };
+	m.e[2] = (struct kvm_msr_entry){ .index = MSR_CSTAR, .data = lstar };
+	m.e[3] = (struct kvm_msr_entry){ .index = MSR_SFMASK, .data = SFMASK_VAL };
+	return ioctl(c->fd, KVM_SET_MSRS, &m) == 4 ? 0 : -EIO;
+}
+
+static int vcpu_setup(struct kvm_ctx *c)
+{
+	struct kvm_platform *p = c->p;
+	struct kvm_regs r = { .rflags = 2 };
+	struct plat_fpu *fpu;
+	int ret;
+
+	c->fd = ioctl(p->vm_fd, KVM_CREATE_VCPU, (unsigned long)c->id);
+	if (c->fd < 0)
+		return -errno;
+	c->run = mmap(NULL, p->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
+	if (c->run == MAP_FAILED) {
+		c->run = NULL;
+		return -errno;
+	}
+	if (ioctl(c->fd, KVM_SET_CPUID2, p->cpuid))
+		return -errno;
+	vcpu_tables(p, c->id);
+	if ((ret = vcpu_sregs(c)) || (ret = vcpu_msrs(c)))
+		return ret;
+	if (ioctl(c->fd, KVM_SET_REGS, &r))
+		return -errno;
+	c->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+	/* A new vCPU's x87 control word is the reset value; give it the FINIT state. */
+	fpu = aligned_alloc(64, sizeof(*fpu));
+	if (!fpu)
+		return -ENOMEM;
+	plat_fpu_init(fpu);
+	ret = kvm_set_fpu((struct plat_ctx *)c, fpu);
+	free(fpu);
+	return ret;
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig; /* only here so that the signal interrupts KVM_RUN */
+}
+
+int kvm_ctx_create(struct platform *pp, struct plat_ctx **out)
+{
+	struct kvm_platform *p = kvm_plat(pp);
+	struct kvm_ctx *c = calloc(1, sizeof(*c));
+	struct sigaction sa = { .sa_handler = kick_handler };
+	sigset_t set;
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	c->p = p;
+	c->fd = -1;
+	c->id = -1;
+	c->thread = pthread_self();
+	sigaction(KVM_KICK_SIG, &sa, NULL); /* no SA_RESTART: KVM_RUN returns EINTR */
+	sigemptyset(&set);
+	sigaddset(&set, KVM_KICK_SIG);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	pthread_mutex_lock(&p->lock);
+	for (int i = 0; i < KVM_MAX_VCPUS; i++)
+		if (!p->vcpu_used[i]) {
+			p->vcpu_used[i] = 1;
+			c->id = i;
+			break;
+		}
+	pthread_mutex_unlock(&p->lock);
+	if (c->id < 0) {
+		free(c);
+		return -EAGAIN;
+	}
+	ret = vcpu_setup(c);
+	if (ret) {
+		log_warn("kvm: vCPU %d set-up failed: %d", c->id, ret);
+		kvm_ctx_release((struct plat_ctx *)c);
+		return ret;
+	}
+	pthread_mutex_lock(&p->lock);
+	c->next = p->ctxs;
+	p->ctxs = c;
+	pthread_mutex_unlock(&p->lock);
+	*out = (struct plat_ctx *)c;
+	return 0;
+}
+
+void kvm_ctx_release(struct plat_ctx *cc)
+{
+	struct kvm_ctx *c = (struct kvm_ctx *)cc;
+	struct kvm_platform *p;
+
+	if (!c)
+		return;
+	p = c->p;
+	pthread_mutex_lock(&p->lock);
+	for (struct kvm_ctx **pp = &p->ctxs; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	if (c->id >= 0)
+		p->vcpu_used[c->id] = 0;
+	pthread_mutex_unlock(&p->lock);
+	if (c->run)
+		munmap(c->run, p->run_size);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c);
+}
+
+void kvm_interrupt(struct plat_ctx *cc)
+{
+	struct kvm_ctx *c = (struct kvm_ctx *)cc;
+
+	atomic_store(&c->intr, 1);
+	c->run->immediate_exit = 1; /* covers the window before KVM_RUN */
+	pthread_kill(c->thread, KVM_KICK_SIG);
+}
+
+void kvm_kick_as(struct kvm_platform *p, struct kvm_as *as)
+{
+	pthread_mutex_lock(&p->lock);
+	for (struct kvm_ctx *c = p->ctxs; c; c = c->next)
+		if (atomic_load(&c->cur_as) == as && atomic_load(&c->in_run))
+			pthread_kill(c->thread, KVM_KICK_SIG);
+	pthread_mutex_unlock(&p->lock);
+}
+
+#define XSTATE_BV_OFF 512
+#define X87_SSE 3ULL
+
+int kvm_get_fpu(struct plat_ctx *cc, struct plat_fpu *fpu)
+{
+	struct kvm_ctx *c = (struct kvm_ctx *)cc;
+	struct kvm_xsave *x = calloc(1, sizeof(*x));
+	unsigned n = plat_fpu_size();
+	int ret = 0;
+
+	if (!x)
+		return -ENOMEM;
+	if (ioctl(c->fd, KVM_GET_XSAVE, x)) {
+		ret = -errno;
+	} else {
+		memset(fpu->data, 0, n);
+		memcpy(fpu->data, x->region, n < sizeof(x->region) ? n : sizeof(x->region));
+	}
+	free(x);
+	return ret;
+}
+
+int kvm_set_fpu(struct plat_ctx *cc, const struct plat_fpu *fpu)
+{
+	struct kvm_ctx *c = (struct kvm_ctx *)cc;
+	struct kvm_xsave *x = calloc(1, sizeof(*x));
+	unsigned n = plat_fpu_size();
+	uint64_t bv = X87_SSE;
+	int ret = 0;
+
+	if (!x)
+		return -ENOMEM;
+	memcpy(x->region, fpu->data, n < sizeof(x->region) ? n : sizeof(x->region));
+	/* The guest has no XSAVE: only x87 and SSE state exist, in standard format. */
+	if (n > XSTATE_BV_OFF)
+		memcpy(&bv, fpu->data + XSTATE_BV_OFF, 8);
+	bv &= X87_SSE;
+	memset((uint8_t *)x->region + XSTATE_BV_OFF, 0, 64); /* XCOMP_BV 0: standard */
+	memcpy((uint8_t *)x->region + XSTATE_BV_OFF, &bv, 8);
+	if (ioctl(c->fd, KVM_SET_XSAVE, x))
+		ret = -errno;
+	free(x);
+	return ret;
+}

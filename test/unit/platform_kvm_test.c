@@ -1,0 +1,452 @@
+/* platform_kvm_test.c: the KVM platform running tiny ring-3 programs: syscalls, faults,
+ * address-space changes under a loaded table, two address spaces, interrupt, FPU. */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "platform/platform.h"
+
+#define PROG(name, body)                                                           \
+	extern const char name[], name##_end[];                                    \
+	__asm__(".pushsection .rodata\n" #name ":\n" body "\n" #name "_end:\n"   \
+		".popsection\n")
+
+PROG(prog_syscalls, "mov $39, %eax\n syscall\n lea 1(%rax), %rdi\n mov $60, %eax\n syscall\n ud2");
+PROG(prog_load, "mov (%rdi), %rsi\n mov $39, %eax\n syscall\n ud2");
+PROG(prog_store, "movq $42, (%rdi)\n mov $39, %eax\n syscall\n ud2");
+PROG(prog_ud2, "nop\n ud2");
+PROG(prog_int3, "int3\n ud2");
+PROG(prog_spin, "1: jmp 1b");
+PROG(prog_xmm, "movq %xmm0, %rdi\n movq %rsi, %xmm1\n mov $39, %eax\n syscall\n ud2");
+PROG(prog_loop, "1: mov $39, %eax\n syscall\n jmp 1b");
+/* Keeps r12..r15 and rbx: checks the GPRs survive a round trip. */
+PROG(prog_regs, "mov $39, %eax\n syscall\n mov $40, %eax\n syscall\n ud2");
+
+#define CODE_ADDR 0x400000ULL
+#define STACK_ADDR 0x500000ULL
+#define DATA_ADDR 0x600000ULL
+#define PG 4096ULL
+#define CODE_OFF 0
+#define STACK_OFF PG
+#define DATA_OFF (2 * PG)
+#define DATA2_OFF (3 * PG)
+#define CODE2_OFF (4 * PG)
+#define FILE_SIZE (64 * PG)
+#define XMM0_OFF 160
+#define XMM1_OFF 176
+
+struct fixture {
+	int memfd;
+	uint8_t *mem;
+	struct platform *p;
+	const struct platform_ops *o;
+	struct plat_as *as;
+	struct plat_ctx *ctx;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	*state = f;
+	if (access("/dev/kvm", F_OK) != 0)
+		return 0; /* each test skips */
+	f->memfd = memfd_create("platform-kvm-test", 0);
+	assert_true(f->memfd >= 0);
+	assert_int_equal(ftruncate(f->memfd, FILE_SIZE), 0);
+	f->mem = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, f->memfd, 0);
+	assert_ptr_not_equal(f->mem, MAP_FAILED);
+	f->o = &plat_kvm_ops;
+	assert_int_equal(f->o->create(f->memfd, &f->p), 0);
+	assert_int_equal(f->o->as_create(f->p, &f->as), 0);
+	assert_int_equal(f->o->ctx_create(f->p, &f->ctx), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f->p) {
+		f->o->ctx_release(f->ctx);
+		f->o->as_release(f->as);
+		f->o->destroy(f->p);
+		munmap(f->mem, FILE_SIZE);
+		close(f->memfd);
+	}
+	free(f);
+	return 0;
+}
+
+#define NEED_KVM(f)                                                                         \
+	do {                                                                               \
+		if (!(f)->p)                                                               \
+			skip();                                                            \
+	} while (0)
+
+static void load_at(struct fixture *f, struct plat_as *as, uint64_t code_off, const char *b,
+		    const char *e)
+{
+	memset(f->mem + code_off, 0xcc, PG);
+	memcpy(f->mem + code_off, b, (size_t)(e - b));
+	assert_int_equal(f->o->as_map(as, CODE_ADDR, PG, code_off, PROT_READ | PROT_EXEC), 0);
+	assert_int_equal(f->o->as_map(as, STACK_ADDR, PG, STACK_OFF, PROT_READ | PROT_WRITE), 0);
+}
+#define LOAD(f, as, prog) load_at(f, as, CODE_OFF, prog, prog##_end)
+
+static void start_regs(plat_regs_t *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->rip = CODE_ADDR;
+	r->rsp = STACK_ADDR + PG;
+	r->eflags = 0x202;
+}
+
+static int run(struct fixture *f, struct plat_as *as, plat_regs_t *r, struct plat_trap *t)
+{
+	return f->o->switch_to(f->ctx, as, r, t);
+}
+
+static void syscalls_trap_with_numbers(void **state)
+{
+	struct fixture *f = *state;
+	struct plat_trap t;
+	plat_regs_t r;
+
+	NEED_KVM(f);
+	LOAD(f, f->as, prog_syscalls);
+	start_regs(&r);
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_SYSCALL);
+	assert_int_equal(r.orig_rax, 39);
+	assert_int_equal(r.rip, CODE_ADDR + 7);
+	assert_int_equal(r.rsp, STACK_ADDR + PG);
+	assert_int_equal(r.eflags & 0x200, 0x200);
+	r.rax = 1234;
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_SYSCALL);
+	assert_int_equal(r.orig_rax, 60);
+	assert_int_equal(r.rdi, 1235);
+}
+
+static void registers_survive(void **state)
+{
+	struct fixture *f = *state;
+	struct plat_trap t;
+	plat_regs_t r, want;
+
+	NEED_KVM(f);
+	LOAD(f, f->as, prog_regs);
+	start_regs(&r);
+	r.rbx = 0x1111, r.rbp = 0x2222, r.rdx = 0x3333, r.rsi = 0x4444, r.rdi = 0x5555;
+	r.r8 = 0x8888, r.r9 = 0x9999, r.r10 = 0xaaaa, r.r12 = 0xcccc, r.r13 = 0xdddd;
+	r.r14 = 0xeeee, r.r15 = 0xffff;
+	r.fs_base = 0x12345000;
+	want = r;
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_SYSCALL);
+	assert_int_equal(r.rbx, want.rbx);
+	assert_int_equal(r.rbp, want.rbp);
+	assert_int_equal(r.rdx, want.rdx);
+	assert_int_equal(r.rsi, want.rsi);
+	assert_int_equal(r.rdi, want.rdi);
+	assert_int_equal(r.r8, want.r8);
+	assert_int_equal(r.r10, want.r10);
+	assert_int_equal(r.r15, want.r15);
+	assert_int_equal(r.rcx, CODE_ADDR + 7); /* syscall's own clobbers */
+	r.r15 = 0x4242;
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(r.orig_rax, 40);
+	assert_int_equal(r.r15, 0x4242);
+	assert_int_equal(r.fs_base, 0x12345000);
+}
+
+static void unmapped_access_faults(void **state)
+{
+	struct fixture *f = *state;
+	struct plat_trap t;
+	plat_regs_t r;
+
+	NEED_KVM(f);
+	LOAD(f, f->as, prog_load);
+	start_regs(&r);
+	r.rdi = 0x10000000;
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_FAULT);
+	assert_int_equal(t.signo, SIGSEGV);
+	assert_int_equal(t.code, SEGV_MAPERR);
+	assert_int_equal(t.addr, 0x10000000);
+	assert_int_equal(t.trapno, 14);
+	assert_int_equal(t.access, PLAT_ACCESS_READ);
+	assert_int_equal(r.rip, CODE_ADDR);
+	start_regs(&r);
+	r.rip = 0x20000000;
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_FAULT);
+	assert_int_equal(t.addr, 0x20000000);
+	assert_int_equal(t.access, PLAT_ACCESS_EXEC);
+	/* The ring-0 area is not reachable from ring 3. */
+	start_regs(&r);
+	r.rdi = 0xffffff8000000000ULL;
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_FAULT);
+	assert_int_equal(t.signo, SIGSEGV);
+}
+
+static void ud2_and_int3_fault(void **state)
+{
+	struct fixture *f = *state;
+	struct plat_trap t;
+	plat_regs_t r;
+
+	NEED_KVM(f);
+	LOAD(f, f->as, prog_ud2);
+	start_regs(&r);
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_FAULT);
+	assert_int_equal(t.signo, SIGILL);
+	assert_int_equal(t.code, ILL_ILLOPN);
+	assert_int_equal(r.rip, CODE_ADDR + 1);
+	assert_int_equal(t.trapno, 6);
+
+	LOAD(f, f->as, prog_int3);
+	start_regs(&r);
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_FAULT);
+	assert_int_equal(t.signo, SIGTRAP);
+	assert_int_equal(r.rip, CODE_ADDR + 1);
+	assert_int_equal(t.trapno, 3);
+}
+
+/* Narrowing or removing a mapping a vCPU has used takes effect at once. */
+static void protect_and_unmap_take_effect(void **state)
+{
+	struct fixture *f = *state;
+	struct plat_trap t;
+	plat_regs_t r;
+
+	NEED_KVM(f);
+	LOAD(f, f->as, prog_store);
+	assert_int_equal(f->o->as_map(f->as, DATA_ADDR, PG, DATA_OFF, PROT_READ), 0);
+	start_regs(&r);
+	r.rdi = DATA_ADDR;
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_FAULT);
+	assert_int_equal(t.code, SEGV_ACCERR);
+	assert_int_equal(t.access, PLAT_ACCESS_WRITE);
+	assert_int_equal(t.addr, DATA_ADDR);
+	/* Widen: the store now succeeds. */
+	assert_int_equal(f->o->as_protect(f->as, DATA_ADDR, PG, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_SYSCALL);
+	assert_int_equal(f->mem[DATA_OFF], 42);
+	/* Narrow again after use: faults. */
+	assert_int_equal(f->o->as_protect(f->as, DATA_ADDR, PG, PROT_READ), 0);
+	start_regs(&r);
+	r.rdi = DATA_ADDR;
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_FAULT);
+	assert_int_equal(t.code, SEGV_ACCERR);
+	/* Unmap after use: faults with MAPERR. */
+	assert_int_equal(f->o->as_protect(f->as, DATA_ADDR, PG, PROT_READ | PROT_WRITE), 0);
+	start_regs(&r);
+	r.rdi = DATA_ADDR;
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_SYSCALL);
+	assert_int_equal(f->o->as_unmap(f->as, DATA_ADDR, PG), 0);
+	start_regs(&r);
+	r.rdi = DATA_ADDR;
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_FAULT);
+	assert_int_equal(t.code, SEGV_MAPERR);
+	assert_int_equal(t.addr, DATA_ADDR);
+}
+
+/* Replacing the frame under a used mapping: reads see the new page. */
+static void remap_sees_new_frame(void **state)
+{
+	struct fixture *f = *state;
+	struct plat_trap t;
+	plat_regs_t r;
+
+	NEED_KVM(f);
+	LOAD(f, f->as, prog_load);
+	memcpy(f->mem + DATA_OFF, &(uint64_t){ 0x1111 }, 8);
+	memcpy(f->mem + DATA2_OFF, &(uint64_t){ 0x2222 }, 8);
+	assert_int_equal(f->o->as_map(f->as, DATA_ADDR, PG, DATA_OFF, PROT_READ), 0);
+	for (int i = 0; i < 4; i++) {
+		start_regs(&r);
+		r.rdi = DATA_ADDR;
+		assert_int_equal(run(f, f->as, &r, &t), 0);
+		assert_int_equal(t.kind, TRAP_SYSCALL);
+		assert_int_equal(r.rsi, i % 2 ? 0x2222 : 0x1111);
+		assert_int_equal(f->o->as_map(f->as, DATA_ADDR, PG, i % 2 ? DATA_OFF : DATA2_OFF,
+					      PROT_READ), 0);
+	}
+}
+
+static void two_address_spaces_alternate(void **state)
+{
+	struct fixture *f = *state;
+	struct plat_as *as2;
+	struct plat_trap t;
+	plat_regs_t r;
+
+	NEED_KVM(f);
+	assert_int_equal(f->o->as_create(f->p, &as2), 0);
+	LOAD(f, f->as, prog_syscalls);
+	load_at(f, as2, CODE2_OFF, prog_load, prog_load_end);
+	memcpy(f->mem + DATA2_OFF, &(uint64_t){ 0xbbbb }, 8);
+	assert_int_equal(f->o->as_map(as2, DATA_ADDR, PG, DATA2_OFF, PROT_READ), 0);
+	for (int i = 0; i < 3; i++) {
+		start_regs(&r);
+		assert_int_equal(run(f, f->as, &r, &t), 0);
+		assert_int_equal(t.kind, TRAP_SYSCALL);
+		assert_int_equal(r.orig_rax, 39);
+		start_regs(&r);
+		r.rdi = DATA_ADDR;
+		assert_int_equal(run(f, as2, &r, &t), 0);
+		assert_int_equal(t.kind, TRAP_SYSCALL);
+		assert_int_equal(r.rsi, 0xbbbb);
+		/* DATA_ADDR is not mapped in the first one. */
+		LOAD(f, f->as, prog_load);
+		start_regs(&r);
+		r.rdi = DATA_ADDR;
+		assert_int_equal(run(f, f->as, &r, &t), 0);
+		assert_int_equal(t.kind, TRAP_FAULT);
+		LOAD(f, f->as, prog_syscalls);
+	}
+	f->o->as_release(as2);
+}
+
+struct interrupter {
+	struct fixture *f;
+	unsigned delay_ms;
+};
+
+static void *interrupt_later(void *arg)
+{
+	struct interrupter *in = arg;
+	struct timespec ts = { 0, (long)in->delay_ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+	in->f->o->interrupt(in->f->ctx);
+	return NULL;
+}
+
+static void interrupt_stops_a_spinning_program(void **state)
+{
+	struct fixture *f = *state;
+	struct interrupter in = { f, 50 };
+	struct plat_trap t;
+	plat_regs_t r;
+	pthread_t th;
+
+	NEED_KVM(f);
+	LOAD(f, f->as, prog_spin);
+	start_regs(&r);
+	r.r12 = 0x777;
+	assert_int_equal(pthread_create(&th, NULL, interrupt_later, &in), 0);
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(t.kind, TRAP_INTERRUPT);
+	assert_int_equal(r.rip, CODE_ADDR);
+	assert_int_equal(r.r12, 0x777);
+	/* Resumed after a kick in ring 3, then interrupted again. */
+	assert_int_equal(pthread_create(&th, NULL, interrupt_later, &in), 0);
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(t.kind, TRAP_INTERRUPT);
+
+	f->o->interrupt(f->ctx);
+	r.rip = CODE_ADDR + 0x10;
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_INTERRUPT);
+	assert_int_equal(r.rip, CODE_ADDR + 0x10);
+
+	LOAD(f, f->as, prog_syscalls);
+	start_regs(&r);
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_SYSCALL);
+	assert_int_equal(r.orig_rax, 39);
+}
+
+static void fpu_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct plat_fpu *fpu = aligned_alloc(64, sizeof(*fpu));
+	struct plat_trap t;
+	plat_regs_t r;
+	uint64_t v = 0x1122334455667788ULL, got;
+	uint16_t fcw;
+
+	NEED_KVM(f);
+	assert_int_equal(f->o->get_fpu(f->ctx, fpu), 0);
+	memcpy(&fcw, fpu->data, 2);
+	assert_int_equal(fcw, 0x37f);
+	memcpy(fpu->data + XMM0_OFF, &v, 8);
+	assert_int_equal(f->o->set_fpu(f->ctx, fpu), 0);
+	LOAD(f, f->as, prog_xmm);
+	start_regs(&r);
+	r.rsi = 0xcafef00dULL;
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_SYSCALL);
+	assert_int_equal(r.rdi, v);
+	memset(fpu, 0, sizeof(*fpu));
+	assert_int_equal(f->o->get_fpu(f->ctx, fpu), 0);
+	memcpy(&got, fpu->data + XMM1_OFF, 8);
+	assert_int_equal(got, 0xcafef00dULL);
+	free(fpu);
+}
+
+static void getpid_round_trip_time(void **state)
+{
+	struct fixture *f = *state;
+	struct plat_trap t;
+	struct timespec a, b;
+	plat_regs_t r;
+	const int n = 2000;
+
+	NEED_KVM(f);
+	LOAD(f, f->as, prog_loop);
+	start_regs(&r);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(run(f, f->as, &r, &t), 0);
+		assert_int_equal(t.kind, TRAP_SYSCALL);
+		r.rax = 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	fprintf(stderr, "kvm getpid round trip: %.0f ns\n",
+		((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / n);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(syscalls_trap_with_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(registers_survive, setup, teardown),
+		cmocka_unit_test_setup_teardown(unmapped_access_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(ud2_and_int3_fault, setup, teardown),
+		cmocka_unit_test_setup_teardown(protect_and_unmap_take_effect, setup, teardown),
+		cmocka_unit_test_setup_teardown(remap_sees_new_frame, setup, teardown),
+		cmocka_unit_test_setup_teardown(two_address_spaces_alternate, setup, teardown),
+		cmocka_unit_test_setup_teardown(interrupt_stops_a_spinning_program, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(fpu_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(getpid_round_trip_time, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
