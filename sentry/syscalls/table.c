@@ -91,6 +91,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(eventfd), OK(eventfd2),
 	OK(epoll_create), OK(epoll_create1), OK(epoll_wait), OK(epoll_pwait), OK(epoll_pwait2),
 	PART(epoll_ctl, "EPOLLEXCLUSIVE is accepted and wakes every waiter; EPOLLWAKEUP is ignored"),
+	OK(select), OK(pselect6),
 };
 
 const char *syscall_status_name(enum syscall_status s)
