@@ -38,6 +38,9 @@
 #define KVM_CODE_IRET 0x400    /* iretq: the way into ring 3 */
 #define KVM_CODE_SYSENTRY 0x480 /* hardware KVM: LSTAR, a `hlt` at CPL 0 */
 
+/* The port the user syscall stub writes to: its `out` exits to the host from ring 3. */
+#define KVM_SYSCALL_PORT 0x10
+
 /* Where the ring-0 area appears in every address space (PML4 slot 511, not user). */
 #define KVM_KVA 0xffffff8000000000ULL
 /* The user syscall stub page, just above the application limit. */

@@ -141,7 +141,8 @@ static int decode_vector(struct kvm_ctx *c, unsigned v, plat_regs_t *regs,
 	regs->ss = KVM_SEL_UDATA;
 	regs->orig_rax = (uint64_t)-1;
 	memset(t, 0, sizeof(*t));
-	if (v == 3 && !c->p->hw && f[0] == KVM_STUB_VA + 1) { /* syscall via the stub */
+	/* The stub's `out` refused (#GP at the stub), or its int3 fallback: a syscall. */
+	if ((v == 13 && f[0] == KVM_STUB_VA) || (v == 3 && f[0] == KVM_STUB_VA + 3)) {
 		regs->rip = k->rcx;
 		regs->eflags = (k->r11 & RFLAGS_USER_MASK) | RFLAGS_FIXED;
 		regs->orig_rax = k->rax;
@@ -200,6 +201,35 @@ static int decode_stop(struct kvm_ctx *c, bool after_hlt, plat_regs_t *regs,
 	log_err("kvm: vCPU stopped at unexpected %#llx",
 		(unsigned long long)c->run->s.regs.regs.rip);
 	return -EIO;
+}
+
+/* The stub's `out` exited straight from ring 3: every register is the app's. Another
+ * `out` to the port (the app's own) is reported as the #GP it would be natively. */
+static int decode_io(struct kvm_ctx *c, plat_regs_t *regs, struct plat_trap *t)
+{
+	struct kvm_regs *k = &c->run->s.regs.regs;
+
+	if (k->rip >= KVM_KVA)
+		return decode_stop(c, false, regs, t);
+	c->in_user = true;
+	gprs_from_kvm(k, regs);
+	regs->rsp = k->rsp;
+	regs->cs = KVM_SEL_UCODE;
+	regs->ss = KVM_SEL_UDATA;
+	memset(t, 0, sizeof(*t));
+	if (k->rip == KVM_STUB_VA + 2 && c->run->io.port == KVM_SYSCALL_PORT) {
+		regs->rip = k->rcx;
+		regs->eflags = (k->r11 & RFLAGS_USER_MASK) | RFLAGS_FIXED;
+		regs->orig_rax = k->rax;
+		t->kind = TRAP_SYSCALL;
+		return 0;
+	}
+	regs->rip = k->rip;
+	regs->eflags = (k->rflags & RFLAGS_USER_MASK) | RFLAGS_FIXED;
+	regs->orig_rax = (uint64_t)-1;
+	fault(t, SIGSEGV, SI_KERNEL, 0);
+	t->trapno = 13;
+	return 0;
 }
 
 /* KVM_RUN came back without a trap (a kick or another signal). Returns 1 to run on, 0
@@ -278,6 +308,8 @@ int kvm_switch_to(struct plat_ctx *cc, struct plat_as *a, plat_regs_t *regs,
 		}
 		if (ret == 0 && c->run->exit_reason == KVM_EXIT_HLT)
 			return decode_stop(c, true, regs, trap);
+		if (ret == 0 && c->run->exit_reason == KVM_EXIT_IO)
+			return decode_io(c, regs, trap);
 		if (ret == 0 && c->run->exit_reason != KVM_EXIT_INTR) {
 			log_err("kvm: unexpected exit %u at %#llx", c->run->exit_reason,
 				(unsigned long long)c->run->s.regs.regs.rip);

@@ -29,7 +29,11 @@
 #define GDT_OFF 0x0
 #define GDT_ENTRIES 9
 #define TSS_OFF 0x100
-#define TSS_LIMIT 103
+/* The TSS is followed by an I/O permission bitmap for ports 0..127 that lets ring 3 use
+ * only KVM_SYSCALL_PORT (plus the terminating 0xff byte). */
+#define TSS_IOMAP 104
+#define TSS_IOMAP_BYTES 16
+#define TSS_LIMIT (TSS_IOMAP + TSS_IOMAP_BYTES)
 
 static uint64_t vcpu_page(int id)
 {
@@ -55,7 +59,9 @@ static void vcpu_tables(struct kvm_platform *p, int id)
 		 (((tss_va >> 24) & 0xff) << 56);
 	gdt[8] = tss_va >> 32;
 	memcpy(tss + 4, &rsp0, 8);
-	memcpy(tss + 102, &(uint16_t){ TSS_LIMIT + 1 }, 2); /* no I/O bitmap */
+	memcpy(tss + 102, &(uint16_t){ TSS_IOMAP }, 2);
+	memset(tss + TSS_IOMAP, 0xff, TSS_IOMAP_BYTES + 1);
+	tss[TSS_IOMAP + KVM_SYSCALL_PORT / 8] &= (uint8_t)~(1u << (KVM_SYSCALL_PORT % 8));
 }
 
 static struct kvm_segment seg(uint16_t sel, uint8_t type, bool code)
