@@ -166,6 +166,25 @@ DECLARE_SYSCALL(copy_file_range);
 DECLARE_SYSCALL(fadvise64);
 DECLARE_SYSCALL(poll);
 DECLARE_SYSCALL(ppoll);
+/* sockets (sys_socket.c, sys_socket_msg.c) */
+DECLARE_SYSCALL(socket);
+DECLARE_SYSCALL(socketpair);
+DECLARE_SYSCALL(bind);
+DECLARE_SYSCALL(listen);
+DECLARE_SYSCALL(accept);
+DECLARE_SYSCALL(accept4);
+DECLARE_SYSCALL(connect);
+DECLARE_SYSCALL(getsockname);
+DECLARE_SYSCALL(getpeername);
+DECLARE_SYSCALL(sendto);
+DECLARE_SYSCALL(recvfrom);
+DECLARE_SYSCALL(sendmsg);
+DECLARE_SYSCALL(recvmsg);
+DECLARE_SYSCALL(sendmmsg);
+DECLARE_SYSCALL(recvmmsg);
+DECLARE_SYSCALL(shutdown);
+DECLARE_SYSCALL(setsockopt);
+DECLARE_SYSCALL(getsockopt);
 /* locks, anonymous files and polling (sys_lock.c, sys_eventfd.c, sys_epoll.c, ...) */
 DECLARE_SYSCALL(flock);
 DECLARE_SYSCALL(eventfd);

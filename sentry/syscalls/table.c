@@ -92,6 +92,24 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(epoll_create), OK(epoll_create1), OK(epoll_wait), OK(epoll_pwait), OK(epoll_pwait2),
 	PART(epoll_ctl, "EPOLLEXCLUSIVE is accepted and wakes every waiter; EPOLLWAKEUP is ignored"),
 	OK(select), OK(pselect6),
+	/* sockets */
+	PART(socket, "AF_UNIX stream, dgram and seqpacket; other families (AF_INET, AF_INET6, "
+		     "AF_NETLINK...) return EAFNOSUPPORT: networking is a later issue"),
+	PART(socketpair, "AF_UNIX only (others EAFNOSUPPORT)"),
+	OK(bind), OK(listen), OK(accept), OK(accept4), OK(connect), OK(getsockname),
+	OK(getpeername), OK(shutdown),
+	PART(sendto, "MSG_OOB is EOPNOTSUPP; the per-receiver datagram queue length limit "
+		     "(max_dgram_qlen) is not applied, only SO_SNDBUF"),
+	OK(recvfrom),
+	PART(sendmsg, "SCM_RIGHTS and SCM_CREDENTIALS; fds in flight that reach themselves "
+		      "through a cycle are not collected (Linux's unix GC)"),
+	PART(recvmsg, "MSG_ERRQUEUE is not supported"),
+	OK(sendmmsg),
+	PART(recvmmsg, "the timeout is checked after each message, as Linux"),
+	PART(setsockopt, "SOL_SOCKET: buffers, timeouts, SO_PASSCRED and stored booleans; "
+			 "others ENOPROTOOPT/EOPNOTSUPP"),
+	PART(getsockopt, "SOL_SOCKET: SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ERROR, buffers, "
+			 "SO_PEERCRED, SO_ACCEPTCONN, SO_PASSCRED, timeouts; others ENOPROTOOPT"),
 };
 
 const char *syscall_status_name(enum syscall_status s)

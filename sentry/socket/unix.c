@@ -1,0 +1,513 @@
+/* unix.c: AF_UNIX sockets: creation, socketpair, names (filesystem paths bound as S_IFSOCK
+ * nodes, abstract names, autobind), getsockname/getpeername, shutdown, poll, ioctl,
+ * SO_PEERCRED and close. Data transfer is in unix_stream.c and unix_dgram.c. */
+#include "sentry/socket/unix_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/sockios.h>
+
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "sentry/vfs/file.h"
+
+/* Every bound socket (path and abstract names): few enough in a sandbox for a list. */
+static struct list_head g_unix_bound = LIST_HEAD_INIT(g_unix_bound);
+static unsigned g_autobind_next;
+
+static const struct sock_ops g_unix_stream_ops, g_unix_seqpacket_ops, g_unix_dgram_ops;
+
+struct unix_sock *unix_sock_alloc(int type)
+{
+	struct unix_sock *u = xcalloc(1, sizeof(*u));
+	const struct sock_ops *ops = type == SOCK_STREAM	? &g_unix_stream_ops
+				     : type == SOCK_SEQPACKET ? &g_unix_seqpacket_ops
+							      : &g_unix_dgram_ops;
+
+	socket_init(&u->sock, AF_UNIX, type, 0, ops);
+	u->refs = 1;
+	list_init(&u->rxq);
+	list_init(&u->acceptq);
+	list_init(&u->bound_link);
+	list_init(&u->accept_link);
+	waitq_init(&u->wq);
+	return u;
+}
+
+void unix_sock_get(struct unix_sock *u)
+{
+	u->refs++;
+}
+
+void unix_sock_put(struct unix_sock *u)
+{
+	if (--u->refs > 0)
+		return;
+	unix_purge(u);
+	if (u->addr)
+		unix_addr_put(u->addr);
+	free(u);
+}
+
+void unix_addr_put(struct unix_addr *a)
+{
+	if (--a->refs == 0)
+		free(a);
+}
+
+void unix_task_cred(struct task *t, struct sock_cred *c)
+{
+	c->pid = t->tg->tgid;
+	c->uid = t->creds.euid;
+	c->gid = t->creds.egid;
+}
+
+int unix_epipe(struct task *t, int flags)
+{
+	if (!(flags & MSG_NOSIGNAL) && t)
+		task_send_signal(t, SIGPIPE, NULL);
+	return -EPIPE;
+}
+
+static struct unix_addr *addr_new(const void *bytes, size_t len)
+{
+	struct unix_addr *a = xcalloc(1, sizeof(*a));
+
+	a->refs = 1;
+	a->len = len;
+	memcpy(a->bytes, bytes, len);
+	return a;
+}
+
+static struct unix_sock *find_abstract(const void *bytes, size_t len)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &g_unix_bound) {
+		struct unix_sock *u = list_entry(pos, struct unix_sock, bound_link);
+
+		if (!u->path.dentry && u->addr->len == len && !memcmp(u->addr->bytes, bytes, len))
+			return u;
+	}
+	return NULL;
+}
+
+static void bind_name(struct unix_sock *u, struct unix_addr *a)
+{
+	u->addr = a;
+	list_add_tail(&u->bound_link, &g_unix_bound);
+}
+
+int unix_autobind(struct unix_sock *u)
+{
+	uint8_t b[8] = {AF_UNIX, 0, 0};
+
+	if (u->addr)
+		return 0;
+	for (unsigned tries = 0; tries < 0x100000; tries++) {
+		char hex[8];
+
+		snprintf(hex, sizeof(hex), "%05x", g_autobind_next++ & 0xfffff);
+		memcpy(b + 3, hex, 5);
+		if (!find_abstract(b, sizeof(b))) {
+			bind_name(u, addr_new(b, sizeof(b)));
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/* The NUL-terminated path of a filesystem address into buf (UNIX_ADDR_MAX bytes). */
+static int addr_path(const void *addr, size_t len, char *buf)
+{
+	size_t n = len - UNIX_PATH_OFF;
+
+	memcpy(buf, (const char *)addr + UNIX_PATH_OFF, n);
+	buf[n] = '\0';
+	return buf[0] ? 0 : -ENOENT;
+}
+
+/* Checks shared by bind and connect: family, length. */
+static int addr_check(const void *addr, size_t len)
+{
+	uint16_t family;
+
+	if (len < UNIX_PATH_OFF || len > UNIX_ADDR_MAX)
+		return -EINVAL;
+	memcpy(&family, addr, sizeof(family));
+	return family == AF_UNIX ? 0 : -EINVAL;
+}
+
+static int bind_path(struct task *t, struct unix_sock *u, const char *path)
+{
+	struct lookup_parent lp;
+	struct dentry *d;
+	struct path p;
+	int ret = vfs_lookup_parent(t, AT_FDCWD, path, &lp);
+	uint8_t b[UNIX_ADDR_MAX + 1] = {AF_UNIX, 0};
+	size_t plen = strlen(path);
+
+	if (ret < 0)
+		return ret;
+	if (lp.type != LAST_NORM) {
+		ret = -EADDRINUSE;
+		goto out;
+	}
+	ret = vfs_lookup_last(t, &lp, &p);
+	if (ret == 0) {
+		path_put(&p);
+		ret = -EADDRINUSE;
+		goto out;
+	}
+	if (ret != -ENOENT)
+		goto out;
+	ret = mnt_want_write(lp.dir.mnt);
+	if (ret == 0)
+		ret = vfs_permission(task_fs_creds(t), lp.dir.dentry, MAY_WRITE | MAY_EXEC);
+	if (ret == 0)
+		ret = vfsk_mknod(lp.dir.dentry, lp.last, S_IFSOCK | (0777 & ~t->fs->umask), 0,
+				 task_fs_creds(t), &d);
+	if (ret == 0) {
+		u->path.mnt = lp.dir.mnt;
+		u->path.dentry = d;
+		memcpy(b + UNIX_PATH_OFF, path, plen + 1);
+		bind_name(u, addr_new(b, UNIX_PATH_OFF + plen + 1));
+	}
+out:
+	path_put(&lp.dir);
+	return ret;
+}
+
+static int unix_bind(struct task *t, struct socket *s, const void *addr, size_t len)
+{
+	struct unix_sock *u = unix_sk(s);
+	char path[UNIX_ADDR_MAX + 1];
+	int ret = addr_check(addr, len);
+
+	if (ret < 0)
+		return ret;
+	if (len == UNIX_PATH_OFF)
+		return u->addr ? -EINVAL : unix_autobind(u);
+	if (u->addr)
+		return -EINVAL;
+	if (((const char *)addr)[UNIX_PATH_OFF] == '\0') {
+		if (find_abstract(addr, len))
+			return -EADDRINUSE;
+		bind_name(u, addr_new(addr, len));
+		return 0;
+	}
+	addr_path(addr, len, path);
+	return bind_path(t, u, path);
+}
+
+int unix_find(struct task *t, const void *addr, size_t len, struct unix_sock **out)
+{
+	char path[UNIX_ADDR_MAX + 1];
+	struct unix_sock *u;
+	struct path p;
+	int ret = addr_check(addr, len);
+
+	if (ret < 0)
+		return ret;
+	if (len == UNIX_PATH_OFF)
+		return -EINVAL;
+	if (((const char *)addr)[UNIX_PATH_OFF] == '\0') {
+		u = find_abstract(addr, len);
+		if (!u)
+			return -ECONNREFUSED;
+		unix_sock_get(u);
+		*out = u;
+		return 0;
+	}
+	addr_path(addr, len, path);
+	ret = vfs_lookupat(t, AT_FDCWD, path, LOOKUP_FOLLOW, &p);
+	if (ret < 0)
+		return ret;
+	if (!S_ISSOCK(p.dentry->inode->mode))
+		ret = -ECONNREFUSED;
+	else
+		ret = vfs_permission(task_fs_creds(t), p.dentry, MAY_WRITE);
+	if (ret == 0) {
+		struct list_head *pos;
+
+		ret = -ECONNREFUSED;
+		list_for_each(pos, &g_unix_bound) {
+			u = list_entry(pos, struct unix_sock, bound_link);
+			if (u->path.dentry && u->path.dentry->inode == p.dentry->inode) {
+				unix_sock_get(u);
+				*out = u;
+				ret = 0;
+				break;
+			}
+		}
+	}
+	path_put(&p);
+	return ret;
+}
+
+static int unix_getname(struct socket *s, bool peer, void *addr, size_t *len)
+{
+	struct unix_sock *u = unix_sk(s);
+	struct unix_addr *a;
+
+	if (peer) {
+		if (!u->peer || u->state != UNIX_CONNECTED)
+			return -ENOTCONN;
+		a = u->peer->addr;
+	} else {
+		a = u->addr;
+	}
+	if (!a) {
+		uint16_t family = AF_UNIX;
+
+		memcpy(addr, &family, sizeof(family));
+		*len = sizeof(family);
+		return 0;
+	}
+	memcpy(addr, a->bytes, a->len);
+	*len = a->len;
+	return 0;
+}
+
+static int unix_shutdown(struct socket *s, int how)
+{
+	struct unix_sock *u = unix_sk(s), *peer = u->peer;
+	unsigned mode, peer_mode = 0;
+
+	if (how < SHUT_RD || how > SHUT_RDWR)
+		return -EINVAL;
+	mode = (unsigned)how + 1; /* SHUT_RD -> RCV, SHUT_WR -> SEND, SHUT_RDWR -> both */
+	u->shutdown |= mode;
+	waitq_wake_all(&u->wq);
+	if (peer && s->type != SOCK_DGRAM) {
+		if (mode & UNIX_RCV_SHUT)
+			peer_mode |= UNIX_SEND_SHUT;
+		if (mode & UNIX_SEND_SHUT)
+			peer_mode |= UNIX_RCV_SHUT;
+		peer->shutdown |= peer_mode;
+		waitq_wake_all(&peer->wq);
+	}
+	return 0;
+}
+
+static unsigned unix_poll(struct socket *s, struct waitq **wq)
+{
+	struct unix_sock *u = unix_sk(s);
+	unsigned ev = 0;
+
+	*wq = &u->wq;
+	if (s->err)
+		ev |= POLLERR;
+	if (u->shutdown == (UNIX_RCV_SHUT | UNIX_SEND_SHUT))
+		ev |= POLLHUP;
+	if (u->shutdown & UNIX_RCV_SHUT)
+		ev |= POLLRDHUP | POLLIN | POLLRDNORM;
+	if (!list_empty(&u->rxq) || u->nacceptq > 0)
+		ev |= POLLIN | POLLRDNORM;
+	if (s->type != SOCK_DGRAM && u->state == UNIX_UNCONNECTED)
+		ev |= POLLHUP;
+	/* Writable while at most a quarter of the send buffer is in flight, as Linux. */
+	if (u->state != UNIX_LISTENING && (u->wmem << 2) <= (size_t)s->sndbuf)
+		ev |= POLLOUT | POLLWRNORM | POLLWRBAND;
+	return ev;
+}
+
+static long unix_ioctl(struct task *t, struct socket *s, unsigned cmd, uint64_t arg)
+{
+	struct unix_sock *u = unix_sk(s);
+	int n;
+
+	switch (cmd) {
+	case SIOCINQ:
+		if (u->state == UNIX_LISTENING)
+			return -EINVAL;
+		if (s->type == SOCK_STREAM)
+			n = (int)u->rx_bytes;
+		else
+			n = list_empty(&u->rxq) ? 0
+			    : (int)list_first_entry(&u->rxq, struct unix_skb, link)->len;
+		break;
+	case SIOCOUTQ:
+		n = (int)u->wmem;
+		break;
+	default:
+		return -ENOTTY;
+	}
+	return copy_to_user(t, uaddr(arg), &n, sizeof(n));
+}
+
+static int unix_getsockopt(struct task *t, struct socket *s, int level, int name, void *val,
+			   size_t *len)
+{
+	struct unix_sock *u = unix_sk(s);
+	struct sock_cred c = {.pid = 0, .uid = (uint32_t)-1, .gid = (uint32_t)-1};
+	int v;
+
+	if (level != SOL_SOCKET)
+		return -EOPNOTSUPP;
+	switch (name) {
+	case SO_PEERCRED:
+		if (u->has_peercred)
+			c = u->peercred;
+		if (*len > sizeof(c))
+			*len = sizeof(c);
+		memcpy(val, &c, *len);
+		return 0;
+	case SO_ACCEPTCONN:
+		v = u->state == UNIX_LISTENING;
+		if (*len > sizeof(v))
+			*len = sizeof(v);
+		memcpy(val, &v, *len);
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+/* Close u: unbind, drop embryos and the peer, free queued messages. */
+static void unix_release_sock(struct unix_sock *u, bool embryo)
+{
+	struct unix_sock *peer = u->peer;
+	struct list_head *pos, *next;
+
+	u->dead = true;
+	u->shutdown = UNIX_RCV_SHUT | UNIX_SEND_SHUT;
+	if (!list_empty(&u->bound_link)) {
+		list_del(&u->bound_link);
+		if (u->path.dentry)
+			path_put(&u->path);
+		u->path.dentry = NULL;
+	}
+	list_for_each_safe(pos, next, &u->acceptq) {
+		struct unix_sock *e = list_entry(pos, struct unix_sock, accept_link);
+
+		list_del(&e->accept_link);
+		u->nacceptq--;
+		unix_release_sock(e, true);
+	}
+	if (peer) {
+		if (u->sock.type != SOCK_DGRAM) {
+			peer->shutdown = UNIX_RCV_SHUT | UNIX_SEND_SHUT;
+			if (!list_empty(&u->rxq) || embryo)
+				peer->sock.err = ECONNRESET;
+		}
+		waitq_wake_all(&peer->wq);
+		u->peer = NULL;
+		unix_sock_put(peer);
+	}
+	unix_purge(u);
+	waitq_wake_all(&u->wq);
+	unix_sock_put(u);
+}
+
+static void unix_release(struct socket *s)
+{
+	unix_release_sock(unix_sk(s), false);
+}
+
+static int unix_check_type(int type, int protocol)
+{
+	if (protocol && protocol != AF_UNIX)
+		return -EPROTONOSUPPORT;
+	switch (type) {
+	case SOCK_STREAM:
+	case SOCK_DGRAM:
+	case SOCK_SEQPACKET:
+		return type;
+	case SOCK_RAW:
+		return SOCK_DGRAM; /* Linux treats raw unix sockets as datagram sockets */
+	default:
+		return -ESOCKTNOSUPPORT;
+	}
+}
+
+int unix_socket_new(int type, int protocol, struct socket **out)
+{
+	int ret = unix_check_type(type, protocol);
+
+	if (ret < 0)
+		return ret;
+	*out = &unix_sock_alloc(ret)->sock;
+	return 0;
+}
+
+int unix_socket_pair(struct task *t, int type, int protocol, struct socket **a,
+		     struct socket **b)
+{
+	struct unix_sock *ua, *ub;
+	int ret = unix_check_type(type, protocol);
+
+	if (ret < 0)
+		return ret;
+	ua = unix_sock_alloc(ret);
+	ub = unix_sock_alloc(ret);
+	unix_pair(ua, ub);
+	unix_task_cred(t, &ua->peercred);
+	ub->peercred = ua->peercred;
+	ua->has_peercred = ub->has_peercred = true;
+	*a = &ua->sock;
+	*b = &ub->sock;
+	return 0;
+}
+
+static int no_listen(struct task *t, struct socket *s, int backlog)
+{
+	return -EOPNOTSUPP;
+}
+
+static int no_accept(struct task *t, struct socket *s, bool nonblock, struct socket **out)
+{
+	return -EOPNOTSUPP;
+}
+
+static const struct sock_ops g_unix_stream_ops = {
+	.bind = unix_bind,
+	.connect = unix_stream_connect,
+	.listen = unix_listen,
+	.accept = unix_accept,
+	.getname = unix_getname,
+	.sendmsg = unix_stream_sendmsg,
+	.recvmsg = unix_stream_recvmsg,
+	.shutdown = unix_shutdown,
+	.getsockopt = unix_getsockopt,
+	.poll = unix_poll,
+	.ioctl = unix_ioctl,
+	.release = unix_release,
+};
+
+static const struct sock_ops g_unix_seqpacket_ops = {
+	.bind = unix_bind,
+	.connect = unix_stream_connect,
+	.listen = unix_listen,
+	.accept = unix_accept,
+	.getname = unix_getname,
+	.sendmsg = unix_dgram_sendmsg,
+	.recvmsg = unix_dgram_recvmsg,
+	.shutdown = unix_shutdown,
+	.getsockopt = unix_getsockopt,
+	.poll = unix_poll,
+	.ioctl = unix_ioctl,
+	.release = unix_release,
+};
+
+static const struct sock_ops g_unix_dgram_ops = {
+	.bind = unix_bind,
+	.connect = unix_dgram_connect,
+	.listen = no_listen,
+	.accept = no_accept,
+	.getname = unix_getname,
+	.sendmsg = unix_dgram_sendmsg,
+	.recvmsg = unix_dgram_recvmsg,
+	.shutdown = unix_shutdown,
+	.getsockopt = unix_getsockopt,
+	.poll = unix_poll,
+	.ioctl = unix_ioctl,
+	.release = unix_release,
+};
