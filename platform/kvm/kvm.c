@@ -6,29 +6,33 @@
  * registered on first use (the memfd mapped MAP_SHARED by create()). Every address space
  * has its own 4-level table: application pages in the lower half with the User bit, and
  * the ring-0 area at KVM_KVA (PML4 slot 511, supervisor only) shared by all. Each context
- * owns one vCPU, created by ctx_create on the calling thread.
+ * owns a vCPU while it lives, bound to the thread that created it; KVM cannot destroy a
+ * vCPU, so released ones wait in an idle pool for the next ctx_create.
  *
- * Application code runs in ring 3. Every trap ends in ring 0 on a handler that is a
- * single `hlt`, so the vCPU exits to the Sentry thread at once: the registers come back
- * through KVM_CAP_SYNC_REGS (no register ioctls), the vector from where the vCPU halted,
- * the iret frame from the ring-0 stack (host memory), CR2 from the synced sregs. The
- * return is the reverse: the host writes an iret frame and the app's registers and
- * resumes at an `iretq`. On PVM (this host's kvm_pvm) ring-0 code is interpreted
- * (~0.6 us an instruction) and a user `syscall` reaches LSTAR still at CPL 3, so LSTAR
- * is a read-only user stub holding `int3`, which enters ring 0 through the DPL-3 gate;
- * the #BP frame's RIP (stub + 1) tells it from an application int3. On hardware KVM,
- * LSTAR is the ring-0 `hlt` itself. vmcall is never used (it never completes on PVM).
+ * Application code runs in ring 3, and every trap exits to the Sentry thread at once;
+ * registers travel through KVM_CAP_SYNC_REGS, never through register ioctls.
+ * - A `syscall` goes to LSTAR. On PVM (this host's kvm_pvm) it stays at CPL 3 there, so
+ *   LSTAR is a read-only user stub page (KVM_STUB_VA) holding `out %al, $port`: the TSS
+ *   I/O bitmap lets ring 3 use that one port, so the vCPU exits (KVM_EXIT_IO) without
+ *   entering ring 0, and returns by just getting the app's registers back. (int3 follows
+ *   as a fallback: a #GP on the `out` or the #BP at stub + 3 are decoded as syscalls.)
+ *   On hardware KVM, LSTAR is a ring-0 `hlt`.
+ * - Exceptions reach ring-0 handlers that are one `hlt` each: on PVM ring-0 code is
+ *   interpreted (~0.6 us an instruction), so one instruction is the budget. The vector
+ *   comes from where the vCPU halted, the iret frame from the ring-0 stack (host
+ *   memory), CR2 from the synced sregs. The way back is an iretq from a frame the host
+ *   wrote. vmcall is never used (it never completes on PVM).
+ * Page tables are written by the host, so under shadow paging a loaded table may only
+ * gain entries; any other change copies the path to fresh pages and loads a new root
+ * (kvm_pt.c), which on hardware KVM also flushes the TLB. interrupt() sets
+ * immediate_exit and signals the context's thread; table changes kick the contexts
+ * running the address space so they reload CR3 before running on.
  *
- * Page tables are written by the host, so for shadow paging a loaded table may only
- * gain entries; other changes copy the path to fresh pages and load a new root
- * (kvm_pt.c). interrupt() sets immediate_exit and signals the context's thread; table
- * changes kick the contexts running the address space so they reload CR3.
- *
- * Missing: the ring-0 Sentry (bluepill, issue 7); a vCPU pool (one vCPU per context, at
- * most KVM_MAX_VCPUS); PCID (neither this host nor TCG offers it); waiting for a kicked
- * vCPU to acknowledge a table change (the as_* call returns after sending the kick);
- * XSAVE features beyond x87/SSE (the PVM guest has no XSAVE; AVX state is dropped);
- * CPUID faulting; huge pages. */
+ * Missing: the ring-0 Sentry (bluepill, issue 7), so every syscall costs a VM exit;
+ * PCID (neither this host nor TCG offers it); waiting for a kicked vCPU to acknowledge a
+ * table change (the as_* call returns once the kick is sent); XSAVE features beyond
+ * x87/SSE (the PVM guest has no XSAVE, so AVX state is not carried); CPUID faulting;
+ * huge pages; the hardware path is written but untested here (needs TCG-SVM). */
 #include "platform/kvm/kvm_internal.h"
 
 #include <errno.h>
@@ -146,6 +150,7 @@ static void kvm_destroy(struct platform *pp)
 
 	if (!p)
 		return;
+	kvm_vcpu_pool_free(p);
 	if (p->vm_fd >= 0)
 		close(p->vm_fd);
 	if (p->kvm_fd >= 0)

@@ -73,7 +73,8 @@ struct kvm_platform {
 	uint32_t pt_ndead;
 	uint8_t *pt_fresh;	 /* per pool page: allocated and never loaded by a vCPU */
 	uint64_t kernel_pdpt;	 /* pool PA of the shared upper-half PDPT */
-	uint8_t vcpu_used[KVM_MAX_VCPUS];
+	int next_vcpu;		 /* vCPU ids handed out so far */
+	struct kvm_ctx *idle;	 /* released vCPUs (KVM cannot destroy one) */
 	struct kvm_ctx *ctxs;	 /* every live context, for kicks on invalidation */
 };
 
@@ -136,6 +137,8 @@ bool kvm_vec_has_error(unsigned v);
 int kvm_ctx_create(struct platform *pp, struct plat_ctx **out);
 void kvm_ctx_release(struct plat_ctx *c);
 void kvm_interrupt(struct plat_ctx *c);
+/* Close the pooled vCPUs (destroy). */
+void kvm_vcpu_pool_free(struct kvm_platform *p);
 int kvm_get_fpu(struct plat_ctx *c, struct plat_fpu *fpu);
 int kvm_set_fpu(struct plat_ctx *c, const struct plat_fpu *fpu);
 /* Kick every context running `as` so that it reloads CR3 before running on. */

@@ -116,12 +116,10 @@ static int vcpu_msrs(struct kvm_ctx *c)
 	return ioctl(c->fd, KVM_SET_MSRS, &m) == 4 ? 0 : -EIO;
 }
 
-static int vcpu_setup(struct kvm_ctx *c)
+/* Create the vCPU: KVM cannot destroy one, so it is kept in the idle pool after use. */
+static int vcpu_open(struct kvm_ctx *c)
 {
 	struct kvm_platform *p = c->p;
-	struct kvm_regs r = { .rflags = 2 };
-	struct plat_fpu *fpu;
-	int ret;
 
 	c->fd = ioctl(p->vm_fd, KVM_CREATE_VCPU, (unsigned long)c->id);
 	if (c->fd < 0)
@@ -134,12 +132,27 @@ static int vcpu_setup(struct kvm_ctx *c)
 	if (ioctl(c->fd, KVM_SET_CPUID2, p->cpuid))
 		return -errno;
 	vcpu_tables(p, c->id);
+	return 0;
+}
+
+/* Put the vCPU in its initial ring-0 state with a FINIT FPU (a fresh or reused one). */
+static int vcpu_reset(struct kvm_ctx *c)
+{
+	struct kvm_regs r = { .rflags = 2 };
+	struct plat_fpu *fpu;
+	int ret;
+
 	if ((ret = vcpu_sregs(c)) || (ret = vcpu_msrs(c)))
 		return ret;
 	if (ioctl(c->fd, KVM_SET_REGS, &r))
 		return -errno;
 	c->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
-	/* A new vCPU's x87 control word is the reset value; give it the FINIT state. */
+	c->run->kvm_dirty_regs = 0;
+	c->run->immediate_exit = 0;
+	c->started = false;
+	c->in_user = false;
+	atomic_store(&c->intr, 0);
+	atomic_store(&c->cur_as, NULL);
 	fpu = aligned_alloc(64, sizeof(*fpu));
 	if (!fpu)
 		return -ENOMEM;
@@ -147,6 +160,53 @@ static int vcpu_setup(struct kvm_ctx *c)
 	ret = kvm_set_fpu((struct plat_ctx *)c, fpu);
 	free(fpu);
 	return ret;
+}
+
+static void vcpu_close(struct kvm_platform *p, struct kvm_ctx *c)
+{
+	if (c->run)
+		munmap(c->run, p->run_size);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c);
+}
+
+/* Close every pooled vCPU (platform teardown). */
+void kvm_vcpu_pool_free(struct kvm_platform *p)
+{
+	while (p->idle) {
+		struct kvm_ctx *c = p->idle;
+
+		p->idle = c->next;
+		vcpu_close(p, c);
+	}
+}
+
+/* An idle vCPU, or a new one; NULL with *err. */
+static struct kvm_ctx *vcpu_get(struct kvm_platform *p, int *err)
+{
+	struct kvm_ctx *c;
+
+	pthread_mutex_lock(&p->lock);
+	c = p->idle;
+	if (c) {
+		p->idle = c->next;
+	} else if (p->next_vcpu < KVM_MAX_VCPUS && (c = calloc(1, sizeof(*c)))) {
+		c->id = p->next_vcpu++;
+		c->fd = -1;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (!c) {
+		*err = -EAGAIN;
+		return NULL;
+	}
+	c->p = p;
+	if (c->fd < 0 && (*err = vcpu_open(c))) {
+		log_warn("kvm: vCPU %d creation failed: %d", c->id, *err);
+		vcpu_close(p, c); /* its id stays used: KVM may hold it */
+		return NULL;
+	}
+	return c;
 }
 
 static void kick_handler(int sig)
@@ -157,45 +217,33 @@ static void kick_handler(int sig)
 int kvm_ctx_create(struct platform *pp, struct plat_ctx **out)
 {
 	struct kvm_platform *p = kvm_plat(pp);
-	struct kvm_ctx *c = calloc(1, sizeof(*c));
 	struct sigaction sa = { .sa_handler = kick_handler };
+	struct kvm_ctx *c;
 	sigset_t set;
-	int ret;
+	int ret = 0;
 
-	if (!c)
-		return -ENOMEM;
-	c->p = p;
-	c->fd = -1;
-	c->id = -1;
-	c->thread = pthread_self();
 	sigaction(KVM_KICK_SIG, &sa, NULL); /* no SA_RESTART: KVM_RUN returns EINTR */
 	sigemptyset(&set);
 	sigaddset(&set, KVM_KICK_SIG);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	pthread_mutex_lock(&p->lock);
-	for (int i = 0; i < KVM_MAX_VCPUS; i++)
-		if (!p->vcpu_used[i]) {
-			p->vcpu_used[i] = 1;
-			c->id = i;
-			break;
-		}
-	pthread_mutex_unlock(&p->lock);
-	if (c->id < 0) {
-		free(c);
-		return -EAGAIN;
-	}
-	ret = vcpu_setup(c);
-	if (ret) {
-		log_warn("kvm: vCPU %d set-up failed: %d", c->id, ret);
-		kvm_ctx_release((struct plat_ctx *)c);
+	c = vcpu_get(p, &ret);
+	if (!c)
 		return ret;
-	}
+	c->thread = pthread_self();
+	ret = vcpu_reset(c);
 	pthread_mutex_lock(&p->lock);
-	c->next = p->ctxs;
-	p->ctxs = c;
+	if (ret) {
+		log_warn("kvm: vCPU %d reset failed: %d", c->id, ret);
+		c->next = p->idle;
+		p->idle = c;
+	} else {
+		c->next = p->ctxs;
+		p->ctxs = c;
+	}
 	pthread_mutex_unlock(&p->lock);
-	*out = (struct plat_ctx *)c;
-	return 0;
+	if (!ret)
+		*out = (struct plat_ctx *)c;
+	return ret;
 }
 
 void kvm_ctx_release(struct plat_ctx *cc)
@@ -212,14 +260,9 @@ void kvm_ctx_release(struct plat_ctx *cc)
 			*pp = c->next;
 			break;
 		}
-	if (c->id >= 0)
-		p->vcpu_used[c->id] = 0;
+	c->next = p->idle;
+	p->idle = c;
 	pthread_mutex_unlock(&p->lock);
-	if (c->run)
-		munmap(c->run, p->run_size);
-	if (c->fd >= 0)
-		close(c->fd);
-	free(c);
 }
 
 void kvm_interrupt(struct plat_ctx *cc)

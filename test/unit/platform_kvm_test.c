@@ -411,6 +411,36 @@ static void fpu_round_trip(void **state)
 	free(fpu);
 }
 
+/* KVM cannot destroy a vCPU: released contexts are reused, fresh, by later ones. */
+static void contexts_are_recycled(void **state)
+{
+	struct fixture *f = *state;
+	struct plat_fpu *fpu = aligned_alloc(64, sizeof(*fpu));
+	struct plat_ctx *saved, *c2;
+	struct plat_trap t;
+	plat_regs_t r;
+	uint16_t fcw = 0x27f;
+
+	NEED_KVM(f);
+	saved = f->ctx;
+	LOAD(f, f->as, prog_syscalls);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(f->o->ctx_create(f->p, &c2), 0);
+		f->ctx = c2;
+		assert_int_equal(f->o->get_fpu(c2, fpu), 0);
+		assert_memory_equal(fpu->data, &(uint16_t){ 0x37f }, 2); /* reset */
+		memcpy(fpu->data, &fcw, 2);
+		assert_int_equal(f->o->set_fpu(c2, fpu), 0);
+		start_regs(&r);
+		assert_int_equal(run(f, f->as, &r, &t), 0);
+		assert_int_equal(t.kind, TRAP_SYSCALL);
+		assert_int_equal(r.orig_rax, 39);
+		f->o->ctx_release(c2);
+	}
+	f->ctx = saved;
+	free(fpu);
+}
+
 static void getpid_round_trip_time(void **state)
 {
 	struct fixture *f = *state;
@@ -446,6 +476,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(interrupt_stops_a_spinning_program, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(fpu_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(contexts_are_recycled, setup, teardown),
 		cmocka_unit_test_setup_teardown(getpid_round_trip_time, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
