@@ -43,6 +43,14 @@ int timerfd_set(struct file *f, int flags, const struct itimerspec *nv,
 		struct itimerspec *old);
 int timerfd_get(struct file *f, struct itimerspec *cur);
 
+/* Poll passes and timers without a thread: a file whose readiness will change at a known
+ * time (an armed timerfd) notes it during its poll op; poll, select and epoll clear the
+ * note before a pass and sleep no later than it after. Per Sentry thread. */
+void poll_deadline_reset(void);
+void poll_deadline_note(const struct timespec *mono);
+/* The earliest noted CLOCK_MONOTONIC time, if any. */
+bool poll_deadline_get(struct timespec *out);
+
 /* signalfd4: a new signalfd for mask, or with f non-NULL a new mask for it. */
 int signalfd_new(sigmask_t mask, int flags, struct file **out);
 int signalfd_set_mask(struct file *f, sigmask_t mask);

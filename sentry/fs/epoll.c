@@ -116,18 +116,21 @@ static int ep_collect(struct task *t, struct eventpoll *ep, struct epoll_event *
 	*repoll = false;
 	list_for_each_safe(pos, n, &ep->items) {
 		struct epitem *it = list_entry(pos, struct epitem, ep_link);
+		bool was_ready;
 		unsigned mask;
 
 		if (count == max)
 			break;
 		if (!(it->events & ~EP_FLAG_BITS))
 			continue;
-		if ((it->events & EPOLLET) && !it->ready && it->hooked)
-			continue;
-		it->ready = false;
+		/* Polled even when not woken: a timerfd folds its expiries (a wake-up) here. */
+		was_ready = it->ready;
 		mask = item_poll(t, it);
 		if (!it->hooked)
 			*repoll = true;
+		else if ((it->events & EPOLLET) && !was_ready && !it->ready)
+			continue;
+		it->ready = false;
 		if (!mask)
 			continue;
 		evs[count].events = mask;
@@ -156,11 +159,14 @@ static unsigned ep_poll(struct task *t, struct file *f, struct waitq **wq)
 	list_for_each(pos, &ep->items) {
 		struct epitem *it = list_entry(pos, struct epitem, ep_link);
 
+		unsigned mask;
+
 		if (!(it->events & ~EP_FLAG_BITS))
 			continue;
+		mask = item_poll(t, it);
 		if ((it->events & EPOLLET) && !it->ready && it->hooked)
 			continue;
-		if (item_poll(t, it))
+		if (mask)
 			return POLLIN | POLLRDNORM;
 	}
 	return 0;
@@ -326,24 +332,34 @@ int eventpoll_wait(struct task *t, struct file *epf, struct epoll_event *evs, in
 	struct eventpoll *ep = epf->priv;
 
 	for (;;) {
-		struct timespec now, until;
-		bool repoll;
-		int n = ep_collect(t, ep, evs, max, &repoll), ret;
+		struct timespec now, until, slice, noted;
+		bool repoll, timed = deadline != NULL;
+		int n, ret;
 
+		poll_deadline_reset();
+		n = ep_collect(t, ep, evs, max, &repoll);
 		if (n > 0)
 			return n;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (deadline && ts_passed(&now, deadline))
 			return 0;
-		until = now;
-		until.tv_nsec += EP_SLICE_NS;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_nsec -= 1000000000L;
-			until.tv_sec++;
-		}
-		if (deadline && (!repoll || ts_passed(&until, deadline)))
+		if (deadline)
 			until = *deadline;
-		ret = task_block(t, &ep->wq, (deadline || repoll) ? &until : NULL);
+		slice = now;
+		slice.tv_nsec += EP_SLICE_NS;
+		if (slice.tv_nsec >= 1000000000L) {
+			slice.tv_nsec -= 1000000000L;
+			slice.tv_sec++;
+		}
+		if (repoll && (!timed || ts_passed(&until, &slice))) {
+			until = slice;
+			timed = true;
+		}
+		if (poll_deadline_get(&noted) && (!timed || ts_passed(&until, &noted))) {
+			until = noted;
+			timed = true;
+		}
+		ret = task_block(t, &ep->wq, timed ? &until : NULL);
 		if (ret == -EINTR)
 			return -EINTR;
 	}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "sentry/fs/anon.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -101,6 +102,10 @@ static long do_poll(struct task *t, uaddr_t ufds, unsigned n, const struct times
 		return -EFAULT;
 	}
 	for (;;) {
+		struct timespec noted;
+		bool timed;
+
+		poll_deadline_reset();
 		ret = poll_once(t, pfds, n, &ps);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (ret > 0 || (deadline && !ts_before(&now, deadline)))
@@ -109,7 +114,13 @@ static long do_poll(struct task *t, uaddr_t ufds, unsigned n, const struct times
 		ts_add_ns(&until, POLL_SLICE_NS);
 		if (deadline && ts_before(deadline, &until))
 			until = *deadline;
-		ret = task_block_many(t, ps.qs, ps.nq, (deadline || ps.must_repoll) ? &until : NULL);
+		timed = deadline || ps.must_repoll;
+		/* A timerfd's next expiry: nobody wakes its queue then. */
+		if (poll_deadline_get(&noted) && (!timed || ts_before(&noted, &until))) {
+			until = noted;
+			timed = true;
+		}
+		ret = task_block_many(t, ps.qs, ps.nq, timed ? &until : NULL);
 		if (ret == -EINTR) {
 			ret = -ERESTARTNOHAND;
 			break;

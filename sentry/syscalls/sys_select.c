@@ -11,6 +11,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "sentry/fs/anon.h"
 #include "sentry/kernel/sched.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -126,6 +127,10 @@ static long sel_loop(struct task *t, struct sel_state *s, const struct timespec 
 	long ret;
 
 	for (;;) {
+		struct timespec noted;
+		bool timed;
+
+		poll_deadline_reset();
 		ret = sel_once(t, s);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (ret != 0 || (deadline && !ts_before(&now, deadline)))
@@ -134,7 +139,14 @@ static long sel_loop(struct task *t, struct sel_state *s, const struct timespec 
 		ts_add_ns(&until, SEL_SLICE_NS);
 		if (deadline && ts_before(deadline, &until))
 			until = *deadline;
-		ret = task_block(t, &s->wq, (deadline || s->repoll) ? &until : NULL);
+		timed = deadline || s->repoll;
+		if (!s->repoll && deadline)
+			until = *deadline;
+		if (poll_deadline_get(&noted) && (!timed || ts_before(&noted, &until))) {
+			until = noted;
+			timed = true;
+		}
+		ret = task_block(t, &s->wq, timed ? &until : NULL);
 		if (ret == -EINTR) {
 			ret = -ERESTARTNOHAND;
 			break;

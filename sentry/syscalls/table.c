@@ -92,6 +92,10 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(epoll_create), OK(epoll_create1), OK(epoll_wait), OK(epoll_pwait), OK(epoll_pwait2),
 	PART(epoll_ctl, "EPOLLEXCLUSIVE is accepted and wakes every waiter; EPOLLWAKEUP is ignored"),
 	OK(select), OK(pselect6),
+	PART(timerfd_create, "expiries computed from the clock when read or polled; the alarm "
+			     "clocks act as their plain ones"),
+	PART(timerfd_settime, "TFD_TIMER_CANCEL_ON_SET is accepted but never cancels"),
+	OK(timerfd_gettime),
 	/* sockets */
 	PART(socket, "AF_UNIX stream, dgram and seqpacket; other families (AF_INET, AF_INET6, "
 		     "AF_NETLINK...) return EAFNOSUPPORT: networking is a later issue"),
