@@ -96,7 +96,7 @@ struct kvm_ctx {
 	_Atomic int intr;	  /* interrupt() pending */
 	_Atomic int in_run;	  /* inside KVM_RUN */
 	_Atomic(struct kvm_as *) cur_as;
-	uint64_t loaded_gen;	  /* as->gen that the vCPU's CR3 reflects */
+	_Atomic uint64_t loaded_gen; /* as->gen that the vCPU's CR3 reflects */
 	bool in_user;		  /* the vCPU stopped in ring 3 (kicked), not in a handler */
 	bool started;
 	uint64_t exits;		  /* KVM_RUN calls, for tests and stats */

@@ -53,7 +53,7 @@ static void load_as(struct kvm_ctx *c, struct kvm_as *as, const plat_regs_t *reg
 		s->gs.base = regs->gs_base;
 		c->run->kvm_dirty_regs |= KVM_SYNC_X86_SREGS;
 	}
-	c->loaded_gen = atomic_load(&as->gen);
+	atomic_store(&c->loaded_gen, atomic_load(&as->gen));
 	kvm_as_loaded(as);
 	pthread_mutex_unlock(&as->lock);
 }
@@ -245,6 +245,7 @@ static int after_kick(struct kvm_ctx *c, struct kvm_as *as, plat_regs_t *regs,
 	if (w == -1 && k->rip >= KVM_KVA)
 		return decode_stop(c, false, regs, t); /* logs and fails */
 	c->in_user = w == -1;
+	c->run->immediate_exit = 0; /* before the check: a later interrupt() re-arms it */
 	if (atomic_exchange(&c->intr, 0)) {
 		if (w == -3) { /* still before the iretq: the frame is the app state */
 			uint64_t *f = kvm_r0(c->p, k->rsp - KVM_KVA);
@@ -259,10 +260,8 @@ static int after_kick(struct kvm_ctx *c, struct kvm_as *as, plat_regs_t *regs,
 		}
 		memset(t, 0, sizeof(*t));
 		t->kind = TRAP_INTERRUPT;
-		c->run->immediate_exit = 0;
 		return 0;
 	}
-	c->run->immediate_exit = 0;
 	if (atomic_load(&as->gen) != c->loaded_gen)
 		load_as(c, as, regs); /* the tables changed under us */
 	return 1;

@@ -3,6 +3,8 @@
 #include "platform/kvm/kvm_internal.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <time.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,11 +278,32 @@ void kvm_interrupt(struct plat_ctx *cc)
 
 void kvm_kick_as(struct kvm_platform *p, struct kvm_as *as)
 {
+	uint64_t gen = atomic_load(&as->gen);
+	struct kvm_ctx *c;
+
 	pthread_mutex_lock(&p->lock);
-	for (struct kvm_ctx *c = p->ctxs; c; c = c->next)
-		if (atomic_load(&c->cur_as) == as && atomic_load(&c->in_run))
+	for (c = p->ctxs; c; c = c->next)
+		if (atomic_load(&c->cur_as) == as && atomic_load(&c->loaded_gen) != gen) {
+			c->run->immediate_exit = 1; /* in case it is just entering KVM_RUN */
 			pthread_kill(c->thread, KVM_KICK_SIG);
+		}
 	pthread_mutex_unlock(&p->lock);
+	/* Like munmap, return only once no vCPU can still use the old tables. Contexts are
+	 * pooled, never freed before destroy, so the list can be walked unlocked. */
+	for (c = p->ctxs; c; c = c->next) {
+		struct timespec start, now;
+
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		while (atomic_load(&c->cur_as) == as && atomic_load(&c->in_run) &&
+		       atomic_load(&c->loaded_gen) < gen) {
+			sched_yield();
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec - start.tv_sec > 1) {
+				log_warn("kvm: vCPU %d did not take a table change", c->id);
+				break;
+			}
+		}
+	}
 }
 
 #define XSTATE_BV_OFF 512

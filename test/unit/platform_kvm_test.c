@@ -29,6 +29,7 @@ PROG(prog_store, "movq $42, (%rdi)\n mov $39, %eax\n syscall\n ud2");
 PROG(prog_ud2, "nop\n ud2");
 PROG(prog_int3, "int3\n ud2");
 PROG(prog_spin, "1: jmp 1b");
+PROG(prog_spin_load, "1: mov (%rdi), %rax\n jmp 1b");
 PROG(prog_xmm, "movq %xmm0, %rdi\n movq %rsi, %xmm1\n mov $39, %eax\n syscall\n ud2");
 PROG(prog_loop, "1: mov $39, %eax\n syscall\n jmp 1b");
 /* Keeps r12..r15 and rbx: checks the GPRs survive a round trip. */
@@ -411,6 +412,53 @@ static void fpu_round_trip(void **state)
 	free(fpu);
 }
 
+struct spinner {
+	struct fixture *f;
+	struct plat_trap t;
+	plat_regs_t r;
+	int ret;
+	_Atomic int running;
+};
+
+static void *spin_on_data(void *arg)
+{
+	struct spinner *s = arg;
+	struct plat_ctx *ctx;
+
+	assert_int_equal(s->f->o->ctx_create(s->f->p, &ctx), 0);
+	start_regs(&s->r);
+	s->r.rdi = DATA_ADDR;
+	s->running = 1;
+	s->ret = s->f->o->switch_to(ctx, s->f->as, &s->r, &s->t);
+	s->f->o->ctx_release(ctx);
+	return NULL;
+}
+
+/* as_unmap from another thread while a vCPU runs in the address space: the running
+ * program faults on the page at once (kick, new root). */
+static void unmap_under_a_running_vcpu(void **state)
+{
+	struct fixture *f = *state;
+	struct spinner s = { .f = f };
+	struct timespec ts = { 0, 50 * 1000000L };
+	pthread_t th;
+
+	NEED_KVM(f);
+	LOAD(f, f->as, prog_spin_load);
+	assert_int_equal(f->o->as_map(f->as, DATA_ADDR, PG, DATA_OFF, PROT_READ), 0);
+	assert_int_equal(pthread_create(&th, NULL, spin_on_data, &s), 0);
+	while (!s.running)
+		nanosleep(&ts, NULL);
+	nanosleep(&ts, NULL);
+	assert_int_equal(f->o->as_unmap(f->as, DATA_ADDR, PG), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(s.ret, 0);
+	assert_int_equal(s.t.kind, TRAP_FAULT);
+	assert_int_equal(s.t.signo, SIGSEGV);
+	assert_int_equal(s.t.code, SEGV_MAPERR);
+	assert_int_equal(s.t.addr, DATA_ADDR);
+}
+
 /* KVM cannot destroy a vCPU: released contexts are reused, fresh, by later ones. */
 static void contexts_are_recycled(void **state)
 {
@@ -476,6 +524,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(interrupt_stops_a_spinning_program, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(fpu_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(unmap_under_a_running_vcpu, setup, teardown),
 		cmocka_unit_test_setup_teardown(contexts_are_recycled, setup, teardown),
 		cmocka_unit_test_setup_teardown(getpid_round_trip_time, setup, teardown),
 	};
