@@ -54,6 +54,8 @@ bool poll_deadline_get(struct timespec *out);
 /* signalfd4: a new signalfd for mask, or with f non-NULL a new mask for it. */
 int signalfd_new(sigmask_t mask, int flags, struct file **out);
 int signalfd_set_mask(struct file *f, sigmask_t mask);
+/* A signal was queued somewhere: wake signalfd pollers (they re-check their task). */
+void signalfd_notify(void);
 
 /* memfd_create: name already copied, flags MFD_ALLOW_SEALING (MFD_CLOEXEC: caller's). */
 int memfd_new(struct task *t, const char *name, unsigned flags, struct file **out);

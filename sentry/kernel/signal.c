@@ -9,6 +9,7 @@
 #include "lib/util.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/abi/signal.h"
+#include "sentry/fs/anon.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/signal_internal.h"
 
@@ -165,6 +166,7 @@ static void sigpending_add(struct sigpending *p, int sig, const siginfo_t *info)
 	e->info.si_signo = sig;
 	list_add_tail(&e->link, &p->queue);
 	p->set |= sig_bit(sig);
+	signalfd_notify(); /* pollers of signalfds */
 }
 
 /* Remove the first entry for sig from p into *info. */

@@ -96,6 +96,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 			     "clocks act as their plain ones"),
 	PART(timerfd_settime, "TFD_TIMER_CANCEL_ON_SET is accepted but never cancels"),
 	OK(timerfd_gettime),
+	OK(signalfd), OK(signalfd4),
 	/* sockets */
 	PART(socket, "AF_UNIX stream, dgram and seqpacket; other families (AF_INET, AF_INET6, "
 		     "AF_NETLINK...) return EAFNOSUPPORT: networking is a later issue"),
