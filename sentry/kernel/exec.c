@@ -7,7 +7,9 @@
 
 #include "lib/log.h"
 #include "sentry/kernel/futex.h"
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/timer.h"
 #include "sentry/loader/loader.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
@@ -86,6 +88,9 @@ int kernel_execve(struct task *t, const char *path, char *const argv[], char *co
 	if (t->files)
 		fdtable_close_on_exec(t->files);
 	signal_reset_for_exec(t);
+	caps_exec(&t->creds); /* capabilities as Linux computes them for a plain file */
+	if (t->tg)
+		timers_exec(t->tg); /* POSIX timers do not survive execve */
 	memcpy(t->comm, img.comm, sizeof(t->comm));
 
 	memset(&t->regs, 0, sizeof(t->regs));

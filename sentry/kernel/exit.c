@@ -8,8 +8,10 @@
 
 #include "lib/log.h"
 #include "sentry/abi/signal.h"
+#include "sentry/kernel/cputime.h"
 #include "sentry/kernel/futex.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/timer.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
 
@@ -62,6 +64,7 @@ void tg_release_zombie(struct thread_group *tg)
 {
 	struct task *leader = tg->leader;
 
+	cputime_reap(tg); /* rusage of children: the reaped child's times go to its parent */
 	list_del(&tg->sibling);
 	if (leader) {
 		list_del(&leader->tg_link);
@@ -113,6 +116,7 @@ static void reparent_children(struct thread_group *tg)
 static void tg_exit_last_thread(struct thread_group *tg, int code)
 {
 	waitq_wake_all(&tg->exit_wq);
+	timers_tg_exit(tg); /* itimers and POSIX timers die with the process */
 	if (!tg->exiting) {
 		tg->exiting = true;
 		tg->exit_status = (code & 0xff) << 8;
@@ -161,6 +165,7 @@ void task_do_exit(struct task *t, int code)
 	sigpending_flush(&t->pending);
 	t->state = TASK_DEAD;
 	waitq_wake_all(&tg->thread_exit_wq);
+	cputime_task_exit(t); /* the thread's CPU time stays with its process */
 	if (--tg->nr_live == 0)
 		tg_exit_last_thread(tg, code);
 	if (t != tg->leader) {

@@ -2,12 +2,15 @@
 #include "sentry/kernel/task.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <string.h>
 
 #include "lib/log.h"
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/pidfd.h"
+#include "sentry/kernel/timer.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/vfs.h"
@@ -75,6 +78,7 @@ static void clone_join_group(struct task *t, struct task *c, uint64_t flags)
 	tg->pgid = t->tg->pgid;
 	tg->sid = t->tg->sid;
 	memcpy(tg->rlim, t->tg->rlim, sizeof(tg->rlim));
+	timers_rlimit_cpu_changed(tg); /* RLIMIT_CPU applies to the child's own time */
 	tg->exit_signal = (int)(flags & CSIGNAL);
 }
 
@@ -116,6 +120,12 @@ static int clone_task(struct task *t, const struct clone_args_k *ca, struct task
 	c->files = fdtable_fork(t->files, ca->flags & CLONE_FILES);
 	c->fs = fs_context_fork(t->fs, ca->flags & CLONE_FS);
 	c->creds = t->creds;
+	/* Scheduling attributes and personality are inherited (sys_sched.c). */
+	c->sched_policy = t->sched_policy;
+	c->sched_prio = t->sched_prio;
+	c->nice = t->nice;
+	c->affinity = t->affinity;
+	c->personality = t->personality;
 	c->sigmask = t->sigmask;
 	memcpy(c->comm, t->comm, sizeof(c->comm));
 	/* A child sharing memory but not waiting for exec gets no alternate stack. */
@@ -152,6 +162,10 @@ static long do_clone(struct task *t, const struct clone_args_k *ca)
 	err = clone_check_flags(t, ca->flags);
 	if (err)
 		return err;
+	/* RLIMIT_NPROC: tasks of the real uid, root and CAP_SYS_RESOURCE/ADMIN exempt. */
+	if (t->creds.uid != 0 && !capable(t, CAP_SYS_RESOURCE) && !capable(t, CAP_SYS_ADMIN) &&
+	    (uint64_t)task_count_user(t->creds.uid) >= t->tg->rlim[RLIMIT_NPROC].rlim_cur)
+		return -EAGAIN;
 	err = clone_task(t, ca, &c);
 	if (err)
 		return err;

@@ -9,6 +9,8 @@ void task_free(struct task *t);
 struct thread_group *tg_alloc(struct task *leader, struct thread_group *parent);
 void tg_put(struct thread_group *tg);
 bool pid_in_use(int pid);
+/* Live tasks whose real uid is uid (RLIMIT_NPROC). */
+int task_count_user(uid_t uid);
 
 void sigpending_flush(struct sigpending *p);
 /* Take the lowest pending signal in set (thread-directed first) into *info; 0 if none. */

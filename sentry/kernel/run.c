@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "sentry/kernel/cputime.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -94,11 +95,14 @@ static int task_switch(struct task *t, struct plat_trap *trap)
 	err = task_prepare_ctx(t);
 	if (err)
 		return err;
+	/* CPU accounting: Sentry time until here is system time, switch_to is user time. */
+	cputime_enter_app(t);
 	t->in_app = true;
 	kernel_unlock();
 	err = plat_switch_to(g_platform, t->ctx, as, &t->regs, trap);
 	kernel_lock();
 	t->in_app = false;
+	cputime_leave_app(t);
 	/* The pending FPU may have been set by exec while we were out (not possible today,
 	 * but keep the context in step if it happens). */
 	return err;

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "lib/log.h"
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
@@ -50,6 +51,19 @@ struct thread_group *tg_find(int tgid)
 			return t->tg;
 	}
 	return NULL;
+}
+
+int task_count_user(uid_t uid)
+{
+	struct list_head *pos;
+	int n = 0;
+
+	list_for_each(pos, &g_tasks) {
+		struct task *t = list_entry(pos, struct task, all_link);
+		if (t->creds.uid == uid && t->state != TASK_DEAD)
+			n++;
+	}
+	return n;
 }
 
 bool pid_in_use(int pid)
@@ -186,6 +200,7 @@ struct task *task_create_init(struct mm *mm, struct fdtable *files, struct fs_co
 	t->files = files;
 	t->fs = fs;
 	t->creds = *creds;
+	caps_init(&t->creds); /* root starts with every capability */
 	g_init_tg = tg;
 	return t;
 }

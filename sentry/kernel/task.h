@@ -19,6 +19,7 @@
 #include "sentry/kernel/sched.h"
 
 struct mm;
+struct tg_timers;
 struct fdtable;
 struct fs_context;
 
@@ -36,6 +37,9 @@ struct creds {
 	gid_t gid, egid, sgid, fsgid;
 	int ngroups;
 	gid_t groups[256];
+	/* Capability sets, bit n = capability n, and SECBIT_* (sentry/kernel/caps.h). */
+	uint64_t cap_inheritable, cap_permitted, cap_effective, cap_bset, cap_ambient;
+	unsigned securebits;
 };
 
 /* The kernel's struct k_sigaction as rt_sigaction passes it. */
@@ -97,6 +101,9 @@ struct thread_group {
 	uint64_t start_ns;
 	bool subreaper;			/* PR_SET_CHILD_SUBREAPER (stored; reparenting to it: later) */
 	int dumpable;			/* PR_SET_DUMPABLE */
+	/* CPU time of exited threads and of reaped children (sentry/kernel/cputime.h). */
+	uint64_t dead_utime_ns, dead_stime_ns, child_utime_ns, child_stime_ns;
+	struct tg_timers *timers;	/* itimers, POSIX timers (sentry/kernel/timer.h) */
 };
 
 struct task {
@@ -153,6 +160,16 @@ struct task {
 	/* prctl state. */
 	int pdeathsig;
 	bool no_new_privs;
+
+	/* CPU accounting (sentry/kernel/cputime.h). */
+	uint64_t utime_ns, stime_ns;
+	uint64_t app_since_ns;	 /* CLOCK_MONOTONIC when the current switch_to began */
+	uint64_t sys_mark_ns;	 /* host thread CPU clock when app code last stopped */
+
+	/* Scheduling attributes as sched_* report them (sys_sched.c); copied at fork. */
+	int sched_policy, sched_prio, nice;
+	uint64_t affinity;	 /* CPUs 0..63 */
+	unsigned personality;
 
 	/* FPU state to load into a fresh context before first running (fork, exec). */
 	struct plat_fpu *pending_fpu;

@@ -23,3 +23,8 @@ void uts_set_hostname(const char *name)
 {
 	snprintf(g_uts.nodename, sizeof(g_uts.nodename), "%s", name);
 }
+
+void uts_set_domainname(const char *name)
+{
+	snprintf(g_uts.domainname, sizeof(g_uts.domainname), "%s", name);
+}

@@ -8,5 +8,6 @@
 void uts_init(const char *hostname);
 void uts_get(struct utsname *u);
 void uts_set_hostname(const char *name);
+void uts_set_domainname(const char *name);
 
 #endif

@@ -86,20 +86,41 @@ static long do_read(struct task *t, struct file *f, struct uio *u, uint64_t *off
 	return done ? (long)done : ret;
 }
 
+/* RLIMIT_FSIZE: a regular file may not grow past the limit; a write starting at or
+ * beyond it raises SIGXFSZ and fails with EFBIG, one crossing it is cut short. */
+static long fsize_clamp(struct task *t, struct file *f, const uint64_t *off, size_t *count)
+{
+	uint64_t lim = t->tg->rlim[RLIMIT_FSIZE].rlim_cur, pos;
+
+	if (lim == RLIM_INFINITY || !f->inode || !S_ISREG(f->inode->mode))
+		return 0;
+	pos = (f->flags & O_APPEND) ? f->inode->size : off ? *off : f->pos;
+	if (pos >= lim) {
+		task_send_signal(t, SIGXFSZ, NULL);
+		return -EFBIG;
+	}
+	if (*count > lim - pos)
+		*count = (size_t)(lim - pos);
+	return 0;
+}
+
 /* Write u to f (at *off when non-NULL, else at the position or the end for O_APPEND). */
 static long do_write(struct task *t, struct file *f, struct uio *u, uint64_t *off)
 {
-	size_t done = 0, chunk;
+	size_t done = 0, chunk, total = u->total;
 	char *kbuf;
 	long ret = 0;
 
 	if (u->total == 0)
 		return off ? vfs_pwrite(t, f, NULL, 0, *off) : vfs_write(t, f, NULL, 0);
-	kbuf = xmalloc(MIN(u->total, (size_t)RW_CHUNK));
-	while (done < u->total) {
+	ret = fsize_clamp(t, f, off, &total);
+	if (ret)
+		return ret;
+	kbuf = xmalloc(MIN(total, (size_t)RW_CHUNK));
+	while (done < total) {
 		ssize_t n;
 
-		chunk = MIN(u->total - done, (size_t)RW_CHUNK);
+		chunk = MIN(total - done, (size_t)RW_CHUNK);
 		if (uio_copy(t, u, kbuf, chunk, false) < 0) {
 			ret = -EFAULT;
 			break;

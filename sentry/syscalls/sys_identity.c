@@ -1,6 +1,8 @@
 /* sys_identity.c: credentials, process groups and sessions. */
 #include <errno.h>
+#include <linux/capability.h>
 
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -125,11 +127,11 @@ long sys_setsid(struct task *t, const struct sysargs *a)
 	return tg->sid;
 }
 
-/* Privilege for identity changes: capabilities are not modelled yet, so CAP_SETUID and
- * CAP_SETGID are held exactly when the effective uid is 0 (Linux's default for root). */
-static bool can_setid(const struct task *t)
+/* Privilege for identity changes: CAP_SETUID for the uid family (r points into the
+ * uids), CAP_SETGID for the gid family and setgroups. */
+static bool can_setid(const struct task *t, const unsigned *r)
 {
-	return t->creds.euid == 0;
+	return capable(t, r == &t->creds.uid ? CAP_SETUID : CAP_SETGID);
 }
 
 #define ID_KEEP ((unsigned)-1)
@@ -144,7 +146,7 @@ static bool id_is_one_of(unsigned id, unsigned a, unsigned b, unsigned c)
 static long set_res(struct task *t, unsigned *r, unsigned *e, unsigned *s, unsigned *fs,
 		    unsigned nr, unsigned ne, unsigned ns)
 {
-	if (!can_setid(t)) {
+	if (!can_setid(t, r)) {
 		if ((nr != ID_KEEP && !id_is_one_of(nr, *r, *e, *s)) ||
 		    (ne != ID_KEEP && !id_is_one_of(ne, *r, *e, *s)) ||
 		    (ns != ID_KEEP && !id_is_one_of(ns, *r, *e, *s)))
@@ -166,7 +168,7 @@ static long set_re(struct task *t, unsigned *r, unsigned *e, unsigned *s, unsign
 {
 	unsigned old_r = *r;
 
-	if (!can_setid(t)) {
+	if (!can_setid(t, r)) {
 		if (nr != ID_KEEP && nr != *r && nr != *e)
 			return -EPERM;
 		if (ne != ID_KEEP && !id_is_one_of(ne, *r, *e, *s))
@@ -189,7 +191,7 @@ static long set_one(struct task *t, unsigned *r, unsigned *e, unsigned *s, unsig
 {
 	if (id == ID_KEEP)
 		return -EINVAL;
-	if (can_setid(t)) {
+	if (can_setid(t, r)) {
 		*r = *e = *s = *fs = id;
 		return 0;
 	}
@@ -205,7 +207,7 @@ static long set_fs(struct task *t, unsigned *r, unsigned *e, unsigned *s, unsign
 {
 	unsigned old = *fs;
 
-	if (can_setid(t) || id_is_one_of(id, *r, *e, *s) || id == *fs)
+	if (can_setid(t, r) || id_is_one_of(id, *r, *e, *s) || id == *fs)
 		*fs = id;
 	return old;
 }
@@ -215,7 +217,11 @@ static long set_fs(struct task *t, unsigned *r, unsigned *e, unsigned *s, unsign
 
 long sys_setuid(struct task *t, const struct sysargs *a)
 {
-	return set_one(t, UIDS(t), arg_uint(a, 0));
+	struct creds old = t->creds;
+	long ret = set_one(t, UIDS(t), arg_uint(a, 0));
+
+	caps_fix_setuid(&t->creds, &old);
+	return ret;
 }
 
 long sys_setgid(struct task *t, const struct sysargs *a)
@@ -225,7 +231,11 @@ long sys_setgid(struct task *t, const struct sysargs *a)
 
 long sys_setreuid(struct task *t, const struct sysargs *a)
 {
-	return set_re(t, UIDS(t), arg_uint(a, 0), arg_uint(a, 1));
+	struct creds old = t->creds;
+	long ret = set_re(t, UIDS(t), arg_uint(a, 0), arg_uint(a, 1));
+
+	caps_fix_setuid(&t->creds, &old);
+	return ret;
 }
 
 long sys_setregid(struct task *t, const struct sysargs *a)
@@ -235,7 +245,11 @@ long sys_setregid(struct task *t, const struct sysargs *a)
 
 long sys_setresuid(struct task *t, const struct sysargs *a)
 {
-	return set_res(t, UIDS(t), arg_uint(a, 0), arg_uint(a, 1), arg_uint(a, 2));
+	struct creds old = t->creds;
+	long ret = set_res(t, UIDS(t), arg_uint(a, 0), arg_uint(a, 1), arg_uint(a, 2));
+
+	caps_fix_setuid(&t->creds, &old);
+	return ret;
 }
 
 long sys_setresgid(struct task *t, const struct sysargs *a)
@@ -245,7 +259,11 @@ long sys_setresgid(struct task *t, const struct sysargs *a)
 
 long sys_setfsuid(struct task *t, const struct sysargs *a)
 {
-	return set_fs(t, UIDS(t), arg_uint(a, 0));
+	struct creds old = t->creds;
+	long ret = set_fs(t, UIDS(t), arg_uint(a, 0));
+
+	caps_fix_setuid(&t->creds, &old);
+	return ret;
 }
 
 long sys_setfsgid(struct task *t, const struct sysargs *a)
@@ -259,7 +277,7 @@ long sys_setgroups(struct task *t, const struct sysargs *a)
 
 	if (size < 0 || size > 65536)
 		return -EINVAL;
-	if (!can_setid(t))
+	if (!capable(t, CAP_SETGID))
 		return -EPERM;
 	if (size > (int)ARRAY_SIZE(t->creds.groups))
 		return -ENOMEM; /* more supplementary groups than the Sentry keeps */

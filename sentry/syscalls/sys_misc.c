@@ -1,6 +1,7 @@
 /* sys_misc.c: uname, limits, randomness, arch_prctl, prctl, scheduling queries, sysinfo. */
 #include <asm/prctl.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -8,7 +9,9 @@
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/timer.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/kernel/uts.h"
@@ -28,7 +31,7 @@ long sys_sethostname(struct task *t, const struct sysargs *a)
 	char name[65];
 	int len = arg_int(a, 1);
 
-	if (t->creds.euid != 0)
+	if (!capable(t, CAP_SYS_ADMIN))
 		return -EPERM;
 	if (len < 0 || len > 64)
 		return -EINVAL;
@@ -36,6 +39,22 @@ long sys_sethostname(struct task *t, const struct sysargs *a)
 		return -EFAULT;
 	name[len] = '\0';
 	uts_set_hostname(name);
+	return 0;
+}
+
+long sys_setdomainname(struct task *t, const struct sysargs *a)
+{
+	char name[65];
+	int len = arg_int(a, 1);
+
+	if (!capable(t, CAP_SYS_ADMIN))
+		return -EPERM;
+	if (len < 0 || len > 64)
+		return -EINVAL;
+	if (copy_from_user(t, name, arg_uaddr(a, 0), (size_t)len))
+		return -EFAULT;
+	name[len] = '\0';
+	uts_set_domainname(name);
 	return 0;
 }
 
@@ -53,11 +72,13 @@ static int do_prlimit(struct task *t, int pid, unsigned res, const struct rlimit
 	if (nl) {
 		if (nl->rlim_cur > nl->rlim_max)
 			return -EINVAL;
-		if (nl->rlim_max > tg->rlim[res].rlim_max && t->creds.euid != 0)
+		if (nl->rlim_max > tg->rlim[res].rlim_max && !capable(t, CAP_SYS_RESOURCE))
 			return -EPERM;
 		if (res == RLIMIT_NOFILE && nl->rlim_max > NR_OPEN_MAX)
 			return -EPERM;
 		tg->rlim[res] = *nl;
+		if (res == RLIMIT_CPU)
+			timers_rlimit_cpu_changed(tg);
 	}
 	return 0;
 }
@@ -193,8 +214,10 @@ long sys_prctl(struct task *t, const struct sysargs *a)
 	}
 	case PR_GET_SECCOMP:
 		return 0;
-	case PR_CAPBSET_READ:
-		return arg2 <= 40 ? 1 : -EINVAL;
+	case PR_CAPBSET_READ: case PR_CAPBSET_DROP: case PR_CAP_AMBIENT:
+	case PR_GET_KEEPCAPS: case PR_SET_KEEPCAPS: case PR_GET_SECUREBITS:
+	case PR_SET_SECUREBITS:
+		return caps_prctl(t, opt, arg2, arg_u64(a, 2), arg_u64(a, 3), arg_u64(a, 4));
 	default:
 		return -EINVAL;
 	}
@@ -206,25 +229,6 @@ long sys_sched_yield(struct task *t, const struct sysargs *a)
 	sched_yield();
 	kernel_lock();
 	return 0;
-}
-
-long sys_sched_getaffinity(struct task *t, const struct sysargs *a)
-{
-	int pid = arg_int(a, 0);
-	uint64_t len = arg_u64(a, 1), mask = 0;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-
-	if (pid < 0)
-		return -ESRCH;
-	if (pid && !task_find(pid))
-		return -ESRCH;
-	if (len < sizeof(mask) || (len & (sizeof(long) - 1)))
-		return -EINVAL;
-	for (long i = 0; i < ncpu && i < 64; i++)
-		mask |= 1ULL << i;
-	if (copy_to_user(t, arg_uaddr(a, 2), &mask, sizeof(mask)))
-		return -EFAULT;
-	return sizeof(mask);
 }
 
 long sys_getcpu(struct task *t, const struct sysargs *a)

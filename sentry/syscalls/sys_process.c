@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include "lib/log.h"
+#include "sentry/kernel/cputime.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/pidfd.h"
 #include "sentry/kernel/task.h"
@@ -59,6 +60,7 @@ static bool wait_matches(struct thread_group *me, struct thread_group *c, int pi
 struct wait_result {
 	int pid, status, uid;
 	int code; /* CLD_STOPPED / CLD_CONTINUED for job-control reports, else 0 */
+	struct cputime cpu; /* an exited child's own and its children's times (wait4 rusage) */
 };
 
 /* A stopped or continued child to report (WUNTRACED / WCONTINUED)? */
@@ -104,6 +106,9 @@ static int wait_find(struct task *t, int pid, int options, struct wait_result *r
 		res->pid = c->tgid;
 		res->status = c->exit_status;
 		res->uid = c->leader ? (int)c->leader->creds.uid : 0;
+		res->cpu = cputime_tg(c);
+		res->cpu.utime_ns += c->child_utime_ns;
+		res->cpu.stime_ns += c->child_stime_ns;
 		if (!nowait)
 			tg_release_zombie(c);
 		return 1;
@@ -145,7 +150,7 @@ long sys_wait4(struct task *t, const struct sysargs *a)
 		return -EFAULT;
 	if (!uaddr_is_null(urusage)) {
 		struct rusage ru;
-		memset(&ru, 0, sizeof(ru));
+		cputime_to_rusage(&ru, res.cpu);
 		if (copy_to_user(t, urusage, &ru, sizeof(ru)))
 			return -EFAULT;
 	}

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/timer.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 
@@ -22,18 +23,40 @@ static bool clock_valid(clockid_t id)
 	}
 }
 
+static bool is_cpu_clock(clockid_t id)
+{
+	return id < 0 || id == CLOCK_PROCESS_CPUTIME_ID || id == CLOCK_THREAD_CPUTIME_ID;
+}
+
+/* CPU clocks read the application's accounted time (sentry/kernel/cputime.h). */
+static int cpu_clock_read(struct task *t, clockid_t id, struct timespec *ts)
+{
+	struct ktimer k = {0};
+	int err = ktimer_clock_of(t, id, &k);
+	uint64_t ns;
+
+	if (err)
+		return err;
+	ns = ktimer_now(&k);
+	ts->tv_sec = (time_t)(ns / NSEC_PER_SEC);
+	ts->tv_nsec = (long)(ns % NSEC_PER_SEC);
+	return 0;
+}
+
 long sys_clock_gettime(struct task *t, const struct sysargs *a)
 {
 	clockid_t id = arg_int(a, 0);
 	struct timespec ts;
 
-	if (!clock_valid(id))
+	if (is_cpu_clock(id)) {
+		int err = cpu_clock_read(t, id, &ts);
+		if (err)
+			return err;
+	} else if (!clock_valid(id)) {
 		return -EINVAL;
-	/* CPU-time clocks read the Sentry thread's time: application time is not yet
-	 * accounted separately (memory/time issue). */
-	if (id == CLOCK_PROCESS_CPUTIME_ID)
-		id = CLOCK_THREAD_CPUTIME_ID;
-	clock_gettime(id, &ts);
+	} else {
+		clock_gettime(id, &ts);
+	}
 	return copy_to_user(t, arg_uaddr(a, 1), &ts, sizeof(ts));
 }
 
@@ -42,9 +65,16 @@ long sys_clock_getres(struct task *t, const struct sysargs *a)
 	clockid_t id = arg_int(a, 0);
 	struct timespec ts;
 
-	if (!clock_valid(id))
+	if (is_cpu_clock(id)) {
+		int err = cpu_clock_read(t, id, &ts);
+		if (err)
+			return err;
+		ts = (struct timespec){0, 1};
+	} else if (!clock_valid(id)) {
 		return -EINVAL;
-	clock_getres(id, &ts);
+	} else {
+		clock_getres(id, &ts);
+	}
 	if (uaddr_is_null(arg_uaddr(a, 1)))
 		return 0;
 	return copy_to_user(t, arg_uaddr(a, 1), &ts, sizeof(ts));

@@ -31,11 +31,9 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	/* identity */
 	OK(getuid), OK(geteuid), OK(getgid), OK(getegid), OK(getresuid), OK(getresgid),
 	OK(getgroups),
-	PART(setuid, "CAP_SETUID is modelled as euid 0"), PART(setgid, "CAP_SETGID is euid 0"),
-	PART(setreuid, "CAP_SETUID is euid 0"), PART(setregid, "CAP_SETGID is euid 0"),
-	PART(setresuid, "CAP_SETUID is euid 0"), PART(setresgid, "CAP_SETGID is euid 0"),
-	PART(setfsuid, "CAP_SETUID is euid 0"), PART(setfsgid, "CAP_SETGID is euid 0"),
-	PART(setgroups, "at most 256 groups (ENOMEM beyond); CAP_SETGID is euid 0"), OK(getpgid), OK(setpgid), OK(getpgrp), OK(getsid), OK(setsid),
+	OK(setuid), OK(setgid), OK(setreuid), OK(setregid), OK(setresuid), OK(setresgid),
+	OK(setfsuid), OK(setfsgid),
+	PART(setgroups, "at most 256 groups (ENOMEM beyond)"), OK(getpgid), OK(setpgid), OK(getpgrp), OK(getsid), OK(setsid),
 	/* signals */
 	OK(rt_sigaction), OK(rt_sigprocmask), OK(rt_sigreturn), OK(rt_sigpending),
 	OK(rt_sigsuspend), OK(rt_sigtimedwait), OK(rt_sigqueueinfo), OK(rt_tgsigqueueinfo), OK(pause), OK(sigaltstack), OK(tkill), OK(tgkill),
@@ -51,17 +49,36 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(munlockall),
 	PART(msync, "shared file mappings are read-only snapshots: nothing to write back"),
 	/* time */
-	PART(clock_gettime, "CPU-time clocks measure Sentry time, not application time"),
+	PART(clock_gettime, "CPU clocks (incl. per-pid/tid) read accounted application time: "
+			    "user = wall time inside the platform's switch_to, system = Sentry "
+			    "thread CPU time serving the task"),
 	OK(clock_getres), OK(gettimeofday), OK(time), OK(nanosleep),
 	PART(clock_nanosleep, "REALTIME, MONOTONIC, BOOTTIME, TAI; CPU clocks are not supported"),
+	OK(getitimer), OK(alarm),
+	PART(setitimer, "VIRTUAL/PROF follow accounted CPU time, polled every 4 ms"),
+	PART(timer_create, "SIGEV_SIGNAL/THREAD_ID/NONE on REALTIME (relative to MONOTONIC), "
+			   "MONOTONIC, BOOTTIME, TAI and CPU clocks; at most 256 per process"),
+	OK(timer_settime), OK(timer_gettime), OK(timer_getoverrun), OK(timer_delete),
+	PART(times, "accounted CPU time (see clock_gettime)"),
+	PART(getrusage, "utime/stime accounted as clock_gettime says; other fields are 0"),
 	/* system */
-	OK(uname), OK(sethostname), OK(getrlimit), OK(setrlimit),
-	PART(prlimit64, "limits are stored; only NOFILE, STACK are enforced yet"),
+	OK(uname), OK(sethostname), OK(setdomainname), OK(getrlimit), OK(setrlimit),
+	PART(prlimit64, "enforced: NOFILE, STACK, AS, DATA, CPU (SIGXCPU/SIGKILL), NPROC, FSIZE; "
+			"others stored"),
+	PART(capget, "no file capabilities"), PART(capset, "no file capabilities"),
+	PART(sched_setscheduler, "policy and priority kept with Linux's checks; host threads are "
+				 "not rescheduled"),
+	OK(sched_getscheduler), PART(sched_setparam, "as sched_setscheduler"), OK(sched_getparam),
+	OK(sched_get_priority_max), OK(sched_get_priority_min),
+	PART(sched_rr_get_interval, "100 ms for SCHED_RR, 0 otherwise"),
+	PART(sched_setaffinity, "the mask is kept and reported; host threads are not pinned"),
+	PART(personality, "stored and reported; no flag changes behaviour"),
 	OK(getrandom), OK(arch_prctl),
 	PART(prctl, "names, PDEATHSIG (stored), DUMPABLE, NO_NEW_PRIVS, CHILD_SUBREAPER (stored), "
-		    "GET_SECCOMP, CAPBSET_READ; other options return EINVAL"),
+		    "GET_SECCOMP, CAPBSET_READ/DROP, CAP_AMBIENT, KEEPCAPS, SECUREBITS; other "
+		    "options return EINVAL"),
 	PART(sched_yield, "yields the Sentry thread"),
-	PART(sched_getaffinity, "reports every online host CPU"),
+	PART(sched_getaffinity, "the mask set by sched_setaffinity, else every online host CPU"),
 	PART(sysinfo, "host memory and load figures"),
 	PART(getcpu, "reports the CPU of the Sentry thread"),
 	NO(rseq, "ENOSYS: glibc runs without restartable sequences"),

@@ -1,0 +1,33 @@
+/* caps.h: capability sets in struct creds with Linux's rules for set*id, execve, capset,
+ * the bounding set, ambient capabilities and securebits (no file capabilities). */
+#ifndef RUNSC_SENTRY_KERNEL_CAPS_H
+#define RUNSC_SENTRY_KERNEL_CAPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct creds;
+struct task;
+
+#define CAPS_LAST_CAP 40 /* CAP_CHECKPOINT_RESTORE */
+#define CAPS_FULL ((1ULL << (CAPS_LAST_CAP + 1)) - 1)
+
+/* Initial sets for a task with these ids: full for root, empty otherwise; full bounding. */
+void caps_init(struct creds *c);
+
+/* Does t hold cap in its effective set? */
+bool capable(const struct task *t, int cap);
+
+/* Adjust caps after uids changed from old to c (setuid family), as Linux does. */
+void caps_fix_setuid(struct creds *c, const struct creds *old);
+
+/* Compute the sets for execve of a file without capabilities or set-id bits. */
+void caps_exec(struct creds *c);
+
+/* capset's checks and update; 0 or -EPERM. */
+int caps_set(struct creds *c, uint64_t eff, uint64_t prm, uint64_t inh, bool setpcap);
+
+/* prctl options about capabilities and securebits; -EINVAL if opt is not one of them. */
+long caps_prctl(struct task *t, int opt, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
+
+#endif

@@ -1,0 +1,155 @@
+/* sched_* policies, priorities and affinity, sched_rr_get_interval, personality query,
+ * setdomainname. */
+#include "harness.h"
+
+#include <sched.h>
+#include <sys/personality.h>
+#include <sys/utsname.h>
+
+static void priority_ranges(void)
+{
+	CHECK_EQ(sched_get_priority_max(SCHED_FIFO), 99);
+	CHECK_EQ(sched_get_priority_min(SCHED_FIFO), 1);
+	CHECK_EQ(sched_get_priority_max(SCHED_RR), 99);
+	CHECK_EQ(sched_get_priority_min(SCHED_RR), 1);
+	CHECK_EQ(sched_get_priority_max(SCHED_OTHER), 0);
+	CHECK_EQ(sched_get_priority_min(SCHED_BATCH), 0);
+	CHECK_EQ(sched_get_priority_max(SCHED_IDLE), 0);
+	CHECK_ERR(sched_get_priority_max(42), EINVAL);
+	CHECK_ERR(sched_get_priority_min(-1), EINVAL);
+}
+
+static void policy_child(void)
+{
+	struct sched_param p = {.sched_priority = 10};
+	struct timespec ts;
+
+	if (sched_getscheduler(0) != SCHED_OTHER)
+		_exit(2);
+	if (sched_setscheduler(0, SCHED_RR, &p) < 0)
+		_exit(3);
+	if (sched_getscheduler(0) != SCHED_RR)
+		_exit(4);
+	p.sched_priority = 0;
+	if (sched_getparam(0, &p) < 0 || p.sched_priority != 10)
+		_exit(5);
+	if (sched_rr_get_interval(0, &ts) < 0 || ts.tv_sec != 0 || ts.tv_nsec != 100000000)
+		_exit(6);
+	p.sched_priority = 20;
+	if (sched_setparam(0, &p) < 0 || sched_getparam(0, &p) < 0 || p.sched_priority != 20)
+		_exit(7);
+	p.sched_priority = 100;
+	if (sched_setscheduler(0, SCHED_FIFO, &p) != -1 || errno != EINVAL)
+		_exit(8);
+	p.sched_priority = 5;
+	if (sched_setscheduler(0, SCHED_OTHER, &p) != -1 || errno != EINVAL)
+		_exit(9);
+	p.sched_priority = 1;
+	if (sched_setscheduler(0, SCHED_FIFO, &p) < 0 || sched_getscheduler(0) != SCHED_FIFO)
+		_exit(10);
+	if (sched_rr_get_interval(0, &ts) < 0 || ts.tv_sec != 0 || ts.tv_nsec != 0)
+		_exit(11);
+	p.sched_priority = 0;
+	if (sched_setscheduler(0, SCHED_OTHER, &p) < 0)
+		_exit(12);
+	_exit(0);
+}
+
+static void policies_and_params(void)
+{
+	struct sched_param p = {0};
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		policy_child();
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	CHECK_ERR(sched_setscheduler(0, 77, &p), EINVAL);
+	CHECK_ERR(sched_getscheduler(-1), EINVAL);
+	CHECK_ERR(sched_getscheduler(999999), ESRCH);
+	CHECK_ERR(syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, NULL), EINVAL);
+	CHECK_ERR(syscall(SYS_sched_getparam, 0, NULL), EINVAL);
+}
+
+static void affinity_round_trip(void)
+{
+	cpu_set_t all, one, got;
+
+	CHECK_OK(sched_getaffinity(0, sizeof(all), &all));
+	CHECK(CPU_COUNT(&all) >= 1);
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (CPU_ISSET(c, &all)) {
+			CPU_SET(c, &one);
+			break;
+		}
+	}
+	CHECK_OK(sched_setaffinity(0, sizeof(one), &one));
+	CHECK_OK(sched_getaffinity(0, sizeof(got), &got));
+	CHECK_EQ(CPU_COUNT(&got), 1);
+	CHECK(CPU_EQUAL(&got, &one));
+	CHECK_OK(sched_setaffinity(0, sizeof(all), &all));
+	CPU_ZERO(&one);
+	CHECK_ERR(sched_setaffinity(0, sizeof(one), &one), EINVAL);
+	CHECK_ERR(syscall(SYS_sched_getaffinity, 0, 3, &got), EINVAL);
+	CHECK_ERR(sched_getaffinity(999999, sizeof(got), &got), ESRCH);
+}
+
+static void personality_query(void)
+{
+	int cur = personality(0xffffffff);
+
+	CHECK(cur >= 0);
+	CHECK_EQ(personality(cur | ADDR_NO_RANDOMIZE), cur);
+	CHECK_EQ(personality(0xffffffff), cur | ADDR_NO_RANDOMIZE);
+	CHECK_EQ(personality(cur), cur | ADDR_NO_RANDOMIZE);
+	CHECK_EQ(personality(0xffffffff), cur);
+}
+
+static void domainname_child(void)
+{
+	static char big[80];
+	struct utsname u;
+
+	/* Natively use a private UTS namespace; the sandbox has its own already. */
+	if (unshare(CLONE_NEWUTS) < 0 && errno != ENOSYS && errno != EINVAL)
+		_exit(2);
+	if (setdomainname("sandbox.test", 12) < 0)
+		_exit(3);
+	if (uname(&u) < 0 || strcmp(u.domainname, "sandbox.test") != 0)
+		_exit(4);
+	if (setdomainname(big, 65) != -1 || errno != EINVAL)
+		_exit(5);
+	if (syscall(SYS_setdomainname, 1L, 4) != -1 || errno != EFAULT)
+		_exit(6);
+	if (setresuid(1000, 1000, 1000) < 0)
+		_exit(7);
+	if (setdomainname("y", 1) != -1 || errno != EPERM)
+		_exit(8);
+	_exit(0);
+}
+
+static void setdomainname_changes_uname(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		domainname_child();
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
+int main(void)
+{
+	h_begin();
+	RUN(priority_ranges);
+	RUN(policies_and_params);
+	RUN(affinity_round_trip);
+	RUN(personality_query);
+	RUN(setdomainname_changes_uname);
+	return h_end();
+}
