@@ -114,6 +114,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(timerfd_settime, "TFD_TIMER_CANCEL_ON_SET is accepted but never cancels"),
 	OK(timerfd_gettime),
 	OK(signalfd), OK(signalfd4),
+	PART(memfd_create, "MFD_HUGETLB is EINVAL; seals are not checked against mmap"),
 	/* sockets */
 	PART(socket, "AF_UNIX stream, dgram and seqpacket; other families (AF_INET, AF_INET6, "
 		     "AF_NETLINK...) return EAFNOSUPPORT: networking is a later issue"),
