@@ -86,14 +86,16 @@ static struct unix_addr *addr_new(const void *bytes, size_t len)
 	return a;
 }
 
-static struct unix_sock *find_abstract(const void *bytes, size_t len)
+/* Linux hashes abstract names with the socket type: each type has its own namespace. */
+static struct unix_sock *find_abstract(const void *bytes, size_t len, int type)
 {
 	struct list_head *pos;
 
 	list_for_each(pos, &g_unix_bound) {
 		struct unix_sock *u = list_entry(pos, struct unix_sock, bound_link);
 
-		if (!u->path.dentry && u->addr->len == len && !memcmp(u->addr->bytes, bytes, len))
+		if (!u->path.dentry && u->sock.type == type && u->addr->len == len &&
+		    !memcmp(u->addr->bytes, bytes, len))
 			return u;
 	}
 	return NULL;
@@ -116,7 +118,7 @@ int unix_autobind(struct unix_sock *u)
 
 		snprintf(hex, sizeof(hex), "%05x", g_autobind_next++ & 0xfffff);
 		memcpy(b + 3, hex, 5);
-		if (!find_abstract(b, sizeof(b))) {
+		if (!find_abstract(b, sizeof(b), u->sock.type)) {
 			bind_name(u, addr_new(b, sizeof(b)));
 			return 0;
 		}
@@ -198,7 +200,7 @@ static int unix_bind(struct task *t, struct socket *s, const void *addr, size_t 
 	if (u->addr)
 		return -EINVAL;
 	if (((const char *)addr)[UNIX_PATH_OFF] == '\0') {
-		if (find_abstract(addr, len))
+		if (find_abstract(addr, len, s->type))
 			return -EADDRINUSE;
 		bind_name(u, addr_new(addr, len));
 		return 0;
@@ -207,7 +209,7 @@ static int unix_bind(struct task *t, struct socket *s, const void *addr, size_t 
 	return bind_path(t, u, path);
 }
 
-int unix_find(struct task *t, const void *addr, size_t len, struct unix_sock **out)
+int unix_find(struct task *t, int type, const void *addr, size_t len, struct unix_sock **out)
 {
 	char path[UNIX_ADDR_MAX + 1];
 	struct unix_sock *u;
@@ -219,7 +221,7 @@ int unix_find(struct task *t, const void *addr, size_t len, struct unix_sock **o
 	if (len == UNIX_PATH_OFF)
 		return -EINVAL;
 	if (((const char *)addr)[UNIX_PATH_OFF] == '\0') {
-		u = find_abstract(addr, len);
+		u = find_abstract(addr, len, type);
 		if (!u)
 			return -ECONNREFUSED;
 		unix_sock_get(u);

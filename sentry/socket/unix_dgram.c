@@ -138,7 +138,7 @@ static int dgram_dest(struct task *t, struct unix_sock *u, struct sock_msg *m,
 		*out = u->peer;
 		return 0;
 	}
-	ret = unix_find(t, m->addr, m->addr_len, out);
+	ret = unix_find(t, u->sock.type, m->addr, m->addr_len, out);
 	if (ret == 0 && (*out)->sock.type != u->sock.type) {
 		unix_sock_put(*out);
 		ret = -EPROTOTYPE;
@@ -292,7 +292,7 @@ int unix_dgram_connect(struct task *t, struct socket *s, const void *addr, size_
 		if (ret < 0)
 			return ret;
 	}
-	ret = unix_find(t, addr, len, &other);
+	ret = unix_find(t, s->type, addr, len, &other);
 	if (ret < 0)
 		return ret;
 	if (other->sock.type != s->type)

@@ -85,9 +85,9 @@ void unix_addr_put(struct unix_addr *a);
 void unix_task_cred(struct task *t, struct sock_cred *c);
 /* Give u an abstract autobind name ("\0" and five hex digits). */
 int unix_autobind(struct unix_sock *u);
-/* Find the socket an address names (a path through the VFS, or an abstract name). Returns
- * a referenced socket or -errno (ENOENT, ECONNREFUSED, EACCES, EINVAL...). */
-int unix_find(struct task *t, const void *addr, size_t len, struct unix_sock **out);
+/* Find the socket an address names (a path through the VFS, or an abstract name of the
+ * given type). Returns a referenced socket or -errno (ENOENT, ECONNREFUSED, EACCES...). */
+int unix_find(struct task *t, int type, const void *addr, size_t len, struct unix_sock **out);
 /* Send SIGPIPE unless MSG_NOSIGNAL; returns -EPIPE. */
 int unix_epipe(struct task *t, int flags);
 

@@ -102,7 +102,7 @@ int unix_stream_connect(struct task *t, struct socket *s, const void *addr, size
 		if (ret < 0)
 			return ret;
 	}
-	ret = unix_find(t, addr, len, &other);
+	ret = unix_find(t, s->type, addr, len, &other);
 	if (ret < 0)
 		return ret;
 	if (other->sock.type != s->type)

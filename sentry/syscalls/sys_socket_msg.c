@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -148,11 +149,14 @@ static long do_send(struct task *t, struct file *f, struct socket *s, struct kms
 	struct sock_msg m = {0};
 	bool nonblock = f->flags & O_NONBLOCK;
 	char *buf = NULL;
-	long ret = sys_sockaddr_in(t, uaddr(k->h.name), k->h.namelen, m.addr);
+	long ret = 0;
 
+	if (k->h.name) {
+		ret = sys_sockaddr_in(t, uaddr(k->h.name), k->h.namelen, m.addr);
+		m.addr_len = (size_t)k->h.namelen;
+	}
 	if (ret < 0)
 		return ret;
-	m.addr_len = uaddr_is_null(uaddr(k->h.name)) ? 0 : (size_t)k->h.namelen;
 	if (k->h.controllen > INT_MAX || k->h.controllen > CTL_MAX)
 		return -ENOBUFS;
 	if (k->h.controllen) {
@@ -279,6 +283,21 @@ long sys_recvfrom(struct task *t, const struct sysargs *a)
 	return ret;
 }
 
+/* What recvmsg writes back: the name length (when there is a name), the control length
+ * and the flags; the rest of the application's msghdr is left alone. */
+static int recvmsg_report(struct task *t, uaddr_t umsg, const struct user_msghdr *h)
+{
+	if (h->name && copy_to_user(t, uaddr_add(umsg, offsetof(struct user_msghdr, namelen)),
+				    &h->namelen, sizeof(h->namelen)))
+		return -EFAULT;
+	if (copy_to_user(t, uaddr_add(umsg, offsetof(struct user_msghdr, controllen)),
+			 &h->controllen, sizeof(h->controllen)) ||
+	    copy_to_user(t, uaddr_add(umsg, offsetof(struct user_msghdr, flags)), &h->flags,
+			 sizeof(h->flags)))
+		return -EFAULT;
+	return 0;
+}
+
 /* sendmsg/recvmsg on one application msghdr at umsg. */
 static long msg_call(struct task *t, struct file *f, struct socket *s, uaddr_t umsg,
 		     int flags, bool send)
@@ -288,13 +307,18 @@ static long msg_call(struct task *t, struct file *f, struct socket *s, uaddr_t u
 
 	if (copy_from_user(t, &k.h, umsg, sizeof(k.h)))
 		return -EFAULT;
+	/* As Linux: no name means no length; a long one is cut to sockaddr_storage. */
+	if (!k.h.name)
+		k.h.namelen = 0;
+	if (k.h.namelen < 0)
+		return -EINVAL;
+	k.h.namelen = MIN(k.h.namelen, SOCK_ADDR_MAX);
 	ret = kmsg_iov(t, &k);
 	if (ret == 0 && send)
 		ret = do_send(t, f, s, &k, flags);
 	else if (ret == 0)
 		ret = do_recv(t, f, s, &k, flags);
-	/* recvmsg reports the name length, control length and flags back. */
-	if (ret >= 0 && !send && copy_to_user(t, umsg, &k.h, sizeof(k.h)))
+	if (ret >= 0 && !send && recvmsg_report(t, umsg, &k.h))
 		ret = -EFAULT;
 	kmsg_free(&k);
 	return ret;

@@ -272,6 +272,37 @@ static void listener_closed_with_pending_client(void)
 	close(c);
 }
 
+static void seqpacket_listen_accept(void)
+{
+	struct sockaddr_un sa;
+	socklen_t len = abstract_addr(&sa, "runsc-seqpacket");
+	int l = CHECK_OK(socket(AF_UNIX, SOCK_SEQPACKET, 0)), c, a;
+	char buf[8] = {0};
+
+	CHECK_OK(bind(l, (struct sockaddr *)&sa, len));
+	CHECK_OK(listen(l, 2));
+	c = CHECK_OK(socket(AF_UNIX, SOCK_SEQPACKET, 0));
+	CHECK_OK(connect(c, (struct sockaddr *)&sa, len));
+	a = CHECK_OK(accept(l, NULL, NULL));
+	CHECK_EQ(send(c, "one", 3, 0), 3);
+	CHECK_EQ(send(c, "two", 3, 0), 3);
+	CHECK_EQ(recv(a, buf, sizeof(buf), 0), 3);
+	CHECK_EQ(recv(a, buf, sizeof(buf), 0), 3);
+	CHECK_STR(buf, "two");
+	close(c);
+	CHECK_EQ(recv(a, buf, sizeof(buf), 0), 0);
+	close(a);
+	/* Abstract names are per type: a stream client finds nobody, and a datagram socket
+	 * may take the same name. */
+	c = CHECK_OK(socket(AF_UNIX, SOCK_STREAM, 0));
+	CHECK_ERR(connect(c, (struct sockaddr *)&sa, len), ECONNREFUSED);
+	close(c);
+	c = CHECK_OK(socket(AF_UNIX, SOCK_DGRAM, 0));
+	CHECK_OK(bind(c, (struct sockaddr *)&sa, len));
+	close(c);
+	close(l);
+}
+
 int main(void)
 {
 	h_begin();
@@ -285,5 +316,6 @@ int main(void)
 	RUN(peercred_is_connect_time_creds);
 	RUN(reset_when_closed_with_unread_data);
 	RUN(listener_closed_with_pending_client);
+	RUN(seqpacket_listen_accept);
 	return h_end();
 }

@@ -4,6 +4,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -257,6 +258,31 @@ static void stream_large_transfer(void)
 	close(sv[1]);
 }
 
+static void stream_epoll_wakes_on_data(void)
+{
+	struct epoll_event ev = {.events = EPOLLIN}, out;
+	int sv[2], ep = CHECK_OK(epoll_create1(0));
+	pid_t pid;
+
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	ev.data.fd = sv[0];
+	CHECK_OK(epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev));
+	CHECK_EQ(epoll_wait(ep, &out, 1, 0), 0);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		usleep(20000);
+		_exit(write(sv[1], "e", 1) == 1 ? 0 : 1);
+	}
+	CHECK_EQ(epoll_wait(ep, &out, 1, 5000), 1);
+	CHECK_EQ(out.data.fd, sv[0]);
+	CHECK(out.events & EPOLLIN);
+	CHECK_EQ(h_wait(pid), 0);
+	close(ep);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	h_begin();
@@ -272,5 +298,6 @@ int main(void)
 	RUN(stream_blocking_reader_woken);
 	RUN(stream_unconnected_errors);
 	RUN(stream_large_transfer);
+	RUN(stream_epoll_wakes_on_data);
 	return h_end();
 }
