@@ -1,0 +1,75 @@
+/* kvm_hw_check.c: the KVM platform checked without cmocka, as a static program for a nested
+ * TCG-SVM guest (run.sh): syscalls, faults, unmap, interrupt, FPU, auto selection. */
+#include "platform/platform.h"
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#define PROG(name, body) extern const char name[], name##_end[]; \
+	__asm__(".pushsection .rodata\n" #name ":\n" body "\n" #name "_end:\n.popsection\n")
+PROG(p_sys, "mov $39, %eax\n syscall\n lea 1(%rax), %rdi\n mov $60, %eax\n syscall\n ud2");
+PROG(p_load, "mov (%rdi), %rsi\n mov $39, %eax\n syscall\n ud2");
+PROG(p_ud2, "nop\n ud2");
+PROG(p_int3, "int3\n ud2");
+PROG(p_spin, "1: jmp 1b");
+PROG(p_xmm, "movq %xmm0, %rdi\n movq %rsi, %xmm1\n mov $39, %eax\n syscall\n ud2");
+PROG(p_loop, "1: mov $39, %eax\n syscall\n jmp 1b");
+static int fails;
+#define CHECK(c) do { if (!(c)) { printf("FAIL line %d: %s\n", __LINE__, #c); fails++; } } while (0)
+static const struct platform_ops *o = &plat_kvm_ops;
+static struct platform *P; static struct plat_as *AS; static struct plat_ctx *C; static uint8_t *M;
+static void load(const char *b, const char *e) {
+	memset(M, 0xcc, 4096); memcpy(M, b, e - b);
+	o->as_map(AS, 0x400000, 4096, 0, PROT_READ | PROT_EXEC);
+	o->as_map(AS, 0x500000, 4096, 4096, PROT_READ | PROT_WRITE);
+}
+static void regs0(plat_regs_t *r) { memset(r, 0, sizeof(*r)); r->rip = 0x400000; r->rsp = 0x501000; r->eflags = 0x202; }
+static void *intr(void *a) { struct timespec ts = {0, 50000000}; nanosleep(&ts, 0); o->interrupt(C); return a; }
+int main(void) {
+	const char *why = "";
+	plat_regs_t r; struct plat_trap t;
+	int fd = memfd_create("m", 0);
+	ftruncate(fd, 1 << 20);
+	M = mmap(0, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int probe = o->probe(&why);
+	const char *probe_why = why;
+	const struct platform_ops *chosen = plat_choose("auto", &why);
+
+	printf("hardware=%d probe=%d (%s) auto=%s\n", plat_kvm_is_hardware(), probe, probe_why,
+	       chosen ? chosen->name : "none");
+	CHECK(!plat_kvm_is_hardware() || chosen == &plat_kvm_ops);
+	CHECK(o->create(fd, &P) == 0); CHECK(o->as_create(P, &AS) == 0); CHECK(o->ctx_create(P, &C) == 0);
+	if (fails) goto out;
+	load(p_sys, p_sys_end); regs0(&r); r.r15 = 0x1515;
+	CHECK(o->switch_to(C, AS, &r, &t) == 0); CHECK(t.kind == TRAP_SYSCALL); CHECK(r.orig_rax == 39);
+	CHECK(r.rip == 0x400007); CHECK(r.r15 == 0x1515); CHECK(r.rsp == 0x501000);
+	r.rax = 1234; CHECK(o->switch_to(C, AS, &r, &t) == 0); CHECK(r.orig_rax == 60); CHECK(r.rdi == 1235);
+	load(p_load, p_load_end); regs0(&r); r.rdi = 0x10000000;
+	CHECK(o->switch_to(C, AS, &r, &t) == 0); CHECK(t.kind == TRAP_FAULT); CHECK(t.signo == SIGSEGV);
+	CHECK(t.addr == 0x10000000); CHECK(t.code == SEGV_MAPERR); CHECK(r.rip == 0x400000);
+	memcpy(M + 8192, &(uint64_t){0x77}, 8); o->as_map(AS, 0x600000, 4096, 8192, PROT_READ);
+	regs0(&r); r.rdi = 0x600000; CHECK(o->switch_to(C, AS, &r, &t) == 0); CHECK(t.kind == TRAP_SYSCALL); CHECK(r.rsi == 0x77);
+	o->as_unmap(AS, 0x600000, 4096);
+	regs0(&r); r.rdi = 0x600000; CHECK(o->switch_to(C, AS, &r, &t) == 0); CHECK(t.kind == TRAP_FAULT); CHECK(t.addr == 0x600000);
+	load(p_ud2, p_ud2_end); regs0(&r); CHECK(o->switch_to(C, AS, &r, &t) == 0); CHECK(t.signo == SIGILL); CHECK(r.rip == 0x400001);
+	load(p_int3, p_int3_end); regs0(&r); CHECK(o->switch_to(C, AS, &r, &t) == 0); CHECK(t.signo == SIGTRAP); CHECK(r.rip == 0x400001);
+	load(p_spin, p_spin_end); regs0(&r); pthread_t th; pthread_create(&th, 0, intr, 0);
+	CHECK(o->switch_to(C, AS, &r, &t) == 0); pthread_join(th, 0); CHECK(t.kind == TRAP_INTERRUPT);
+	struct plat_fpu *f = aligned_alloc(64, sizeof(*f)); uint64_t v = 0x1122334455667788ULL, got;
+	CHECK(o->get_fpu(C, f) == 0); CHECK(*(uint16_t *)f->data == 0x37f);
+	memcpy(f->data + 160, &v, 8); CHECK(o->set_fpu(C, f) == 0);
+	load(p_xmm, p_xmm_end); regs0(&r); r.rsi = 0xcafe; CHECK(o->switch_to(C, AS, &r, &t) == 0); CHECK(r.rdi == v);
+	CHECK(o->get_fpu(C, f) == 0); memcpy(&got, f->data + 176, 8); CHECK(got == 0xcafe);
+	load(p_loop, p_loop_end); regs0(&r);
+	struct timespec a, b; clock_gettime(CLOCK_MONOTONIC, &a);
+	for (int i = 0; i < 1000; i++) { CHECK(o->switch_to(C, AS, &r, &t) == 0 && t.kind == TRAP_SYSCALL); }
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("getpid round trip %.0f ns\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / 1000);
+out:
+	printf("%s (%d failures)\n", fails ? "KVMHW FAIL" : "KVMHW PASS", fails);
+	return fails != 0;
+}
