@@ -28,14 +28,38 @@ struct unix_skb *unix_skb_new(struct unix_sock *from, const void *data, size_t l
 	return skb;
 }
 
+/* Files whose last in-flight reference is going, waiting for the outermost put. */
+static struct file **g_deferred;
+static size_t g_ndeferred, g_deferred_cap;
+static bool g_draining;
+
+/* Drop references to passed files. Closing a socket closes the sockets queued inside it,
+ * which close theirs...: only the outermost call puts files, in a loop, so a deep chain
+ * cannot exhaust the Sentry's stack (Linux has no nesting limit either). */
+static void put_files(struct file **fds, int n)
+{
+	if (g_ndeferred + (size_t)n > g_deferred_cap) {
+		g_deferred_cap = MAX(g_deferred_cap * 2, g_ndeferred + (size_t)n + 16);
+		g_deferred = xrealloc(g_deferred, g_deferred_cap * sizeof(*g_deferred));
+	}
+	memcpy(g_deferred + g_ndeferred, fds, (size_t)n * sizeof(*fds));
+	g_ndeferred += (size_t)n;
+	if (g_draining)
+		return;
+	g_draining = true;
+	while (g_ndeferred > 0)
+		file_put(g_deferred[--g_ndeferred]);
+	g_draining = false;
+}
+
 void unix_skb_free(struct unix_skb *skb)
 {
 	struct unix_sock *from = skb->from;
 
 	from->wmem -= skb->len;
 	waitq_wake_all(&from->wq);
-	for (int i = 0; i < skb->nfds; i++)
-		file_put(skb->fds[i]);
+	if (skb->nfds)
+		put_files(skb->fds, skb->nfds);
 	free(skb->fds);
 	if (skb->addr)
 		unix_addr_put(skb->addr);

@@ -175,6 +175,38 @@ static void shutdown_modes(void)
 	close(sv[1]);
 }
 
+static void bad_pointers_and_sizes(void)
+{
+	char buf[4];
+	struct iovec iov = {buf, 1}, badiov = {(void *)8, 1};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	socklen_t len = 16;
+	int sv[2];
+
+	CHECK_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	CHECK_ERR(sendmsg(sv[0], (void *)8, 0), EFAULT);
+	CHECK_ERR(recvmsg(sv[0], (void *)8, 0), EFAULT);
+	CHECK_ERR(getsockname(sv[0], (void *)8, &len), EFAULT);
+	CHECK_ERR(getsockname(sv[0], (void *)buf, (void *)8), EFAULT);
+	CHECK_ERR(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, (void *)8, 4), EFAULT);
+	CHECK_ERR(bind(sv[0], (void *)8, 16), EFAULT);
+	CHECK_ERR(bind(sv[0], (void *)buf, 4096), EINVAL);
+	mh.msg_iovlen = 5000;
+	CHECK_ERR(sendmsg(sv[0], &mh, 0), EMSGSIZE);
+	mh.msg_iovlen = 1;
+	mh.msg_control = buf;
+	mh.msg_controllen = 1UL << 40;
+	CHECK_ERR(sendmsg(sv[0], &mh, 0), ENOBUFS);
+	mh.msg_control = NULL;
+	mh.msg_controllen = 0;
+	mh.msg_iov = &badiov;
+	CHECK_ERR(sendmsg(sv[0], &mh, 0), EFAULT);
+	CHECK_EQ(send(sv[0], "x", 1, 0), 1);
+	CHECK_ERR(recv(sv[1], (void *)8, 1, 0), EFAULT);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	h_begin();
@@ -186,5 +218,6 @@ int main(void)
 	RUN(mmsg_batches);
 	RUN(vectored_io);
 	RUN(shutdown_modes);
+	RUN(bad_pointers_and_sizes);
 	return h_end();
 }

@@ -197,6 +197,32 @@ static void credentials_with_passcred(void)
 	close(sv[1]);
 }
 
+static void rights_deep_chain_released(void)
+{
+	int prev[2], cur[2], p[2];
+	char b;
+
+	/* Twenty thousand sockets, each queued inside the next, the innermost holding a pipe's
+	 * write end: closing the outermost frees them all without exhausting any stack. */
+	CHECK_OK(pipe(p));
+	CHECK_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, prev));
+	CHECK_EQ(send_fds(prev[0], &p[1], 1), 1);
+	close(p[1]);
+	close(prev[0]);
+	for (int i = 0; i < 20000; i++) {
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, cur) < 0 || send_fds(cur[0], &prev[1], 1) != 1) {
+			CHECK(!"building the chain");
+			break;
+		}
+		close(prev[1]);
+		close(cur[0]);
+		prev[1] = cur[1];
+	}
+	close(prev[1]);
+	CHECK_EQ(read(p[0], &b, 1), 0);
+	close(p[0]);
+}
+
 int main(void)
 {
 	h_begin();
@@ -206,5 +232,6 @@ int main(void)
 	RUN(rights_closed_in_flight);
 	RUN(rights_errors);
 	RUN(credentials_with_passcred);
+	RUN(rights_deep_chain_released);
 	return h_end();
 }
