@@ -100,6 +100,12 @@ static uint64_t timers_run(void)
 		struct ktimer *k = list_entry(pos, struct ktimer, link);
 		uint64_t now = ktimer_now(k), missed = 0, wake;
 
+		/* A thread CPU clock stops with its thread: the timer can never fire. */
+		if (k->clock == KT_TCPU && !task_find(k->tid)) {
+			list_del(&k->link);
+			k->armed = false;
+			continue;
+		}
 		if (now >= k->expires) {
 			if (k->interval) {
 				missed = (now - k->expires) / k->interval;

@@ -86,6 +86,8 @@ DECLARE_SYSCALL(sched_rr_get_interval);
 DECLARE_SYSCALL(sched_setaffinity);
 DECLARE_SYSCALL(personality);
 DECLARE_SYSCALL(setdomainname);
+DECLARE_SYSCALL(clock_settime);
+DECLARE_SYSCALL(settimeofday);
 DECLARE_SYSCALL(getpgid);
 DECLARE_SYSCALL(setpgid);
 DECLARE_SYSCALL(getpgrp);

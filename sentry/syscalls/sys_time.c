@@ -183,3 +183,32 @@ long sys_clock_nanosleep(struct task *t, const struct sysargs *a)
 	return sleep_until(t, ts_ns(&mono) + rel,
 			   (flags & TIMER_ABSTIME) ? uaddr(0) : arg_uaddr(a, 3));
 }
+
+/* The sandbox never sets the host's clock: setting fails as for a caller without
+ * CAP_SYS_TIME, after Linux's argument checks. */
+long sys_clock_settime(struct task *t, const struct sysargs *a)
+{
+	clockid_t id = arg_int(a, 0);
+	struct timespec ts;
+	int err;
+
+	if (!clock_valid(id) || is_cpu_clock(id))
+		return -EINVAL;
+	err = read_timespec(t, arg_uaddr(a, 1), &ts);
+	if (err)
+		return err;
+	return id == CLOCK_REALTIME ? -EPERM : -EINVAL;
+}
+
+long sys_settimeofday(struct task *t, const struct sysargs *a)
+{
+	struct timeval tv;
+
+	if (!uaddr_is_null(arg_uaddr(a, 0))) {
+		if (copy_from_user(t, &tv, arg_uaddr(a, 0), sizeof(tv)))
+			return -EFAULT;
+		if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+			return -EINVAL;
+	}
+	return -EPERM;
+}

@@ -55,6 +55,8 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(clock_getres), OK(gettimeofday), OK(time), OK(nanosleep),
 	PART(clock_nanosleep, "REALTIME, MONOTONIC, BOOTTIME, TAI; CPU clocks are not supported"),
 	OK(getitimer), OK(alarm),
+	PART(clock_settime, "EPERM: the sandbox does not set the host clock"),
+	PART(settimeofday, "EPERM: the sandbox does not set the host clock"),
 	PART(setitimer, "VIRTUAL/PROF follow accounted CPU time, polled every 4 ms"),
 	PART(timer_create, "SIGEV_SIGNAL/THREAD_ID/NONE on REALTIME (relative to MONOTONIC), "
 			   "MONOTONIC, BOOTTIME, TAI and CPU clocks; at most 256 per process"),

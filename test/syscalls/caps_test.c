@@ -160,6 +160,98 @@ static void securebits_child(void)
 	_exit(0);
 }
 
+static char *g_self;
+
+/* Re-executed as `caps_test show`: print the sets for the parent to check. */
+static int show_caps(void)
+{
+	struct __user_cap_data_struct d[2];
+
+	if (cap_get(d) < 0)
+		return 2;
+	printf("%llx %llx %llx\n", caps64(d[0].effective, d[1].effective),
+	       caps64(d[0].permitted, d[1].permitted), caps64(d[0].inheritable, d[1].inheritable));
+	return 0;
+}
+
+/* Run this program with `show` after prep() in a child; parse its sets. */
+static int exec_sets(void (*prep)(void), unsigned long long out[3])
+{
+	int p[2], status;
+	char buf[128] = {0};
+	pid_t pid;
+
+	if (pipe(p) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		if (prep)
+			prep();
+		execl(g_self, g_self, "show", (char *)NULL);
+		_exit(3);
+	}
+	close(p[1]);
+	if (read(p[0], buf, sizeof(buf) - 1) < 0)
+		buf[0] = 0;
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	if (sscanf(buf, "%llx %llx %llx", &out[0], &out[1], &out[2]) != 3)
+		return -1;
+	return 0;
+}
+
+static void prep_nonroot(void)
+{
+	prctl(PR_SET_KEEPCAPS, 1);
+	if (setresuid(1000, 1000, 1000) < 0)
+		_exit(4);
+}
+
+static void prep_ambient(void)
+{
+	struct __user_cap_data_struct d[2];
+
+	prctl(PR_SET_KEEPCAPS, 1);
+	if (setresuid(1000, 1000, 1000) < 0 || cap_get(d) < 0)
+		_exit(4);
+	d[0].inheritable = 1U << CAP_CHOWN;
+	d[0].effective = d[0].permitted;
+	if (cap_set(d) < 0 || prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_CHOWN, 0, 0) < 0)
+		_exit(5);
+}
+
+static void prep_bset(void)
+{
+	if (prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN) < 0)
+		_exit(4);
+}
+
+static void exec_computes_capabilities(void)
+{
+	struct __user_cap_data_struct d[2];
+	unsigned long long s[3], prm;
+
+	CHECK_OK(cap_get(d));
+	prm = caps64(d[0].permitted, d[1].permitted);
+	/* Root keeps its capabilities across exec. */
+	CHECK_OK(exec_sets(NULL, s));
+	CHECK_EQ(s[0], prm);
+	CHECK_EQ(s[1], prm);
+	/* Root's new permitted set is the bounding set. */
+	CHECK_OK(exec_sets(prep_bset, s));
+	CHECK_EQ(s[1], prm & ~(1ULL << CAP_SYS_ADMIN));
+	/* A non-root exec loses everything kept with KEEPCAPS... */
+	CHECK_OK(exec_sets(prep_nonroot, s));
+	CHECK_EQ(s[0], 0);
+	CHECK_EQ(s[1], 0);
+	/* ...except ambient capabilities. */
+	CHECK_OK(exec_sets(prep_ambient, s));
+	CHECK_EQ(s[0], 1ULL << CAP_CHOWN);
+	CHECK_EQ(s[1], 1ULL << CAP_CHOWN);
+	CHECK_EQ(s[2], 1ULL << CAP_CHOWN);
+}
+
 static int in_child(void (*fn)(void))
 {
 	int status = -1;
@@ -184,12 +276,16 @@ static void bounding_ambient_securebits(void)
 	CHECK_EQ(in_child(securebits_child), 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "show") == 0)
+		return show_caps();
+	g_self = argv[0];
 	h_begin();
 	RUN(root_has_its_capabilities);
 	RUN(version_query_and_errors);
 	RUN(capset_rules);
 	RUN(bounding_ambient_securebits);
+	RUN(exec_computes_capabilities);
 	return h_end();
 }

@@ -2,7 +2,9 @@
  * clock_nanosleep with TIMER_ABSTIME. */
 #include "harness.h"
 
+#include <linux/capability.h>
 #include <pthread.h>
+#include <sys/time.h>
 
 static long long ns_of(const struct timespec *ts)
 {
@@ -143,6 +145,44 @@ static void clock_nanosleep_abstime(void)
 	CHECK_EQ(clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &now, NULL), EINVAL);
 }
 
+/* Without CAP_SYS_TIME (dropped natively; the sandbox never sets the host clock). */
+static void settime_child(void)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+	struct timespec now, bad = {0, 2000000000L};
+	struct timeval tv;
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		_exit(2);
+	d[0].effective &= ~(1U << CAP_SYS_TIME);
+	if (syscall(SYS_capset, &h, d) < 0)
+		_exit(3);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (clock_settime(CLOCK_REALTIME, &now) != -1 || errno != EPERM)
+		_exit(4);
+	if (clock_settime(CLOCK_REALTIME, &bad) != -1 || errno != EINVAL)
+		_exit(5);
+	if (clock_settime(CLOCK_MONOTONIC, &now) != -1 || errno != EINVAL)
+		_exit(6);
+	gettimeofday(&tv, NULL);
+	if (settimeofday(&tv, NULL) != -1 || errno != EPERM)
+		_exit(7);
+	_exit(0);
+}
+
+static void setting_the_clock_is_refused(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		settime_child();
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	h_begin();
@@ -151,5 +191,6 @@ int main(void)
 	RUN(per_pid_and_thread_clock_ids);
 	RUN(getres_for_every_clock);
 	RUN(clock_nanosleep_abstime);
+	RUN(setting_the_clock_is_refused);
 	return h_end();
 }
