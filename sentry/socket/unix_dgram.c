@@ -19,9 +19,10 @@ struct unix_skb *unix_skb_new(struct unix_sock *from, const void *data, size_t l
 	list_init(&skb->link);
 	memcpy(skb->data, data, len);
 	skb->len = len;
+	skb->truesize = len + UNIX_SKB_OVERHEAD;
 	skb->from = from;
 	unix_sock_get(from);
-	from->wmem += len;
+	from->wmem += skb->truesize;
 	skb->addr = from->addr;
 	if (skb->addr)
 		skb->addr->refs++;
@@ -56,7 +57,7 @@ void unix_skb_free(struct unix_skb *skb)
 {
 	struct unix_sock *from = skb->from;
 
-	from->wmem -= skb->len;
+	from->wmem -= skb->truesize;
 	waitq_wake_all(&from->wq);
 	if (skb->nfds)
 		put_files(skb->fds, skb->nfds);

@@ -26,6 +26,9 @@ struct task;
 #define UNIX_ADDR_MAX 110	/* sizeof(struct sockaddr_un) */
 #define UNIX_RCV_SHUT 1		/* RCV_SHUTDOWN */
 #define UNIX_SEND_SHUT 2	/* SEND_SHUTDOWN */
+/* Bookkeeping charged per message on top of its data, as Linux charges an skb's truesize:
+ * empty messages (and the fds they carry) still fill the send buffer. */
+#define UNIX_SKB_OVERHEAD 512
 
 enum unix_state { UNIX_UNCONNECTED, UNIX_LISTENING, UNIX_CONNECTED };
 
@@ -46,6 +49,7 @@ struct unix_skb {
 	struct file **fds;		/* references held */
 	int nfds;
 	size_t len, off;		/* off: bytes already read (streams) */
+	size_t truesize;		/* charged to the sender's SO_SNDBUF */
 	char data[];
 };
 
@@ -64,7 +68,7 @@ struct unix_sock {
 	struct list_head rxq;		/* of unix_skb */
 	size_t rx_bytes;
 	int rx_count;
-	size_t wmem;			/* bytes this socket sent that are still queued */
+	size_t wmem;			/* truesize of what this socket sent, still queued */
 	struct list_head acceptq;	/* of unix_sock.accept_link (listeners) */
 	struct list_head accept_link;
 	int backlog, nacceptq;

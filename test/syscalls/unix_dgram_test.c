@@ -177,6 +177,21 @@ static void dgram_poll(void)
 	close(sv[1]);
 }
 
+static void dgram_empty_messages_fill_buffer(void)
+{
+	int sv[2], i;
+
+	/* Even empty datagrams are charged to the send buffer: the queue is bounded. */
+	CHECK_OK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv));
+	for (i = 0; i < 100000; i++)
+		if (send(sv[0], "", 0, 0) < 0)
+			break;
+	CHECK_EQ(errno, EAGAIN);
+	CHECK(i > 10 && i < 100000);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	h_begin();
@@ -188,5 +203,6 @@ int main(void)
 	RUN(dgram_emsgsize);
 	RUN(seqpacket_boundaries_and_eof);
 	RUN(dgram_poll);
+	RUN(dgram_empty_messages_fill_buffer);
 	return h_end();
 }
