@@ -68,9 +68,10 @@ struct kvm_platform {
 	pthread_mutex_t lock;	 /* slots, page-table pool, vCPU ids, the context list */
 	uint64_t mem_slots;	 /* bitmap of memory-file chunks registered (first 64 GiB) */
 	uint32_t *pt_free;	 /* recycled pool pages (page numbers) */
-	uint32_t pt_nfree, pt_next;
+	uint32_t pt_nfree, pt_next, pt_limit;
 	uint32_t *pt_dead;	 /* freed pages that a shadow MMU may still cache */
 	uint32_t pt_ndead;
+	_Atomic uint64_t flips;	 /* pool slot flips so far (kvm_pt.c) */
 	uint8_t *pt_fresh;	 /* per pool page: allocated and never loaded by a vCPU */
 	uint64_t kernel_pdpt;	 /* pool PA of the shared upper-half PDPT */
 	int next_vcpu;		 /* vCPU ids handed out so far */
@@ -97,6 +98,7 @@ struct kvm_ctx {
 	_Atomic int in_run;	  /* inside KVM_RUN */
 	_Atomic(struct kvm_as *) cur_as;
 	_Atomic uint64_t loaded_gen; /* as->gen that the vCPU's CR3 reflects */
+	uint64_t loaded_flips;	  /* p->flips when CR3 was last loaded */
 	bool in_user;		  /* the vCPU stopped in ring 3 (kicked), not in a handler */
 	bool started;
 	uint64_t exits;		  /* KVM_RUN calls, for tests and stats */
@@ -113,7 +115,9 @@ static inline void *kvm_r0(struct kvm_platform *p, uint64_t off)
 	return p->r0 + off;
 }
 
-/* kvm_pt.c: page tables in the pool. */
+/* kvm_pt.c: page tables in the pool. Tests may shrink the pool (pages, 0 = all) before
+ * create() to exercise recycling. */
+extern uint32_t kvm_pt_pool_pages;
 int kvm_pt_init(struct kvm_platform *p);
 void kvm_pt_fini(struct kvm_platform *p);
 int kvm_as_create(struct platform *pp, struct plat_as **out);

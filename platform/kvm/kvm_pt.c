@@ -31,6 +31,8 @@
 #define PTE_ADDR 0x000ffffffffff000ULL
 #define PT_PAGES (KVM_PT_SIZE / KVM_PG)
 
+uint32_t kvm_pt_pool_pages;
+
 static inline uint64_t *pg_ptr(struct kvm_platform *p, uint32_t n)
 {
 	return (uint64_t *)(p->pt + (uint64_t)n * KVM_PG);
@@ -60,6 +62,7 @@ static int pt_flip(struct kvm_platform *p)
 	memcpy(p->pt_free + p->pt_nfree, p->pt_dead, p->pt_ndead * sizeof(uint32_t));
 	p->pt_nfree += p->pt_ndead;
 	p->pt_ndead = 0;
+	atomic_fetch_add(&p->flips, 1); /* a root value may now come back: force CR3 loads */
 	return 0;
 }
 
@@ -80,11 +83,11 @@ static uint32_t pt_alloc(struct kvm_as *as)
 		as->cap_fresh = cap;
 	}
 	pthread_mutex_lock(&p->lock);
-	if (!p->pt_nfree && p->pt_next == PT_PAGES && p->pt_ndead)
+	if (!p->pt_nfree && p->pt_next >= p->pt_limit && p->pt_ndead)
 		pt_flip(p);
 	if (p->pt_nfree)
 		n = p->pt_free[--p->pt_nfree];
-	else if (p->pt_next < PT_PAGES)
+	else if (p->pt_next < p->pt_limit)
 		n = p->pt_next++;
 	pthread_mutex_unlock(&p->lock);
 	if (!n)
@@ -144,6 +147,9 @@ static uint64_t *pt_walk(struct kvm_as *as, uint64_t va, bool alloc, bool cow, i
 			if (!(c = pt_alloc(as)))
 				goto nomem;
 			t[idx] = pg_pa(c) | PTE_P | PTE_W | PTE_U | PTE_A;
+			/* Linked into a loaded table: a running vCPU may walk it now. */
+			if (!p->pt_fresh[n])
+				p->pt_fresh[c] = 0;
 		} else {
 			c = pa_pg(e);
 			if (cow && !p->pt_fresh[c]) {
@@ -215,7 +221,7 @@ int kvm_as_map(struct plat_as *a, uint64_t addr, uint64_t size, uint64_t off, in
 	return ret;
 }
 
-/* Apply fn to every entry that exists in [addr, addr+size). */
+/* Unmap, or re-protect, every entry that exists in [addr, addr+size). */
 static int pt_change(struct kvm_as *as, uint64_t addr, uint64_t size, int prot, bool unmap)
 {
 	uint64_t f = pte_flags(as->p, prot), old_gen;
@@ -336,6 +342,8 @@ int kvm_pt_init(struct kvm_platform *p)
 	pd = pg_ptr(p, 1);
 	pt = pg_ptr(p, 2);
 	p->pt_next = 3;
+	p->pt_limit = kvm_pt_pool_pages && kvm_pt_pool_pages < PT_PAGES ? kvm_pt_pool_pages
+									 : PT_PAGES;
 	p->kernel_pdpt = pg_pa(0);
 	pdpt[0] = pg_pa(1) | PTE_P | PTE_W | PTE_A;
 	pd[0] = pg_pa(2) | PTE_P | PTE_W | PTE_A;

@@ -47,6 +47,14 @@ static void load_as(struct kvm_ctx *c, struct kvm_as *as, const plat_regs_t *reg
 	struct kvm_sregs *s = &c->run->s.regs.sregs;
 
 	pthread_mutex_lock(&as->lock);
+	if (c->loaded_flips != atomic_load(&c->p->flips)) {
+		/* Table pages were recycled, so a root may have its old value: load another
+		 * one first so that the real load is a change (a flush, a new shadow). */
+		c->loaded_flips = atomic_load(&c->p->flips);
+		s->cr3 = c->p->kernel_pdpt;
+		if (ioctl(c->fd, KVM_SET_SREGS, s))
+			log_warn("kvm: KVM_SET_SREGS: %d", -errno);
+	}
 	if (s->cr3 != as->root || s->fs.base != regs->fs_base || s->gs.base != regs->gs_base) {
 		s->cr3 = as->root;
 		s->fs.base = regs->fs_base;

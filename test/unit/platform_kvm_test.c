@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "platform/platform.h"
+#include "platform/kvm/kvm_internal.h"
 
 #define PROG(name, body)                                                           \
 	extern const char name[], name##_end[];                                    \
@@ -459,6 +460,47 @@ static void unmap_under_a_running_vcpu(void **state)
 	assert_int_equal(s.t.addr, DATA_ADDR);
 }
 
+/* With a tiny page-table pool, loaded tables are recycled through slot flips; every
+ * address space still sees exactly its own page. */
+static void table_pages_are_recycled(void **state)
+{
+	struct fixture *f = *state;
+	struct plat_trap t;
+	plat_regs_t r;
+
+	NEED_KVM(f);
+	f->o->ctx_release(f->ctx);
+	f->o->as_release(f->as);
+	f->o->destroy(f->p);
+	kvm_pt_pool_pages = 40;
+	assert_int_equal(f->o->create(f->memfd, &f->p), 0);
+	kvm_pt_pool_pages = 0;
+	assert_int_equal(f->o->ctx_create(f->p, &f->ctx), 0);
+	for (uint64_t i = 0; i < 30; i++) {
+		struct plat_as *as;
+		uint64_t off = DATA_OFF + (i % 8) * PG;
+
+		assert_int_equal(f->o->as_create(f->p, &as), 0);
+		load_at(f, as, CODE_OFF, prog_load, prog_load_end);
+		memcpy(f->mem + off, &(uint64_t){ 0x1000 + i }, 8);
+		assert_int_equal(f->o->as_map(as, DATA_ADDR, PG, off, PROT_READ), 0);
+		start_regs(&r);
+		r.rdi = DATA_ADDR;
+		assert_int_equal(run(f, as, &r, &t), 0);
+		assert_int_equal(t.kind, TRAP_SYSCALL);
+		assert_int_equal(r.rsi, 0x1000 + i);
+		/* A remap under the loaded table copies its path (more dead pages). */
+		assert_int_equal(f->o->as_unmap(as, DATA_ADDR, PG), 0);
+		start_regs(&r);
+		r.rdi = DATA_ADDR;
+		assert_int_equal(run(f, as, &r, &t), 0);
+		assert_int_equal(t.kind, TRAP_FAULT);
+		f->o->as_release(as);
+	}
+	assert_true(((struct kvm_platform *)f->p)->flips > 0);
+	assert_int_equal(f->o->as_create(f->p, &f->as), 0);
+}
+
 /* KVM cannot destroy a vCPU: released contexts are reused, fresh, by later ones. */
 static void contexts_are_recycled(void **state)
 {
@@ -526,6 +568,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(fpu_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(unmap_under_a_running_vcpu, setup, teardown),
 		cmocka_unit_test_setup_teardown(contexts_are_recycled, setup, teardown),
+		cmocka_unit_test_setup_teardown(table_pages_are_recycled, setup, teardown),
 		cmocka_unit_test_setup_teardown(getpid_round_trip_time, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
