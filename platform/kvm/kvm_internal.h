@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "platform/platform.h"
 
@@ -93,7 +94,7 @@ struct kvm_ctx {
 	struct kvm_ctx *next;
 	int id, fd;
 	struct kvm_run *run;
-	pthread_t thread;
+	pid_t tid;		  /* the host thread the context is bound to */
 	_Atomic int intr;	  /* interrupt() pending */
 	_Atomic int in_run;	  /* inside KVM_RUN */
 	_Atomic(struct kvm_as *) cur_as;

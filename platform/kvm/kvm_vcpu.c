@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -211,6 +212,12 @@ static struct kvm_ctx *vcpu_get(struct kvm_platform *p, int *err)
 	return c;
 }
 
+/* tgkill, not pthread_kill: the thread may be gone, and then this is a no-op. */
+static void kick(struct kvm_ctx *c)
+{
+	syscall(SYS_tgkill, getpid(), c->tid, KVM_KICK_SIG);
+}
+
 static void kick_handler(int sig)
 {
 	(void)sig; /* only here so that the signal interrupts KVM_RUN */
@@ -231,7 +238,7 @@ int kvm_ctx_create(struct platform *pp, struct plat_ctx **out)
 	c = vcpu_get(p, &ret);
 	if (!c)
 		return ret;
-	c->thread = pthread_self();
+	c->tid = (pid_t)syscall(SYS_gettid);
 	ret = vcpu_reset(c);
 	pthread_mutex_lock(&p->lock);
 	if (ret) {
@@ -273,7 +280,7 @@ void kvm_interrupt(struct plat_ctx *cc)
 
 	atomic_store(&c->intr, 1);
 	c->run->immediate_exit = 1; /* covers the window before KVM_RUN */
-	pthread_kill(c->thread, KVM_KICK_SIG);
+	kick(c);
 }
 
 void kvm_kick_as(struct kvm_platform *p, struct kvm_as *as)
@@ -285,7 +292,7 @@ void kvm_kick_as(struct kvm_platform *p, struct kvm_as *as)
 	for (c = p->ctxs; c; c = c->next)
 		if (atomic_load(&c->cur_as) == as && atomic_load(&c->loaded_gen) != gen) {
 			c->run->immediate_exit = 1; /* in case it is just entering KVM_RUN */
-			pthread_kill(c->thread, KVM_KICK_SIG);
+			kick(c);
 		}
 	pthread_mutex_unlock(&p->lock);
 	/* Like munmap, return only once no vCPU can still use the old tables. Contexts are
