@@ -11,6 +11,8 @@
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/file.h"
 
+#define UNIX_MAX_DGRAM_QLEN 10 /* net.unix.max_dgram_qlen */
+
 struct unix_skb *unix_skb_new(struct unix_sock *from, const void *data, size_t len)
 {
 	struct unix_skb *skb = xmalloc(sizeof(*skb) + len);
@@ -178,6 +180,7 @@ static ssize_t dgram_deliver(struct task *t, struct unix_sock *u, struct unix_so
 	struct timespec ts;
 	const struct timespec *deadline = socket_deadline(&u->sock, false, &ts);
 	struct unix_skb *skb;
+	bool full;
 	int ret;
 
 	for (;;) {
@@ -195,11 +198,13 @@ static ssize_t dgram_deliver(struct task *t, struct unix_sock *u, struct unix_so
 			return -EPERM;
 		if (other->shutdown & UNIX_RCV_SHUT)
 			return unix_epipe(t, flags);
-		if (u->wmem < (size_t)u->sock.sndbuf)
+		/* A receiver not connected back to us takes net.unix.max_dgram_qlen + 1. */
+		full = other != u && other->peer != u && other->rx_count > UNIX_MAX_DGRAM_QLEN;
+		if (!full && u->wmem < (size_t)u->sock.sndbuf)
 			break;
 		if (nonblock || (flags & MSG_DONTWAIT) || !t)
 			return -EAGAIN;
-		ret = socket_wait(t, &u->sock, &u->wq, false, deadline);
+		ret = socket_wait(t, &u->sock, full ? &other->wq : &u->wq, false, deadline);
 		if (ret < 0)
 			return ret;
 	}
@@ -260,6 +265,7 @@ static ssize_t dgram_take(struct unix_sock *u, struct unix_skb *skb, struct sock
 	if (!(flags & MSG_PEEK)) {
 		unqueue(u, skb);
 		unix_skb_free(skb);
+		waitq_wake_all(&u->wq); /* senders waiting for queue length */
 	}
 	return (ssize_t)((flags & MSG_TRUNC) ? full : n);
 }

@@ -123,8 +123,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(socketpair, "AF_UNIX only (others EAFNOSUPPORT)"),
 	OK(bind), OK(listen), OK(accept), OK(accept4), OK(connect), OK(getsockname),
 	OK(getpeername), OK(shutdown),
-	PART(sendto, "MSG_OOB is EOPNOTSUPP; the per-receiver datagram queue length limit "
-		     "(max_dgram_qlen) is not applied, only SO_SNDBUF"),
+	PART(sendto, "MSG_OOB is EOPNOTSUPP"),
 	OK(recvfrom),
 	PART(sendmsg, "SCM_RIGHTS and SCM_CREDENTIALS; fds in flight that reach themselves "
 		      "through a cycle are not collected (Linux's unix GC)"),

@@ -192,6 +192,30 @@ static void dgram_empty_messages_fill_buffer(void)
 	close(sv[1]);
 }
 
+static void dgram_receiver_queue_length(void)
+{
+	struct sockaddr_un sa;
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 14);
+	int rx = CHECK_OK(socket(AF_UNIX, SOCK_DGRAM, 0)), tx, i;
+	char b;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, "\0runsc-dgqlen", 14);
+	CHECK_OK(bind(rx, (struct sockaddr *)&sa, len));
+	tx = CHECK_OK(socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0));
+	/* A stranger may queue net.unix.max_dgram_qlen (10) + 1 messages. */
+	for (i = 0; i < 100; i++)
+		if (sendto(tx, "q", 1, 0, (struct sockaddr *)&sa, len) < 0)
+			break;
+	CHECK_EQ(errno, EAGAIN);
+	CHECK_EQ(i, 11);
+	CHECK_EQ(recv(rx, &b, 1, 0), 1);
+	CHECK_EQ(sendto(tx, "q", 1, 0, (struct sockaddr *)&sa, len), 1);
+	close(tx);
+	close(rx);
+}
+
 int main(void)
 {
 	h_begin();
@@ -204,5 +228,6 @@ int main(void)
 	RUN(seqpacket_boundaries_and_eof);
 	RUN(dgram_poll);
 	RUN(dgram_empty_messages_fill_buffer);
+	RUN(dgram_receiver_queue_length);
 	return h_end();
 }
