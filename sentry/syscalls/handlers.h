@@ -228,3 +228,7 @@ DECLARE_SYSCALL(timerfd_gettime);
 DECLARE_SYSCALL(signalfd);
 DECLARE_SYSCALL(signalfd4);
 DECLARE_SYSCALL(memfd_create);
+DECLARE_SYSCALL(inotify_init);
+DECLARE_SYSCALL(inotify_init1);
+DECLARE_SYSCALL(inotify_add_watch);
+DECLARE_SYSCALL(inotify_rm_watch);

@@ -117,6 +117,9 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(timerfd_gettime),
 	OK(signalfd), OK(signalfd4),
 	PART(memfd_create, "MFD_HUGETLB is EINVAL; seals are not checked against mmap"),
+	OK(inotify_init), OK(inotify_init1), OK(inotify_rm_watch),
+	PART(inotify_add_watch, "IN_DELETE_SELF comes at the last unlink, not the last close; "
+				"changes made outside the sandbox are not seen"),
 	/* sockets */
 	PART(socket, "AF_UNIX stream, dgram and seqpacket; other families (AF_INET, AF_INET6, "
 		     "AF_NETLINK...) return EAFNOSUPPORT: networking is a later issue"),

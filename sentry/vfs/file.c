@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 
 #include "sentry/fs/anon.h"
@@ -13,6 +14,7 @@
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/dir.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/lock.h"
 
 struct file *file_alloc(int flags)
@@ -44,6 +46,7 @@ void file_put(struct file *f)
 {
 	if (!f || --f->refs > 0)
 		return;
+	fsnotify_close(f);
 	lock_release_file(f); /* flock and OFD locks belong to the description */
 	eventpoll_file_release(f); /* off every epoll interest list */
 	if (f->ops && f->ops->release)
@@ -106,6 +109,7 @@ int vfs_open_path(const struct path *p, int flags, struct file **out)
 		file_put(f);
 		return ret;
 	}
+	fsnotify_open(f);
 	*out = f;
 	return 0;
 }
@@ -165,13 +169,21 @@ static int check_write(struct file *f)
 	return 0;
 }
 
+/* inotify's IN_ACCESS/IN_MODIFY after a transfer that moved data. */
+static ssize_t notify_rw(struct file *f, ssize_t ret, uint32_t mask)
+{
+	if (ret > 0 && f->path.dentry && fsnotify_active())
+		fsnotify_parent(f->path.dentry, mask);
+	return ret;
+}
+
 ssize_t vfs_read(struct task *t, struct file *f, void *buf, size_t size)
 {
 	int ret = check_read(f);
 
 	if (ret < 0)
 		return ret;
-	return f->ops->read(t, f, buf, size, &f->pos);
+	return notify_rw(f, f->ops->read(t, f, buf, size, &f->pos), IN_ACCESS);
 }
 
 ssize_t vfs_write(struct task *t, struct file *f, const void *buf, size_t size)
@@ -182,7 +194,7 @@ ssize_t vfs_write(struct task *t, struct file *f, const void *buf, size_t size)
 		return ret;
 	if ((f->flags & O_APPEND) && f->inode && S_ISREG(f->inode->mode))
 		f->pos = f->inode->size;
-	return f->ops->write(t, f, buf, size, &f->pos);
+	return notify_rw(f, f->ops->write(t, f, buf, size, &f->pos), IN_MODIFY);
 }
 
 ssize_t vfs_pread(struct task *t, struct file *f, void *buf, size_t size, uint64_t off)
@@ -193,7 +205,7 @@ ssize_t vfs_pread(struct task *t, struct file *f, void *buf, size_t size, uint64
 		return ret;
 	if (!(f->fmode & FMODE_PREAD))
 		return -ESPIPE;
-	return f->ops->read(t, f, buf, size, &off);
+	return notify_rw(f, f->ops->read(t, f, buf, size, &off), IN_ACCESS);
 }
 
 ssize_t vfs_pwrite(struct task *t, struct file *f, const void *buf, size_t size, uint64_t off)
@@ -207,7 +219,7 @@ ssize_t vfs_pwrite(struct task *t, struct file *f, const void *buf, size_t size,
 	/* Linux appends even for pwrite on an O_APPEND file. */
 	if ((f->flags & O_APPEND) && f->inode && S_ISREG(f->inode->mode))
 		off = f->inode->size;
-	return f->ops->write(t, f, buf, size, &off);
+	return notify_rw(f, f->ops->write(t, f, buf, size, &off), IN_MODIFY);
 }
 
 int64_t vfs_lseek(struct file *f, int64_t off, int whence)

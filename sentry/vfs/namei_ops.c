@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/inotify.h>
 
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/fsnotify.h"
 
 typedef int (*create_fn)(struct dentry *dir, struct dentry *d, const void *arg,
 			 const struct creds *c);
@@ -29,6 +31,7 @@ static int vfsk_new(struct dentry *dir, const char *name, create_fn fn, const vo
 		return ret;
 	}
 	d_add(d);
+	fsnotify_dir(dir, d, NULL, IN_CREATE, 0);
 	if (out)
 		*out = d;
 	else
@@ -96,8 +99,10 @@ int vfsk_unlink(struct dentry *dir, struct dentry *d)
 	if (!dir->inode->iops->unlink)
 		return -EPERM;
 	ret = dir->inode->iops->unlink(dir, d);
-	if (ret == 0)
+	if (ret == 0) {
+		fsnotify_delete(dir, d);
 		d_drop(d);
+	}
 	return ret;
 }
 
@@ -108,16 +113,23 @@ int vfsk_rmdir(struct dentry *dir, struct dentry *d)
 	if (!dir->inode->iops->rmdir)
 		return -EPERM;
 	ret = dir->inode->iops->rmdir(dir, d);
-	if (ret == 0)
+	if (ret == 0) {
+		fsnotify_delete(dir, d);
 		d_drop(d);
+	}
 	return ret;
 }
 
 int vfsk_setattr(struct dentry *d, const struct vattr *va)
 {
+	int ret;
+
 	if (!d->inode->iops->setattr)
 		return -EPERM;
-	return d->inode->iops->setattr(d, va);
+	ret = d->inode->iops->setattr(d, va);
+	if (ret == 0)
+		fsnotify_setattr(d, va);
+	return ret;
 }
 
 static int first_entry(void *arg, const struct vfs_dirent *ent)
@@ -305,8 +317,11 @@ int vfs_linkat(struct task *t, int olddirfd, const char *oldpath, int newdirfd,
 	if (ret == 0) {
 		d = d_alloc(lp.dir.dentry, lp.last, lp.len);
 		ret = lp.dir.dentry->inode->iops->link(old.dentry, lp.dir.dentry, d);
-		if (ret == 0)
+		if (ret == 0) {
 			d_add(d);
+			fsnotify_parent(old.dentry, IN_ATTRIB); /* the link count */
+			fsnotify_dir(lp.dir.dentry, d, NULL, IN_CREATE, 0);
+		}
 		dput(d);
 	}
 	path_put(&lp.dir);

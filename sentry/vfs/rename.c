@@ -4,10 +4,12 @@
 
 #include <errno.h>
 #include <linux/fs.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/fsnotify.h"
 
 int vfsk_rename(struct dentry *odir, struct dentry *od, struct dentry *ndir, const char *name)
 {
@@ -26,9 +28,14 @@ int vfsk_rename(struct dentry *odir, struct dentry *od, struct dentry *ndir, con
 		nd = d_alloc(ndir, name, len);
 	ret = odir->inode->iops->rename(odir, od, ndir, nd);
 	if (ret == 0) {
+		char *oldname = fsnotify_active() ? xstrdup(od->name) : NULL;
+
 		if (existed)
 			d_drop(nd);
 		d_move(od, ndir, name, len);
+		if (oldname)
+			fsnotify_move(odir, oldname, ndir, od);
+		free(oldname);
 	}
 	dput(nd);
 	return ret;
