@@ -11,6 +11,8 @@ void tg_put(struct thread_group *tg);
 bool pid_in_use(int pid);
 /* Live tasks whose real uid is uid (RLIMIT_NPROC). */
 int task_count_user(uid_t uid);
+/* Call fn for every live task (getpriority/setpriority by group or user). */
+void task_for_each(void (*fn)(struct task *t, void *arg), void *arg);
 
 void sigpending_flush(struct sigpending *p);
 /* Take the lowest pending signal in set (thread-directed first) into *info; 0 if none. */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "sentry/kernel/cputime.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
@@ -184,6 +185,7 @@ int proc_task_info(int tgid, int tid, struct proc_task_info *info)
 {
 	struct thread_group *tg = tg_lookup(tgid);
 	struct task *t = tg ? tg_thread(tg, tid) : NULL;
+	struct cputime cpu;
 
 	if (!t)
 		return -ESRCH;
@@ -209,6 +211,14 @@ int proc_task_info(int tgid, int tid, struct proc_task_info *info)
 	info->exit_signal = tg->exit_signal;
 	info->dumpable = tg->dumpable;
 	memcpy(info->rlim, tg->rlim, sizeof(info->rlim));
+	cpu = cputime_tg(tg);
+	info->utime_ns = cpu.utime_ns;
+	info->stime_ns = cpu.stime_ns;
+	info->cutime_ns = tg->child_utime_ns;
+	info->cstime_ns = tg->child_stime_ns;
+	info->nice = t->nice;
+	info->policy = t->sched_policy & 0xff;
+	info->rt_prio = t->sched_prio;
 	return 0;
 }
 

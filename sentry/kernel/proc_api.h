@@ -31,6 +31,10 @@ struct proc_task_info {
 	int exit_signal;
 	int dumpable;
 	struct rlimit rlim[RLIM_NLIMITS];
+	/* The process's accounted CPU time and its reaped children's (sentry/kernel/cputime.h),
+	 * and the thread's nice value and scheduling policy/priority. */
+	uint64_t utime_ns, stime_ns, cutime_ns, cstime_ns;
+	int nice, policy, rt_prio;
 };
 
 /* The live (not reaped) thread groups' ids, ascending, into ids (at most max). Returns

@@ -66,6 +66,17 @@ int task_count_user(uid_t uid)
 	return n;
 }
 
+void task_for_each(void (*fn)(struct task *t, void *arg), void *arg)
+{
+	struct list_head *pos, *n;
+
+	list_for_each_safe(pos, n, &g_tasks) {
+		struct task *t = list_entry(pos, struct task, all_link);
+		if (t->state != TASK_DEAD)
+			fn(t, arg);
+	}
+}
+
 bool pid_in_use(int pid)
 {
 	struct list_head *pos;

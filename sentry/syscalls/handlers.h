@@ -88,6 +88,8 @@ DECLARE_SYSCALL(personality);
 DECLARE_SYSCALL(setdomainname);
 DECLARE_SYSCALL(clock_settime);
 DECLARE_SYSCALL(settimeofday);
+DECLARE_SYSCALL(getpriority);
+DECLARE_SYSCALL(setpriority);
 DECLARE_SYSCALL(getpgid);
 DECLARE_SYSCALL(setpgid);
 DECLARE_SYSCALL(getpgrp);

@@ -5,9 +5,11 @@
 #include <linux/capability.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "sentry/kernel/caps.h"
+#include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -202,4 +204,81 @@ long sys_personality(struct task *t, const struct sysargs *a)
 	if (persona != PER_QUERY)
 		t->personality = persona;
 	return old;
+}
+
+/* getpriority/setpriority: the tasks one (which, who) names, and what to do with each. */
+struct prio_ctx {
+	struct task *caller;
+	int which, who;
+	bool set;
+	int nice;	/* set: the new value; get: the lowest nice seen */
+	int found, err;
+};
+
+static bool prio_match(const struct prio_ctx *c, const struct task *t)
+{
+	switch (c->which) {
+	case PRIO_PROCESS: return t->tid == c->who;
+	case PRIO_PGRP: return t->tg->pgid == c->who;
+	default: return t->creds.uid == (uid_t)c->who;
+	}
+}
+
+static void prio_visit(struct task *t, void *arg)
+{
+	struct prio_ctx *c = arg;
+	const struct task *me = c->caller;
+
+	if (!prio_match(c, t))
+		return;
+	c->found++;
+	if (!c->set) {
+		if (t->nice < c->nice)
+			c->nice = t->nice;
+		return;
+	}
+	if (!capable(me, CAP_SYS_NICE) && t->creds.uid != me->creds.euid &&
+	    t->creds.euid != me->creds.euid) {
+		c->err = -EPERM;
+		return;
+	}
+	/* Lowering nice needs CAP_SYS_NICE or RLIMIT_NICE (the floor is 20 - rlim_cur). */
+	if (c->nice < t->nice && !capable(me, CAP_SYS_NICE) &&
+	    (uint64_t)(20 - c->nice) > t->tg->rlim[RLIMIT_NICE].rlim_cur) {
+		c->err = -EACCES;
+		return;
+	}
+	t->nice = c->nice;
+}
+
+static long prio_walk(struct task *t, struct prio_ctx *c)
+{
+	if (c->which < PRIO_PROCESS || c->which > PRIO_USER)
+		return -EINVAL;
+	if (c->who < 0)
+		return -ESRCH;
+	if (!c->who)
+		c->who = c->which == PRIO_PROCESS ? t->tid
+			 : c->which == PRIO_PGRP ? t->tg->pgid : (int)t->creds.uid;
+	task_for_each(prio_visit, c);
+	return c->found ? 0 : -ESRCH;
+}
+
+long sys_getpriority(struct task *t, const struct sysargs *a)
+{
+	struct prio_ctx c = {t, arg_int(a, 0), arg_int(a, 1), false, 20, 0, 0};
+	long err = prio_walk(t, &c);
+
+	/* The raw syscall returns 20 - nice (1..40) so that it is never negative. */
+	return err ? err : 20 - c.nice;
+}
+
+long sys_setpriority(struct task *t, const struct sysargs *a)
+{
+	int nice = arg_int(a, 2);
+	struct prio_ctx c = {t, arg_int(a, 0), arg_int(a, 1), true,
+			     nice < -20 ? -20 : nice > 19 ? 19 : nice, 0, 0};
+	long err = prio_walk(t, &c);
+
+	return err ? err : c.err;
 }

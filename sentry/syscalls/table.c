@@ -75,6 +75,8 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(sched_rr_get_interval, "100 ms for SCHED_RR, 0 otherwise"),
 	PART(sched_setaffinity, "the mask is kept and reported; host threads are not pinned"),
 	PART(personality, "stored and reported; no flag changes behaviour"),
+	OK(getpriority), PART(setpriority, "nice values kept and checked; host threads keep "
+					 "their priority"),
 	OK(getrandom), OK(arch_prctl),
 	PART(prctl, "names, PDEATHSIG (stored), DUMPABLE, NO_NEW_PRIVS, CHILD_SUBREAPER (stored), "
 		    "GET_SECCOMP, CAPBSET_READ/DROP, CAP_AMBIENT, KEEPCAPS, SECUREBITS; other "

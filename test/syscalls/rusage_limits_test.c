@@ -58,6 +58,36 @@ static void getrusage_self_shows_user_time(void)
 	CHECK_ERR(syscall(SYS_getrusage, RUSAGE_SELF, 1L), EFAULT);
 }
 
+/* Field n (1-based, n >= 3) of /proc/self/stat. */
+static long long proc_stat_field(int n)
+{
+	char buf[1024], *p;
+	long long v = -1;
+	int fd = open("/proc/self/stat", O_RDONLY);
+	ssize_t len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = 0;
+	p = strrchr(buf, ')');
+	for (int i = 2; p && i < n; i++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		sscanf(p + 1, "%lld", &v);
+	return v;
+}
+
+static void proc_stat_shows_cpu_time_and_nice(void)
+{
+	CHECK(spin_user(120));
+	CHECK(proc_stat_field(14) >= 10); /* utime in USER_HZ ticks */
+	CHECK(proc_stat_field(15) >= 0);
+	CHECK_EQ(proc_stat_field(18), 20 + getpriority(PRIO_PROCESS, 0));
+	CHECK_EQ(proc_stat_field(19), getpriority(PRIO_PROCESS, 0));
+}
+
 static void children_times_after_wait(void)
 {
 	struct rusage ru, before, after;
@@ -209,6 +239,7 @@ int main(void)
 {
 	h_begin();
 	RUN(getrusage_self_shows_user_time);
+	RUN(proc_stat_shows_cpu_time_and_nice);
 	RUN(children_times_after_wait);
 	RUN(rlimit_cpu_raises_sigxcpu);
 	RUN(rlimit_fsize_raises_sigxfsz_and_efbig);

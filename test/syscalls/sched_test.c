@@ -4,6 +4,7 @@
 
 #include <sched.h>
 #include <sys/personality.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 
 static void priority_ranges(void)
@@ -143,6 +144,49 @@ static void setdomainname_changes_uname(void)
 	CHECK_EQ(WEXITSTATUS(status), 0);
 }
 
+static void nice_child(void)
+{
+	errno = 0;
+	if (getpriority(PRIO_PROCESS, 0) != 0 || errno)
+		_exit(2);
+	if (setpriority(PRIO_PROCESS, 0, 5) < 0 || getpriority(PRIO_PROCESS, 0) != 5)
+		_exit(3);
+	if (getpriority(PRIO_PGRP, 0) > 5 || getpriority(PRIO_USER, 0) > 5)
+		_exit(4);
+	/* Out-of-range values are clamped. */
+	if (setpriority(PRIO_PROCESS, 0, 100) < 0 || getpriority(PRIO_PROCESS, 0) != 19)
+		_exit(5);
+	if (setpriority(PRIO_PROCESS, 0, 10) < 0)
+		_exit(6);
+	if (setresuid(1000, 1000, 1000) < 0)
+		_exit(7);
+	/* Raising nice is always allowed; lowering it needs CAP_SYS_NICE or RLIMIT_NICE. */
+	if (setpriority(PRIO_PROCESS, 0, 12) < 0)
+		_exit(8);
+	if (setpriority(PRIO_PROCESS, 0, 11) != -1 || errno != EACCES)
+		_exit(9);
+	if (setpriority(PRIO_PROCESS, 1, 15) != -1 || errno != EPERM)
+		_exit(10);
+	_exit(0);
+}
+
+static void nice_values(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		nice_child();
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	CHECK_ERR(getpriority((__priority_which_t)7, 0), EINVAL);
+	CHECK_ERR(getpriority(PRIO_PROCESS, 999999), ESRCH);
+	CHECK_ERR(setpriority(PRIO_PGRP, 999999, 0), ESRCH);
+	/* The raw syscall returns 20 - nice. */
+	CHECK_EQ(syscall(SYS_getpriority, PRIO_PROCESS, 0), 20 - getpriority(PRIO_PROCESS, 0));
+}
+
 int main(void)
 {
 	h_begin();
@@ -150,6 +194,7 @@ int main(void)
 	RUN(policies_and_params);
 	RUN(affinity_round_trip);
 	RUN(personality_query);
+	RUN(nice_values);
 	RUN(setdomainname_changes_uname);
 	return h_end();
 }

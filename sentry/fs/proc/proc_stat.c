@@ -51,8 +51,15 @@ int proc_show_stat(const struct proc_node *n, struct proc_buf *b)
 		  in.pgid, in.sid, (unsigned)(((major(tty) & 0xfff) << 8) | (minor(tty) & 0xff) |
 					     ((minor(tty) & ~0xffu) << 12)),
 		  fg, 0x400000u /* PF_RANDOMIZE-like flags: a user task */);
-	pb_printf(b, "0 0 0 0 0 0 0 0 20 0 %d 0 %llu %llu %llu %llu ", in.nr_threads,
-		  (unsigned long long)start, (unsigned long long)st.vsize,
+	/* minflt..cmajflt (not counted), utime, stime, cutime, cstime in ticks, priority
+	 * (20 + nice, or -1 - rt priority), nice, threads, itrealvalue. */
+	pb_printf(b, "0 0 0 0 %llu %llu %llu %llu %d %d %d 0 %llu %llu %llu %llu ",
+		  (unsigned long long)(in.utime_ns / (1000000000 / CLK_TCK)),
+		  (unsigned long long)(in.stime_ns / (1000000000 / CLK_TCK)),
+		  (unsigned long long)(in.cutime_ns / (1000000000 / CLK_TCK)),
+		  (unsigned long long)(in.cstime_ns / (1000000000 / CLK_TCK)),
+		  in.policy == 1 || in.policy == 2 ? -1 - in.rt_prio : 20 + in.nice, in.nice,
+		  in.nr_threads, (unsigned long long)start, (unsigned long long)st.vsize,
 		  (unsigned long long)(st.rss / 4096),
 		  (unsigned long long)in.rlim[RLIMIT_RSS].rlim_cur);
 	pb_printf(b, "%llu %llu %llu 0 0 ", mm ? 0x400000ULL : 0ULL, mm ? 0x400000ULL : 0ULL,
