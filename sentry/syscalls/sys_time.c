@@ -157,6 +157,45 @@ long sys_nanosleep(struct task *t, const struct sysargs *a)
 	return sleep_until(t, ts_ns(&now) + ts_ns(&req), arg_uaddr(a, 1));
 }
 
+/* Sleep on a process CPU clock: poll it every few milliseconds (it advances only while
+ * some thread of that process runs). Thread CPU clocks cannot be slept on (EINVAL). */
+static long cpu_clock_sleep(struct task *t, clockid_t id, int flags, uaddr_t ureq, uaddr_t urem)
+{
+	struct ktimer k = {0};
+	struct timespec req, dl;
+	uint64_t target, now;
+	struct waitq q;
+	int err = ktimer_clock_of(t, id, &k);
+
+	if (err)
+		return err;
+	if (k.clock == KT_TCPU)
+		return -EINVAL;
+	err = read_timespec(t, ureq, &req);
+	if (err)
+		return err;
+	target = (uint64_t)ts_ns(&req) + ((flags & TIMER_ABSTIME) ? 0 : ktimer_now(&k));
+	waitq_init(&q);
+	for (;;) {
+		/* Look the clock up again: the process measured may have been reaped. */
+		if (ktimer_clock_of(t, id, &k))
+			return -EINVAL;
+		now = ktimer_now(&k);
+		if (now >= target)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &dl);
+		dl = ns_ts(ts_ns(&dl) + 4000000);
+		if (task_block(t, &q, &dl) != -EINTR)
+			continue;
+		if (!(flags & TIMER_ABSTIME) && !uaddr_is_null(urem)) {
+			struct timespec rem = ns_ts((int64_t)(target - now));
+			if (copy_to_user(t, urem, &rem, sizeof(rem)))
+				return -EFAULT;
+		}
+		return -ERESTARTNOHAND;
+	}
+}
+
 long sys_clock_nanosleep(struct task *t, const struct sysargs *a)
 {
 	clockid_t id = arg_int(a, 0);
@@ -164,8 +203,8 @@ long sys_clock_nanosleep(struct task *t, const struct sysargs *a)
 	struct timespec req, now, mono;
 	int err;
 
-	if (id == CLOCK_THREAD_CPUTIME_ID)
-		return -EINVAL;
+	if (is_cpu_clock(id))
+		return cpu_clock_sleep(t, id, flags, arg_uaddr(a, 2), arg_uaddr(a, 3));
 	if (id != CLOCK_REALTIME && id != CLOCK_MONOTONIC && id != CLOCK_BOOTTIME &&
 	    id != CLOCK_TAI)
 		return clock_valid(id) ? -ENOTSUP : -EINVAL;

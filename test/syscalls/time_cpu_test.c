@@ -145,6 +145,25 @@ static void clock_nanosleep_abstime(void)
 	CHECK_EQ(clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &now, NULL), EINVAL);
 }
 
+static void *spin_for_sleeper(void *arg)
+{
+	spin_cpu(CLOCK_THREAD_CPUTIME_ID, 300);
+	return NULL;
+}
+
+static void clock_nanosleep_on_process_cpu_clock(void)
+{
+	struct timespec req = {0, 100 * 1000000L};
+	long long c0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	pthread_t th;
+
+	/* Another thread burns CPU; this one sleeps until the process used 100 ms more. */
+	CHECK_OK(pthread_create(&th, NULL, spin_for_sleeper, NULL));
+	CHECK_EQ(clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &req, NULL), 0);
+	CHECK(clock_ns(CLOCK_PROCESS_CPUTIME_ID) - c0 >= 100 * 1000000LL);
+	pthread_join(th, NULL);
+}
+
 /* Without CAP_SYS_TIME (dropped natively; the sandbox never sets the host clock). */
 static void settime_child(void)
 {
@@ -191,6 +210,7 @@ int main(void)
 	RUN(per_pid_and_thread_clock_ids);
 	RUN(getres_for_every_clock);
 	RUN(clock_nanosleep_abstime);
+	RUN(clock_nanosleep_on_process_cpu_clock);
 	RUN(setting_the_clock_is_refused);
 	return h_end();
 }
