@@ -36,6 +36,7 @@ void socket_init(struct socket *s, int family, int type, int protocol,
 	s->ino = ++g_sock_ino;
 	s->sndbuf = SOCK_DEFAULT_BUF;
 	s->rcvbuf = SOCK_DEFAULT_BUF;
+	s->rcvlowat = 1;
 }
 
 static ssize_t sock_read(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos)
@@ -192,6 +193,7 @@ static bool is_bool_opt(int name)
 {
 	switch (name) {
 	case SO_DEBUG:
+	case SO_PASSSEC:
 	case SO_REUSEADDR:
 	case SO_DONTROUTE:
 	case SO_BROADCAST:
@@ -220,6 +222,27 @@ static int set_timeout(int64_t *ns, const void *val, size_t len)
 	return 0;
 }
 
+static int set_linger(struct socket *s, const void *val, size_t len)
+{
+	struct linger l;
+
+	if (len < sizeof(l))
+		return -EINVAL;
+	memcpy(&l, val, sizeof(l));
+	s->linger_onoff = l.l_onoff != 0;
+	s->linger_secs = l.l_linger;
+	return 0;
+}
+
+static int get_linger(struct socket *s, void *val, size_t *len)
+{
+	struct linger l = {.l_onoff = s->linger_onoff, .l_linger = s->linger_secs};
+
+	*len = MIN(*len, sizeof(l));
+	memcpy(val, &l, *len);
+	return 0;
+}
+
 /* Linux doubles the request (for bookkeeping overhead) within [min, 2 * max]. */
 static int buf_size(int v, int min)
 {
@@ -240,6 +263,8 @@ int socket_setsockopt(struct task *t, struct socket *s, int level, int name, con
 	if (name == SO_RCVTIMEO_OLD || name == SO_SNDTIMEO_OLD)
 		return set_timeout(name == SO_RCVTIMEO_OLD ? &s->rcvtimeo_ns : &s->sndtimeo_ns,
 				   val, len);
+	if (name == SO_LINGER)
+		return set_linger(s, val, len);
 	if (len < sizeof(int))
 		return -EINVAL;
 	memcpy(&v, val, sizeof(v));
@@ -257,9 +282,28 @@ int socket_setsockopt(struct task *t, struct socket *s, int level, int name, con
 	case SO_RCVBUF:
 		s->rcvbuf = buf_size(v, SOCK_MIN_RCVBUF);
 		return 0;
+	case SO_SNDBUFFORCE:
+	case SO_RCVBUFFORCE:
+		if (t && t->creds.euid != 0)
+			return -EPERM; /* CAP_NET_ADMIN */
+		v = MIN(MAX(v, 0), INT32_MAX / 2) * 2;
+		if (name == SO_SNDBUFFORCE)
+			s->sndbuf = MAX(v, SOCK_MIN_SNDBUF);
+		else
+			s->rcvbuf = MAX(v, SOCK_MIN_RCVBUF);
+		return 0;
 	case SO_PASSCRED:
 		s->passcred = v != 0;
 		return 0;
+	case SO_PRIORITY:
+		if ((v < 0 || v > 6) && t && t->creds.euid != 0)
+			return -EPERM; /* CAP_NET_ADMIN */
+		s->priority = v;
+		return 0;
+	case SO_RCVLOWAT:
+		s->rcvlowat = v < 0 ? INT32_MAX : v;
+		return 0;
+	case SO_SNDLOWAT:
 	case SO_TYPE:
 	case SO_DOMAIN:
 	case SO_PROTOCOL:
@@ -304,6 +348,10 @@ int socket_getsockopt(struct task *t, struct socket *s, int level, int name, voi
 		case SO_SNDBUF: v = s->sndbuf; break;
 		case SO_RCVBUF: v = s->rcvbuf; break;
 		case SO_PASSCRED: v = s->passcred; break;
+		case SO_PRIORITY: v = s->priority; break;
+		case SO_RCVLOWAT: v = s->rcvlowat; break;
+		case SO_SNDLOWAT: v = 1; break;
+		case SO_LINGER: return get_linger(s, val, len);
 		case SO_ERROR:
 			v = s->err;
 			s->err = 0;

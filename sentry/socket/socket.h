@@ -79,6 +79,9 @@ struct socket {
 	int sndbuf, rcvbuf;			/* SO_SNDBUF/SO_RCVBUF as getsockopt reports */
 	int err;				/* SO_ERROR: pending error, cleared when read */
 	bool passcred;				/* SO_PASSCRED */
+	int priority;				/* SO_PRIORITY (stored) */
+	int rcvlowat;				/* SO_RCVLOWAT: a stream read waits for this much */
+	int linger_onoff, linger_secs;		/* SO_LINGER (stored: no lingering data here) */
 };
 
 /* Initialise the generic part of a family's socket. */

@@ -217,7 +217,7 @@ ssize_t unix_stream_recvmsg(struct task *t, struct socket *s, struct sock_msg *m
 	struct unix_sock *u = unix_sk(s);
 	struct timespec ts;
 	const struct timespec *deadline = socket_deadline(s, true, &ts);
-	size_t copied = 0, target = (flags & MSG_WAITALL) ? m->size : 1;
+	size_t copied = 0, target = MIN((size_t)MAX(s->rcvlowat, 1), m->size);
 	struct list_head *peeked = NULL;
 	struct sock_cred first = {0};
 	int ret;
@@ -228,6 +228,8 @@ ssize_t unix_stream_recvmsg(struct task *t, struct socket *s, struct sock_msg *m
 		return -EINVAL;
 	if (m->size == 0)
 		return 0;
+	if (flags & MSG_WAITALL)
+		target = m->size;
 	while (copied < m->size) {
 		struct unix_skb *skb = next_skb(u, peeked);
 		bool had_fds;

@@ -136,10 +136,12 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(recvmsg, "MSG_ERRQUEUE is not supported"),
 	OK(sendmmsg),
 	PART(recvmmsg, "the timeout is checked after each message, as Linux"),
-	PART(setsockopt, "SOL_SOCKET: buffers, timeouts, SO_PASSCRED and stored booleans; "
-			 "others ENOPROTOOPT/EOPNOTSUPP"),
+	PART(setsockopt, "SOL_SOCKET: buffers (+FORCE), timeouts, SO_PASSCRED, SO_RCVLOWAT; "
+			 "SO_LINGER, SO_PRIORITY and boolean options are stored only; other "
+			 "options ENOPROTOOPT, other levels EOPNOTSUPP"),
 	PART(getsockopt, "SOL_SOCKET: SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ERROR, buffers, "
-			 "SO_PEERCRED, SO_ACCEPTCONN, SO_PASSCRED, timeouts; others ENOPROTOOPT"),
+			 "SO_PEERCRED, SO_ACCEPTCONN, SO_PASSCRED, timeouts and the stored ones; "
+			 "others ENOPROTOOPT"),
 };
 
 const char *syscall_status_name(enum syscall_status s)

@@ -207,6 +207,44 @@ static void bad_pointers_and_sizes(void)
 	close(sv[1]);
 }
 
+static void stored_options_and_rcvlowat(void)
+{
+	struct linger l = {1, 5}, got = {0};
+	socklen_t len = sizeof(got);
+	char buf[8] = {0};
+	int sv[2], v = 4;
+	pid_t pid;
+
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	CHECK_OK(setsockopt(sv[0], SOL_SOCKET, SO_LINGER, &l, sizeof(l)));
+	CHECK_OK(getsockopt(sv[0], SOL_SOCKET, SO_LINGER, &got, &len));
+	CHECK_EQ(len, sizeof(got));
+	CHECK_EQ(got.l_onoff, 1);
+	CHECK_EQ(got.l_linger, 5);
+	CHECK_ERR(setsockopt(sv[0], SOL_SOCKET, SO_LINGER, &l, 4), EINVAL);
+	CHECK_OK(setsockopt(sv[0], SOL_SOCKET, SO_PRIORITY, &(int){3}, sizeof(int)));
+	CHECK_EQ(get_int(sv[0], SO_PRIORITY), 3);
+	CHECK_EQ(get_int(sv[0], SO_RCVLOWAT), 1);
+	CHECK_EQ(get_int(sv[0], SO_SNDLOWAT), 1);
+	CHECK_ERR(setsockopt(sv[0], SOL_SOCKET, SO_SNDLOWAT, &v, sizeof(v)), ENOPROTOOPT);
+	/* SO_RCVLOWAT: a stream read waits until that much has arrived. */
+	CHECK_OK(setsockopt(sv[1], SOL_SOCKET, SO_RCVLOWAT, &v, sizeof(v)));
+	CHECK_EQ(get_int(sv[1], SO_RCVLOWAT), 4);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		if (write(sv[0], "ab", 2) != 2)
+			_exit(1);
+		usleep(30000);
+		_exit(write(sv[0], "cd", 2) == 2 ? 0 : 1);
+	}
+	CHECK_EQ(read(sv[1], buf, sizeof(buf)), 4);
+	CHECK_STR(buf, "abcd");
+	CHECK_EQ(h_wait(pid), 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	h_begin();
@@ -219,5 +257,6 @@ int main(void)
 	RUN(vectored_io);
 	RUN(shutdown_modes);
 	RUN(bad_pointers_and_sizes);
+	RUN(stored_options_and_rcvlowat);
 	return h_end();
 }
