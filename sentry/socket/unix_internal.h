@@ -87,13 +87,19 @@ void unix_sock_put(struct unix_sock *u);
 void unix_addr_put(struct unix_addr *a);
 /* The caller's credentials as SO_PEERCRED reports them (pid = tgid, effective ids). */
 void unix_task_cred(struct task *t, struct sock_cred *c);
+/* Send SIGPIPE unless MSG_NOSIGNAL; returns -EPIPE. */
+int unix_epipe(struct task *t, int flags);
+
+/* unix_name.c */
+int unix_bind(struct task *t, struct socket *s, const void *addr, size_t len);
+int unix_getname(struct socket *s, bool peer, void *addr, size_t *len);
+/* Forget u's name (close): the name may be bound again, the path node stays. */
+void unix_unbind(struct unix_sock *u);
 /* Give u an abstract autobind name ("\0" and five hex digits). */
 int unix_autobind(struct unix_sock *u);
 /* Find the socket an address names (a path through the VFS, or an abstract name of the
  * given type). Returns a referenced socket or -errno (ENOENT, ECONNREFUSED, EACCES...). */
 int unix_find(struct task *t, int type, const void *addr, size_t len, struct unix_sock **out);
-/* Send SIGPIPE unless MSG_NOSIGNAL; returns -EPIPE. */
-int unix_epipe(struct task *t, int flags);
 
 /* unix_dgram.c: message queues. */
 struct unix_skb *unix_skb_new(struct unix_sock *from, const void *data, size_t len);
