@@ -26,6 +26,7 @@
 #include "sentry/filter.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/timer.h"
 #include "sentry/kernel/uts.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
@@ -257,6 +258,7 @@ static int boot_create_init(const struct boot_opts *o, const struct boot_spec *s
 	if (!t)
 		return BOOT_EXIT_SETUP;
 	boot_set_rlimits(t, s->rlimits);
+	timers_rlimit_cpu_changed(t->tg); /* an RLIMIT_CPU from the spec counts from now */
 	err = control_execvp(t, s->argv, s->envp);
 	if (err) {
 		boot_report(o, "exec `%s`: %s", s->argv[0],
