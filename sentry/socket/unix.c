@@ -30,6 +30,8 @@ struct unix_sock *unix_sock_alloc(int type)
 	list_init(&u->acceptq);
 	list_init(&u->bound_link);
 	list_init(&u->accept_link);
+	list_init(&u->wakers);
+	list_init(&u->wake_link);
 	waitq_init(&u->wq);
 	return u;
 }
@@ -106,8 +108,13 @@ static unsigned unix_poll(struct socket *s, struct waitq **wq)
 		ev |= POLLIN | POLLRDNORM;
 	if (s->type != SOCK_DGRAM && u->state == UNIX_UNCONNECTED)
 		ev |= POLLHUP;
-	/* Writable while at most a quarter of the send buffer is in flight, as Linux. */
-	if (u->state != UNIX_LISTENING && (u->wmem << 2) <= (size_t)s->sndbuf)
+	/* Writable while at most a quarter of the send buffer is in flight, as Linux, and (for
+	 * datagrams) while the peer's queue takes us: else its draining wakes us. */
+	if (u->state == UNIX_LISTENING || (u->wmem << 2) > (size_t)s->sndbuf)
+		return ev;
+	if (s->type != SOCK_STREAM && u->peer && unix_dgram_peer_full(u, u->peer))
+		unix_wake_register(u, u->peer);
+	else
 		ev |= POLLOUT | POLLWRNORM | POLLWRBAND;
 	return ev;
 }
@@ -173,6 +180,8 @@ static void unix_release_sock(struct unix_sock *u, bool embryo)
 	u->dead = true;
 	u->shutdown = UNIX_RCV_SHUT | UNIX_SEND_SHUT;
 	unix_unbind(u);
+	unix_wake_unregister(u);
+	unix_wake_pollers(u);
 	list_for_each_safe(pos, next, &u->acceptq) {
 		struct unix_sock *e = list_entry(pos, struct unix_sock, accept_link);
 

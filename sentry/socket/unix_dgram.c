@@ -11,7 +11,6 @@
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/file.h"
 
-#define UNIX_MAX_DGRAM_QLEN 10 /* net.unix.max_dgram_qlen */
 
 struct unix_skb *unix_skb_new(struct unix_sock *from, const void *data, size_t len)
 {
@@ -146,6 +145,39 @@ void unix_purge(struct unix_sock *u)
 	}
 }
 
+bool unix_dgram_peer_full(struct unix_sock *u, struct unix_sock *other)
+{
+	/* A receiver not connected back to us takes net.unix.max_dgram_qlen + 1. */
+	return other != u && other->peer != u && other->rx_count > UNIX_MAX_DGRAM_QLEN;
+}
+
+void unix_wake_register(struct unix_sock *u, struct unix_sock *other)
+{
+	if (u->wake_target == other)
+		return;
+	unix_wake_unregister(u);
+	list_add_tail(&u->wake_link, &other->wakers);
+	u->wake_target = other;
+}
+
+void unix_wake_unregister(struct unix_sock *u)
+{
+	if (!u->wake_target)
+		return;
+	list_del(&u->wake_link);
+	u->wake_target = NULL;
+}
+
+void unix_wake_pollers(struct unix_sock *u)
+{
+	while (!list_empty(&u->wakers)) {
+		struct unix_sock *w = list_first_entry(&u->wakers, struct unix_sock, wake_link);
+
+		unix_wake_unregister(w);
+		waitq_wake_all(&w->wq);
+	}
+}
+
 /* Whether other accepts messages from u: it is unconnected or connected to u. */
 static bool may_send(struct unix_sock *u, struct unix_sock *other)
 {
@@ -199,7 +231,7 @@ static ssize_t dgram_deliver(struct task *t, struct unix_sock *u, struct unix_so
 		if (other->shutdown & UNIX_RCV_SHUT)
 			return unix_epipe(t, flags);
 		/* A receiver not connected back to us takes net.unix.max_dgram_qlen + 1. */
-		full = other != u && other->peer != u && other->rx_count > UNIX_MAX_DGRAM_QLEN;
+		full = unix_dgram_peer_full(u, other);
 		if (!full && u->wmem < (size_t)u->sock.sndbuf)
 			break;
 		if (nonblock || (flags & MSG_DONTWAIT) || !t)
@@ -266,6 +298,7 @@ static ssize_t dgram_take(struct unix_sock *u, struct unix_skb *skb, struct sock
 		unqueue(u, skb);
 		unix_skb_free(skb);
 		waitq_wake_all(&u->wq); /* senders waiting for queue length */
+		unix_wake_pollers(u);
 	}
 	return (ssize_t)((flags & MSG_TRUNC) ? full : n);
 }

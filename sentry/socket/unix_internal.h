@@ -29,6 +29,7 @@ struct task;
 /* Bookkeeping charged per message on top of its data, as Linux charges an skb's truesize:
  * empty messages (and the fds they carry) still fill the send buffer. */
 #define UNIX_SKB_OVERHEAD 512
+#define UNIX_MAX_DGRAM_QLEN 10	/* net.unix.max_dgram_qlen */
 
 enum unix_state { UNIX_UNCONNECTED, UNIX_LISTENING, UNIX_CONNECTED };
 
@@ -73,6 +74,11 @@ struct unix_sock {
 	struct list_head accept_link;
 	int backlog, nacceptq;
 	struct waitq wq;
+	/* Datagram pollers waiting for this socket's full queue to drain (Linux's peer_wake):
+	 * of unix_sock.wake_link; a poller is on at most one list, wake_target's. */
+	struct list_head wakers;
+	struct list_head wake_link;
+	struct unix_sock *wake_target;
 };
 
 static inline struct unix_sock *unix_sk(struct socket *s)
@@ -102,6 +108,14 @@ int unix_autobind(struct unix_sock *u);
 int unix_find(struct task *t, int type, const void *addr, size_t len, struct unix_sock **out);
 
 /* unix_dgram.c: message queues. */
+/* Whether u may not send to other now: other's queue is full for strangers. */
+bool unix_dgram_peer_full(struct unix_sock *u, struct unix_sock *other);
+/* Ask other to wake u's queue when its queue drains (poll of a datagram sender). */
+void unix_wake_register(struct unix_sock *u, struct unix_sock *other);
+/* Leave the list u is on (close, or before joining another). */
+void unix_wake_unregister(struct unix_sock *u);
+/* Wake and drop every poller on u's list (u's queue drained, or u is closing). */
+void unix_wake_pollers(struct unix_sock *u);
 struct unix_skb *unix_skb_new(struct unix_sock *from, const void *data, size_t len);
 void unix_skb_free(struct unix_skb *skb);
 /* Move the message's fds and credentials into skb (first piece of a send). */

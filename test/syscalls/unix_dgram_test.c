@@ -216,6 +216,43 @@ static void dgram_receiver_queue_length(void)
 	close(rx);
 }
 
+static void dgram_poll_waits_for_full_receiver(void)
+{
+	struct sockaddr_un sa;
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 15);
+	int rx = CHECK_OK(socket(AF_UNIX, SOCK_DGRAM, 0)), tx, i;
+	struct pollfd p = {.events = POLLOUT};
+	pid_t pid;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, "\0runsc-dgpollw", 15);
+	CHECK_OK(bind(rx, (struct sockaddr *)&sa, len));
+	tx = CHECK_OK(socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0));
+	CHECK_OK(connect(tx, (struct sockaddr *)&sa, len));
+	for (i = 0; i < 100; i++)
+		if (send(tx, "q", 1, 0) < 0)
+			break;
+	CHECK_EQ(i, 11);
+	p.fd = tx;
+	CHECK_EQ(poll(&p, 1, 0), 0);
+	/* The receiver draining one message wakes the sender's poll. */
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		char b;
+
+		usleep(30000);
+		_exit(recv(rx, &b, 1, 0) == 1 ? 0 : 1);
+	}
+	CHECK_EQ(poll(&p, 1, 5000), 1);
+	CHECK(p.revents & POLLOUT);
+	CHECK_EQ(h_wait(pid), 0);
+	CHECK_EQ(send(tx, "q", 1, 0), 1);
+	close(tx);
+	close(rx);
+}
+
 int main(void)
 {
 	h_begin();
@@ -229,5 +266,6 @@ int main(void)
 	RUN(dgram_poll);
 	RUN(dgram_empty_messages_fill_buffer);
 	RUN(dgram_receiver_queue_length);
+	RUN(dgram_poll_waits_for_full_receiver);
 	return h_end();
 }
