@@ -98,18 +98,44 @@ void tg_notify_parent(struct thread_group *tg)
 	waitq_wake_all(&parent->child_wq);
 }
 
-/* Move tg's children to init (the container's subreaper of last resort). */
+/* The new parent of tg's orphans: the nearest live ancestor that asked to be a child
+ * subreaper (PR_SET_CHILD_SUBREAPER), else init. */
+static struct thread_group *find_reaper(struct thread_group *tg)
+{
+	for (struct thread_group *a = tg->parent; a && a != g_init_tg; a = a->parent) {
+		if (a->subreaper && !a->exiting && a->nr_live > 0)
+			return a;
+	}
+	return g_init_tg;
+}
+
+/* The parent died: threads that asked for PR_SET_PDEATHSIG get their signal. */
+static void send_pdeathsig(struct thread_group *c)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &c->tasks) {
+		struct task *t = list_entry(pos, struct task, tg_link);
+		if (t->pdeathsig && t->state == TASK_RUNNING)
+			tg_send_signal(c, t->pdeathsig, NULL);
+	}
+}
+
+/* Move tg's children to their new reaper. */
 static void reparent_children(struct thread_group *tg)
 {
+	struct thread_group *reaper = find_reaper(tg);
 	struct list_head *pos, *n;
 
 	list_for_each_safe(pos, n, &tg->children) {
 		struct thread_group *c = list_entry(pos, struct thread_group, sibling);
 		list_del(&c->sibling);
-		c->parent = g_init_tg;
-		list_add_tail(&c->sibling, &g_init_tg->children);
+		c->parent = reaper;
+		list_add_tail(&c->sibling, &reaper->children);
 		if (c->zombie)
 			tg_notify_parent(c);
+		else
+			send_pdeathsig(c);
 	}
 }
 

@@ -79,7 +79,8 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(getpriority), PART(setpriority, "nice values kept and checked; host threads keep "
 					 "their priority"),
 	OK(getrandom), OK(arch_prctl),
-	PART(prctl, "names, PDEATHSIG (stored), DUMPABLE, NO_NEW_PRIVS, CHILD_SUBREAPER (stored), "
+	PART(prctl, "names, PDEATHSIG (sent when the parent process exits), DUMPABLE, "
+		    "NO_NEW_PRIVS, CHILD_SUBREAPER, "
 		    "GET_SECCOMP, CAPBSET_READ/DROP, CAP_AMBIENT, KEEPCAPS, SECUREBITS; other "
 		    "options return EINVAL"),
 	PART(sched_yield, "yields the Sentry thread"),
