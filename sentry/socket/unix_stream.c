@@ -226,11 +226,11 @@ ssize_t unix_stream_recvmsg(struct task *t, struct socket *s, struct sock_msg *m
 		return -EOPNOTSUPP;
 	if (u->state != UNIX_CONNECTED)
 		return -EINVAL;
-	if (m->size == 0)
-		return 0;
 	if (flags & MSG_WAITALL)
 		target = m->size;
-	while (copied < m->size) {
+	/* Even a zero-byte read waits for data, as Linux (its low-water mark is at least 1). */
+	target = MAX(target, (size_t)1);
+	for (;;) {
 		struct unix_skb *skb = next_skb(u, peeked);
 		bool had_fds;
 
@@ -261,6 +261,8 @@ ssize_t unix_stream_recvmsg(struct task *t, struct socket *s, struct sock_msg *m
 		copied += stream_take(u, skb, m, copied, flags);
 		if (had_fds)
 			break; /* a read ends after the piece that carried fds */
+		if (copied >= m->size)
+			break;
 	}
 	return (ssize_t)copied;
 }

@@ -105,7 +105,9 @@ static void stream_peek_dontwait_waitall(void)
 
 	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	CHECK_ERR(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+	CHECK_ERR(recv(sv[1], buf, 0, MSG_DONTWAIT), EAGAIN); /* even for zero bytes */
 	CHECK_EQ(send(sv[0], "peekaboo", 8, 0), 8);
+	CHECK_EQ(recv(sv[1], buf, 0, 0), 0);
 	CHECK_EQ(recv(sv[1], buf, 4, MSG_PEEK), 4);
 	CHECK_MEM(buf, "peek", 4);
 	CHECK_EQ(recv(sv[1], buf, sizeof(buf), 0), 8);
