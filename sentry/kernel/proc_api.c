@@ -179,6 +179,11 @@ static void fill_creds(struct proc_task_info *info, const struct creds *c)
 	info->fsgid = c->fsgid;
 	info->ngroups = c->ngroups < 0 ? 0 : c->ngroups > 32 ? 32 : c->ngroups;
 	memcpy(info->groups, c->groups, sizeof(info->groups));
+	info->cap_inh = c->cap_inheritable;
+	info->cap_prm = c->cap_permitted;
+	info->cap_eff = c->cap_effective;
+	info->cap_bnd = c->cap_bset;
+	info->cap_amb = c->cap_ambient;
 }
 
 int proc_task_info(int tgid, int tid, struct proc_task_info *info)

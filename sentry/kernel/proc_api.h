@@ -35,6 +35,7 @@ struct proc_task_info {
 	 * and the thread's nice value and scheduling policy/priority. */
 	uint64_t utime_ns, stime_ns, cutime_ns, cstime_ns;
 	int nice, policy, rt_prio;
+	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;	/* capability sets */
 };
 
 /* The live (not reaped) thread groups' ids, ascending, into ids (at most max). Returns

@@ -160,6 +160,49 @@ static void securebits_child(void)
 	_exit(0);
 }
 
+/* The value of a "Name:\t%llx" line of /proc/self/status, or ~0 when missing. */
+static unsigned long long status_hex(const char *name)
+{
+	char buf[4096], *p;
+	unsigned long long v = ~0ULL;
+	int fd = open("/proc/self/status", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return v;
+	buf[n] = 0;
+	p = strstr(buf, name);
+	if (p)
+		sscanf(p + strlen(name), ":\t%llx", &v);
+	return v;
+}
+
+static void status_child(void)
+{
+	struct __user_cap_data_struct d[2];
+
+	if (cap_get(d) < 0)
+		_exit(2);
+	d[0].effective &= ~(1U << CAP_KILL);
+	d[0].inheritable = 1U << CAP_CHOWN;
+	if (cap_set(d) < 0 || prctl(PR_CAPBSET_DROP, CAP_MKNOD) < 0)
+		_exit(3);
+	if (status_hex("CapEff") != caps64(d[0].effective, d[1].effective))
+		_exit(4);
+	if (status_hex("CapPrm") != caps64(d[0].permitted, d[1].permitted))
+		_exit(5);
+	if (status_hex("CapInh") != (1ULL << CAP_CHOWN))
+		_exit(6);
+	if (status_hex("CapBnd") & (1ULL << CAP_MKNOD))
+		_exit(7);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_CHOWN, 0, 0) < 0 ||
+	    status_hex("CapAmb") != (1ULL << CAP_CHOWN))
+		_exit(8);
+	_exit(0);
+}
+
 static char *g_self;
 
 /* Re-executed as `caps_test show`: print the sets for the parent to check. */
@@ -270,6 +313,11 @@ static void capset_rules(void)
 	CHECK_EQ(in_child(keepcaps_child), 0);
 }
 
+static void proc_status_shows_the_sets(void)
+{
+	CHECK_EQ(in_child(status_child), 0);
+}
+
 static void bounding_ambient_securebits(void)
 {
 	CHECK_EQ(in_child(bset_and_ambient_child), 0);
@@ -287,5 +335,6 @@ int main(int argc, char **argv)
 	RUN(capset_rules);
 	RUN(bounding_ambient_securebits);
 	RUN(exec_computes_capabilities);
+	RUN(proc_status_shows_the_sets);
 	return h_end();
 }

@@ -13,7 +13,6 @@
 #include "sentry/vfs/file.h"
 
 #define CLK_TCK 100
-#define CAP_FULL 0x000001ffffffffffULL /* capabilities 0..40 (cap_last_cap) */
 
 int proc_show_stat(const struct proc_node *n, struct proc_buf *b);
 int proc_show_status(const struct proc_node *n, struct proc_buf *b);
@@ -170,7 +169,6 @@ int proc_show_status(const struct proc_node *n, struct proc_buf *b)
 {
 	struct proc_task_info in;
 	int ret = proc_task_info(n->tgid, n->tid, &in);
-	bool root = in.euid == 0;
 
 	if (ret < 0)
 		return ret;
@@ -185,10 +183,11 @@ int proc_show_status(const struct proc_node *n, struct proc_buf *b)
 		  (unsigned long long)in.sigblk);
 	pb_printf(b, "SigIgn:\t%016llx\nSigCgt:\t%016llx\n", (unsigned long long)in.sigign,
 		  (unsigned long long)in.sigcgt);
-	/* The Sentry grants root every capability and others none (no capset yet). */
-	pb_printf(b, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n", 0ULL,
-		  root ? CAP_FULL : 0ULL, root ? CAP_FULL : 0ULL);
-	pb_printf(b, "CapBnd:\t%016llx\nCapAmb:\t%016llx\nNoNewPrivs:\t%d\n", CAP_FULL, 0ULL,
+	pb_printf(b, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n",
+		  (unsigned long long)in.cap_inh, (unsigned long long)in.cap_prm,
+		  (unsigned long long)in.cap_eff);
+	pb_printf(b, "CapBnd:\t%016llx\nCapAmb:\t%016llx\nNoNewPrivs:\t%d\n",
+		  (unsigned long long)in.cap_bnd, (unsigned long long)in.cap_amb,
 		  in.no_new_privs ? 1 : 0);
 	pb_printf(b, "Seccomp:\t0\nSeccomp_filters:\t0\n");
 	pb_printf(b, "Speculation_Store_Bypass:\tthread vulnerable\n");
