@@ -100,14 +100,31 @@ long sys_umask(struct task *t, const struct sysargs *a)
 	return old;
 }
 
+/* RLIMIT_FSIZE: growing a regular file past the limit raises SIGXFSZ and fails with
+ * EFBIG, as Linux's inode_newsize_ok does. */
+static long fsize_check(struct task *t, const struct kstat *st, long len)
+{
+	uint64_t lim = t->tg->rlim[RLIMIT_FSIZE].rlim_cur;
+
+	if (lim == RLIM_INFINITY || !S_ISREG(st->mode) || len < 0 || (uint64_t)len <= st->size ||
+	    (uint64_t)len <= lim)
+		return 0;
+	task_send_signal(t, SIGXFSZ, NULL);
+	return -EFBIG;
+}
+
 long sys_truncate(struct task *t, const struct sysargs *a)
 {
 	char *path = NULL;
 	long ret = sys_copy_path(t, arg_uaddr(a, 0), &path);
+	struct kstat st;
 
 	if (ret < 0)
 		return ret;
-	ret = vfs_truncate(t, path, arg_long(a, 1));
+	if (vfs_statat(t, AT_FDCWD, path, 0, &st) == 0)
+		ret = fsize_check(t, &st, arg_long(a, 1));
+	if (!ret)
+		ret = vfs_truncate(t, path, arg_long(a, 1));
 	free(path);
 	return ret;
 }
@@ -115,6 +132,7 @@ long sys_truncate(struct task *t, const struct sysargs *a)
 long sys_ftruncate(struct task *t, const struct sysargs *a)
 {
 	struct file *f;
+	struct kstat st;
 	long ret;
 
 	if (arg_long(a, 1) < 0)
@@ -122,7 +140,10 @@ long sys_ftruncate(struct task *t, const struct sysargs *a)
 	f = sys_fd_file(t, arg_int(a, 0));
 	if (!f)
 		return -EBADF;
-	ret = vfs_ftruncate(t, f, arg_long(a, 1));
+	ret = (f->fmode & FMODE_WRITE) && vfs_fstat(f, &st) == 0
+		      ? fsize_check(t, &st, arg_long(a, 1)) : 0;
+	if (!ret)
+		ret = vfs_ftruncate(t, f, arg_long(a, 1));
 	file_put(f);
 	return ret;
 }

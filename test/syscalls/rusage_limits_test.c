@@ -184,6 +184,15 @@ static void fsize_child(void)
 		_exit(5);
 	if (pwrite(fd, buf, 10, 10) != 10)
 		_exit(6);
+	/* Growing by truncation past the limit fails the same way; shrinking works. */
+	g_sig = 0;
+	if (ftruncate(fd, 200) != -1 || errno != EFBIG || g_sig != SIGXFSZ)
+		_exit(7);
+	g_sig = 0;
+	if (truncate(path, 300) != -1 || errno != EFBIG || g_sig != SIGXFSZ)
+		_exit(8);
+	if (ftruncate(fd, 50) < 0 || truncate(path, 100) < 0)
+		_exit(9);
 	_exit(0);
 }
 
