@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 
 #include "sentry/kernel/caps.h"
+#include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/timer.h"
 #include "sentry/mm/mm.h"
@@ -242,12 +243,20 @@ long sys_getcpu(struct task *t, const struct sysargs *a)
 	return 0;
 }
 
+static void count_task(struct task *t, void *arg)
+{
+	(*(int *)arg)++;
+}
+
 long sys_sysinfo(struct task *t, const struct sysargs *a)
 {
 	struct sysinfo si;
+	int n = 0;
 
 	sysinfo(&si);
-	si.procs = 1;
+	/* procs counts the sandbox's threads, as Linux counts every task. */
+	task_for_each(count_task, &n);
+	si.procs = (unsigned short)n;
 	return copy_to_user(t, arg_uaddr(a, 0), &si, sizeof(si));
 }
 

@@ -85,7 +85,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 		    "options return EINVAL"),
 	PART(sched_yield, "yields the Sentry thread"),
 	PART(sched_getaffinity, "the mask set by sched_setaffinity, else every online host CPU"),
-	PART(sysinfo, "host memory and load figures"),
+	PART(sysinfo, "host memory, load and uptime figures; procs counts the sandbox's threads"),
 	PART(getcpu, "reports the CPU of the Sentry thread"),
 	NO(rseq, "ENOSYS: glibc runs without restartable sequences"),
 	/* files and the fd table (sentry/syscalls/sys_file*.c, sys_fd*.c) */

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
+#include <sys/sysinfo.h>
 #include <sys/utsname.h>
 
 static void priority_ranges(void)
@@ -187,6 +188,26 @@ static void nice_values(void)
 	CHECK_EQ(syscall(SYS_getpriority, PRIO_PROCESS, 0), 20 - getpriority(PRIO_PROCESS, 0));
 }
 
+static void sysinfo_counts_tasks(void)
+{
+	struct sysinfo si;
+	int status;
+	pid_t pid;
+
+	CHECK_OK(sysinfo(&si));
+	CHECK(si.procs >= 1);
+	CHECK(si.totalram > 0);
+	CHECK(si.mem_unit >= 1);
+	pid = fork();
+	if (pid == 0) {
+		struct sysinfo s2;
+		_exit(sysinfo(&s2) == 0 && s2.procs >= 2 ? 0 : 1);
+	}
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK_EQ(status, 0);
+	CHECK_ERR(syscall(SYS_sysinfo, 1L), EFAULT);
+}
+
 int main(void)
 {
 	h_begin();
@@ -195,6 +216,7 @@ int main(void)
 	RUN(affinity_round_trip);
 	RUN(personality_query);
 	RUN(nice_values);
+	RUN(sysinfo_counts_tasks);
 	RUN(setdomainname_changes_uname);
 	return h_end();
 }
