@@ -30,7 +30,7 @@ void caps_init(struct creds *c)
 	c->securebits = 0;
 }
 
-bool capable(const struct task *t, int cap)
+bool caps_capable(const struct task *t, int cap)
 {
 	return cap >= 0 && cap <= CAPS_LAST_CAP && (t->creds.cap_effective & BIT(cap));
 }
@@ -128,7 +128,7 @@ static long caps_securebits(struct task *t, uint64_t bits)
 	unsigned old = c->securebits, locked = (old & SECBITS_LOCKS) >> 1;
 
 	/* Locked bits cannot change and locks cannot be released, as in Linux. */
-	if (!capable(t, CAP_SETPCAP) || (bits & ~(uint64_t)(SECBITS_BITS | SECBITS_LOCKS)) ||
+	if (!caps_capable(t, CAP_SETPCAP) || (bits & ~(uint64_t)(SECBITS_BITS | SECBITS_LOCKS)) ||
 	    (locked & (old ^ (unsigned)bits)) || (old & SECBITS_LOCKS & ~(unsigned)bits))
 		return -EPERM;
 	c->securebits = (unsigned)bits;
@@ -145,7 +145,7 @@ long caps_prctl(struct task *t, int opt, uint64_t a2, uint64_t a3, uint64_t a4, 
 	case PR_CAPBSET_DROP:
 		if (a2 > CAPS_LAST_CAP)
 			return -EINVAL;
-		if (!capable(t, CAP_SETPCAP))
+		if (!caps_capable(t, CAP_SETPCAP))
 			return -EPERM;
 		c->cap_bset &= ~BIT(a2);
 		return 0;

@@ -16,7 +16,7 @@ struct task;
 void caps_init(struct creds *c);
 
 /* Does t hold cap in its effective set? */
-bool capable(const struct task *t, int cap);
+bool caps_capable(const struct task *t, int cap);
 
 /* Adjust caps after uids changed from old to c (setuid family), as Linux does. */
 void caps_fix_setuid(struct creds *c, const struct creds *old);

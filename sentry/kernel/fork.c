@@ -163,7 +163,8 @@ static long do_clone(struct task *t, const struct clone_args_k *ca)
 	if (err)
 		return err;
 	/* RLIMIT_NPROC: tasks of the real uid, root and CAP_SYS_RESOURCE/ADMIN exempt. */
-	if (t->creds.uid != 0 && !capable(t, CAP_SYS_RESOURCE) && !capable(t, CAP_SYS_ADMIN) &&
+	if (t->creds.uid != 0 && !caps_capable(t, CAP_SYS_RESOURCE) &&
+	    !caps_capable(t, CAP_SYS_ADMIN) &&
 	    (uint64_t)task_count_user(t->creds.uid) >= t->tg->rlim[RLIMIT_NPROC].rlim_cur)
 		return -EAGAIN;
 	err = clone_task(t, ca, &c);

@@ -90,5 +90,5 @@ long sys_capset(struct task *t, const struct sysargs *a)
 		prm |= t->creds.cap_permitted & ~0xffffffffULL;
 		inh |= t->creds.cap_inheritable & ~0xffffffffULL;
 	}
-	return caps_set(&t->creds, eff, prm, inh, capable(t, CAP_SETPCAP));
+	return caps_set(&t->creds, eff, prm, inh, caps_capable(t, CAP_SETPCAP));
 }

@@ -131,7 +131,7 @@ long sys_setsid(struct task *t, const struct sysargs *a)
  * uids), CAP_SETGID for the gid family and setgroups. */
 static bool can_setid(const struct task *t, const unsigned *r)
 {
-	return capable(t, r == &t->creds.uid ? CAP_SETUID : CAP_SETGID);
+	return caps_capable(t, r == &t->creds.uid ? CAP_SETUID : CAP_SETGID);
 }
 
 #define ID_KEEP ((unsigned)-1)
@@ -277,7 +277,7 @@ long sys_setgroups(struct task *t, const struct sysargs *a)
 
 	if (size < 0 || size > 65536)
 		return -EINVAL;
-	if (!capable(t, CAP_SETGID))
+	if (!caps_capable(t, CAP_SETGID))
 		return -EPERM;
 	if (size > (int)ARRAY_SIZE(t->creds.groups))
 		return -ENOMEM; /* more supplementary groups than the Sentry keeps */

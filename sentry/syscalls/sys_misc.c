@@ -32,7 +32,7 @@ long sys_sethostname(struct task *t, const struct sysargs *a)
 	char name[65];
 	int len = arg_int(a, 1);
 
-	if (!capable(t, CAP_SYS_ADMIN))
+	if (!caps_capable(t, CAP_SYS_ADMIN))
 		return -EPERM;
 	if (len < 0 || len > 64)
 		return -EINVAL;
@@ -48,7 +48,7 @@ long sys_setdomainname(struct task *t, const struct sysargs *a)
 	char name[65];
 	int len = arg_int(a, 1);
 
-	if (!capable(t, CAP_SYS_ADMIN))
+	if (!caps_capable(t, CAP_SYS_ADMIN))
 		return -EPERM;
 	if (len < 0 || len > 64)
 		return -EINVAL;
@@ -73,7 +73,7 @@ static int do_prlimit(struct task *t, int pid, unsigned res, const struct rlimit
 	if (nl) {
 		if (nl->rlim_cur > nl->rlim_max)
 			return -EINVAL;
-		if (nl->rlim_max > tg->rlim[res].rlim_max && !capable(t, CAP_SYS_RESOURCE))
+		if (nl->rlim_max > tg->rlim[res].rlim_max && !caps_capable(t, CAP_SYS_RESOURCE))
 			return -EPERM;
 		if (res == RLIMIT_NOFILE && nl->rlim_max > NR_OPEN_MAX)
 			return -EPERM;

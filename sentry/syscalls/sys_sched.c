@@ -84,7 +84,7 @@ static long sched_set(struct task *t, int pid, int policy, uaddr_t uparam)
 	if (policy_rt(policy) ? (p.sched_priority < 1 || p.sched_priority > 99)
 			      : p.sched_priority != 0)
 		return -EINVAL;
-	if (!capable(t, CAP_SYS_NICE)) {
+	if (!caps_capable(t, CAP_SYS_NICE)) {
 		/* Without CAP_SYS_NICE: own tasks only, RT only within RLIMIT_RTPRIO. */
 		if (target->creds.uid != t->creds.euid && target->creds.euid != t->creds.euid)
 			return -EPERM;
@@ -173,7 +173,7 @@ long sys_sched_setaffinity(struct task *t, const struct sysargs *a)
 	mask &= online_mask();
 	if (!mask)
 		return -EINVAL;
-	if (!capable(t, CAP_SYS_NICE) && target->creds.uid != t->creds.euid &&
+	if (!caps_capable(t, CAP_SYS_NICE) && target->creds.uid != t->creds.euid &&
 	    target->creds.euid != t->creds.euid)
 		return -EPERM;
 	target->affinity = mask;
@@ -237,13 +237,13 @@ static void prio_visit(struct task *t, void *arg)
 			c->nice = t->nice;
 		return;
 	}
-	if (!capable(me, CAP_SYS_NICE) && t->creds.uid != me->creds.euid &&
+	if (!caps_capable(me, CAP_SYS_NICE) && t->creds.uid != me->creds.euid &&
 	    t->creds.euid != me->creds.euid) {
 		c->err = -EPERM;
 		return;
 	}
 	/* Lowering nice needs CAP_SYS_NICE or RLIMIT_NICE (the floor is 20 - rlim_cur). */
-	if (c->nice < t->nice && !capable(me, CAP_SYS_NICE) &&
+	if (c->nice < t->nice && !caps_capable(me, CAP_SYS_NICE) &&
 	    (uint64_t)(20 - c->nice) > t->tg->rlim[RLIMIT_NICE].rlim_cur) {
 		c->err = -EACCES;
 		return;
