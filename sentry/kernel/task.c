@@ -8,6 +8,7 @@
 #include "lib/log.h"
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/timer.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
 
@@ -173,6 +174,7 @@ void tg_put(struct thread_group *tg)
 {
 	if (--tg->refs > 0)
 		return;
+	timers_tg_exit(tg); /* a group freed without exiting (failed clone) may hold timers */
 	sigpending_flush(&tg->shared_pending);
 	if (tg->sighand && --tg->sighand->refs == 0)
 		free(tg->sighand);

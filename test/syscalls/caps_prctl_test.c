@@ -18,9 +18,9 @@ static int subreaper_scenario(void)
 		return 2;
 	mid = fork();
 	if (mid == 0) {
-		pid_t gc = fork();
+		pid_t self = getpid(), gc = fork();
 		if (gc == 0) {
-			for (int i = 0; i < 5000 && getppid() == mid; i++)
+			for (int i = 0; i < 5000 && getppid() == self; i++)
 				usleep(1000);
 			pid_t pp = getppid();
 			_exit(write(p[1], &pp, sizeof(pp)) == sizeof(pp) ? 7 : 2);
