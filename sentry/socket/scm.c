@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/capability.h>
 
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/vfs_internal.h"
@@ -46,14 +48,13 @@ static int take_cred(struct task *t, const void *data, size_t size, struct sock_
 {
 	struct sock_cred c;
 	const struct creds *cr = &t->creds;
-	bool root = cr->euid == 0; /* CAP_SYS_ADMIN / CAP_SETUID / CAP_SETGID */
 
 	if (size != sizeof(c))
 		return -EINVAL;
 	memcpy(&c, data, sizeof(c));
-	if ((c.pid != t->tg->tgid && !root) ||
-	    (!id_ok(c.uid, cr->uid, cr->euid, cr->suid) && !root) ||
-	    (!id_ok(c.gid, cr->gid, cr->egid, cr->sgid) && !root))
+	if ((c.pid != t->tg->tgid && !caps_capable(t, CAP_SYS_ADMIN)) ||
+	    (!id_ok(c.uid, cr->uid, cr->euid, cr->suid) && !caps_capable(t, CAP_SETUID)) ||
+	    (!id_ok(c.gid, cr->gid, cr->egid, cr->sgid) && !caps_capable(t, CAP_SETGID)))
 		return -EPERM;
 	m->cred = c;
 	m->has_cred = true;

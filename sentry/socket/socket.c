@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/file.h"
@@ -284,8 +286,8 @@ int socket_setsockopt(struct task *t, struct socket *s, int level, int name, con
 		return 0;
 	case SO_SNDBUFFORCE:
 	case SO_RCVBUFFORCE:
-		if (t && t->creds.euid != 0)
-			return -EPERM; /* CAP_NET_ADMIN */
+		if (t && !caps_capable(t, CAP_NET_ADMIN))
+			return -EPERM;
 		v = MIN(MAX(v, 0), INT32_MAX / 2) * 2;
 		if (name == SO_SNDBUFFORCE)
 			s->sndbuf = MAX(v, SOCK_MIN_SNDBUF);
@@ -296,8 +298,8 @@ int socket_setsockopt(struct task *t, struct socket *s, int level, int name, con
 		s->passcred = v != 0;
 		return 0;
 	case SO_PRIORITY:
-		if ((v < 0 || v > 6) && t && t->creds.euid != 0)
-			return -EPERM; /* CAP_NET_ADMIN */
+		if ((v < 0 || v > 6) && t && !caps_capable(t, CAP_NET_ADMIN))
+			return -EPERM;
 		s->priority = v;
 		return 0;
 	case SO_RCVLOWAT:

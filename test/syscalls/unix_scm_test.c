@@ -223,6 +223,54 @@ static void rights_deep_chain_released(void)
 	close(p[0]);
 }
 
+/* Send explicit credentials; returns sendmsg's result. */
+static ssize_t send_cred(int sock, pid_t pid, uid_t uid, gid_t gid)
+{
+	char ctl[CMSG_SPACE(sizeof(struct ucred))] = {0};
+	struct iovec iov = {"C", 1};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			    .msg_controllen = sizeof(ctl)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	struct ucred cr = {.pid = pid, .uid = uid, .gid = gid};
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_CREDENTIALS;
+	c->cmsg_len = CMSG_LEN(sizeof(cr));
+	memcpy(CMSG_DATA(c), &cr, sizeof(cr));
+	return sendmsg(sock, &mh, MSG_DONTWAIT);
+}
+
+static int g_cred_sock;
+
+static void unprivileged_cred_claims(void)
+{
+	if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+		_exit(10);
+	if (send_cred(g_cred_sock, getpid(), 65534, 65534) != 1)
+		_exit(11);
+	errno = 0;
+	if (send_cred(g_cred_sock, getpid(), 0, 65534) != -1 || errno != EPERM)
+		_exit(12);
+	if (send_cred(g_cred_sock, 1, 65534, 65534) != -1 || errno != EPERM)
+		_exit(13);
+	_exit(0);
+}
+
+static void credentials_checked_without_privilege(void)
+{
+	int sv[2], status;
+
+	CHECK_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	g_cred_sock = sv[0];
+	status = h_in_child(unprivileged_cred_claims);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	/* Root may claim any credentials. */
+	CHECK_EQ(send_cred(sv[0], 1, 123, 456), 1);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	h_begin();
@@ -233,5 +281,7 @@ int main(void)
 	RUN(rights_errors);
 	RUN(credentials_with_passcred);
 	RUN(rights_deep_chain_released);
+	if (geteuid() == 0)
+		RUN(credentials_checked_without_privilege);
 	return h_end();
 }
