@@ -126,6 +126,7 @@ static int clone_task(struct task *t, const struct clone_args_k *ca, struct task
 	c->nice = t->nice;
 	c->affinity = t->affinity;
 	c->personality = t->personality;
+	c->timer_slack_ns = t->timer_slack_ns;
 	c->sigmask = t->sigmask;
 	memcpy(c->comm, t->comm, sizeof(c->comm));
 	/* A child sharing memory but not waiting for exec gets no alternate stack. */

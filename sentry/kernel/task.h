@@ -170,6 +170,7 @@ struct task {
 	int sched_policy, sched_prio, nice;
 	uint64_t affinity;	 /* CPUs 0..63 */
 	unsigned personality;
+	uint64_t timer_slack_ns; /* PR_SET_TIMERSLACK; 0 = the default 50 us */
 
 	/* FPU state to load into a fresh context before first running (fork, exec). */
 	struct plat_fpu *pending_fpu;

@@ -18,6 +18,7 @@
 #include "sentry/kernel/uts.h"
 
 #define NR_OPEN_MAX 1048576
+#define DEFAULT_TIMER_SLACK_NS 50000
 
 long sys_uname(struct task *t, const struct sysargs *a)
 {
@@ -215,6 +216,16 @@ long sys_prctl(struct task *t, const struct sysargs *a)
 	}
 	case PR_GET_SECCOMP:
 		return 0;
+	case PR_SET_TIMERSLACK:
+		/* Kept for PR_GET_TIMERSLACK; host timers keep their own slack. */
+		t->timer_slack_ns = arg2;
+		return 0;
+	case PR_GET_TIMERSLACK:
+		return t->timer_slack_ns ? (long)t->timer_slack_ns : DEFAULT_TIMER_SLACK_NS;
+	case PR_GET_TID_ADDRESS: {
+		uint64_t addr = t->clear_child_tid.v;
+		return copy_to_user(t, arg_uaddr(a, 1), &addr, sizeof(addr));
+	}
 	case PR_CAPBSET_READ: case PR_CAPBSET_DROP: case PR_CAP_AMBIENT:
 	case PR_GET_KEEPCAPS: case PR_SET_KEEPCAPS: case PR_GET_SECUREBITS:
 	case PR_SET_SECUREBITS:

@@ -81,7 +81,8 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(getrandom), OK(arch_prctl),
 	PART(prctl, "names, PDEATHSIG (sent when the parent process exits), DUMPABLE, "
 		    "NO_NEW_PRIVS, CHILD_SUBREAPER, "
-		    "GET_SECCOMP, CAPBSET_READ/DROP, CAP_AMBIENT, KEEPCAPS, SECUREBITS; other "
+		    "GET_SECCOMP, CAPBSET_READ/DROP, CAP_AMBIENT, KEEPCAPS, SECUREBITS, TIMERSLACK "
+		    "(kept, not applied), GET_TID_ADDRESS; other "
 		    "options return EINVAL"),
 	PART(sched_yield, "yields the Sentry thread"),
 	PART(sched_getaffinity, "the mask set by sched_setaffinity, else every online host CPU"),

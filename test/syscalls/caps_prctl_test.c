@@ -104,11 +104,32 @@ static void queries_and_errors(void)
 	CHECK_EQ(sig, 0);
 }
 
+static void timerslack_and_tid_address(void)
+{
+	long v0 = prctl(PR_GET_TIMERSLACK);
+	unsigned long long addr = 0, orig;
+
+	CHECK(v0 > 0);
+	CHECK_OK(prctl(PR_SET_TIMERSLACK, 12345));
+	CHECK_EQ(prctl(PR_GET_TIMERSLACK), 12345);
+	CHECK_OK(prctl(PR_SET_TIMERSLACK, 0));
+	CHECK_EQ(prctl(PR_GET_TIMERSLACK), v0);
+	/* glibc registered the thread's tid word with set_tid_address at start-up. */
+	CHECK_OK(prctl(PR_GET_TID_ADDRESS, &addr));
+	CHECK(addr != 0);
+	orig = addr;
+	CHECK_OK(syscall(SYS_set_tid_address, (void *)0x1000));
+	CHECK_OK(prctl(PR_GET_TID_ADDRESS, &addr));
+	CHECK_EQ(addr, 0x1000);
+	syscall(SYS_set_tid_address, (void *)orig);
+}
+
 int main(void)
 {
 	h_begin();
 	RUN(subreaper_adopts_orphans);
 	RUN(pdeathsig_fires_when_parent_exits);
 	RUN(queries_and_errors);
+	RUN(timerslack_and_tid_address);
 	return h_end();
 }
