@@ -125,6 +125,14 @@ static int clone_task(struct task *t, const struct clone_args_k *ca, struct task
 	c->sched_prio = t->sched_prio;
 	c->nice = t->nice;
 	c->affinity = t->affinity;
+	if (c->sched_policy & SCHED_RESET_ON_FORK) {
+		/* Linux: real-time becomes normal, negative nice 0, the flag is cleared. */
+		int p = c->sched_policy & ~SCHED_RESET_ON_FORK;
+		c->sched_policy = (p == SCHED_FIFO || p == SCHED_RR) ? SCHED_OTHER : p;
+		c->sched_prio = 0;
+		if (c->nice < 0)
+			c->nice = 0;
+	}
 	c->personality = t->personality;
 	c->timer_slack_ns = t->timer_slack_ns;
 	c->sigmask = t->sigmask;

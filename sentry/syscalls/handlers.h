@@ -90,6 +90,8 @@ DECLARE_SYSCALL(clock_settime);
 DECLARE_SYSCALL(settimeofday);
 DECLARE_SYSCALL(getpriority);
 DECLARE_SYSCALL(setpriority);
+DECLARE_SYSCALL(sched_setattr);
+DECLARE_SYSCALL(sched_getattr);
 DECLARE_SYSCALL(getpgid);
 DECLARE_SYSCALL(setpgid);
 DECLARE_SYSCALL(getpgrp);

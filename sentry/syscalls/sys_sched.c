@@ -282,3 +282,118 @@ long sys_setpriority(struct task *t, const struct sysargs *a)
 
 	return err ? err : c.err;
 }
+
+/* The kernel's struct sched_attr (sched_setattr/sched_getattr). */
+struct ksched_attr {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+	uint32_t util_min, util_max;
+};
+
+#define SCHED_ATTR_SIZE_VER0 48
+#define SCHED_ATTR_PAGE 4096
+#define K_SCHED_DEADLINE 6
+#define K_FLAG_RESET_ON_FORK 0x01
+#define K_FLAG_KEEP_POLICY 0x08
+#define K_FLAG_KEEP_PARAMS 0x10
+#define K_FLAGS_KNOWN 0x7f
+
+long sys_sched_getattr(struct task *t, const struct sysargs *a)
+{
+	uint32_t usize = arg_uint(a, 2);
+	struct ksched_attr ka = {0};
+	struct task *target;
+	int err = 0;
+
+	if (uaddr_is_null(arg_uaddr(a, 1)) || arg_int(a, 0) < 0 || arg_uint(a, 3) ||
+	    usize > SCHED_ATTR_PAGE || usize < SCHED_ATTR_SIZE_VER0)
+		return -EINVAL;
+	target = sched_target(t, arg_int(a, 0), &err);
+	if (!target)
+		return err;
+	ka.policy = (uint32_t)(target->sched_policy & ~SCHED_RESET_ON_FORK);
+	if (target->sched_policy & SCHED_RESET_ON_FORK)
+		ka.flags |= K_FLAG_RESET_ON_FORK;
+	if (policy_rt((int)ka.policy))
+		ka.priority = (uint32_t)target->sched_prio;
+	else
+		ka.nice = target->nice;
+	ka.util_max = 1024;
+	ka.size = usize < sizeof(ka) ? usize : (uint32_t)sizeof(ka);
+	return copy_to_user(t, arg_uaddr(a, 1), &ka, ka.size);
+}
+
+/* Read a struct sched_attr of any size: a larger one must be zero past what we know. */
+static int sched_attr_read(struct task *t, uaddr_t u, struct ksched_attr *ka)
+{
+	uint32_t size, known = (uint32_t)sizeof(*ka);
+	uint8_t extra[64];
+
+	if (copy_from_user(t, &size, u, sizeof(size)))
+		return -EFAULT;
+	if (!size)
+		size = SCHED_ATTR_SIZE_VER0;
+	if (size > SCHED_ATTR_PAGE || size < SCHED_ATTR_SIZE_VER0)
+		goto too_big;
+	memset(ka, 0, sizeof(*ka));
+	if (copy_from_user(t, ka, u, size < known ? size : known))
+		return -EFAULT;
+	for (uint32_t off = known; off < size; off += sizeof(extra)) {
+		uint32_t n = size - off < sizeof(extra) ? size - off : (uint32_t)sizeof(extra);
+		if (copy_from_user(t, extra, uaddr_add(u, off), n))
+			return -EFAULT;
+		for (uint32_t i = 0; i < n; i++)
+			if (extra[i])
+				goto too_big;
+	}
+	ka->nice = ka->nice < -20 ? -20 : ka->nice > 19 ? 19 : ka->nice;
+	return 0;
+too_big:
+	/* Linux tells the caller the size it knows. */
+	ignore_result(copy_to_user(t, u, &known, sizeof(known)));
+	return -E2BIG;
+}
+
+long sys_sched_setattr(struct task *t, const struct sysargs *a)
+{
+	struct ksched_attr ka;
+	struct task *target;
+	int err = 0, policy;
+
+	if (uaddr_is_null(arg_uaddr(a, 1)) || arg_int(a, 0) < 0 || arg_uint(a, 2))
+		return -EINVAL;
+	err = sched_attr_read(t, arg_uaddr(a, 1), &ka);
+	if (err)
+		return err;
+	target = sched_target(t, arg_int(a, 0), &err);
+	if (!target)
+		return err;
+	policy = (ka.flags & K_FLAG_KEEP_POLICY) ? target->sched_policy & ~SCHED_RESET_ON_FORK
+						 : (int)ka.policy;
+	if ((ka.flags & ~(uint64_t)K_FLAGS_KNOWN) || prio_max(policy) < 0 || ka.priority > 99 ||
+	    policy_rt(policy) != (ka.priority != 0))
+		return -EINVAL;
+	if (policy == K_SCHED_DEADLINE)
+		return -EPERM; /* no deadline scheduling in the Sentry */
+	if (!caps_capable(t, CAP_SYS_NICE)) {
+		if (target->creds.uid != t->creds.euid && target->creds.euid != t->creds.euid)
+			return -EPERM;
+		if (policy_rt(policy) && ka.priority > t->tg->rlim[RLIMIT_RTPRIO].rlim_cur)
+			return -EPERM;
+		if (!policy_rt(policy) && ka.nice < target->nice &&
+		    (uint64_t)(20 - ka.nice) > target->tg->rlim[RLIMIT_NICE].rlim_cur)
+			return -EPERM;
+	}
+	if (!(ka.flags & K_FLAG_KEEP_PARAMS)) {
+		target->sched_prio = (int)ka.priority;
+		if (!policy_rt(policy))
+			target->nice = ka.nice;
+	}
+	if (ka.flags & K_FLAG_RESET_ON_FORK)
+		policy |= SCHED_RESET_ON_FORK;
+	target->sched_policy = policy;
+	return 0;
+}

@@ -76,6 +76,9 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(sched_rr_get_interval, "100 ms for SCHED_RR, 0 otherwise"),
 	PART(sched_setaffinity, "the mask is kept and reported; host threads are not pinned"),
 	PART(personality, "stored and reported; no flag changes behaviour"),
+	PART(sched_setattr, "as sched_setscheduler plus nice; SCHED_DEADLINE returns EPERM; "
+			    "utilization clamps are not kept"),
+	OK(sched_getattr),
 	OK(getpriority), PART(setpriority, "nice values kept and checked; host threads keep "
 					 "their priority"),
 	OK(getrandom), OK(arch_prctl),

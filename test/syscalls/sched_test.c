@@ -208,6 +208,73 @@ static void sysinfo_counts_tasks(void)
 	CHECK_ERR(syscall(SYS_sysinfo, 1L), EFAULT);
 }
 
+struct attr {
+	unsigned size, policy;
+	unsigned long long flags;
+	int nice;
+	unsigned priority;
+	unsigned long long runtime, deadline, period;
+	unsigned util_min, util_max;
+};
+
+static void attr_child(void)
+{
+	struct attr at = {.size = 48, .policy = SCHED_OTHER, .nice = 7}, got;
+	struct {
+		struct attr a;
+		unsigned long long tail;
+	} big = {{.size = sizeof(big), .policy = SCHED_OTHER}, 1};
+	int status;
+	pid_t pid;
+
+	if (syscall(SYS_sched_setattr, 0, &at, 0) < 0 || getpriority(PRIO_PROCESS, 0) != 7)
+		_exit(2);
+	memset(&got, 0, sizeof(got));
+	if (syscall(SYS_sched_getattr, 0, &got, sizeof(got), 0) < 0 || got.nice != 7 ||
+	    got.policy != SCHED_OTHER || got.size != sizeof(got))
+		_exit(3);
+	at = (struct attr){.size = 48, .policy = SCHED_RR, .priority = 5, .flags = 1};
+	if (syscall(SYS_sched_setattr, 0, &at, 0) < 0 ||
+	    sched_getscheduler(0) != (SCHED_RR | SCHED_RESET_ON_FORK))
+		_exit(4);
+	if (syscall(SYS_sched_getattr, 0, &got, 48, 0) < 0 || got.priority != 5 ||
+	    got.flags != 1 || got.size != 48)
+		_exit(5);
+	/* Reset-on-fork: the child runs SCHED_OTHER without the flag. */
+	pid = fork();
+	if (pid == 0)
+		_exit(sched_getscheduler(0) == SCHED_OTHER ? 0 : 1);
+	if (waitpid(pid, &status, 0) != pid || status != 0)
+		_exit(6);
+	/* Sizes: too small is E2BIG with the known size written back; a larger struct must
+	 * be zero past the known part. */
+	at.size = 20;
+	if (syscall(SYS_sched_setattr, 0, &at, 0) != -1 || errno != E2BIG || at.size < 48)
+		_exit(7);
+	if (syscall(SYS_sched_setattr, 0, &big, 0) != -1 || errno != E2BIG)
+		_exit(8);
+	big.tail = 0;
+	if (syscall(SYS_sched_setattr, 0, &big, 0) < 0 || sched_getscheduler(0) != SCHED_OTHER)
+		_exit(9);
+	if (syscall(SYS_sched_setattr, 0, &at, 1) != -1 || errno != EINVAL)
+		_exit(10);
+	if (syscall(SYS_sched_getattr, 0, &got, 8, 0) != -1 || errno != EINVAL)
+		_exit(11);
+	_exit(0);
+}
+
+static void sched_attr_round_trip(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		attr_child();
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	h_begin();
@@ -217,6 +284,7 @@ int main(void)
 	RUN(personality_query);
 	RUN(nice_values);
 	RUN(sysinfo_counts_tasks);
+	RUN(sched_attr_round_trip);
 	RUN(setdomainname_changes_uname);
 	return h_end();
 }
