@@ -89,8 +89,10 @@ int kernel_execve(struct task *t, const char *path, char *const argv[], char *co
 		fdtable_close_on_exec(t->files);
 	signal_reset_for_exec(t);
 	caps_exec(&t->creds); /* capabilities as Linux computes them for a plain file */
-	if (t->tg)
+	if (t->tg) {
 		timers_exec(t->tg); /* POSIX timers do not survive execve */
+		t->tg->membarrier_private = false; /* registration is per address space */
+	}
 	memcpy(t->comm, img.comm, sizeof(t->comm));
 
 	memset(&t->regs, 0, sizeof(t->regs));

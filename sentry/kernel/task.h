@@ -99,11 +99,12 @@ struct thread_group {
 	struct waitq exit_wq;		/* pidfd pollers: woken when the group exits */
 	int exit_signal;		/* signal sent to the parent at exit (SIGCHLD) */
 	uint64_t start_ns;
-	bool subreaper;			/* PR_SET_CHILD_SUBREAPER (stored; reparenting to it: later) */
+	bool subreaper;			/* PR_SET_CHILD_SUBREAPER: orphans below come here */
 	int dumpable;			/* PR_SET_DUMPABLE */
 	/* CPU time of exited threads and of reaped children (sentry/kernel/cputime.h). */
 	uint64_t dead_utime_ns, dead_stime_ns, child_utime_ns, child_stime_ns;
 	struct tg_timers *timers;	/* itimers, POSIX timers (sentry/kernel/timer.h) */
+	bool membarrier_private;	/* MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED done */
 };
 
 struct task {

@@ -92,6 +92,7 @@ DECLARE_SYSCALL(getpriority);
 DECLARE_SYSCALL(setpriority);
 DECLARE_SYSCALL(sched_setattr);
 DECLARE_SYSCALL(sched_getattr);
+DECLARE_SYSCALL(membarrier);
 DECLARE_SYSCALL(getpgid);
 DECLARE_SYSCALL(setpgid);
 DECLARE_SYSCALL(getpgrp);

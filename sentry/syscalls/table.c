@@ -92,6 +92,8 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(sysinfo, "host memory, load and uptime figures; procs counts the sandbox's threads"),
 	PART(getcpu, "reports the CPU of the Sentry thread"),
 	NO(rseq, "ENOSYS: glibc runs without restartable sequences"),
+	PART(membarrier, "GLOBAL, GLOBAL_EXPEDITED, PRIVATE_EXPEDITED (+ registrations): running "
+			 "app threads are interrupted and waited for; SYNC_CORE and RSEQ: EINVAL"),
 	/* files and the fd table (sentry/syscalls/sys_file*.c, sys_fd*.c) */
 	OK(read), OK(write), OK(pread64), OK(pwrite64), OK(readv), OK(writev),
 	OK(open), OK(openat), OK(creat), OK(close), OK(close_range), OK(lseek),

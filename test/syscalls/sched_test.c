@@ -2,6 +2,8 @@
  * setdomainname. */
 #include "harness.h"
 
+#include <linux/membarrier.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
@@ -275,6 +277,40 @@ static void sched_attr_round_trip(void)
 	CHECK_EQ(WEXITSTATUS(status), 0);
 }
 
+static volatile int g_stop;
+
+static void *spinner(void *arg)
+{
+	volatile unsigned long x = 0;
+
+	while (!g_stop)
+		x++;
+	return NULL;
+}
+
+static void membarrier_commands(void)
+{
+	long mask = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	pthread_t th;
+
+	CHECK(mask > 0);
+	CHECK(mask & MEMBARRIER_CMD_GLOBAL);
+	CHECK(mask & MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+	CHECK(mask & MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED);
+	CHECK_ERR(syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0), EPERM);
+	CHECK_OK(syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0));
+	/* With another thread running app code, the barrier still completes. */
+	CHECK_OK(pthread_create(&th, NULL, spinner, NULL));
+	usleep(10000);
+	for (int i = 0; i < 20; i++)
+		CHECK_OK(syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0));
+	CHECK_OK(syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0));
+	g_stop = 1;
+	pthread_join(th, NULL);
+	CHECK_ERR(syscall(SYS_membarrier, 12345, 0, 0), EINVAL);
+	CHECK_ERR(syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 7, 0), EINVAL);
+}
+
 int main(void)
 {
 	h_begin();
@@ -285,6 +321,7 @@ int main(void)
 	RUN(nice_values);
 	RUN(sysinfo_counts_tasks);
 	RUN(sched_attr_round_trip);
+	RUN(membarrier_commands);
 	RUN(setdomainname_changes_uname);
 	return h_end();
 }
