@@ -169,8 +169,11 @@ static bool ts_valid(const struct timespec *ts)
 	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < NS_PER_SEC;
 }
 
+/* Nanoseconds, saturating at INT64_MAX as Linux does for huge times. */
 static uint64_t ts_ns(const struct timespec *ts)
 {
+	if (ts->tv_sec >= INT64_MAX / NS_PER_SEC)
+		return INT64_MAX;
 	return (uint64_t)ts->tv_sec * NS_PER_SEC + (uint64_t)ts->tv_nsec;
 }
 

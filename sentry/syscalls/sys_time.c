@@ -102,9 +102,21 @@ long sys_time(struct task *t, const struct sysargs *a)
 	return now;
 }
 
+#define KTIME_MAX INT64_MAX
+#define KTIME_SEC_MAX (KTIME_MAX / NSEC_PER_SEC)
+
+/* Nanoseconds, saturating at KTIME_MAX as Linux's timespec64_to_ktime does (a sleep
+ * of {LONG_MAX, ...} is "forever", not an overflow into the past). */
 static int64_t ts_ns(const struct timespec *ts)
 {
+	if (ts->tv_sec >= KTIME_SEC_MAX)
+		return KTIME_MAX;
 	return (int64_t)ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
+}
+
+static int64_t ns_add(int64_t a, int64_t b)
+{
+	return b > 0 && a > KTIME_MAX - b ? KTIME_MAX : a + b;
 }
 
 static struct timespec ns_ts(int64_t ns)
@@ -154,7 +166,7 @@ long sys_nanosleep(struct task *t, const struct sysargs *a)
 	if (err)
 		return err;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return sleep_until(t, ts_ns(&now) + ts_ns(&req), arg_uaddr(a, 1));
+	return sleep_until(t, ns_add(ts_ns(&now), ts_ns(&req)), arg_uaddr(a, 1));
 }
 
 /* Sleep on a process CPU clock: poll it every few milliseconds (it advances only while
@@ -174,7 +186,7 @@ static long cpu_clock_sleep(struct task *t, clockid_t id, int flags, uaddr_t ure
 	err = read_timespec(t, ureq, &req);
 	if (err)
 		return err;
-	target = (uint64_t)ts_ns(&req) + ((flags & TIMER_ABSTIME) ? 0 : ktimer_now(&k));
+	target = (uint64_t)ns_add(ts_ns(&req), (flags & TIMER_ABSTIME) ? 0 : (int64_t)ktimer_now(&k));
 	waitq_init(&q);
 	for (;;) {
 		/* Look the clock up again: the process measured may have been reaped. */
@@ -219,7 +231,7 @@ long sys_clock_nanosleep(struct task *t, const struct sysargs *a)
 		if (rel <= 0)
 			return 0;
 	}
-	return sleep_until(t, ts_ns(&mono) + rel,
+	return sleep_until(t, ns_add(ts_ns(&mono), rel),
 			   (flags & TIMER_ABSTIME) ? uaddr(0) : arg_uaddr(a, 3));
 }
 

@@ -19,8 +19,11 @@ struct kitimerval {
 	struct timeval interval, value;
 };
 
+/* Nanoseconds, saturating at INT64_MAX as Linux does for huge times. */
 static uint64_t tv_to_ns(const struct timeval *tv)
 {
+	if (tv->tv_sec >= (time_t)(INT64_MAX / NS_PER_SEC))
+		return INT64_MAX;
 	return (uint64_t)tv->tv_sec * NS_PER_SEC + (uint64_t)tv->tv_usec * 1000;
 }
 

@@ -4,6 +4,7 @@
 
 #include <linux/capability.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/time.h>
 
 static long long ns_of(const struct timespec *ts)
@@ -202,6 +203,34 @@ static void setting_the_clock_is_refused(void)
 	CHECK_EQ(WEXITSTATUS(status), 0);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* {LONG_MAX, ...} means "forever": the sleep lasts until a signal, as in Linux. */
+static void huge_sleeps_do_not_wrap(void)
+{
+	struct timespec forever = {LONG_MAX, 999999999}, rem;
+	struct sigaction sa = {.sa_handler = on_alarm};
+	struct itimerval it = {{0, 0}, {0, 50000}}, huge = {{0, 0}, {LONG_MAX, 0}}, cur;
+	long long t0 = clock_ns(CLOCK_MONOTONIC);
+
+	sigaction(SIGALRM, &sa, NULL);
+	CHECK_OK(setitimer(ITIMER_REAL, &it, NULL));
+	CHECK_ERR(nanosleep(&forever, &rem), EINTR);
+	CHECK(clock_ns(CLOCK_MONOTONIC) - t0 >= 40 * 1000000LL);
+	CHECK(rem.tv_sec > 1000000000L);
+	CHECK_OK(setitimer(ITIMER_REAL, &it, NULL));
+	CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC, 0, &forever, NULL), EINTR);
+	/* A huge itimer stays armed far in the future. */
+	CHECK_OK(setitimer(ITIMER_REAL, &huge, NULL));
+	CHECK_OK(getitimer(ITIMER_REAL, &cur));
+	CHECK(cur.it_value.tv_sec > 1000000000L);
+	it.it_value.tv_usec = 0;
+	CHECK_OK(setitimer(ITIMER_REAL, &it, NULL));
+}
+
 int main(void)
 {
 	h_begin();
@@ -212,5 +241,6 @@ int main(void)
 	RUN(clock_nanosleep_abstime);
 	RUN(clock_nanosleep_on_process_cpu_clock);
 	RUN(setting_the_clock_is_refused);
+	RUN(huge_sleeps_do_not_wrap);
 	return h_end();
 }
