@@ -146,13 +146,20 @@ static void *timer_thread(void *arg)
 static void timer_thread_start(void)
 {
 	pthread_condattr_t attr;
+	sigset_t all, old;
 	pthread_t th;
+	int err;
 
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&g_timer_cond, &attr);
 	pthread_condattr_destroy(&attr);
-	if (pthread_create(&th, NULL, timer_thread, NULL) != 0)
+	/* The timer thread takes no host signals (platform kicks are meant for tasks). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&th, NULL, timer_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0)
 		log_fatal("cannot start the timer thread");
 	pthread_detach(th);
 	g_timer_started = true;
