@@ -36,17 +36,29 @@ static int64_t ts_ns(const struct timespec *ts)
 	return ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
 }
 
-/* A TSC reading and the host clocks at (about) the same instant. */
+/* A TSC reading and the host clocks at (about) the same instant: of a few tries, the
+ * one whose TSC bracket is narrowest, so a try preempted between the readings (a loaded
+ * host) cannot skew the rate or the anchor by milliseconds. */
+#define SAMPLE_TRIES 8
+#define SAMPLE_GOOD_CYCLES 4000 /* ~1.5 us here: good enough, stop trying */
+
 static void take_sample(struct sample *s)
 {
-	struct timespec m, r;
-	uint64_t t0 = __rdtsc();
+	uint64_t best = UINT64_MAX;
 
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	clock_gettime(CLOCK_REALTIME, &r);
-	s->tsc = t0 + (__rdtsc() - t0) / 2;
-	s->mono = ts_ns(&m);
-	s->real = ts_ns(&r);
+	for (int i = 0; i < SAMPLE_TRIES && best > SAMPLE_GOOD_CYCLES; i++) {
+		struct timespec m, r;
+		uint64_t t0 = __rdtsc();
+		clock_gettime(CLOCK_MONOTONIC, &m);
+		clock_gettime(CLOCK_REALTIME, &r);
+		uint64_t t1 = __rdtsc();
+		if (t1 - t0 >= best)
+			continue;
+		best = t1 - t0;
+		s->tsc = t0 + (t1 - t0) / 2;
+		s->mono = ts_ns(&m);
+		s->real = ts_ns(&r);
+	}
 }
 
 static bool tsc_invariant(void)
@@ -82,8 +94,9 @@ static int64_t shown_mono(uint64_t tsc)
 					    g_vv->mult) >> SHIFT);
 }
 
-/* Re-anchor at the current sample: continuous with the old curve, and slewed so as to
- * meet the host by the next period. */
+/* Re-anchor: continuous with the old curve at the moment of publishing (a reader between
+ * the sample and the publish must not see time go back), and slewed so as to meet the
+ * host by the next period. */
 static void update(void)
 {
 	struct sample s;
@@ -93,13 +106,16 @@ static void update(void)
 		return;
 	/* Long-baseline rate: ns per cycle scaled by 2^SHIFT. */
 	double rate = (double)(s.mono - g_first.mono) / (double)(s.tsc - g_first.tsc);
-	int64_t real_offset = s.real - s.mono, anchor = s.mono;
+	int64_t real_offset = s.real - s.mono;
+	uint64_t now = __rdtsc();
+	/* Where the host clock is now, by the sample and the measured rate. */
+	int64_t host_now = s.mono + (int64_t)((double)(now - s.tsc) * rate), anchor = host_now;
 
 	if (g_vv->enabled) {
-		int64_t shown = shown_mono(s.tsc), err = s.mono - shown;
+		int64_t shown = shown_mono(now), err = host_now - shown;
 		if (err < STEP_NS)
 			anchor = shown; /* never step back; slew instead */
-		double slew = (double)(s.mono - anchor) / PERIOD_NS;
+		double slew = (double)(host_now - anchor) / PERIOD_NS;
 		if (slew > MAX_SLEW_PPM / 1e6)
 			slew = MAX_SLEW_PPM / 1e6;
 		if (slew < -MAX_SLEW_PPM / 1e6)
@@ -108,7 +124,7 @@ static void update(void)
 		if (llabs(real_offset - g_vv->real_offset) < REAL_JITTER_NS)
 			real_offset = g_vv->real_offset;
 	}
-	publish(s.tsc, anchor, real_offset, (uint64_t)(rate * (double)(1ULL << SHIFT)));
+	publish(now, anchor, real_offset, (uint64_t)(rate * (double)(1ULL << SHIFT)));
 }
 
 static void *clock_thread(void *arg)
