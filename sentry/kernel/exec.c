@@ -3,6 +3,7 @@
 #include "sentry/kernel/task.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include "lib/log.h"
@@ -64,11 +65,17 @@ static int exec_single_thread(struct task *t)
 
 int kernel_execve(struct task *t, const char *path, char *const argv[], char *const envp[])
 {
+	return kernel_execveat(t, AT_FDCWD, path, 0, argv, envp);
+}
+
+int kernel_execveat(struct task *t, int dirfd, const char *path, int at_flags,
+		    char *const argv[], char *const envp[])
+{
 	struct exec_image img;
 	struct mm *old;
 	int zero = 0, err;
 
-	err = loader_exec(t, path, argv, envp, &img);
+	err = loader_exec(t, dirfd, path, at_flags, argv, envp, &img);
 	if (err)
 		return err;
 	if (t->tg && exec_single_thread(t) < 0) {

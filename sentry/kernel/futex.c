@@ -1,6 +1,7 @@
 /* futex.c: futex wait queues keyed by (mm, address) for private futexes and by memory-file
  * offset for shared ones, so processes sharing memory meet on the same key. */
 #include "sentry/kernel/futex.h"
+#include "sentry/kernel/futex_internal.h"
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -13,28 +14,15 @@
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 
-struct futex_key {
-	const struct mm *mm; /* NULL for a shared key */
-	uint64_t addr;	     /* app address, or memory-file offset when shared */
-};
+struct list_head g_futex_waiters = LIST_HEAD_INIT(g_futex_waiters);
 
-struct futex_waiter {
-	struct list_head link;
-	struct futex_key key;
-	uint32_t bitset;
-	bool woken;
-	struct waitq wq;
-};
-
-static struct list_head g_waiters = LIST_HEAD_INIT(g_waiters);
-
-static bool key_eq(const struct futex_key *a, const struct futex_key *b)
+bool futex_key_eq(const struct futex_key *a, const struct futex_key *b)
 {
 	return a->mm == b->mm && a->addr == b->addr;
 }
 
 /* Shared futexes in shared memory are keyed by the memory-file page. */
-static int futex_key_get(struct task *t, uint64_t addr, bool private, struct futex_key *key)
+int futex_key_get(struct task *t, uint64_t addr, bool private, struct futex_key *key)
 {
 	uint64_t off;
 
@@ -55,16 +43,16 @@ static int futex_key_get(struct task *t, uint64_t addr, bool private, struct fut
 }
 
 /* Wake up to n waiters on key whose bitset intersects; returns how many. */
-static int futex_wake_key(const struct futex_key *key, int n, uint32_t bitset)
+int futex_wake_key(const struct futex_key *key, int n, uint32_t bitset)
 {
 	struct list_head *pos, *nx;
 	int woken = 0;
 
-	list_for_each_safe(pos, nx, &g_waiters) {
+	list_for_each_safe(pos, nx, &g_futex_waiters) {
 		struct futex_waiter *w = list_entry(pos, struct futex_waiter, link);
 		if (woken >= n)
 			break;
-		if (!key_eq(&w->key, key) || !(w->bitset & bitset))
+		if (!futex_key_eq(&w->key, key) || !(w->bitset & bitset))
 			continue;
 		list_del(&w->link);
 		w->woken = true;
@@ -86,7 +74,7 @@ static long futex_wait(struct task *t, const struct futex_key *key, uaddr_t uadd
 	if (cur != val)
 		return -EAGAIN;
 	waitq_init(&w.wq);
-	list_add_tail(&w.link, &g_waiters);
+	list_add_tail(&w.link, &g_futex_waiters);
 	do
 		r = task_block(t, &w.wq, deadline);
 	while (r == 0 && !w.woken);
@@ -104,11 +92,11 @@ static int futex_requeue_key(const struct futex_key *from, const struct futex_ke
 	struct list_head *pos;
 	int moved = 0;
 
-	list_for_each(pos, &g_waiters) {
+	list_for_each(pos, &g_futex_waiters) {
 		struct futex_waiter *w = list_entry(pos, struct futex_waiter, link);
 		if (moved >= n)
 			break;
-		if (!key_eq(&w->key, from))
+		if (!futex_key_eq(&w->key, from))
 			continue;
 		w->key = *to;
 		moved++;
@@ -116,41 +104,45 @@ static int futex_requeue_key(const struct futex_key *from, const struct futex_ke
 	return moved;
 }
 
-/* FUTEX_WAKE_OP's operation on the second word; returns the old value or -errno. */
+/* FUTEX_WAKE_OP's operation on the second word, atomically (application threads may
+ * update it concurrently); *cmp is the comparison on its old value. Returns 0 or -errno. */
 static long futex_wake_op_apply(struct task *t, uaddr_t uaddr2, uint32_t encoded, bool *cmp)
 {
 	unsigned op = (encoded >> 28) & 7, cmpop = (encoded >> 24) & 15;
 	uint32_t oparg = (encoded >> 12) & 0xfff, cmparg = encoded & 0xfff, old, nv;
+	uint32_t *w = mm_user_word(t->mm, uaddr2.v);
 
 	if (encoded & (8U << 28))
 		oparg = oparg < 32 ? 1U << oparg : 0;
-	if (copy_from_user(t, &old, uaddr2, sizeof(old)))
+	if (op > FUTEX_OP_XOR || cmpop > FUTEX_OP_CMP_GE)
+		return -ENOSYS;
+	if (!w)
 		return -EFAULT;
-	switch (op) {
-	case FUTEX_OP_SET: nv = oparg; break;
-	case FUTEX_OP_ADD: nv = old + oparg; break;
-	case FUTEX_OP_OR: nv = old | oparg; break;
-	case FUTEX_OP_ANDN: nv = old & ~oparg; break;
-	case FUTEX_OP_XOR: nv = old ^ oparg; break;
-	default: return -ENOSYS;
-	}
-	if (copy_to_user(t, uaddr2, &nv, sizeof(nv)))
-		return -EFAULT;
+	old = __atomic_load_n(w, __ATOMIC_RELAXED);
+	do {
+		switch (op) {
+		case FUTEX_OP_SET: nv = oparg; break;
+		case FUTEX_OP_ADD: nv = old + oparg; break;
+		case FUTEX_OP_OR: nv = old | oparg; break;
+		case FUTEX_OP_ANDN: nv = old & ~oparg; break;
+		default: nv = old ^ oparg; break;
+		}
+	} while (!__atomic_compare_exchange_n(w, &old, nv, false, __ATOMIC_SEQ_CST,
+					      __ATOMIC_RELAXED));
 	switch (cmpop) {
 	case FUTEX_OP_CMP_EQ: *cmp = old == cmparg; break;
 	case FUTEX_OP_CMP_NE: *cmp = old != cmparg; break;
 	case FUTEX_OP_CMP_LT: *cmp = (int32_t)old < (int32_t)cmparg; break;
 	case FUTEX_OP_CMP_LE: *cmp = (int32_t)old <= (int32_t)cmparg; break;
 	case FUTEX_OP_CMP_GT: *cmp = (int32_t)old > (int32_t)cmparg; break;
-	case FUTEX_OP_CMP_GE: *cmp = (int32_t)old >= (int32_t)cmparg; break;
-	default: return -ENOSYS;
+	default: *cmp = (int32_t)old >= (int32_t)cmparg; break;
 	}
 	return 0;
 }
 
 /* Turn the timeout argument into a CLOCK_MONOTONIC deadline. Relative for FUTEX_WAIT,
  * absolute (on the chosen clock) for FUTEX_WAIT_BITSET. */
-static int futex_deadline(struct task *t, uaddr_t utime, bool absolute, bool realtime,
+int futex_deadline(struct task *t, uaddr_t utime, bool absolute, bool realtime,
 			  struct timespec *out)
 {
 	struct timespec ts, now, mono;
@@ -184,7 +176,7 @@ long sys_futex(struct task *t, const struct sysargs *a)
 	struct timespec dl;
 	long r;
 
-	if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
+	if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_LOCK_PI2)
 		return -ENOSYS;
 	r = futex_key_get(t, uaddr.v, private, &k1);
 	if (r)
@@ -241,8 +233,22 @@ long sys_futex(struct task *t, const struct sysargs *a)
 						FUTEX_BITSET_MATCH_ANY);
 		return woken;
 	}
+	case FUTEX_LOCK_PI:
+	case FUTEX_LOCK_PI2:
+	case FUTEX_TRYLOCK_PI:
+		if (cmd != FUTEX_TRYLOCK_PI && !uaddr_is_null(utime)) {
+			/* LOCK_PI's timeout is absolute CLOCK_REALTIME; LOCK_PI2's follows
+			 * FUTEX_CLOCK_REALTIME (else CLOCK_MONOTONIC). */
+			r = futex_deadline(t, utime, true, cmd == FUTEX_LOCK_PI || realtime, &dl);
+			if (r)
+				return r;
+		}
+		return futex_lock_pi(t, &k1, uaddr, cmd == FUTEX_TRYLOCK_PI,
+				     uaddr_is_null(utime) ? NULL : &dl);
+	case FUTEX_UNLOCK_PI:
+		return futex_unlock_pi(t, &k1, uaddr);
 	default:
-		/* PI futexes come with the processes issue. */
+		/* WAIT_REQUEUE_PI / CMP_REQUEUE_PI (PI condition variables): not yet. */
 		return -ENOSYS;
 	}
 }

@@ -25,6 +25,9 @@ void siginfo_kernel(siginfo_t *info, int sig, int code);
 /* Run one execve on kernel strings (boot and sys_execve). On success the task's mm,
  * registers and FPU are replaced. */
 int kernel_execve(struct task *t, const char *path, char *const argv[], char *const envp[]);
+/* execveat: path relative to dirfd, with AT_EMPTY_PATH / AT_SYMLINK_NOFOLLOW. */
+int kernel_execveat(struct task *t, int dirfd, const char *path, int at_flags,
+		    char *const argv[], char *const envp[]);
 
 /* Run a CLONE_VM|CLONE_VFORK child on its parent's host thread until it execs (then it
  * moves to a thread of its own) or exits. */

@@ -206,8 +206,10 @@ static int map_stack(struct task *t, struct mm *mm, const struct strvec *argv,
 	return 0;
 }
 
-/* Open path, following #! scripts; returns the ELF file and the final argv. */
-static int open_binary(struct task *t, const char *path, struct strvec *argv, struct file **out)
+/* Open path (relative to dirfd, with execveat's flags), following #! scripts; returns the
+ * ELF file and the final argv. Interpreters are looked up from the cwd as Linux does. */
+static int open_binary(struct task *t, int dirfd, const char *path, int at_flags,
+		       struct strvec *argv, struct file **out)
 {
 	char buf[BINPRM_BUF_SIZE], interp[BINPRM_BUF_SIZE], cur[4096];
 	int err;
@@ -215,7 +217,8 @@ static int open_binary(struct task *t, const char *path, struct strvec *argv, st
 	snprintf(cur, sizeof(cur), "%s", path);
 	for (int depth = 0; depth <= SCRIPT_DEPTH; depth++) {
 		struct file *f;
-		err = vfs_open_exec(t, cur, &f);
+		err = depth == 0 ? vfs_open_exec_at(t, dirfd, cur, at_flags, &f)
+				 : vfs_open_exec(t, cur, &f);
 		if (err)
 			return err;
 		ssize_t n = file_pread_kernel(f, buf, sizeof(buf), 0);
@@ -250,8 +253,8 @@ static int load_interp(struct task *t, struct mm *mm, const char *path, struct e
 	return err;
 }
 
-int loader_exec(struct task *t, const char *path, char *const argv[], char *const envp[],
-		struct exec_image *img)
+int loader_exec(struct task *t, int dirfd, const char *path, int at_flags, char *const argv[],
+		char *const envp[], struct exec_image *img)
 {
 	struct strvec av = {0};
 	struct elf_info ei, ii;
@@ -267,7 +270,7 @@ int loader_exec(struct task *t, const char *path, char *const argv[], char *cons
 		}
 		strvec_push(&av, argv[i]);
 	}
-	err = open_binary(t, path, &av, &f);
+	err = open_binary(t, dirfd, path, at_flags, &av, &f);
 	if (err)
 		goto out;
 	mm = mm_new();

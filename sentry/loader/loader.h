@@ -31,9 +31,10 @@ struct exec_image {
 	char comm[16];
 };
 
-/* Load path with argv/envp (kernel strings) for task t: scripts (#!), ELF, interpreter,
- * stack with argv, envp and auxv. The task is unchanged on failure. */
-int loader_exec(struct task *t, const char *path, char *const argv[], char *const envp[],
-		struct exec_image *img) __must_check;
+/* Load path (relative to dirfd; at_flags: AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW) with
+ * argv/envp (kernel strings) for task t: scripts (#!), ELF, interpreter, stack with argv,
+ * envp and auxv. The task is unchanged on failure. */
+int loader_exec(struct task *t, int dirfd, const char *path, int at_flags, char *const argv[],
+		char *const envp[], struct exec_image *img) __must_check;
 
 #endif

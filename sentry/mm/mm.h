@@ -170,6 +170,10 @@ int copy_to_user(struct task *t, uaddr_t dst, const void *src, size_t size) __mu
  * -ENAMETOOLONG when no NUL is found within size bytes. */
 long strncpy_from_user(struct task *t, char *dst, uaddr_t src, size_t size) __must_check;
 int clear_user(struct task *t, uaddr_t dst, size_t size) __must_check;
+/* The Sentry's pointer to the aligned, writable 32-bit word at app address addr (paged in,
+ * copy-on-write broken), for atomic operations racing with application threads (futex).
+ * NULL if the access would fault. Valid until the mm changes (kernel lock held). */
+uint32_t *mm_user_word(struct mm *mm, uint64_t addr);
 /* The same on an explicit mm (loader, fork). */
 int mm_copy_out(struct mm *mm, uint64_t dst, const void *src, size_t size) __must_check;
 int mm_copy_in(struct mm *mm, void *dst, uint64_t src, size_t size) __must_check;

@@ -118,3 +118,10 @@ long strncpy_from_user(struct task *t, char *dst, uaddr_t src, size_t size)
 	}
 	return -ENAMETOOLONG;
 }
+
+uint32_t *mm_user_word(struct mm *mm, uint64_t addr)
+{
+	if ((addr & 3) || addr + 4 > MM_TASK_SIZE)
+		return NULL;
+	return (uint32_t *)user_page_ptr(mm, addr, ACC_WRITE);
+}

@@ -1,5 +1,6 @@
 /* sys_process.c: process identity, exit, wait and execve. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -251,22 +252,39 @@ static void free_strings(char **v)
 	free(v);
 }
 
-long sys_execve(struct task *t, const struct sysargs *a)
+static long do_execveat(struct task *t, int dirfd, uaddr_t upath, uaddr_t uargv, uaddr_t uenvp,
+			int flags)
 {
 	char path[PATH_MAX_K], **argv = NULL, **envp = NULL;
-	long len = strncpy_from_user(t, path, arg_uaddr(a, 0), sizeof(path));
+	long len;
 	int err;
 
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return -EINVAL;
+	len = strncpy_from_user(t, path, upath, sizeof(path));
 	if (len < 0)
 		return len;
-	err = copy_strings(t, arg_uaddr(a, 1), &argv);
+	err = copy_strings(t, uargv, &argv);
 	if (!err)
-		err = copy_strings(t, arg_uaddr(a, 2), &envp);
+		err = copy_strings(t, uenvp, &envp);
 	if (!err)
-		err = len == 0 ? -ENOENT : kernel_execve(t, path, argv, envp);
+		err = len == 0 && !(flags & AT_EMPTY_PATH)
+			      ? -ENOENT
+			      : kernel_execveat(t, dirfd, path, flags, argv, envp);
 	free_strings(argv);
 	free_strings(envp);
 	return err;
+}
+
+long sys_execve(struct task *t, const struct sysargs *a)
+{
+	return do_execveat(t, AT_FDCWD, arg_uaddr(a, 0), arg_uaddr(a, 1), arg_uaddr(a, 2), 0);
+}
+
+long sys_execveat(struct task *t, const struct sysargs *a)
+{
+	return do_execveat(t, arg_int(a, 0), arg_uaddr(a, 1), arg_uaddr(a, 2), arg_uaddr(a, 3),
+			   arg_int(a, 4));
 }
 
 long sys_set_tid_address(struct task *t, const struct sysargs *a)

@@ -22,10 +22,10 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(pidfd_open), OK(pidfd_send_signal),
 	OK(fork),
 	OK(vfork),
-	PART(execve, "static and dynamic ELF and #! scripts; a multi-threaded caller is not "
-		     "supported yet"),
-	PART(futex, "WAIT, WAKE, *_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP, private and shared; "
-		    "PI operations return ENOSYS"),
+	OK(execve), OK(execveat),
+	PART(futex, "private and shared; LOCK_PI/LOCK_PI2/TRYLOCK_PI/UNLOCK_PI keep Linux's "
+		    "ownership protocol without priority boosting; WAIT_REQUEUE_PI and "
+		    "CMP_REQUEUE_PI return ENOSYS"),
 	OK(set_tid_address), OK(set_robust_list), OK(get_robust_list),
 	PART(clone3, "set_tid and CLONE_INTO_CGROUP return EINVAL"),
 	/* identity */

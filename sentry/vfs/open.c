@@ -109,9 +109,22 @@ int vfs_openat(struct task *t, int dirfd, const char *path, int flags, uint32_t 
 
 int vfs_open_exec(struct task *t, const char *path, struct file **out)
 {
-	struct path p;
-	int ret = vfs_lookupat(t, AT_FDCWD, path, LOOKUP_FOLLOW, &p);
+	return vfs_open_exec_at(t, AT_FDCWD, path, 0, out);
+}
 
+int vfs_open_exec_at(struct task *t, int dirfd, const char *path, int at_flags,
+		     struct file **out)
+{
+	struct path p;
+	unsigned lf = (at_flags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW) |
+		      (at_flags & AT_EMPTY_PATH ? LOOKUP_EMPTY : 0);
+	int ret = vfs_lookupat(t, dirfd, path, lf, &p);
+
+	/* execveat with AT_SYMLINK_NOFOLLOW on a symlink: ELOOP, as Linux. */
+	if (ret == 0 && (at_flags & AT_SYMLINK_NOFOLLOW) && S_ISLNK(p.dentry->inode->mode)) {
+		path_put(&p);
+		return -ELOOP;
+	}
 	if (ret < 0)
 		return ret;
 	if (!d_is_reg(p.dentry))

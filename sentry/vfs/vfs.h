@@ -75,5 +75,8 @@ int fs_context_chdir(struct fs_context *fs, const char *path) __must_check;
 /* Open path (relative to t's cwd, following symlinks) for execve: checks search and
  * execute permission and that it is a regular file (EACCES otherwise). */
 int vfs_open_exec(struct task *t, const char *path, struct file **out) __must_check;
+/* The same relative to dirfd, with execveat's AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW. */
+int vfs_open_exec_at(struct task *t, int dirfd, const char *path, int at_flags,
+		     struct file **out) __must_check;
 
 #endif

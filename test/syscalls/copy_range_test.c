@@ -66,6 +66,7 @@ static void fadvise_checks_its_arguments(void)
 int main(void)
 {
 	h_begin();
+	h_setup_tmpdir();
 	RUN(copy_file_range_copies_and_moves_positions);
 	RUN(copy_file_range_errors);
 	RUN(fadvise_checks_its_arguments);

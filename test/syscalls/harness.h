@@ -186,6 +186,12 @@ __attribute__((unused)) static const char *h_path(const char *name)
 	static int next;
 	char *b = bufs[next++ & 3];
 
+	/* Never fall back to "/": natively that would write into the host's root. */
+	if (!g_tmpdir[0]) {
+		fprintf(stderr, "h_path(\"%s\") before h_setup_tmpdir()\n", name);
+		exit(2);
+	}
+
 	snprintf(b, PATH_MAX, "%s/%s", g_tmpdir, name);
 	return b;
 }
