@@ -86,7 +86,7 @@ void ptrace_as_release(struct plat_as *as_)
 		ptrace_thread_remove(list_entry(pos, struct ptrace_thread, as_link));
 	pthread_mutex_unlock(&as->lock);
 	pthread_mutex_unlock(&p->own_lock);
-	ptrace_ext_free(&as->ext);
+	plat_ext_free(&as->ext);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
 }
@@ -182,8 +182,8 @@ int ptrace_as_map(struct plat_as *as_, uint64_t addr, uint64_t size, uint64_t of
 	if (size == 0)
 		return 0;
 	pthread_mutex_lock(&as->lock);
-	ptrace_ext_remove(&as->ext, addr, addr + size);
-	ptrace_ext_insert(&as->ext, addr, addr + size, off, prot);
+	plat_ext_remove(&as->ext, addr, addr + size);
+	plat_ext_insert(&as->ext, addr, addr + size, off, prot);
 	ret = apply(as, &b);
 	pthread_mutex_unlock(&as->lock);
 	return ret;
@@ -201,7 +201,7 @@ int ptrace_as_unmap(struct plat_as *as_, uint64_t addr, uint64_t size)
 	if (size == 0)
 		return 0;
 	pthread_mutex_lock(&as->lock);
-	ptrace_ext_remove(&as->ext, addr, addr + size);
+	plat_ext_remove(&as->ext, addr, addr + size);
 	ret = apply(as, &b);
 	pthread_mutex_unlock(&as->lock);
 	return ret;
@@ -233,7 +233,7 @@ int ptrace_as_protect(struct plat_as *as_, uint64_t addr, uint64_t size, int pro
 		return 0;
 	pthread_mutex_lock(&as->lock);
 	/* Only mapped runs: the host's mprotect fails with ENOMEM across holes. */
-	ptrace_ext_protect(&as->ext, addr, addr + size, prot, push_protect, &pa);
+	plat_ext_protect(&as->ext, addr, addr + size, prot, push_protect, &pa);
 	ret = apply(as, &b);
 	pthread_mutex_unlock(&as->lock);
 	ptrace_ops_free(&b);

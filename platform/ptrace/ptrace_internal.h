@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/list.h"
+#include "platform/extent.h"
 #include "platform/platform.h"
 
 #define PTRACE_STUB_SIZE 4096ULL
@@ -62,17 +63,6 @@ struct ptrace_platform {
 	struct ptrace_mgr mgr;
 };
 
-/* Mapped ranges of one stub, kept so protect can skip holes (host mprotect fails with
- * ENOMEM on them). Sorted by start, non-overlapping. */
-struct ptrace_extent {
-	uint64_t start, end;	/* page aligned, [start, end) */
-	uint64_t off;		/* memory-file offset of start */
-	int prot;
-};
-struct ptrace_extents {
-	struct ptrace_extent *v;
-	size_t n, cap;
-};
 
 enum ptrace_op_kind { PTRACE_OP_MAP, PTRACE_OP_UNMAP, PTRACE_OP_PROTECT };
 
@@ -109,7 +99,7 @@ struct ptrace_as {
 	pid_t injector;			/* stub thread the manager injects through */
 	int inj_cpu;			/* CPU the injector is pinned to (manager only) */
 	int err;			/* sticky failure (-errno): the stub no longer matches ext */
-	struct ptrace_extents ext;	/* what is mapped */
+	struct plat_extents ext;	/* what is mapped */
 	struct list_head threads;	/* struct ptrace_thread */
 };
 
@@ -181,18 +171,7 @@ int ptrace_stub_set_fpu(struct ptrace_platform *p, pid_t tid, const struct plat_
 /* Keep tid on the calling thread's CPU; *cpu caches where it is pinned (-1 = nowhere). */
 void ptrace_stub_pin(pid_t tid, int *cpu);
 
-/* ---- ptrace_extent.c: mapped-range bookkeeping and op batches ---- */
-
-void ptrace_ext_free(struct ptrace_extents *s);
-/* Forget [start, end), splitting extents at the edges. */
-void ptrace_ext_remove(struct ptrace_extents *s, uint64_t start, uint64_t end);
-/* Record [start, end) -> off with prot; the range must be free (call remove first). */
-void ptrace_ext_insert(struct ptrace_extents *s, uint64_t start, uint64_t end, uint64_t off,
-		       int prot);
-/* Set prot on the mapped parts of [start, end) and call emit once per maximal run of
- * contiguous mapped addresses. Stops at and returns the first emit error. */
-int ptrace_ext_protect(struct ptrace_extents *s, uint64_t start, uint64_t end, int prot,
-		       int (*emit)(void *arg, uint64_t start, uint64_t end), void *arg);
+/* ---- ptrace_extent.c: op batches (mapped ranges: platform/extent.h) ---- */
 /* Append an op to a batch, merging it into the last one when contiguous. */
 void ptrace_ops_push(struct ptrace_ops *b, enum ptrace_op_kind kind, uint64_t addr,
 		     uint64_t size, uint64_t off, int prot);

@@ -100,7 +100,7 @@ static int do_spawn(struct ptrace_as *as)
 	as->injector = inj;
 	as->inj_cpu = cpu;
 	for (size_t i = 0; i < as->ext.n; i++) {
-		const struct ptrace_extent *e = &as->ext.v[i];
+		const struct plat_extent *e = &as->ext.v[i];
 
 		ptrace_ops_push(&batch, PTRACE_OP_MAP, e->start, e->end - e->start, e->off,
 				e->prot);

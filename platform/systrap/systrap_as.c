@@ -56,7 +56,7 @@ void systrap_as_release(struct plat_as *as_)
 	systrap_stub_kill(as);
 	if (as->view)
 		munmap(as->view, SYSTRAP_FILE_SIZE);
-	systrap_ext_free(&as->ext);
+	plat_ext_free(&as->ext);
 	free(as->ops);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
@@ -176,7 +176,7 @@ int systrap_as_ready(struct systrap_as *as)
 		}
 		as->nops = 0;
 		for (size_t i = 0; i < as->ext.n; i++) {
-			const struct systrap_extent *e = &as->ext.v[i];
+			const struct plat_extent *e = &as->ext.v[i];
 
 			queue_op(as, OPK_MAP, e->start, e->end - e->start, e->off, e->prot);
 		}
@@ -217,8 +217,8 @@ int systrap_as_map(struct plat_as *as_, uint64_t addr, uint64_t size, uint64_t o
 	if (size == 0)
 		return 0;
 	pthread_mutex_lock(&as->lock);
-	systrap_ext_remove(&as->ext, addr, addr + size);
-	systrap_ext_insert(&as->ext, addr, addr + size, off, prot);
+	plat_ext_remove(&as->ext, addr, addr + size);
+	plat_ext_insert(&as->ext, addr, addr + size, off, prot);
 	if (as->pid > 0)
 		queue_op(as, OPK_MAP, addr, size, off, prot);
 	ret = commit(as, false);
@@ -236,7 +236,7 @@ int systrap_as_unmap(struct plat_as *as_, uint64_t addr, uint64_t size)
 	if (size == 0)
 		return 0;
 	pthread_mutex_lock(&as->lock);
-	systrap_ext_remove(&as->ext, addr, addr + size);
+	plat_ext_remove(&as->ext, addr, addr + size);
 	if (as->pid > 0)
 		queue_op(as, OPK_UNMAP, addr, size, 0, 0);
 	ret = commit(as, true);
@@ -269,7 +269,7 @@ int systrap_as_protect(struct plat_as *as_, uint64_t addr, uint64_t size, int pr
 	if (size == 0)
 		return 0;
 	pthread_mutex_lock(&as->lock);
-	systrap_ext_protect(&as->ext, addr, addr + size, prot, queue_protect, &pa);
+	plat_ext_protect(&as->ext, addr, addr + size, prot, queue_protect, &pa);
 	ret = commit(as, true);
 	pthread_mutex_unlock(&as->lock);
 	return ret;

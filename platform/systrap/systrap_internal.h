@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "platform/extent.h"
 #include "platform/platform.h"
 #include "platform/systrap/systrap_abi.h"
 
@@ -72,15 +73,6 @@ struct systrap_op {
 	uint64_t addr, size, off;
 };
 
-/* Mapped ranges, so protect can skip holes (host mprotect fails across them). */
-struct systrap_extent {
-	uint64_t start, end, off;
-	int prot;
-};
-struct systrap_extents {
-	struct systrap_extent *v;
-	size_t n, cap;
-};
 
 /* One application address space = one stub process. */
 struct systrap_as {
@@ -94,7 +86,7 @@ struct systrap_as {
 	int ctl_cpu;			/* CPU the control thread was pinned to, -1 none */
 	struct systrap_op *ops;		/* queued changes, oldest first */
 	size_t nops, ops_cap;
-	struct systrap_extents ext;	/* what is mapped once ops are applied */
+	struct plat_extents ext;	/* what is mapped once ops are applied */
 	unsigned nthreads;
 	struct systrap_thread threads[SYSTRAP_NSLOTS];
 };
@@ -158,15 +150,6 @@ bool systrap_stub_alive(const struct systrap_as *as);
 /* Fill the parameter block of the code page (still writable, mapped at p->region):
  * region address, FSGSBASE flag, signal mask, both seccomp programs. */
 int systrap_params_fill(struct systrap_platform *p, uint8_t *page);
-
-/* ---- systrap_extent.c ---- */
-
-void systrap_ext_free(struct systrap_extents *s);
-void systrap_ext_remove(struct systrap_extents *s, uint64_t start, uint64_t end);
-void systrap_ext_insert(struct systrap_extents *s, uint64_t start, uint64_t end,
-			uint64_t off, int prot);
-int systrap_ext_protect(struct systrap_extents *s, uint64_t start, uint64_t end, int prot,
-			int (*emit)(void *arg, uint64_t start, uint64_t end), void *arg);
 
 /* ---- systrap_as.c: address spaces, the control thread, stub threads ---- */
 

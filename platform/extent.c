@@ -1,12 +1,14 @@
-/* systrap_extent.c: the sorted set of ranges a stub has mapped, so protect can skip holes
- * (the same bookkeeping as the ptrace platform's, kept separate while both evolve). */
-#include "platform/systrap/systrap_internal.h"
+/* extent.c: the sorted set of ranges a stub-process platform has mapped, so protect can
+ * skip holes (host mprotect fails with ENOMEM on them). Shared by ptrace and systrap. */
+#include "platform/extent.h"
 
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/util.h"
 
-void systrap_ext_free(struct systrap_extents *s)
+void plat_ext_free(struct plat_extents *s)
 {
 	free(s->v);
 	s->v = NULL;
@@ -14,7 +16,7 @@ void systrap_ext_free(struct systrap_extents *s)
 }
 
 /* Index of the first extent ending after addr (s->n if none). */
-static size_t first_after(const struct systrap_extents *s, uint64_t addr)
+static size_t first_after(const struct plat_extents *s, uint64_t addr)
 {
 	size_t lo = 0, hi = s->n;
 
@@ -29,7 +31,7 @@ static size_t first_after(const struct systrap_extents *s, uint64_t addr)
 	return lo;
 }
 
-static void insert_at(struct systrap_extents *s, size_t i, struct systrap_extent e)
+static void insert_at(struct plat_extents *s, size_t i, struct plat_extent e)
 {
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 16;
@@ -40,16 +42,18 @@ static void insert_at(struct systrap_extents *s, size_t i, struct systrap_extent
 	s->n++;
 }
 
-static void delete_range(struct systrap_extents *s, size_t i, size_t j)
+static void delete_range(struct plat_extents *s, size_t i, size_t j)
 {
+	if (i == j)
+		return; /* also keeps a NULL v away from memmove */
 	memmove(&s->v[i], &s->v[j], (s->n - j) * sizeof(*s->v));
 	s->n -= j - i;
 }
 
 /* Split extent i at addr (inside it): i keeps [start, addr), i+1 gets the rest. */
-static void split_at(struct systrap_extents *s, size_t i, uint64_t addr)
+static void split_at(struct plat_extents *s, size_t i, uint64_t addr)
 {
-	struct systrap_extent right = s->v[i];
+	struct plat_extent right = s->v[i];
 
 	right.off += addr - right.start;
 	right.start = addr;
@@ -57,7 +61,7 @@ static void split_at(struct systrap_extents *s, size_t i, uint64_t addr)
 	insert_at(s, i + 1, right);
 }
 
-void systrap_ext_remove(struct systrap_extents *s, uint64_t start, uint64_t end)
+void plat_ext_remove(struct plat_extents *s, uint64_t start, uint64_t end)
 {
 	size_t i = first_after(s, start), j;
 
@@ -77,16 +81,16 @@ void systrap_ext_remove(struct systrap_extents *s, uint64_t start, uint64_t end)
 }
 
 /* a then b are adjacent in address, file offset and protection. */
-static bool mergeable(const struct systrap_extent *a, const struct systrap_extent *b)
+static bool mergeable(const struct plat_extent *a, const struct plat_extent *b)
 {
 	return a->end == b->start && a->prot == b->prot &&
 	       a->off + (a->end - a->start) == b->off;
 }
 
-void systrap_ext_insert(struct systrap_extents *s, uint64_t start, uint64_t end, uint64_t off,
+void plat_ext_insert(struct plat_extents *s, uint64_t start, uint64_t end, uint64_t off,
 		       int prot)
 {
-	struct systrap_extent e = { .start = start, .end = end, .off = off, .prot = prot };
+	struct plat_extent e = { .start = start, .end = end, .off = off, .prot = prot };
 	size_t i = first_after(s, start);
 
 	if (i > 0 && mergeable(&s->v[i - 1], &e)) {
@@ -105,7 +109,7 @@ void systrap_ext_insert(struct systrap_extents *s, uint64_t start, uint64_t end,
 	insert_at(s, i, e);
 }
 
-int systrap_ext_protect(struct systrap_extents *s, uint64_t start, uint64_t end, int prot,
+int plat_ext_protect(struct plat_extents *s, uint64_t start, uint64_t end, int prot,
 		       int (*emit)(void *arg, uint64_t start, uint64_t end), void *arg)
 {
 	size_t i = first_after(s, start);
