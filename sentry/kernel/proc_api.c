@@ -164,6 +164,8 @@ static char task_state_char(const struct thread_group *tg, const struct task *t)
 		return 'Z';
 	if (t->state == TASK_DEAD)
 		return 'X';
+	if (tg->stopped)
+		return 'T'; /* job-control stop */
 	return t->blocked ? 'S' : 'R';
 }
 

@@ -86,6 +86,32 @@ static void prepare_jobctl(struct thread_group *tg, int sig)
 	notify_parent_jobctl(tg, CLD_CONTINUED, SIGCONT);
 }
 
+struct orphan_check {
+	int pgid;
+	bool has_outside_parent;
+};
+
+static void orphan_visit(struct task *t, void *arg)
+{
+	struct orphan_check *oc = arg;
+	struct thread_group *tg = t->tg, *parent = tg->parent;
+
+	if (t != tg->leader || tg->zombie || tg->pgid != oc->pgid)
+		return;
+	if (parent && parent->pgid != oc->pgid && parent->sid == tg->sid)
+		oc->has_outside_parent = true;
+}
+
+/* POSIX's orphaned process group: no member has a parent in another group of the same
+ * session (nobody left to resume it), so terminal stop signals are discarded. */
+static bool pgrp_orphaned(int pgid)
+{
+	struct orphan_check oc = {.pgid = pgid};
+
+	task_for_each(orphan_visit, &oc);
+	return !oc.has_outside_parent;
+}
+
 /* The first thread to take a default-action stop signal stops the whole group. */
 static void group_stop(struct task *t, int sig)
 {
@@ -386,7 +412,9 @@ void signal_deliver(struct task *t)
 			if (!forced && init_protected(t->tg, sig))
 				continue;
 			if (d == SIGDFL_STOP) {
-				group_stop(t, sig);
+				/* SIGTSTP/TTIN/TTOU do not stop an orphaned process group. */
+				if (sig == SIGSTOP || !pgrp_orphaned(t->tg->pgid))
+					group_stop(t, sig);
 				continue;
 			}
 			tg_do_exit_group(t, sig);

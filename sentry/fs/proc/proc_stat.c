@@ -107,6 +107,8 @@ static const char *state_name(char s)
 		return "S (sleeping)";
 	case 'Z':
 		return "Z (zombie)";
+	case 'T':
+		return "T (stopped)";
 	default:
 		return "X (dead)";
 	}
