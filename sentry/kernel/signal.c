@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #include "lib/log.h"
 #include "lib/util.h"
@@ -433,10 +434,11 @@ void signal_deliver(struct task *t)
 	if (t->restart_rax) {
 		long code = t->restart_rax;
 		t->restart_rax = 0;
+		restart_syscall_now(t);
+		/* A restart block continues through restart_syscall(2) (what is left of a
+		 * sleep), not by repeating the original call. */
 		if (code == -ERESTART_RESTARTBLOCK)
-			t->regs.rax = (uint64_t)-EINTR;
-		else
-			restart_syscall_now(t);
+			t->regs.rax = SYS_restart_syscall;
 	}
 	if (t->restore_sigmask) {
 		t->restore_sigmask = false;

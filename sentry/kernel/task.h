@@ -152,6 +152,12 @@ struct task {
 
 	/* Set by a syscall that restarts (ERESTART*), consumed by the signal code. */
 	long restart_rax;
+	/* -ERESTART_RESTARTBLOCK: what restart_syscall(2) continues (a sleep's deadline). */
+	struct {
+		long (*fn)(struct task *t);
+		int64_t deadline_ns;
+		uaddr_t urem;
+	} restart;
 	bool no_restart;	 /* rt_sigreturn: the restored rax is not a restart code */
 
 	/* Faults found already mapped (races between threads), at fault_addr. */

@@ -61,6 +61,7 @@ DECLARE_SYSCALL(clock_getres);
 DECLARE_SYSCALL(gettimeofday);
 DECLARE_SYSCALL(time);
 DECLARE_SYSCALL(nanosleep);
+DECLARE_SYSCALL(restart_syscall);
 DECLARE_SYSCALL(clock_nanosleep);
 DECLARE_SYSCALL(sched_yield);
 DECLARE_SYSCALL(sched_getaffinity);

@@ -125,7 +125,26 @@ static struct timespec ns_ts(int64_t ns)
 }
 
 /* Sleep until the monotonic deadline; on a signal write the remaining time to urem. */
-static long sleep_until(struct task *t, int64_t deadline_ns, uaddr_t urem)
+static long sleep_until(struct task *t, int64_t deadline_ns, uaddr_t urem, bool absolute);
+
+/* restart_syscall(2) after a relative sleep was interrupted without a handler running. */
+static long sleep_restart(struct task *t)
+{
+	return sleep_until(t, t->restart.deadline_ns, t->restart.urem, false);
+}
+
+long sys_restart_syscall(struct task *t, const struct sysargs *a)
+{
+	long (*fn)(struct task *) = t->restart.fn;
+
+	t->restart.fn = NULL;
+	return fn ? fn(t) : -EINTR;
+}
+
+/* Sleep until the CLOCK_MONOTONIC deadline. Interrupted: write what is left to urem and
+ * return -ERESTART_RESTARTBLOCK (a relative sleep resumes for what is left if no handler
+ * runs) or -ERESTARTNOHAND (an absolute one simply repeats). */
+static long sleep_until(struct task *t, int64_t deadline_ns, uaddr_t urem, bool absolute)
 {
 	struct timespec dl = ns_ts(deadline_ns), now;
 	struct waitq q;
@@ -144,7 +163,12 @@ static long sleep_until(struct task *t, int64_t deadline_ns, uaddr_t urem)
 				if (copy_to_user(t, urem, &rem, sizeof(rem)))
 					return -EFAULT;
 			}
-			return -ERESTARTNOHAND;
+			if (absolute)
+				return -ERESTARTNOHAND;
+			t->restart.fn = sleep_restart;
+			t->restart.deadline_ns = deadline_ns;
+			t->restart.urem = urem;
+			return -ERESTART_RESTARTBLOCK;
 		}
 	}
 }
@@ -166,7 +190,7 @@ long sys_nanosleep(struct task *t, const struct sysargs *a)
 	if (err)
 		return err;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return sleep_until(t, ns_add(ts_ns(&now), ts_ns(&req)), arg_uaddr(a, 1));
+	return sleep_until(t, ns_add(ts_ns(&now), ts_ns(&req)), arg_uaddr(a, 1), false);
 }
 
 /* Sleep on a process CPU clock: poll it every few milliseconds (it advances only while
@@ -232,7 +256,7 @@ long sys_clock_nanosleep(struct task *t, const struct sysargs *a)
 			return 0;
 	}
 	return sleep_until(t, ns_add(ts_ns(&mono), rel),
-			   (flags & TIMER_ABSTIME) ? uaddr(0) : arg_uaddr(a, 3));
+			   (flags & TIMER_ABSTIME) ? uaddr(0) : arg_uaddr(a, 3), flags & TIMER_ABSTIME);
 }
 
 /* The sandbox never sets the host's clock: setting fails as for a caller without

@@ -52,7 +52,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(clock_gettime, "CPU clocks (incl. per-pid/tid) read accounted application time: "
 			    "user = wall time inside the platform's switch_to, system = Sentry "
 			    "thread CPU time serving the task"),
-	OK(clock_getres), OK(gettimeofday), OK(time), OK(nanosleep),
+	OK(clock_getres), OK(gettimeofday), OK(time), OK(nanosleep), OK(restart_syscall),
 	PART(clock_nanosleep, "REALTIME, MONOTONIC, BOOTTIME, TAI; process CPU clocks are polled "
 			      "every 4 ms; RAW/COARSE return ENOTSUP"),
 	OK(getitimer), OK(alarm),

@@ -3,6 +3,7 @@
 
 #include <linux/futex.h>
 #include <stdint.h>
+#include <sys/time.h>
 
 static long futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts)
 {
@@ -48,6 +49,23 @@ static void futex_errors(void)
 	CHECK_ERR(futex(&word, 0x7f, 0, NULL), ENOSYS);
 }
 
+static void on_alarm(int sig)
+{
+}
+
+/* A handled signal (without SA_RESTART) ends a FUTEX_WAIT with EINTR. */
+static void futex_wait_interrupted_by_a_signal(void)
+{
+	static uint32_t word;
+	struct sigaction sa = {.sa_handler = on_alarm}, old;
+	struct itimerval it = {.it_value = {0, 30000}};
+
+	sigaction(SIGALRM, &sa, &old);
+	CHECK_OK(setitimer(ITIMER_REAL, &it, NULL));
+	CHECK_ERR(futex(&word, FUTEX_WAIT_PRIVATE, 0, NULL), EINTR);
+	sigaction(SIGALRM, &old, NULL);
+}
+
 int main(void)
 {
 	h_begin();
@@ -55,5 +73,6 @@ int main(void)
 	RUN(futex_wait_on_changed_value_returns_eagain);
 	RUN(futex_wait_times_out);
 	RUN(futex_errors);
+	RUN(futex_wait_interrupted_by_a_signal);
 	return h_end();
 }

@@ -165,6 +165,49 @@ static void sigtstp_spares_orphaned_groups(void)
 	close(p[1]);
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* A sleep stopped and continued midway resumes for what was left (restart_syscall), so
+ * it ends near its deadline, not a whole sleep after the continue. */
+static void stopped_sleep_resumes_for_the_rest(void)
+{
+	int p[2], st;
+	int64_t elapsed = 0;
+	pid_t pid;
+
+	CHECK_OK(pipe(p));
+	pid = fork();
+	if (pid == 0) {
+		struct timespec req = {0, 400 * 1000 * 1000};
+		int64_t t0 = mono_ns();
+		int r = nanosleep(&req, NULL);
+		int64_t d = mono_ns() - t0;
+		if (write(p[1], &d, sizeof(d)) != sizeof(d))
+			_exit(2);
+		_exit(r == 0 ? 0 : 1);
+	}
+	usleep(100 * 1000);
+	CHECK_OK(kill(pid, SIGSTOP));
+	CHECK_EQ(waitpid(pid, &st, WUNTRACED), pid);
+	usleep(100 * 1000);
+	CHECK_OK(kill(pid, SIGCONT));
+	CHECK_EQ(read(p[0], &elapsed, sizeof(elapsed)), (ssize_t)sizeof(elapsed));
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFEXITED(st));
+	CHECK_EQ(WEXITSTATUS(st), 0);
+	/* About 400 ms; a restart from scratch would take about 600. */
+	CHECK(elapsed >= 390LL * 1000 * 1000);
+	CHECK(elapsed < 560LL * 1000 * 1000);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	h_begin();
@@ -174,5 +217,6 @@ int main(void)
 	RUN(stopped_reader_resumes_its_read);
 	RUN(caught_sigtstp_does_not_stop);
 	RUN(sigtstp_spares_orphaned_groups);
+	RUN(stopped_sleep_resumes_for_the_rest);
 	return h_end();
 }
