@@ -49,6 +49,9 @@ struct boot_spec {
 	json_t *rlimits; /* [{"type","soft","hard"}] (reference held) */
 	json_t *mounts;	 /* OCI mounts the Sentry serves itself */
 	json_t *masked;	 /* OCI maskedPaths */
+	bool has_caps;	 /* process.capabilities given: the sets below replace root's */
+	uint64_t cap_bset, cap_eff, cap_inh, cap_prm, cap_amb;
+	bool no_new_privs; /* process.noNewPrivileges */
 };
 
 static char **json_strv(json_t *arr)
@@ -94,6 +97,16 @@ static int boot_read_spec(int fd, struct boot_spec *s)
 	json_t *gids = json_object_get(root, "gids");
 	for (size_t i = 0; i < json_array_size(gids) && s->ngids < 32; i++)
 		s->gids[s->ngids++] = (gid_t)json_integer_value(json_array_get(gids, i));
+	json_t *caps = json_object_get(root, "capabilities");
+	if (json_is_object(caps)) {
+		s->has_caps = true;
+		s->cap_bset = (uint64_t)json_integer_value(json_object_get(caps, "bounding"));
+		s->cap_eff = (uint64_t)json_integer_value(json_object_get(caps, "effective"));
+		s->cap_inh = (uint64_t)json_integer_value(json_object_get(caps, "inheritable"));
+		s->cap_prm = (uint64_t)json_integer_value(json_object_get(caps, "permitted"));
+		s->cap_amb = (uint64_t)json_integer_value(json_object_get(caps, "ambient"));
+	}
+	s->no_new_privs = json_is_true(json_object_get(root, "no_new_privs"));
 	s->rlimits = json_incref(json_object_get(root, "rlimits"));
 	s->mounts = json_incref(json_object_get(root, "mounts"));
 	s->masked = json_incref(json_object_get(root, "masked"));
@@ -258,6 +271,16 @@ static int boot_create_init(const struct boot_opts *o, const struct boot_spec *s
 	if (!t)
 		return BOOT_EXIT_SETUP;
 	boot_set_rlimits(t, s->rlimits);
+	if (s->has_caps) {
+		/* The sets runc installs just before its execve; the exec below then derives
+		 * the program's sets by Linux's rules (root: bounding | inheritable). */
+		t->creds.cap_bset = s->cap_bset;
+		t->creds.cap_inheritable = s->cap_inh;
+		t->creds.cap_permitted = s->cap_prm;
+		t->creds.cap_effective = s->cap_eff & s->cap_prm;
+		t->creds.cap_ambient = s->cap_amb & s->cap_prm & s->cap_inh;
+	}
+	t->no_new_privs = s->no_new_privs;
 	timers_rlimit_cpu_changed(t->tg); /* an RLIMIT_CPU from the spec counts from now */
 	err = control_execvp(t, s->argv, s->envp);
 	if (err) {

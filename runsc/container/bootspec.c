@@ -60,10 +60,15 @@ json_t *bootspec_process(const struct oci_process *p)
 		      (json_int_t)p->gid, "gids", gids, "rlimits", rl);
 	if (p->umask >= 0)
 		json_object_set_new(o, "umask", json_integer(p->umask));
-	/* Note what the Sentry does not model yet, once. */
 	if (p->has_caps)
-		log_warn("process.capabilities: not enforced inside the sandbox yet (the "
-			 "Sentry's own capabilities are all dropped)");
+		json_object_set_new(o, "capabilities",
+				    json_pack("{s:I, s:I, s:I, s:I, s:I}",
+					      "bounding", (json_int_t)p->caps[OCI_CAP_BOUNDING],
+					      "effective", (json_int_t)p->caps[OCI_CAP_EFFECTIVE],
+					      "inheritable", (json_int_t)p->caps[OCI_CAP_INHERITABLE],
+					      "permitted", (json_int_t)p->caps[OCI_CAP_PERMITTED],
+					      "ambient", (json_int_t)p->caps[OCI_CAP_AMBIENT]));
+	json_object_set_new(o, "no_new_privs", json_boolean(p->no_new_privs));
 	return o;
 }
 

@@ -139,6 +139,22 @@ rc=$?
 check run_missing_program "exit $rc: $(cat "$work/out")" test $rc -eq 1 -a -n "$(grep 'nonexistent' "$work/out")"
 check run_missing_program_leaves_nothing "left: $(ls "$state")" test ! -e "$state/r3"
 
+# --- process.capabilities and noNewPrivileges reach the container's process ---
+# (root execs with bounding | inheritable, as after runc's capset + execve)
+mkdir -p "$R/rootfs/proc"
+cat >"$R/config.json" <<'JSON'
+{"ociVersion":"1.0.2","root":{"path":"rootfs"},"hostname":"ocibox",
+ "mounts":[{"destination":"/proc","type":"proc","source":"proc"}],
+ "process":{"args":["/bin/busybox","grep","-E","^(CapEff|CapBnd|NoNewPrivs)","/proc/self/status"],
+  "env":["PATH=/bin"],"cwd":"/","user":{"uid":0,"gid":0},"noNewPrivileges":true,
+  "capabilities":{"bounding":["CAP_KILL","CAP_NET_BIND_SERVICE"],"effective":["CAP_KILL"],
+   "permitted":["CAP_KILL"],"inheritable":[],"ambient":[]}}}
+JSON
+(cd "$R" && rs run r4 >"$work/out" 2>&1)
+check run_caps_bounding "$(cat "$work/out")" grep -qx "CapBnd:.0000000000000420" "$work/out"
+check run_caps_effective "$(cat "$work/out")" grep -qx "CapEff:.0000000000000420" "$work/out"
+check run_no_new_privs "$(cat "$work/out")" grep -qx "NoNewPrivs:.1" "$work/out"
+
 # --- exec, ps, list, events, wait, pause/resume ---
 ids+=(e1)
 rs run --detach e1 >/dev/null 2>&1
