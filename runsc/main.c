@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "platform/platform.h"
 #include "runsc/runsc.h"
 
 struct runsc_globals g_opts = {
@@ -301,6 +302,27 @@ static void report_globals(void)
 		log_warn("--rootless=true: rootless mode is not supported; running as is");
 }
 
+/* A platform named with --platform that cannot run here: say so and fail (exit 1) before
+ * any process of a sandbox starts. `auto` always finds one. */
+static int check_platform(const char *cmd)
+{
+	static const char *const starters[] = {"do", "run", "create"};
+	const char *why = NULL;
+
+	if (!strcmp(g_opts.platform, "auto"))
+		return 0;
+	for (size_t i = 0; i < sizeof(starters) / sizeof(starters[0]); i++) {
+		if (strcmp(cmd, starters[i]))
+			continue;
+		if (plat_choose(g_opts.platform, &why))
+			return 0;
+		fprintf(stderr, "runsc: platform `%s` cannot run here: %s\n", g_opts.platform,
+			why ? why : "unknown reason");
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	g_opts.self = argv[0];
@@ -317,6 +339,8 @@ int main(int argc, char **argv)
 		setup_log(!strcmp(name, "boot") ? "sentry" : !strcmp(name, "gofer") ? "gofer"
 										 : "runsc");
 		report_globals();
+		if (check_platform(name) < 0)
+			return 1;
 		optind++;
 		return g_cmds[i].run(argc - optind + 1, argv + optind - 1);
 	}

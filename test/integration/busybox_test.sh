@@ -197,6 +197,12 @@ check sandbox_tmp_change_does_not_reach_host "host /tmp file changed" \
 	test "$(cat "/tmp/$uniq")" == host
 rm -f "/tmp/$uniq"
 
+# A platform that cannot run here fails at once with a message, exit 1.
+timeout "$TMO" "$RUNSC" --platform=no-such-platform do "$BB" true >/dev/null 2>"$work/stderr"
+rc=$?
+check unknown_platform_exits_1 "exit $rc: $(head -1 "$work/stderr")" \
+	test $rc -eq 1 -a -n "$(grep 'cannot run here' "$work/stderr")"
+
 # --- the Sentry is confined: seccomp and its own namespaces -------------------------
 # descendants PID: every process below PID, one per line, parents first.
 # (Scans /proc: kernels without CONFIG_PROC_CHILDREN lack task/*/children.)
