@@ -166,3 +166,28 @@ out:
 	free(ph);
 	return err;
 }
+
+int elf_read_interp(struct file *f, char *buf, size_t size)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr *ph = NULL;
+	int err = elf_read_headers(f, &eh, &ph);
+
+	buf[0] = '\0';
+	if (err)
+		return err;
+	for (int i = 0; i < eh.e_phnum; i++) {
+		uint64_t len = ph[i].p_filesz;
+		if (ph[i].p_type != PT_INTERP)
+			continue;
+		if (len < 2 || len > size ||
+		    file_pread_kernel(f, buf, len, ph[i].p_offset) != (ssize_t)len ||
+		    buf[len - 1] != '\0') {
+			buf[0] = '\0';
+			err = -ENOEXEC;
+		}
+		break;
+	}
+	free(ph);
+	return err;
+}

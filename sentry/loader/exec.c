@@ -239,15 +239,10 @@ static int open_binary(struct task *t, int dirfd, const char *path, int at_flags
 	return -ELOOP;
 }
 
-static int load_interp(struct task *t, struct mm *mm, const char *path, struct elf_info *ii)
+static int load_interp(struct mm *mm, struct file *f, struct elf_info *ii)
 {
-	struct file *f;
-	int err = vfs_open_exec(t, path, &f);
+	int err = elf_load(mm, f, true, ii);
 
-	if (err)
-		return err;
-	err = elf_load(mm, f, true, ii);
-	file_put(f);
 	if (!err && ii->interp[0])
 		err = -ELIBBAD;
 	return err;
@@ -260,6 +255,8 @@ int loader_exec(struct task *t, int dirfd, const char *path, int at_flags, char 
 	struct elf_info ei, ii;
 	struct file *f = NULL;
 	struct mm *mm = NULL;
+	struct file *interp_f = NULL;
+	char interp[sizeof(ei.interp)];
 	uint64_t entry, base = 0;
 	int err;
 
@@ -273,13 +270,19 @@ int loader_exec(struct task *t, int dirfd, const char *path, int at_flags, char 
 	err = open_binary(t, dirfd, path, at_flags, &av, &f);
 	if (err)
 		goto out;
+	/* The interpreter is opened first, as Linux does (a missing one is ENOENT). */
+	err = elf_read_interp(f, interp, sizeof(interp));
+	if (!err && interp[0])
+		err = vfs_open_exec(t, interp, &interp_f);
+	if (err)
+		goto out;
 	mm = mm_new();
 	err = elf_load(mm, f, false, &ei);
 	if (err)
 		goto out;
 	entry = ei.entry;
-	if (ei.interp[0]) {
-		err = load_interp(t, mm, ei.interp, &ii);
+	if (interp_f) {
+		err = load_interp(mm, interp_f, &ii);
 		if (err)
 			goto out;
 		entry = ii.entry;
@@ -307,6 +310,8 @@ int loader_exec(struct task *t, int dirfd, const char *path, int at_flags, char 
 out:
 	if (mm)
 		mm_put(mm);
+	if (interp_f)
+		file_put(interp_f);
 	if (f)
 		file_put(f);
 	strvec_free(&av);

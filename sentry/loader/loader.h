@@ -21,6 +21,10 @@ struct elf_info {
 	char interp[256]; /* PT_INTERP path, "" if none */
 };
 
+/* The PT_INTERP path of ELF file f into buf ("" if none), checking the ELF header.
+ * Returns 0, -ENOEXEC (malformed) or -errno. Linux opens the interpreter before it maps
+ * anything, so its errors come first. */
+int elf_read_interp(struct file *f, char *buf, size_t size) __must_check;
 /* Map the ELF file f into mm. The interpreter (is_interp) goes at a free address. */
 int elf_load(struct mm *mm, struct file *f, bool is_interp, struct elf_info *out) __must_check;
 
