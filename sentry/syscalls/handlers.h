@@ -107,6 +107,8 @@ DECLARE_SYSCALL(futex);
 
 /* Memory: sentry/syscalls/sys_mm.c */
 DECLARE_SYSCALL(brk);
+DECLARE_SYSCALL(process_vm_readv);
+DECLARE_SYSCALL(process_vm_writev);
 DECLARE_SYSCALL(mmap);
 DECLARE_SYSCALL(munmap);
 DECLARE_SYSCALL(mprotect);

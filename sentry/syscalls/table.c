@@ -39,7 +39,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(rt_sigsuspend), OK(rt_sigtimedwait), OK(rt_sigqueueinfo), OK(rt_tgsigqueueinfo), OK(pause), OK(sigaltstack), OK(tkill), OK(tgkill),
 	OK(kill),
 	/* memory */
-	OK(brk), OK(munmap),
+	OK(brk), OK(process_vm_readv), OK(process_vm_writev), OK(munmap),
 	PART(mmap, "writable MAP_SHARED file mappings return ENODEV (no page cache yet); "
 		   "read-only shared file mappings are snapshots; MAP_HUGETLB returns ENOMEM"),
 	PART(mprotect, "adding PROT_WRITE to a shared file mapping returns ENODEV"),

@@ -1,0 +1,130 @@
+/* sys_process_vm.c: process_vm_readv / process_vm_writev between processes of the
+ * sandbox: iovec lists on both sides, partial transfers as Linux reports them, and the
+ * ptrace access check (same real/effective ids as the target, or CAP_SYS_PTRACE). */
+#include <errno.h>
+#include <linux/capability.h>
+#include <sys/uio.h>
+
+#include "lib/util.h"
+#include "sentry/kernel/caps.h"
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "sentry/syscalls/syscalls.h"
+
+#define VM_IOV_MAX 1024
+#define VM_CHUNK 4096
+
+/* Linux's ptrace_may_access (PTRACE_MODE_ATTACH_REALCREDS) for our credentials model. */
+static bool may_access(const struct task *t, const struct task *target)
+{
+	const struct creds *c = &t->creds, *tc = &target->creds;
+
+	if (c->uid == tc->uid && c->uid == tc->euid && c->uid == tc->suid &&
+	    c->gid == tc->gid && c->gid == tc->egid && c->gid == tc->sgid)
+		return true;
+	return caps_capable(t, CAP_SYS_PTRACE);
+}
+
+static int copy_iovs(struct task *t, uaddr_t u, unsigned long n, struct iovec **out)
+{
+	if (n > VM_IOV_MAX)
+		return -EINVAL;
+	*out = xcalloc(n ? n : 1, sizeof(**out));
+	if (n && copy_from_user(t, *out, u, n * sizeof(**out))) {
+		free(*out);
+		return -EFAULT;
+	}
+	for (unsigned long i = 0; i < n; i++)
+		if ((ssize_t)(*out)[i].iov_len < 0) {
+			free(*out);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+/* Move bytes between the caller's local iovecs and the target's remote ones. Returns the
+ * bytes moved; a fault on the remote side ends the transfer early (EFAULT only when
+ * nothing moved), as Linux does. */
+static long transfer(struct task *t, struct mm *rmm, const struct iovec *lv, unsigned long ln,
+		     const struct iovec *rv, unsigned long rn, bool write)
+{
+	uint8_t buf[VM_CHUNK];
+	unsigned long li = 0, ri = 0;
+	size_t loff = 0, roff = 0;
+	long done = 0;
+
+	while (li < ln && ri < rn) {
+		size_t n = MIN(MIN(lv[li].iov_len - loff, rv[ri].iov_len - roff), sizeof(buf));
+		uint64_t la = (uint64_t)(uintptr_t)lv[li].iov_base + loff;
+		uint64_t ra = (uint64_t)(uintptr_t)rv[ri].iov_base + roff;
+		int err;
+
+		if (n) {
+			if (write) {
+				err = copy_from_user(t, buf, uaddr(la), n);
+				if (!err)
+					err = mm_copy_out(rmm, ra, buf, n);
+			} else {
+				err = mm_copy_in(rmm, buf, ra, n);
+				if (!err)
+					err = copy_to_user(t, uaddr(la), buf, n);
+			}
+			if (err)
+				return done ? done : -EFAULT;
+			done += (long)n;
+		}
+		loff += n;
+		roff += n;
+		if (loff == lv[li].iov_len) {
+			li++;
+			loff = 0;
+		}
+		if (roff == rv[ri].iov_len) {
+			ri++;
+			roff = 0;
+		}
+	}
+	return done;
+}
+
+static long process_vm(struct task *t, const struct sysargs *a, bool write)
+{
+	int pid = arg_int(a, 0);
+	unsigned long ln = arg_u64(a, 2), rn = arg_u64(a, 4);
+	struct iovec *lv = NULL, *rv = NULL;
+	struct thread_group *tg;
+	struct task *target;
+	long r;
+
+	if (arg_u64(a, 5) != 0)
+		return -EINVAL;
+	r = copy_iovs(t, arg_uaddr(a, 1), ln, &lv);
+	if (r)
+		return r;
+	r = copy_iovs(t, arg_uaddr(a, 3), rn, &rv);
+	if (r) {
+		free(lv);
+		return r;
+	}
+	tg = pid > 0 ? tg_find(pid) : NULL;
+	target = tg ? task_find(tg->tgid) : NULL;
+	if (!target || !target->mm)
+		r = -ESRCH;
+	else if (!may_access(t, target))
+		r = -EPERM;
+	else
+		r = transfer(t, target->mm, lv, ln, rv, rn, write);
+	free(lv);
+	free(rv);
+	return r;
+}
+
+long sys_process_vm_readv(struct task *t, const struct sysargs *a)
+{
+	return process_vm(t, a, false);
+}
+
+long sys_process_vm_writev(struct task *t, const struct sysargs *a)
+{
+	return process_vm(t, a, true);
+}
