@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 set -x
-build/runsc/runsc do /bin/busybox sh -c 'echo hello from the sandbox; uname -s; echo a > /tmp/x; cat /tmp/x; ls /usr | head -3'
+build/runsc/runsc do /bin/busybox sh -c 'echo hello from the sandbox; uname -s; f=/tmp/runsc-demo.$$; echo a > $f; cat $f; ls /usr | head -3'
