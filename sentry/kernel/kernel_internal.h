@@ -13,6 +13,9 @@ bool pid_in_use(int pid);
 int task_count_user(uid_t uid);
 /* Call fn for every live task (getpriority/setpriority by group or user). */
 void task_for_each(void (*fn)(struct task *t, void *arg), void *arg);
+/* Is t the first live thread of its group? (Visit each process once with task_for_each,
+ * even when its leader has exited.) */
+bool task_is_group_rep(const struct task *t);
 
 void sigpending_flush(struct sigpending *p);
 /* Take the lowest pending signal in set (thread-directed first) into *info; 0 if none. */

@@ -97,7 +97,7 @@ static void orphan_visit(struct task *t, void *arg)
 	struct orphan_check *oc = arg;
 	struct thread_group *tg = t->tg, *parent = tg->parent;
 
-	if (t != tg->leader || tg->zombie || tg->pgid != oc->pgid)
+	if (!task_is_group_rep(t) || tg->zombie || tg->pgid != oc->pgid)
 		return;
 	if (parent && parent->pgid != oc->pgid && parent->sid == tg->sid)
 		oc->has_outside_parent = true;

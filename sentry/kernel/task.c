@@ -78,6 +78,18 @@ void task_for_each(void (*fn)(struct task *t, void *arg), void *arg)
 	}
 }
 
+bool task_is_group_rep(const struct task *t)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &t->tg->tasks) {
+		struct task *o = list_entry(pos, struct task, tg_link);
+		if (o->state != TASK_DEAD)
+			return o == t;
+	}
+	return false;
+}
+
 bool pid_in_use(int pid)
 {
 	struct list_head *pos;

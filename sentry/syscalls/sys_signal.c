@@ -155,10 +155,32 @@ static void user_siginfo(struct task *t, siginfo_t *info, int sig, int code)
 	info->si_uid = t->creds.uid;
 }
 
+struct kill_many {
+	struct thread_group *sender;
+	bool all;
+	int pgid, sig, found, err;
+	const siginfo_t *info;
+};
+
+static void kill_visit(struct task *t, void *arg)
+{
+	struct kill_many *km = arg;
+	struct thread_group *tg = t->tg;
+
+	if (!task_is_group_rep(t) || tg->zombie)
+		return;
+	if (km->all ? (tg == g_init_tg || tg == km->sender) : tg->pgid != km->pgid)
+		return;
+	km->found++;
+	int r = tg_send_signal(tg, km->sig, km->info);
+	if (r)
+		km->err = r;
+}
+
 long sys_kill(struct task *t, const struct sysargs *a)
 {
 	extern struct thread_group *g_init_tg;
-	int pid = arg_int(a, 0), sig = arg_int(a, 1), found = 0, err = 0;
+	int pid = arg_int(a, 0), sig = arg_int(a, 1);
 	siginfo_t info;
 
 	if (sig < 0 || sig > SENTRY_NSIG)
@@ -170,22 +192,18 @@ long sys_kill(struct task *t, const struct sysargs *a)
 	}
 	if (pid == INT32_MIN)
 		return -ESRCH;
-	/* Process groups, or everyone (-1: all but init and the caller). */
-	for (int id = 1; id < 65536; id++) {
-		struct thread_group *tg = tg_find(id);
-		if (!tg)
-			continue;
-		if (pid == -1 ? (tg == g_init_tg || tg == t->tg)
-			      : tg->pgid != (pid == 0 ? t->tg->pgid : -pid))
-			continue;
-		found++;
-		int r = tg_send_signal(tg, sig, &info);
-		if (r)
-			err = r;
-	}
-	if (!found)
+	/* Process groups, or everyone (-1: all but init and the caller): one pass. */
+	struct kill_many km = {
+		.sender = t->tg,
+		.all = pid == -1,
+		.pgid = pid == 0 ? t->tg->pgid : -pid,
+		.sig = sig,
+		.info = &info,
+	};
+	task_for_each(kill_visit, &km);
+	if (!km.found)
 		return -ESRCH;
-	return err;
+	return km.err;
 }
 
 static long send_to_thread(struct task *t, int tgid, int tid, int sig)

@@ -103,6 +103,62 @@ static void kill_self_with_handler_runs_before_return(void)
 	signal(SIGUSR2, SIG_DFL);
 }
 
+/* kill(-pgid) reaches every member of the group and nobody else; a group with no
+ * members is ESRCH; kill(0) from inside a group stays inside it. */
+static void kill_process_group_reaches_all_members(void)
+{
+	int ready[2], st;
+	char c;
+	pid_t a, b, outsider;
+
+	CHECK_OK(pipe(ready));
+	a = fork();
+	if (a == 0) {
+		setpgid(0, 0);
+		if (write(ready[1], "a", 1) != 1)
+			_exit(3);
+		for (;;)
+			pause();
+	}
+	CHECK_EQ(read(ready[0], &c, 1), 1);
+	b = fork();
+	if (b == 0) {
+		setpgid(0, a);
+		if (write(ready[1], "b", 1) != 1)
+			_exit(3);
+		for (;;)
+			pause();
+	}
+	CHECK_EQ(read(ready[0], &c, 1), 1);
+	outsider = fork();
+	if (outsider == 0) {
+		for (;;)
+			pause();
+	}
+	CHECK_OK(kill(-a, SIGTERM));
+	CHECK_EQ(waitpid(a, &st, 0), a);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+	CHECK_EQ(waitpid(b, &st, 0), b);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+	/* The outsider is untouched, and the emptied group is gone. */
+	CHECK_EQ(waitpid(outsider, &st, WNOHANG), 0);
+	CHECK_ERR(kill(-a, SIGTERM), ESRCH);
+	kill(outsider, SIGKILL);
+	CHECK_EQ(waitpid(outsider, &st, 0), outsider);
+
+	/* kill(0) from a child in its own group signals only that group. */
+	pid_t c1 = fork();
+	if (c1 == 0) {
+		setpgid(0, 0);
+		signal(SIGUSR1, SIG_IGN);
+		_exit(kill(0, SIGUSR1) == 0 ? 0 : 1);
+	}
+	CHECK_EQ(waitpid(c1, &st, 0), c1);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(ready[0]);
+	close(ready[1]);
+}
+
 int main(void)
 {
 	h_begin();
@@ -112,5 +168,6 @@ int main(void)
 	RUN(kill_delivers_to_child_handler);
 	RUN(tgkill_checks_ids);
 	RUN(kill_self_with_handler_runs_before_return);
+	RUN(kill_process_group_reaches_all_members);
 	return h_end();
 }
