@@ -203,6 +203,29 @@ void d_move(struct dentry *d, struct dentry *newparent, const char *name, size_t
 	dput(oldparent);
 }
 
+void d_exchange(struct dentry *a, struct dentry *b)
+{
+	struct dentry *aparent = a->parent;
+	char *aname = a->name;
+	size_t alen = a->name_len;
+
+	dget(a); /* keep both alive across the drops */
+	dget(b);
+	d_drop(a);
+	d_drop(b);
+	/* The parent references move with the names. */
+	a->parent = b->parent;
+	a->name = b->name;
+	a->name_len = b->name_len;
+	b->parent = aparent;
+	b->name = aname;
+	b->name_len = alen;
+	d_add(a);
+	d_add(b);
+	dput(a);
+	dput(b);
+}
+
 struct dentry *d_lookup_cached(struct dentry *dir, const char *name, size_t len)
 {
 	size_t i;

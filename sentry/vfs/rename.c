@@ -1,5 +1,8 @@
 /* rename.c: rename/renameat/renameat2 with Linux's checks (types, emptiness, loops,
- * mountpoints, sticky directories, RENAME_NOREPLACE). */
+ * mountpoints, sticky directories) and its flags: RENAME_NOREPLACE, RENAME_EXCHANGE (two
+ * names swap their objects) and RENAME_WHITEOUT (a whiteout is left at the old name, on
+ * filesystems that keep them: tmpfs; the overlay gives EINVAL as Linux's does). Since
+ * Linux 5.8 a whiteout needs no CAP_MKNOD. */
 #include "sentry/vfs/vfs_internal.h"
 
 #include <errno.h>
@@ -41,6 +44,28 @@ int vfsk_rename(struct dentry *odir, struct dentry *od, struct dentry *ndir, con
 	return ret;
 }
 
+int vfsk_exchange(struct dentry *odir, struct dentry *od, struct dentry *ndir, struct dentry *nd)
+{
+	char *oname, *nname;
+	int ret;
+
+	if (!odir->inode->iops->exchange)
+		return -EINVAL;
+	ret = odir->inode->iops->exchange(odir, od, ndir, nd);
+	if (ret < 0)
+		return ret;
+	oname = fsnotify_active() ? xstrdup(od->name) : NULL;
+	nname = oname ? xstrdup(nd->name) : NULL;
+	d_exchange(od, nd);
+	if (oname) {
+		fsnotify_move(odir, oname, ndir, od);
+		fsnotify_move(ndir, nname, odir, nd);
+	}
+	free(oname);
+	free(nname);
+	return 0;
+}
+
 /* Whether a is d or one of d's ancestors (same super block only). */
 static bool d_is_ancestor(struct dentry *a, struct dentry *d)
 {
@@ -73,7 +98,7 @@ static int rename_check_target(struct dentry *od, struct dentry *nd)
 }
 
 static int rename_perms(struct task *t, struct lookup_parent *o, struct path *op,
-			struct lookup_parent *n, struct path *np)
+			struct lookup_parent *n, struct path *np, bool exchange)
 {
 	const struct creds *c = task_fs_creds(t);
 	int ret;
@@ -90,7 +115,44 @@ static int rename_perms(struct task *t, struct lookup_parent *o, struct path *op
 	/* Moving a directory elsewhere rewrites its "..". */
 	if (ret == 0 && d_is_dir(op->dentry) && n->dir.dentry != o->dir.dentry)
 		ret = vfs_permission(c, op->dentry, MAY_WRITE);
+	if (ret == 0 && exchange && d_is_dir(np->dentry) && n->dir.dentry != o->dir.dentry)
+		ret = vfs_permission(c, np->dentry, MAY_WRITE);
 	return ret;
+}
+
+/* Trailing slashes demand directories: a non-directory source (and, for an exchange, a
+ * non-directory target) named with one is ENOTDIR. */
+static int rename_check_slashes(struct lookup_parent *o, struct path *op,
+				struct lookup_parent *n, struct path *np, unsigned flags)
+{
+	if (flags & RENAME_EXCHANGE) {
+		if (!d_is_dir(np->dentry) && n->trailing_slash)
+			return -ENOTDIR;
+		if (!d_is_dir(op->dentry) && o->trailing_slash)
+			return -ENOTDIR;
+		return 0;
+	}
+	if (!d_is_dir(op->dentry) && (o->trailing_slash || n->trailing_slash))
+		return -ENOTDIR;
+	return 0;
+}
+
+/* The loop, mountpoint and type checks once both names are looked up. */
+static int rename_check_tree(struct lookup_parent *o, struct path *op, struct lookup_parent *n,
+			     struct path *np, unsigned flags)
+{
+	bool exchange = flags & RENAME_EXCHANGE;
+
+	if (op->dentry == op->mnt->root || op->dentry->mounts ||
+	    (np->dentry && (np->dentry == np->mnt->root || np->dentry->mounts)))
+		return -EBUSY;
+	if (d_is_dir(op->dentry) && d_is_ancestor(op->dentry, n->dir.dentry))
+		return -EINVAL;
+	if (!np->dentry)
+		return 0;
+	if (d_is_ancestor(np->dentry, o->dir.dentry))
+		return exchange ? -EINVAL : -ENOTEMPTY;
+	return exchange ? 0 : rename_check_target(op->dentry, np->dentry);
 }
 
 static int do_rename(struct task *t, struct lookup_parent *o, struct lookup_parent *n,
@@ -106,12 +168,8 @@ static int do_rename(struct task *t, struct lookup_parent *o, struct lookup_pare
 	ret = vfs_lookup_last(t, o, &op);
 	if (ret < 0)
 		return ret;
-	if (!d_is_dir(op.dentry) && (o->trailing_slash || n->trailing_slash)) {
-		ret = -ENOTDIR;
-		goto out;
-	}
 	ret = vfs_lookup_last(t, n, &np);
-	if (ret == -ENOENT)
+	if (ret == -ENOENT && !(flags & RENAME_EXCHANGE))
 		ret = 0;
 	if (ret < 0)
 		goto out;
@@ -119,30 +177,23 @@ static int do_rename(struct task *t, struct lookup_parent *o, struct lookup_pare
 		ret = -EEXIST;
 		goto out;
 	}
-	ret = rename_perms(t, o, &op, n, &np);
-	if (ret < 0)
-		goto out;
-	if (op.dentry == op.mnt->root || op.dentry->mounts ||
-	    (np.dentry && (np.dentry == np.mnt->root || np.dentry->mounts))) {
-		ret = -EBUSY;
-		goto out;
-	}
-	if (np.dentry && np.dentry->inode == op.dentry->inode)
-		goto out; /* the same file: nothing to do */
-	if (d_is_dir(op.dentry) && d_is_ancestor(op.dentry, n->dir.dentry)) {
+	ret = rename_check_slashes(o, &op, n, &np, flags);
+	if (ret == 0)
+		ret = rename_perms(t, o, &op, n, &np, flags & RENAME_EXCHANGE);
+	if (ret == 0)
+		ret = rename_check_tree(o, &op, n, &np, flags);
+	if (ret < 0 || (np.dentry && np.dentry->inode == op.dentry->inode))
+		goto out; /* an error, or the same file: nothing to do */
+	if ((flags & RENAME_WHITEOUT) && !o->dir.dentry->inode->iops->rename_whiteout) {
 		ret = -EINVAL;
 		goto out;
 	}
-	if (np.dentry) {
-		if (d_is_ancestor(np.dentry, o->dir.dentry)) {
-			ret = -ENOTEMPTY;
-			goto out;
-		}
-		ret = rename_check_target(op.dentry, np.dentry);
-		if (ret < 0)
-			goto out;
-	}
-	ret = vfsk_rename(o->dir.dentry, op.dentry, n->dir.dentry, n->last);
+	if (flags & RENAME_EXCHANGE)
+		ret = vfsk_exchange(o->dir.dentry, op.dentry, n->dir.dentry, np.dentry);
+	else
+		ret = vfsk_rename(o->dir.dentry, op.dentry, n->dir.dentry, n->last);
+	if (ret == 0 && (flags & RENAME_WHITEOUT))
+		ret = vfsk_mknod(o->dir.dentry, o->last, S_IFCHR, 0, task_fs_creds(t), NULL);
 out:
 	path_put(&np);
 	path_put(&op);
@@ -157,10 +208,8 @@ int vfs_renameat2(struct task *t, int olddirfd, const char *oldpath, int newdirf
 
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
 		return -EINVAL;
-	if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE))
+	if ((flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) && (flags & RENAME_EXCHANGE))
 		return -EINVAL;
-	if (flags & (RENAME_EXCHANGE | RENAME_WHITEOUT))
-		return -EINVAL; /* not supported yet: see the table note */
 	ret = vfs_lookup_parent(t, olddirfd, oldpath, &o);
 	if (ret < 0)
 		return ret;

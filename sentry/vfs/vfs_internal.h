@@ -132,6 +132,13 @@ struct inode_ops {
 	 * emptiness). flags: RENAME_NOREPLACE/EXCHANGE already handled by the VFS. */
 	int (*rename)(struct dentry *odir, struct dentry *od, struct dentry *ndir,
 		      struct dentry *nd);
+	/* RENAME_EXCHANGE: od in odir and nd in ndir (both positive, any types) swap names.
+	 * NULL: the filesystem cannot (EINVAL). */
+	int (*exchange)(struct dentry *odir, struct dentry *od, struct dentry *ndir,
+			struct dentry *nd);
+	/* RENAME_WHITEOUT: the filesystem keeps whiteouts (a 0:0 character device at the
+	 * old name after the rename); false: EINVAL. */
+	bool rename_whiteout;
 	/* Every entry of the directory but "." and "..". */
 	int (*readdir)(struct dentry *dir, vfs_dirent_fn fn, void *arg);
 	/* Copy the target (not NUL-terminated) into buf; returns its length or -errno. */
@@ -295,6 +302,8 @@ void d_add(struct dentry *d);
 void d_drop(struct dentry *d);
 /* Move d under newparent with a new name (rename). */
 void d_move(struct dentry *d, struct dentry *newparent, const char *name, size_t len);
+/* Swap the names and parents of two hashed dentries (RENAME_EXCHANGE). */
+void d_exchange(struct dentry *a, struct dentry *b);
 /* Cached child of dir named name, with a reference, or NULL. */
 struct dentry *d_lookup_cached(struct dentry *dir, const char *name, size_t len);
 /* Cached child, else ask the filesystem. Returns 0 with a referenced positive dentry in
@@ -365,6 +374,8 @@ int vfsk_symlink(struct dentry *dir, const char *name, const char *target,
 int vfsk_unlink(struct dentry *dir, struct dentry *d);
 int vfsk_rmdir(struct dentry *dir, struct dentry *d);
 int vfsk_rename(struct dentry *odir, struct dentry *od, struct dentry *ndir, const char *name);
+/* Swap od (in odir) and nd (in ndir) through the filesystem's exchange. */
+int vfsk_exchange(struct dentry *odir, struct dentry *od, struct dentry *ndir, struct dentry *nd);
 int vfsk_setattr(struct dentry *d, const struct vattr *va);
 /* Set a new inode's owner from creds (group from a setgid dir; new dirs inherit setgid). */
 void inode_init_owner(struct inode *inode, struct dentry *dir, const struct creds *c);

@@ -5,6 +5,7 @@
 #include "test/unit/vfs_test_util.h"
 
 #include <dirent.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -198,6 +199,40 @@ static void rename_on_the_merged_view(void **state)
 	assert_int_equal(vt_read_file("/ovl/sh2", buf, sizeof(buf)), 2);
 }
 
+/* RENAME_EXCHANGE copies both sides up; the names stay hidden from the lower afterwards,
+ * and removing either name later leaves a whiteout for whatever the lower has there. */
+static void exchange_on_the_merged_view(void **state)
+{
+	char buf[64];
+	struct kstat lst, ost;
+
+	assert_int_equal(vt_write_file("/ovl/newfile", "new"), 0);
+	assert_int_equal(vt_stat("/lower/etc/passwd", &lst), 0);
+	assert_int_equal(vfs_renameat2(&g_vt, AT_FDCWD, "/ovl/etc/passwd", AT_FDCWD,
+				       "/ovl/newfile", RENAME_EXCHANGE), 0);
+	assert_int_equal(vt_read_file("/ovl/etc/passwd", buf, sizeof(buf)), 3);
+	assert_string_equal(buf, "new");
+	assert_int_equal(vt_read_file("/ovl/newfile", buf, sizeof(buf)), 10);
+	assert_int_equal(vt_stat("/ovl/newfile", &ost), 0);
+	assert_int_equal(ost.ino, lst.ino); /* the copied-up file keeps its number */
+	assert_int_equal(vt_read_file("/lower/etc/passwd", buf, sizeof(buf)), 10);
+	/* The upper-only file now at etc/passwd goes: the lower passwd stays hidden. */
+	assert_int_equal(vfs_unlinkat(&g_vt, AT_FDCWD, "/ovl/etc/passwd", 0), 0);
+	assert_int_equal(vt_exists("/ovl/etc/passwd"), -ENOENT);
+	/* An upper directory swapped onto a lower directory's name is opaque there. */
+	assert_int_equal(vfs_mkdirat(&g_vt, AT_FDCWD, "/ovl/mine", 0755), 0);
+	assert_int_equal(vt_write_file("/ovl/mine/m", "m"), 0);
+	assert_int_equal(vfs_renameat2(&g_vt, AT_FDCWD, "/ovl/mine", AT_FDCWD, "/ovl/usr",
+				       RENAME_EXCHANGE), -EXDEV);
+	assert_int_equal(vfs_renameat2(&g_vt, AT_FDCWD, "/ovl/mine", AT_FDCWD, "/ovl/etc/hosts",
+				       RENAME_EXCHANGE), 0);
+	assert_int_equal(vt_exists("/ovl/etc/hosts/m"), 0);
+	assert_int_equal(vt_read_file("/ovl/mine", buf, sizeof(buf)), 9);
+	/* The overlay keeps no whiteouts of its own. */
+	assert_int_equal(vfs_renameat2(&g_vt, AT_FDCWD, "/ovl/mine", AT_FDCWD, "/ovl/w",
+				       RENAME_WHITEOUT), -EINVAL);
+}
+
 /* More names than the dentry cache keeps unused: pruned overlay dentries come back from
  * their layers with the same state (copied-up data, whiteouts, opaque dirs). */
 static void pruned_dentries_come_back_the_same(void **state)
@@ -234,6 +269,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(unlink_leaves_whiteouts, ovl_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(rmdir_and_opaque_mkdir, ovl_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(rename_on_the_merged_view, ovl_setup, vt_teardown),
+		cmocka_unit_test_setup_teardown(exchange_on_the_merged_view, ovl_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(pruned_dentries_come_back_the_same, ovl_setup,
 						vt_teardown),
 	};

@@ -167,6 +167,7 @@ const struct inode_ops g_ovl_iops = {
 	.unlink = ovl_unlink,
 	.rmdir = ovl_rmdir,
 	.rename = ovl_rename,
+	.exchange = ovl_exchange,
 	.readdir = ovl_readdir,
 	.readlink = ovl_readlink,
 	.getattr = ovl_getattr,

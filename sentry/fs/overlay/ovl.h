@@ -45,6 +45,7 @@ int ovl_link(struct dentry *old, struct dentry *dir, struct dentry *d);
 int ovl_unlink(struct dentry *dir, struct dentry *d);
 int ovl_rmdir(struct dentry *dir, struct dentry *d);
 int ovl_rename(struct dentry *odir, struct dentry *od, struct dentry *ndir, struct dentry *nd);
+int ovl_exchange(struct dentry *odir, struct dentry *od, struct dentry *ndir, struct dentry *nd);
 int ovl_readdir(struct dentry *dir, vfs_dirent_fn fn, void *arg);
 
 #endif

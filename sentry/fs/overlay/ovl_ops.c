@@ -243,6 +243,23 @@ int ovl_link(struct dentry *old, struct dentry *dir, struct dentry *d)
 	return ret;
 }
 
+/* Whether dir's lower layer shows name, so that the name needs a whiteout once its upper
+ * object goes (d's own lower pointer is not enough: renames move overlay dentries). */
+static bool lower_has(struct dentry *dir, const char *name)
+{
+	struct ovl_inode *poi = ovl_i(dir);
+	struct dentry *low;
+	int ret;
+
+	if (!poi->lower || !d_is_dir(poi->lower) ||
+	    (poi->upper && (poi->upper->inode->flags & I_OPAQUE)))
+		return false;
+	ret = d_lookup(poi->lower, name, strlen(name), &low);
+	if (ret == 0)
+		dput(low);
+	return ret != -ENOENT; /* on an error, a spare whiteout is the safe side */
+}
+
 /* Remove d's upper object (if any) and hide its lower one (if any). */
 static int ovl_remove(struct dentry *dir, struct dentry *d, bool isdir)
 {
@@ -264,7 +281,7 @@ static int ovl_remove(struct dentry *dir, struct dentry *d, bool isdir)
 		if (ret < 0)
 			return ret;
 	}
-	if (oi->lower)
+	if (lower_has(dir, d->name))
 		ret = make_whiteout(udir, d->name);
 	return ret;
 }
@@ -283,7 +300,7 @@ int ovl_rename(struct dentry *odir, struct dentry *od, struct dentry *ndir, stru
 {
 	struct ovl_inode *ooi = ovl_i(od);
 	struct dentry *uodir, *undir;
-	bool opaque = false, had = false;
+	bool opaque, had = false;
 	int ret;
 
 	if (d_is_dir(od) && ooi->lower)
@@ -295,15 +312,14 @@ int ovl_rename(struct dentry *odir, struct dentry *od, struct dentry *ndir, stru
 		return ret;
 	uodir = ovl_i(odir)->upper;
 	undir = ovl_i(ndir)->upper;
+	opaque = lower_has(ndir, nd->name);
 	if (nd->inode) {
 		struct ovl_inode *noi = ovl_i(nd);
 
-		opaque = noi->lower != NULL;
 		if (noi->upper && d_is_dir(nd))
 			ret = clear_dir_whiteouts(noi->upper);
 	} else {
 		ret = clear_whiteout(undir, nd->name, &had);
-		opaque = had;
 	}
 	if (ret == 0)
 		ret = vfsk_rename(uodir, ooi->upper, undir, nd->name);
@@ -314,7 +330,35 @@ int ovl_rename(struct dentry *odir, struct dentry *od, struct dentry *ndir, stru
 	}
 	if (d_is_dir(od) && opaque)
 		ooi->upper->inode->flags |= I_OPAQUE;
-	if (ooi->lower)
+	if (lower_has(odir, od->name))
 		ret = make_whiteout(uodir, od->name);
 	return ret;
+}
+
+/* Both objects are copied up and their upper dentries swapped; directories with lower
+ * contents give EXDEV as for rename. A directory landing on a name the lower layer has
+ * becomes opaque. */
+int ovl_exchange(struct dentry *odir, struct dentry *od, struct dentry *ndir, struct dentry *nd)
+{
+	struct ovl_inode *ooi = ovl_i(od), *noi = ovl_i(nd);
+	bool oopaque, nopaque;
+	int ret;
+
+	if ((d_is_dir(od) && ooi->lower) || (d_is_dir(nd) && noi->lower))
+		return -EXDEV;
+	ret = ovl_copy_up(od);
+	if (ret == 0)
+		ret = ovl_copy_up(nd);
+	if (ret < 0)
+		return ret;
+	oopaque = d_is_dir(od) && lower_has(ndir, nd->name);
+	nopaque = d_is_dir(nd) && lower_has(odir, od->name);
+	ret = vfsk_exchange(ovl_i(odir)->upper, ooi->upper, ovl_i(ndir)->upper, noi->upper);
+	if (ret < 0)
+		return ret;
+	if (oopaque)
+		ooi->upper->inode->flags |= I_OPAQUE;
+	if (nopaque)
+		noi->upper->inode->flags |= I_OPAQUE;
+	return 0;
 }

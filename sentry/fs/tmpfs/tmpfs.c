@@ -142,6 +142,23 @@ static int tmpfs_rename(struct dentry *odir, struct dentry *od, struct dentry *n
 	return 0;
 }
 
+static int tmpfs_exchange(struct dentry *odir, struct dentry *od, struct dentry *ndir,
+			  struct dentry *nd)
+{
+	/* A directory moving to the other parent takes its ".." link along. */
+	if (odir != ndir && d_is_dir(od) != d_is_dir(nd)) {
+		int delta = d_is_dir(od) ? 1 : -1;
+
+		odir->inode->nlink -= delta;
+		ndir->inode->nlink += delta;
+	}
+	dir_changed(odir->inode, 0);
+	dir_changed(ndir->inode, 0);
+	inode_touch(od->inode, VA_CTIME);
+	inode_touch(nd->inode, VA_CTIME);
+	return 0;
+}
+
 static unsigned char mode_to_dtype(uint32_t mode)
 {
 	return (unsigned char)((mode & S_IFMT) >> 12);
@@ -219,6 +236,8 @@ const struct inode_ops g_tmpfs_iops = {
 	.unlink = tmpfs_unlink,
 	.rmdir = tmpfs_rmdir,
 	.rename = tmpfs_rename,
+	.exchange = tmpfs_exchange,
+	.rename_whiteout = true,
 	.readdir = tmpfs_readdir,
 	.readlink = tmpfs_readlink,
 	.setattr = tmpfs_setattr,
