@@ -27,6 +27,7 @@ static const struct {
 	{SCMP_SYS(recvfrom), ARGS_ANY, "server.c: seqpacket requests (recv)"},
 	{SCMP_SYS(sendmsg), ARGS_ANY, "server.c: replies carrying a donated fd (fd_send)"},
 	{SCMP_SYS(getsockopt), ARGS_ANY, "server.c: SO_TYPE of the connection"},
+	{SCMP_SYS(ppoll), ARGS_ANY, "server.c: waiting on the root and bind mount connections"},
 	{SCMP_SYS(openat), ARGS_NOFOLLOW, "ops_walk.c walk, fid.c reopen, ops_create.c create"},
 	{SCMP_SYS(close), ARGS_ANY, "fid.c: clunk; ops_attr.c: setattr's reopened fds"},
 	{SCMP_SYS(fstat), ARGS_ANY, "fid.c: node identity (glibc may use it for fstat)"},

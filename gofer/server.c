@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -25,9 +26,19 @@ static const gofer_op_fn g_ops[256] = {
 	[P9_TSETATTR] = gofer_op_setattr,
 };
 
+static struct gofer_server *server_alloc(struct gofer_node *root, bool readonly)
+{
+	struct gofer_server *s = xcalloc(1, sizeof(*s));
+
+	s->root = root;
+	s->readonly = readonly;
+	s->msize = P9_MAX_MSIZE;
+	s->scratch = xmalloc(GOFER_SCRATCH_SIZE);
+	return s;
+}
+
 int gofer_server_new(int rootfd, bool readonly, struct gofer_server **out)
 {
-	struct gofer_server *s;
 	struct gofer_node *root;
 	int fd, ret;
 
@@ -37,12 +48,32 @@ int gofer_server_new(int rootfd, bool readonly, struct gofer_server **out)
 	ret = node_new(fd, NULL, NULL, 0, &root);
 	if (ret)
 		return ret;
-	s = xcalloc(1, sizeof(*s));
-	s->root = root;
-	s->readonly = readonly;
-	s->msize = P9_MAX_MSIZE;
-	s->scratch = xmalloc(GOFER_SCRATCH_SIZE);
-	*out = s;
+	*out = server_alloc(root, readonly);
+	return 0;
+}
+
+int gofer_server_new_file(int dirfd, const char *name, bool readonly,
+			  struct gofer_server **out)
+{
+	struct gofer_node *dir, *root;
+	int fd, ret;
+
+	fd = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = node_new(fd, NULL, NULL, 0, &dir);
+	if (ret)
+		return ret;
+	fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	ret = fd < 0 ? -errno : node_new(fd, dir, name, strlen(name), &root);
+	node_put(dir); /* root holds it as its parent, for reopening by name */
+	if (ret)
+		return ret;
+	if (!S_ISREG(root->type)) {
+		node_put(root);
+		return -EINVAL; /* a symlink swapped in since runsc checked the source */
+	}
+	*out = server_alloc(root, readonly);
 	return 0;
 }
 
@@ -157,35 +188,72 @@ static int send_reply(int sock, const uint8_t *buf, size_t len, int fd)
 	return write_all(sock, buf + n, len - (size_t)n);
 }
 
-int gofer_serve(struct gofer_server *s, int sock)
+/* Answer one request waiting on sock. 0, 1 when the peer hung up, or -errno. */
+static int serve_one(struct gofer_server *s, int sock, bool seqpacket, uint8_t *in, uint8_t *out)
 {
-	int type = 0, ret = 0;
+	ssize_t n = recv_request(s, sock, seqpacket, in);
+	int fd;
+
+	if (n <= 0)
+		return n == 0 ? 1 : (int)n;
+	n = gofer_server_handle(s, in, (size_t)n, out, P9_MAX_MSIZE, &fd);
+	if (n < 0) {
+		log_warn("9p: malformed request framing; closing the connection");
+		return (int)n;
+	}
+	return send_reply(sock, out, (size_t)n, fd);
+}
+
+static bool is_seqpacket(int sock)
+{
+	int type = 0;
 	socklen_t tlen = sizeof(type);
+
+	return getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 && type == SOCK_SEQPACKET;
+}
+
+int gofer_serve_many(struct gofer_server **s, const int *socks, int n)
+{
+	struct pollfd *p = xcalloc((size_t)n, sizeof(*p));
+	bool *seqpacket = xcalloc((size_t)n, sizeof(*seqpacket));
 	uint8_t *in = xmalloc(P9_MAX_MSIZE), *out = xmalloc(P9_MAX_MSIZE);
-	bool seqpacket = getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 &&
-			 type == SOCK_SEQPACKET;
+	int ret = 0;
 
-	for (;;) {
-		int fd;
-		ssize_t n = recv_request(s, sock, seqpacket, in);
-
-		if (n <= 0) {
-			ret = (int)n;
+	for (int i = 0; i < n; i++) {
+		p[i] = (struct pollfd){.fd = socks[i], .events = POLLIN};
+		seqpacket[i] = is_seqpacket(socks[i]);
+	}
+	while (p[0].fd >= 0) {
+		/* ppoll, not poll: after a freeze (runsc pause) poll resumes through
+		 * restart_syscall, which the seccomp filter need not allow. */
+		if (ppoll(p, (nfds_t)n, NULL, NULL) < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
 			break;
 		}
-		n = gofer_server_handle(s, in, (size_t)n, out, P9_MAX_MSIZE, &fd);
-		if (n < 0) {
-			log_warn("9p: malformed request framing; closing the connection");
-			ret = (int)n;
-			break;
+		for (int i = 0; i < n; i++) {
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			int r = serve_one(s[i], p[i].fd, seqpacket[i], in, out);
+			if (r == 0)
+				continue;
+			/* This connection is over; the others go on until the root's ends. */
+			if (r < 0 && r != -EPIPE && r != -ECONNRESET && i == 0)
+				ret = r;
+			if (r < 0 && i > 0)
+				log_warn("9p: bind mount connection %d ended with error %d", i, r);
+			p[i].fd = -1;
 		}
-		ret = send_reply(sock, out, (size_t)n, fd);
-		if (ret)
-			break;
 	}
 	free(in);
 	free(out);
-	if (ret == -EPIPE || ret == -ECONNRESET)
-		ret = 0; /* the Sentry went away: a normal end */
+	free(p);
+	free(seqpacket);
 	return ret;
+}
+
+int gofer_serve(struct gofer_server *s, int sock)
+{
+	return gofer_serve_many(&s, &sock, 1);
 }

@@ -13,6 +13,12 @@ struct gofer_server;
 /* A server for the tree at directory fd rootfd (dup'ed; the caller keeps its own).
  * Read-only servers answer every mutation with EROFS. Returns 0 or -errno. */
 int gofer_server_new(int rootfd, bool readonly, struct gofer_server **out);
+/* A server whose whole tree is the regular file name in directory dirfd (a file bind
+ * mount): walks from it fail with ENOTDIR, opens reopen it by name in the held directory
+ * and must find the same inode. name is not followed (-EINVAL if it is no regular file).
+ * Returns 0 or -errno. */
+int gofer_server_new_file(int dirfd, const char *name, bool readonly,
+			  struct gofer_server **out);
 /* Clunk every fid and free the server. */
 void gofer_server_free(struct gofer_server *s);
 
@@ -28,5 +34,8 @@ ssize_t gofer_server_handle(struct gofer_server *s, const void *req, size_t len,
  * up (returns 0) or the connection breaks (-errno). Single-threaded: a slow host file
  * stalls the connection; concurrency and io_uring batching come later. */
 int gofer_serve(struct gofer_server *s, int sock);
+/* Serve n connections, socks[i] with s[i], one request at a time across them, until the
+ * first (the root's) hangs up or breaks; a later one ending only closes it. */
+int gofer_serve_many(struct gofer_server **s, const int *socks, int n);
 
 #endif

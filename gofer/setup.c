@@ -6,8 +6,11 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -78,8 +81,54 @@ static int empty_root(const char **how)
 	return chdir("/") < 0 ? -errno : 0;
 }
 
+/* A held fd for a bind source: for a directory the tree itself; for a file its directory,
+ * with *name pointing at the file's name in source. Returns an fd or -errno. */
+static int open_bind(const struct gofer_bind *b, bool walls, const char **name)
+{
+	char dir[4096];
+	const char *slash = strrchr(b->source, '/');
+	struct stat st;
+	int fd;
+
+	*name = NULL;
+	if (lstat(b->source, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(dir, sizeof(dir), "%s", b->source);
+	} else if (S_ISREG(st.st_mode) && slash && slash[1]) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - b->source) ?: 1, b->source);
+		*name = slash + 1;
+	} else {
+		return -EINVAL; /* a symlink or special file: runsc resolved it to neither */
+	}
+	if (!walls) {
+		fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	fd = clone_tree(dir, b->readonly);
+	if (fd == -ENOSYS || fd == -EINVAL)
+		fd = bind_tree(dir, b->readonly);
+	return fd;
+}
+
+/* Open every bind source (fds[i], names[i]); -errno (logged) if one cannot be. */
+static int open_binds(const struct gofer_opts *o, int *fds, const char **names)
+{
+	for (int i = 0; i < o->nbinds; i++) {
+		fds[i] = open_bind(&o->binds[i], o->walls, &names[i]);
+		if (fds[i] < 0) {
+			int ret = fds[i];
+			log_err("cannot take the bind source `%s`: %d", o->binds[i].source, ret);
+			while (i-- > 0)
+				close(fds[i]);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 /* Enter the mount walls. Returns an fd of the served tree or -errno (logged). */
-static int walls_mount(const struct gofer_opts *o)
+static int walls_mount(const struct gofer_opts *o, int *bind_fds, const char **bind_names)
 {
 	const char *how = NULL;
 	int fd, ret;
@@ -96,14 +145,17 @@ static int walls_mount(const struct gofer_opts *o)
 		log_err("cannot take the tree `%s`: %d", o->root, fd);
 		return fd;
 	}
-	ret = empty_root(&how);
+	ret = open_binds(o, bind_fds, bind_names);
+	if (!ret)
+		ret = empty_root(&how);
 	if (ret) {
 		log_err("cannot leave the host root: %d", ret);
 		close(fd);
 		return ret;
 	}
-	log_debug("walls: mount ns, tree `%s` held by fd (%s), root is empty tmpfs via %s",
-		  o->root, o->readonly ? "read-only" : "read-write", how);
+	log_debug("walls: mount ns, tree `%s` held by fd (%s), %d bind mounts, root is empty "
+		  "tmpfs via %s", o->root, o->readonly ? "read-only" : "read-write", o->nbinds,
+		  how);
 	return fd;
 }
 
@@ -112,15 +164,15 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-/* Close every fd but stdio, the log fd and those in keep[n]. */
-static int close_other_fds(const int *keep, size_t n)
+/* Close every fd but stdio, the log fd and the connections. */
+static int close_other_fds(const struct gofer_opts *o)
 {
-	int fds[8] = {0, 1, 2, log_get_fd()};
-	size_t cnt = 4;
+	int fds[5 + GOFER_MAX_BINDS] = {0, 1, 2, log_get_fd(), o->sock_fd};
+	size_t cnt = 5;
 	unsigned int next = 0;
 
-	for (size_t i = 0; i < n && cnt < ARRAY_SIZE(fds); i++)
-		fds[cnt++] = keep[i];
+	for (int i = 0; i < o->nbinds; i++)
+		fds[cnt++] = o->binds[i].sock_fd;
 	qsort(fds, cnt, sizeof(fds[0]), cmp_int);
 	for (size_t i = 0; i < cnt; i++) {
 		if (fds[i] < 0 || (unsigned int)fds[i] < next)
@@ -132,16 +184,11 @@ static int close_other_fds(const int *keep, size_t n)
 	return close_range(next, ~0u, 0) < 0 ? -errno : 0;
 }
 
-/* Everything after the mounts: fds, no_new_privs, seccomp. */
-static int walls_lock(struct gofer_server *s, int sock)
+/* Everything after the mounts: no_new_privs, seccomp. */
+static int walls_lock(void)
 {
-	int keep[] = {sock, s->root->fd}, ret;
+	int ret;
 
-	ret = close_other_fds(keep, ARRAY_SIZE(keep));
-	if (ret) {
-		log_err("cannot close inherited fds: %d", ret);
-		return ret;
-	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		ret = -errno;
 		log_err("cannot set no_new_privs: %d", ret);
@@ -156,38 +203,71 @@ static int walls_lock(struct gofer_server *s, int sock)
 	return 0;
 }
 
+/* The servers of the root (s[0]) and of each bind mount; their fds are closed. */
+static int servers_new(const struct gofer_opts *o, int rootfd, int *bind_fds,
+		       const char **bind_names, struct gofer_server **s)
+{
+	int ret = gofer_server_new(rootfd, o->readonly, &s[0]);
+
+	close(rootfd);
+	if (ret)
+		log_err("cannot open the root of `%s`: %d", o->root, ret);
+	for (int i = 0; i < o->nbinds; i++) {
+		const struct gofer_bind *b = &o->binds[i];
+
+		if (!ret) {
+			ret = bind_names[i] ? gofer_server_new_file(bind_fds[i], bind_names[i],
+								    b->readonly, &s[1 + i])
+					    : gofer_server_new(bind_fds[i], b->readonly, &s[1 + i]);
+			if (ret)
+				log_err("cannot serve the bind source `%s`: %d", b->source, ret);
+		}
+		close(bind_fds[i]);
+	}
+	return ret;
+}
+
 int gofer_run(const struct gofer_opts *o)
 {
-	struct gofer_server *s = NULL;
+	struct gofer_server *s[1 + GOFER_MAX_BINDS] = {NULL};
+	int socks[1 + GOFER_MAX_BINDS] = {o->sock_fd}, bind_fds[GOFER_MAX_BINDS];
+	const char *bind_names[GOFER_MAX_BINDS];
 	int rootfd, ret;
 
+	if (o->nbinds < 0 || o->nbinds > GOFER_MAX_BINDS)
+		return 1;
+	if (o->walls && (ret = close_other_fds(o))) {
+		log_err("cannot close inherited fds: %d", ret);
+		return 1;
+	}
 	if (o->walls) {
-		rootfd = walls_mount(o);
+		rootfd = walls_mount(o, bind_fds, bind_names);
 	} else {
 		rootfd = open(o->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (rootfd < 0)
 			rootfd = -errno;
+		else if ((ret = open_binds(o, bind_fds, bind_names))) {
+			close(rootfd);
+			rootfd = ret;
+		}
 	}
 	if (rootfd < 0) {
 		log_err("cannot serve `%s`: %d", o->root, rootfd);
 		return 1;
 	}
-	ret = gofer_server_new(rootfd, o->readonly, &s);
-	close(rootfd);
-	if (ret) {
-		log_err("cannot open the root of `%s`: %d", o->root, ret);
-		return 1;
+	ret = servers_new(o, rootfd, bind_fds, bind_names, s);
+	if (!ret && o->walls)
+		ret = walls_lock();
+	if (!ret) {
+		for (int i = 0; i < o->nbinds; i++)
+			socks[1 + i] = o->binds[i].sock_fd;
+		log_info("serving `%s`%s and %d bind mounts", o->root,
+			 o->readonly ? " read-only" : "", o->nbinds);
+		ret = gofer_serve_many(s, socks, 1 + o->nbinds);
+		if (ret)
+			log_warn("connection ended with error %d", ret);
 	}
-	if (o->walls && walls_lock(s, o->sock_fd)) {
-		gofer_server_free(s);
-		return 1;
-	}
-	log_info("serving `%s`%s", o->root, o->readonly ? " read-only" : "");
-	ret = gofer_serve(s, o->sock_fd);
-	gofer_server_free(s);
-	if (ret) {
-		log_warn("connection ended with error %d", ret);
-		return 1;
-	}
-	return 0;
+	for (int i = 0; i <= o->nbinds; i++)
+		gofer_server_free(s[i]);
+	return ret ? 1 : 0;
 }

@@ -49,6 +49,7 @@ struct boot_spec {
 	json_t *rlimits; /* [{"type","soft","hard"}] (reference held) */
 	json_t *mounts;	 /* OCI mounts the Sentry serves itself */
 	json_t *masked;	 /* OCI maskedPaths */
+	json_t *ro_paths; /* OCI readonlyPaths */
 	bool has_caps;	 /* process.capabilities given: the sets below replace root's */
 	uint64_t cap_bset, cap_eff, cap_inh, cap_prm, cap_amb;
 	bool no_new_privs; /* process.noNewPrivileges */
@@ -110,6 +111,7 @@ static int boot_read_spec(int fd, struct boot_spec *s)
 	s->rlimits = json_incref(json_object_get(root, "rlimits"));
 	s->mounts = json_incref(json_object_get(root, "mounts"));
 	s->masked = json_incref(json_object_get(root, "masked"));
+	s->ro_paths = json_incref(json_object_get(root, "readonly_paths"));
 	json_decref(root);
 	if (!s->argv[0]) {
 		log_err("boot spec: no program to run (argv is empty)");
@@ -252,7 +254,8 @@ static int boot_create_init(const struct boot_opts *o, const struct boot_spec *s
 		boot_report(o, "cannot mount the sandbox's root filesystem: %s", strerror(-err));
 		return BOOT_EXIT_SETUP;
 	}
-	err = boot_mounts_apply(s->mounts, s->masked);
+	struct boot_mounts bm = {s->mounts, s->masked, s->ro_paths, o->mount_fds, o->nmount_fds};
+	err = boot_mounts_apply(&bm);
 	if (err) {
 		boot_report(o, "cannot mount the spec's filesystems: %s", strerror(-err));
 		return BOOT_EXIT_SETUP;

@@ -17,6 +17,8 @@ struct boot_opts {
 	int control_fd;	    /* listening control socket bound by runsc, -1 = none */
 	int sync_fd;	    /* runsc create's pipe: one NUL byte when ready, else a message */
 	bool wait_start;    /* created, not started: run init on the control `start` */
+	const int *mount_fds; /* 9P connections of the spec's bind mounts, in their order */
+	int nmount_fds;
 };
 
 /* Run the sandbox; returns the process exit code (init's status, 128+signal, 127 for a

@@ -1,10 +1,15 @@
-/* boot_mounts.c: the OCI mounts the Sentry provides itself (tmpfs anywhere; the built-in
- * /proc, /sys, /dev, /dev/pts, /dev/shm) and maskedPaths, on top of vfs_init's tree. */
+/* boot_mounts.c: the OCI mounts on top of vfs_init's tree: bind mounts (each a Gofer
+ * connection), tmpfs anywhere, the built-in /proc, /sys, /dev, /dev/pts, /dev/shm with
+ * the spec's flags, then maskedPaths and readonlyPaths, as runc applies them. */
 #include "sentry/boot_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "lib/log.h"
 #include "sentry/vfs/vfs.h"
@@ -15,17 +20,17 @@ static bool builtin_mount(const char *dest, const char *type)
 {
 	static const char *const builtin[][2] = {
 		{"/proc", "proc"}, {"/sys", "sysfs"}, {"/dev", "tmpfs"}, {"/dev/pts", "devpts"},
-		{"/dev/shm", "tmpfs"}, {"/dev/mqueue", "mqueue"}, {"/sys/fs/cgroup", "cgroup"},
-		{"/sys/fs/cgroup", "cgroup2"}};
+		{"/dev/shm", "tmpfs"}};
 	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
 		if (!strcmp(dest, builtin[i][0]) && !strcmp(type, builtin[i][1]))
 			return true;
 	return false;
 }
 
-/* Walk path from the root, creating missing directories (mode 0755) and crossing
- * mounts; symlinks are not followed (ENOTDIR). *out gets a referenced path. */
-static int walk_mkdir(const char *path, bool create, struct path *out)
+/* Walk path from the root, creating missing directories (mode 0755) when create, and
+ * crossing mounts; symlinks are not followed (ENOTDIR). With last_any the final component
+ * may be any file. *out gets a referenced path. */
+static int walk(const char *path, bool create, bool last_any, struct path *out)
 {
 	struct mount *m = vfs_root_mount();
 	struct path p = {m, m->root};
@@ -45,8 +50,13 @@ static int walk_mkdir(const char *path, bool create, struct path *out)
 			path_put(&p);
 			return len > VFS_NAME_MAX ? -ENAMETOOLONG : -EINVAL;
 		}
+		if (!d_is_dir(p.dentry)) {
+			path_put(&p);
+			return -ENOTDIR;
+		}
 		memcpy(name, path, len);
 		name[len] = '\0';
+		path += len + (path[len] == '/');
 		err = d_lookup(p.dentry, name, len, &d);
 		if (err == -ENOENT && create)
 			err = vfsk_mkdir(p.dentry, name, 0755, NULL, &d);
@@ -54,90 +64,253 @@ static int walk_mkdir(const char *path, bool create, struct path *out)
 			path_put(&p);
 			return err;
 		}
-		if (!d_is_dir(d)) {
-			dput(d);
-			path_put(&p);
-			return -ENOTDIR;
-		}
 		dput(p.dentry);
 		p.dentry = d;
 		path_follow_mounts(&p);
-		path += len + (path[len] == '/');
+		if (!d_is_dir(p.dentry) && !(last_any && !*path)) {
+			path_put(&p);
+			return -ENOTDIR;
+		}
 	}
 	*out = p;
 	return 0;
 }
 
-/* "mode=1777" from the options, else def. */
-static uint32_t opt_mode(json_t *opts, uint32_t def)
+/* The file mountpoint of a file bind mount: made empty (0644) when missing, as runc does. */
+static int walk_file(const char *dest, struct path *out)
 {
-	for (size_t i = 0; i < json_array_size(opts); i++) {
-		const char *o = json_string_value(json_array_get(opts, i));
-		if (o && !strncmp(o, "mode=", 5))
-			return (uint32_t)strtoul(o + 5, NULL, 8) & 07777;
-	}
-	return def;
-}
-
-static int mount_tmpfs(const char *dest, json_t *opts, bool readonly)
-{
+	const char *slash = strrchr(dest, '/');
+	char dir[VFS_PATH_MAX];
+	struct dentry *d;
 	struct path p;
-	int err = walk_mkdir(dest, true, &p);
+	int err;
 
+	if (!slash || !slash[1] || (size_t)(slash - dest) >= sizeof(dir))
+		return -EINVAL;
+	err = walk(dest, false, true, out);
+	if (err != -ENOENT)
+		return err == 0 && d_is_dir(out->dentry) ? (path_put(out), -EISDIR) : err;
+	memcpy(dir, dest, (size_t)(slash - dest));
+	dir[slash - dest] = '\0';
+	err = walk(dir, true, false, &p);
 	if (err)
 		return err;
-	vfs_mount(&p, tmpfs_new(opt_mode(opts, 01777), 0, 0), readonly ? MNT_READONLY : 0);
+	err = vfsk_create(p.dentry, slash + 1, S_IFREG | 0644, NULL, &d);
+	if (err == 0) {
+		dput(p.dentry);
+		p.dentry = d;
+		*out = p;
+		return 0;
+	}
+	path_put(&p);
+	return err;
+}
+
+/* The value of key=VALUE in a comma-separated data string, or NULL. */
+static const char *data_value(const char *data, const char *key, char *buf, size_t size)
+{
+	size_t klen = strlen(key);
+
+	while (data && *data) {
+		size_t len = strcspn(data, ",");
+		if (len > klen && data[klen] == '=' && !strncmp(data, key, klen)) {
+			snprintf(buf, size, "%.*s", (int)(len - klen - 1), data + klen + 1);
+			return buf;
+		}
+		data += len + (data[len] == ',');
+	}
+	return NULL;
+}
+
+/* A numeric option (base 0 when oct is false, else octal); def when absent. EINVAL for
+ * junk, as Linux refuses such a mount. */
+static int data_num(const char *data, const char *key, bool oct, unsigned long max,
+		    unsigned long def, unsigned long *out)
+{
+	char buf[64], *end;
+	const char *v = data_value(data, key, buf, sizeof(buf));
+
+	*out = def;
+	if (!v)
+		return 0;
+	*out = strtoul(v, &end, oct ? 8 : 10);
+	return (end == v || *end || *out > max) ? -EINVAL : 0;
+}
+
+static int mount_flags(json_t *m)
+{
+	return (json_is_true(json_object_get(m, "readonly")) ? MNT_READONLY : 0) |
+	       (json_is_true(json_object_get(m, "nosuid")) ? MNT_NOSUID : 0) |
+	       (json_is_true(json_object_get(m, "nodev")) ? MNT_NODEV : 0) |
+	       (json_is_true(json_object_get(m, "noexec")) ? MNT_NOEXEC : 0);
+}
+
+static int mount_tmpfs(const char *dest, const char *data, int flags)
+{
+	unsigned long mode, uid, gid;
+	struct path p;
+	int err = data_num(data, "mode", true, 07777, 01777, &mode);
+
+	if (!err)
+		err = data_num(data, "uid", false, UINT32_MAX - 1, 0, &uid);
+	if (!err)
+		err = data_num(data, "gid", false, UINT32_MAX - 1, 0, &gid);
+	if (!err)
+		err = walk(dest, true, false, &p);
+	if (err)
+		return err;
+	vfs_mount(&p, tmpfs_new((uint32_t)mode, (uid_t)uid, (gid_t)gid), flags);
 	path_put(&p);
 	return 0;
 }
 
-static int mask_path(const char *dest)
+static int mount_bind(const char *dest, bool dir, int fd, int flags)
+{
+	struct super_block *sb;
+	struct path p;
+	int err = dir ? walk(dest, true, false, &p) : walk_file(dest, &p);
+
+	if (err) {
+		close(fd);
+		return err;
+	}
+	err = gofer_fs_new_mount(fd, !(flags & MNT_READONLY), dir, &sb);
+	if (!err)
+		vfs_mount(&p, sb, flags);
+	path_put(&p);
+	return err;
+}
+
+/* proc, sysfs... where vfs_init put one: the spec's flags are added to that mount. */
+static int flag_builtin(const char *dest, int flags)
 {
 	struct path p;
-	int err = walk_mkdir(dest, false, &p);
+	int err = walk(dest, false, false, &p);
+
+	if (err)
+		return err;
+	if (p.dentry == p.mnt->root)
+		p.mnt->flags |= flags;
+	path_put(&p);
+	return 0;
+}
+
+static int mount_one(json_t *m, const struct boot_mounts *bm, int *next_fd)
+{
+	const char *dest = json_string_value(json_object_get(m, "destination"));
+	const char *type = json_string_value(json_object_get(m, "type")) ?: "";
+	const char *data = json_string_value(json_object_get(m, "data")) ?: "";
+	int flags = mount_flags(m);
+
+	if (!dest)
+		return -EINVAL;
+	if (json_is_true(json_object_get(m, "bind"))) {
+		if (*next_fd >= bm->nfds)
+			return -EBADF; /* runsc passes one connection per bind mount */
+		return mount_bind(dest, json_is_true(json_object_get(m, "dir")),
+				  bm->fds[(*next_fd)++], flags);
+	}
+	if (builtin_mount(dest, type))
+		return flag_builtin(dest, flags);
+	if (!strcmp(type, "tmpfs"))
+		return mount_tmpfs(dest, data, flags);
+	if (!strcmp(type, "proc") || !strcmp(type, "sysfs")) {
+		struct path p;
+		int err = walk(dest, true, false, &p);
+		if (err)
+			return err;
+		vfs_mount(&p, type[0] == 'p' ? procfs_new() : sysfs_new(),
+			  flags | (type[0] == 's' ? MNT_READONLY : 0));
+		path_put(&p);
+		return 0;
+	}
+	/* mqueue, cgroup, devpts elsewhere: the Sentry has no such filesystem to mount. */
+	log_warn("mount of type `%s` at `%s` is not supported, skipped", type, dest);
+	return 0;
+}
+
+/* A masked directory: an empty read-only tmpfs. A masked file: the null device, as
+ * runc binds /dev/null over it (reads see nothing, writes vanish). */
+static int mask_path(const char *dest)
+{
+	struct super_block *sb;
+	struct mount *m;
+	struct dentry *null;
+	struct path p;
+	int err = walk(dest, false, true, &p);
 
 	if (err == -ENOENT)
 		return 0; /* nothing to hide */
-	if (err == -ENOTDIR) {
-		/* A file: our procfs and sysfs expose no host data through these. */
-		log_debug("maskedPaths: `%s` is not a directory, left as is", dest);
-		return 0;
-	}
 	if (err)
 		return err;
-	vfs_mount(&p, tmpfs_new(0555, 0, 0), MNT_READONLY);
+	sb = tmpfs_new(0555, 0, 0);
+	if (d_is_dir(p.dentry)) {
+		vfs_mount(&p, sb, MNT_READONLY);
+		path_put(&p);
+		return 0;
+	}
+	err = vfsk_mknod(sb->root, "null", S_IFCHR | 0666, makedev(1, 3), NULL, &null);
+	if (err == 0) {
+		m = vfs_mount(&p, sb, MNT_READONLY | MNT_NOEXEC);
+		/* The mount shows the device node, not the tmpfs directory holding it. */
+		dput(m->root);
+		m->root = null;
+	}
+	path_put(&p);
+	return err;
+}
+
+/* A read-only path: the same tree again (its own mount), read-only. */
+static int readonly_path(const char *dest)
+{
+	struct path p;
+	struct mount *m;
+	int err = walk(dest, false, true, &p);
+
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	if (p.dentry == p.mnt->root) {
+		p.mnt->flags |= MNT_READONLY;
+	} else {
+		m = vfs_mount(&p, p.mnt->sb, p.mnt->flags | MNT_READONLY);
+		dput(m->root);
+		dget(p.dentry);
+		m->root = p.dentry;
+	}
 	path_put(&p);
 	return 0;
 }
 
-int boot_mounts_apply(json_t *mounts, json_t *masked)
+int boot_mounts_apply(const struct boot_mounts *bm)
 {
-	int first = 0;
+	int first = 0, next_fd = 0;
 
-	for (size_t i = 0; i < json_array_size(mounts); i++) {
-		json_t *m = json_array_get(mounts, i);
-		const char *dest = json_string_value(json_object_get(m, "destination"));
-		const char *type = json_string_value(json_object_get(m, "type")) ?: "";
-		bool ro = json_is_true(json_object_get(m, "readonly"));
-		int err = 0;
+	for (size_t i = 0; i < json_array_size(bm->mounts); i++) {
+		json_t *m = json_array_get(bm->mounts, i);
+		int err = mount_one(m, bm, &next_fd);
 
-		if (!dest || builtin_mount(dest, type))
-			continue;
-		if (!strcmp(type, "tmpfs"))
-			err = mount_tmpfs(dest, json_object_get(m, "options"), ro);
-		else
-			log_warn("mount of type `%s` at `%s` is not supported, skipped", type, dest);
 		if (err) {
-			log_warn("cannot mount %s at `%s`: %s", type, dest, strerror(-err));
+			log_warn("cannot mount `%s` at `%s`: %s",
+				 json_string_value(json_object_get(m, "type")) ?: "?",
+				 json_string_value(json_object_get(m, "destination")) ?: "?",
+				 strerror(-err));
 			if (!first)
 				first = err;
 		}
 	}
-	for (size_t i = 0; i < json_array_size(masked); i++) {
-		const char *dest = json_string_value(json_array_get(masked, i));
+	for (size_t i = 0; i < json_array_size(bm->masked); i++) {
+		const char *dest = json_string_value(json_array_get(bm->masked, i));
 		int err = dest ? mask_path(dest) : 0;
 		if (err)
 			log_warn("cannot mask `%s`: %s", dest, strerror(-err));
+	}
+	for (size_t i = 0; i < json_array_size(bm->readonly); i++) {
+		const char *dest = json_string_value(json_array_get(bm->readonly, i));
+		int err = dest ? readonly_path(dest) : 0;
+		if (err)
+			log_warn("cannot make `%s` read-only: %s", dest, strerror(-err));
 	}
 	return first;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -19,7 +20,19 @@ static json_t *strv_json(char **v)
 	return a;
 }
 
-/* Sentry-served mounts pass; the rest get one warning each. */
+/* One mount for the Sentry: what to mount and the flags programs can observe. */
+static json_t *mount_json(const struct oci_mount *m)
+{
+	return json_pack("{s:s, s:s, s:o, s:s, s:b, s:b, s:b, s:b, s:b, s:b}", "destination",
+			 m->destination, "type", m->bind ? "bind" : m->type, "options",
+			 strv_json(m->options), "data", m->data, "readonly", m->readonly,
+			 "nosuid", (m->flags & MS_NOSUID) != 0, "nodev",
+			 (m->flags & MS_NODEV) != 0, "noexec", (m->flags & MS_NOEXEC) != 0,
+			 "bind", m->bind, "dir", !m->bind || m->source_is_dir);
+}
+
+/* Sentry-served mounts and bind mounts (served by the Gofer, numbered in this order)
+ * pass; the rest get one warning each. */
 static json_t *mounts_json(const struct oci_spec *s)
 {
 	static const char *const own[] = {"tmpfs", "proc", "sysfs", "devpts", "mqueue",
@@ -31,15 +44,12 @@ static json_t *mounts_json(const struct oci_spec *s)
 		const char *const *t = own;
 		while (*t && strcmp(*t, m->type))
 			t++;
-		if (m->bind || !*t) {
-			log_warn("mounts[%d]: %s mount of `%s` at `%s` is not supported yet, "
-				 "skipped", i, m->bind ? "bind" : m->type, m->source,
-				 m->destination);
+		if (!m->bind && !*t) {
+			log_warn("mounts[%d]: %s mount of `%s` at `%s` is not supported, skipped",
+				 i, m->type, m->source, m->destination);
 			continue;
 		}
-		json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:b}", "destination",
-						   m->destination, "type", m->type, "options",
-						   strv_json(m->options), "readonly", m->readonly));
+		json_array_append_new(a, mount_json(m));
 	}
 	return a;
 }
@@ -87,6 +97,7 @@ int bootspec_memfd(const struct oci_spec *s, const char *id, struct oci_error *e
 	json_object_set_new(o, "tmpfs_tmp", json_false());
 	json_object_set_new(o, "mounts", mounts_json(s));
 	json_object_set_new(o, "masked", strv_json(s->masked_paths));
+	json_object_set_new(o, "readonly_paths", strv_json(s->readonly_paths));
 	fd = memfd_create("runsc-spec", MFD_CLOEXEC);
 	if (fd < 0 || json_dumpfd(o, fd, JSON_COMPACT) < 0) {
 		json_decref(o);

@@ -148,12 +148,33 @@ static void create_fds_close(struct create_fds *f)
 	}
 }
 
+/* The spec's bind mounts, in order, for the Gofer (bootspec.c numbers them the same). */
+static int bind_list(const struct oci_spec *s, struct sandbox_bind *binds, struct oci_error *e)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->nmounts; i++) {
+		if (!s->mounts[i].bind)
+			continue;
+		if (n == SANDBOX_MAX_BINDS)
+			return oci_errorf(e, "mounts[%d]: more than %d bind mounts", i,
+					  SANDBOX_MAX_BINDS);
+		binds[n].source = s->mounts[i].source_path;
+		binds[n++].readonly = s->mounts[i].readonly;
+	}
+	return n;
+}
+
 static int create_sandbox(const struct create_opts *o, struct container *c,
 			  const struct oci_spec *s, char **procs, struct oci_error *e)
 {
 	struct create_fds f = {-1, {-1, -1}, -1, -1, -1};
+	struct sandbox_bind binds[SANDBOX_MAX_BINDS];
 	struct sandbox sb;
-	int err;
+	int err, nbinds = bind_list(s, binds, e);
+
+	if (nbinds < 0)
+		return nbinds;
 
 	f.listen = control_listen(c, e);
 	if (f.listen < 0)
@@ -173,6 +194,7 @@ static int create_sandbox(const struct create_opts *o, struct container *c,
 		.root = s->root_path, .spec_fd = f.spec, .readonly = s->root_readonly,
 		.stdio_fd = f.slave, .control_fd = f.listen, .sync_fd = f.sync[1],
 		.wait_start = true, .new_session = !o->foreground, .cgroup_procs = procs,
+		.binds = binds, .nbinds = nbinds,
 	};
 	err = sandbox_start(&so, &sb);
 	if (err) {

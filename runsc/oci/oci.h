@@ -62,7 +62,12 @@ struct oci_mount {
 	char *source;		/* "" when absent */
 	char **options;		/* NULL-terminated */
 	bool bind;		/* type "bind" or a bind/rbind option */
-	bool readonly;		/* "ro" option */
+	bool readonly;		/* "ro" option (the last of ro/rw wins) */
+	unsigned long flags;	/* MS_* from the options (MS_RDONLY, MS_NOEXEC, MS_BIND...) */
+	char *data;		/* filesystem options ("size=65536k,mode=755"), "" if none */
+	/* Bind mounts, set by oci_spec_load: the source as a canonical host path. */
+	char *source_path;
+	bool source_is_dir;	/* else a regular file */
 };
 
 enum oci_hook_kind { OCI_HOOK_PRESTART, OCI_HOOK_CREATE_RUNTIME, OCI_HOOK_CREATE_CONTAINER,
@@ -122,7 +127,8 @@ struct oci_spec {
 int oci_spec_parse(const char *text, size_t size, struct oci_spec **out, struct oci_error *e);
 
 /* Read and parse BUNDLE/config.json, and make root.path absolute (relative paths are
- * relative to the bundle) and check that it is a directory. */
+ * relative to the bundle) and check that it is a directory; resolve every bind mount's
+ * source (an error naming the mount when it does not exist). */
 int oci_spec_load(const char *bundle, struct oci_spec **out, struct oci_error *e);
 
 void oci_spec_free(struct oci_spec *s);

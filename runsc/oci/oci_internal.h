@@ -29,6 +29,14 @@ void oci_warn_unknown(json_t *obj, const char *prefix, const char *const *known,
 /* Whether the field is present and not null/empty (for "not applied" warnings). */
 bool oci_has(json_t *obj, const char *key);
 
+/* A mount's options (mounts.c): flags, the data string, bind and readonly. Unknown words
+ * get a warning; pfx names the mount in messages. */
+int oci_mount_options(struct oci_mount *m, const char *pfx, struct oci_warnings *w,
+		      struct oci_error *e);
+/* Bind sources: relative to bundle unless absolute, canonicalized, must exist and be a
+ * directory or a regular file (fills source_path, source_is_dir). */
+int oci_mounts_resolve(struct oci_spec *s, const char *bundle, struct oci_error *e);
+
 /* Mounts, hooks and the linux object (spec_linux.c). */
 int oci_parse_mounts(json_t *arr, struct oci_spec *s, struct oci_error *e);
 int oci_parse_hooks(json_t *obj, struct oci_spec *s, struct oci_error *e);

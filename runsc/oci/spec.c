@@ -205,6 +205,11 @@ int oci_spec_load(const char *bundle, struct oci_spec **out, struct oci_error *e
 	}
 	free(s->root_path);
 	s->root_path = abs;
+	err = oci_mounts_resolve(s, bundle, e);
+	if (err) {
+		oci_spec_free(s);
+		return err;
+	}
 	*out = s;
 	return 0;
 }
@@ -223,6 +228,8 @@ void oci_spec_free(struct oci_spec *s)
 		free(s->mounts[i].type);
 		free(s->mounts[i].source);
 		oci_strv_free(s->mounts[i].options);
+		free(s->mounts[i].data);
+		free(s->mounts[i].source_path);
 	}
 	free(s->mounts);
 	for (int k = 0; k < OCI_HOOK_NKINDS; k++) {

@@ -42,13 +42,9 @@ static int parse_mount(json_t *m, const char *pfx, struct oci_mount *om, struct 
 		om->source = xstrdup("");
 	if (!om->options)
 		om->options = xcalloc(1, sizeof(char *));
-	om->bind = !strcmp(om->type, "bind");
-	for (char **o = om->options; *o; o++) {
-		if (!strcmp(*o, "bind") || !strcmp(*o, "rbind"))
-			om->bind = true;
-		else if (!strcmp(*o, "ro"))
-			om->readonly = true;
-	}
+	err = oci_mount_options(om, pfx, w, e);
+	if (err)
+		return err;
 	if (oci_has(m, "uidMappings") || oci_has(m, "gidMappings"))
 		oci_warn(w, "%s.uidMappings: id-mapped mounts are not supported, ignored", pfx);
 	oci_warn_unknown(m, pfx, known, w);

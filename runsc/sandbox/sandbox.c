@@ -17,8 +17,8 @@
 #include "lib/util.h"
 #include "runsc/runsc.h"
 
-#define CHILD_MAX_ARGS 40
-#define CHILD_MAX_FDS 4
+#define CHILD_MAX_ARGS (40 + SANDBOX_MAX_BINDS)
+#define CHILD_MAX_FDS (4 + SANDBOX_MAX_BINDS)
 
 static pid_t g_sentry_pid = -1;
 
@@ -29,7 +29,7 @@ static int child_fds(const int *fds, int n)
 	int tmp[CHILD_MAX_FDS];
 
 	for (int i = 0; i < n; i++) {
-		tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 16);
+		tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3 + CHILD_MAX_FDS);
 		if (tmp[i] < 0)
 			return -1;
 	}
@@ -65,7 +65,18 @@ static _Noreturn void child_exec(const struct sandbox_opts *o, const char **args
 	_exit(125);
 }
 
-static pid_t start_gofer(const struct sandbox_opts *o, int sock)
+/* The Gofer's flag for bind mount i, whose connection is at fd: --bind=FD:ro|rw:PATH. */
+static char *bind_arg(const struct sandbox_opts *o, int i, int fd)
+{
+	char *arg;
+
+	if (asprintf(&arg, "--bind=%d:%s:%s", fd, o->binds[i].readonly ? "ro" : "rw",
+		     o->binds[i].source) < 0)
+		_exit(125);
+	return arg;
+}
+
+static pid_t start_gofer(const struct sandbox_opts *o, const int *socks)
 {
 	const char *args[CHILD_MAX_ARGS];
 	char rootarg[4200];
@@ -84,13 +95,30 @@ static pid_t start_gofer(const struct sandbox_opts *o, int sock)
 	args[n++] = "--io-fd=3";
 	if (o->readonly)
 		args[n++] = "--readonly";
+	for (int i = 0; i < o->nbinds; i++)
+		args[n++] = bind_arg(o, i, 4 + i);
 	args[n] = NULL;
-	if (child_fds(&sock, 1) < 0)
+	if (child_fds(socks, 1 + o->nbinds) < 0)
 		_exit(125);
-	child_exec(o, args, 1, false);
+	child_exec(o, args, 1 + o->nbinds, false);
 }
 
-static pid_t start_sentry(const struct sandbox_opts *o, int sock)
+/* The Sentry's --mount-fds=A,B,... for the bind connections placed from fd first. */
+static char *mount_fds_arg(int first, int n)
+{
+	size_t size = 16 + 12 * (size_t)n;
+	char *arg = malloc(size);
+	size_t len;
+
+	if (!arg)
+		_exit(125);
+	len = (size_t)snprintf(arg, size, "--mount-fds=");
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(arg + len, size - len, "%s%d", i ? "," : "", first + i);
+	return arg;
+}
+
+static pid_t start_sentry(const struct sandbox_opts *o, int sock, const int *binds)
 {
 	const char *args[CHILD_MAX_ARGS];
 	int fds[CHILD_MAX_FDS] = {sock, o->spec_fd}, nfds = 2, n = 0;
@@ -119,30 +147,64 @@ static pid_t start_sentry(const struct sandbox_opts *o, int sock)
 	}
 	if (o->wait_start)
 		args[n++] = "--wait-start";
+	if (o->nbinds > 0) {
+		args[n++] = mount_fds_arg(3 + nfds, o->nbinds);
+		for (int i = 0; i < o->nbinds; i++)
+			fds[nfds++] = binds[i];
+	}
 	args[n] = NULL;
 	if (child_fds(fds, nfds) < 0)
 		_exit(125);
 	child_exec(o, args, nfds, true);
 }
 
+static void close_all(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* One socketpair per Gofer connection: [0] the root, [1 + i] bind mount i. gofer[] gets
+ * the Gofer's ends, sentry[] the Sentry's. */
+static int make_connections(int n, int *gofer, int *sentry)
+{
+	for (int i = 0; i < n; i++) {
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+			int err = -errno;
+			close_all(gofer, i);
+			close_all(sentry, i);
+			return err;
+		}
+		gofer[i] = sv[0];
+		sentry[i] = sv[1];
+	}
+	return 0;
+}
+
 int sandbox_start(const struct sandbox_opts *o, struct sandbox *sb)
 {
-	int sv[2], err;
+	int gofer[1 + SANDBOX_MAX_BINDS], sentry[1 + SANDBOX_MAX_BINDS], n = 1 + o->nbinds, err;
 
 	sb->sentry = sb->gofer = -1;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	sb->gofer = start_gofer(o, sv[0]);
+	if (o->nbinds < 0 || o->nbinds > SANDBOX_MAX_BINDS)
+		return -E2BIG;
+	err = make_connections(n, gofer, sentry);
+	if (err)
+		return err;
+	sb->gofer = start_gofer(o, gofer);
 	if (sb->gofer < 0) {
 		err = -errno;
-		close(sv[0]);
-		close(sv[1]);
+		close_all(gofer, n);
+		close_all(sentry, n);
 		return err;
 	}
-	sb->sentry = start_sentry(o, sv[1]);
+	sb->sentry = start_sentry(o, sentry[0], sentry + 1);
 	err = sb->sentry < 0 ? -errno : 0;
-	close(sv[0]);
-	close(sv[1]);
+	close_all(gofer, n);
+	close_all(sentry, n);
 	if (err) {
 		kill(sb->gofer, SIGKILL);
 		waitpid(sb->gofer, NULL, 0);

@@ -5,6 +5,15 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* At most this many bind mounts, each its own Gofer connection. */
+#define SANDBOX_MAX_BINDS 64
+
+/* One OCI bind mount the Gofer serves (config.json order of bind mounts). */
+struct sandbox_bind {
+	const char *source; /* canonical host path (oci_mounts_resolve) */
+	bool readonly;
+};
+
 struct sandbox_opts {
 	const char *root;  /* host directory the Gofer serves as / */
 	int spec_fd;	   /* boot spec (memfd) for the Sentry */
@@ -16,6 +25,8 @@ struct sandbox_opts {
 	bool wait_start;   /* the Sentry waits for `start` on the control socket */
 	bool new_session;  /* setsid in both children (they outlive runsc create) */
 	char **cgroup_procs; /* NULL-terminated cgroup.procs files both children join */
+	const struct sandbox_bind *binds; /* nbinds entries, served in this order */
+	int nbinds;
 };
 
 struct sandbox {

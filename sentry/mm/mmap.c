@@ -40,6 +40,8 @@ static int mmap_check_file(struct file *file, int prot, int flags, int type,
 		return -EOPNOTSUPP;
 	if (file_stat_size(file, &size, &regular) < 0 || !regular)
 		return -ENODEV;
+	if ((prot & PROT_EXEC) && file_on_noexec_mount(file))
+		return -EPERM;
 	if (acc == O_WRONLY)
 		return -EACCES;
 	if (type == MAP_PRIVATE) {

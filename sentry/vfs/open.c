@@ -32,6 +32,8 @@ static int may_open(struct task *t, struct path *p, int flags)
 		return -ELOOP;
 	if (S_ISDIR(inode->mode) && (acc != O_RDONLY || (flags & O_CREAT)))
 		return -EISDIR;
+	if ((S_ISCHR(inode->mode) || S_ISBLK(inode->mode)) && (p->mnt->flags & MNT_NODEV))
+		return -EACCES;
 	if (acc == O_RDONLY || acc == O_RDWR || acc == 3)
 		mask |= MAY_READ;
 	if (writes || acc == 3)
@@ -42,6 +44,11 @@ static int may_open(struct task *t, struct path *p, int flags)
 			return ret;
 	}
 	return vfs_permission(task_fs_creds(t), p->dentry, mask);
+}
+
+bool file_on_noexec_mount(const struct file *f)
+{
+	return f->path.mnt && (f->path.mnt->flags & MNT_NOEXEC);
 }
 
 static int do_truncate_open(struct path *p)
@@ -127,7 +134,7 @@ int vfs_open_exec_at(struct task *t, int dirfd, const char *path, int at_flags,
 	}
 	if (ret < 0)
 		return ret;
-	if (!d_is_reg(p.dentry))
+	if (!d_is_reg(p.dentry) || (p.mnt->flags & MNT_NOEXEC))
 		ret = -EACCES;
 	else
 		ret = vfs_permission(task_fs_creds(t), p.dentry, MAY_EXEC);

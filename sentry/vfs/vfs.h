@@ -39,6 +39,8 @@ void file_put(struct file *f);
 int file_flags(const struct file *f);
 /* Read into a Sentry buffer at an offset (loader, mm page-in). Returns bytes or -errno. */
 ssize_t file_pread_kernel(struct file *f, void *buf, size_t size, uint64_t off);
+/* Whether f lives on a noexec mount (mmap refuses PROT_EXEC with EPERM). */
+bool file_on_noexec_mount(const struct file *f);
 /* Size in bytes and whether it is a regular file (mmap, exec checks). */
 int file_stat_size(struct file *f, uint64_t *size, bool *is_regular);
 /* The shared-memory object holding f's data if its filesystem keeps one in the memory

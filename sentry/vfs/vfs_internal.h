@@ -9,7 +9,7 @@
  *    dentries stay until unlinked. On super blocks marked prunable (gofer, overlay) a
  *    dentry only the cache holds goes on an LRU and is dropped when the cache is full;
  *    the gofer root is read-only, so what is cached stays valid for the sandbox's life
- *    (a writable gofer mount will need revalidation);
+ *    (writable gofer bind mounts revalidate through super_ops.d_revalidate);
  *  - a struct path holds one reference on its dentry; mounts live for the sandbox's life.
  */
 #ifndef RUNSC_SENTRY_VFS_VFS_INTERNAL_H
@@ -175,6 +175,9 @@ struct dentry {
 };
 
 #define MNT_READONLY 0x1
+#define MNT_NOSUID 0x2	/* set-user-ID bits ignored (the Sentry never honours them) */
+#define MNT_NODEV 0x4	/* device files cannot be opened: EACCES */
+#define MNT_NOEXEC 0x8	/* execve: EACCES; mmap with PROT_EXEC: EPERM */
 
 struct mount {
 	int id;			 /* mount ID as /proc/PID/mountinfo shows it */
@@ -395,6 +398,9 @@ struct super_block *tmpfs_new(uint32_t root_mode, uid_t uid, gid_t gid);
 struct super_block *overlay_new(struct dentry *lower_root);
 /* gofer (sentry/fs/gofer): attach to a 9P server on fd (taken). */
 int gofer_fs_new(int fd, struct super_block **out);
+/* A bind mount's gofer filesystem: writable sends changes to the host; want_dir says
+ * whether the served root must be a directory (else a regular file). */
+int gofer_fs_new_mount(int fd, bool writable, bool want_dir, struct super_block **out);
 /* /dev (sentry/fs/dev). */
 struct super_block *devfs_new(void);
 /* Populate a dev tmpfs at root with its device nodes. */

@@ -1,5 +1,6 @@
 /* gofer.c: the gofer filesystem: attach, lookup by Twalk + Tgetattr, readdir, readlink,
- * statfs. Writes are EROFS: the writable root is the overlay above this one. */
+ * statfs. Writes are EROFS here: the writable root is the overlay above this one, and
+ * read-write bind mounts use gofer_write.c's operations. */
 #include "sentry/fs/gofer/gofer.h"
 
 #include <errno.h>
@@ -11,22 +12,11 @@
 #include "sentry/fs/dev/dev.h"
 #include "sentry/vfs/dir.h"
 
-#define GOFER_ATTR_MASK (P9_GETATTR_BASIC | P9_GETATTR_BTIME)
 #define GOFER_READDIR_SIZE (64 * 1024)
 
-static struct inode *gofer_inode_new(struct super_block *sb, uint32_t fid,
-				     const struct p9_attr *a)
+void gofer_inode_set_attr(struct inode *inode, const struct p9_attr *a)
 {
-	struct inode *inode = inode_new(sb, a->mode);
-	struct gofer_inode *gi = xcalloc(1, sizeof(*gi));
-
-	gi->fid = fid;
-	gi->open_fid = P9_NOFID;
-	gi->hostfd = -1;
-	inode->priv = gi;
-	inode->iops = &g_gofer_iops;
-	inode->fops = S_ISDIR(a->mode) ? &g_dir_fops : &g_gofer_reg_fops;
-	inode->ino = a->qid.path;
+	inode->mode = (inode->mode & S_IFMT) | (a->mode & 07777);
 	inode->uid = a->uid;
 	inode->gid = a->gid;
 	inode->nlink = a->nlink;
@@ -38,16 +28,36 @@ static struct inode *gofer_inode_new(struct super_block *sb, uint32_t fid,
 	inode->ctime = (struct timespec){(time_t)a->ctime_sec, (long)a->ctime_nsec};
 	if (a->valid & P9_GETATTR_BTIME)
 		inode->btime = (struct timespec){(time_t)a->btime_sec, (long)a->btime_nsec};
+}
+
+struct inode *gofer_inode_new(struct super_block *sb, uint32_t fid, const struct p9_attr *a)
+{
+	struct inode *inode = inode_new(sb, a->mode);
+	struct gofer_inode *gi = xcalloc(1, sizeof(*gi));
+	bool rw = gofer_fs(sb)->writable;
+
+	gi->fid = fid;
+	gi->open_fid = P9_NOFID;
+	gi->write_fid = P9_NOFID;
+	gi->hostfd = -1;
+	inode->priv = gi;
+	inode->iops = rw ? &g_gofer_rw_iops : &g_gofer_iops;
+	inode->fops = S_ISDIR(a->mode) ? &g_dir_fops : rw ? &g_gofer_rw_reg_fops
+							  : &g_gofer_reg_fops;
+	inode->ino = a->qid.path;
+	gofer_inode_set_attr(inode, a);
 	return inode;
 }
 
-static void gofer_evict(struct inode *inode)
+void gofer_evict(struct inode *inode)
 {
 	struct gofer_fs *fs = gofer_fs(inode->sb);
 	struct gofer_inode *gi = inode->priv;
 
 	if (gi->open_fid != P9_NOFID)
 		p9c_clunk(fs->c, gi->open_fid);
+	if (gi->write_fid != P9_NOFID)
+		p9c_clunk(fs->c, gi->write_fid);
 	p9c_clunk(fs->c, gi->fid);
 	if (gi->hostfd >= 0)
 		close(gi->hostfd);
@@ -55,7 +65,7 @@ static void gofer_evict(struct inode *inode)
 	free(gi);
 }
 
-static int gofer_lookup(struct dentry *dir, const char *name, struct inode **out)
+int gofer_lookup(struct dentry *dir, const char *name, struct inode **out)
 {
 	struct gofer_fs *fs = gofer_fs(dir->sb);
 	struct gofer_inode *gdir = dir->inode->priv;
@@ -105,7 +115,7 @@ static int readdir_one(void *arg, const struct p9_dirent *de)
 	return s->stop;
 }
 
-static int gofer_readdir(struct dentry *dir, vfs_dirent_fn fn, void *arg)
+int gofer_readdir(struct dentry *dir, vfs_dirent_fn fn, void *arg)
 {
 	struct gofer_fs *fs = gofer_fs(dir->sb);
 	struct gofer_inode *gi = dir->inode->priv;
@@ -133,7 +143,7 @@ static int gofer_readdir(struct dentry *dir, vfs_dirent_fn fn, void *arg)
 	return ret;
 }
 
-static ssize_t gofer_readlink(struct dentry *d, char *buf, size_t size)
+ssize_t gofer_readlink(struct dentry *d, char *buf, size_t size)
 {
 	struct gofer_fs *fs = gofer_fs(d->sb);
 	struct gofer_inode *gi = d->inode->priv;
@@ -155,19 +165,20 @@ static ssize_t gofer_readlink(struct dentry *d, char *buf, size_t size)
 	return (ssize_t)len;
 }
 
-static int gofer_open(struct dentry *d, struct file *f)
+int gofer_open(struct dentry *d, struct file *f)
 {
 	struct inode *inode = d->inode;
+	bool rw = gofer_fs(d->sb)->writable;
 	int ret;
 
 	if (S_ISCHR(inode->mode))
 		return chrdev_open(inode->rdev, f);
 	if (!S_ISREG(inode->mode) && !S_ISDIR(inode->mode))
 		return -ENXIO; /* fifos and sockets on the root: not supported */
-	if (f->fmode & FMODE_WRITE)
+	if ((f->fmode & FMODE_WRITE) && !rw)
 		return -EROFS;
 	if (S_ISREG(inode->mode)) {
-		ret = gofer_inode_open(inode);
+		ret = rw ? gofer_rw_open_reg(inode, f->fmode) : gofer_inode_open(inode);
 		if (ret < 0)
 			return ret;
 	}
@@ -256,7 +267,13 @@ static const struct super_ops g_gofer_sops = {
 	.statfs = gofer_statfs,
 };
 
-int gofer_fs_new(int fd, struct super_block **out)
+/* Writable mounts share their tree with the host: a cached name is checked again. */
+static const struct super_ops g_gofer_rw_sops = {
+	.statfs = gofer_statfs,
+	.d_revalidate = gofer_d_revalidate,
+};
+
+int gofer_fs_new_mount(int fd, bool writable, bool want_dir, struct super_block **out)
 {
 	struct gofer_fs *fs = xcalloc(1, sizeof(*fs));
 	struct super_block *sb;
@@ -271,12 +288,15 @@ int gofer_fs_new(int fd, struct super_block **out)
 		return ret;
 	}
 	fs->spare_fid = P9_NOFID;
+	fs->writable = writable;
 	fid = p9c_fid_alloc(fs->c);
 	ret = p9c_attach(fs->c, fid, "root", 0, "", &qid);
 	if (ret == 0)
 		ret = p9c_getattr(fs->c, fid, GOFER_ATTR_MASK, &attr);
-	if (ret == 0 && !S_ISDIR(attr.mode))
+	if (ret == 0 && want_dir && !S_ISDIR(attr.mode))
 		ret = -ENOTDIR;
+	if (ret == 0 && !want_dir && !S_ISREG(attr.mode))
+		ret = -EISDIR;
 	if (ret < 0) {
 		log_err("gofer: cannot attach the root: %s", strerror(-ret));
 		p9c_close(fs->c);
@@ -286,7 +306,14 @@ int gofer_fs_new(int fd, struct super_block **out)
 	sb = sb_new(&g_gofer_sops, "9p", V9FS_MAGIC);
 	sb->priv = fs;
 	sb->prunable = true;
+	if (writable)
+		sb->ops = &g_gofer_rw_sops;
 	sb->root = d_alloc_root(sb, gofer_inode_new(sb, fid, &attr));
 	*out = sb;
 	return 0;
+}
+
+int gofer_fs_new(int fd, struct super_block **out)
+{
+	return gofer_fs_new_mount(fd, false, true, out);
 }

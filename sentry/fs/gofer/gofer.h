@@ -1,7 +1,8 @@
-/* gofer.h: internals of the gofer filesystem (the root filesystem read through 9P). Every
- * inode keeps a walked fid, and a read fid plus the donated host fd once opened. The root
- * is read-only so attributes and the dentry tree are cached for the sandbox's life; a
- * writable gofer mount will need revalidation. */
+/* gofer.h: internals of the gofer filesystem (the root filesystem and bind mounts read
+ * through 9P). Every inode keeps a walked fid, and a read fid plus the donated host fd once
+ * opened. The root is read-only so attributes and the dentry tree are cached for the
+ * sandbox's life; writable bind mounts (gofer_write.c) fetch attributes again on stat and
+ * revalidate cached names, since the host shares their files. */
 #ifndef RUNSC_SENTRY_FS_GOFER_GOFER_H
 #define RUNSC_SENTRY_FS_GOFER_GOFER_H
 
@@ -13,6 +14,8 @@
 struct gofer_fs {
 	struct p9_client *c;
 	uint32_t spare_fid; /* allocated, not in use: failed walks leave it for the next */
+	bool writable;	    /* a read-write bind mount: changes go to the host, and the host
+			     * may change files too, so attributes are fetched again */
 };
 
 struct gofer_inode {
@@ -20,11 +23,32 @@ struct gofer_inode {
 	uint32_t open_fid; /* opened O_RDONLY, P9_NOFID until first open */
 	uint32_t iounit;
 	int hostfd;	   /* donated by the gofer with the open, or -1 */
+	uint32_t write_fid; /* opened O_WRONLY for writes (writable mounts), or P9_NOFID */
 	char *link;	   /* cached symlink target */
 };
 
 extern const struct inode_ops g_gofer_iops;
 extern const struct file_ops g_gofer_reg_fops;
+/* Writable mounts (gofer_write.c). */
+extern const struct inode_ops g_gofer_rw_iops;
+extern const struct file_ops g_gofer_rw_reg_fops;
+
+#define GOFER_ATTR_MASK (P9_GETATTR_BASIC | P9_GETATTR_BTIME)
+
+/* A new inode for walked fid (taken) with attributes a. */
+struct inode *gofer_inode_new(struct super_block *sb, uint32_t fid, const struct p9_attr *a);
+/* Copy fresh attributes into an inode (type bits kept). */
+void gofer_inode_set_attr(struct inode *inode, const struct p9_attr *a);
+/* The read-only operations shared by both tables. */
+int gofer_lookup(struct dentry *dir, const char *name, struct inode **out);
+int gofer_readdir(struct dentry *dir, vfs_dirent_fn fn, void *arg);
+ssize_t gofer_readlink(struct dentry *d, char *buf, size_t size);
+void gofer_evict(struct inode *inode);
+bool gofer_d_revalidate(struct dentry *d);
+int gofer_open(struct dentry *d, struct file *f);
+/* Writable mounts: fresh attributes, and the read and write fids fmode needs. */
+int gofer_rw_open_reg(struct inode *inode, unsigned fmode);
+ssize_t gofer_read(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos);
 
 static inline struct gofer_fs *gofer_fs(struct super_block *sb)
 {

@@ -32,7 +32,7 @@ int gofer_inode_open(struct inode *inode)
 	return 0;
 }
 
-static ssize_t gofer_read(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos)
+ssize_t gofer_read(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos)
 {
 	struct gofer_inode *gi = f->inode->priv;
 	struct gofer_fs *fs = gofer_fs(f->inode->sb);

@@ -250,26 +250,38 @@ static const char *mount_source(const struct mount *m)
 	return type;
 }
 
+/* "rw,nosuid,nodev,noexec": what a mount's flags make of it (proc and sysfs always have the
+ * last three, as Linux mounts them in containers). */
+static void mount_opts(const struct mount *m, char *buf, size_t size)
+{
+	bool special = !strcmp(m->sb->type, "proc") || !strcmp(m->sb->type, "sysfs");
+
+	snprintf(buf, size, "%s%s%s%s", (m->flags & MNT_READONLY) ? "ro" : "rw",
+		 (special || (m->flags & MNT_NOSUID)) ? ",nosuid" : "",
+		 (special || (m->flags & MNT_NODEV)) ? ",nodev" : "",
+		 (special || (m->flags & MNT_NOEXEC)) ? ",noexec" : "");
+}
+
 static void mounts_visit(void *arg, struct mount *m)
 {
 	struct mounts_ctx *c = arg;
 	struct path p = {m, m->root};
 	char *name = xmalloc(VFS_PATH_MAX);
-	const char *opts = (m->flags & MNT_READONLY) ? "ro" : "rw";
-	bool special = !strcmp(m->sb->type, "proc") || !strcmp(m->sb->type, "sysfs");
+	const char *ro = (m->flags & MNT_READONLY) ? "ro" : "rw";
+	char opts[48];
 
 	if (proc_path_name(&p, name, VFS_PATH_MAX) < 0) {
 		free(name);
 		return; /* outside the viewer's root */
 	}
+	mount_opts(m, opts, sizeof(opts));
 	if (c->info)
-		pb_printf(c->b, "%d %d %u:%u / %s %s,%srelatime - %s %s %s\n", m->id,
+		pb_printf(c->b, "%d %d %u:%u / %s %s,relatime - %s %s %s\n", m->id,
 			  m->parent ? m->parent->id : 1, major(m->sb->dev), minor(m->sb->dev),
-			  name, opts, special ? "nosuid,nodev,noexec," : "", m->sb->type,
-			  mount_source(m), opts);
+			  name, opts, m->sb->type, mount_source(m), ro);
 	else
-		pb_printf(c->b, "%s %s %s %s,%srelatime 0 0\n", mount_source(m), name,
-			  m->sb->type, opts, special ? "nosuid,nodev,noexec," : "");
+		pb_printf(c->b, "%s %s %s %s,relatime 0 0\n", mount_source(m), name,
+			  m->sb->type, opts);
 	free(name);
 }
 
