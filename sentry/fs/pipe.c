@@ -49,15 +49,28 @@ size_t pipe_buf_write(struct pipe *p, const void *src, size_t size)
 
 size_t pipe_buf_read(struct pipe *p, void *dst, size_t size)
 {
+	size_t n = pipe_buf_peek(p, dst, size);
+
+	pipe_buf_consume(p, n);
+	return n;
+}
+
+size_t pipe_buf_peek(const struct pipe *p, void *dst, size_t size)
+{
 	size_t n = MIN(size, p->len), first = MIN(n, p->cap - p->head);
 
 	memcpy(dst, p->buf + p->head, first);
 	memcpy((char *)dst + first, p->buf, n - first);
+	return n;
+}
+
+void pipe_buf_consume(struct pipe *p, size_t n)
+{
+	n = MIN(n, p->len);
 	p->head = (p->head + n) % p->cap;
 	p->len -= n;
 	if (p->len == 0)
 		p->head = 0;
-	return n;
 }
 
 long pipe_buf_resize(struct pipe *p, unsigned long size)
@@ -208,6 +221,48 @@ static const struct file_ops g_pipe_fops = {
 	.stat = pipe_stat,
 	.release = pipe_release,
 };
+
+struct pipe *pipe_of(struct file *f)
+{
+	return f->ops == &g_pipe_fops ? f->priv : NULL;
+}
+
+int pipe_wait_data(struct task *t, struct pipe *p, bool nonblock)
+{
+	while (p->len == 0) {
+		if (p->writers == 0)
+			return 0;
+		if (nonblock || !t)
+			return -EAGAIN;
+		if (task_block(t, &p->rq, NULL) == -EINTR)
+			return -ERESTARTSYS;
+	}
+	return 1;
+}
+
+int pipe_wait_space(struct task *t, struct pipe *p, bool nonblock)
+{
+	for (;;) {
+		if (p->readers == 0)
+			return (int)broken_pipe(t, 0);
+		if (p->len < p->cap)
+			return 0;
+		if (nonblock || !t)
+			return -EAGAIN;
+		if (task_block(t, &p->wq, NULL) == -EINTR)
+			return -ERESTARTSYS;
+	}
+}
+
+void pipe_wake_readers(struct pipe *p)
+{
+	waitq_wake_all(&p->rq);
+}
+
+void pipe_wake_writers(struct pipe *p)
+{
+	waitq_wake_all(&p->wq);
+}
 
 bool file_is_pipe(const struct file *f)
 {

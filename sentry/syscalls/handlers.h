@@ -198,6 +198,9 @@ DECLARE_SYSCALL(ioctl);
 DECLARE_SYSCALL(sendfile);
 DECLARE_SYSCALL(copy_file_range);
 DECLARE_SYSCALL(fadvise64);
+DECLARE_SYSCALL(splice); /* sys_splice.c */
+DECLARE_SYSCALL(tee);
+DECLARE_SYSCALL(vmsplice);
 DECLARE_SYSCALL(poll);
 DECLARE_SYSCALL(ppoll);
 /* sockets (sys_socket.c, sys_socket_msg.c) */

@@ -116,6 +116,11 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(fsetxattr, "as setxattr"), PART(removexattr, "ENODATA: nothing to remove"),
 	PART(lremovexattr, "as removexattr"), PART(fremovexattr, "as removexattr"),
 	OK(sendfile), OK(copy_file_range), OK(fadvise64), OK(poll), OK(ppoll),
+	PART(splice, "data is copied, not moved page by page: pipe-to-pipe and file-to-pipe "
+		     "counts can differ from Linux's page-granular ones when a pipe is partly full"),
+	OK(tee),
+	PART(vmsplice, "the pages are copied when called (SPLICE_F_GIFT is accepted): later "
+		       "changes to the application's buffer do not reach the pipe"),
 	PART(flock, "advisory; LOCK_MAND is EINVAL"),
 	OK(eventfd), OK(eventfd2),
 	OK(epoll_create), OK(epoll_create1), OK(epoll_wait), OK(epoll_pwait), OK(epoll_pwait2),

@@ -1,0 +1,344 @@
+/* sys_splice.c: splice, tee and vmsplice. Our pipes are byte rings, not page lists, so the
+ * data is copied through a Sentry buffer where Linux moves pages; what the application
+ * sees (counts, waits, errnos, SIGPIPE) follows Linux: a transfer waits for the pipe side
+ * only (SPLICE_F_NONBLOCK or O_NONBLOCK on a pipe: EAGAIN), moves what is there, and
+ * never waits for more once it has moved something. SPLICE_F_MOVE, SPLICE_F_MORE and
+ * SPLICE_F_GIFT change nothing: vmsplice copies the pages when it is called. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "lib/util.h"
+#include "sentry/fs/pipe.h"
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "sentry/syscalls/sys_file.h"
+#include "sentry/syscalls/syscalls.h"
+#include "sentry/vfs/file.h"
+#include "sentry/vfs/vfs_internal.h"
+
+#define SPLICE_F_ALL (SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT)
+#define UIO_MAXIOV 1024
+
+/* Move (or for tee, copy) what both pipes allow now, after waiting for input, then for
+ * room. */
+static long pipe_to_pipe(struct task *t, struct pipe *in, struct pipe *out, size_t len,
+			 bool nonblock, bool keep)
+{
+	size_t n;
+	char *buf;
+	int ret = pipe_wait_data(t, in, nonblock);
+
+	if (ret <= 0)
+		return ret;
+	ret = pipe_wait_space(t, out, nonblock);
+	if (ret < 0)
+		return ret;
+	/* The waits may have slept: take the sizes now. */
+	n = MIN(MIN(len, in->len), out->cap - out->len);
+	buf = xmalloc(n ? n : 1);
+	n = pipe_buf_peek(in, buf, n);
+	pipe_buf_write(out, buf, n);
+	free(buf);
+	if (!keep) {
+		pipe_buf_consume(in, n);
+		pipe_wake_writers(in);
+	}
+	pipe_wake_readers(out);
+	return (long)n;
+}
+
+/* Pipe to a file, socket or tty: write what the pipe holds (up to len), consuming only
+ * what the file took. off: the file offset to use (pwrite), else the file position. */
+static long pipe_to_file(struct task *t, struct pipe *in, struct file *out, uint64_t *off,
+			 size_t len, bool nonblock)
+{
+	ssize_t w;
+	size_t n;
+	char *buf;
+	int ret = pipe_wait_data(t, in, nonblock);
+
+	if (ret <= 0)
+		return ret;
+	n = MIN(len, in->len);
+	buf = xmalloc(n);
+	n = pipe_buf_peek(in, buf, n);
+	w = off ? vfs_pwrite(t, out, buf, n, *off) : vfs_write(t, out, buf, n);
+	free(buf);
+	if (w > 0) {
+		pipe_buf_consume(in, (size_t)w);
+		pipe_wake_writers(in);
+		if (off)
+			*off += (uint64_t)w;
+	}
+	return w;
+}
+
+/* A file, socket or tty into a pipe: read at most what the pipe has room for. */
+static long file_to_pipe(struct task *t, struct file *in, uint64_t *off, struct pipe *out,
+			 size_t len, bool nonblock)
+{
+	ssize_t n;
+	size_t room;
+	char *buf;
+	int ret = pipe_wait_space(t, out, nonblock);
+
+	if (ret < 0)
+		return ret;
+	room = MIN(len, out->cap - out->len);
+	buf = xmalloc(room);
+	n = off ? vfs_pread(t, in, buf, room, *off) : vfs_read(t, in, buf, room);
+	if (n > 0) {
+		/* A read that slept may find less room (another writer): wait for the rest. */
+		size_t done = pipe_buf_write(out, buf, (size_t)n);
+
+		while (done < (size_t)n && out->readers > 0) {
+			pipe_wake_readers(out);
+			if (pipe_wait_space(t, out, false) < 0)
+				break;
+			done += pipe_buf_write(out, buf + done, (size_t)n - done);
+		}
+		pipe_wake_readers(out);
+		if (off)
+			*off += (uint64_t)n;
+	}
+	free(buf);
+	return n;
+}
+
+/* Copy in *off (NULL pointer: no offset). Negative offsets are EINVAL. */
+static int read_off(struct task *t, uaddr_t u, int64_t *off)
+{
+	if (uaddr_is_null(u))
+		return 0;
+	if (copy_from_user(t, off, u, sizeof(*off)))
+		return -EFAULT;
+	return 0;
+}
+
+/* The non-pipe end of a splice: readable/seekable as the offset demands. */
+static int check_file_end(struct file *f, bool has_off, int64_t off, bool writing)
+{
+	if (f->inode && S_ISDIR(f->inode->mode))
+		return -EINVAL;
+	if (has_off && !(f->fmode & FMODE_PREAD))
+		return -EINVAL;
+	if (writing && (f->flags & O_APPEND))
+		return -EINVAL;
+	if (has_off && off < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static long do_splice(struct task *t, struct file *in, uaddr_t uin, struct file *out,
+		      uaddr_t uout, size_t len, unsigned flags)
+{
+	struct pipe *ipipe = pipe_of(in), *opipe = pipe_of(out);
+	bool nonblock = flags & SPLICE_F_NONBLOCK, has_in = !uaddr_is_null(uin),
+	     has_out = !uaddr_is_null(uout);
+	int64_t off = 0;
+	long ret;
+
+	if (!(in->fmode & FMODE_READ) || !(out->fmode & FMODE_WRITE))
+		return -EBADF;
+	if ((ipipe && has_in) || (opipe && has_out))
+		return -ESPIPE;
+	if (ipipe && opipe) {
+		if (ipipe == opipe)
+			return -EINVAL;
+		nonblock |= ((in->flags | out->flags) & O_NONBLOCK) != 0;
+		return pipe_to_pipe(t, ipipe, opipe, len, nonblock, false);
+	}
+	if (!ipipe && !opipe)
+		return -EINVAL;
+	ret = read_off(t, ipipe ? uout : uin, &off);
+	if (ret == 0)
+		ret = ipipe ? check_file_end(out, has_out, off, true) :
+			      check_file_end(in, has_in, off, false);
+	if (ret < 0)
+		return ret;
+	if (ipipe) {
+		nonblock |= (in->flags & O_NONBLOCK) != 0;
+		ret = pipe_to_file(t, ipipe, out, has_out ? (uint64_t *)&off : NULL, len,
+				   nonblock);
+	} else {
+		nonblock |= (out->flags & O_NONBLOCK) != 0;
+		ret = file_to_pipe(t, in, has_in ? (uint64_t *)&off : NULL, opipe, len, nonblock);
+	}
+	if (ret >= 0 && (has_in || has_out) &&
+	    copy_to_user(t, has_in ? uin : uout, &off, sizeof(off)))
+		ret = -EFAULT;
+	return ret;
+}
+
+long sys_splice(struct task *t, const struct sysargs *a)
+{
+	size_t len = MIN(arg_u64(a, 4), (uint64_t)MAX_RW_COUNT);
+	unsigned flags = arg_uint(a, 5);
+	struct file *in, *out;
+	long ret;
+
+	if (len == 0)
+		return 0;
+	if (flags & ~SPLICE_F_ALL)
+		return -EINVAL;
+	in = sys_fd_file(t, arg_int(a, 0));
+	if (!in)
+		return -EBADF;
+	out = sys_fd_file(t, arg_int(a, 2));
+	ret = out ? do_splice(t, in, arg_uaddr(a, 1), out, arg_uaddr(a, 3), len, flags) : -EBADF;
+	if (out)
+		file_put(out);
+	file_put(in);
+	return ret;
+}
+
+long sys_tee(struct task *t, const struct sysargs *a)
+{
+	size_t len = MIN(arg_u64(a, 2), (uint64_t)MAX_RW_COUNT);
+	unsigned flags = arg_uint(a, 3);
+	struct file *in, *out;
+	struct pipe *ipipe, *opipe;
+	long ret = -EBADF;
+
+	if (len == 0)
+		return 0;
+	if (flags & ~SPLICE_F_ALL)
+		return -EINVAL;
+	in = sys_fd_file(t, arg_int(a, 0));
+	if (!in)
+		return -EBADF;
+	out = sys_fd_file(t, arg_int(a, 1));
+	if (out && (in->fmode & FMODE_READ) && (out->fmode & FMODE_WRITE)) {
+		ipipe = pipe_of(in);
+		opipe = pipe_of(out);
+		ret = -EINVAL;
+		if (ipipe && opipe && ipipe != opipe)
+			ret = pipe_to_pipe(t, ipipe, opipe, len,
+					   (flags & SPLICE_F_NONBLOCK) ||
+						   ((in->flags | out->flags) & O_NONBLOCK),
+					   true);
+	}
+	if (out)
+		file_put(out);
+	file_put(in);
+	return ret;
+}
+
+struct kiov {
+	uint64_t base, len;
+};
+
+/* The application's iovecs, their total clamped to MAX_RW_COUNT. */
+static long import_iov(struct task *t, uaddr_t uiov, unsigned long cnt, struct kiov **out)
+{
+	struct kiov *v;
+	uint64_t total = 0;
+
+	if (cnt > UIO_MAXIOV)
+		return -EINVAL;
+	v = xcalloc(cnt + 1, sizeof(*v));
+	if (copy_from_user(t, v, uiov, cnt * sizeof(*v))) {
+		free(v);
+		return -EFAULT;
+	}
+	for (unsigned long i = 0; i < cnt; i++) {
+		if ((int64_t)v[i].len < 0 || total + v[i].len > SSIZE_MAX) {
+			free(v);
+			return -EINVAL;
+		}
+		v[i].len = MIN(v[i].len, (uint64_t)MAX_RW_COUNT - total);
+		total += v[i].len;
+	}
+	*out = v;
+	return (long)total;
+}
+
+/* User memory into the pipe: as much as fits once there is room. */
+static long vmsplice_to_pipe(struct task *t, struct pipe *p, struct kiov *v,
+			     unsigned long cnt, bool nonblock)
+{
+	size_t done = 0;
+	char *buf;
+	int ret = pipe_wait_space(t, p, nonblock);
+
+	if (ret < 0)
+		return ret;
+	buf = xmalloc(p->cap);
+	for (unsigned long i = 0; i < cnt && p->len < p->cap; i++) {
+		size_t n = MIN(v[i].len, p->cap - p->len);
+
+		if (n && copy_from_user(t, buf, uaddr(v[i].base), n)) {
+			ret = -EFAULT;
+			break;
+		}
+		pipe_buf_write(p, buf, n);
+		done += n;
+	}
+	free(buf);
+	if (done)
+		pipe_wake_readers(p);
+	return done ? (long)done : ret;
+}
+
+/* The pipe into user memory, as read(2) would but without waiting once data came. */
+static long vmsplice_to_user(struct task *t, struct pipe *p, struct kiov *v,
+			     unsigned long cnt, bool nonblock)
+{
+	size_t done = 0;
+	char *buf;
+	int ret = pipe_wait_data(t, p, nonblock);
+
+	if (ret <= 0)
+		return ret;
+	buf = xmalloc(p->len);
+	for (unsigned long i = 0; i < cnt && p->len > 0; i++) {
+		size_t n = pipe_buf_peek(p, buf, v[i].len);
+
+		if (n && copy_to_user(t, uaddr(v[i].base), buf, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		pipe_buf_consume(p, n);
+		done += n;
+	}
+	free(buf);
+	if (done)
+		pipe_wake_writers(p);
+	return done ? (long)done : (ret < 0 ? ret : 0);
+}
+
+long sys_vmsplice(struct task *t, const struct sysargs *a)
+{
+	unsigned long cnt = arg_u64(a, 2);
+	unsigned flags = arg_uint(a, 3);
+	struct kiov *v = NULL;
+	struct file *f;
+	struct pipe *p;
+	bool nonblock;
+	long ret;
+
+	if (flags & ~SPLICE_F_ALL)
+		return -EINVAL;
+	f = sys_fd_file(t, arg_int(a, 0));
+	if (!f)
+		return -EBADF;
+	if (!(f->fmode & (FMODE_READ | FMODE_WRITE))) {
+		file_put(f);
+		return -EBADF;
+	}
+	ret = import_iov(t, arg_uaddr(a, 1), cnt, &v);
+	p = pipe_of(f);
+	nonblock = (flags & SPLICE_F_NONBLOCK) || (f->flags & O_NONBLOCK);
+	if (ret > 0 && !p)
+		ret = -EBADF;
+	else if (ret > 0 && (f->fmode & FMODE_WRITE))
+		ret = vmsplice_to_pipe(t, p, v, cnt, nonblock);
+	else if (ret > 0)
+		ret = vmsplice_to_user(t, p, v, cnt, nonblock);
+	free(v);
+	file_put(f);
+	return ret;
+}
