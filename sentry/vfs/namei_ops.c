@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
 
@@ -90,6 +91,24 @@ int vfsk_symlink(struct dentry *dir, const char *name, const char *target,
 	struct mk_args a = {.mode = S_IFLNK | 0777, .target = target};
 
 	return vfsk_new(dir, name, do_create, &a, c, out);
+}
+
+int vfsk_tmpfile(struct dentry *dir, uint32_t mode, const struct creds *c, struct dentry **out)
+{
+	struct inode *inode;
+	char name[32];
+	int ret;
+
+	if (!dir->inode->iops->tmpfile)
+		return -EOPNOTSUPP;
+	ret = dir->inode->iops->tmpfile(dir, S_IFREG | (mode & 07777), c, &inode);
+	if (ret < 0)
+		return ret;
+	/* The name only shows in /proc/PID/fd links ("#ino (deleted)"), as Linux's. */
+	snprintf(name, sizeof(name), "#%llu", (unsigned long long)inode->ino);
+	*out = d_alloc(dir, name, strlen(name));
+	d_instantiate(*out, inode);
+	return 0;
 }
 
 int vfsk_unlink(struct dentry *dir, struct dentry *d)
@@ -283,6 +302,20 @@ int vfs_unlinkat(struct task *t, int dirfd, const char *path, int flags)
 	return ret;
 }
 
+/* A file with no link left (unlinked while open, or O_TMPFILE with O_EXCL) cannot get a
+ * name back: ENOENT, unless it is a linkable O_TMPFILE file. */
+static int may_link_unlinked(struct dentry *old)
+{
+	struct kstat st;
+	int ret = vfs_getattr(old, &st);
+
+	if (ret < 0)
+		return ret;
+	if (st.nlink == 0 && !(old->inode->flags & I_LINKABLE))
+		return -ENOENT;
+	return 0;
+}
+
 int vfs_linkat(struct task *t, int olddirfd, const char *oldpath, int newdirfd,
 	       const char *newpath, int flags)
 {
@@ -314,10 +347,13 @@ int vfs_linkat(struct task *t, int olddirfd, const char *oldpath, int newdirfd,
 		ret = -EPERM;
 	if (ret == 0 && !lp.dir.dentry->inode->iops->link)
 		ret = -EPERM;
+	if (ret == 0)
+		ret = may_link_unlinked(old.dentry);
 	if (ret == 0) {
 		d = d_alloc(lp.dir.dentry, lp.last, lp.len);
 		ret = lp.dir.dentry->inode->iops->link(old.dentry, lp.dir.dentry, d);
 		if (ret == 0) {
+			old.dentry->inode->flags &= ~I_LINKABLE; /* once only */
 			d_add(d);
 			fsnotify_parent(old.dentry, IN_ATTRIB); /* the link count */
 			fsnotify_dir(lp.dir.dentry, d, NULL, IN_CREATE, 0);

@@ -1,5 +1,5 @@
 /* open.c: open/openat/creat semantics (O_CREAT/O_EXCL/O_TRUNC/O_DIRECTORY/O_NOFOLLOW/
- * O_PATH, permission and read-only checks) and the execve open. */
+ * O_PATH/O_TMPFILE, permission and read-only checks) and the execve open. */
 #include "sentry/vfs/vfs_internal.h"
 
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include "sentry/vfs/file.h"
 
 #define KERNEL_O_LARGEFILE 0100000 /* glibc defines O_LARGEFILE as 0 on x86-64 */
+#define KERNEL_O_TMPFILE_BIT 020000000 /* glibc's __O_TMPFILE includes O_DIRECTORY */
 
 /* The flags F_GETFL reports afterwards. */
 static int kept_flags(int flags)
@@ -84,6 +85,37 @@ static int open_lookup(struct task *t, int dirfd, const char *path, int flags, u
 	return ret;
 }
 
+/* O_TMPFILE: an unnamed regular file in the directory path names, linkable later unless
+ * O_EXCL. The checks and their order are Linux's: the flags, then the directory (ENOENT,
+ * ENOTDIR), then EROFS, EACCES and a filesystem without the operation (EOPNOTSUPP). */
+static int open_tmpfile(struct task *t, int dirfd, const char *path, int flags, uint32_t mode,
+			struct file **out)
+{
+	struct path dir, tp;
+	int ret;
+
+	if ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE || (flags & O_ACCMODE) == O_RDONLY)
+		return -EINVAL;
+	ret = vfs_lookupat(t, dirfd, path,
+			   LOOKUP_DIRECTORY | ((flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW), &dir);
+	if (ret < 0)
+		return ret;
+	ret = d_is_dir(dir.dentry) ? mnt_want_write(dir.mnt) : -ENOTDIR;
+	if (ret == 0)
+		ret = vfs_permission(task_fs_creds(t), dir.dentry, MAY_WRITE | MAY_EXEC);
+	if (ret == 0)
+		ret = vfsk_tmpfile(dir.dentry, mode & ~t->fs->umask, task_fs_creds(t), &tp.dentry);
+	if (ret == 0) {
+		tp.mnt = dir.mnt;
+		if (!(flags & O_EXCL))
+			tp.dentry->inode->flags |= I_LINKABLE;
+		ret = vfs_open_path(&tp, kept_flags(flags) & ~O_DIRECTORY, out);
+		dput(tp.dentry);
+	}
+	path_put(&dir);
+	return ret;
+}
+
 int vfs_openat(struct task *t, int dirfd, const char *path, int flags, uint32_t mode,
 	       struct file **out)
 {
@@ -91,8 +123,8 @@ int vfs_openat(struct task *t, int dirfd, const char *path, int flags, uint32_t 
 	bool created;
 	int ret;
 
-	if ((flags & O_TMPFILE) == O_TMPFILE)
-		return -EOPNOTSUPP; /* not supported yet */
+	if (flags & KERNEL_O_TMPFILE_BIT)
+		return open_tmpfile(t, dirfd, path, flags, mode, out);
 	if ((flags & O_CREAT) && (flags & O_DIRECTORY))
 		return -EINVAL;
 	if (flags & O_PATH)

@@ -94,6 +94,7 @@ struct super_block {
 
 /* Inode flags. */
 #define I_OPAQUE 0x1	/* overlay upper dir: hides the lower dir of the same name */
+#define I_LINKABLE 0x2	/* an O_TMPFILE file (without O_EXCL) linkat may give a name */
 
 struct inode {
 	int refs;
@@ -124,6 +125,10 @@ struct inode_ops {
 		     const struct creds *c);
 	int (*symlink)(struct dentry *dir, struct dentry *d, const char *target,
 		       const struct creds *c);
+	/* O_TMPFILE: a new regular file with no name and no link (nlink 0) on dir's
+	 * filesystem, returned referenced in *out. NULL: EOPNOTSUPP. */
+	int (*tmpfile)(struct dentry *dir, uint32_t mode, const struct creds *c,
+		       struct inode **out);
 	/* Make d (negative, in dir) another name of old's inode. */
 	int (*link)(struct dentry *old, struct dentry *dir, struct dentry *d);
 	int (*unlink)(struct dentry *dir, struct dentry *d);
@@ -387,6 +392,9 @@ int mnt_want_write(const struct mount *m);
 /* Create a regular file in dir after the read-only and permission (W+X) checks. */
 int vfs_create_checked(struct task *t, struct path *dir, const char *name, uint32_t mode,
 		       struct dentry **out);
+/* A new unnamed regular file (O_TMPFILE) in dir: *out is an unhashed dentry named
+ * "#ino" holding it. No permission checks. */
+int vfsk_tmpfile(struct dentry *dir, uint32_t mode, const struct creds *c, struct dentry **out);
 /* Whether a directory has any entry (through readdir). */
 int vfsk_dir_is_empty(struct dentry *dir);
 

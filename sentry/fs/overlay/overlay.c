@@ -163,6 +163,7 @@ const struct inode_ops g_ovl_iops = {
 	.mkdir = ovl_create,
 	.mknod = ovl_mknod,
 	.symlink = ovl_symlink,
+	.tmpfile = ovl_tmpfile,
 	.link = ovl_link,
 	.unlink = ovl_unlink,
 	.rmdir = ovl_rmdir,

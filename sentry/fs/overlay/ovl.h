@@ -41,6 +41,7 @@ int ovl_create(struct dentry *dir, struct dentry *d, uint32_t mode, const struct
 int ovl_mknod(struct dentry *dir, struct dentry *d, uint32_t mode, dev_t rdev,
 	      const struct creds *c);
 int ovl_symlink(struct dentry *dir, struct dentry *d, const char *target, const struct creds *c);
+int ovl_tmpfile(struct dentry *dir, uint32_t mode, const struct creds *c, struct inode **out);
 int ovl_link(struct dentry *old, struct dentry *dir, struct dentry *d);
 int ovl_unlink(struct dentry *dir, struct dentry *d);
 int ovl_rmdir(struct dentry *dir, struct dentry *d);

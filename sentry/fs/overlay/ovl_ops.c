@@ -217,6 +217,22 @@ int ovl_symlink(struct dentry *dir, struct dentry *d, const char *target, const 
 	return ovl_make(dir, d, &a, c);
 }
 
+/* An unnamed file in the upper copy of dir, wrapped as an upper-only overlay inode. */
+int ovl_tmpfile(struct dentry *dir, uint32_t mode, const struct creds *c, struct inode **out)
+{
+	struct dentry *up;
+	int ret = ovl_copy_up(dir);
+
+	if (ret == 0)
+		ret = vfsk_tmpfile(ovl_i(dir)->upper, mode, c, &up);
+	if (ret < 0)
+		return ret;
+	*out = ovl_inode_new(dir->sb, up, NULL);
+	(*out)->mode = up->inode->mode;
+	dput(up);
+	return 0;
+}
+
 int ovl_link(struct dentry *old, struct dentry *dir, struct dentry *d)
 {
 	struct dentry *udir, *ud;

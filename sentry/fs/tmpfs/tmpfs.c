@@ -83,6 +83,17 @@ static int tmpfs_symlink(struct dentry *dir, struct dentry *d, const char *targe
 	return 0;
 }
 
+static int tmpfs_tmpfile(struct dentry *dir, uint32_t mode, const struct creds *c,
+			 struct inode **out)
+{
+	struct inode *inode = tmpfs_inode_new(dir->sb, mode, 0);
+
+	inode_init_owner(inode, dir, c);
+	inode->nlink = 0;
+	*out = inode;
+	return 0;
+}
+
 static int tmpfs_link(struct dentry *old, struct dentry *dir, struct dentry *d)
 {
 	struct inode *inode = old->inode;
@@ -232,6 +243,7 @@ const struct inode_ops g_tmpfs_iops = {
 	.mkdir = tmpfs_create,
 	.mknod = tmpfs_mknod,
 	.symlink = tmpfs_symlink,
+	.tmpfile = tmpfs_tmpfile,
 	.link = tmpfs_link,
 	.unlink = tmpfs_unlink,
 	.rmdir = tmpfs_rmdir,
