@@ -44,6 +44,7 @@ void mm_put(struct mm *mm)
 	if (--mm->refs > 0)
 		return;
 	pmap_destroy(&mm->pages, mm_put_page_cb, NULL);
+	memfile_flush();
 	list_for_each_safe(pos, n, &mm->vmas) {
 		struct vma *v = list_entry(pos, struct vma, link);
 		list_del(&v->link);

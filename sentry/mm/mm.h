@@ -41,6 +41,8 @@ int64_t memfile_alloc(uint64_t npages);
 /* Take/drop a reference on one page; the last put frees it and returns it to the host. */
 void memfile_get(uint64_t off);
 void memfile_put(uint64_t off);
+/* Return freed pages still held back for batching to the host (after a bulk release). */
+void memfile_flush(void);
 unsigned memfile_refs(uint64_t off);
 /* The Sentry's own pointer to file offset off (valid for the life of the page). */
 void *memfile_ptr(uint64_t off);

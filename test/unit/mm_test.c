@@ -48,6 +48,39 @@ static void memfile_pages_are_refcounted_and_reused(void **state)
 	memfile_put((uint64_t)again);
 }
 
+/* Frees are punched in batches: a page handed out again must still read as zeros, from
+ * the middle of a pending run, across its end, and past the batch limit. */
+static void freed_runs_read_as_zeros_when_reused(void **state)
+{
+	const uint64_t n = 300;
+	uint64_t before = memfile_used_bytes();
+	int64_t off = memfile_alloc(n);
+
+	(void)state;
+	assert_true(off > 0);
+	memset(memfile_ptr((uint64_t)off), 0x5a, n * PAGE_SIZE);
+	for (uint64_t i = 0; i < n; i++)
+		memfile_put((uint64_t)off + i * PAGE_SIZE);
+	assert_int_equal(memfile_used_bytes(), before);
+	for (int round = 0; round < 3; round++) {
+		int64_t a = memfile_alloc(n);
+		const uint8_t *p = memfile_ptr((uint64_t)a);
+
+		assert_true(a > 0);
+		for (uint64_t b = 0; b < n * PAGE_SIZE; b += 512)
+			assert_int_equal(p[b], 0);
+		memset(memfile_ptr((uint64_t)a), 0x77, n * PAGE_SIZE);
+		/* Free back to front, then in two interleaved halves. */
+		for (uint64_t i = n; i-- > 0;)
+			if (round != 1 || (i & 1))
+				memfile_put((uint64_t)a + i * PAGE_SIZE);
+		for (uint64_t i = 0; round == 1 && i < n; i += 2)
+			memfile_put((uint64_t)a + i * PAGE_SIZE);
+	}
+	memfile_flush();
+	assert_int_equal(memfile_used_bytes(), before);
+}
+
 static void mmap_rejects_bad_arguments(void **state)
 {
 	struct mm *mm = mm_new();
@@ -325,6 +358,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(memfile_pages_are_refcounted_and_reused),
+		cmocka_unit_test(freed_runs_read_as_zeros_when_reused),
 		cmocka_unit_test(mmap_rejects_bad_arguments),
 		cmocka_unit_test(mmap_fixed_noreplace_and_hint),
 		cmocka_unit_test(copies_cross_pages_and_respect_protection),
