@@ -207,10 +207,12 @@ long sys_waitid(struct task *t, const struct sysargs *a)
 	return 0;
 }
 
-/* Copy a NULL-terminated array of strings from the application. */
+/* Copy a NULL-terminated array of strings from the application. Each string goes
+ * through one scratch buffer: a buffer of EXEC_STR_MAX per string was a host mmap, mremap
+ * and munmap each (~120 host syscalls for a shell's environment). */
 static int copy_strings(struct task *t, uaddr_t uvec, char ***out)
 {
-	char **v = NULL;
+	char **v = NULL, *s = NULL;
 	size_t n = 0, total = 0;
 	int err = 0;
 
@@ -227,18 +229,20 @@ static int copy_strings(struct task *t, uaddr_t uvec, char ***out)
 		}
 		if (!p)
 			break;
-		char *s = xmalloc(EXEC_STR_MAX);
+		if (!s)
+			s = xmalloc(EXEC_STR_MAX);
 		long len = strncpy_from_user(t, s, uaddr(p), EXEC_STR_MAX);
 		if (len < 0) {
-			free(s);
 			err = len == -ENAMETOOLONG ? -E2BIG : (int)len;
 			break;
 		}
 		total += (size_t)len + 1;
 		v = xrealloc(v, (n + 2) * sizeof(char *));
-		v[n] = xrealloc(s, (size_t)len + 1);
+		v[n] = xmalloc((size_t)len + 1);
+		memcpy(v[n], s, (size_t)len + 1);
 		v[n + 1] = NULL;
 	}
+	free(s);
 	if (!v)
 		v = xcalloc(1, sizeof(char *));
 	*out = v;
