@@ -88,6 +88,12 @@ struct platform_ops {
 	int (*as_unmap)(struct plat_as *as, uint64_t addr, uint64_t size);
 	/* Change protection of mapped pages in the range (unmapped pages stay unmapped). */
 	int (*as_protect)(struct plat_as *as, uint64_t addr, uint64_t size, int prot);
+	/* Optional (NULL: nothing to gain). Between as_batch_begin and as_batch_end, unmap
+	 * and protect may take effect as late as as_batch_end, which applies everything
+	 * before it returns (0 or the first error). For a run of changes that each cost a
+	 * round trip to the address space (fork write-protecting every private VMA). */
+	void (*as_batch_begin)(struct plat_as *as);
+	int (*as_batch_end)(struct plat_as *as);
 
 	/* Contexts. ctx_create binds a new context to the calling host thread. */
 	int (*ctx_create)(struct platform *p, struct plat_ctx **out);
@@ -158,6 +164,15 @@ static inline int plat_as_protect(struct platform *p, struct plat_as *as, uint64
 				  uint64_t size, int prot)
 {
 	return p->ops->as_protect(as, addr, size, prot);
+}
+static inline void plat_as_batch_begin(struct platform *p, struct plat_as *as)
+{
+	if (p->ops->as_batch_begin)
+		p->ops->as_batch_begin(as);
+}
+static inline int plat_as_batch_end(struct platform *p, struct plat_as *as)
+{
+	return p->ops->as_batch_end ? p->ops->as_batch_end(as) : 0;
 }
 static inline int plat_switch_to(struct platform *p, struct plat_ctx *ctx, struct plat_as *as,
 				 plat_regs_t *regs, struct plat_trap *trap)

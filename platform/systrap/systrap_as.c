@@ -6,7 +6,8 @@
  * queued and sent as one batch through the request page (read-only to the stub): maps
  * wait until the next switch into the address space or the next unmap/protect;
  * unmap and protect are applied before the call returns, because the Sentry may reuse
- * the pages right after. The answer comes back over the stub's socket, which only the
+ * the pages right after (inside as_batch_begin/end: before the end returns, so fork's
+ * write-protection of N VMAs is one round trip, not N). The answer comes back over the stub's socket, which only the
  * control thread can write (filter B kills a write from an application thread), so the
  * application can neither forge a completion nor replay a batch.
  *
@@ -191,9 +192,30 @@ static int commit(struct systrap_as *as, bool now)
 		return as->err;
 	if (as->pid == 0)
 		return 0;
-	if (now || as->nops >= REQ_MAX_OPS)
+	if ((now && !as->batch) || as->nops >= REQ_MAX_OPS)
 		return flush(as);
 	return 0;
+}
+
+void systrap_as_batch_begin(struct plat_as *as_)
+{
+	struct systrap_as *as = to_sas(as_);
+
+	pthread_mutex_lock(&as->lock);
+	as->batch++;
+	pthread_mutex_unlock(&as->lock);
+}
+
+int systrap_as_batch_end(struct plat_as *as_)
+{
+	struct systrap_as *as = to_sas(as_);
+	int ret = 0;
+
+	pthread_mutex_lock(&as->lock);
+	if (as->batch && --as->batch == 0)
+		ret = commit(as, true);
+	pthread_mutex_unlock(&as->lock);
+	return ret;
 }
 
 static bool range_ok(uint64_t addr, uint64_t size)

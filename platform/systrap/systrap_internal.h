@@ -84,6 +84,7 @@ struct systrap_as {
 	uint8_t *view;			/* the Sentry's mapping of the region memfd */
 	int err;			/* sticky failure (-errno) */
 	int ctl_cpu;			/* CPU the control thread was pinned to, -1 none */
+	unsigned batch;			/* as_batch_begin depth: unmap/protect wait for the end */
 	struct systrap_op *ops;		/* queued changes, oldest first */
 	size_t nops, ops_cap;
 	struct plat_extents ext;	/* what is mapped once ops are applied */
@@ -158,6 +159,8 @@ void systrap_as_release(struct plat_as *as);
 int systrap_as_map(struct plat_as *as, uint64_t addr, uint64_t size, uint64_t off, int prot);
 int systrap_as_unmap(struct plat_as *as, uint64_t addr, uint64_t size);
 int systrap_as_protect(struct plat_as *as, uint64_t addr, uint64_t size, int prot);
+void systrap_as_batch_begin(struct plat_as *as);
+int systrap_as_batch_end(struct plat_as *as);
 /* Make sure the stub exists and every queued op is applied (as->lock held). */
 int systrap_as_ready(struct systrap_as *as);
 /* Find an idle stub thread of as, or clone one, waiting in the handler (as->lock held). */

@@ -141,14 +141,22 @@ int mm_fork(struct mm *parent, struct mm **out)
 {
 	struct mm *mm = mm_new();
 	struct list_head *pos;
+	int err = 0, err2;
 
 	mm_copy_fields(mm, parent);
+	/* The parent's write-protections go to the platform as one batch. */
+	if (parent->as)
+		plat_as_batch_begin(g_platform, parent->as);
 	list_for_each(pos, &parent->vmas) {
-		int err = fork_vma(parent, mm, list_entry(pos, struct vma, link));
-		if (err) {
-			mm_put(mm);
-			return err;
-		}
+		err = fork_vma(parent, mm, list_entry(pos, struct vma, link));
+		if (err)
+			break;
+	}
+	err2 = parent->as ? plat_as_batch_end(g_platform, parent->as) : 0;
+	err = err ? err : err2;
+	if (err) {
+		mm_put(mm);
+		return err;
 	}
 	*out = mm;
 	return 0;
