@@ -201,8 +201,14 @@ int mm_cow_break(struct mm *mm, struct vma *v, uint64_t addr)
 	uint64_t hi = MIN(v->end, lo + COW_AROUND_PAGES * PAGE_SIZE);
 	int err;
 
+	/* Pages of an object (a file's page cache) must keep showing the file until each is
+	 * written itself: copy only this one. */
+	if (v->shm) {
+		lo = page;
+		hi = page + PAGE_SIZE;
+	}
 	err = cow_copy(mm, lo, hi);
-	if (err == -ENOMEM) {
+	if (err == -ENOMEM && hi - lo > PAGE_SIZE) {
 		lo = page;
 		hi = page + PAGE_SIZE;
 		err = cow_copy(mm, lo, hi);

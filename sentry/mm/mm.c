@@ -21,11 +21,14 @@
 #define PROT_SEM 0x8
 #endif
 
+static struct list_head g_mms = LIST_HEAD_INIT(g_mms);
+
 struct mm *mm_new(void)
 {
 	struct mm *mm = xcalloc(1, sizeof(*mm));
 
 	mm->refs = 1;
+	list_add(&mm->all, &g_mms);
 	list_init(&mm->vmas);
 	pmap_init(&mm->pages);
 	mm->mmap_base = MMAP_BASE;
@@ -52,7 +55,30 @@ void mm_put(struct mm *mm)
 	}
 	if (mm->as)
 		g_platform->ops->as_release(mm->as);
+	list_del(&mm->all);
 	free(mm);
+}
+
+void mm_shm_truncate(struct shm_obj *o, uint64_t size)
+{
+	uint64_t keep = ALIGN_UP(size, PAGE_SIZE);
+	struct list_head *pos, *vpos;
+
+	list_for_each(pos, &g_mms) {
+		struct mm *mm = list_entry(pos, struct mm, all);
+		list_for_each(vpos, &mm->vmas) {
+			struct vma *v = list_entry(vpos, struct vma, link);
+			uint64_t vsize = v->end - v->start, start;
+
+			if (v->shm != o || v->pgoff + vsize <= keep)
+				continue;
+			start = v->pgoff >= keep ? v->start : v->start + (keep - v->pgoff);
+			mm_drop_pages(mm, start, v->end);
+			if (mm->as)
+				(void)plat_as_unmap(g_platform, mm->as, start, v->end - start);
+		}
+	}
+	shm_obj_drop_from(o, keep);
 }
 
 int mm_platform_as(struct mm *mm, struct plat_as **out)

@@ -58,14 +58,26 @@ struct shm_obj {
 	int refs;
 	uint64_t size; /* bytes: pages at or past it are beyond EOF (SIGBUS), as in shmem */
 	struct pmap pages;
+	/* A page cache of a file kept elsewhere (gofer files): fill reads the page at off into
+	 * dst (zeros past EOF) on first use. Such a cache is a copy, so its pages are dropped
+	 * when its owner holds the last reference (no mapping uses it) and read again later. */
+	int (*fill)(void *arg, uint64_t off, void *dst);
+	void *fill_arg;
 };
 
 struct shm_obj *shm_obj_new(uint64_t size);
 void shm_obj_get(struct shm_obj *o);
 void shm_obj_put(struct shm_obj *o);
-/* The memory-file offset of the page at off (page aligned), allocated zeroed on first use.
- * Returns it or -ENOMEM. The object keeps its own reference. */
+/* The memory-file offset of the page at off (page aligned), allocated on first use: zeroed,
+ * or read by o->fill. Returns it, -ENOMEM or fill's error. The object keeps its own
+ * reference. */
 int64_t shm_obj_page(struct shm_obj *o, uint64_t off);
+/* Drop the pages of o at or past off. Mappings may still hold them. */
+void shm_obj_drop_from(struct shm_obj *o, uint64_t off);
+/* o shrinks to size (a truncated file): every mapping in the sandbox loses its pages of o
+ * past the new last page, private copies included, so touching them raises SIGBUS, and o
+ * drops them too. Call after o->size is set. */
+void mm_shm_truncate(struct shm_obj *o, uint64_t size);
 
 /* ---- address spaces ---- */
 
@@ -94,6 +106,7 @@ struct vma {
 
 struct mm {
 	int refs;
+	struct list_head all;	/* every live mm (for truncation of mapped objects) */
 	struct list_head vmas;
 	struct pmap pages;	/* present pages: address -> memory-file offset + 1 (one ref) */
 	struct plat_as *as;	/* platform address space, created lazily */

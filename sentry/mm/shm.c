@@ -1,5 +1,6 @@
-/* shm.c: shared anonymous memory objects: pages that every mapping of the object (across
- * fork) sees, keyed by offset. */
+/* shm.c: shared memory objects: pages that every mapping of the object (across fork) sees,
+ * keyed by offset. They hold shared anonymous memory, tmpfs file data and the page caches
+ * of gofer files. */
 #include "sentry/mm/mm.h"
 
 #include <errno.h>
@@ -27,10 +28,20 @@ void shm_obj_get(struct shm_obj *o)
 
 void shm_obj_put(struct shm_obj *o)
 {
-	if (--o->refs > 0)
+	if (--o->refs > 0) {
+		/* The last mapping of a cache went away: give its pages back to the host
+		 * (pages that private mappings still use keep their own references). */
+		if (o->refs == 1 && o->fill)
+			shm_obj_drop_from(o, 0);
 		return;
+	}
 	pmap_destroy(&o->pages, put_page, NULL);
 	free(o);
+}
+
+void shm_obj_drop_from(struct shm_obj *o, uint64_t off)
+{
+	pmap_clear(&o->pages, off, PMAP_KEY_LIMIT, put_page, NULL);
 }
 
 int64_t shm_obj_page(struct shm_obj *o, uint64_t off)
@@ -45,6 +56,13 @@ int64_t shm_obj_page(struct shm_obj *o, uint64_t off)
 	page = memfile_alloc(1);
 	if (page < 0)
 		return page;
+	if (o->fill) {
+		int err = o->fill(o->fill_arg, off, memfile_ptr((uint64_t)page));
+		if (err < 0) {
+			memfile_put((uint64_t)page);
+			return err;
+		}
+	}
 	pmap_set(&o->pages, off, (uint64_t)page + 1);
 	return page;
 }

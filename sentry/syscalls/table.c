@@ -40,14 +40,16 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(kill),
 	/* memory */
 	OK(brk), OK(process_vm_readv), OK(process_vm_writev), OK(munmap),
-	PART(mmap, "writable MAP_SHARED file mappings return ENODEV (no page cache yet); "
-		   "read-only shared file mappings are snapshots; MAP_HUGETLB returns ENOMEM"),
+	PART(mmap, "tmpfs and gofer files map through one page cache per file (a gofer file "
+		   "is writable only once the overlay copied it up); writable MAP_SHARED of "
+		   "other files (host fds) returns ENODEV; MAP_HUGETLB returns ENOMEM"),
 	PART(mprotect, "adding PROT_WRITE to a shared file mapping returns ENODEV"),
 	PART(madvise, "HWPOISON, SOFT_OFFLINE, COLLAPSE and GUARD_INSTALL/REMOVE return EINVAL; "
 		      "REMOVE on a shared file mapping returns EOPNOTSUPP"),
 	OK(mremap), OK(mincore), OK(mlock), OK(mlock2), OK(munlock), OK(mlockall),
 	OK(munlockall),
-	PART(msync, "shared file mappings are read-only snapshots: nothing to write back"),
+	PART(msync, "file pages live in the Sentry's page cache (tmpfs, or the overlay's "
+		    "copy-up): there is no host file to write back"),
 	/* time */
 	PART(clock_gettime, "CPU clocks (incl. per-pid/tid) read accounted application time: "
 			    "user = wall time inside the platform's switch_to, system = Sentry "

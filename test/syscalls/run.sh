@@ -93,7 +93,9 @@ for bin in "${bins[@]}"; do
 		failed=$((failed + nplat))
 		continue
 	fi
-	run "$nlog" "$bin"
+	wrap=()
+	case "$name" in *_lower_test) wrap=("$here/with_lower_file.sh") ;; esac
+	run "$nlog" ${wrap[@]+"${wrap[@]}"} "$bin"
 	rc=$?
 	if [ $rc -ne 0 ]; then
 		echo "BROKEN $name: fails natively (exit $rc), the test itself is wrong"
@@ -108,7 +110,7 @@ for bin in "${bins[@]}"; do
 	fi
 	for p in "${platforms[@]}"; do
 		plog="$logdir/$name.$p"
-		run "$plog" "$runsc" --platform="$p" do "$bin"
+		run "$plog" ${wrap[@]+"${wrap[@]}"} "$runsc" --platform="$p" do "$bin"
 		rc=$?
 		if [ $rc -eq 0 ]; then
 			echo "ok $p/$name"

@@ -61,6 +61,7 @@ void gofer_evict(struct inode *inode)
 	p9c_clunk(fs->c, gi->fid);
 	if (gi->hostfd >= 0)
 		close(gi->hostfd);
+	gofer_cache_release(gi);
 	free(gi->link);
 	free(gi);
 }

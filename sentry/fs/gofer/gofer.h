@@ -25,6 +25,9 @@ struct gofer_inode {
 	int hostfd;	   /* donated by the gofer with the open, or -1 */
 	uint32_t write_fid; /* opened O_WRONLY for writes (writable mounts), or P9_NOFID */
 	char *link;	   /* cached symlink target */
+	/* Page cache for mmap, created by the first mapping, filled from the file on demand;
+	 * emptied when no mapping uses it (one reference held here). */
+	struct shm_obj *cache;
 };
 
 extern const struct inode_ops g_gofer_iops;
@@ -57,5 +60,7 @@ static inline struct gofer_fs *gofer_fs(struct super_block *sb)
 
 /* Open ino's read fid (and host fd) if not yet. Returns 0 or -errno. */
 int gofer_inode_open(struct inode *inode);
+/* Drop ino's page cache reference (inode eviction). */
+void gofer_cache_release(struct gofer_inode *gi);
 
 #endif

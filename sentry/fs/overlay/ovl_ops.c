@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "sentry/mm/mm.h"
 #include "sentry/vfs/file.h"
 
 #define COPY_CHUNK (1 << 20)
@@ -26,6 +27,16 @@ static int copy_data(struct dentry *low, struct dentry *up)
 		return ret;
 	ret = vfs_open_path(&upp, O_WRONLY, &uf);
 	if (ret < 0) {
+		file_put(lf);
+		return ret;
+	}
+	/* Mappings of the lower file keep seeing the file once it is the upper one. */
+	struct shm_obj *cache = lf->ops->take_page_cache ? lf->ops->take_page_cache(lf) : NULL;
+	if (cache) {
+		ret = uf->ops->adopt_page_cache ? uf->ops->adopt_page_cache(uf, cache) : -EINVAL;
+		if (ret < 0)
+			shm_obj_put(cache);
+		file_put(uf);
 		file_put(lf);
 		return ret;
 	}

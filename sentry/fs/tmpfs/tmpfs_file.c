@@ -48,10 +48,13 @@ int tmpfs_set_size(struct inode *inode, uint64_t size)
 	if (size > TMPFS_MAX_FILE_SIZE)
 		return -EFBIG;
 	if (size < inode->size) {
-		/* Pages past the new end go back to the host; the tail of the last page is
-		 * zeroed so a later extension reads zeros. */
+		/* Pages past the new end go back to the host, out of every mapping too
+		 * (touching them raises SIGBUS); the tail of the last page is zeroed so a
+		 * later extension reads zeros. */
 		uint64_t tail = size & (PAGE_SIZE - 1), v;
+		obj->size = size;
 		pmap_clear(&obj->pages, ALIGN_UP(size, PAGE_SIZE), PMAP_KEY_LIMIT, drop_page, inode);
+		mm_shm_truncate(obj, size);
 		if (tail && (v = pmap_get(&obj->pages, ALIGN_DOWN(size, PAGE_SIZE))))
 			memset((char *)memfile_ptr(v - 1) + tail, 0, PAGE_SIZE - tail);
 	}
@@ -172,10 +175,30 @@ static struct shm_obj *tmpfs_file_page_cache(struct file *f)
 	return tmpfs_page_cache(f->inode);
 }
 
+/* The file's data becomes obj's pages (an overlay copy-up of a mapped lower file). */
+static int tmpfs_adopt_page_cache(struct file *f, struct shm_obj *obj)
+{
+	struct inode *inode = f->inode;
+	struct tmpfs_data *data = inode->priv;
+	struct count_state old = {0}, cs = {0};
+
+	if (!S_ISREG(inode->mode) || !data || obj->size > TMPFS_MAX_FILE_SIZE)
+		return -EINVAL;
+	pmap_for_each(&data->obj->pages, 0, PMAP_KEY_LIMIT, count_page, &old);
+	pmap_for_each(&obj->pages, 0, PMAP_KEY_LIMIT, count_page, &cs);
+	tsb(inode)->used_bytes += (cs.pages - old.pages) * PAGE_SIZE;
+	shm_obj_put(data->obj);
+	data->obj = obj;
+	inode->size = obj->size;
+	update_blocks(inode);
+	return 0;
+}
+
 const struct file_ops g_tmpfs_reg_fops = {
 	.read = tmpfs_read,
 	.write = tmpfs_write,
 	.page_cache = tmpfs_file_page_cache,
+	.adopt_page_cache = tmpfs_adopt_page_cache,
 };
 
 ssize_t tmpfs_readlink(struct dentry *d, char *buf, size_t size)
