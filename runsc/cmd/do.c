@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -20,15 +21,76 @@ extern char **environ;
 static void do_usage(FILE *out)
 {
 	fprintf(out, "usage: runsc [global flags] do [--cwd DIR] [--hostname NAME] "
-		     "[--no-overlay] CMD [ARGS...]\n\n"
+		     "[--volume HOST[:DEST[:ro]]]... [--no-overlay] CMD [ARGS...]\n\n"
 		     "Runs CMD in a sandbox over the host's root filesystem (read-only, with an\n"
 		     "in-memory overlay: writes never reach the host). The current directory\n"
 		     "and environment are carried over. The exit status is CMD's, or 128+N\n"
-		     "when a signal N ended it.\n");
+		     "when a signal N ended it. --volume bind-mounts the host directory or file\n"
+		     "HOST at DEST (default: the same path), read-write unless :ro: writes there\n"
+		     "reach the host.\n");
 }
 
-/* The boot spec handed to the Sentry: program, environment, cwd, identity. */
-static int write_spec(char **argv, const char *cwd, const char *hostname, bool overlay)
+/* One --volume: a bind mount the Gofer serves. */
+struct volume {
+	char source[PATH_MAX];
+	char dest[PATH_MAX];
+	bool readonly, dir;
+};
+
+/* HOST[:DEST[:ro]] into v (HOST made canonical). 0, or -1 after a message. */
+static int parse_volume(const char *arg, struct volume *v)
+{
+	char host[PATH_MAX], *colon;
+	struct stat st;
+
+	snprintf(host, sizeof(host), "%s", arg);
+	v->readonly = false;
+	v->dest[0] = '\0';
+	colon = strchr(host, ':');
+	if (colon) {
+		*colon = '\0';
+		snprintf(v->dest, sizeof(v->dest), "%s", colon + 1);
+		colon = strchr(v->dest, ':');
+		if (colon) {
+			*colon = '\0';
+			if (strcmp(colon + 1, "ro") && strcmp(colon + 1, "rw")) {
+				fprintf(stderr, "runsc do: --volume `%s`: unknown mode `%s`\n",
+					arg, colon + 1);
+				return -1;
+			}
+			v->readonly = !strcmp(colon + 1, "ro");
+		}
+	}
+	if (!realpath(host, v->source) || stat(v->source, &st) < 0) {
+		fprintf(stderr, "runsc do: --volume `%s`: %s\n", arg, strerror(errno));
+		return -1;
+	}
+	if (!v->dest[0])
+		memcpy(v->dest, v->source, sizeof(v->dest));
+	if (v->dest[0] != '/') {
+		fprintf(stderr, "runsc do: --volume `%s`: the destination must be absolute\n", arg);
+		return -1;
+	}
+	v->dir = S_ISDIR(st.st_mode);
+	return 0;
+}
+
+static json_t *volumes_json(const struct volume *v, int n)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < n; i++)
+		json_array_append_new(
+			a, json_pack("{s:s, s:s, s:[], s:s, s:b, s:b, s:b, s:b, s:b, s:b}",
+				     "destination", v[i].dest, "type", "bind", "options", "data",
+				     "", "readonly", v[i].readonly, "nosuid", 0, "nodev", 0,
+				     "noexec", 0, "bind", 1, "dir", v[i].dir));
+	return a;
+}
+
+/* The boot spec handed to the Sentry: program, environment, cwd, identity, volumes. */
+static int write_spec(char **argv, const char *cwd, const char *hostname, bool overlay,
+		      const struct volume *vols, int nvols)
 {
 	json_t *root = json_object(), *av = json_array(), *env = json_array();
 	int fd;
@@ -47,6 +109,7 @@ static int write_spec(char **argv, const char *cwd, const char *hostname, bool o
 	/* The host's /tmp shows through the overlay: runsc do works from any directory,
 	 * and writes stay in the sandbox's memory all the same. */
 	json_object_set_new(root, "tmpfs_tmp", json_false());
+	json_object_set_new(root, "mounts", volumes_json(vols, nvols));
 	fd = memfd_create("runsc-spec", MFD_CLOEXEC);
 	if (fd < 0 || json_dumpfd(root, fd, JSON_COMPACT) < 0) {
 		json_decref(root);
@@ -64,12 +127,15 @@ int cmd_do(int argc, char **argv)
 		{"cwd", required_argument, NULL, 'C'},
 		{"hostname", required_argument, NULL, 'H'},
 		{"no-overlay", no_argument, NULL, 'O'},
+		{"volume", required_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	char cwd[PATH_MAX], hostname[65];
+	static struct volume vols[SANDBOX_MAX_BINDS];
+	struct sandbox_bind binds[SANDBOX_MAX_BINDS];
 	bool overlay = true;
-	int c;
+	int c, nvols = 0;
 
 	if (!getcwd(cwd, sizeof(cwd)))
 		snprintf(cwd, sizeof(cwd), "/");
@@ -82,6 +148,17 @@ int cmd_do(int argc, char **argv)
 		case 'C': snprintf(cwd, sizeof(cwd), "%s", optarg); break;
 		case 'H': snprintf(hostname, sizeof(hostname), "%s", optarg); break;
 		case 'O': overlay = false; break;
+		case 'v':
+			if (nvols == SANDBOX_MAX_BINDS) {
+				fprintf(stderr, "runsc do: at most %d volumes\n", SANDBOX_MAX_BINDS);
+				return 2;
+			}
+			if (parse_volume(optarg, &vols[nvols]) < 0)
+				return 2;
+			binds[nvols].source = vols[nvols].source;
+			binds[nvols].readonly = vols[nvols].readonly;
+			nvols++;
+			break;
 		case 'h': do_usage(stdout); return 0;
 		default:
 			fprintf(stderr, "runsc do: unknown flag `%s`\n", argv[optind - 1]);
@@ -99,12 +176,13 @@ int cmd_do(int argc, char **argv)
 		fprintf(stderr, "runsc do: --no-overlay is not supported yet\n");
 		return 2;
 	}
-	int spec_fd = write_spec(argv + optind, cwd, hostname, overlay);
+	int spec_fd = write_spec(argv + optind, cwd, hostname, overlay, vols, nvols);
 	if (spec_fd < 0) {
 		fprintf(stderr, "runsc do: cannot write the boot spec: %s\n", strerror(errno));
 		return 1;
 	}
-	struct sandbox_opts so = {.root = "/", .spec_fd = spec_fd, .readonly = true};
+	struct sandbox_opts so = {.root = "/", .spec_fd = spec_fd, .readonly = true,
+				  .binds = binds, .nbinds = nvols};
 	int status = sandbox_run(&so);
 	close(spec_fd);
 	return status;

@@ -91,6 +91,11 @@ static int page_in_run(struct mm *mm, struct vma *v, uint64_t start, uint64_t en
 		return (int)n;
 	for (int64_t k = 0; k < n; k++)
 		pmap_set(&mm->pages, start + ((uint64_t)k << PAGE_SHIFT), offs[k] | flags);
+	/* Mapped writable into a file's page cache: the page must be written back. */
+	if (v->kind == VMA_FILE_SHARED && (v->prot & PROT_WRITE) && v->shm->backing)
+		for (int64_t k = 0; k < n; k++)
+			shm_obj_mark_dirty(v->shm, v->pgoff + (start - v->start) +
+							   ((uint64_t)k << PAGE_SHIFT));
 	while (map && mm->as && i < n) {
 		int64_t j = i + 1;
 		while (j < n && offs[j] == offs[j - 1] + PAGE_SIZE)

@@ -181,9 +181,13 @@ int mm_mincore(struct mm *mm, uint64_t addr, uint64_t npages, uint8_t *vec)
 
 static int msync_vma(struct mm *mm, struct vma *v, uint64_t s, uint64_t e, int flags)
 {
-	/* Shared file mappings are read-only snapshots (no page cache yet): nothing is ever
-	 * dirty, so there is nothing to write back. */
-	return ((flags & MS_INVALIDATE) && (v->vflags & VMA_LOCKED)) ? -EBUSY : 0;
+	if ((flags & MS_INVALIDATE) && (v->vflags & VMA_LOCKED))
+		return -EBUSY;
+	/* A gofer file's page cache goes to the host now (MS_ASYNC too: it is cheap enough
+	 * and leaves nothing pending); tmpfs pages are the file itself. */
+	if (v->kind == VMA_FILE_SHARED && v->shm)
+		return shm_obj_writeback(v->shm);
+	return 0;
 }
 
 int mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags)

@@ -59,6 +59,15 @@ void mm_put(struct mm *mm)
 	free(mm);
 }
 
+/* A present page of VMA arg becomes writable: its page of the file may be written. */
+static int mark_dirty_cb(void *arg, uint64_t addr, uint64_t val)
+{
+	struct vma *v = arg;
+
+	shm_obj_mark_dirty(v->shm, v->pgoff + (addr - v->start));
+	return 0;
+}
+
 void mm_shm_truncate(struct shm_obj *o, uint64_t size)
 {
 	uint64_t keep = ALIGN_UP(size, PAGE_SIZE);
@@ -174,6 +183,8 @@ int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 		if (v->end <= addr)
 			continue;
 		v->prot = prot;
+		if (v->kind == VMA_FILE_SHARED && (prot & PROT_WRITE) && v->shm->backing)
+			pmap_for_each(&mm->pages, v->start, v->end, mark_dirty_cb, v);
 		if (mm->as) {
 			err = mm_for_each_run(mm, v, v->start, v->end, mm_run_protect);
 			if (err)

@@ -54,15 +54,26 @@ bool memfile_may_commit(uint64_t size);
 
 /* A shared anonymous memory object (MAP_SHARED|MAP_ANONYMOUS), shared by the VMAs that map
  * it across fork. Its pages are keyed by offset. */
+struct shm_obj;
+
+/* The file behind a page cache kept in the memory file (gofer files). */
+struct shm_backing {
+	/* Read the page at off into dst (zeros past EOF). 0 or -errno. */
+	int (*fill)(void *arg, uint64_t off, void *dst);
+	/* Write o's dirty pages to the file (msync, fsync, the last unmap). 0 or -errno. */
+	int (*writeback)(void *arg, struct shm_obj *o);
+};
+
 struct shm_obj {
 	int refs;
 	uint64_t size; /* bytes: pages at or past it are beyond EOF (SIGBUS), as in shmem */
 	struct pmap pages;
-	/* A page cache of a file kept elsewhere (gofer files): fill reads the page at off into
-	 * dst (zeros past EOF) on first use. Such a cache is a copy, so its pages are dropped
-	 * when its owner holds the last reference (no mapping uses it) and read again later. */
-	int (*fill)(void *arg, uint64_t off, void *dst);
-	void *fill_arg;
+	/* A page cache of a file kept elsewhere, or NULL for memory of our own. Such a cache
+	 * is a copy: when its owner holds the last reference (no mapping uses it) the dirty
+	 * pages are written back and every page is dropped, to be read again later. */
+	const struct shm_backing *backing;
+	void *backing_arg;
+	struct pmap dirty; /* keys of pages mapped writable since the last drop (value 1) */
 };
 
 struct shm_obj *shm_obj_new(uint64_t size);
@@ -74,6 +85,13 @@ void shm_obj_put(struct shm_obj *o);
 int64_t shm_obj_page(struct shm_obj *o, uint64_t off);
 /* Drop the pages of o at or past off. Mappings may still hold them. */
 void shm_obj_drop_from(struct shm_obj *o, uint64_t off);
+/* A writable shared mapping maps the page at off of a backed object: it may be written. */
+void shm_obj_mark_dirty(struct shm_obj *o, uint64_t off);
+/* Write the dirty pages of a backed object to its file. 0 or -errno (-EIO). */
+int shm_obj_writeback(struct shm_obj *o);
+/* The file of o became size bytes long: pages past a smaller size leave every mapping
+ * (mm_shm_truncate) and the tail of the last page reads as zeros. */
+void shm_obj_resize(struct shm_obj *o, uint64_t size);
 /* o shrinks to size (a truncated file): every mapping in the sandbox loses its pages of o
  * past the new last page, private copies included, so touching them raises SIGBUS, and o
  * drops them too. Call after o->size is set. */

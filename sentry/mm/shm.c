@@ -4,6 +4,7 @@
 #include "sentry/mm/mm.h"
 
 #include <errno.h>
+#include <string.h>
 
 static int put_page(void *arg, uint64_t key, uint64_t val)
 {
@@ -18,6 +19,7 @@ struct shm_obj *shm_obj_new(uint64_t size)
 	o->refs = 1;
 	o->size = size;
 	pmap_init(&o->pages);
+	pmap_init(&o->dirty);
 	return o;
 }
 
@@ -29,19 +31,50 @@ void shm_obj_get(struct shm_obj *o)
 void shm_obj_put(struct shm_obj *o)
 {
 	if (--o->refs > 0) {
-		/* The last mapping of a cache went away: give its pages back to the host
-		 * (pages that private mappings still use keep their own references). */
-		if (o->refs == 1 && o->fill)
+		/* The last mapping of a cache went away: write it back and give its pages
+		 * back to the host (pages that private mappings still use keep their own
+		 * references). A failed write-back is lost, as Linux loses it after close. */
+		if (o->refs == 1 && o->backing) {
+			(void)shm_obj_writeback(o);
 			shm_obj_drop_from(o, 0);
+		}
 		return;
 	}
 	pmap_destroy(&o->pages, put_page, NULL);
+	pmap_destroy(&o->dirty, NULL, NULL);
 	free(o);
 }
 
 void shm_obj_drop_from(struct shm_obj *o, uint64_t off)
 {
 	pmap_clear(&o->pages, off, PMAP_KEY_LIMIT, put_page, NULL);
+	pmap_clear(&o->dirty, off, PMAP_KEY_LIMIT, NULL, NULL);
+}
+
+void shm_obj_mark_dirty(struct shm_obj *o, uint64_t off)
+{
+	if (o->backing && o->backing->writeback && pmap_get(&o->pages, off))
+		pmap_set(&o->dirty, off, 1);
+}
+
+int shm_obj_writeback(struct shm_obj *o)
+{
+	if (!o->backing || !o->backing->writeback)
+		return 0;
+	return o->backing->writeback(o->backing_arg, o);
+}
+
+void shm_obj_resize(struct shm_obj *o, uint64_t size)
+{
+	uint64_t tail = size & (PAGE_SIZE - 1), v;
+
+	if (size < o->size) {
+		o->size = size;
+		mm_shm_truncate(o, size);
+		if (tail && (v = pmap_get(&o->pages, size - tail)))
+			memset((char *)memfile_ptr(v - 1) + tail, 0, PAGE_SIZE - tail);
+	}
+	o->size = size;
 }
 
 int64_t shm_obj_page(struct shm_obj *o, uint64_t off)
@@ -56,8 +89,8 @@ int64_t shm_obj_page(struct shm_obj *o, uint64_t off)
 	page = memfile_alloc(1);
 	if (page < 0)
 		return page;
-	if (o->fill) {
-		int err = o->fill(o->fill_arg, off, memfile_ptr((uint64_t)page));
+	if (o->backing) {
+		int err = o->backing->fill(o->backing_arg, off, memfile_ptr((uint64_t)page));
 		if (err < 0) {
 			memfile_put((uint64_t)page);
 			return err;

@@ -69,10 +69,12 @@ void mm_drop_pages(struct mm *mm, uint64_t start, uint64_t end)
 
 void vma_free(struct vma *v)
 {
-	if (v->file)
-		file_put(v->file);
+	/* The object first: the last mapping of a page cache writes it back through the
+	 * file, which must still be there. */
 	if (v->shm)
 		shm_obj_put(v->shm);
+	if (v->file)
+		file_put(v->file);
 	free(v);
 }
 

@@ -40,16 +40,16 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(kill),
 	/* memory */
 	OK(brk), OK(process_vm_readv), OK(process_vm_writev), OK(munmap),
-	PART(mmap, "tmpfs and gofer files map through one page cache per file (a gofer file "
-		   "is writable only once the overlay copied it up); writable MAP_SHARED of "
-		   "other files (host fds) returns ENODEV; MAP_HUGETLB returns ENOMEM"),
+	PART(mmap, "tmpfs and gofer files map through one page cache per file; writable "
+		   "MAP_SHARED of other files (host fds) returns ENODEV; MAP_HUGETLB returns "
+		   "ENOMEM"),
 	PART(mprotect, "adding PROT_WRITE to a shared file mapping returns ENODEV"),
 	PART(madvise, "HWPOISON, SOFT_OFFLINE, COLLAPSE and GUARD_INSTALL/REMOVE return EINVAL; "
 		      "REMOVE on a shared file mapping returns EOPNOTSUPP"),
 	OK(mremap), OK(mincore), OK(mlock), OK(mlock2), OK(munlock), OK(mlockall),
 	OK(munlockall),
-	PART(msync, "file pages live in the Sentry's page cache (tmpfs, or the overlay's "
-		    "copy-up): there is no host file to write back"),
+	PART(msync, "MS_ASYNC writes back at once, as MS_SYNC; a gofer file's dirty pages "
+		    "go to the host, tmpfs pages are the file"),
 	/* time */
 	PART(clock_gettime, "CPU clocks (incl. per-pid/tid) read accounted application time: "
 			    "user = wall time inside the platform's switch_to, system = Sentry "

@@ -94,7 +94,7 @@ for bin in "${bins[@]}"; do
 		continue
 	fi
 	wrap=()
-	case "$name" in *_lower_test) wrap=("$here/with_lower_file.sh") ;; esac
+	case "$name" in *_host_test) wrap=("$here/with_host_files.sh") ;; esac
 	run "$nlog" ${wrap[@]+"${wrap[@]}"} "$bin"
 	rc=$?
 	if [ $rc -ne 0 ]; then

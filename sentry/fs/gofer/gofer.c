@@ -23,6 +23,8 @@ void gofer_inode_set_attr(struct inode *inode, const struct p9_attr *a)
 	inode->rdev = (dev_t)a->rdev;
 	inode->size = a->size;
 	inode->blocks = a->blocks;
+	if (S_ISREG(inode->mode) && inode->priv)
+		gofer_cache_resized(inode);
 	inode->atime = (struct timespec){(time_t)a->atime_sec, (long)a->atime_nsec};
 	inode->mtime = (struct timespec){(time_t)a->mtime_sec, (long)a->mtime_nsec};
 	inode->ctime = (struct timespec){(time_t)a->ctime_sec, (long)a->ctime_nsec};
@@ -54,6 +56,7 @@ void gofer_evict(struct inode *inode)
 	struct gofer_fs *fs = gofer_fs(inode->sb);
 	struct gofer_inode *gi = inode->priv;
 
+	gofer_cache_release(inode); /* may write back: before the fids go */
 	if (gi->open_fid != P9_NOFID)
 		p9c_clunk(fs->c, gi->open_fid);
 	if (gi->write_fid != P9_NOFID)
@@ -61,7 +64,6 @@ void gofer_evict(struct inode *inode)
 	p9c_clunk(fs->c, gi->fid);
 	if (gi->hostfd >= 0)
 		close(gi->hostfd);
-	gofer_cache_release(gi);
 	free(gi->link);
 	free(gi);
 }

@@ -60,7 +60,24 @@ static inline struct gofer_fs *gofer_fs(struct super_block *sb)
 
 /* Open ino's read fid (and host fd) if not yet. Returns 0 or -errno. */
 int gofer_inode_open(struct inode *inode);
-/* Drop ino's page cache reference (inode eviction). */
-void gofer_cache_release(struct gofer_inode *gi);
+/* Read up to size bytes at off from the host file: the donated host fd, else 9P Tread. */
+ssize_t gofer_pread(struct inode *inode, void *buf, size_t size, uint64_t off);
+
+/* The page cache (gofer_cache.c): one per file, made by its first mmap, shared by every
+ * mapping; dirty pages go to the host on msync, fsync and the last unmap. */
+struct shm_obj *gofer_page_cache(struct file *f);
+struct shm_obj *gofer_take_page_cache(struct file *f);
+/* read(2) through the cache: cached pages from it, the rest from the host. */
+ssize_t gofer_cache_read(struct inode *inode, void *buf, size_t size, uint64_t off);
+/* After size bytes of buf reached the host at off: the same bytes into cached pages. */
+void gofer_cache_wrote(struct inode *inode, const void *buf, size_t size, uint64_t off);
+/* Write the cache's dirty pages to the host. 0 or -errno. */
+int gofer_cache_sync(struct inode *inode);
+/* The file's size is now inode->size (a stat, a truncate, a write past the end). */
+void gofer_cache_resized(struct inode *inode);
+/* Write back and drop the inode's reference (inode eviction). */
+void gofer_cache_release(struct inode *inode);
+/* Open the inode's write fid once; every writer of the file shares it (gofer_write.c). */
+int gofer_open_write_fid(struct inode *inode);
 
 #endif

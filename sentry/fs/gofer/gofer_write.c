@@ -187,8 +187,7 @@ static int rw_setattr(struct dentry *d, const struct vattr *va)
 	return refresh(d->inode);
 }
 
-/* Open the inode's write fid once; every writer of the file shares it. */
-static int open_write_fid(struct inode *inode)
+int gofer_open_write_fid(struct inode *inode)
 {
 	struct p9_client *pc = client(inode->sb);
 	struct gofer_inode *gi = inode->priv;
@@ -218,7 +217,7 @@ int gofer_rw_open_reg(struct inode *inode, unsigned fmode)
 	if (ret == 0 && (fmode & FMODE_READ))
 		ret = gofer_inode_open(inode);
 	if (ret == 0 && (fmode & FMODE_WRITE))
-		ret = open_write_fid(inode);
+		ret = gofer_open_write_fid(inode);
 	return ret;
 }
 
@@ -241,6 +240,7 @@ static ssize_t rw_write(struct task *t, struct file *f, const void *buf, size_t 
 				break;
 			return n;
 		}
+		gofer_cache_wrote(inode, (const char *)buf + done, (size_t)n, *pos + done);
 		done += (size_t)n;
 		if (n == 0 || (size_t)n < chunk)
 			break;
@@ -255,9 +255,13 @@ static ssize_t rw_write(struct task *t, struct file *f, const void *buf, size_t 
 static int rw_fsync(struct file *f)
 {
 	struct gofer_inode *gi = f->inode->priv;
-	uint32_t fid = gi->write_fid != P9_NOFID ? gi->write_fid : gi->open_fid;
+	uint32_t fid;
+	int ret = gofer_cache_sync(f->inode); /* pages written through mappings first */
 
-	return fid == P9_NOFID ? 0 : p9c_fsync(client(f->inode->sb), fid);
+	fid = gi->write_fid != P9_NOFID ? gi->write_fid : gi->open_fid;
+	if (ret == 0 && fid != P9_NOFID)
+		ret = p9c_fsync(client(f->inode->sb), fid);
+	return ret;
 }
 
 static int64_t rw_llseek(struct file *f, int64_t off, int whence)
@@ -273,6 +277,7 @@ const struct file_ops g_gofer_rw_reg_fops = {
 	.write = rw_write,
 	.llseek = rw_llseek,
 	.fsync = rw_fsync,
+	.page_cache = gofer_page_cache,
 };
 
 const struct inode_ops g_gofer_rw_iops = {

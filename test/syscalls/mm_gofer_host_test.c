@@ -12,7 +12,7 @@
 #define PG 4096
 #define FILE_SIZE 16284 /* 4 pages, the last 100 bytes short; page N holds 'a' + N */
 
-static const char *g_dir;
+static const char *g_dir, *g_rw, *g_host;
 static char g_file[PATH_MAX];
 
 /* Each case uses a file of its own, still as the host has it (in the sandbox: not yet
@@ -213,13 +213,175 @@ static void truncation_unmaps_pages_past_eof(void)
 	close(ro);
 }
 
+/* name in the read-write mount, and the same file as the host has it. */
+static const char *rw_path(const char *name, bool host)
+{
+	static char bufs[2][PATH_MAX];
+	char *b = bufs[host];
+
+	snprintf(b, PATH_MAX, "%s/%s", host ? g_host : g_rw, name);
+	return b;
+}
+
+/* n bytes at off of name as the host has them, NUL-terminated into buf. */
+static const char *host_bytes(const char *name, off_t off, size_t n, char *buf)
+{
+	int fd = open(rw_path(name, true), O_RDONLY);
+
+	memset(buf, 0, n + 1);
+	if (fd >= 0) {
+		if (pread(fd, buf, n, off) < 0)
+			buf[0] = '\0';
+		close(fd);
+	}
+	return buf;
+}
+
+static void rw_shared_mapping_is_coherent_and_msync_writes_back(void)
+{
+	int fd = CHECK_OK(open(rw_path("a", false), O_RDWR));
+	char *p = map(fd, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED);
+	char *q = map(fd, 2 * PG, PROT_READ, MAP_SHARED);
+	char buf[16];
+
+	CHECK(p && q);
+	if (!p || !q)
+		return;
+	CHECK_EQ(p[0], 'r');
+	memcpy(p + 10, "mapped", 6);
+	CHECK_MEM(q + 10, "mapped", 6);
+	CHECK_EQ(pread(fd, buf, 6, 10), 6);
+	CHECK_MEM(buf, "mapped", 6);
+	CHECK_EQ(pwrite(fd, "written", 7, PG + 4), 7);
+	CHECK_MEM(p + PG + 4, "written", 7);
+	CHECK_OK(msync(p, 2 * PG, MS_SYNC));
+	CHECK_STR(host_bytes("a", 10, 6, buf), "mapped");
+	CHECK_STR(host_bytes("a", PG + 4, 7, buf), "written");
+	/* Written again after the msync: the next one sends it too. */
+	p[PG + 4] = 'W';
+	CHECK_OK(msync(p + PG, PG, MS_ASYNC));
+	CHECK_STR(host_bytes("a", PG + 4, 7, buf), "Written");
+	munmap(p, 2 * PG);
+	munmap(q, 2 * PG);
+	close(fd);
+}
+
+static void rw_fsync_writes_mapped_pages_back(void)
+{
+	int fd = CHECK_OK(open(rw_path("b", false), O_RDWR));
+	char *p = map(fd, 2 * PG, PROT_READ, MAP_SHARED);
+	char buf[16];
+
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	CHECK_EQ(p[5000], 'r'); /* present while read-only... */
+	CHECK_OK(mprotect(p, 2 * PG, PROT_READ | PROT_WRITE));
+	memcpy(p + 5000, "fsynced", 7); /* ...then written without a new fault */
+	CHECK_OK(fsync(fd));
+	CHECK_STR(host_bytes("b", 5000, 7, buf), "fsynced");
+	munmap(p, 2 * PG);
+	close(fd);
+}
+
+static void rw_munmap_writes_back_a_new_file(void)
+{
+	int fd = CHECK_OK(open(rw_path("munmapped", false), O_RDWR | O_CREAT | O_TRUNC, 0644));
+	char buf[16];
+
+	CHECK_OK(ftruncate(fd, 2 * PG));
+	char *p = map(fd, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED);
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	CHECK_EQ(p[PG + 1], 0);
+	memcpy(p, "via-mapping", 11);
+	memcpy(p + PG, "page-two", 8);
+	CHECK_OK(munmap(p, 2 * PG)); /* no msync: the last unmap writes it back */
+	close(fd);
+	CHECK_STR(host_bytes("munmapped", 0, 11, buf), "via-mapping");
+	CHECK_STR(host_bytes("munmapped", PG, 8, buf), "page-two");
+}
+
+static void rw_truncation_raises_sigbus_in_mappings(void)
+{
+	int fd = CHECK_OK(open(rw_path("c", false), O_RDWR));
+	char *p = map(fd, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED);
+	struct stat st;
+
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	CHECK_EQ(p[PG], 'r');
+	p[50] = 'x';
+	CHECK_OK(ftruncate(fd, 100));
+	CHECK_EQ(touch(p + PG), SIGBUS);
+	CHECK_EQ(p[50], 'x');
+	CHECK_EQ(p[99], 'r');
+	CHECK_EQ(p[100], 0);
+	CHECK_OK(fstat(fd, &st));
+	CHECK_EQ(st.st_size, 100);
+	CHECK_OK(ftruncate(fd, 2 * PG)); /* grown again: zeros */
+	CHECK_EQ(p[PG + 7], 0);
+	CHECK_EQ(p[50], 'x');
+	munmap(p, 2 * PG);
+	close(fd);
+}
+
+static void rw_private_mapping_follows_the_file_until_written(void)
+{
+	int fd = CHECK_OK(open(rw_path("d", false), O_RDWR));
+	char *p = map(fd, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	char c = 0;
+
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	CHECK_EQ(p[0], 'r');
+	CHECK_EQ(pwrite(fd, "X", 1, 0), 1);
+	CHECK_EQ(p[0], 'X');
+	p[PG] = 'P';
+	CHECK_EQ(pread(fd, &c, 1, PG), 1);
+	CHECK_EQ(c, 'r');
+	munmap(p, 2 * PG);
+	close(fd);
+}
+
+static void rw_writes_are_shared_across_fork(void)
+{
+	int fd = CHECK_OK(open(rw_path("a", false), O_RDWR));
+	volatile char *p = map(fd, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED);
+	int st;
+
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *m = map(fd, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED);
+		if (!m)
+			_exit(1);
+		m[PG + 100] = 'C';
+		p[PG + 101] = 'D';
+		_exit(0);
+	}
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK_EQ(st, 0);
+	CHECK_EQ(p[PG + 100], 'C');
+	CHECK_EQ(p[PG + 101], 'D');
+	munmap((void *)p, 2 * PG);
+	close(fd);
+}
+
 int main(void)
 {
 	h_begin();
 	g_dir = getenv("H_LOWER_DIR");
-	if (!g_dir) {
-		fprintf(stderr, "mm_gofer_lower_test: no $H_LOWER_DIR: run it through "
-				"test/syscalls/with_lower_file.sh (CTest does)\n");
+	g_rw = getenv("H_RW_DIR");
+	g_host = getenv("H_RW_HOST_VIEW");
+	if (!g_dir || !g_rw || !g_host) {
+		fprintf(stderr, "mm_gofer_host_test: no $H_LOWER_DIR/$H_RW_DIR/$H_RW_HOST_VIEW: "
+				"run it through test/syscalls/with_host_files.sh (CTest does)\n");
 		return 2;
 	}
 	RUN(mappings_show_the_file);
@@ -227,5 +389,11 @@ int main(void)
 	RUN(mappings_follow_writes_after_copy_up);
 	RUN(other_processes_see_writes_after_copy_up);
 	RUN(truncation_unmaps_pages_past_eof);
+	RUN(rw_shared_mapping_is_coherent_and_msync_writes_back);
+	RUN(rw_fsync_writes_mapped_pages_back);
+	RUN(rw_munmap_writes_back_a_new_file);
+	RUN(rw_truncation_raises_sigbus_in_mappings);
+	RUN(rw_private_mapping_follows_the_file_until_written);
+	RUN(rw_writes_are_shared_across_fork);
 	return h_end();
 }

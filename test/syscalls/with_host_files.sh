@@ -1,0 +1,43 @@
+#!/bin/bash
+# Run a *_host_test with fresh host files that the sandbox reaches through the Gofer:
+#   $H_LOWER_DIR       files 0..7 under /tmp: inside `runsc do` the overlay's read-only
+#                      lower layer (writes copy them up; the host files never change)
+#   $H_RW_DIR          a read-write bind mount (`runsc do --volume`) of the host dir
+#                      rw/, holding a b c d; natively rw/ itself
+#   $H_RW_HOST_VIEW    rw/ as the host has it (inside: through the overlay's lower
+#                      layer, which reads the host file on every read)
+# Each file of 0..7 holds 4 pages, page N filled with 'a'+N, the last one 100 bytes short
+# (16284 bytes); a b c d hold 8192 bytes of 'r'. Afterwards the host file rw/munmapped
+# must hold what the test wrote into it through a shared mapping (written back at munmap).
+# usage: with_host_files.sh CMD [ARGS...]   (CMD may be `runsc ... do PROGRAM`)
+set -u
+d=$(mktemp -d /tmp/runsc-host-XXXXXX) || exit 2
+trap 'rm -rf "$d"' EXIT
+chmod 755 "$d"
+for c in a b c d; do head -c 4096 /dev/zero | tr '\0' "$c"; done | head -c 16284 >"$d/0"
+for i in 1 2 3 4 5 6 7; do cp "$d/0" "$d/$i"; done
+mkdir "$d/rw" "$d/mnt"
+for f in a b c d; do head -c 8192 /dev/zero | tr '\0' r >"$d/rw/$f"; done
+chmod -R a+rX "$d"
+
+# Inside the sandbox the rw dir is bind-mounted at mnt/, so rw/ stays the host's view.
+args=() rw="$d/rw" seen_do=0
+for a in "$@"; do
+	args+=("$a")
+	if [ "$a" = do ] && [ $seen_do -eq 0 ]; then
+		args+=("--volume=$d/rw:$d/mnt")
+		rw="$d/mnt"
+		seen_do=1
+	fi
+done
+H_LOWER_DIR=$d H_RW_DIR=$rw H_RW_HOST_VIEW=$d/rw "${args[@]}"
+rc=$?
+if [ $rc -eq 0 ]; then
+	got=$(head -c 11 "$d/rw/munmapped" 2>/dev/null; echo "|$(tail -c +4097 "$d/rw/munmapped" 2>/dev/null | head -c 8)")
+	if [ "$got" != "via-mapping|page-two" ]; then
+		echo "FAIL host_has_mapped_writes: rw/munmapped on the host holds \`$got\`"
+		exit 1
+	fi
+	echo "ok host_has_mapped_writes"
+fi
+exit $rc
