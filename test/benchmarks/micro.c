@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
  *   micro list                                         print every NAME
  *   micro noop                                         exit 0 (exec target)
  *   micro exec-time CMD [ARGS...]                      time CMD from inside
+ *   micro fork-mem MIB HOLD_MS                         memory of a big fork (below)
  *
  * A benchmark prints {"name":..,"iters":..,"ns_per_op":..} and exits 0.
  * When a system call it relies on fails, it prints {"name":..,"error":..}
@@ -401,10 +403,72 @@ static int exec_time(char **argv)
 	return 0;
 }
 
+static int usage(void);
+
+/* Print one line at once (the harness samples host memory when it reads it). */
+static void say(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > 0 && write(1, line, (size_t)n) < 0)
+		perror("write");
+}
+
+/*
+ * fork-mem MIB HOLD_MS: touches MIB MiB of private anonymous memory (timing the page
+ * faults), says `touched`, holds HOLD_MS; forks a child that holds HOLD_MS without touching
+ * anything, says `forked` with the fork's time, and reports when the child is gone. The
+ * harness samples the runtime's host memory at `touched` and at `forked`: a copy-on-write
+ * fork adds page tables, not MIB MiB.
+ */
+static int fork_mem(const char *mib_arg, const char *hold_arg)
+{
+	size_t size = (size_t)strtoull(mib_arg, NULL, 10) << 20;
+	unsigned hold_us = (unsigned)strtoul(hold_arg, NULL, 10) * 1000u;
+	uint64_t t0, touch_ns, fork_ns;
+	char *p;
+	pid_t pid;
+	int status;
+
+	if (size == 0)
+		return usage();
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return say("{\"name\": \"fork-mem\", \"error\": \"mmap: %s\"}\n", strerror(errno)), 2;
+	t0 = now_ns();
+	for (size_t off = 0; off < size; off += 4096)
+		p[off] = (char)off | 1;
+	touch_ns = now_ns() - t0;
+	say("{\"phase\": \"touched\", \"touch_ns_per_page\": %.1f}\n",
+	    (double)touch_ns / (double)(size / 4096));
+	usleep(hold_us);
+	t0 = now_ns();
+	pid = fork();
+	if (pid == 0) {
+		usleep(hold_us);
+		_exit(p[4096] == 1 ? 0 : 3);
+	}
+	fork_ns = now_ns() - t0;
+	if (pid < 0)
+		return say("{\"name\": \"fork-mem\", \"error\": \"fork: %s\"}\n", strerror(errno)), 2;
+	say("{\"phase\": \"forked\", \"fork_ns\": %llu}\n", (unsigned long long)fork_ns);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return say("{\"name\": \"fork-mem\", \"error\": \"child failed\"}\n"), 1;
+	say("{\"name\": \"fork-mem\", \"iters\": 1, \"ns_per_op\": %llu, "
+	    "\"touch_ns_per_page\": %.1f}\n",
+	    (unsigned long long)fork_ns, (double)touch_ns / (double)(size / 4096));
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: micro NAME [--iters N | --min-ms MS] [--data DIR]\n"
-			"       micro list | noop | exec-time CMD [ARGS...]\n");
+			"       micro list | noop | exec-time CMD [ARGS...] | fork-mem MIB HOLD_MS\n");
 	return 64;
 }
 
@@ -420,6 +484,8 @@ int main(int argc, char **argv)
 		return 0;
 	if (!strcmp(argv[1], "exec-time"))
 		return argc > 2 ? exec_time(argv + 2) : usage();
+	if (!strcmp(argv[1], "fork-mem"))
+		return argc == 4 ? fork_mem(argv[2], argv[3]) : usage();
 	if (!strcmp(argv[1], "list")) {
 		for (size_t i = 0; i < nbench; i++)
 			puts(g_benches[i].name);

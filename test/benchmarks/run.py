@@ -227,8 +227,7 @@ def select_workloads(cfg, spec):
 
 def record(results, w, rt, outcome):
     if isinstance(outcome, Failure):
-        names = ["memory_pss", "memory_rss"] if w.name == "memory" else [w.name]
-        for n in names:
+        for n in w.row_names:
             results[n][rt.name] = {"status": outcome.status, "samples": [], "error": str(outcome)}
         return
     samples, extra = outcome
@@ -242,7 +241,7 @@ def record(results, w, rt, outcome):
 
 def progress(r, cfg, w, results, order, unit):
     parts = []
-    row = "memory_pss" if w.name == "memory" else w.name
+    row = w.row_names[0]
     for rt in order:
         cell = results[row].get(rt.name, {})
         if cell.get("status") != "ok":
@@ -260,7 +259,7 @@ def run_rounds(cfg, ws, rts, doc, out_dir):
             if "skipped" in doc["workload_status"].get(w.name, ""):
                 continue
             for rt in order:
-                cell = results["memory_pss" if w.name == "memory" else w.name].get(rt.name)
+                cell = results[w.row_names[0]].get(rt.name)
                 if cell and cell["status"] != "ok":
                     continue  # failed once: not again in later rounds
                 try:

@@ -1,7 +1,9 @@
 """The workloads: what each runs inside the sandbox and how one sample is measured."""
 
 import json
+import os
 import re
+import threading
 import time
 
 from .runtimes import BENCH_ENV, descendants, kill_tree
@@ -47,9 +49,10 @@ STARTUP = {
 
 
 class Workload:
-    def __init__(self, name, group, unit, description, measure):
+    def __init__(self, name, group, unit, description, measure, row_names=None):
         self.name, self.group, self.unit = name, group, unit
         self.description, self.measure = description, measure
+        self.row_names = row_names or [name]  # the table rows its samples fill
 
     def describe(self):
         return {"name": self.name, "group": self.group, "unit": self.unit,
@@ -200,6 +203,76 @@ def memory_measure(cfg):
     return measure
 
 
+MEMFILE = "memfd:runsc-memory"  # the Sentry's memory file, as /proc shows it
+
+
+def host_memory(root_pid):
+    """Host memory held by ROOT_PID's tree, in bytes: the PSS of every mapping except the
+    Sentry's memory file, plus that file's allocated bytes (application memory lives there,
+    mapped by the Sentry and the stubs and touched in neither necessarily)."""
+    total, memfiles = 0, {}
+    for pid in descendants(root_pid):
+        try:
+            with open(f"/proc/{pid}/smaps") as f:
+                skip = False
+                for line in f:
+                    first = line.split(None, 1)[0]
+                    if "-" in first and not first.endswith(":"):
+                        skip = MEMFILE in line  # a mapping's header line
+                    elif first == "Pss:" and not skip:
+                        total += int(line.split()[1]) * 1024
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                path = f"/proc/{pid}/fd/{fd}"
+                if MEMFILE in os.readlink(path):
+                    st = os.stat(path)
+                    memfiles[(st.st_dev, st.st_ino)] = st.st_blocks * 512
+        except (OSError, ValueError):
+            continue  # gone, or not ours to read
+    return total + sum(memfiles.values()), sum(memfiles.values())
+
+
+FORK_ROWS = [
+    ("fault_touch_page", "ns", "first touch of a page of private anonymous memory (512 MiB touched)"),
+    ("fork_512m", "ns", "fork of a process with 512 MiB of touched memory (the fork call only)"),
+    ("fork_512m_mem_before", "bytes", "host memory of the runtime (PSS + memory file) before that fork"),
+    ("fork_512m_mem_after", "bytes", "host memory of the runtime after it, parent and child alive"),
+]
+
+
+def fork_mem_measure(cfg):
+    """`micro fork-mem 512`: host memory sampled when the guest says `touched` and `forked`."""
+    def measure(rt):
+        hold_ms = 400 if cfg.smoke else 1000
+        cmd = rt.command(["./micro", "fork-mem", "512", str(hold_ms)], "/bench", BENCH_ENV)
+        proc = cmd.start()
+        samples, lines = {}, []
+        watchdog = threading.Timer(cfg.timeout, kill_tree, [proc.pid])  # a guest that hangs
+        watchdog.start()
+        try:
+            for raw in proc.stdout:  # each phase line comes while the guest holds still
+                line = raw.decode(errors="replace").strip()
+                lines.append(line)
+                doc = json.loads(line) if line.startswith("{") else {}
+                if doc.get("phase") in ("touched", "forked"):
+                    samples[doc["phase"]] = host_memory(proc.pid)
+        except BaseException:
+            kill_tree(proc.pid)
+            proc.wait()
+            raise
+        finally:
+            watchdog.cancel()
+        rc, _, err = cmd.wait(cfg.timeout)
+        cmd.finish(rc != 0)
+        doc = check(rc, "\n".join(lines), err.decode(errors="replace"), cfg.timeout)
+        if set(samples) != {"touched", "forked"}:
+            raise Failure("failed", "the guest did not report both phases")
+        return ({"fault_touch_page": [doc["touch_ns_per_page"]], "fork_512m": [doc["ns_per_op"]],
+                 "fork_512m_mem_before": [samples["touched"][0]],
+                 "fork_512m_mem_after": [samples["forked"][0]]},
+                {"memfile_before": samples["touched"][1], "memfile_after": samples["forked"][1]})
+    return measure
+
+
 def build(cfg):
     """Every workload in table order; memory is one measurement giving two rows."""
     ws = [Workload(n, "micro", "ns", d, micro_measure(n, cfg)) for n, d in MICRO]
@@ -210,7 +283,9 @@ def build(cfg):
     mem = memory_measure(cfg)
     ws.append(Workload("memory", "memory", "bytes",
                        f"RSS and PSS summed over every process of the runtime while sleep {cfg.memory_sleep} runs",
-                       mem))
+                       mem, ["memory_pss", "memory_rss"]))
+    ws.append(Workload("fork_mem", "memory", "ns", "fork of a process with 512 MiB touched",
+                       fork_mem_measure(cfg), [r[0] for r in FORK_ROWS]))
     ws += [Workload(n, "macro", "ns", MACRO_DESC[n], macro_measure(n, cfg)) for n in MACRO]
     return ws
 
@@ -222,6 +297,8 @@ def rows(workloads):
         if w.name == "memory":
             out += [("memory_pss", "memory", "bytes", "PSS of the runtime's processes (sleep inside)"),
                     ("memory_rss", "memory", "bytes", "RSS of the runtime's processes (sleep inside)")]
+        elif w.name == "fork_mem":
+            out += [(n, "memory", unit, desc) for n, unit, desc in FORK_ROWS]
         else:
             out.append((w.name, w.group, w.unit, w.description))
     return out
