@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 
 #include "sentry/fs/anon.h"
+#include "sentry/fs/dnotify.h"
 #include "sentry/kernel/sched.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -51,7 +52,7 @@ static const struct file_ops g_inotify_ops;
 
 int fsnotify_active(void)
 {
-	return g_nwatches > 0;
+	return g_nwatches > 0 || dnotify_active();
 }
 
 static void queue_event(struct inotify *in, int wd, uint32_t mask, uint32_t cookie,
@@ -109,7 +110,10 @@ static void notify_inode(const struct inode *inode, uint32_t mask, const char *n
 {
 	struct list_head *pos, *n;
 
-	if (!inode || g_nwatches == 0)
+	if (!inode)
+		return;
+	dnotify_event(inode, mask);
+	if (g_nwatches == 0)
 		return;
 	list_for_each_safe(pos, n, &g_watches) {
 		struct watch *w = list_entry(pos, struct watch, link);
@@ -142,7 +146,7 @@ static uint32_t isdir(const struct dentry *d)
 
 void fsnotify_parent(struct dentry *d, uint32_t mask)
 {
-	if (g_nwatches == 0 || !d || !d->inode)
+	if (!fsnotify_active() || !d || !d->inode)
 		return;
 	mask |= isdir(d);
 	notify_inode(d->inode, mask, NULL, 0);
@@ -153,7 +157,7 @@ void fsnotify_parent(struct dentry *d, uint32_t mask)
 void fsnotify_dir(struct dentry *dir, struct dentry *child, const char *name, uint32_t mask,
 		  uint32_t cookie)
 {
-	if (g_nwatches == 0)
+	if (!fsnotify_active())
 		return;
 	notify_inode(dir->inode, mask | isdir(child), name ? name : child->name, cookie);
 }
@@ -164,7 +168,7 @@ void fsnotify_delete(struct dentry *dir, struct dentry *child)
 	struct kstat st;
 	bool gone;
 
-	if (g_nwatches == 0 || !inode)
+	if (!fsnotify_active() || !inode)
 		return;
 	/* The link count through getattr: an overlay's own inode does not track it. */
 	gone = S_ISDIR(inode->mode) || vfs_getattr(child, &st) < 0 || st.nlink == 0;
@@ -182,9 +186,11 @@ void fsnotify_move(struct dentry *odir, const char *oldname, struct dentry *ndir
 {
 	static uint32_t cookie;
 
-	if (g_nwatches == 0)
+	if (!fsnotify_active())
 		return;
 	cookie++;
+	if (odir == ndir)
+		dnotify_rename(odir->inode);
 	notify_inode(odir->inode, IN_MOVED_FROM | isdir(od), oldname, cookie);
 	notify_inode(ndir->inode, IN_MOVED_TO | isdir(od), od->name, cookie);
 	notify_inode(od->inode, IN_MOVE_SELF, NULL, 0);
@@ -194,7 +200,7 @@ void fsnotify_setattr(struct dentry *d, const struct vattr *va)
 {
 	unsigned times = va->valid & (VA_ATIME | VA_MTIME);
 
-	if (g_nwatches == 0)
+	if (!fsnotify_active())
 		return;
 	if (va->valid & (VA_MODE | VA_UID | VA_GID))
 		fsnotify_parent(d, IN_ATTRIB);
@@ -210,13 +216,13 @@ void fsnotify_setattr(struct dentry *d, const struct vattr *va)
 
 void fsnotify_open(struct file *f)
 {
-	if (g_nwatches && f->path.dentry && !(f->fmode & FMODE_PATH))
+	if (fsnotify_active() && f->path.dentry && !(f->fmode & FMODE_PATH))
 		fsnotify_parent(f->path.dentry, IN_OPEN);
 }
 
 void fsnotify_close(struct file *f)
 {
-	if (g_nwatches && f->path.dentry && !(f->fmode & FMODE_PATH))
+	if (fsnotify_active() && f->path.dentry && !(f->fmode & FMODE_PATH))
 		fsnotify_parent(f->path.dentry,
 				(f->fmode & FMODE_WRITE) ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
 }

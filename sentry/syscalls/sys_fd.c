@@ -5,10 +5,13 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 
+#include "sentry/fs/dnotify.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/fown.h"
+#include "sentry/vfs/lease.h"
 #include "sentry/vfs/vfs_internal.h"
 
 long sys_dup(struct task *t, const struct sysargs *a)
@@ -100,8 +103,19 @@ static long do_fcntl(struct task *t, int fd, struct file *f, int cmd, uint64_t a
 	case F_ADD_SEALS:
 	case F_GET_SEALS:
 		return sys_fcntl_lock(t, f, cmd, arg);
+	case F_SETOWN:
+	case F_GETOWN:
+	case F_SETOWN_EX:
+	case F_GETOWN_EX:
+	case F_SETSIG:
+	case F_GETSIG:
+		return path_only ? -EBADF : fown_fcntl(t, f, cmd, arg);
+	case F_NOTIFY:
+		return path_only ? -EBADF : dnotify_fcntl(t, t->files, fd, f, (unsigned long)arg);
+	case F_SETLEASE:
+	case F_GETLEASE:
+		return path_only ? -EBADF : lease_fcntl(t, fd, f, cmd, (long)arg);
 	default:
-		/* Leases, owners, signals, notify: not supported yet. */
 		return -EINVAL;
 	}
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "sentry/fs/dnotify.h"
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/lock.h"
@@ -67,6 +68,7 @@ void fdtable_put(struct fdtable *ft)
 		return;
 	for (int i = 0; i < ft->size; i++) {
 		lock_close_posix(ft, ft->fds[i].f);
+		dnotify_flush(ft, ft->fds[i].f);
 		file_put(ft->fds[i].f);
 	}
 	free(ft->fds);
@@ -109,8 +111,10 @@ int fdtable_install_at(struct fdtable *ft, int fd, struct file *f, bool cloexec)
 	file_get(f);
 	ft->fds[fd].f = f;
 	ft->fds[fd].cloexec = cloexec;
-	if (old)
+	if (old) {
 		lock_close_posix(ft, old); /* closing any fd drops the process's POSIX locks */
+		dnotify_flush(ft, old);	   /* and its F_NOTIFY marks of that file */
+	}
 	file_put(old);
 	return fd;
 }
@@ -136,6 +140,7 @@ int fdtable_close(struct fdtable *ft, int fd)
 	ft->fds[fd].f = NULL;
 	ft->fds[fd].cloexec = false;
 	lock_close_posix(ft, f); /* closing any fd drops the process's POSIX locks */
+	dnotify_flush(ft, f);	 /* and its F_NOTIFY marks of that file */
 	file_put(f);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "sentry/vfs/dir.h"
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/fsnotify.h"
+#include "sentry/vfs/lease.h"
 #include "sentry/vfs/lock.h"
 
 struct file *file_alloc(int flags)
@@ -48,6 +49,7 @@ void file_put(struct file *f)
 		return;
 	fsnotify_close(f);
 	lock_release_file(f); /* flock and OFD locks belong to the description */
+	lease_release_file(f); /* so does a lease */
 	eventpoll_file_release(f); /* off every epoll interest list */
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
@@ -109,6 +111,7 @@ int vfs_open_path(const struct path *p, int flags, struct file **out)
 		file_put(f);
 		return ret;
 	}
+	lease_count_open(f);
 	fsnotify_open(f);
 	*out = f;
 	return 0;

@@ -8,6 +8,7 @@
 
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/lease.h"
 
 #define KERNEL_O_LARGEFILE 0100000 /* glibc defines O_LARGEFILE as 0 on x86-64 */
 #define KERNEL_O_TMPFILE_BIT 020000000 /* glibc's __O_TMPFILE includes O_DIRECTORY */
@@ -132,16 +133,21 @@ int vfs_openat(struct task *t, int dirfd, const char *path, int flags, uint32_t 
 	ret = open_lookup(t, dirfd, path, flags, mode, &p, &created);
 	if (ret < 0)
 		return ret;
-	if (!created) {
+	if (!created)
 		ret = may_open(t, &p, flags);
-		if (ret == 0 && (flags & O_TRUNC) && !(flags & O_PATH))
-			ret = do_truncate_open(&p);
-	}
 	/* O_NOCTTY reaches the terminal opens, which clear it (F_GETFL never shows it). */
 	if (ret == 0)
 		ret = vfs_open_path(&p, kept_flags(flags) | (flags & O_NOCTTY), out);
-	if (ret == 0)
+	if (ret == 0) {
 		(*out)->flags &= ~O_NOCTTY;
+		/* Leases break before the truncation, as Linux's do_dentry_open. */
+		if (!(flags & O_PATH))
+			ret = lease_break(t, *out, flags & O_TRUNC, flags & O_NONBLOCK);
+		if (ret == 0 && !created && (flags & O_TRUNC) && !(flags & O_PATH))
+			ret = do_truncate_open(&p);
+		if (ret < 0)
+			file_put(*out);
+	}
 	path_put(&p);
 	return ret;
 }

@@ -112,6 +112,9 @@ struct inode {
 	struct timespec atime, mtime, ctime, btime;
 	unsigned flags;	 /* I_* */
 	void *priv;	 /* the filesystem's */
+	/* Open file descriptions of it for reading only / for writing (lease conflicts),
+	 * counted on the inode of the file's path (the overlay's, not the layer's). */
+	int readcount, writecount;
 };
 
 /* Directory and attribute operations. Names are NUL-terminated components, never "." or
@@ -205,6 +208,7 @@ struct path {
 #define FMODE_LSEEK 0x4  /* lseek works */
 #define FMODE_PREAD 0x8  /* pread/pwrite work (else ESPIPE) */
 #define FMODE_PATH 0x10	 /* O_PATH: no I/O at all */
+#define FMODE_COUNTED 0x20 /* counted in its inode's readcount/writecount (leases) */
 
 /* Operations on an open file. t may be NULL for kernel-side I/O (loader); pos points at
  * f->pos for read/write and at a local for pread/pwrite. Return bytes or -errno. */
@@ -247,6 +251,8 @@ struct file {
 	const struct file_ops *ops;
 	void *priv;
 	struct dirsnap *dir;	/* getdents snapshot, for directories */
+	int owner_type, owner_id; /* F_SETOWN(_EX): F_OWNER_*, and 0 for no owner (fown.c) */
+	int sig;		/* F_SETSIG: 0 = plain SIGIO */
 };
 
 /* Per-task (or per CLONE_FS group) filesystem context. */

@@ -331,6 +331,7 @@ SYS_VALUE(show_mmap_min_addr, "65536")
 SYS_VALUE(show_file_max, "9223372036854775807")
 SYS_VALUE(show_nr_open, "1048576")
 SYS_VALUE(show_pipe_max, "1048576")
+SYS_VALUE(show_lease_break_time, "45") /* LEASE_BREAK_TIME (sentry/vfs/lease.h) */
 SYS_VALUE(show_somaxconn, "4096")
 SYS_VALUE(show_threads_max, "4194304")
 SYS_VALUE(show_randomize, "2")
@@ -357,6 +358,7 @@ static const struct proc_ent g_sys_vm[] = {
 
 static const struct proc_ent g_sys_fs[] = {
 	{"file-max", S_IFREG | 0444, show_file_max},
+	{"lease-break-time", S_IFREG | 0444, show_lease_break_time},
 	{"nr_open", S_IFREG | 0444, show_nr_open},
 	{"pipe-max-size", S_IFREG | 0444, show_pipe_max},
 	{NULL},
