@@ -27,6 +27,8 @@ struct platform;
 struct plat_as;
 struct file;
 struct task;
+struct shm_obj_ops;
+struct mm;
 
 /* ---- memory file ---- */
 /* Invariant: a page is present in mm->pages exactly when it is mapped in the platform
@@ -74,6 +76,15 @@ struct shm_obj {
 	const struct shm_backing *backing;
 	void *backing_arg;
 	struct pmap dirty; /* keys of pages mapped writable since the last drop (value 1) */
+	/* A System V segment counts its attachments: open runs for each VMA made of it
+	 * (shmat, fork, split), close for each VMA that goes (shmdt, munmap, exit, exec). */
+	const struct shm_obj_ops *ops;
+	void *priv;
+};
+
+struct shm_obj_ops {
+	void (*open)(struct shm_obj *o);
+	void (*close)(struct shm_obj *o); /* may drop the owner's reference to o */
 };
 
 struct shm_obj *shm_obj_new(uint64_t size);
@@ -96,6 +107,15 @@ void shm_obj_resize(struct shm_obj *o, uint64_t size);
  * past the new last page, private copies included, so touching them raises SIGBUS, and o
  * drops them too. Call after o->size is set. */
 void mm_shm_truncate(struct shm_obj *o, uint64_t size);
+
+/* shmat: map all of obj (which has ops) shared at addr (0: anywhere, else fixed; what
+ * is there is replaced when remap, else -EINVAL), as a VMA named name. Read-only
+ * attachments (prot without PROT_WRITE) never become writable. Returns the address or
+ * -errno. */
+int64_t mm_shm_attach(struct mm *mm, uint64_t addr, int prot, struct shm_obj *obj,
+		      const char *name, bool remap);
+/* shmdt: unmap the attachment that starts at addr. 0 or -EINVAL if there is none. */
+int mm_shm_detach(struct mm *mm, uint64_t addr);
 
 /* ---- address spaces ---- */
 

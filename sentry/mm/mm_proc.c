@@ -42,7 +42,8 @@ static void vma_name(struct vma *v, struct task *viewer, char *name, size_t size
 		else if (!v->file->path.dentry->hashed)
 			strcat(name, " (deleted)");
 	} else if (v->kind == VMA_ANON_SHARED) {
-		snprintf(name, size, "/dev/zero (deleted)");
+		/* System V segments are named /SYSV<key>, other shared memory /dev/zero. */
+		snprintf(name, size, "%s (deleted)", v->name[0] ? v->name : "/dev/zero");
 	} else if (v->name[0]) {
 		snprintf(name, size, "%s", v->name);
 	}

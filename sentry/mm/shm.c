@@ -1,9 +1,10 @@
 /* shm.c: shared memory objects: pages that every mapping of the object (across fork) sees,
- * keyed by offset. They hold shared anonymous memory, tmpfs file data and the page caches
- * of gofer files. */
-#include "sentry/mm/mm.h"
+ * keyed by offset. They hold shared anonymous memory, tmpfs file data, the page caches
+ * of gofer files and System V segments (attached and detached here). */
+#include "sentry/mm/mm_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 static int put_page(void *arg, uint64_t key, uint64_t val)
@@ -98,4 +99,71 @@ int64_t shm_obj_page(struct shm_obj *o, uint64_t off)
 	}
 	pmap_set(&o->pages, off, (uint64_t)page + 1);
 	return page;
+}
+
+int64_t mm_shm_attach(struct mm *mm, uint64_t addr, int prot, struct shm_obj *obj,
+		      const char *name, bool remap)
+{
+	uint64_t len = ALIGN_UP(obj->size, PAGE_SIZE);
+	struct vma *v;
+	int err;
+
+	if (!addr) {
+		addr = mm_find_gap(mm, len);
+		if (!addr)
+			return -ENOMEM;
+	} else if (addr + len > MM_TASK_SIZE || addr + len < addr) {
+		return -EINVAL;
+	} else if (!remap && !mm_range_free(mm, addr, addr + len)) {
+		return -EINVAL;
+	} else if (addr < MM_MIN_ADDR) {
+		return -EPERM;
+	}
+	err = mm_may_expand(mm, addr, len, false);
+	if (err)
+		return err;
+	if (!mm_range_free(mm, addr, addr + len)) {
+		err = vma_remove_range(mm, addr, addr + len);
+		if (err)
+			return err;
+	}
+	v = vma_new(addr, addr + len, prot, MAP_SHARED, VMA_ANON_SHARED);
+	v->vflags = mm->def_vflags | ((prot & PROT_WRITE) ? 0 : VMA_NOWRITE);
+	shm_obj_get(obj);
+	v->shm = obj;
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	vma_insert(mm, v);
+	obj->ops->open(obj);
+	return (int64_t)addr;
+}
+
+static bool is_attach_of(const struct vma *v, const struct shm_obj *obj, uint64_t addr)
+{
+	return v->shm == obj && v->start - v->pgoff == addr;
+}
+
+int mm_shm_detach(struct mm *mm, uint64_t addr)
+{
+	struct vma *v = vma_find(mm, addr);
+	struct shm_obj *obj;
+	uint64_t end;
+	int err = 0;
+
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (!v || v->start != addr || !v->shm || !v->shm->ops || v->pgoff != 0)
+		return -EINVAL;
+	obj = v->shm;
+	end = addr + ALIGN_UP(obj->size, PAGE_SIZE);
+	/* The attachment may have been split (mprotect, partial munmap): take every piece.
+	 * obj may be freed by the last removal: it is only compared from then on. */
+	for (uint64_t cur = addr; !err;) {
+		v = vma_find(mm, cur);
+		if (!v || v->start >= end)
+			break;
+		cur = v->end;
+		if (is_attach_of(v, obj, addr))
+			err = vma_remove_range(mm, v->start, v->end);
+	}
+	return err;
 }

@@ -71,6 +71,8 @@ void vma_free(struct vma *v)
 {
 	/* The object first: the last mapping of a page cache writes it back through the
 	 * file, which must still be there. */
+	if (v->shm && v->shm->ops)
+		v->shm->ops->close(v->shm);
 	if (v->shm)
 		shm_obj_put(v->shm);
 	if (v->file)
@@ -88,6 +90,8 @@ struct vma *vma_dup(const struct vma *v, uint64_t start, uint64_t end)
 	n->shm = v->shm;
 	if (n->shm)
 		shm_obj_get(n->shm);
+	if (n->shm && n->shm->ops)
+		n->shm->ops->open(n->shm);
 	n->pgoff = v->pgoff + (start - v->start);
 	n->vflags = v->vflags;
 	memcpy(n->name, v->name, sizeof(n->name));
@@ -124,8 +128,8 @@ static bool vma_can_merge(const struct vma *a, const struct vma *b)
 	if (a->end != b->start || a->prot != b->prot || a->kind != b->kind ||
 	    a->vflags != b->vflags || a->file != b->file || a->shm != b->shm ||
 	    ((a->flags ^ b->flags) & VMA_MERGE_FLAGS) || strcmp(a->name, b->name) != 0 ||
-	    (a->vflags & VMA_NOMERGE))
-		return false;
+	    (a->vflags & VMA_NOMERGE) || (a->shm && a->shm->ops))
+		return false; /* System V attachments count their VMAs: never merged */
 	return !(a->file || a->shm) || a->pgoff + (a->end - a->start) == b->pgoff;
 }
 

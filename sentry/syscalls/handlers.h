@@ -244,3 +244,9 @@ DECLARE_SYSCALL(inotify_init);
 DECLARE_SYSCALL(inotify_init1);
 DECLARE_SYSCALL(inotify_add_watch);
 DECLARE_SYSCALL(inotify_rm_watch);
+
+/* System V IPC and POSIX message queues (sentry/ipc/) */
+DECLARE_SYSCALL(shmget);
+DECLARE_SYSCALL(shmat);
+DECLARE_SYSCALL(shmdt);
+DECLARE_SYSCALL(shmctl);

@@ -38,6 +38,10 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(rt_sigaction), OK(rt_sigprocmask), OK(rt_sigreturn), OK(rt_sigpending),
 	OK(rt_sigsuspend), OK(rt_sigtimedwait), OK(rt_sigqueueinfo), OK(rt_tgsigqueueinfo), OK(pause), OK(sigaltstack), OK(tkill), OK(tgkill),
 	OK(kill),
+	/* System V IPC and POSIX message queues (one IPC namespace) */
+	OK(shmget), OK(shmat), OK(shmdt),
+	PART(shmctl, "SHM_LOCK records the lock (pages are always resident) and checks "
+		     "RLIMIT_MEMLOCK against the segment alone"),
 	/* memory */
 	OK(brk), OK(process_vm_readv), OK(process_vm_writev), OK(munmap),
 	PART(mmap, "tmpfs and gofer files map through one page cache per file; writable "

@@ -1,0 +1,21 @@
+/* ipc.h: System V IPC (shared memory, semaphores, message queues) and POSIX message
+ * queues, per IPC namespace. The syscall handlers live in sentry/ipc/ too; this header
+ * is what the rest of the Sentry calls. Kernel lock held throughout. */
+#ifndef RUNSC_SENTRY_IPC_IPC_H
+#define RUNSC_SENTRY_IPC_IPC_H
+
+#include <stddef.h>
+
+struct task;
+struct thread_group;
+
+/* The last thread of tg is gone: apply its SEM_UNDO adjustments and drop them. */
+void sem_undo_exit(struct thread_group *tg);
+
+/* /proc/sysvipc/{shm,sem,msg}: the table as Linux prints it, into buf (at most size
+ * bytes, NUL-terminated when room). Returns the full length. */
+size_t ipc_format_proc_shm(struct task *t, char *buf, size_t size);
+size_t ipc_format_proc_sem(struct task *t, char *buf, size_t size);
+size_t ipc_format_proc_msg(struct task *t, char *buf, size_t size);
+
+#endif
