@@ -12,6 +12,7 @@
 #include "sentry/kernel/futex.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/timer.h"
+#include "sentry/ipc/ipc.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
 
@@ -143,6 +144,7 @@ static void tg_exit_last_thread(struct thread_group *tg, int code)
 {
 	waitq_wake_all(&tg->exit_wq);
 	timers_tg_exit(tg); /* itimers and POSIX timers die with the process */
+	sem_undo_exit(tg);  /* SEM_UNDO adjustments are applied as the process goes */
 	if (!tg->exiting) {
 		tg->exiting = true;
 		tg->exit_status = (code & 0xff) << 8;

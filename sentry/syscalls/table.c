@@ -42,6 +42,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(shmget), OK(shmat), OK(shmdt),
 	PART(shmctl, "SHM_LOCK records the lock (pages are always resident) and checks "
 		     "RLIMIT_MEMLOCK against the segment alone"),
+	OK(semget), OK(semop), OK(semtimedop), OK(semctl),
 	/* memory */
 	OK(brk), OK(process_vm_readv), OK(process_vm_writev), OK(munmap),
 	PART(mmap, "tmpfs and gofer files map through one page cache per file; writable "
