@@ -43,6 +43,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(shmctl, "SHM_LOCK records the lock (pages are always resident) and checks "
 		     "RLIMIT_MEMLOCK against the segment alone"),
 	OK(semget), OK(semop), OK(semtimedop), OK(semctl),
+	OK(msgget), OK(msgsnd), OK(msgrcv), OK(msgctl),
 	/* memory */
 	OK(brk), OK(process_vm_readv), OK(process_vm_writev), OK(munmap),
 	PART(mmap, "tmpfs and gofer files map through one page cache per file; writable "
