@@ -111,7 +111,10 @@ static int clone_task(struct task *t, const struct clone_args_k *ca, struct task
 		c->mm = t->mm;
 		err = 0;
 	} else {
-		err = mm_fork(t->mm, &c->mm);
+		/* The stack and TLS around the forking thread are written first. */
+		uint64_t hot[2] = { t->regs.rsp, t->regs.fs_base };
+
+		err = mm_fork_hot(t->mm, &c->mm, hot, 2);
 	}
 	if (err) {
 		clone_abort(c, ca->flags);

@@ -137,7 +137,34 @@ static int fork_vma(struct mm *parent, struct mm *child, struct vma *pv)
 	return err;
 }
 
+static int cow_copy(struct mm *mm, uint64_t lo, uint64_t hi);
+
+/* The chunk of COW_AROUND_PAGES around addr (as a write fault would copy it): the child
+ * gets its copy now, and the parent, then the only holder, keeps its pages writable.
+ * Best effort: on any failure the pages just stay copy-on-write. Inside the parent's
+ * platform batch, so the write access comes back in the same round trip. */
+static void fork_precopy(struct mm *parent, struct mm *child, uint64_t addr)
+{
+	struct vma *pv = vma_lookup(parent, addr), *cv = vma_lookup(child, addr);
+	uint64_t page = ALIGN_DOWN(addr, PAGE_SIZE), lo, hi;
+
+	if (!pv || !cv || !vma_is_private(pv) || !(pv->prot & PROT_WRITE) ||
+	    (pv->vflags & (VMA_DONTFORK | VMA_WIPEONFORK)))
+		return;
+	lo = MAX(pv->start, ALIGN_DOWN(page, COW_AROUND_PAGES * PAGE_SIZE));
+	hi = MIN(pv->end, ALIGN_DOWN(page, COW_AROUND_PAGES * PAGE_SIZE) +
+				  COW_AROUND_PAGES * PAGE_SIZE);
+	if (cow_copy(child, lo, hi) || cow_copy(parent, lo, hi) || !parent->as)
+		return;
+	(void)mm_for_each_run(parent, pv, lo, hi, mm_run_protect);
+}
+
 int mm_fork(struct mm *parent, struct mm **out)
+{
+	return mm_fork_hot(parent, out, NULL, 0);
+}
+
+int mm_fork_hot(struct mm *parent, struct mm **out, const uint64_t *hot, int nhot)
 {
 	struct mm *mm = mm_new();
 	struct list_head *pos;
@@ -152,6 +179,8 @@ int mm_fork(struct mm *parent, struct mm **out)
 		if (err)
 			break;
 	}
+	for (int i = 0; i < nhot && !err; i++)
+		fork_precopy(parent, mm, hot[i]);
 	err2 = parent->as ? plat_as_batch_end(g_platform, parent->as) : 0;
 	err = err ? err : err2;
 	if (err) {

@@ -166,6 +166,11 @@ void mm_put(struct mm *mm);
 /* Copy an mm for fork: private pages are shared copy-on-write (mapped without write in
  * both mms until one writes), shared pages are shared. MADV_DONTFORK/WIPEONFORK honoured. */
 int mm_fork(struct mm *parent, struct mm **out) __must_check;
+/* mm_fork, and the private writable pages around each of the nhot addresses (the forking
+ * thread's stack and TLS: both sides write there first) are copied for the child at once
+ * and stay writable in the parent, instead of costing each side a fault. */
+int mm_fork_hot(struct mm *parent, struct mm **out, const uint64_t *hot,
+		int nhot) __must_check;
 
 /* Ensure the mm has a platform address space and return it. */
 int mm_platform_as(struct mm *mm, struct plat_as **out) __must_check;

@@ -243,6 +243,40 @@ static void fork_is_copy_on_write(void **state)
 }
 
 /* A read-only private page shared by fork becomes private when made writable. */
+/* mm_fork_hot copies the chunk around a hot address for the child at fork: later writes
+ * on either side copy nothing more and stay private; the rest stays copy-on-write. */
+static void fork_hot_copies_the_chunk_at_once(void **state)
+{
+	struct mm *mm = mm_new(), *child;
+	uint64_t used, hot = A + 5 * 4096;
+	int v = 1, r = 0;
+
+	(void)state;
+	assert_int_equal(mm_mmap(mm, A, 64 * 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), (int64_t)A);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(mm_copy_out(mm, A + (uint64_t)i * 4096, &v, sizeof(v)), 0);
+	used = memfile_used_bytes();
+	assert_int_equal(mm_fork_hot(mm, &child, &hot, 1), 0);
+	assert_int_equal(memfile_used_bytes(), used + 16 * 4096);
+	v = 2;
+	assert_int_equal(mm_copy_out(mm, hot, &v, sizeof(v)), 0);
+	v = 3;
+	assert_int_equal(mm_copy_out(child, hot + 4096, &v, sizeof(v)), 0);
+	assert_int_equal(memfile_used_bytes(), used + 16 * 4096);
+	assert_int_equal(mm_copy_in(child, &r, hot, sizeof(r)), 0);
+	assert_int_equal(r, 1);
+	assert_int_equal(mm_copy_in(mm, &r, hot + 4096, sizeof(r)), 0);
+	assert_int_equal(r, 1);
+	/* Outside the chunk: still shared until written. */
+	assert_int_equal(mm_copy_out(child, A + 40 * 4096, &v, sizeof(v)), 0);
+	assert_true(memfile_used_bytes() > used + 16 * 4096);
+	assert_int_equal(mm_copy_in(mm, &r, A + 40 * 4096, sizeof(r)), 0);
+	assert_int_equal(r, 1);
+	mm_put(child);
+	mm_put(mm);
+}
+
 static void fork_cow_survives_mprotect(void **state)
 {
 	struct mm *mm = mm_new(), *child;
@@ -366,6 +400,7 @@ int main(void)
 		cmocka_unit_test(brk_grows_and_shrinks),
 		cmocka_unit_test(fork_copies_private_and_shares_shared),
 		cmocka_unit_test(fork_is_copy_on_write),
+		cmocka_unit_test(fork_hot_copies_the_chunk_at_once),
 		cmocka_unit_test(fork_cow_survives_mprotect),
 		cmocka_unit_test(mremap_moves_pages),
 		cmocka_unit_test(madvise_fork_flags),
