@@ -207,6 +207,7 @@ static int systrap_ctx_create(struct platform *p, struct plat_ctx **out)
 		return -ENOMEM;
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->p = to_sp(p);
+	ctx->stub_score = SPIN_SCORE_MAX;
 	plat_fpu_init(&ctx->fpu);
 	*out = (struct plat_ctx *)ctx;
 	return 0;

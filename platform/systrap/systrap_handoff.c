@@ -7,6 +7,19 @@
  * (SAME): ~8 us when the Sentry thread stays there, but its own wake-up is often
  * placed on the idle CPU, an IPI to a halted vCPU of 50-140 us, so ~20 us on average.
  * Futex only across CPUs: ~50 us. Spinning on one CPU only delays the other side.
+ *
+ * Spinning pays only when the other side answers within the spin, and when a CPU is
+ * free to spin on. A 1-byte pipe round trip alternates a fast write with a read that
+ * blocks, so the handler's spin after every read is wasted, and on a shared machine a
+ * spinner takes the CPU the other side needs. Measured with fixed tunings under load
+ * average ~15 from other jobs (us per op, best of 3): pipe round trip 247 both sides
+ * spinning 20 us, 301 Sentry only, 269 handler only, 85 neither; getpid 136, 21, 11
+ * and 28. So both spins adapt:
+ *  - the handler spins while at least 3 in 4 of the recent traps (a 1/8-weight moving
+ *    average) were served within its spin: a syscall loop keeps it, the pipe's
+ *    blocking reads drop it;
+ *  - the Sentry keeps the mean resume-to-trap time of its waits with and without its
+ *    spin, and uses the faster way, trying the other one wait in 32 to stay current.
  */
 #include "platform/systrap/systrap_internal.h"
 
@@ -14,7 +27,45 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
+
+#define SPIN_SCORE_MIN (SPIN_SCORE_MAX * 3 / 4)
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Does the Sentry spin in this wait? The faster way by the means, the other way every
+ * 32nd wait, and each way until it has a mean. */
+static bool sentry_spin_now(struct systrap_ctx *ctx)
+{
+	bool spin;
+
+	if (ctx->p->tune.sentry_spin_ns == 0)
+		return false;
+	if (!ctx->lat_spin || !ctx->lat_sleep)
+		return !ctx->lat_spin;
+	spin = ctx->lat_spin <= ctx->lat_sleep;
+	return ++ctx->explore % 32 == 0 ? !spin : spin;
+}
+
+static void mean(uint32_t *m, uint64_t ns)
+{
+	uint32_t v = ns > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)ns;
+
+	*m = *m ? *m - *m / 8 + v / 8 : (v ? v : 1);
+}
+
+/* Fold one hand-off into a score: would a spin of budget_ns have caught it? */
+static void score(uint16_t *s, uint64_t took_ns, unsigned budget_ns)
+{
+	*s = (uint16_t)(*s - *s / 8 + (took_ns <= budget_ns ? SPIN_SCORE_MAX / 8 : 0));
+}
 
 /* Pin thr for the tuned mode relative to our CPU when that changed: directly if it
  * sleeps (its wake-up then happens on the right CPU), else through the message block
@@ -51,13 +102,32 @@ unsigned systrap_handoff_resume(struct systrap_ctx *ctx, struct systrap_thread *
 	struct systrap_as *as = thr->as;
 	uint8_t *slot = slot_view(as, thr->slot);
 	bool asleep = atomic_load(msg_word(as, thr->slot, M_STUB_WAIT)) != 0;
-	unsigned stub_spin = systrap_spins(p, p->tune.stub_spin_ns);
+	uint64_t now = now_ns();
+	unsigned stub_spin = 0;
 
+	/* The handler has waited since the last trap: would its spin have caught us? */
+	if (ctx->trapped_at)
+		score(&ctx->stub_score, now - ctx->trapped_at, p->tune.stub_spin_ns);
+	ctx->trapped_at = 0;
+	ctx->resumed_at = now;
+	if (ctx->stub_score >= SPIN_SCORE_MIN)
+		stub_spin = systrap_spins(p, p->tune.stub_spin_ns);
+	ctx->spinning = sentry_spin_now(ctx);
 	place(p, thr, slot, asleep);
 	memcpy(slot + M_SPIN, &stub_spin, 4);
 	atomic_exchange(msg_word(as, thr->slot, M_STATE), ST_RESUME);
 	if (asleep || atomic_load(msg_word(as, thr->slot, M_STUB_WAIT)))
 		syscall(SYS_futex, msg_word(as, thr->slot, M_STATE), FUTEX_WAKE, 1, NULL, NULL,
 			0);
-	return systrap_spins(p, p->tune.sentry_spin_ns);
+	return ctx->spinning ? systrap_spins(p, p->tune.sentry_spin_ns) : 0;
+}
+
+void systrap_handoff_trapped(struct systrap_ctx *ctx)
+{
+	uint64_t now = now_ns();
+
+	if (ctx->resumed_at)
+		mean(ctx->spinning ? &ctx->lat_spin : &ctx->lat_sleep, now - ctx->resumed_at);
+	ctx->resumed_at = 0;
+	ctx->trapped_at = now;
 }

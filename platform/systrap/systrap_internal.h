@@ -99,6 +99,16 @@ struct systrap_ctx {
 	_Atomic uint64_t running;	/* pid << 32 | tid of the stub thread running, or 0 */
 	struct systrap_thread *thr;	/* bound stub thread (own_lock) */
 	bool fpu_dirty;			/* fpu is newer than thr's frame (own_lock) */
+	/* Adaptive spinning (systrap_handoff.c): how often the handler's spin would have
+	 * caught the Sentry lately (0..SPIN_SCORE_MAX); the mean resume-to-trap time with
+	 * and without the Sentry spinning (ns, 0 = not measured yet), whether it spins in
+	 * this wait and a count for trying the other way; when the last resume and trap
+	 * happened (CLOCK_MONOTONIC ns; 0 = not yet). */
+	uint16_t stub_score;
+	uint32_t lat_spin, lat_sleep;
+	bool spinning;
+	uint8_t explore;
+	uint64_t resumed_at, trapped_at;
 	struct plat_fpu fpu;		/* FPU state while no frame holds it */
 };
 
@@ -185,9 +195,13 @@ int systrap_fpu_check(const struct systrap_platform *p, const struct plat_fpu *f
 
 /* ---- systrap_handoff.c: where stub threads run and how long each side spins ---- */
 
+#define SPIN_SCORE_MAX 1024
+
 /* Place thr for this resume, set its spin budget, set ST_RESUME and wake it if it
  * sleeps. Returns the Sentry's spin budget (pauses) for the wait. */
 unsigned systrap_handoff_resume(struct systrap_ctx *ctx, struct systrap_thread *thr);
+/* The wait that followed the resume saw a trap: score the Sentry's spin. */
+void systrap_handoff_trapped(struct systrap_ctx *ctx);
 
 /* ---- systrap_switch.c ---- */
 
