@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(build-essential cmake pkg-config libseccomp-dev libjansson-dev liburing-dev
-      libcmocka-dev busybox-static python3 perl)
+      libcmocka-dev busybox-static python3 perl
+      qemu-system-x86 cpio kmod)  # the last three: the kvm-svm tests (QEMU-emulated SVM)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

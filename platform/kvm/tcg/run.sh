@@ -1,43 +1,92 @@
 #!/usr/bin/env bash
 # run.sh: check the KVM platform on hardware-style KVM (AMD SVM) without such hardware:
 # boot a Debian cloud kernel under QEMU TCG with an emulated SVM CPU, load kvm-amd, and
-# run kvm_hw_check inside. Needs the Debian mirror (qemu-system-x86, the kernel .deb).
-# usage: run.sh BUILD_DIR   (a configured build with runsc_platform built)
+# run the static check programs inside. CTest runs it as kvm-svm/platform (label kvm-svm).
+#
+# usage: run.sh BUILD_DIR [PROGRAM ARGS...]
+#   Builds kvm_hw_check from the platform sources, puts it (and PROGRAM, a static binary,
+#   when given) in the initramfs, and runs kvm_hw_check, then PROGRAM ARGS.
+#
+# The kernel .deb comes from the Debian mirror through `apt-get download` and is cached in
+# BUILD_DIR/kvm-tcg. Needs qemu-system-x86, cpio, kmod, busybox-static (scripts/setup.sh).
+# Exits non-zero, with the serial log, unless the guest printed "KVMHW PASS" (and
+# "PROGRAM PASS" for PROGRAM): nothing missing is ever taken as a pass.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
-build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
+build=$(cd "${1:?usage: run.sh BUILD_DIR [PROGRAM ARGS...]}" && pwd)
+shift
+cache=$build/kvm-tcg
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-command -v qemu-system-x86_64 >/dev/null || apt-get install -y -qq qemu-system-x86 cpio kmod
-flavour=$(apt-cache depends linux-image-cloud-amd64 | sed -n 's/.*Depends: linux-image-//p' | head -1)
-(cd "$work" && apt-get download "linux-image-$flavour" >/dev/null 2>&1)
-dpkg -x "$work"/linux-image-*.deb "$work/k"
+die() { echo "kvm-svm: FAIL: $*" >&2; exit 1; }
+for t in qemu-system-x86_64 cpio depmod busybox gcc; do
+	command -v "$t" >/dev/null || die "$t is missing (scripts/setup.sh installs it)"
+done
 
-cmake --build "$build" --target runsc_platform >/dev/null
-gcc -std=gnu11 -D_GNU_SOURCE -O1 -I"$top" "$here/kvm_hw_check.c" \
-	"$build/platform/librunsc_platform.a" $(find "$build/lib" -name '*.a') \
-	-static -lseccomp -lpthread -o "$work/kvm_hw_check"
+# The kernel: the version linux-image-cloud-amd64 points at, downloaded once.
+mkdir -p "$cache"
+flavour=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+	sed -n 's/.*Depends: linux-image-//p' | head -1 || true)
+if [ -z "$flavour" ]; then
+	apt-get update -qq >/dev/null 2>&1 || true
+	flavour=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+		sed -n 's/.*Depends: linux-image-//p' | head -1 || true)
+fi
+if [ -z "$flavour" ]; then # offline: any kernel cached earlier
+	flavour=$(ls "$cache" 2>/dev/null | sed -n 's/^k-//p' | tail -1)
+fi
+[ -n "$flavour" ] || die "cannot find linux-image-cloud-amd64 (apt lists, Debian mirror)"
+kdir=$cache/k-$flavour
+if [ ! -f "$kdir/boot/vmlinuz-$flavour" ]; then
+	(cd "$work" && apt-get download "linux-image-$flavour" >/dev/null) ||
+		die "apt-get download linux-image-$flavour failed"
+	rm -rf "$kdir.tmp" && dpkg -x "$work"/linux-image-*.deb "$kdir.tmp" && mv "$kdir.tmp" "$kdir"
+fi
+
+# The check program, from the platform's sources (independent of the build's flags).
+mapfile -t srcs < <(cd "$top" && ls platform/*.c platform/stub/*.c platform/ptrace/*.[cS] \
+	platform/systrap/*.[cS] platform/kvm/*.c lib/*.c | grep -v '_test\.c$')
+(cd "$top" && gcc -std=gnu11 -D_GNU_SOURCE -O1 -I"$top" "$here/kvm_hw_check.c" "${srcs[@]}" \
+	-static -lseccomp -lpthread -o "$work/kvm_hw_check") || die "building kvm_hw_check"
 
 ir=$work/ir
 mkdir -p "$ir/bin" "$ir/proc" "$ir/sys" "$ir/dev" "$ir/tmp" "$ir/mod"
-cp /bin/busybox "$work/kvm_hw_check" "$ir/bin/"
+cp "$(command -v busybox)" "$work/kvm_hw_check" "$ir/bin/"
+prog=
+if [ $# -gt 0 ]; then
+	prog=$(basename "$1")
+	cp "$1" "$ir/bin/$prog"
+	shift
+fi
 for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-amd; do
-	cp "$work/k/lib/modules/$flavour/kernel/$m.ko" "$ir/mod/"
+	cp "$kdir/lib/modules/$flavour/kernel/$m.ko" "$ir/mod/" || die "no $m.ko in the kernel"
 done
-cat > "$ir/init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
-insmod /mod/irqbypass.ko; insmod /mod/kvm.ko; insmod /mod/kvm-amd.ko
-/bin/kvm_hw_check
-poweroff -f
-INIT
+{
+	echo '#!/bin/busybox sh'
+	echo '/bin/busybox --install -s /bin'
+	echo 'mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev'
+	echo 'insmod /mod/irqbypass.ko; insmod /mod/kvm.ko; insmod /mod/kvm-amd.ko'
+	echo '/bin/kvm_hw_check'
+	[ -z "$prog" ] || echo "/bin/$prog $* && echo '$prog PASS' || echo '$prog FAIL'"
+	echo 'poweroff -f'
+} > "$ir/init"
 chmod +x "$ir/init"
 (cd "$ir" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "$work/initrd.gz")
-timeout 300 qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,phys-bits=48 -smp 2 -m 1024 \
-	-nographic -no-reboot -kernel "$work/k/boot/vmlinuz-$flavour" -initrd "$work/initrd.gz" \
+
+start=$(date +%s)
+timeout 240 qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,phys-bits=48 -smp 2 -m 1024 \
+	-nographic -no-reboot -kernel "$kdir/boot/vmlinuz-$flavour" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 panic=-1 quiet" > "$work/serial.log" 2>&1 || true
-grep -E "hardware=|round trip|FAIL|KVMHW" "$work/serial.log"
-grep -q "KVMHW PASS" "$work/serial.log"
+tr -d '\r' < "$work/serial.log" | grep -aE '^(hardware=|getpid|exits|FAIL|KVMHW|  )|PASS|FAIL' || true
+echo "kvm-svm: guest ran for $(( $(date +%s) - start )) s (kernel $flavour)"
+ok=1
+grep -aq "KVMHW PASS" "$work/serial.log" || ok=0
+if [ -n "$prog" ] && ! grep -aq "^$prog PASS" <(tr -d '\r' < "$work/serial.log"); then ok=0; fi
+if [ $ok = 0 ]; then
+	echo "---- serial log (last 60 lines) ----"
+	tr -d '\r' < "$work/serial.log" | tail -60
+	die "the guest did not print PASS"
+fi
+echo "kvm-svm: PASS"
