@@ -39,7 +39,8 @@
  * guest has no XSAVE; CR4.OSXSAVE stays off, so apps see no AVX either way); CPUID
  * faulting; huge pages; `int $0x80` (reported as SIGSEGV); an app `out` to the syscall
  * port is reported as a #GP SIGSEGV whose RIP is past the instruction; the pool of
- * vCPUs is capped at KVM_MAX_VCPUS (ctx_create then fails with EAGAIN). */
+ * vCPUs is capped at KVM_MAX_VCPUS (1020) or KVM's own limit (ctx_create then fails
+ * with EAGAIN), so a sandbox has at most that many threads. */
 #include "platform/kvm/kvm_internal.h"
 
 #include <errno.h>
@@ -199,6 +200,8 @@ static int kvm_create(int memfd, struct platform **out)
 		goto fail;
 	}
 	p->run_size = (size_t)ret;
+	ret = ioctl(p->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	p->max_vcpus = ret > 0 && ret < KVM_MAX_VCPUS ? ret : KVM_MAX_VCPUS;
 	if ((ret = kvm_cpuid(p)))
 		goto fail;
 	if (fstat(memfd, &st)) {

@@ -17,7 +17,7 @@
  * per-vCPU GDT/TSS/stack) is slot 0 at GPA 0; page-table pages are slot 1; the memory file
  * is mapped from KVM_MEM_GPA in 1 GiB slots added on first use. */
 #define KVM_R0_GPA 0x0ULL
-#define KVM_R0_SIZE (2ULL << 20)
+#define KVM_R0_SIZE (8ULL << 20) /* 4 pages + 2 per vCPU, mapped by 4 page tables */
 #define KVM_PT_GPA (1ULL << 30)
 #define KVM_PT_SIZE (1ULL << 30)
 #define KVM_MEM_GPA (1ULL << 36)
@@ -31,7 +31,8 @@
 #define KVM_R0_CODE_PAGE 1 /* one `hlt` per vector, the iretq, the hardware syscall entry */
 #define KVM_R0_STUB_PAGE 2 /* user-visible: `int3` reached through LSTAR on PVM */
 #define KVM_R0_VCPU_PAGE 4 /* two pages per vCPU: GDT+TSS, then the ring-0 stack */
-#define KVM_MAX_VCPUS 200
+/* One vCPU per application thread: at most this many (or KVM_CAP_MAX_VCPUS). */
+#define KVM_MAX_VCPUS ((int)((KVM_R0_SIZE / KVM_PG - KVM_R0_VCPU_PAGE) / 2))
 
 /* Offsets in the code page. */
 #define KVM_CODE_VEC_STRIDE 8 /* vector v's handler is a `hlt` at v * stride */
@@ -76,6 +77,7 @@ struct kvm_platform {
 	uint8_t *pt_fresh;	 /* per pool page: allocated and never loaded by a vCPU */
 	uint64_t kernel_pdpt;	 /* pool PA of the shared upper-half PDPT */
 	int next_vcpu;		 /* vCPU ids handed out so far */
+	int max_vcpus;		 /* KVM_MAX_VCPUS or KVM's limit, if lower */
 	struct kvm_ctx *idle;	 /* released vCPUs (KVM cannot destroy one) */
 	struct kvm_ctx *ctxs;	 /* every live context, for kicks on invalidation */
 };

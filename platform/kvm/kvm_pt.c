@@ -30,6 +30,7 @@
 #define PTE_NX (1ULL << 63)
 #define PTE_ADDR 0x000ffffffffff000ULL
 #define PT_PAGES (KVM_PT_SIZE / KVM_PG)
+#define R0_PTS (unsigned)(KVM_R0_SIZE >> 21) /* page tables mapping the ring-0 area */
 
 uint32_t kvm_pt_pool_pages;
 
@@ -317,7 +318,7 @@ void kvm_as_release(struct plat_as *a)
 	free(as);
 }
 
-/* The pool, and the shared upper half: PDPT (page 0) -> PD -> PT mapping the ring-0
+/* The pool, and the shared upper half: PDPT (page 0) -> PD -> PTs mapping the ring-0
  * area at KVM_KVA, supervisor only; only the code page is executable. */
 int kvm_pt_init(struct kvm_platform *p)
 {
@@ -340,13 +341,14 @@ int kvm_pt_init(struct kvm_platform *p)
 		return ret;
 	pdpt = pg_ptr(p, 0);
 	pd = pg_ptr(p, 1);
-	pt = pg_ptr(p, 2);
-	p->pt_next = 3;
+	pt = pg_ptr(p, 2); /* R0_PTS consecutive pages */
+	p->pt_next = 2 + R0_PTS;
 	p->pt_limit = kvm_pt_pool_pages && kvm_pt_pool_pages < PT_PAGES ? kvm_pt_pool_pages
 									 : PT_PAGES;
 	p->kernel_pdpt = pg_pa(0);
 	pdpt[0] = pg_pa(1) | PTE_P | PTE_W | PTE_A;
-	pd[0] = pg_pa(2) | PTE_P | PTE_W | PTE_A;
+	for (unsigned i = 0; i < R0_PTS; i++)
+		pd[i] = pg_pa(2 + i) | PTE_P | PTE_W | PTE_A;
 	for (unsigned i = 0; i < KVM_R0_SIZE / KVM_PG; i++) {
 		pt[i] = (KVM_R0_GPA + i * KVM_PG) | PTE_P | PTE_W | PTE_A | PTE_D;
 		if (i != KVM_R0_CODE_PAGE && p->nx)

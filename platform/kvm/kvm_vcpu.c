@@ -194,7 +194,7 @@ static struct kvm_ctx *vcpu_get(struct kvm_platform *p, int *err)
 	c = p->idle;
 	if (c) {
 		p->idle = c->next;
-	} else if (p->next_vcpu < KVM_MAX_VCPUS && (c = calloc(1, sizeof(*c)))) {
+	} else if (p->next_vcpu < p->max_vcpus && (c = calloc(1, sizeof(*c)))) {
 		c->id = p->next_vcpu++;
 		c->fd = -1;
 	}
