@@ -34,10 +34,13 @@
  * (ptrace ~16-22 us at the same time). It passes the syscall suite and runs busybox,
  * bash and python3. The hardware path passes platform/kvm/tcg/run.sh (nested TCG-SVM).
  *
+ * FPU: the vCPU keeps the application's whole XSAVE state (x87, SSE, AVX, AVX-512: every
+ * component of CPUID 0xd that fits KVM_SET_XSAVE). On PVM ring 3 runs on the host's XCR0
+ * (the guest CPUID has no XSAVE, yet apps see and use AVX); on hardware KVM CR4.OSXSAVE
+ * and XCR0 are set from the guest CPUID.
+ *
  * Missing: the ring-0 Sentry (bluepill, issue 7), so every syscall costs a VM exit;
- * PCID (neither this host nor TCG offers it); XSAVE features beyond x87/SSE (the PVM
- * guest has no XSAVE; CR4.OSXSAVE stays off, so apps see no AVX either way); CPUID
- * faulting; huge pages; `int $0x80` (reported as SIGSEGV); an app `out` to the syscall
+ * PCID (neither this host nor TCG offers it); AMX state; CPUID faulting; huge pages; `int $0x80` (reported as SIGSEGV); an app `out` to the syscall
  * port is reported as a #GP SIGSEGV whose RIP is past the instruction; the pool of
  * vCPUs is capped at KVM_MAX_VCPUS (1020) or KVM's own limit (ctx_create then fails
  * with EAGAIN), so a sandbox has at most that many threads. */
@@ -146,9 +149,18 @@ static int kvm_cpuid(struct kvm_platform *p)
 			return -errno;
 		n *= 2;
 	}
-	for (uint32_t i = 0; i < p->cpuid->nent; i++)
-		if (p->cpuid->entries[i].function == 0x80000001)
-			p->nx = p->cpuid->entries[i].edx & (1u << 20);
+	p->xfeatures = 3; /* x87 and SSE, always */
+	for (uint32_t i = 0; i < p->cpuid->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &p->cpuid->entries[i];
+
+		if (e->function == 0x80000001)
+			p->nx = e->edx & (1u << 20);
+		if (e->function == 1)
+			p->xsave = e->ecx & (1u << 26);
+		/* Components that fit KVM_SET_XSAVE's 4 KiB (not AMX's tiles, bits 17-18). */
+		if (e->function == 0xd && e->index == 0)
+			p->xfeatures |= (e->eax | ((uint64_t)e->edx << 32)) & 0x1ffffULL;
+	}
 	return 0;
 }
 

@@ -61,6 +61,8 @@ struct kvm_platform {
 	int memfd;
 	bool hw;		 /* hardware VMX/SVM; false: PVM */
 	bool nx;		 /* guest CPUID offers NX */
+	uint64_t xfeatures;	 /* XSAVE components KVM_SET_XSAVE takes (CPUID 0xd) */
+	bool xsave;		 /* guest CPUID offers XSAVE: CR4.OSXSAVE and XCR0 are set */
 	size_t run_size;	 /* mmap size of struct kvm_run */
 	struct kvm_cpuid2 *cpuid; /* what KVM supports, given to every vCPU */
 	uint8_t *r0;		 /* host view of the ring-0 area */

@@ -24,6 +24,7 @@
 
 #define CR0_PG_PE_MP_ET_NE_WP_AM 0x80050033ULL
 #define CR4_PAE_OSFXSR_OSXMMEXCPT 0x620ULL
+#define CR4_OSXSAVE (1ULL << 18)
 #define EFER_SCE 0x1ULL
 #define EFER_LME 0x100ULL
 #define EFER_LMA 0x400ULL
@@ -96,7 +97,7 @@ static int vcpu_sregs(struct kvm_ctx *c)
 	s.idt.base = KVM_KVA + KVM_R0_IDT_PAGE * KVM_PG;
 	s.idt.limit = 256 * 16 - 1;
 	s.cr0 = CR0_PG_PE_MP_ET_NE_WP_AM;
-	s.cr4 = CR4_PAE_OSFXSR_OSXMMEXCPT;
+	s.cr4 = CR4_PAE_OSFXSR_OSXMMEXCPT | (p->xsave ? CR4_OSXSAVE : 0);
 	s.efer = EFER_SCE | EFER_LME | EFER_LMA | (p->nx ? EFER_NXE : 0);
 	s.cr3 = p->kernel_pdpt; /* any table; switch_to loads the address space's */
 	return ioctl(c->fd, KVM_SET_SREGS, &s) ? -errno : 0;
@@ -117,6 +118,20 @@ static int vcpu_msrs(struct kvm_ctx *c)
 	m.e[2] = (struct kvm_msr_entry){ .index = MSR_CSTAR, .data = lstar };
 	m.e[3] = (struct kvm_msr_entry){ .index = MSR_SFMASK, .data = SFMASK_VAL };
 	return ioctl(c->fd, KVM_SET_MSRS, &m) == 4 ? 0 : -EIO;
+}
+
+/* With XSAVE in the guest CPUID (hardware KVM), enable every component the vCPU can
+ * save, so ring 3 may use AVX as CPUID tells it. PVM offers no XSAVE: its ring 3 runs on
+ * the host's XCR0 already. */
+static int vcpu_xcr0(struct kvm_ctx *c)
+{
+	struct kvm_xcrs x = { .nr_xcrs = 1 };
+
+	if (!c->p->xsave)
+		return 0;
+	x.xcrs[0].xcr = 0;
+	x.xcrs[0].value = c->p->xfeatures;
+	return ioctl(c->fd, KVM_SET_XCRS, &x) ? -errno : 0;
 }
 
 /* Create the vCPU: KVM cannot destroy one, so it is kept in the idle pool after use. */
@@ -145,7 +160,7 @@ static int vcpu_reset(struct kvm_ctx *c)
 	struct plat_fpu *fpu;
 	int ret;
 
-	if ((ret = vcpu_sregs(c)) || (ret = vcpu_msrs(c)))
+	if ((ret = vcpu_sregs(c)) || (ret = vcpu_xcr0(c)) || (ret = vcpu_msrs(c)))
 		return ret;
 	if (ioctl(c->fd, KVM_SET_REGS, &r))
 		return -errno;
@@ -346,10 +361,11 @@ int kvm_set_fpu(struct plat_ctx *cc, const struct plat_fpu *fpu)
 	if (!x)
 		return -ENOMEM;
 	memcpy(x->region, fpu->data, n < sizeof(x->region) ? n : sizeof(x->region));
-	/* The guest has no XSAVE: only x87 and SSE state exist, in standard format. */
+	/* Standard format; keep the components the vCPU has (AVX and AVX-512 included:
+	 * guest user code runs on the host's XCR0 under PVM), drop any others. */
 	if (n > XSTATE_BV_OFF)
 		memcpy(&bv, fpu->data + XSTATE_BV_OFF, 8);
-	bv &= X87_SSE;
+	bv &= c->p->xfeatures;
 	memset((uint8_t *)x->region + XSTATE_BV_OFF, 0, 64); /* XCOMP_BV 0: standard */
 	memcpy((uint8_t *)x->region + XSTATE_BV_OFF, &bv, 8);
 	if (ioctl(c->fd, KVM_SET_XSAVE, x))

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <cpuid.h>
 #include <unistd.h>
 #define PROG(name, body) extern const char name[], name##_end[]; \
 	__asm__(".pushsection .rodata\n" #name ":\n" body "\n" #name "_end:\n.popsection\n")
@@ -17,6 +18,7 @@ PROG(p_ud2, "nop\n ud2");
 PROG(p_int3, "int3\n ud2");
 PROG(p_spin, "1: jmp 1b");
 PROG(p_xmm, "movq %xmm0, %rdi\n movq %rsi, %xmm1\n mov $39, %eax\n syscall\n ud2");
+PROG(p_ymm, "vextractf128 $1, %ymm1, %xmm2\n movq %xmm2, %rdi\n vmovq %rsi, %xmm3\n vinsertf128 $1, %xmm3, %ymm4, %ymm4\n mov $39, %eax\n syscall\n ud2");
 PROG(p_loop, "1: mov $39, %eax\n syscall\n jmp 1b");
 static int fails;
 #define CHECK(c) do { if (!(c)) { printf("FAIL line %d: %s\n", __LINE__, #c); fails++; } } while (0)
@@ -64,6 +66,19 @@ int main(void) {
 	memcpy(f->data + 160, &v, 8); CHECK(o->set_fpu(C, f) == 0);
 	load(p_xmm, p_xmm_end); regs0(&r); r.rsi = 0xcafe; CHECK(o->switch_to(C, AS, &r, &t) == 0); CHECK(r.rdi == v);
 	CHECK(o->get_fpu(C, f) == 0); memcpy(&got, f->data + 176, 8); CHECK(got == 0xcafe);
+	unsigned ca, cb, cc, cd; __cpuid(1, ca, cb, cc, cd);
+	if ((cc & bit_AVX) && (cc & bit_OSXSAVE)) { /* ymm upper halves reach ring 3 and back */
+		uint64_t hi = 0x0badc0ffee0ddf00ULL;
+		CHECK(o->get_fpu(C, f) == 0); memcpy(f->data + 576 + 16, &hi, 8);
+		f->data[512] |= 4; /* XSTATE_BV: AVX */
+		CHECK(o->set_fpu(C, f) == 0);
+		load(p_ymm, p_ymm_end); regs0(&r); r.rsi = 0x5151;
+		CHECK(o->switch_to(C, AS, &r, &t) == 0); CHECK(t.kind == TRAP_SYSCALL); CHECK(r.rdi == hi);
+		CHECK(o->get_fpu(C, f) == 0); memcpy(&got, f->data + 576 + 4 * 16, 8); CHECK(got == 0x5151);
+		printf("avx: ymm upper halves checked\n");
+	} else {
+		printf("avx: NOT CHECKED, this CPU has no AVX\n");
+	}
 	load(p_loop, p_loop_end); regs0(&r);
 	struct timespec a, b; clock_gettime(CLOCK_MONOTONIC, &a);
 	for (int i = 0; i < 1000; i++) { CHECK(o->switch_to(C, AS, &r, &t) == 0 && t.kind == TRAP_SYSCALL); }

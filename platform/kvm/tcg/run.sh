@@ -79,7 +79,7 @@ start=$(date +%s)
 timeout 240 qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,phys-bits=48 -smp 2 -m 1024 \
 	-nographic -no-reboot -kernel "$kdir/boot/vmlinuz-$flavour" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 panic=-1 quiet" > "$work/serial.log" 2>&1 || true
-tr -d '\r' < "$work/serial.log" | grep -aE '^(hardware=|getpid|exits|FAIL|KVMHW|  )|PASS|FAIL' || true
+tr -d '\r' < "$work/serial.log" | grep -aE "^(hardware=|getpid|avx|exits|FAIL|KVMHW|  )|PASS|FAIL" || true
 echo "kvm-svm: guest ran for $(( $(date +%s) - start )) s (kernel $flavour)"
 ok=1
 grep -aq "KVMHW PASS" "$work/serial.log" || ok=0
