@@ -50,7 +50,16 @@ struct plat_trap {
 	uint64_t addr;	 /* TRAP_FAULT: si_addr (faulting data address for SIGSEGV/SIGBUS) */
 	int access;	 /* TRAP_FAULT SIGSEGV: PLAT_ACCESS_* if known, else 0 */
 	int trapno;	 /* TRAP_FAULT: the x86 exception vector if known, else -1 */
+	int entry;	 /* TRAP_SYSCALL: PLAT_ENTRY_* */
 };
+
+/* How a TRAP_SYSCALL entered. `int $0x80` runs the i386 ABI even from 64-bit code, as
+ * on Linux with IA32 emulation: number in eax, arguments in ebx, ecx, edx, esi, edi, ebp;
+ * rip is past the 2-byte instruction either way. A platform that cannot tell leaves
+ * UNKNOWN and the Sentry looks at the instruction before rip. */
+#define PLAT_ENTRY_UNKNOWN 0
+#define PLAT_ENTRY_SYSCALL 1 /* `syscall` */
+#define PLAT_ENTRY_INT80 2   /* `int $0x80` */
 
 /* Protection bits are PROT_READ/PROT_WRITE/PROT_EXEC from <sys/mman.h>. */
 

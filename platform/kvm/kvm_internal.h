@@ -39,6 +39,7 @@
 #define KVM_CODE_NVEC 32
 #define KVM_CODE_IRET 0x400    /* iretq: the way into ring 3 */
 #define KVM_CODE_SYSENTRY 0x480 /* hardware KVM: LSTAR, a `hlt` at CPL 0 */
+#define KVM_CODE_INT80 0x500	/* `int $0x80` (DPL-3 gate; PVM raises #UD instead) */
 
 /* The port the user syscall stub writes to: its `out` exits to the host from ring 3. */
 #define KVM_SYSCALL_PORT 0x10
@@ -130,6 +131,8 @@ void kvm_as_release(struct plat_as *a);
 int kvm_as_map(struct plat_as *a, uint64_t addr, uint64_t size, uint64_t off, int prot);
 int kvm_as_unmap(struct plat_as *a, uint64_t addr, uint64_t size);
 int kvm_as_protect(struct plat_as *a, uint64_t addr, uint64_t size, int prot);
+/* Copy n bytes of application memory at va (user-readable pages only). */
+int kvm_as_read(struct kvm_as *as, uint64_t va, void *buf, size_t n);
 /* Mark every page of as's tables as loaded (a vCPU is about to use the root). Caller
  * holds as->lock. */
 void kvm_as_loaded(struct kvm_as *as);

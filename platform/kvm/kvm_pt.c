@@ -259,6 +259,27 @@ int kvm_as_protect(struct plat_as *a, uint64_t addr, uint64_t size, int prot)
 	return pt_change((struct kvm_as *)a, addr, size, prot, false);
 }
 
+int kvm_as_read(struct kvm_as *as, uint64_t va, void *buf, size_t n)
+{
+	struct kvm_platform *p = as->p;
+	int ret = 0, err;
+
+	pthread_mutex_lock(&as->lock);
+	for (size_t i = 0; i < n && !ret; i++) {
+		uint64_t *e = pt_walk(as, va + i, false, false, &err), off;
+
+		if (!e || (*e & (PTE_P | PTE_U)) != (PTE_P | PTE_U) ||
+		    (*e & PTE_ADDR) < KVM_MEM_GPA) {
+			ret = -EFAULT;
+			break;
+		}
+		off = (*e & PTE_ADDR) - KVM_MEM_GPA + ((va + i) & (KVM_PG - 1));
+		((uint8_t *)buf)[i] = off < p->mem_size ? p->mem[off] : 0;
+	}
+	pthread_mutex_unlock(&as->lock);
+	return ret;
+}
+
 void kvm_as_loaded(struct kvm_as *as)
 {
 	for (uint32_t i = 0; i < as->nfresh; i++)

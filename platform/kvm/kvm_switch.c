@@ -124,9 +124,16 @@ static int vector_to_fault(struct kvm_ctx *c, unsigned v, uint64_t err, uint64_t
 	}
 }
 
+static bool is_int80(struct kvm_as *as, uint64_t rip)
+{
+	uint8_t insn[2];
+
+	return kvm_as_read(as, rip, insn, 2) == 0 && insn[0] == 0xcd && insn[1] == 0x80;
+}
+
 /* The vCPU stopped in the handler for vector v (before or after its hlt). */
-static int decode_vector(struct kvm_ctx *c, unsigned v, plat_regs_t *regs,
-			 struct plat_trap *t)
+static int decode_vector(struct kvm_ctx *c, struct kvm_as *as, unsigned v,
+			 plat_regs_t *regs, struct plat_trap *t)
 {
 	struct kvm_regs *k = &c->run->s.regs.regs;
 	uint64_t top = stack_top(c), err = 0, *f;
@@ -155,6 +162,15 @@ static int decode_vector(struct kvm_ctx *c, unsigned v, plat_regs_t *regs,
 		regs->eflags = (k->r11 & RFLAGS_USER_MASK) | RFLAGS_FIXED;
 		regs->orig_rax = k->rax;
 		t->kind = TRAP_SYSCALL;
+		t->entry = PLAT_ENTRY_SYSCALL;
+		return 0;
+	}
+	/* `int $0x80`: its gate on hardware KVM; PVM raises #UD on it instead. */
+	if (v == 0x80 || (v == 6 && is_int80(as, f[0]))) {
+		regs->rip = v == 6 ? f[0] + 2 : f[0];
+		regs->orig_rax = k->rax;
+		t->kind = TRAP_SYSCALL;
+		t->entry = PLAT_ENTRY_INT80;
 		return 0;
 	}
 	return vector_to_fault(c, v, err, f[0], t);
@@ -173,10 +189,12 @@ static void decode_hw_syscall(struct kvm_ctx *c, plat_regs_t *regs, struct plat_
 	regs->orig_rax = k->rax;
 	memset(t, 0, sizeof(*t));
 	t->kind = TRAP_SYSCALL;
+	t->entry = PLAT_ENTRY_SYSCALL;
 }
 
-/* Where the vCPU stopped: >= 0 a handler's vector, -2 the syscall entry, -3 the iretq,
- * -1 somewhere else (ring 3 when `hlt` is false). `after_hlt`: rip is past the hlt. */
+/* Where the vCPU stopped: >= 0 a handler's vector (0x80: the int $0x80 gate), -2 the
+ * syscall entry, -3 the iretq, -1 somewhere else (ring 3 when `hlt` is false).
+ * `after_hlt`: rip is past the hlt. */
 static int where(uint64_t rip, bool after_hlt)
 {
 	uint64_t off;
@@ -190,18 +208,20 @@ static int where(uint64_t rip, bool after_hlt)
 		return -2;
 	if (off == KVM_CODE_IRET)
 		return -3;
+	if (off == KVM_CODE_INT80)
+		return 0x80;
 	if (off % KVM_CODE_VEC_STRIDE == 0 && off / KVM_CODE_VEC_STRIDE < KVM_CODE_NVEC)
 		return (int)(off / KVM_CODE_VEC_STRIDE);
 	return -1;
 }
 
-static int decode_stop(struct kvm_ctx *c, bool after_hlt, plat_regs_t *regs,
-		       struct plat_trap *t)
+static int decode_stop(struct kvm_ctx *c, struct kvm_as *as, bool after_hlt,
+		       plat_regs_t *regs, struct plat_trap *t)
 {
 	int w = where(c->run->s.regs.regs.rip, after_hlt);
 
 	if (w >= 0)
-		return decode_vector(c, (unsigned)w, regs, t);
+		return decode_vector(c, as, (unsigned)w, regs, t);
 	if (w == -2) {
 		decode_hw_syscall(c, regs, t);
 		return 0;
@@ -213,12 +233,13 @@ static int decode_stop(struct kvm_ctx *c, bool after_hlt, plat_regs_t *regs,
 
 /* The stub's `out` exited straight from ring 3: every register is the app's. Another
  * `out` to the port (the app's own) is reported as the #GP it would be natively. */
-static int decode_io(struct kvm_ctx *c, plat_regs_t *regs, struct plat_trap *t)
+static int decode_io(struct kvm_ctx *c, struct kvm_as *as, plat_regs_t *regs,
+		     struct plat_trap *t)
 {
 	struct kvm_regs *k = &c->run->s.regs.regs;
 
 	if (k->rip >= KVM_KVA)
-		return decode_stop(c, false, regs, t);
+		return decode_stop(c, as, false, regs, t);
 	c->in_user = true;
 	gprs_from_kvm(k, regs);
 	regs->rsp = k->rsp;
@@ -230,6 +251,7 @@ static int decode_io(struct kvm_ctx *c, plat_regs_t *regs, struct plat_trap *t)
 		regs->eflags = (k->r11 & RFLAGS_USER_MASK) | RFLAGS_FIXED;
 		regs->orig_rax = k->rax;
 		t->kind = TRAP_SYSCALL;
+		t->entry = PLAT_ENTRY_SYSCALL;
 		return 0;
 	}
 	regs->rip = k->rip;
@@ -249,9 +271,9 @@ static int after_kick(struct kvm_ctx *c, struct kvm_as *as, plat_regs_t *regs,
 	int w = where(k->rip, false);
 
 	if (w >= 0 || w == -2) /* a trap arrived but its hlt has not run yet */
-		return decode_stop(c, false, regs, t);
+		return decode_stop(c, as, false, regs, t);
 	if (w == -1 && k->rip >= KVM_KVA)
-		return decode_stop(c, false, regs, t); /* logs and fails */
+		return decode_stop(c, as, false, regs, t); /* logs and fails */
 	c->in_user = w == -1;
 	c->run->immediate_exit = 0; /* before the check: a later interrupt() re-arms it */
 	if (atomic_exchange(&c->intr, 0)) {
@@ -314,9 +336,9 @@ int kvm_switch_to(struct plat_ctx *cc, struct plat_as *a, plat_regs_t *regs,
 			return ret;
 		}
 		if (ret == 0 && c->run->exit_reason == KVM_EXIT_HLT)
-			return decode_stop(c, true, regs, trap);
+			return decode_stop(c, as, true, regs, trap);
 		if (ret == 0 && c->run->exit_reason == KVM_EXIT_IO)
-			return decode_io(c, regs, trap);
+			return decode_io(c, as, regs, trap);
 		if (ret == 0 && c->run->exit_reason != KVM_EXIT_INTR) {
 			log_err("kvm: unexpected exit %u at %#llx", c->run->exit_reason,
 				(unsigned long long)c->run->s.regs.regs.rip);

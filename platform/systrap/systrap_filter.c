@@ -75,12 +75,15 @@ static void allow(struct bld *b, int nr)
 	RET(b, SECCOMP_RET_ALLOW);
 }
 
-/* Common head: x86-64 only; an instruction pointer outside the code page gets
- * `outside`; then the syscall number is loaded. */
+/* Common head: x86-64 only, except that `int $0x80` (arch i386) gets `outside` (the
+ * application's i386 syscalls trap to the Sentry); an instruction pointer outside the
+ * code page gets `outside`; then the syscall number is loaded. */
 static void head(struct bld *b, uint64_t code, uint32_t outside)
 {
 	LD(b, offsetof(struct seccomp_data, arch));
-	JEQ(b, AUDIT_ARCH_X86_64, 1, 0);
+	JEQ(b, AUDIT_ARCH_X86_64, 3, 0);
+	JEQ(b, AUDIT_ARCH_I386, 0, 1);
+	RET(b, outside);
 	RET(b, SECCOMP_RET_KILL_PROCESS);
 	LD(b, offsetof(struct seccomp_data, instruction_pointer) + 4);
 	JEQ(b, (uint32_t)(code >> 32), 1, 0);

@@ -12,6 +12,7 @@
 #include "platform/systrap/systrap_internal.h"
 
 #include <errno.h>
+#include <linux/audit.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <stdint.h>
@@ -108,8 +109,12 @@ static int classify(struct systrap_ctx *ctx, struct systrap_thread *thr, plat_re
 	memcpy(&code, slot + M_CODE, 4);
 	memcpy(&addr, slot + M_INFO, 8);
 	if (signo == SIGSYS && code == SYS_SECCOMP) {
+		uint32_t arch;
+
 		memcpy(&nr, slot + M_INFO + 8, 4);
+		memcpy(&arch, slot + M_INFO + 12, 4); /* si_arch */
 		trap->kind = TRAP_SYSCALL;
+		trap->entry = arch == AUDIT_ARCH_I386 ? PLAT_ENTRY_INT80 : PLAT_ENTRY_SYSCALL;
 		r->orig_rax = (uint64_t)(int64_t)nr;
 		return 0;
 	}

@@ -20,7 +20,7 @@ static bool is_restart_code(long ret)
 	       ret == -ERESTART_RESTARTBLOCK;
 }
 
-static void handle_syscall(struct task *t)
+static void handle_syscall(struct task *t, const struct plat_trap *trap)
 {
 	struct sysargs a = {
 		.nr = t->regs.orig_rax,
@@ -30,7 +30,11 @@ static void handle_syscall(struct task *t)
 	long ret;
 
 	t->no_restart = false;
-	ret = syscall_dispatch(t, &a);
+	if (trap->entry == PLAT_ENTRY_INT80 ||
+	    (trap->entry == PLAT_ENTRY_UNKNOWN && syscall_is_int80(t)))
+		ret = syscall_dispatch_int80(t);
+	else
+		ret = syscall_dispatch(t, &a);
 	t->regs.rax = (uint64_t)ret;
 	if (!t->no_restart && is_restart_code(ret))
 		t->restart_rax = ret;
@@ -128,7 +132,7 @@ static void task_loop(struct task *t, const struct vfork_completion *until)
 		}
 		switch (trap.kind) {
 		case TRAP_SYSCALL:
-			handle_syscall(t);
+			handle_syscall(t, &trap);
 			break;
 		case TRAP_FAULT:
 			handle_fault(t, &trap);

@@ -7,6 +7,7 @@
 #ifndef RUNSC_SENTRY_SYSCALLS_H
 #define RUNSC_SENTRY_SYSCALLS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sentry/abi/uaddr.h"
@@ -63,6 +64,9 @@ extern const char *const g_syscall_names[SYSCALL_MAX];
 /* Run the handler for a->nr. Returns the value for rax. */
 long syscall_dispatch(struct task *t, const struct sysargs *a);
 const char *syscall_name(uint64_t nr);
+/* `int $0x80` (int80.c): was the trapping instruction one, and serve it (i386 ABI). */
+bool syscall_is_int80(struct task *t);
+long syscall_dispatch_int80(struct task *t);
 const char *syscall_status_name(enum syscall_status s);
 
 /* Kernel-internal restart codes (never seen by the application). */

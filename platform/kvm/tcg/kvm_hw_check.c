@@ -19,6 +19,7 @@ PROG(p_int3, "int3\n ud2");
 PROG(p_spin, "1: jmp 1b");
 PROG(p_xmm, "movq %xmm0, %rdi\n movq %rsi, %xmm1\n mov $39, %eax\n syscall\n ud2");
 PROG(p_ymm, "vextractf128 $1, %ymm1, %xmm2\n movq %xmm2, %rdi\n vmovq %rsi, %xmm3\n vinsertf128 $1, %xmm3, %ymm4, %ymm4\n mov $39, %eax\n syscall\n ud2");
+PROG(p_int80, "mov $20, %eax\n int $0x80\n ud2");
 PROG(p_loop, "1: mov $39, %eax\n syscall\n jmp 1b");
 static int fails;
 #define CHECK(c) do { if (!(c)) { printf("FAIL line %d: %s\n", __LINE__, #c); fails++; } } while (0)
@@ -57,6 +58,9 @@ int main(void) {
 	regs0(&r); r.rdi = 0x600000; CHECK(o->switch_to(C, AS, &r, &t) == 0); CHECK(t.kind == TRAP_SYSCALL); CHECK(r.rsi == 0x77);
 	o->as_unmap(AS, 0x600000, 4096);
 	regs0(&r); r.rdi = 0x600000; CHECK(o->switch_to(C, AS, &r, &t) == 0); CHECK(t.kind == TRAP_FAULT); CHECK(t.addr == 0x600000);
+	load(p_int80, p_int80_end); regs0(&r); r.rcx = 0xc0c0;
+	CHECK(o->switch_to(C, AS, &r, &t) == 0); CHECK(t.kind == TRAP_SYSCALL); CHECK(t.entry == PLAT_ENTRY_INT80);
+	CHECK(r.orig_rax == 20); CHECK(r.rip == 0x400007); CHECK(r.rcx == 0xc0c0);
 	load(p_ud2, p_ud2_end); regs0(&r); CHECK(o->switch_to(C, AS, &r, &t) == 0); CHECK(t.signo == SIGILL); CHECK(r.rip == 0x400001);
 	load(p_int3, p_int3_end); regs0(&r); CHECK(o->switch_to(C, AS, &r, &t) == 0); CHECK(t.signo == SIGTRAP); CHECK(r.rip == 0x400001);
 	load(p_spin, p_spin_end); regs0(&r); pthread_t th; pthread_create(&th, 0, intr, 0);
