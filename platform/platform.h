@@ -128,6 +128,10 @@ struct platform_ops {
 
 	/* Return the platform's host resources (stub processes, fds). */
 	void (*destroy)(struct platform *p);
+
+	/* Optional (NULL: none): a one-line summary of the platform's counters for the
+	 * debug log (kvm: VM exits by reason), NUL-terminated in buf; returns its length. */
+	size_t (*debug_stats)(struct platform *p, char *buf, size_t size);
 };
 
 /* A platform instance: the ops plus the backend's private state after it. */

@@ -304,6 +304,16 @@ static void boot_ready(const struct boot_opts *o)
 	close(o->sync_fd);
 }
 
+/* --debug: the platform's counters (kvm: VM exits by reason) once the sandbox is done. */
+static void boot_log_platform_stats(void)
+{
+	char buf[1024];
+
+	if (log_get_level() >= LOG_DEBUG && g_platform->ops->debug_stats &&
+	    g_platform->ops->debug_stats(g_platform, buf, sizeof(buf)))
+		log_debug("platform %s stats: %s", g_platform->ops->name, buf);
+}
+
 static int boot_exit_code(int status)
 {
 	if (WIFSIGNALED(status))
@@ -369,6 +379,7 @@ int boot_main(const struct boot_opts *o)
 		}
 	}
 	status = kernel_wait_init();
+	boot_log_platform_stats();
 	if (o->control_fd >= 0)
 		control_init_exited(status);
 	return boot_exit_code(status);

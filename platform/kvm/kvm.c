@@ -288,4 +288,5 @@ const struct platform_ops plat_kvm_ops = {
 	.get_fpu = kvm_get_fpu,
 	.set_fpu = kvm_set_fpu,
 	.destroy = kvm_destroy,
+	.debug_stats = kvm_debug_stats,
 };

@@ -56,6 +56,16 @@
 #define KVM_SEL_UCODE 0x33
 #define KVM_SEL_TSS 0x38
 
+/* VM exits by reason (kvm_stats.c): the exception vectors 0-31, then these. */
+enum {
+	KVM_STAT_INT80 = 32,	/* the int $0x80 gate (hardware KVM) */
+	KVM_STAT_SYSCALL_IO,	/* syscall: the user stub's `out` (PVM) */
+	KVM_STAT_SYSCALL_HLT,	/* syscall: the ring-0 LSTAR `hlt` (hardware KVM) */
+	KVM_STAT_KICK,		/* KVM_RUN interrupted: interrupt(), a table change, a signal */
+	KVM_STAT_OTHER,		/* anything else (an app's own `out`, failures) */
+	KVM_STAT_N
+};
+
 struct kvm_platform {
 	struct platform base;
 	int kvm_fd, vm_fd;
@@ -83,6 +93,7 @@ struct kvm_platform {
 	int max_vcpus;		 /* KVM_MAX_VCPUS or KVM's limit, if lower */
 	struct kvm_ctx *idle;	 /* released vCPUs (KVM cannot destroy one) */
 	struct kvm_ctx *ctxs;	 /* every live context, for kicks on invalidation */
+	_Atomic uint64_t stats[KVM_STAT_N]; /* VM exits by reason */
 };
 
 struct kvm_as {
@@ -157,6 +168,11 @@ int kvm_set_fpu(struct plat_ctx *c, const struct plat_fpu *fpu);
 void kvm_kick_as(struct kvm_platform *p, struct kvm_as *as);
 /* The kick signal. */
 #define KVM_KICK_SIG (SIGRTMAX - 2)
+
+/* kvm_stats.c: count one exit of KVM_RUN (its return value and errno), and the debug
+ * summary: "kvm exits: N; syscall (out) N, #PF N, ...". */
+void kvm_stats_count(struct kvm_ctx *c, int ret, int err);
+size_t kvm_debug_stats(struct platform *pp, char *buf, size_t size);
 
 /* kvm_switch.c */
 int kvm_switch_to(struct plat_ctx *c, struct plat_as *a, plat_regs_t *regs,

@@ -330,6 +330,7 @@ int kvm_switch_to(struct plat_ctx *cc, struct plat_as *a, plat_regs_t *regs,
 		ret = ioctl(c->fd, KVM_RUN, 0);
 		atomic_store(&c->in_run, 0);
 		c->exits++;
+		kvm_stats_count(c, ret, errno);
 		if (ret < 0 && errno != EINTR) {
 			ret = -errno;
 			log_err("kvm: KVM_RUN: %d", ret);

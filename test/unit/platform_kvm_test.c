@@ -164,6 +164,43 @@ static void int80_is_a_compat_syscall(void **state)
 	assert_int_equal(r.rcx, 0xc0c0);
 }
 
+/* Every exit is counted by its reason, and the debug summary names them. */
+static void exits_are_counted_by_reason(void **state)
+{
+	struct fixture *f = *state;
+	struct kvm_platform *p = (struct kvm_platform *)f->p;
+	int sys = p->hw ? KVM_STAT_SYSCALL_HLT : KVM_STAT_SYSCALL_IO;
+	uint64_t sys0, pf0, ud0;
+	struct plat_trap t;
+	plat_regs_t r;
+	char buf[512];
+
+	NEED_KVM(f);
+	sys0 = p->stats[sys], pf0 = p->stats[14], ud0 = p->stats[6];
+	LOAD(f, f->as, prog_loop);
+	start_regs(&r);
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(run(f, f->as, &r, &t), 0);
+		assert_int_equal(t.kind, TRAP_SYSCALL);
+	}
+	assert_int_equal(p->stats[sys] - sys0, 100);
+	LOAD(f, f->as, prog_load);
+	start_regs(&r);
+	r.rdi = 0x10000000;
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.signo, SIGSEGV);
+	assert_int_equal(p->stats[14] - pf0, 1);
+	LOAD(f, f->as, prog_ud2);
+	start_regs(&r);
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(p->stats[6] - ud0, 1);
+	assert_true(f->o->debug_stats(f->p, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "kvm exits: "));
+	/* A fresh platform per test: these are all its exits, in vector order. */
+	assert_non_null(strstr(buf, p->hw ? "; #UD 1, #PF 1, syscall (hlt) 100"
+					  : "; #UD 1, #PF 1, syscall (out) 100"));
+}
+
 static void registers_survive(void **state)
 {
 	struct fixture *f = *state;
@@ -580,6 +617,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(syscalls_trap_with_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(registers_survive, setup, teardown),
 		cmocka_unit_test_setup_teardown(int80_is_a_compat_syscall, setup, teardown),
+		cmocka_unit_test_setup_teardown(exits_are_counted_by_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(unmapped_access_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(ud2_and_int3_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(protect_and_unmap_take_effect, setup, teardown),

@@ -88,6 +88,9 @@ int main(void) {
 	for (int i = 0; i < 1000; i++) { CHECK(o->switch_to(C, AS, &r, &t) == 0 && t.kind == TRAP_SYSCALL); }
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	printf("getpid round trip %.0f ns\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / 1000);
+	char st[512]; CHECK(o->debug_stats(P, st, sizeof(st)) > 0); printf("exits: %s\n", st);
+	const char *hs = strstr(st, "syscall (hlt) "); unsigned long nh = 0; /* each syscall through LSTAR */
+	CHECK(hs && sscanf(hs, "syscall (hlt) %lu", &nh) == 1 && nh >= 1000);
 out:
 	printf("%s (%d failures)\n", fails ? "KVMHW FAIL" : "KVMHW PASS", fails);
 	return fails != 0;

@@ -76,10 +76,9 @@ chmod +x "$ir/init"
 (cd "$ir" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "$work/initrd.gz")
 
 start=$(date +%s)
-timeout 240 qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,phys-bits=48 -smp 2 -m 1024 \
+timeout 240 qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,phys-bits=48 -smp 1 -m 512 \
 	-nographic -no-reboot -kernel "$kdir/boot/vmlinuz-$flavour" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 panic=-1 quiet" > "$work/serial.log" 2>&1 || true
-tr -d '\r' < "$work/serial.log" | grep -aE "^(hardware=|getpid|avx|exits|FAIL|KVMHW|  )|PASS|FAIL" || true
 echo "kvm-svm: guest ran for $(( $(date +%s) - start )) s (kernel $flavour)"
 ok=1
 grep -aq "KVMHW PASS" "$work/serial.log" || ok=0
