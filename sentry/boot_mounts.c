@@ -20,7 +20,7 @@ static bool builtin_mount(const char *dest, const char *type)
 {
 	static const char *const builtin[][2] = {
 		{"/proc", "proc"}, {"/sys", "sysfs"}, {"/dev", "tmpfs"}, {"/dev/pts", "devpts"},
-		{"/dev/shm", "tmpfs"}};
+		{"/dev/shm", "tmpfs"}, {"/dev/mqueue", "mqueue"}};
 	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
 		if (!strcmp(dest, builtin[i][0]) && !strcmp(type, builtin[i][1]))
 			return true;
@@ -224,7 +224,7 @@ static int mount_one(json_t *m, const struct boot_mounts *bm, int *next_fd)
 		path_put(&p);
 		return 0;
 	}
-	/* mqueue, cgroup, devpts elsewhere: the Sentry has no such filesystem to mount. */
+	/* cgroup, or mqueue or devpts elsewhere: the Sentry has no such filesystem to mount. */
 	log_warn("mount of type `%s` at `%s` is not supported, skipped", type, dest);
 	return 0;
 }

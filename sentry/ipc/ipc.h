@@ -6,8 +6,13 @@
 
 #include <stddef.h>
 
+struct super_block;
 struct task;
 struct thread_group;
+
+/* The mqueue filesystem of the (one) IPC namespace, made on first use; vfs_init mounts
+ * it at /dev/mqueue. */
+struct super_block *mqueue_fs_sb(void);
 
 /* The last thread of tg is gone: apply its SEM_UNDO adjustments and drop them. */
 void sem_undo_exit(struct thread_group *tg);

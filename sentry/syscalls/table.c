@@ -44,6 +44,9 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 		     "RLIMIT_MEMLOCK against the segment alone"),
 	OK(semget), OK(semop), OK(semtimedop), OK(semctl),
 	OK(msgget), OK(msgsnd), OK(msgrcv), OK(msgctl),
+	OK(mq_open), OK(mq_unlink), OK(mq_timedsend), OK(mq_timedreceive), OK(mq_getsetattr),
+	PART(mq_notify, "SIGEV_SIGNAL and SIGEV_NONE; SIGEV_THREAD (a netlink notification "
+			"socket) returns EINVAL"),
 	/* memory */
 	OK(brk), OK(process_vm_readv), OK(process_vm_writev), OK(munmap),
 	PART(mmap, "tmpfs and gofer files map through one page cache per file; writable "

@@ -8,6 +8,7 @@
 
 #include "lib/log.h"
 #include "sentry/fs/dev/tty.h"
+#include "sentry/ipc/ipc.h"
 
 static struct list_head g_mounts = LIST_HEAD_INIT(g_mounts);
 static struct mount *g_root_mount;
@@ -174,6 +175,13 @@ int vfs_init(const struct vfs_config *cfg)
 		ret = vfsk_mkdir(dev_sb->root, "shm", 01777, NULL, &devp.dentry);
 		if (ret == 0) {
 			vfs_mount(&devp, tmpfs_new(01777, 0, 0), 0);
+			path_put(&devp);
+		}
+		devp.dentry = NULL;
+		ret = vfsk_mkdir(dev_sb->root, "mqueue", 01777, NULL, &devp.dentry);
+		if (ret == 0) {
+			devp.mnt = devm;
+			vfs_mount(&devp, mqueue_fs_sb(), 0);
 			path_put(&devp);
 		}
 		devp.dentry = NULL;
