@@ -219,13 +219,15 @@ check delete_crashed "exit $?" test $? -eq 0
 # --- bad config.json: a message naming the field, exit 1, nothing left behind ---
 X="$work/x"
 bundle "$X" '["sh"]' ',"mounts":[{"destination":"relative"}]'
-before=$(pgrep -c -f "runsc.*boot" || true)
-(cd "$X" && rs create x1 >"$work/out" 2>&1)
+# Count only Sentries of this create (marked by its debug log): others may be running
+# sandboxes on the same machine.
+boots() { pgrep -c -f -- "--debug-log $work/x1.debug .*boot" || true; }
+(cd "$X" && rs --debug-log "$work/x1.debug" create x1 >"$work/out" 2>&1)
 rc=$?
 check bad_config_exit_1 "exit $rc" test $rc -eq 1
 check bad_config_names_field "$(cat "$work/out")" grep -q 'mounts\[0\].destination' "$work/out"
 check bad_config_leaves_no_state "left: $(ls -A "$state")" test ! -e "$state/x1"
-check bad_config_no_process "boot processes $before -> $(pgrep -c -f 'runsc.*boot')" test "$(pgrep -c -f 'runsc.*boot' || true)" == "$before"
+check bad_config_no_process "boot processes left: $(boots)" test "$(boots)" == 0
 echo '{"ociVersion":"1.0.2","root":{"path":"rootfs"},"process":{"args":"sh"}}' >"$X/config.json"
 (cd "$X" && rs create x2 >"$work/out" 2>&1)
 check bad_args_names_field "$(cat "$work/out")" grep -q 'process.args' "$work/out"
