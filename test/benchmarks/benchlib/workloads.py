@@ -1,11 +1,11 @@
 """The workloads: what each runs inside the sandbox and how one sample is measured."""
 
 import json
-import os
 import re
 import threading
 import time
 
+from .hostmem import host_memory
 from .runtimes import BENCH_ENV, descendants, kill_tree
 
 MICRO = [
@@ -203,34 +203,6 @@ def memory_measure(cfg):
     return measure
 
 
-MEMFILE = "memfd:runsc-memory"  # the Sentry's memory file, as /proc shows it
-
-
-def host_memory(root_pid):
-    """Host memory held by ROOT_PID's tree, in bytes: the PSS of every mapping except the
-    Sentry's memory file, plus that file's allocated bytes (application memory lives there,
-    mapped by the Sentry and the stubs and touched in neither necessarily)."""
-    total, memfiles = 0, {}
-    for pid in descendants(root_pid):
-        try:
-            with open(f"/proc/{pid}/smaps") as f:
-                skip = False
-                for line in f:
-                    first = line.split(None, 1)[0]
-                    if "-" in first and not first.endswith(":"):
-                        skip = MEMFILE in line  # a mapping's header line
-                    elif first == "Pss:" and not skip:
-                        total += int(line.split()[1]) * 1024
-            for fd in os.listdir(f"/proc/{pid}/fd"):
-                path = f"/proc/{pid}/fd/{fd}"
-                if MEMFILE in os.readlink(path):
-                    st = os.stat(path)
-                    memfiles[(st.st_dev, st.st_ino)] = st.st_blocks * 512
-        except (OSError, ValueError):
-            continue  # gone, or not ours to read
-    return total + sum(memfiles.values()), sum(memfiles.values())
-
-
 FORK_ROWS = [
     ("fault_touch_page", "ns", "first touch of a page of private anonymous memory (512 MiB touched)"),
     ("fork_512m", "ns", "fork of a process with 512 MiB of touched memory (the fork call only)"),
@@ -267,9 +239,9 @@ def fork_mem_measure(cfg):
         if set(samples) != {"touched", "forked"}:
             raise Failure("failed", "the guest did not report both phases")
         return ({"fault_touch_page": [doc["touch_ns_per_page"]], "fork_512m": [doc["ns_per_op"]],
-                 "fork_512m_mem_before": [samples["touched"][0]],
-                 "fork_512m_mem_after": [samples["forked"][0]]},
-                {"memfile_before": samples["touched"][1], "memfile_after": samples["forked"][1]})
+                 "fork_512m_mem_before": [samples["touched"]["total"]],
+                 "fork_512m_mem_after": [samples["forked"]["total"]]},
+                {"before": samples["touched"], "after": samples["forked"]})
     return measure
 
 
