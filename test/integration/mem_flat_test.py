@@ -6,8 +6,8 @@
 
 Runs `runsc do memloop N M` and samples the host memory of the whole sandbox (runsc, Gofer,
 Sentry, stubs: PSS with the Sentry's memory file left out, plus the memory file's allocated
-bytes; benchlib/hostmem.py) each time the guest has just freed everything, and every 0.2 s
-for the peak. Fails when memory after a round grows past the first round's by more than
+bytes; benchlib/hostmem.py) each time the guest has just freed everything (it waits for a
+byte on stdin meanwhile), and every 0.2 s for the peak. Fails when memory after a round grows past the first round's by more than
 --slack MiB, when the memory file keeps more than --slack MiB allocated with nothing mapped,
 or when the peak passes a round's first sample by more than M MiB (a round maps M/4 MiB at
 a time; a leak of a whole round would pass it). --seconds=60 is the one-minute run.
@@ -51,7 +51,7 @@ def mib(v):
 def run(args):
     """(exit status, [(round, sample)], peak sample, stderr)."""
     cmd = [args.runsc, f"--platform={args.platform}", "do", args.guest, str(args.seconds), str(args.mib)]
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
     rounds, peak, stop = [], {"total": 0}, threading.Event()
 
@@ -69,6 +69,11 @@ def run(args):
             line = raw.decode(errors="replace").split()
             if line[:1] == ["freed"]:
                 rounds.append((int(line[1]), host_memory(proc.pid)))
+                try:
+                    proc.stdin.write(b"g")  # sampled: the guest may go on
+                    proc.stdin.flush()
+                except BrokenPipeError:
+                    pass  # it died: its exit status tells
         err = proc.stderr.read().decode(errors="replace")
         rc = proc.wait()
     finally:

@@ -2,8 +2,8 @@
  * maps a quarter of it in each of four ways: private anonymous memory touched then
  * unmapped; the same with MADV_DONTNEED and a second touch first; shared anonymous memory;
  * and a fork whose child breaks copy-on-write of an eighth of it. After each round it says
- * `freed N` and holds still for 100 ms, so mem_flat_test.py can sample the sandbox's host
- * memory with nothing mapped.
+ * `freed N` and holds still until a byte arrives on stdin (or for 100 ms when stdin gives
+ * none), so mem_flat_test.py can sample the sandbox's host memory with nothing mapped.
  *
  * usage: memloop SECONDS [MIB]   (two rounds at least, however long they take)
  */
@@ -87,7 +87,10 @@ int main(int argc, char **argv)
 			if (round_of(k, size / 4))
 				return 1;
 		printf("freed %d\n", ++n);
-		usleep(100000);
+		/* Hold still until the harness has sampled (a byte on stdin), or 100 ms. */
+		char go;
+		if (read(0, &go, 1) != 1)
+			usleep(100000);
 	} while (now() < end || n < 2); /* two rounds at least: one to compare with */
 	printf("done %d rounds\n", n);
 	return 0;
