@@ -3,11 +3,13 @@
 #include "sentry/mm/mm_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/resource.h>
 
 #include "platform/platform.h"
 #include "sentry/kernel/task.h"
+#include "sentry/vfs/vfs.h"
 
 #ifndef MADV_DONTNEED_LOCKED
 #define MADV_DONTNEED_LOCKED 24
@@ -79,9 +81,12 @@ static int advise_remove(struct mm *mm, struct vma *v, uint64_t s, uint64_t e, i
 		return -EINVAL;
 	if (vma_is_private(v))
 		return v->file ? -EACCES : -EINVAL;
-	if (v->kind == VMA_FILE_SHARED)
-		return -EOPNOTSUPP; /* would punch the file: no page cache yet */
-	/* Every mapper of the object must read zeros: clear the pages in place. */
+	if (v->kind == VMA_FILE_SHARED && (file_flags(v->file) & O_ACCMODE) != O_RDWR)
+		return -EACCES; /* the mapping could never write the file */
+	if (v->kind == VMA_FILE_SHARED && (!v->shm || v->shm->backing))
+		return -EOPNOTSUPP; /* host files (9p) cannot punch holes */
+	/* A hole in the object (tmpfs file or shared anonymous memory): every mapper and
+	 * read(2) must see zeros, so clear the pages in place. */
 	return pmap_for_each(&v->shm->pages, v->pgoff + (s - v->start),
 			     v->pgoff + (e - v->start), zero_shm_page, NULL);
 }

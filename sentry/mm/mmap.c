@@ -31,6 +31,7 @@ static int mmap_check_file(struct file *file, int prot, int flags, int type,
 			   enum vma_kind *kind)
 {
 	int acc = file_flags(file) & O_ACCMODE;
+	enum file_mmap as = file_mmap_as(file);
 	uint64_t size;
 	bool regular;
 
@@ -38,22 +39,26 @@ static int mmap_check_file(struct file *file, int prot, int flags, int type,
 		return -EINVAL; /* not a hugetlbfs file */
 	if (type == MAP_SHARED_VALIDATE && (flags & ~MAP_VALIDATE_MASK))
 		return -EOPNOTSUPP;
-	if (file_stat_size(file, &size, &regular) < 0 || !regular)
+	if (as != FILE_MMAP_ANON && (file_stat_size(file, &size, &regular) < 0 || !regular))
 		return -ENODEV;
 	if ((prot & PROT_EXEC) && file_on_noexec_mount(file))
 		return -EPERM;
 	if (acc == O_WRONLY)
 		return -EACCES;
 	if (type == MAP_PRIVATE) {
-		*kind = VMA_FILE_PRIVATE;
-		return 0;
+		*kind = as == FILE_MMAP_ANON ? VMA_ANON_PRIVATE : VMA_FILE_PRIVATE;
+		return as == FILE_MMAP_NONE ? -ENODEV : 0;
 	}
 	if (type == MAP_DROPPABLE)
 		return -EINVAL;
 	if ((prot & PROT_WRITE) && acc != O_RDWR)
 		return -EACCES;
-	/* Without a page cache (files of the gofer) a writable shared mapping could not
-	 * reach the file. */
+	if (as != FILE_MMAP_CONTENTS) {
+		*kind = VMA_ANON_SHARED; /* /dev/zero: shared anonymous memory */
+		return as == FILE_MMAP_NONE ? -ENODEV : 0;
+	}
+	/* Without a page cache (host fds) a writable shared mapping could not reach the
+	 * file. */
 	if ((prot & PROT_WRITE) && !file_page_cache(file))
 		return -ENODEV;
 	*kind = VMA_FILE_SHARED;
@@ -141,6 +146,10 @@ int64_t mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
 		err = mmap_check_anon(len, prot, flags, type, &kind);
 	} else {
 		err = mmap_check_file(file, prot, flags, type, &kind);
+		if (!err && (kind == VMA_ANON_PRIVATE || kind == VMA_ANON_SHARED)) {
+			file = NULL; /* /dev/zero maps anonymous memory */
+			off = 0;
+		}
 	}
 	if (err)
 		return err;

@@ -52,9 +52,9 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(mmap, "tmpfs and gofer files map through one page cache per file; writable "
 		   "MAP_SHARED of other files (host fds) returns ENODEV; MAP_HUGETLB returns "
 		   "ENOMEM"),
-	PART(mprotect, "adding PROT_WRITE to a shared file mapping returns ENODEV"),
+	PART(mprotect, "adding PROT_WRITE to a shared mapping of a host fd returns ENODEV"),
 	PART(madvise, "HWPOISON, SOFT_OFFLINE, COLLAPSE and GUARD_INSTALL/REMOVE return EINVAL; "
-		      "REMOVE on a shared file mapping returns EOPNOTSUPP"),
+		      "REMOVE on a gofer file mapping returns EOPNOTSUPP (as 9p)"),
 	OK(mremap), OK(mincore), OK(mlock), OK(mlock2), OK(munlock), OK(mlockall),
 	OK(munlockall),
 	PART(msync, "MS_ASYNC writes back at once, as MS_SYNC; a gofer file's dirty pages "

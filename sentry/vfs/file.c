@@ -69,6 +69,11 @@ struct shm_obj *file_page_cache(struct file *f)
 	return f->ops && f->ops->page_cache ? f->ops->page_cache(f) : NULL;
 }
 
+enum file_mmap file_mmap_as(const struct file *f)
+{
+	return f->ops ? (enum file_mmap)f->ops->mmap_as : FILE_MMAP_CONTENTS;
+}
+
 bool file_can_read(const struct file *f)
 {
 	return f->fmode & FMODE_READ;

@@ -47,6 +47,9 @@ int file_stat_size(struct file *f, uint64_t *size, bool *is_regular);
  * file (tmpfs), for MAP_SHARED mappings coherent with read/write; else NULL. No new
  * reference is taken. */
 struct shm_obj *file_page_cache(struct file *f);
+/* What mmap of f maps (struct file_ops.mmap_as). */
+enum file_mmap { FILE_MMAP_CONTENTS, FILE_MMAP_ANON, FILE_MMAP_NONE };
+enum file_mmap file_mmap_as(const struct file *f);
 /* Wrap a host fd (the sandbox's stdio) as a file. Takes ownership of hostfd. Returns NULL
  * (hostfd closed) only if the host fd cannot be queried (fcntl/fstat fail). */
 struct file *hostfd_file_new(int hostfd);

@@ -236,6 +236,9 @@ struct file_ops {
 	 * the mappings stay coherent with the copy. */
 	struct shm_obj *(*take_page_cache)(struct file *f);
 	int (*adopt_page_cache)(struct file *f, struct shm_obj *obj);
+	/* FILE_MMAP_CONTENTS (0): mmap maps the file; FILE_MMAP_ANON: anonymous memory
+	 * (/dev/zero); FILE_MMAP_NONE: ENODEV, as Linux files without an mmap op (procfs). */
+	int mmap_as;
 	void (*release)(struct file *f);
 };
 

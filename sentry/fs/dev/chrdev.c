@@ -64,7 +64,7 @@ static const struct file_ops g_null_fops = {
 	.read = null_read, .write = null_write, .llseek = null_llseek,
 };
 static const struct file_ops g_zero_fops = {
-	.read = zero_read, .write = null_write, .llseek = null_llseek,
+	.read = zero_read, .write = null_write, .llseek = null_llseek, .mmap_as = FILE_MMAP_ANON,
 };
 static const struct file_ops g_full_fops = {
 	.read = zero_read, .write = full_write, .llseek = null_llseek,

@@ -264,6 +264,7 @@ static const struct file_ops g_proc_reg_fops = {
 	.write = proc_reg_write,
 	.llseek = proc_reg_llseek,
 	.release = proc_reg_release,
+	.mmap_as = FILE_MMAP_NONE,
 };
 
 /* Cached names of processes, threads and fds that went away must not stay. */
