@@ -1,6 +1,7 @@
 /* sys_file_rw.c: read, write, pread64, pwrite64, readv, writev, lseek and sendfile. Data
  * moves through a Sentry bounce buffer in chunks; regular files loop until a short
- * transfer, other files (pipes, ttys) read once so they never block with data in hand. */
+ * transfer, /dev/zero and /dev/urandom until done or a signal is pending, other files
+ * (pipes, ttys) read once so they never block with data in hand. */
 #include "sentry/syscalls/sys_file.h"
 
 #include <errno.h>
@@ -58,6 +59,7 @@ static int uio_copy(struct task *t, struct uio *u, void *kbuf, size_t n, bool to
 static long do_read(struct task *t, struct file *f, struct uio *u, uint64_t *off)
 {
 	bool regular = f->inode && S_ISREG(f->inode->mode);
+	bool full = f->fmode & FMODE_FULL_READ;
 	size_t done = 0, chunk;
 	char *kbuf;
 	long ret = 0;
@@ -79,7 +81,7 @@ static long do_read(struct task *t, struct file *f, struct uio *u, uint64_t *off
 			break;
 		}
 		done += (size_t)n;
-		if ((size_t)n < chunk || !regular)
+		if ((size_t)n < chunk || !(regular || full) || (full && task_signal_pending(t)))
 			break;
 	}
 	free(kbuf);

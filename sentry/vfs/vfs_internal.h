@@ -209,6 +209,7 @@ struct path {
 #define FMODE_PREAD 0x8  /* pread/pwrite work (else ESPIPE) */
 #define FMODE_PATH 0x10	 /* O_PATH: no I/O at all */
 #define FMODE_COUNTED 0x20 /* counted in its inode's readcount/writecount (leases) */
+#define FMODE_FULL_READ 0x40 /* reads fill the buffer as a regular file's (/dev/zero) */
 
 /* Operations on an open file. t may be NULL for kernel-side I/O (loader); pos points at
  * f->pos for read/write and at a local for pread/pwrite. Return bytes or -errno. */

@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
 
@@ -59,6 +60,32 @@ static void dev_urandom_reads_random_bytes(void)
 	close(fd);
 }
 
+/* One read of 4 MiB returns it all (dd bs=1M count=N relies on full records). */
+static void dev_zero_and_urandom_fill_large_reads(void)
+{
+	size_t size = 4 << 20;
+	char *buf = malloc(size);
+	int z = CHECK_OK(open("/dev/zero", O_RDONLY));
+	int u = CHECK_OK(open("/dev/urandom", O_RDONLY));
+	struct iovec iov[2];
+	int nonzero = 0;
+
+	memset(buf, 0xff, size);
+	CHECK_EQ(read(z, buf, size), (long)size);
+	for (size_t i = 0; i < size; i++)
+		nonzero |= buf[i];
+	CHECK_EQ(nonzero, 0);
+	iov[0] = (struct iovec){buf, size / 2};
+	iov[1] = (struct iovec){buf + size / 2, size / 2};
+	CHECK_EQ(readv(z, iov, 2), (long)size);
+	CHECK_EQ(pread(z, buf, size, 12345), (long)size);
+	CHECK_EQ(read(u, buf, size), (long)size);
+	CHECK_EQ(read(u, buf, 1 << 20), 1 << 20);
+	close(z);
+	close(u);
+	free(buf);
+}
+
 static void tty_ioctls_on_non_tty_return_enotty(void)
 {
 	struct termios t;
@@ -89,6 +116,7 @@ int main(void)
 	RUN(dev_null_swallows_writes_and_reads_eof);
 	RUN(dev_zero_reads_zeros);
 	RUN(dev_urandom_reads_random_bytes);
+	RUN(dev_zero_and_urandom_fill_large_reads);
 	RUN(tty_ioctls_on_non_tty_return_enotty);
 	return h_end();
 }

@@ -107,7 +107,8 @@ int chrdev_open(dev_t rdev, struct file *f)
 	if (!ops)
 		return -ENXIO;
 	f->ops = ops;
-	f->fmode |= FMODE_LSEEK | FMODE_PREAD;
+	/* A read of /dev/zero or /dev/urandom returns all it asked for (dd bs=1M counts). */
+	f->fmode |= FMODE_LSEEK | FMODE_PREAD | FMODE_FULL_READ;
 	f->inode = f->path.dentry->inode;
 	inode_get(f->inode);
 	return 0;
