@@ -134,6 +134,49 @@ static const struct super_ops g_devpts_sops = {
 	.d_revalidate = devpts_revalidate,
 };
 
+/* The devpts directory of a ptmx opened at p: the directory of /dev/pts/ptmx, or the
+ * devpts mounted on "pts" beside /dev/ptmx (as Linux finds it). */
+static int devpts_dir_of(const struct path *p, struct path *dir)
+{
+	struct dentry *pts;
+	int ret;
+
+	dir->mnt = p->mnt;
+	if (p->dentry->sb->ops == &g_devpts_sops) {
+		dir->dentry = p->dentry->parent;
+		dget(dir->dentry);
+		return 0;
+	}
+	ret = d_lookup(p->dentry->parent, "pts", 3, &pts);
+	if (ret < 0)
+		return -EIO;
+	dir->dentry = pts;
+	path_follow_mounts(dir);
+	if (dir->dentry->sb->ops != &g_devpts_sops) {
+		path_put(dir);
+		return -EIO;
+	}
+	return 0;
+}
+
+int devpts_peer_path(const struct path *ptmx, int index, struct path *out)
+{
+	struct path dir;
+	char name[16];
+	int ret;
+
+	if (!ptmx->mnt || !ptmx->dentry)
+		return -EIO;
+	ret = devpts_dir_of(ptmx, &dir);
+	if (ret < 0)
+		return ret;
+	out->mnt = dir.mnt;
+	ret = d_lookup(dir.dentry, name, (size_t)snprintf(name, sizeof(name), "%d", index),
+		       &out->dentry);
+	path_put(&dir);
+	return ret < 0 ? -EIO : 0;
+}
+
 struct super_block *devpts_new(void)
 {
 	struct super_block *sb = sb_new(&g_devpts_sops, "devpts", DEVPTS_SUPER_MAGIC);

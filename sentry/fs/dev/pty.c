@@ -7,8 +7,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
+#include <time.h>
 
 #include "sentry/kernel/proc_api.h"
 #include "sentry/kernel/task.h"
@@ -106,8 +108,34 @@ static unsigned master_poll(struct task *t, struct file *f, struct waitq **wq)
 	return ev;
 }
 
+/* TIOCGPTPEER: open the slave as a new fd (flags as open's), without a path walk. */
+static long master_open_peer(struct task *t, struct file *f, int flags)
+{
+	struct tty *tty = f->priv;
+	struct file *peer;
+	struct path p;
+	int ret;
+
+	if (tty->locked)
+		return -EIO;
+	ret = devpts_peer_path(&f->path, tty->index, &p);
+	if (ret < 0)
+		return ret;
+	flags &= O_ACCMODE | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_PATH;
+	ret = vfs_open_path(&p, flags & ~O_CLOEXEC, &peer);
+	path_put(&p);
+	if (ret < 0)
+		return ret;
+	peer->flags &= ~O_NOCTTY;
+	ret = fdtable_alloc(t, t->files, peer, 0, flags & O_CLOEXEC);
+	file_put(peer);
+	return ret;
+}
+
 static long master_ioctl(struct task *t, struct file *f, unsigned cmd, uint64_t arg)
 {
+	if (cmd == TIOCGPTPEER)
+		return master_open_peer(t, f, (int)arg);
 	return tty_ioctl(t, f->priv, true, cmd, arg);
 }
 
@@ -164,6 +192,58 @@ int ptmx_open(struct task *t, struct file *f)
 
 /* ---- slave ---- */
 
+/* Now plus VTIME tenths of a second, on CLOCK_MONOTONIC as task_block wants. */
+static struct timespec *vtime_deadline(const struct tty *tty, struct timespec *ts)
+{
+	uint64_t ns = tty->termios.c_cc[VTIME] * 100000000ULL;
+
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ns += (uint64_t)ts->tv_nsec;
+	ts->tv_sec += (time_t)(ns / 1000000000ULL);
+	ts->tv_nsec = (long)(ns % 1000000000ULL);
+	return ts;
+}
+
+/* Bytes a non-canonical read waits for: VMIN (at most the buffer), or one with VMIN 0. */
+static size_t raw_wanted(const struct tty *tty, size_t size)
+{
+	size_t vmin = tty->termios.c_cc[VMIN];
+
+	return vmin ? MIN(vmin, size) : 1;
+}
+
+/* Non-canonical read as Linux's N_TTY: a blocking read returns once it has VMIN bytes;
+ * VTIME alone is a timeout for the first byte, and with VMIN an inter-byte timer that
+ * the first byte starts; VMIN and VTIME 0 is a poll. O_NONBLOCK takes what is there. */
+static ssize_t slave_read_raw(struct task *t, struct file *f, struct tty *tty, char *buf,
+			      size_t size)
+{
+	bool vmin = tty->termios.c_cc[VMIN], vtime = tty->termios.c_cc[VTIME];
+	struct timespec ts, *deadline = (!vmin && vtime) ? vtime_deadline(tty, &ts) : NULL;
+	size_t got = 0;
+	int ret;
+
+	for (;;) {
+		if (tty->in.len) {
+			got += tty_ring_get(&tty->in, buf + got, size - got);
+			pty_wake(tty);
+			if (got >= raw_wanted(tty, size))
+				return (ssize_t)got;
+			if (vtime)
+				deadline = vtime_deadline(tty, &ts);
+		}
+		if (tty->master_opens == 0 || (!vmin && !vtime))
+			return (ssize_t)got;
+		if ((f->flags & O_NONBLOCK) || !t)
+			return got ? (ssize_t)got : -EAGAIN;
+		ret = task_block(t, &tty->in_wq, deadline);
+		if (ret == -ETIMEDOUT)
+			return (ssize_t)got;
+		if (ret == -EINTR)
+			return got ? (ssize_t)got : -ERESTARTSYS;
+	}
+}
+
 static ssize_t slave_read(struct task *t, struct file *f, void *buf, size_t size,
 			  uint64_t *pos)
 {
@@ -172,6 +252,8 @@ static ssize_t slave_read(struct task *t, struct file *f, void *buf, size_t size
 
 	if (size == 0)
 		return 0;
+	if (!(tty->termios.c_lflag & ICANON))
+		return slave_read_raw(t, f, tty, buf, size);
 	for (;;) {
 		if (ldisc_readable(tty)) {
 			size_t n = ldisc_read(tty, buf, size);
@@ -181,8 +263,6 @@ static ssize_t slave_read(struct task *t, struct file *f, void *buf, size_t size
 		}
 		if (tty->master_opens == 0)
 			return 0;
-		if (!(tty->termios.c_lflag & ICANON) && tty->termios.c_cc[VMIN] == 0)
-			return 0; /* VMIN 0: a poll, whatever VTIME says (no timer yet) */
 		ret = pty_wait(t, f, &tty->in_wq);
 		if (ret < 0)
 			return ret;

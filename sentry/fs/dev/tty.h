@@ -13,6 +13,7 @@
 #include "sentry/kernel/sched.h"
 
 struct file;
+struct path;
 struct task;
 struct super_block;
 
@@ -96,5 +97,9 @@ void tty_release_ctty(struct tty *tty);
 
 /* devpts (/dev/pts). */
 struct super_block *devpts_new(void);
+/* The path of /dev/pts/<index> in the devpts that the ptmx opened at ptmx belongs to
+ * (TIOCGPTPEER, which walks no name the application chose). Reference held in *out.
+ * Returns 0 or -EIO. */
+int devpts_peer_path(const struct path *ptmx, int index, struct path *out);
 
 #endif

@@ -159,6 +159,8 @@ long tty_ioctl(struct task *t, struct tty *tty, bool master, unsigned cmd, uint6
 		return 0;
 	case TIOCGPTLCK:
 		return master ? put_int(t, arg, tty->locked) : -ENOTTY;
+	case TIOCGPTPEER:
+		return -EIO; /* a slave has no peer to open (masters answer in pty.c) */
 	case TIOCSCTTY:
 		return set_ctty(t, tty, arg);
 	case TIOCNOTTY:

@@ -25,7 +25,7 @@ void ldisc_init_termios(struct ktermios *tio)
 	memset(tio, 0, sizeof(*tio));
 	tio->c_iflag = ICRNL | IXON;
 	tio->c_oflag = OPOST | ONLCR;
-	tio->c_cflag = B38400 | CS8 | CREAD | HUPCL;
+	tio->c_cflag = B38400 | CS8 | CREAD; /* no HUPCL: a pty's default, unlike a serial line's */
 	tio->c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN;
 	memcpy(tio->c_cc, cc, sizeof(cc));
 }
@@ -268,8 +268,11 @@ void ldisc_receive(struct tty *tty, const char *buf, size_t size)
 
 bool ldisc_readable(const struct tty *tty)
 {
+	const uint8_t *cc = tty->termios.c_cc;
+
+	/* Non-canonical: VMIN bytes when VTIME is 0 (the read would block for them). */
 	if (!lflag(tty, ICANON))
-		return tty->in.len > 0;
+		return tty->in.len > 0 && (cc[VTIME] || tty->in.len >= cc[VMIN]);
 	for (size_t i = 0; i < tty->in.len; i++)
 		if (tty->in.delim[(tty->in.head + i) % TTY_BUF_SIZE] & DELIM_LINE)
 			return true;
