@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,11 +24,11 @@ static void do_usage(FILE *out)
 	fprintf(out, "usage: runsc [global flags] do [--cwd DIR] [--hostname NAME] "
 		     "[--volume HOST[:DEST[:ro]]]... [--no-overlay] CMD [ARGS...]\n\n"
 		     "Runs CMD in a sandbox over the host's root filesystem (read-only, with an\n"
-		     "in-memory overlay: writes never reach the host). The current directory\n"
-		     "and environment are carried over. The exit status is CMD's, or 128+N\n"
-		     "when a signal N ended it. --volume bind-mounts the host directory or file\n"
-		     "HOST at DEST (default: the same path), read-write unless :ro: writes there\n"
-		     "reach the host.\n");
+		     "in-memory overlay: writes never reach the host). The current directory,\n"
+		     "environment and resource limits are carried over. The exit status is\n"
+		     "CMD's, or 128+N when a signal N ended it. --volume bind-mounts the host\n"
+		     "directory or file HOST at DEST (default: the same path), read-write unless\n"
+		     ":ro: writes there reach the host.\n");
 }
 
 /* One --volume: a bind mount the Gofer serves. */
@@ -88,7 +89,25 @@ static json_t *volumes_json(const struct volume *v, int n)
 	return a;
 }
 
-/* The boot spec handed to the Sentry: program, environment, cwd, identity, volumes. */
+/* The caller's resource limits, so the program runs under the limits it has natively
+ * (`ulimit -n`, getconf OPEN_MAX and CHILD_MAX agree with the host). */
+static json_t *host_rlimits(void)
+{
+	json_t *arr = json_array();
+	struct rlimit rl;
+
+	for (int i = 0; i < RLIM_NLIMITS; i++) {
+		if (getrlimit(i, &rl) < 0)
+			continue;
+		json_array_append_new(arr, json_pack("{s:i, s:I, s:I}", "type", i, "soft",
+						     (json_int_t)rl.rlim_cur, "hard",
+						     (json_int_t)rl.rlim_max));
+	}
+	return arr;
+}
+
+/* The boot spec handed to the Sentry: program, environment, cwd, identity, limits,
+ * volumes. */
 static int write_spec(char **argv, const char *cwd, const char *hostname, bool overlay,
 		      const struct volume *vols, int nvols)
 {
@@ -105,6 +124,7 @@ static int write_spec(char **argv, const char *cwd, const char *hostname, bool o
 	json_object_set_new(root, "hostname", json_string(hostname));
 	json_object_set_new(root, "uid", json_integer(getuid()));
 	json_object_set_new(root, "gid", json_integer(getgid()));
+	json_object_set_new(root, "rlimits", host_rlimits());
 	json_object_set_new(root, "overlay", json_boolean(overlay));
 	/* The host's /tmp shows through the overlay: runsc do works from any directory,
 	 * and writes stay in the sandbox's memory all the same. */
