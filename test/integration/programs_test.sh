@@ -24,7 +24,23 @@ failed=0
 work=$(mktemp -d /tmp/runsc-programs.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
+# needs NAME PROGRAM...: true if each PROGRAM is installed, else a loud failure of NAME
+# (scripts/setup.sh installs them; a missing one is never a silent pass).
+needs() {
+	local name=$1 p
+	shift
+	for p in "$@"; do
+		if ! command -v "$p" >/dev/null; then
+			echo "FAIL $name: \`$p\` is not installed (scripts/setup.sh installs it)"
+			failed=$((failed + 1))
+			return 1
+		fi
+	done
+}
+
 # same NAME CMD...: stdout+stderr and exit status under runsc equal the native run.
+# With NATIVE_MUST_PASS set, a failing native run fails the test (a missing package
+# would otherwise fail the same way twice and compare equal).
 same() {
 	local name=$1 wrc grc
 	shift
@@ -35,6 +51,12 @@ same() {
 	fi
 	timeout "$TMO" "$@" >"$work/want" 2>&1 </dev/null
 	wrc=$?
+	if [ -n "${NATIVE_MUST_PASS:-}" ] && [ $wrc -ne 0 ]; then
+		echo "FAIL $name: the native run itself failed (exit $wrc), nothing to compare:"
+		head -5 "$work/want" | sed 's/^/    /'
+		failed=$((failed + 1))
+		return
+	fi
 	timeout "$TMO" "$RUNSC" --platform="$PLATFORM" do "$@" >"$work/got" 2>&1 </dev/null
 	grc=$?
 	if [ $wrc -eq $grc ] && cmp -s "$work/want" "$work/got"; then
@@ -54,6 +76,22 @@ same perl_fork_wait perl "$here/programs/fork.pl"
 same coreutils_pipeline sh -c 'seq 1 2000 | sort -n | tail -3 | tac; ls -l /usr/bin/env | cut -c1-10; du -s /usr/share/doc >/dev/null && echo du-ok'
 same abort_status sh -c 'perl -e "kill q(ABRT), \$\$"; echo "status $?"'
 same segv_status sh -c 'python3 -c "import ctypes; ctypes.string_at(0)"; echo "status $?"'
+
+# Issue 5's programs: files (tar, sqlite3, git, venv) and pseudo-terminals. Each script
+# works in a directory of its own that it removes again, so the sandboxed run starts
+# from the same (absent) state as the native one. A pts number is the host's business.
+pts='s|/dev/pts/[0-9]*|/dev/pts/N|'
+NATIVE_MUST_PASS=1
+same tar_gzip_usr_share_doc bash "$here/programs/tar.sh" "$work/tar"
+needs sqlite3_10000_rows sqlite3 &&
+	same sqlite3_10000_rows bash "$here/programs/sqlite.sh" "$work/sqlite"
+needs git_init_commit git && same git_init_commit bash "$here/programs/git.sh" "$work/git"
+needs python3_venv /usr/bin/python3 && same python3_venv bash "$here/programs/venv.sh" "$work/venv"
+needs script_pty script &&
+	same script_pty sh -c "script -qc 'tty; stty -a' /dev/null | sed '$pts'"
+same python3_pty_spawn sh -c "/usr/bin/python3 -c 'import pty; pty.spawn([\"/bin/sh\", \"-c\", \"tty; stty -g; ps -o stat= -p \$\$\"])' | sed '$pts'"
+same resource_limits sh -c 'ulimit -a'
+same dd_dev_zero_1m_records sh -c 'dd if=/dev/zero bs=1M count=20 2>/dev/null | gzip -1 | gzip -d | wc -c'
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
