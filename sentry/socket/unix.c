@@ -32,6 +32,7 @@ struct unix_sock *unix_sock_alloc(int type)
 	list_init(&u->accept_link);
 	list_init(&u->wakers);
 	list_init(&u->wake_link);
+	list_init(&u->gc_link);
 	waitq_init(&u->wq);
 	return u;
 }
@@ -207,6 +208,7 @@ static void unix_release_sock(struct unix_sock *u, bool embryo)
 static void unix_release(struct socket *s)
 {
 	unix_release_sock(unix_sk(s), false);
+	unix_gc(); /* a close may leave a cycle only in-flight references hold */
 }
 
 static int unix_check_type(int type, int protocol)

@@ -60,6 +60,8 @@ void unix_skb_free(struct unix_skb *skb)
 
 	from->wmem -= skb->truesize;
 	waitq_wake_all(&from->wq);
+	for (int i = 0; i < skb->nfds; i++)
+		unix_inflight_del(skb->fds[i]);
 	if (skb->nfds)
 		put_files(skb->fds, skb->nfds);
 	free(skb->fds);
@@ -75,6 +77,8 @@ void unix_skb_take_control(struct unix_skb *skb, struct task *t, struct sock_msg
 	skb->nfds = m->nfds;
 	m->fds = NULL;
 	m->nfds = 0;
+	for (int i = 0; i < skb->nfds; i++)
+		unix_inflight_add(skb->fds[i]);
 	if (m->has_cred) {
 		skb->cred = m->cred;
 	} else {
@@ -87,6 +91,8 @@ void unix_skb_take_control(struct unix_skb *skb, struct task *t, struct sock_msg
 
 void unix_queue(struct unix_sock *to, struct unix_skb *skb)
 {
+	if (skb->nfds)
+		unix_gc_queued(to, skb);
 	list_add_tail(&skb->link, &to->rxq);
 	to->rx_bytes += skb->len - skb->off;
 	to->rx_count++;
@@ -111,14 +117,15 @@ void unix_skb_give_control(struct unix_sock *u, struct unix_skb *skb, struct soc
 		m->nfds = skb->nfds;
 		return;
 	}
+	for (int i = 0; i < skb->nfds; i++)
+		unix_inflight_del(skb->fds[i]);
 	m->fds = skb->fds;
 	m->nfds = skb->nfds;
 	skb->fds = NULL;
 	skb->nfds = 0;
 }
 
-/* Unlink the first message of u's queue. */
-static void unqueue(struct unix_sock *u, struct unix_skb *skb)
+void unix_unqueue(struct unix_sock *u, struct unix_skb *skb)
 {
 	list_del(&skb->link);
 	u->rx_bytes -= skb->len - skb->off;
@@ -134,7 +141,7 @@ void unix_purge(struct unix_sock *u)
 	while (!list_empty(&u->rxq)) {
 		struct unix_skb *skb = list_first_entry(&u->rxq, struct unix_skb, link);
 
-		unqueue(u, skb);
+		unix_unqueue(u, skb);
 		list_add_tail(&skb->link, &q);
 	}
 	while (!list_empty(&q)) {
@@ -295,7 +302,7 @@ static ssize_t dgram_take(struct unix_sock *u, struct unix_skb *skb, struct sock
 	}
 	unix_skb_give_control(u, skb, m, flags & MSG_PEEK);
 	if (!(flags & MSG_PEEK)) {
-		unqueue(u, skb);
+		unix_unqueue(u, skb);
 		unix_skb_free(skb);
 		waitq_wake_all(&u->wq); /* senders waiting for queue length */
 		unix_wake_pollers(u);

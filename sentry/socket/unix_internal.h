@@ -79,6 +79,12 @@ struct unix_sock {
 	struct list_head wakers;
 	struct list_head wake_link;
 	struct unix_sock *wake_target;
+	/* SCM_RIGHTS garbage collection (unix_gc.c): how many queued messages hold this
+	 * socket's file, that file, and the collector's scratch state. */
+	int inflight;
+	struct file *gc_file;
+	struct list_head gc_link;	/* g_inflight while inflight > 0 */
+	int gc_refs, gc_state;
 };
 
 static inline struct unix_sock *unix_sk(struct socket *s)
@@ -132,6 +138,19 @@ ssize_t unix_dgram_recvmsg(struct task *t, struct socket *s, struct sock_msg *m,
 			   bool nonblock);
 int unix_dgram_connect(struct task *t, struct socket *s, const void *addr, size_t len,
 		       bool nonblock);
+
+/* unix_gc.c: files of unix sockets in flight, and the collector of cycles of them. */
+/* A queued message took (add) or gave up (del) a reference to f. */
+void unix_inflight_add(struct file *f);
+void unix_inflight_del(struct file *f);
+/* skb is being queued on to: note whether that may close a cycle of in-flight sockets. */
+void unix_gc_queued(struct unix_sock *to, const struct unix_skb *skb);
+/* Free the sockets only in-flight references keep, through each other's queues (a
+ * socket sent over itself, two sockets sent over each other): what Linux's unix_gc does.
+ * Runs when a unix socket is released; never nests. */
+void unix_gc(void);
+/* Unlink skb from u's queue (the counts follow). */
+void unix_unqueue(struct unix_sock *u, struct unix_skb *skb);
 
 /* unix_stream.c: connections (stream and seqpacket). */
 int unix_stream_connect(struct task *t, struct socket *s, const void *addr, size_t len,

@@ -157,8 +157,9 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(getpeername), OK(shutdown),
 	PART(sendto, "MSG_OOB is EOPNOTSUPP"),
 	OK(recvfrom),
-	PART(sendmsg, "SCM_RIGHTS and SCM_CREDENTIALS; fds in flight that reach themselves "
-		      "through a cycle are not collected (Linux's unix GC)"),
+	PART(sendmsg, "SCM_RIGHTS and SCM_CREDENTIALS (unix sockets only in flight through "
+		      "a cycle are collected when a unix socket is closed, as Linux's unix GC); "
+		      "MSG_OOB is EOPNOTSUPP"),
 	PART(recvmsg, "MSG_ERRQUEUE is not supported"),
 	OK(sendmmsg),
 	PART(recvmmsg, "the timeout is checked after each message, as Linux"),
