@@ -118,6 +118,19 @@ static void attributes(void)
 	attr.mq_msgsize = 64;
 	CHECK_ERR(mq_open(name, O_CREAT | O_RDWR, 0600, &attr), EINVAL);
 	CHECK_ERR(syscall(SYS_mq_open, name + 1, O_CREAT | O_RDWR, 0600, (void *)8), EFAULT);
+	/* The limits behind the defaults, as /proc/sys/fs/mqueue shows them. */
+	static const char *const sysctl[][2] = {
+		{"msg_max", "10\n"}, {"msgsize_max", "8192\n"}, {"queues_max", "256\n"},
+		{"msg_default", "10\n"}, {"msgsize_default", "8192\n"}};
+	for (size_t i = 0; i < sizeof(sysctl) / sizeof(sysctl[0]); i++) {
+		char path[96], val[32] = "";
+		snprintf(path, sizeof(path), "/proc/sys/fs/mqueue/%s", sysctl[i][0]);
+		FILE *f = fopen(path, "r");
+		CHECK(f && fgets(val, sizeof(val), f));
+		CHECK_STR(val, sysctl[i][1]);
+		if (f)
+			fclose(f);
+	}
 	q = CHECK_OK(create(name, 5, 64));
 	CHECK_OK(mq_getattr(q, &attr));
 	CHECK_EQ(attr.mq_maxmsg, 5);

@@ -424,6 +424,31 @@ static void maps_names_segment(void)
 	CHECK_OK(shmctl(id, IPC_RMID, NULL));
 }
 
+static void proc_sysvipc_lists_segment(void)
+{
+	int id = CHECK_OK(shmget(IPC_PRIVATE, 12345, 0640));
+	char line[512], want[64];
+	FILE *f = fopen("/proc/sysvipc/shm", "r");
+	int found = 0, lines = 0;
+
+	CHECK(f != NULL);
+	snprintf(want, sizeof(want), "%10d %10d  %4o %21d %5d ", 0, id, 0640, 12345, getpid());
+	while (f && fgets(line, sizeof(line), f)) {
+		if (lines++ == 0)
+			CHECK(strstr(line, "key") && strstr(line, "shmid") && strstr(line, "nattch"));
+		found += !strncmp(line, want, strlen(want));
+	}
+	if (f)
+		fclose(f);
+	CHECK_EQ(found, 1);
+	f = fopen("/proc/sys/kernel/shmmni", "r");
+	CHECK(f && fgets(line, sizeof(line), f));
+	CHECK_STR(line, "4096\n");
+	if (f)
+		fclose(f);
+	CHECK_OK(shmctl(id, IPC_RMID, NULL));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "exec-probe")) {
@@ -447,5 +472,6 @@ int main(int argc, char **argv)
 	RUN(ipc_set_changes_owner);
 	RUN(ctl_info_and_errors);
 	RUN(maps_names_segment);
+	RUN(proc_sysvipc_lists_segment);
 	return h_end();
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "sentry/ipc/ipc.h"
 #include "sentry/kernel/proc_api.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/uts.h"
@@ -335,15 +336,66 @@ SYS_VALUE(show_lease_break_time, "45") /* LEASE_BREAK_TIME (sentry/vfs/lease.h) 
 SYS_VALUE(show_somaxconn, "4096")
 SYS_VALUE(show_threads_max, "4194304")
 SYS_VALUE(show_randomize, "2")
+/* System V IPC and mqueue limits (sentry/ipc/): Linux's defaults, which the Sentry keeps. */
+SYS_VALUE(show_shmmax, "18446744073692774399")
+SYS_VALUE(show_shmmni, "4096")
+SYS_VALUE(show_sem, "32000\t1024000000\t500\t32000")
+SYS_VALUE(show_msgmax, "8192")
+SYS_VALUE(show_msgmnb, "16384")
+SYS_VALUE(show_msgmni, "32000")
+SYS_VALUE(show_mq_msg, "10")
+SYS_VALUE(show_mq_msgsize, "8192")
+SYS_VALUE(show_mq_queues, "256")
+
+/* /proc/sysvipc/{shm,sem,msg}: the tables as Linux prints them. */
+static int show_sysvipc(struct proc_buf *b, size_t (*fmt)(struct task *, char *, size_t))
+{
+	size_t len = fmt(t_current, NULL, 0);
+	char *text = xmalloc(len + 1);
+
+	fmt(t_current, text, len + 1);
+	pb_write(b, text, len);
+	free(text);
+	return 0;
+}
+
+static int show_sysvipc_shm(const struct proc_node *n, struct proc_buf *b)
+{
+	return show_sysvipc(b, ipc_format_proc_shm);
+}
+
+static int show_sysvipc_sem(const struct proc_node *n, struct proc_buf *b)
+{
+	return show_sysvipc(b, ipc_format_proc_sem);
+}
+
+static int show_sysvipc_msg(const struct proc_node *n, struct proc_buf *b)
+{
+	return show_sysvipc(b, ipc_format_proc_msg);
+}
+
+static const struct proc_ent g_sysvipc[] = {
+	{"msg", S_IFREG | 0444, show_sysvipc_msg},
+	{"sem", S_IFREG | 0444, show_sysvipc_sem},
+	{"shm", S_IFREG | 0444, show_sysvipc_shm},
+	{NULL},
+};
 
 static const struct proc_ent g_sys_kernel[] = {
 	{"cap_last_cap", S_IFREG | 0444, show_cap_last_cap},
 	{"hostname", S_IFREG | 0444, show_hostname},
+	{"msgmax", S_IFREG | 0444, show_msgmax},
+	{"msgmnb", S_IFREG | 0444, show_msgmnb},
+	{"msgmni", S_IFREG | 0444, show_msgmni},
 	{"ngroups_max", S_IFREG | 0444, show_ngroups_max},
 	{"osrelease", S_IFREG | 0444, show_hostname},
 	{"ostype", S_IFREG | 0444, show_hostname},
 	{"pid_max", S_IFREG | 0444, show_pid_max},
 	{"randomize_va_space", S_IFREG | 0444, show_randomize},
+	{"sem", S_IFREG | 0444, show_sem},
+	{"shmall", S_IFREG | 0444, show_shmmax},
+	{"shmmax", S_IFREG | 0444, show_shmmax},
+	{"shmmni", S_IFREG | 0444, show_shmmni},
 	{"threads-max", S_IFREG | 0444, show_threads_max},
 	{"version", S_IFREG | 0444, show_hostname},
 	{NULL},
@@ -356,8 +408,18 @@ static const struct proc_ent g_sys_vm[] = {
 	{NULL},
 };
 
+static const struct proc_ent g_sys_fs_mqueue[] = {
+	{"msg_default", S_IFREG | 0444, show_mq_msg},
+	{"msg_max", S_IFREG | 0444, show_mq_msg},
+	{"msgsize_default", S_IFREG | 0444, show_mq_msgsize},
+	{"msgsize_max", S_IFREG | 0444, show_mq_msgsize},
+	{"queues_max", S_IFREG | 0444, show_mq_queues},
+	{NULL},
+};
+
 static const struct proc_ent g_sys_fs[] = {
 	{"file-max", S_IFREG | 0444, show_file_max},
+	{"mqueue", S_IFDIR | 0555, .children = g_sys_fs_mqueue},
 	{"lease-break-time", S_IFREG | 0444, show_lease_break_time},
 	{"nr_open", S_IFREG | 0444, show_nr_open},
 	{"pipe-max-size", S_IFREG | 0444, show_pipe_max},
@@ -399,6 +461,7 @@ const struct proc_ent g_proc_sys_ents[] = {
 	{"mounts", S_IFLNK | 0777, .link = mounts_link},
 	{"stat", S_IFREG | 0444, show_stat},
 	{"sys", S_IFDIR | 0555, .children = g_sys_dirs},
+	{"sysvipc", S_IFDIR | 0555, .children = g_sysvipc},
 	{"uptime", S_IFREG | 0444, show_uptime},
 	{"version", S_IFREG | 0444, show_version},
 	{NULL},
