@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 pkgs=(build-essential cmake pkg-config libseccomp-dev libjansson-dev liburing-dev
       libcmocka-dev busybox-static python3 perl
       qemu-system-x86 cpio kmod   # the kvm-svm tests (QEMU-emulated SVM)
-      python3-venv sqlite3 git bsdutils procps gzip tar)  # the real-program tests
+      python3-venv sqlite3 git bsdutils procps gzip tar  # the real-program tests
+      podman containerd)  # the real OCI clients of test/integration
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

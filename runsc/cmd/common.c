@@ -15,11 +15,11 @@ int runsc_fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	/* containerd reads the last JSON line of --log; runc then prints nothing else. */
+	/* containerd reads the last JSON line of --log; conmon (podman) reads stderr even
+	 * when it passes --log-format=json --log, so runc writes to both, and so do we. */
 	if (log_get_fd() != 2)
 		log_err("%s", msg);
-	if (log_get_fd() == 2 || !log_is_json())
-		fprintf(stderr, "runsc: %s\n", msg);
+	fprintf(stderr, "runsc: %s\n", msg);
 	return 1;
 }
 
