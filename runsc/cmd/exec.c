@@ -213,9 +213,11 @@ static void quiet_stdio(void)
 
 	if (fd < 0)
 		return;
-	/* The sandbox holds the process's stdio now: EOF must follow the process. */
+	/* The sandbox holds the process's stdio now: EOF must follow the process (and
+	 * containerd's shim reads `exec --detach`'s output until EOF). */
 	dup2(fd, 0);
 	dup2(fd, 1);
+	dup2(fd, 2);
 	close(fd);
 }
 
@@ -238,6 +240,8 @@ static int exec_run(struct exec_args *a, struct container *c, struct oci_process
 			return runsc_fail("cannot write the pid file `%s`", a->pid_file);
 		if (exec_send(c, p, stdio, &conn, &pid, &e))
 			return runsc_fail("%s", e.msg);
+		if (slave >= 0)
+			close(slave); /* the sandbox has it: the pty hangs up when it is done */
 		if (a->internal_pid_file)
 			write_small(a->internal_pid_file, pid);
 		g_exec_pid = pid;
@@ -267,6 +271,8 @@ static int exec_run(struct exec_args *a, struct container *c, struct oci_process
 		ignore_result(write_all(sync[1], &tag, 1));
 		ignore_result(write_all(sync[1], &pid, sizeof(pid)));
 		close(sync[1]);
+		if (slave >= 0)
+			close(slave);
 		quiet_stdio();
 		proxy_wait(conn);
 	}

@@ -55,6 +55,26 @@ static struct container *container_alloc(const char *root, const char *id)
 	return c;
 }
 
+/* mkdir -p with mode 0700 for what is made (the shim's --root parents may not exist). */
+static int mkdir_parents(const char *path)
+{
+	char buf[PATH_MAX];
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 int container_new(const char *root, const char *id, struct container **out,
 		  struct oci_error *e)
 {
@@ -63,9 +83,10 @@ int container_new(const char *root, const char *id, struct container **out,
 
 	if (err)
 		return err;
-	if (mkdir(root, 0700) < 0 && errno != EEXIST)
+	err = mkdir_parents(root);
+	if (err)
 		return oci_errorf(e, "cannot create the state directory `%s`: %s", root,
-				  strerror(errno));
+				  strerror(-err));
 	c = container_alloc(root, id);
 	if (mkdir(c->dir, 0700) < 0) {
 		err = errno;

@@ -58,6 +58,14 @@ static _Noreturn void child_exec(const struct sandbox_opts *o, const char **args
 		for (int i = 0; i < 3; i++)
 			if (dup2(o->stdio_fd, i) < 0)
 				_exit(125);
+	if (!is_sentry) {
+		/* The container's stdio are not the Gofer's: holding them would keep a
+		 * client's pipes open after the container ends (containerd's shim reads
+		 * `create`'s output until EOF). A detached Gofer keeps no stderr either. */
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		for (int i = 0; null >= 0 && i < (o->new_session ? 3 : 2); i++)
+			dup2(null, i);
+	}
 	/* Nothing but 0-2 and the fds placed at 3.. crosses the exec. */
 	syscall(SYS_close_range, 3 + nfds, ~0U, 0);
 	execv("/proc/self/exe", (char *const *)args);

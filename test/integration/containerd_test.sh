@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# containerd drives runsc through its runc.v2 shim (`ctr run --runc-binary runsc`, i.e. the
+# shim option BinaryName): run --rm, exit codes, -d, task exec, task ps, pause/resume,
+# kill, delete -f, and terminals (run -t, task exec -t) through a real pty. A private
+# containerd (own root, state and socket) serves an image imported from an OCI archive
+# of the host's static busybox (no registry).
+#
+# usage: containerd_test.sh [--runsc=PATH] [--platform=P] [--busybox=PATH]
+#
+# Each check prints `ok NAME` or `FAIL NAME: why`; the last line is `N passed, N failed`.
+# containerd comes from Debian (scripts/setup.sh installs it); without it every check fails.
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+RUNSC=${RUNSC:-$root/build/runsc/runsc}
+PLATFORM=ptrace
+BB=/bin/busybox
+TMO=120
+DRIVE="python3 $here/pty_drive.py"
+
+for arg in "$@"; do
+	case "$arg" in
+	--runsc=*) RUNSC=${arg#*=} ;;
+	--platform=*) PLATFORM=${arg#*=} ;;
+	--busybox=*) BB=${arg#*=} ;;
+	-h | --help) sed -n '2,11p' "$0"; exit 0 ;;
+	*) echo "containerd_test.sh: unknown argument \`$arg\`" >&2; exit 2 ;;
+	esac
+done
+
+if ! command -v containerd >/dev/null || ! command -v ctr >/dev/null; then
+	echo "FAIL containerd_installed: containerd is not installed (scripts/setup.sh installs it)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+passed=0
+failed=0
+work=$(mktemp -d /tmp/runsc-ctd-XXXXXX)
+ns="runsc-test-$$"
+IMG=localhost/runsc-test-bb:latest
+ctd_pid=
+cleanup() {
+	for t in $(c task ls -q 2>/dev/null); do c task delete -f "$t" >/dev/null 2>&1; done
+	for t in $(c containers ls -q 2>/dev/null); do c containers rm "$t" >/dev/null 2>&1; done
+	[ -n "$ctd_pid" ] && kill "$ctd_pid" 2>/dev/null && wait "$ctd_pid" 2>/dev/null
+	grep -o " $work/[^ ]*" /proc/mounts | sort -r | while read -r m; do
+		umount -l "$m" 2>/dev/null
+	done
+	rm -rf "$work" "/run/containerd/runc/$ns"
+}
+trap cleanup EXIT
+
+ok() { echo "ok $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+# check NAME WHY CMD...: ok when CMD succeeds.
+check() {
+	local name=$1 why=$2
+	shift 2
+	if "$@"; then ok "$name"; else fail "$name" "$why"; fi
+}
+
+c() { timeout --kill-after=5 "$TMO" ctr -a "$work/containerd.sock" -n "$ns" "$@"; }
+task_status() { c task ls 2>/dev/null | awk -v t="$1" '$1 == t {print $3}'; }
+wait_task() { # ID WANT: poll up to 20 s
+	for _ in $(seq 100); do [ "$(task_status "$1")" == "$2" ] && return 0; sleep 0.2; done
+	return 1
+}
+
+# --- a private containerd; the shim passes its environment on, so RUNSC_CONFIG reaches
+# every runsc call (the runc.v2 shim has no way to add runtime flags) ---
+cat >"$work/config.toml" <<EOF
+version = 2
+root = "$work/root"
+state = "$work/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$work/containerd.sock"
+[ttrpc]
+  address = "$work/containerd.sock.ttrpc"
+EOF
+echo "platform = \"$PLATFORM\"" >"$work/runsc.toml"
+RUNSC_CONFIG="$work/runsc.toml" containerd --config "$work/config.toml" \
+	>"$work/containerd.log" 2>&1 &
+ctd_pid=$!
+for _ in $(seq 100); do c version >/dev/null 2>&1 && break; sleep 0.2; done
+check containerd_up "$(tail -3 "$work/containerd.log")" c version >/dev/null 2>&1
+
+# --- the image: a static busybox with its applets, as an OCI archive ---
+rootfs="$work/rootfs"
+mkdir -p "$rootfs"/{bin,etc,tmp,proc,sys,dev,root}
+cp "$BB" "$rootfs/bin/busybox"
+for x in $("$BB" --list); do [ "$x" != busybox ] && ln -sf busybox "$rootfs/bin/$x"; done
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' \
+	>"$rootfs/etc/passwd"
+python3 "$here/oci_image.py" "$rootfs" "$work/image.tar" "$IMG"
+c images import "$work/image.tar" >"$work/out" 2>&1
+check image_import "$(cat "$work/out")" grep -q "$IMG" <(c images ls -q)
+
+run() { c run --runc-binary "$RUNSC" "$@"; }
+
+# --- run --rm and exit codes ---
+out=$(run --rm "$IMG" r1 echo hello 2>&1)
+rc=$?
+check run_rm "rc $rc, output: $out" test $rc -eq 0 -a "$out" == hello
+run --rm "$IMG" r2 sh -c 'exit 9' >/dev/null 2>&1
+rc=$?
+check exit_code "rc $rc, want 9" test $rc -eq 9
+out=$(run --rm --env FOO=bar --cwd /tmp "$IMG" r3 sh -c 'echo $FOO $(pwd)' 2>&1)
+check env_cwd "output: $out" test "$out" == "bar /tmp"
+check nothing_left "left: $(ls "/run/containerd/runc/$ns" 2>&1)" \
+	test -z "$(ls "/run/containerd/runc/$ns" 2>/dev/null)"
+
+# --- run -d, task exec, ps, pause/resume, kill, delete ---
+run -d "$IMG" d1 sh -c 'trap "exit 4" TERM; while true; do sleep 0.1; done' >"$work/out" 2>&1
+check run_detached "$(cat "$work/out")" wait_task d1 RUNNING
+out=$(c task exec --exec-id e1 d1 sh -c 'echo in-exec; exit 6' 2>&1)
+rc=$?
+check task_exec "rc $rc, output: $out" test $rc -eq 6 -a "$out" == in-exec
+c task exec -d --exec-id e2 d1 sleep 30 >/dev/null 2>&1
+out=$(c task ps d1 2>&1)
+check task_ps "ps: $out" test "$(grep -c '^[0-9]' <<<"$out")" -ge 2
+c task pause d1 >"$work/out" 2>&1
+check pause "status $(task_status d1): $(cat "$work/out")" test "$(task_status d1)" == PAUSED
+c task resume d1 >"$work/out" 2>&1
+check resume "status $(task_status d1): $(cat "$work/out")" test "$(task_status d1)" == RUNNING
+c task kill -s USR1 d1 >/dev/null 2>&1
+sleep 0.5
+check kill_usr1_init_survives "status $(task_status d1)" test "$(task_status d1)" == RUNNING
+c task kill d1 >"$work/out" 2>&1
+check kill_term "status $(task_status d1): $(cat "$work/out")" wait_task d1 STOPPED
+out=$(c task delete d1 2>&1)
+check task_delete_status "output: $out" grep -q 'exit code 4' <<<"$out"
+c containers rm d1 >/dev/null 2>&1
+run -d "$IMG" d2 sleep 1000 >/dev/null 2>&1
+wait_task d2 RUNNING
+c task delete -f d2 >"$work/out" 2>&1
+check delete_force "rc $?: $(cat "$work/out")" test -z "$(task_status d2)"
+c containers rm d2 >/dev/null 2>&1
+
+# --- terminals, through a real pty ---
+$DRIVE --rows 30 --cols 90 'expect:# ' 'send:stty size; echo $((6*7))\n' 'expect:42' \
+	'send:exit 3\n' -- ctr -a "$work/containerd.sock" -n "$ns" run --rm -t \
+	--runc-binary "$RUNSC" "$IMG" t1 sh >"$work/out" 2>&1
+rc=$?
+check run_tty "rc $rc, want 3: $(tr -d '\r' <"$work/out" | tail -4)" test $rc -eq 3
+check run_tty_size "want 30 90: $(tr -d '\r' <"$work/out" | tail -4)" grep -q '^30 90' "$work/out"
+run -d "$IMG" t2 sleep 1000 >/dev/null 2>&1
+wait_task t2 RUNNING
+$DRIVE 'expect:# ' 'send:echo exec-$((6*7))\n' 'expect:exec-42' 'send:exit 5\n' -- \
+	ctr -a "$work/containerd.sock" -n "$ns" task exec -t --exec-id e3 t2 sh \
+	>"$work/out" 2>&1
+rc=$?
+check exec_tty "rc $rc, want 5: $(tr -d '\r' <"$work/out" | tail -4)" test $rc -eq 5
+c task delete -f t2 >/dev/null 2>&1
+c containers rm t2 >/dev/null 2>&1
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
