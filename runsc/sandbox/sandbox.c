@@ -54,10 +54,6 @@ static _Noreturn void child_exec(const struct sandbox_opts *o, const char **args
 		}
 		close(fd);
 	}
-	if (is_sentry && o->stdio_fd > 0)
-		for (int i = 0; i < 3; i++)
-			if (dup2(o->stdio_fd, i) < 0)
-				_exit(125);
 	if (!is_sentry) {
 		/* The container's stdio are not the Gofer's: holding them would keep a
 		 * client's pipes open after the container ends (containerd's shim reads
@@ -161,6 +157,10 @@ static pid_t start_sentry(const struct sandbox_opts *o, int sock, const int *bin
 			fds[nfds++] = binds[i];
 	}
 	args[n] = NULL;
+	/* stdio first: placing fds at 3.. may overwrite the fd stdio_fd has now. */
+	for (int i = 0; o->stdio_fd > 0 && i < 3; i++)
+		if (dup2(o->stdio_fd, i) < 0)
+			_exit(125);
 	if (child_fds(fds, nfds) < 0)
 		_exit(125);
 	child_exec(o, args, nfds, true);
