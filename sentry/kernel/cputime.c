@@ -22,12 +22,19 @@ uint64_t cputime_mono_ns(void)
 
 void cputime_enter_app(struct task *t)
 {
-	uint64_t cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	uint64_t now = cputime_mono_ns();
 
-	/* A vfork child borrows its parent's host thread: the mark may be ahead. */
-	if (t->sys_mark_ns && cpu > t->sys_mark_ns)
-		t->stime_ns += cpu - t->sys_mark_ns;
-	t->app_since_ns = cputime_mono_ns();
+	/* A vfork child borrows its parent's host thread: a mark may be ahead. */
+	if (t->sys_cpu_mark_ns) {
+		uint64_t cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+
+		if (cpu > t->sys_cpu_mark_ns)
+			t->stime_ns += cpu - t->sys_cpu_mark_ns;
+	} else if (t->sys_mark_ns && now > t->sys_mark_ns) {
+		t->stime_ns += now - t->sys_mark_ns;
+	}
+	t->sys_mark_ns = t->sys_cpu_mark_ns = 0;
+	t->app_since_ns = now;
 }
 
 void cputime_leave_app(struct task *t)
@@ -37,7 +44,23 @@ void cputime_leave_app(struct task *t)
 	if (t->app_since_ns && now > t->app_since_ns)
 		t->utime_ns += now - t->app_since_ns;
 	t->app_since_ns = 0;
-	t->sys_mark_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	t->sys_mark_ns = now;
+	t->sys_cpu_mark_ns = 0;
+}
+
+void cputime_lock_drop(void)
+{
+	struct task *t = t_current;
+	uint64_t now;
+
+	if (!t || !t->sys_mark_ns || t->sys_cpu_mark_ns)
+		return;
+	now = cputime_mono_ns();
+	if (now > t->sys_mark_ns)
+		t->stime_ns += now - t->sys_mark_ns;
+	t->sys_cpu_mark_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	if (!t->sys_cpu_mark_ns)
+		t->sys_cpu_mark_ns = 1;
 }
 
 struct cputime cputime_task(const struct task *t)

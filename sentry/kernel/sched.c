@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "lib/log.h"
+#include "sentry/kernel/cputime.h"
 #include "sentry/kernel/task.h"
 
 static pthread_mutex_t g_kernel_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -17,6 +18,7 @@ void kernel_lock(void)
 
 void kernel_unlock(void)
 {
+	cputime_lock_drop();
 	t_lock_held = false;
 	pthread_mutex_unlock(&g_kernel_mutex);
 }
@@ -99,6 +101,7 @@ static int block_on(struct task *t, struct waitq **qs, int nq, const struct time
 	}
 	t->woken = false;
 	t->blocked = true;
+	cputime_lock_drop();
 	t_lock_held = false;
 	while (!t->woken) {
 		if (deadline) {

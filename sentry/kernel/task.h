@@ -171,7 +171,8 @@ struct task {
 	/* CPU accounting (sentry/kernel/cputime.h). */
 	uint64_t utime_ns, stime_ns;
 	uint64_t app_since_ns;	 /* CLOCK_MONOTONIC when the current switch_to began */
-	uint64_t sys_mark_ns;	 /* host thread CPU clock when app code last stopped */
+	uint64_t sys_mark_ns;	 /* CLOCK_MONOTONIC when app code last stopped (cputime.c) */
+	uint64_t sys_cpu_mark_ns; /* host thread CPU clock at the stretch's first lock drop */
 
 	/* Scheduling attributes as sched_* report them (sys_sched.c); copied at fork. */
 	int sched_policy, sched_prio, nice;
