@@ -14,6 +14,23 @@
 
 /* Pages brought in around a faulting page, in one platform mapping. */
 #define FAULT_AROUND_PAGES 16
+/* Around a fault in a read-only mapping of a file with a page cache (program text and
+ * constants), pages the cache already holds are mapped too, up to this window, as Linux
+ * maps cached pages around a fault: a fault costs a trap and a mapping round trip to the
+ * platform (70-125 us on systrap here), and a static binary's exec touched every 64 KiB
+ * chunk of its text (9 faults, 3 with the window). Pages not yet cached are still read
+ * only within FAULT_AROUND_PAGES, so memory use does not grow. */
+#define FAULT_AROUND_CACHED_PAGES 64
+
+/* May the run grow over addr beyond the fault-around chunk? Only onto a page the VMA's
+ * page cache already holds, for a read-only mapping. */
+static bool cached(const struct vma *v, uint64_t addr)
+{
+	uint64_t key = v->pgoff + (addr - v->start);
+
+	return v->shm && v->file && !(v->prot & PROT_WRITE) && key < v->shm->size &&
+	       pmap_get(&v->shm->pages, key) != 0;
+}
 
 /* Fill npages fresh pages (contiguous at dst) with the file contents v maps at addr, in
  * one read: fault-around brings 16 pages, and a read per page was most of an exec's
@@ -80,7 +97,7 @@ static int64_t prepare_pages(struct vma *v, uint64_t start, uint64_t end, uint64
 /* Make [start, end) of v present, mapping it into the platform when `map`. */
 static int page_in_run(struct mm *mm, struct vma *v, uint64_t start, uint64_t end, bool map)
 {
-	uint64_t offs[FAULT_AROUND_PAGES];
+	uint64_t offs[FAULT_AROUND_CACHED_PAGES];
 	int64_t n = prepare_pages(v, start, end, offs);
 	int64_t i = 0;
 
@@ -117,15 +134,20 @@ static int page_in_within(struct mm *mm, struct vma *v, uint64_t addr, bool map,
 	uint64_t lo = MAX(min, ALIGN_DOWN(page, FAULT_AROUND_PAGES * PAGE_SIZE));
 	uint64_t hi = MIN(max, ALIGN_DOWN(page, FAULT_AROUND_PAGES * PAGE_SIZE) +
 				       FAULT_AROUND_PAGES * PAGE_SIZE);
+	uint64_t clo = MAX(min, ALIGN_DOWN(page, FAULT_AROUND_CACHED_PAGES * PAGE_SIZE));
+	uint64_t chi = MIN(max, ALIGN_DOWN(page, FAULT_AROUND_CACHED_PAGES * PAGE_SIZE) +
+					FAULT_AROUND_CACHED_PAGES * PAGE_SIZE);
 	uint64_t s = page, e = page + PAGE_SIZE;
 	int err;
 
 	if (present(mm, page))
 		return 0;
-	/* Grow the run over neighbouring absent pages (fault-around). */
-	while (s > lo && !present(mm, s - PAGE_SIZE))
+	/* Grow the run over neighbouring absent pages (fault-around), and past the chunk
+	 * over absent pages already in the page cache. */
+	while (s > clo && !present(mm, s - PAGE_SIZE) &&
+	       (s > lo || cached(v, s - PAGE_SIZE)))
 		s -= PAGE_SIZE;
-	while (e < hi && !present(mm, e))
+	while (e < chi && !present(mm, e) && (e < hi || cached(v, e)))
 		e += PAGE_SIZE;
 	err = page_in_run(mm, v, s, e, map);
 	if (err == -EIO && s < page && !present(mm, page))
