@@ -45,7 +45,7 @@ static bool ctrl_mounted(const char *ctrl)
 	return access(p, F_OK) == 0;
 }
 
-static int mkdir_p(char *path)
+static int mkdir_p_once(char *path)
 {
 	for (char *p = path + 1; *p; p++) {
 		if (*p != '/')
@@ -57,6 +57,17 @@ static int mkdir_p(char *path)
 			return -errno;
 	}
 	return mkdir(path, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+/* mkdir -p that survives another runsc removing the shared /runsc parent (its last
+ * container deleted) between our mkdir of the parent and of the leaf. */
+static int mkdir_p(char *path)
+{
+	int err = -ENOENT;
+
+	for (int i = 0; i < 10 && err == -ENOENT; i++)
+		err = mkdir_p_once(path);
+	return err;
 }
 
 static int write_file(const char *ctrl, const char *path, const char *file, const char *val,
