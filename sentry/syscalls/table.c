@@ -119,8 +119,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(umask), OK(truncate), OK(ftruncate), OK(utimensat), OK(fsync), OK(fdatasync),
 	OK(statfs), OK(fstatfs), OK(dup), OK(dup2), OK(dup3),
 	PART(fcntl, "O_ASYNC sends no SIGIO for I/O readiness (F_SETOWN/F_SETSIG serve F_NOTIFY "
-		    "and leases); leases are broken by open only, not by truncate(2); "
-		    "lease-break-time is fixed at 45 s"),
+		    "and leases); lease-break-time is fixed at 45 s"),
 	OK(pipe), OK(pipe2),
 	PART(ioctl, "FIONREAD, FIOCLEX/FIONCLEX, FIONBIO, terminal queries on host ttys, and the "
 		    "pty ioctls (termios, winsize, TIOCGPTN/SPTLCK, ctty, pgrp); "

@@ -9,6 +9,7 @@
 
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/lease.h"
 
 int vfs_statat(struct task *t, int dirfd, const char *path, int flags, struct kstat *st)
 {
@@ -209,6 +210,8 @@ int vfs_truncate(struct task *t, const char *path, int64_t length)
 		ret = mnt_want_write(p.mnt);
 	if (ret == 0)
 		ret = vfs_permission(task_fs_creds(t), p.dentry, MAY_WRITE);
+	if (ret == 0)
+		ret = lease_break_truncate(t, p.dentry->inode);
 	if (ret == 0)
 		ret = truncate_dentry(p.dentry, length);
 	path_put(&p);

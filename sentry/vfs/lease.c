@@ -5,7 +5,8 @@
  * si_fd), F_GETLEASE shows the type the lease must drop to, and the opener waits until
  * the holder downgrades or unlocks, or until lease-break-time (45 s, as
  * /proc/sys/fs/lease-break-time says) passes and the lease is broken for it. O_NONBLOCK
- * openers get EWOULDBLOCK at once, the break still started. */
+ * openers get EWOULDBLOCK at once, the break still started. truncate(2) breaks leases
+ * as an open for writing does. */
 #include "sentry/vfs/lease.h"
 
 #include <errno.h>
@@ -186,27 +187,26 @@ long lease_fcntl(struct task *t, int fd, struct file *f, int cmd, long arg)
 	return lease_set(t, fd, f, (int)arg);
 }
 
-/* What a new open of mode fmode (plus O_TRUNC) requires of l: -1 nothing, else the type
- * l must drop to. */
-static int break_target(const struct lease *l, unsigned fmode, bool trunc)
+/* What a new open (for writing or not) requires of l: -1 nothing, else the type l must
+ * drop to. */
+static int break_target(const struct lease *l, bool write)
 {
-	if ((fmode & FMODE_WRITE) || trunc)
+	if (write)
 		return F_UNLCK;
 	return l->type == F_WRLCK ? F_RDLCK : -1;
 }
 
-/* Start breaking every conflicting lease of other descriptions; returns how many still
- * conflict. Forces those whose time is up. */
-static int lease_start_breaks(struct file *opener, bool trunc, const struct timespec *now)
+/* Start breaking every conflicting lease on inode of descriptions other than self;
+ * returns how many still conflict. Forces those whose time is up. */
+static int lease_start_breaks(struct inode *inode, const struct file *self, bool write,
+			      const struct timespec *now)
 {
-	struct inode *inode = lease_inode(opener);
 	struct list_head *pos, *n;
 	int pending = 0;
 
 	list_for_each_safe(pos, n, &g_leases) {
 		struct lease *l = list_entry(pos, struct lease, link);
-		int target = l->inode == inode && l->f != opener ?
-				     break_target(l, opener->fmode, trunc) : -1;
+		int target = l->inode == inode && l->f != self ? break_target(l, write) : -1;
 
 		if (target < 0)
 			continue;
@@ -251,7 +251,8 @@ static struct timespec first_deadline(struct inode *inode)
 	return d;
 }
 
-int lease_break(struct task *t, struct file *opener, bool trunc, bool nonblock)
+static int break_and_wait(struct task *t, struct inode *inode, const struct file *self,
+			  bool write, bool nonblock)
 {
 	struct timespec now, deadline;
 	int ret;
@@ -260,13 +261,24 @@ int lease_break(struct task *t, struct file *opener, bool trunc, bool nonblock)
 		return 0;
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (lease_start_breaks(opener, trunc, &now) == 0)
+		if (lease_start_breaks(inode, self, write, &now) == 0)
 			return 0;
 		if (nonblock || !t)
 			return -EWOULDBLOCK;
-		deadline = first_deadline(lease_inode(opener));
+		deadline = first_deadline(inode);
 		ret = task_block(t, lease_wq(), &deadline);
 		if (ret == -EINTR)
 			return -ERESTARTSYS;
 	}
+}
+
+int lease_break(struct task *t, struct file *opener, bool trunc, bool nonblock)
+{
+	return break_and_wait(t, lease_inode(opener), opener,
+			      (opener->fmode & FMODE_WRITE) || trunc, nonblock);
+}
+
+int lease_break_truncate(struct task *t, struct inode *inode)
+{
+	return break_and_wait(t, inode, NULL, true, false);
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 struct file;
+struct inode;
 struct task;
 
 #define LEASE_BREAK_TIME 45 /* seconds, Linux's default /proc/sys/fs/lease-break-time */
@@ -21,5 +22,8 @@ void lease_release_file(struct file *f);
 /* An open (f, just set up; trunc: O_TRUNC) breaks the leases it conflicts with and waits
  * for them: 0, -EWOULDBLOCK (nonblock), -ERESTARTSYS (a signal). */
 int lease_break(struct task *t, struct file *opener, bool trunc, bool nonblock);
+/* truncate(2) of inode (a path's) breaks every lease on it and waits, as an open for
+ * writing. */
+int lease_break_truncate(struct task *t, struct inode *inode);
 
 #endif

@@ -2,7 +2,7 @@
  * opens and leases, EACCES/EINVAL, and lease breaks: a conflicting open signals the
  * holder (F_SETSIG signal with si_fd), F_GETLEASE shows the type to drop to, an
  * O_NONBLOCK opener gets EWOULDBLOCK, a blocking one waits until the holder unlocks or
- * downgrades. */
+ * downgrades; truncate(2) breaks leases too. */
 #include "harness.h"
 
 #include <signal.h>
@@ -150,6 +150,30 @@ static void blocking_open_waits_for_the_holder(void)
 	close(pipefd[1]);
 }
 
+/* truncate(2) breaks a read lease as an open for writing would, and waits for it. */
+static void truncate_breaks_a_lease(void)
+{
+	const char *p = h_make_file("t", "12345");
+	int holder = open(p, O_RDONLY);
+	siginfo_t si;
+	struct stat st;
+
+	CHECK_OK(fcntl(holder, F_SETSIG, LSIG));
+	CHECK_OK(fcntl(holder, F_SETLEASE, F_RDLCK));
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(truncate(p, 1) == 0 ? 0 : 1);
+	CHECK_EQ(next_signal(5000, &si), LSIG);
+	CHECK_EQ(fcntl(holder, F_GETLEASE), F_UNLCK);
+	CHECK_OK(fstat(holder, &st));
+	CHECK_EQ(st.st_size, 5); /* not yet */
+	CHECK_OK(fcntl(holder, F_SETLEASE, F_UNLCK));
+	CHECK_EQ(h_wait(pid), 0);
+	CHECK_OK(fstat(holder, &st));
+	CHECK_EQ(st.st_size, 1);
+	close(holder);
+}
+
 /* The lease break time is a positive number of seconds. */
 static void lease_break_time_is_readable(void)
 {
@@ -174,6 +198,7 @@ int main(void)
 	RUN(errors);
 	RUN(nonblocking_open_starts_a_break);
 	RUN(blocking_open_waits_for_the_holder);
+	RUN(truncate_breaks_a_lease);
 	RUN(lease_break_time_is_readable);
 	return h_end();
 }
