@@ -173,58 +173,59 @@ static long do_splice(struct task *t, struct file *in, uaddr_t uin, struct file 
 	return ret;
 }
 
-long sys_splice(struct task *t, const struct sysargs *a)
+static long do_tee(struct task *t, struct file *in, struct file *out, size_t len,
+		   unsigned flags)
 {
-	size_t len = MIN(arg_u64(a, 4), (uint64_t)MAX_RW_COUNT);
-	unsigned flags = arg_uint(a, 5);
+	struct pipe *ipipe = pipe_of(in), *opipe = pipe_of(out);
+
+	if (!(in->fmode & FMODE_READ) || !(out->fmode & FMODE_WRITE))
+		return -EBADF;
+	if (!ipipe || !opipe || ipipe == opipe)
+		return -EINVAL;
+	return pipe_to_pipe(t, ipipe, opipe, len,
+			    (flags & SPLICE_F_NONBLOCK) || ((in->flags | out->flags) & O_NONBLOCK),
+			    true);
+}
+
+/* splice and tee check, in Linux's order, len (0 returns 0 at once), the flags, then
+ * both fds, before do_splice (uin, uout: the offsets) or do_tee (tee) runs. */
+static long splice_or_tee(struct task *t, int fd_in, uaddr_t uin, int fd_out, uaddr_t uout,
+			  uint64_t len, unsigned flags, bool tee)
+{
 	struct file *in, *out;
 	long ret;
 
+	len = MIN(len, (uint64_t)MAX_RW_COUNT);
 	if (len == 0)
 		return 0;
 	if (flags & ~SPLICE_F_ALL)
 		return -EINVAL;
-	in = sys_fd_file(t, arg_int(a, 0));
+	in = sys_fd_file(t, fd_in);
 	if (!in)
 		return -EBADF;
-	out = sys_fd_file(t, arg_int(a, 2));
-	ret = out ? do_splice(t, in, arg_uaddr(a, 1), out, arg_uaddr(a, 3), len, flags) : -EBADF;
+	out = sys_fd_file(t, fd_out);
+	if (!out)
+		ret = -EBADF;
+	else if (tee)
+		ret = do_tee(t, in, out, (size_t)len, flags);
+	else
+		ret = do_splice(t, in, uin, out, uout, (size_t)len, flags);
 	if (out)
 		file_put(out);
 	file_put(in);
 	return ret;
 }
 
+long sys_splice(struct task *t, const struct sysargs *a)
+{
+	return splice_or_tee(t, arg_int(a, 0), arg_uaddr(a, 1), arg_int(a, 2), arg_uaddr(a, 3),
+			     arg_u64(a, 4), arg_uint(a, 5), false);
+}
+
 long sys_tee(struct task *t, const struct sysargs *a)
 {
-	size_t len = MIN(arg_u64(a, 2), (uint64_t)MAX_RW_COUNT);
-	unsigned flags = arg_uint(a, 3);
-	struct file *in, *out;
-	struct pipe *ipipe, *opipe;
-	long ret = -EBADF;
-
-	if (len == 0)
-		return 0;
-	if (flags & ~SPLICE_F_ALL)
-		return -EINVAL;
-	in = sys_fd_file(t, arg_int(a, 0));
-	if (!in)
-		return -EBADF;
-	out = sys_fd_file(t, arg_int(a, 1));
-	if (out && (in->fmode & FMODE_READ) && (out->fmode & FMODE_WRITE)) {
-		ipipe = pipe_of(in);
-		opipe = pipe_of(out);
-		ret = -EINVAL;
-		if (ipipe && opipe && ipipe != opipe)
-			ret = pipe_to_pipe(t, ipipe, opipe, len,
-					   (flags & SPLICE_F_NONBLOCK) ||
-						   ((in->flags | out->flags) & O_NONBLOCK),
-					   true);
-	}
-	if (out)
-		file_put(out);
-	file_put(in);
-	return ret;
+	return splice_or_tee(t, arg_int(a, 0), uaddr(0), arg_int(a, 1), uaddr(0), arg_u64(a, 2),
+			     arg_uint(a, 3), true);
 }
 
 struct kiov {
