@@ -25,6 +25,7 @@
 #include "sentry/control/control_internal.h"
 #include "sentry/filter.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/timer.h"
 #include "sentry/kernel/uts.h"
@@ -53,6 +54,8 @@ struct boot_spec {
 	bool has_caps;	 /* process.capabilities given: the sets below replace root's */
 	uint64_t cap_bset, cap_eff, cap_inh, cap_prm, cap_amb;
 	bool no_new_privs; /* process.noNewPrivileges */
+	json_t *seccomp;   /* OCI linux.seccomp compiled: [code, jt, jf, k, ...] or NULL */
+	bool seccomp_log;
 };
 
 static char **json_strv(json_t *arr)
@@ -112,6 +115,8 @@ static int boot_read_spec(int fd, struct boot_spec *s)
 	s->mounts = json_incref(json_object_get(root, "mounts"));
 	s->masked = json_incref(json_object_get(root, "masked"));
 	s->ro_paths = json_incref(json_object_get(root, "readonly_paths"));
+	s->seccomp = json_incref(json_object_get(root, "seccomp"));
+	s->seccomp_log = json_is_true(json_object_get(root, "seccomp_log"));
 	json_decref(root);
 	if (!s->argv[0]) {
 		log_err("boot spec: no program to run (argv is empty)");
@@ -230,6 +235,27 @@ static void boot_set_rlimits(struct task *t, json_t *rlimits)
 	}
 }
 
+/* The container's seccomp profile from the boot spec, for every process it starts. */
+static int boot_seccomp(const struct boot_spec *s)
+{
+	size_t n = json_array_size(s->seccomp) / 4;
+	struct sock_filter *prog;
+	int err;
+
+	if (!s->seccomp)
+		return 0;
+	prog = xcalloc(n ? n : 1, sizeof(*prog));
+	for (size_t i = 0; i < n; i++) {
+		prog[i].code = (uint16_t)json_integer_value(json_array_get(s->seccomp, 4 * i));
+		prog[i].jt = (uint8_t)json_integer_value(json_array_get(s->seccomp, 4 * i + 1));
+		prog[i].jf = (uint8_t)json_integer_value(json_array_get(s->seccomp, 4 * i + 2));
+		prog[i].k = (uint32_t)json_integer_value(json_array_get(s->seccomp, 4 * i + 3));
+	}
+	err = task_seccomp_set_container(prog, n, s->seccomp_log);
+	free(prog);
+	return err;
+}
+
 static int boot_create_init(const struct boot_opts *o, const struct boot_spec *s,
 			    struct task **init)
 {
@@ -284,6 +310,10 @@ static int boot_create_init(const struct boot_opts *o, const struct boot_spec *s
 		t->creds.cap_ambient = s->cap_amb & s->cap_prm & s->cap_inh;
 	}
 	t->no_new_privs = s->no_new_privs;
+	if (boot_seccomp(s) < 0) {
+		boot_report(o, "the compiled seccomp profile is not a valid program");
+		return BOOT_EXIT_SETUP;
+	}
 	timers_rlimit_cpu_changed(t->tg); /* an RLIMIT_CPU from the spec counts from now */
 	err = control_execvp(t, s->argv, s->envp);
 	if (err) {

@@ -23,7 +23,7 @@ int cmd_features(int argc, char **argv)
 		"rbind",
 		"linux", "namespaces", "pid", "network", "ipc", "uts", "mount", "user", "cgroup",
 		"time", "capabilities", caps, "cgroup", "v1", 1, "v2", 0, "systemd", 0,
-		"seccomp", "enabled", 0, "apparmor", "enabled", 0,
+		"seccomp", "enabled", 1, "apparmor", "enabled", 0,
 		"annotations", "org.opencontainers.runtime-spec.features.runsc.sandbox",
 		"gVisor-style user-space kernel (the Sentry)", "io.github.runsc.version",
 		RUNSC_VERSION);

@@ -54,6 +54,20 @@ static json_t *mounts_json(const struct oci_spec *s)
 	return a;
 }
 
+/* The compiled seccomp profile as [code, jt, jf, k, ...]. */
+static json_t *seccomp_json(const struct oci_seccomp *sc)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < sc->len; i++) {
+		json_array_append_new(a, json_integer(sc->prog[i].code));
+		json_array_append_new(a, json_integer(sc->prog[i].jt));
+		json_array_append_new(a, json_integer(sc->prog[i].jf));
+		json_array_append_new(a, json_integer(sc->prog[i].k));
+	}
+	return a;
+}
+
 json_t *bootspec_process(const struct oci_process *p)
 {
 	json_t *gids = json_array(), *rl = json_array();
@@ -98,6 +112,10 @@ int bootspec_memfd(const struct oci_spec *s, const char *id, struct oci_error *e
 	json_object_set_new(o, "mounts", mounts_json(s));
 	json_object_set_new(o, "masked", strv_json(s->masked_paths));
 	json_object_set_new(o, "readonly_paths", strv_json(s->readonly_paths));
+	if (s->seccomp.prog) {
+		json_object_set_new(o, "seccomp", seccomp_json(&s->seccomp));
+		json_object_set_new(o, "seccomp_log", json_boolean(s->seccomp.log));
+	}
 	fd = memfd_create("runsc-spec", MFD_CLOEXEC);
 	if (fd < 0 || json_dumpfd(o, fd, JSON_COMPACT) < 0) {
 		json_decref(o);

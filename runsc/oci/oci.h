@@ -5,6 +5,7 @@
 #define RUNSC_OCI_OCI_H
 
 #include <jansson.h>
+#include <linux/filter.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/resource.h>
@@ -98,6 +99,13 @@ struct oci_resources {
 	int64_t pids_limit;	  /* 0 unset, -1 unlimited */
 };
 
+/* linux.seccomp compiled to classic BPF (prog NULL: no profile). */
+struct oci_seccomp {
+	struct sock_filter *prog;
+	size_t len;
+	bool log; /* SECCOMP_FILTER_FLAG_LOG */
+};
+
 struct oci_annotation {
 	char *key, *value;
 };
@@ -119,6 +127,7 @@ struct oci_spec {
 	struct oci_resources resources;
 	char **masked_paths;	  /* NULL-terminated */
 	char **readonly_paths;
+	struct oci_seccomp seccomp;
 	struct oci_warnings warnings;
 };
 

@@ -37,6 +37,9 @@ int oci_mount_options(struct oci_mount *m, const char *pfx, struct oci_warnings 
  * directory or a regular file (fills source_path, source_is_dir). */
 int oci_mounts_resolve(struct oci_spec *s, const char *bundle, struct oci_error *e);
 
+/* Compile linux.seccomp (seccomp.c). */
+int oci_parse_seccomp(json_t *sc, struct oci_seccomp *out, struct oci_error *e);
+
 /* Mounts, hooks and the linux object (spec_linux.c). */
 int oci_parse_mounts(json_t *arr, struct oci_spec *s, struct oci_error *e);
 int oci_parse_hooks(json_t *obj, struct oci_spec *s, struct oci_error *e);

@@ -209,15 +209,13 @@ int oci_parse_linux(json_t *lx, struct oci_spec *s, struct oci_error *e)
 		err = parse_paths(lx, "maskedPaths", &s->masked_paths, e);
 	if (!err)
 		err = parse_paths(lx, "readonlyPaths", &s->readonly_paths, e);
+	if (!err && oci_has(lx, "seccomp"))
+		err = oci_parse_seccomp(json_object_get(lx, "seccomp"), &s->seccomp, e);
 	if (err)
 		return err;
 	for (const char *const *n = unapplied; *n; n++)
 		if (oci_has(lx, *n))
 			oci_warn(&s->warnings, "linux.%s: not supported by runsc, ignored", *n);
-	/* The application's syscalls never reach the host: the Sentry serves them all. */
-	if (oci_has(lx, "seccomp"))
-		oci_warn(&s->warnings, "linux.seccomp: not applied (the Sentry serves every "
-			 "system call of the container itself)");
 	oci_warn_unknown(lx, "linux", known, &s->warnings);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "sentry/control/control_internal.h"
 #include "sentry/kernel/control_api.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/vfs.h"
 #include "sentry/vfs/vfs_internal.h"
@@ -23,8 +24,11 @@ int control_execvp(struct task *t, char *const argv[], char *const envp[])
 	const char *prog = argv[0], *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:"
 					      "/usr/bin:/sbin:/bin";
 	char buf[4096];
-	int err = -ENOENT;
+	int err = task_seccomp_enter_container(t); /* the OCI profile, as runc before execve */
 
+	if (err)
+		return err;
+	err = -ENOENT;
 	if (strchr(prog, '/'))
 		return kernel_execve(t, prog, argv, envp);
 	for (int i = 0; envp[i]; i++)

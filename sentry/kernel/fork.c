@@ -10,6 +10,7 @@
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/pidfd.h"
+#include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/timer.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -137,6 +138,8 @@ static int clone_task(struct task *t, const struct clone_args_k *ca, struct task
 			c->nice = 0;
 	}
 	c->personality = t->personality;
+	c->no_new_privs = t->no_new_privs;
+	task_seccomp_fork(c, t);
 	c->timer_slack_ns = t->timer_slack_ns;
 	c->sigmask = t->sigmask;
 	memcpy(c->comm, t->comm, sizeof(c->comm));

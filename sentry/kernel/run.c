@@ -8,6 +8,7 @@
 #include "lib/log.h"
 #include "sentry/kernel/cputime.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/seccomp.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 
@@ -28,10 +29,15 @@ static void handle_syscall(struct task *t, const struct plat_trap *trap)
 			t->regs.r9},
 	};
 	long ret;
+	bool int80 = trap->entry == PLAT_ENTRY_INT80 ||
+		     (trap->entry == PLAT_ENTRY_UNKNOWN && syscall_is_int80(t));
 
 	t->no_restart = false;
-	if (trap->entry == PLAT_ENTRY_INT80 ||
-	    (trap->entry == PLAT_ENTRY_UNKNOWN && syscall_is_int80(t)))
+	if (t->seccomp_mode && task_seccomp_check(t, int80, &ret)) {
+		t->regs.rax = (uint64_t)ret;
+		return;
+	}
+	if (int80)
 		ret = syscall_dispatch_int80(t);
 	else
 		ret = syscall_dispatch(t, &a);

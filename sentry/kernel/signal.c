@@ -302,18 +302,25 @@ int task_send_signal(struct task *t, int sig, const siginfo_t *info)
 
 void signal_force_fault(struct task *t, int sig, int code, uint64_t addr)
 {
-	struct ksigaction *ka = &t->tg->sighand->action[sig - 1];
 	siginfo_t info;
 
 	siginfo_kernel(&info, sig, code);
 	info.si_addr = (void *)addr;
+	signal_force_info(t, &info);
+}
+
+void signal_force_info(struct task *t, const siginfo_t *info)
+{
+	int sig = info->si_signo;
+	struct ksigaction *ka = &t->tg->sighand->action[sig - 1];
+
 	/* A blocked or ignored synchronous signal kills (Linux force_sig_info), even init. */
 	if ((t->sigmask & sig_bit(sig)) || ka->handler == (uint64_t)SIG_IGN) {
 		t->sigmask &= ~sig_bit(sig);
 		ka->handler = (uint64_t)SIG_DFL;
 	}
 	t->forced |= sig_bit(sig);
-	sigpending_add(&t->pending, sig, &info);
+	sigpending_add(&t->pending, sig, info);
 }
 
 void signal_reset_for_exec(struct task *t)

@@ -8,6 +8,7 @@
 #include "lib/log.h"
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/timer.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
@@ -150,6 +151,7 @@ struct task *task_alloc(void)
 void task_free(struct task *t)
 {
 	list_del(&t->all_link);
+	task_seccomp_release(t);
 	sigpending_flush(&t->pending);
 	pthread_cond_destroy(&t->cond);
 	free(t->pending_fpu);

@@ -167,6 +167,10 @@ struct task {
 	/* prctl state. */
 	int pdeathsig;
 	bool no_new_privs;
+	/* seccomp (sentry/kernel/seccomp.h): 0, SECCOMP_MODE_STRICT or _FILTER, and the
+	 * newest filter of the chain (reference held). */
+	int seccomp_mode;
+	struct seccomp_filter *seccomp;
 
 	/* CPU accounting (sentry/kernel/cputime.h). */
 	uint64_t utime_ns, stime_ns;
@@ -229,6 +233,8 @@ bool task_signal_pending(const struct task *t);
 void signal_deliver(struct task *t);
 /* Force a synchronous fault signal (from a trap); unblocks/resets it if needed, as Linux. */
 void signal_force_fault(struct task *t, int sig, int code, uint64_t addr);
+/* The same with a full siginfo (seccomp's SIGSYS). */
+void signal_force_info(struct task *t, const siginfo_t *info);
 
 /* Exit paths. task_exit ends this thread; tg_exit starts exit_group with a wait status. */
 void task_do_exit(struct task *t, int code);

@@ -50,6 +50,7 @@ DECLARE_SYSCALL(set_robust_list);
 DECLARE_SYSCALL(get_robust_list);
 DECLARE_SYSCALL(arch_prctl);
 DECLARE_SYSCALL(prctl);
+DECLARE_SYSCALL(seccomp);
 DECLARE_SYSCALL(uname);
 DECLARE_SYSCALL(sethostname);
 DECLARE_SYSCALL(getrlimit);

@@ -2,6 +2,7 @@
 #include <asm/prctl.h>
 #include <errno.h>
 #include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -11,6 +12,7 @@
 
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/timer.h"
 #include "sentry/mm/mm.h"
@@ -215,7 +217,13 @@ long sys_prctl(struct task *t, const struct sysargs *a)
 		return copy_to_user(t, arg_uaddr(a, 1), &v, sizeof(v));
 	}
 	case PR_GET_SECCOMP:
-		return 0;
+		return task_seccomp_mode(t);
+	case PR_SET_SECCOMP:
+		if (arg2 == SECCOMP_MODE_STRICT)
+			return task_seccomp_strict(t);
+		if (arg2 == SECCOMP_MODE_FILTER)
+			return task_seccomp_filter(t, 0, arg_uaddr(a, 2));
+		return -EINVAL;
 	case PR_SET_TIMERSLACK:
 		/* Kept for PR_GET_TIMERSLACK; host timers keep their own slack. */
 		t->timer_slack_ns = arg2;

@@ -95,9 +95,13 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(getpriority), PART(setpriority, "nice values kept and checked; host threads keep "
 					 "their priority"),
 	OK(getrandom), OK(arch_prctl),
+	PART(seccomp, "strict and filter modes (classic BPF run by the Sentry before each "
+		      "syscall; TSYNC, LOG, all actions; TRACE and USER_NOTIF act as with no "
+		      "tracer or listener: ENOSYS), GET_ACTION_AVAIL, GET_NOTIF_SIZES; "
+		      "FLAG_NEW_LISTENER returns EINVAL"),
 	PART(prctl, "names, PDEATHSIG (sent when the parent process exits), DUMPABLE, "
 		    "NO_NEW_PRIVS, CHILD_SUBREAPER, "
-		    "GET_SECCOMP, CAPBSET_READ/DROP, CAP_AMBIENT, KEEPCAPS, SECUREBITS, TIMERSLACK "
+		    "GET/SET_SECCOMP, CAPBSET_READ/DROP, CAP_AMBIENT, KEEPCAPS, SECUREBITS, TIMERSLACK "
 		    "(kept, not applied), GET_TID_ADDRESS; other "
 		    "options return EINVAL"),
 	PART(sched_yield, "yields the Sentry thread"),

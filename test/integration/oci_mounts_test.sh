@@ -9,53 +9,13 @@
 # Each check prints `ok NAME` or `FAIL NAME: why`; the last line is `N passed, N failed`.
 set -u
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
-RUNSC=${RUNSC:-$root/build/runsc/runsc}
-PLATFORM=ptrace
-BB=/bin/busybox
-TMO=60
-
-for arg in "$@"; do
-	case "$arg" in
-	--runsc=*) RUNSC=${arg#*=} ;;
-	--platform=*) PLATFORM=${arg#*=} ;;
-	--busybox=*) BB=${arg#*=} ;;
-	-h | --help) sed -n '2,8p' "$0"; exit 0 ;;
-	*) echo "oci_mounts_test.sh: unknown argument \`$arg\`" >&2; exit 2 ;;
-	esac
-done
-
-RUNSC=$(realpath "$RUNSC") # the runs cd into the bundle
-
-passed=0
-failed=0
-work=$(mktemp -d /tmp/runsc-mounts-XXXXXX)
-state="$work/state"
-cleanup() {
-	for id in m1 m2 m3 m4; do rs delete --force "$id" >/dev/null 2>&1; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-ok() { echo "ok $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-check() {
-	local name=$1 why=$2
-	shift 2
-	if "$@"; then ok "$name"; else fail "$name" "$why"; fi
-}
-# has NAME FILE TEXT: ok when FILE holds the line TEXT.
-has() { check "$1" "no line \`$3\` in: $(tr '\n' '|' <"$2")" grep -qxF -- "$3" "$2"; }
-
-rs() { timeout --kill-after=5 "$TMO" "$RUNSC" --root "$state" --platform="$PLATFORM" "$@"; }
+IDS="m1 m2 m3 m4" PREFIX=mounts
+# shellcheck source=oci_check_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/oci_check_lib.sh"
 
 B="$work/b"
-mkdir -p "$B/rootfs/bin" "$B/rootfs/etc" "$B/rootfs/secret" "$B/rootfs/rodir"
-cp "$BB" "$B/rootfs/bin/busybox"
-for c in sh echo cat ls mkdir rm mv stat cp chmod ln grep true; do
-	ln -sf busybox "$B/rootfs/bin/$c"
-done
+busybox_rootfs "$B/rootfs" sh echo cat ls mkdir rm mv stat cp chmod ln grep true
+mkdir -p "$B/rootfs/secret" "$B/rootfs/rodir"
 echo hidden >"$B/rootfs/secret/x"
 echo hidden >"$B/rootfs/secretfile"
 echo before >"$B/rootfs/rodir/y"
@@ -93,11 +53,6 @@ json.dump(c, open(sys.argv[1], "w"))
 PY
 }
 
-# run ID: runsc run in the bundle, output to $work/ID.out, exit code to $work/ID.rc.
-run() {
-	(cd "$B" && rs run "$1" >"$work/$1.out" 2>&1; echo $? >"$work/$1.rc")
-	rs delete --force "$1" >/dev/null 2>&1
-}
 
 # --- bind mounts: rw writes reach the host, ro refuses, a file bind, host data inside ---
 config '
@@ -180,5 +135,4 @@ config 'cat /data/f' 'c["mounts"].append({"destination": "/data", "type": "bind"
 run m4
 check relative_source_is_bundle_relative "$(cat "$work/m4.out")" grep -qx host-ro "$work/m4.out"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+oci_summary
