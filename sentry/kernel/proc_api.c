@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sentry/kernel/cputime.h"
+#include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
@@ -215,6 +216,10 @@ int proc_task_info(int tgid, int tid, struct proc_task_info *info)
 	info->sigcgt = sig_set_of(tg->sighand, true);
 	info->sigq = queue_len(&t->pending) + queue_len(&tg->shared_pending);
 	info->no_new_privs = t->no_new_privs;
+	info->seccomp_mode = t->seccomp_mode;
+	info->seccomp_filters = 0;
+	for (const struct seccomp_filter *f = t->seccomp; f; f = f->prev)
+		info->seccomp_filters++;
 	info->exit_signal = tg->exit_signal;
 	info->dumpable = tg->dumpable;
 	memcpy(info->rlim, tg->rlim, sizeof(info->rlim));

@@ -28,6 +28,7 @@ struct proc_task_info {
 	uint64_t sigpnd, shdpnd, sigblk, sigign, sigcgt; /* bit (sig-1) = sig */
 	int sigq;		/* queued signals of the thread and its group */
 	bool no_new_privs;
+	int seccomp_mode, seccomp_filters; /* Seccomp: and Seccomp_filters: */
 	int exit_signal;
 	int dumpable;
 	struct rlimit rlim[RLIM_NLIMITS];

@@ -233,10 +233,10 @@ echo '{"ociVersion":"1.0.2","root":{"path":"rootfs"},"process":{"args":"sh"}}' >
 check bad_args_names_field "$(cat "$work/out")" grep -q 'process.args' "$work/out"
 rs create --bundle /nonexistent x3 >"$work/out" 2>&1
 check missing_bundle "$(cat "$work/out")" grep -q 'config.json' "$work/out"
-bundle "$X" '["sh"]' ',"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW"}}'
+bundle "$X" '["sh"]' ',"linux":{"intelRdt":{"closID":"x"}}'
 ids+=(x4)
 (cd "$X" && rs create x4 >"$work/out" 2>&1)
-check unsupported_field_warns "$(cat "$work/out")" grep -q 'linux.seccomp' "$work/out"
+check unsupported_field_warns "$(cat "$work/out")" grep -q 'linux.intelRdt' "$work/out"
 rs delete --force x4
 
 # --- --log --log-format json: errors as the last JSON line ---

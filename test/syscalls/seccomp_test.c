@@ -59,14 +59,32 @@ static int errno_grandchild_probe(void)
 	return syscall(SYS_getppid) == -1 && errno == 42 ? 0 : 1;
 }
 
+/* The value of "key:\t<n>" in /proc/self/status, or -1. */
+static int status_field(const char *key)
+{
+	char line[256];
+	int v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
+			v = atoi(line + strlen(key) + 1);
+	if (f)
+		fclose(f);
+	return v;
+}
+
 static int errno_child(void)
 {
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_GET_SECCOMP) != 0)
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_GET_SECCOMP) != 0 ||
+	    status_field("Seccomp") != 0)
 		return 2;
 	if (deny_getppid(SECCOMP_RET_ERRNO | 42))
 		return 3;
 	if (prctl(PR_GET_SECCOMP) != SECCOMP_MODE_FILTER)
 		return 4;
+	if (status_field("Seccomp") != 2 || status_field("Seccomp_filters") != 1)
+		return 8;
 	errno = 0;
 	if (syscall(SYS_getppid) != -1 || errno != 42)
 		return 5;

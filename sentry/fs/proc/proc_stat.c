@@ -191,7 +191,7 @@ int proc_show_status(const struct proc_node *n, struct proc_buf *b)
 	pb_printf(b, "CapBnd:\t%016llx\nCapAmb:\t%016llx\nNoNewPrivs:\t%d\n",
 		  (unsigned long long)in.cap_bnd, (unsigned long long)in.cap_amb,
 		  in.no_new_privs ? 1 : 0);
-	pb_printf(b, "Seccomp:\t0\nSeccomp_filters:\t0\n");
+	pb_printf(b, "Seccomp:\t%d\nSeccomp_filters:\t%d\n", in.seccomp_mode, in.seccomp_filters);
 	pb_printf(b, "Speculation_Store_Bypass:\tthread vulnerable\n");
 	pb_printf(b, "Cpus_allowed:\t%x\nCpus_allowed_list:\t", proc_cpu_mask());
 	proc_print_cpu_list(b);
