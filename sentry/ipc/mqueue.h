@@ -49,7 +49,7 @@ int mqueue_new(struct task *t, const struct abi_mq_attr *attr, struct mqueue **o
 void mqueue_free(struct mqueue *q);
 /* The queue behind an open file, or NULL if f is not a message queue descriptor. */
 struct mqueue *mqueue_of_file(struct file *f);
-/* The descriptor's file is going: a notification its process registered goes too. */
+/* A descriptor of the queue is closed by t's process: its notification goes too. */
 void mqueue_file_release(struct task *t, struct mqueue *q);
 /* What reading the queue's file shows (QSIZE:...); returns the length. */
 int mqueue_describe(struct mqueue *q, char *buf, size_t size);

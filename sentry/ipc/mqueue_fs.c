@@ -144,7 +144,7 @@ static unsigned mq_poll(struct task *t, struct file *f, struct waitq **wq)
 	return mqueue_poll_events(q);
 }
 
-static void mq_release(struct file *f)
+static void mq_flush(struct file *f)
 {
 	struct mqueue *q = mqueue_of_file(f);
 
@@ -155,7 +155,7 @@ static void mq_release(struct file *f)
 static const struct file_ops g_mq_fops = {
 	.read = mq_read,
 	.poll = mq_poll,
-	.release = mq_release,
+	.flush = mq_flush,
 };
 
 static int mq_statfs(struct super_block *sb, struct statfs *st)

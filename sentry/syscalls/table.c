@@ -46,9 +46,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(msgget), OK(msgsnd), OK(msgrcv), OK(msgctl),
 	OK(mq_open), OK(mq_unlink), OK(mq_timedsend), OK(mq_timedreceive), OK(mq_getsetattr),
 	PART(mq_notify, "SIGEV_SIGNAL and SIGEV_NONE; SIGEV_THREAD (a netlink notification "
-			"socket) returns EINVAL; a registration goes when the descriptor's last "
-			"reference closes (Linux: at any close by the owner) and survives the "
-			"owner's execve"),
+			"socket) returns EINVAL; a registration survives the owner's execve"),
 	/* memory */
 	OK(brk), OK(process_vm_readv), OK(process_vm_writev), OK(munmap),
 	PART(mmap, "tmpfs and gofer files map through one page cache per file; writable "

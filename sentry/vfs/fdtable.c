@@ -62,13 +62,23 @@ struct fdtable *fdtable_fork(struct fdtable *old, bool share)
 	return ft;
 }
 
+/* A descriptor of f goes: what Linux does at every close, not only the last. */
+static void fd_closing(struct fdtable *ft, struct file *f)
+{
+	if (!f)
+		return;
+	lock_close_posix(ft, f); /* closing any fd drops the process's POSIX locks */
+	dnotify_flush(ft, f);	 /* and its F_NOTIFY marks of that file */
+	if (f->ops && f->ops->flush)
+		f->ops->flush(f);
+}
+
 void fdtable_put(struct fdtable *ft)
 {
 	if (!ft || --ft->refs > 0)
 		return;
 	for (int i = 0; i < ft->size; i++) {
-		lock_close_posix(ft, ft->fds[i].f);
-		dnotify_flush(ft, ft->fds[i].f);
+		fd_closing(ft, ft->fds[i].f);
 		file_put(ft->fds[i].f);
 	}
 	free(ft->fds);
@@ -111,10 +121,8 @@ int fdtable_install_at(struct fdtable *ft, int fd, struct file *f, bool cloexec)
 	file_get(f);
 	ft->fds[fd].f = f;
 	ft->fds[fd].cloexec = cloexec;
-	if (old) {
-		lock_close_posix(ft, old); /* closing any fd drops the process's POSIX locks */
-		dnotify_flush(ft, old);	   /* and its F_NOTIFY marks of that file */
-	}
+	if (old)
+		fd_closing(ft, old);
 	file_put(old);
 	return fd;
 }
@@ -139,8 +147,7 @@ int fdtable_close(struct fdtable *ft, int fd)
 	f = ft->fds[fd].f;
 	ft->fds[fd].f = NULL;
 	ft->fds[fd].cloexec = false;
-	lock_close_posix(ft, f); /* closing any fd drops the process's POSIX locks */
-	dnotify_flush(ft, f);	 /* and its F_NOTIFY marks of that file */
+	fd_closing(ft, f);
 	file_put(f);
 	return 0;
 }

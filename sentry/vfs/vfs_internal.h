@@ -240,6 +240,9 @@ struct file_ops {
 	/* FILE_MMAP_CONTENTS (0): mmap maps the file; FILE_MMAP_ANON: anonymous memory
 	 * (/dev/zero); FILE_MMAP_NONE: ENODEV, as Linux files without an mmap op (procfs). */
 	int mmap_as;
+	/* A descriptor of f is being closed (any fd, by t_current's process; Linux's
+	 * ->flush): message queues drop that process's mq_notify registration. */
+	void (*flush)(struct file *f);
 	void (*release)(struct file *f);
 };
 

@@ -318,6 +318,24 @@ static void notify_signal(void)
 	CHECK_OK(mq_notify(q, NULL));
 	CHECK_OK(mq_notify(q, &ev));
 	CHECK_OK(mq_notify(q, NULL));
+	/* Any close of a descriptor of the queue by the owner unregisters, as does its exit
+	 * (another process's close does not). */
+	CHECK_OK(mq_notify(q, &ev));
+	pid = fork();
+	if (pid == 0)
+		_exit(close(q) == 0 && mq_notify(q, &ev) == -1 && errno == EBADF ? 0 : 1);
+	CHECK_EQ(h_wait(pid), 0);
+	CHECK_ERR(mq_notify(q, &ev), EBUSY);
+	int dupfd = CHECK_OK(dup(q));
+	CHECK_OK(close(dupfd));
+	CHECK_OK(mq_notify(q, &ev));
+	CHECK_OK(mq_notify(q, NULL));
+	pid = fork();
+	if (pid == 0)
+		_exit(mq_notify(q, &ev) ? 1 : 0);
+	CHECK_EQ(h_wait(pid), 0);
+	CHECK_OK(mq_notify(q, &ev));
+	CHECK_OK(mq_notify(q, NULL));
 	CHECK_ERR(mq_notify(q, &(struct sigevent){.sigev_notify = 99}), EINVAL);
 	CHECK_ERR(mq_notify(q, &(struct sigevent){.sigev_notify = SIGEV_SIGNAL,
 						   .sigev_signo = 65}), EINVAL);
