@@ -137,6 +137,36 @@ static int data_num(const char *data, const char *key, bool oct, unsigned long m
 	return (end == v || *end || *out > max) ? -EINVAL : 0;
 }
 
+/* size=N[kKmMgG] or size=N% (of the host's memory, as Linux's tmpfs); 0 when absent. */
+static int data_size(const char *data, uint64_t *out)
+{
+	char buf[64], *end;
+	const char *v = data_value(data, "size", buf, sizeof(buf));
+	unsigned long long n;
+	int shift = 0;
+
+	*out = 0;
+	if (!v)
+		return 0;
+	n = strtoull(v, &end, 10);
+	if (end == v)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
+	case '%': n = n * (unsigned long long)sysconf(_SC_PHYS_PAGES) / 100 * 4096; break;
+	case '\0': break;
+	default: return -EINVAL;
+	}
+	if (*end && end[1])
+		return -EINVAL;
+	if (n > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = ALIGN_UP((uint64_t)n << shift, 4096);
+	return 0;
+}
+
 static int mount_flags(json_t *m)
 {
 	return (json_is_true(json_object_get(m, "readonly")) ? MNT_READONLY : 0) |
@@ -148,6 +178,8 @@ static int mount_flags(json_t *m)
 static int mount_tmpfs(const char *dest, const char *data, int flags)
 {
 	unsigned long mode, uid, gid;
+	struct super_block *sb;
+	uint64_t size;
 	struct path p;
 	int err = data_num(data, "mode", true, 07777, 01777, &mode);
 
@@ -156,10 +188,14 @@ static int mount_tmpfs(const char *dest, const char *data, int flags)
 	if (!err)
 		err = data_num(data, "gid", false, UINT32_MAX - 1, 0, &gid);
 	if (!err)
+		err = data_size(data, &size);
+	if (!err)
 		err = walk(dest, true, false, &p);
 	if (err)
 		return err;
-	vfs_mount(&p, tmpfs_new((uint32_t)mode, (uid_t)uid, (gid_t)gid), flags);
+	sb = tmpfs_new((uint32_t)mode, (uid_t)uid, (gid_t)gid);
+	tmpfs_set_max_bytes(sb, size);
+	vfs_mount(&p, sb, flags);
 	path_put(&p);
 	return 0;
 }

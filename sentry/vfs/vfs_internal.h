@@ -421,6 +421,8 @@ int vfsk_dir_is_empty(struct dentry *dir);
 
 /* tmpfs (sentry/fs/tmpfs): a new instance with a root dir of the given mode/owner. */
 struct super_block *tmpfs_new(uint32_t root_mode, uid_t uid, gid_t gid);
+/* A size= limit on the instance's file data (bytes, page-rounded up; 0 = none). */
+void tmpfs_set_max_bytes(struct super_block *sb, uint64_t max_bytes);
 /* overlay (sentry/fs/overlay): a writable tmpfs upper over lower_root (reference taken). */
 struct super_block *overlay_new(struct dentry *lower_root);
 /* gofer (sentry/fs/gofer): attach to a 9P server on fd (taken). */

@@ -14,7 +14,7 @@ IDS="m1 m2 m3 m4" PREFIX=mounts
 source "$(dirname "${BASH_SOURCE[0]}")/oci_check_lib.sh"
 
 B="$work/b"
-busybox_rootfs "$B/rootfs" sh echo cat ls mkdir rm mv stat cp chmod ln grep true
+busybox_rootfs "$B/rootfs" sh echo cat ls mkdir rm mv stat cp chmod ln grep true dd
 mkdir -p "$B/rootfs/secret" "$B/rootfs/rodir"
 echo hidden >"$B/rootfs/secret/x"
 echo hidden >"$B/rootfs/secretfile"
@@ -91,6 +91,10 @@ has host_file_size_inside "$out" "13"
 # --- tmpfs options, proc flags, mountinfo, masked and read-only paths ---
 config '
 stat -c "run_mode=%a" /run
+stat -f -c "run_blocks=%b" /run
+dd if=/dev/zero of=/run/big bs=1048576 count=80 2>&1 | grep -q "No space left on device" && echo run_enospc
+echo "run_big_kib=$(($(stat -c %s /run/big) / 1024))"
+rm -f /run/big; echo small >/run/small && echo run_writable_again
 cp /bin/busybox /run/bb && chmod 755 /run/bb
 /run/bb true 2>/dev/null; echo "noexec_exec=$?"
 /run/bb true 2>&1 | grep -q "Permission denied" && echo noexec_eacces
@@ -110,6 +114,10 @@ run m2
 out="$work/m2.out"
 check run2_exits_0 "exit $(cat "$work/m2.rc"): $(cat "$out")" test "$(cat "$work/m2.rc")" -eq 0
 has tmpfs_mode_option "$out" "run_mode=755"
+has tmpfs_size_in_statfs "$out" "run_blocks=16384"
+has tmpfs_size_enospc "$out" "run_enospc"
+has tmpfs_size_filled_to_limit "$out" "run_big_kib=65536"
+has tmpfs_space_freed "$out" "run_writable_again"
 has tmpfs_noexec_refuses_exec "$out" "noexec_exec=126"
 has tmpfs_noexec_is_eacces "$out" "noexec_eacces"
 has mountinfo_proc_flags "$out" "proc_flags"

@@ -263,6 +263,8 @@ static int tmpfs_statfs(struct super_block *sb, struct statfs *st)
 	uint64_t blocks = pages > 0 ? (uint64_t)pages / 2 : (1ULL << 20);
 	uint64_t used = tsb(sb)->used_bytes / 4096;
 
+	if (tsb(sb)->max_bytes)
+		blocks = tsb(sb)->max_bytes / 4096;
 	st->f_blocks = blocks;
 	st->f_bfree = st->f_bavail = used < blocks ? blocks - used : 0;
 	st->f_files = blocks;
@@ -273,6 +275,11 @@ static int tmpfs_statfs(struct super_block *sb, struct statfs *st)
 static const struct super_ops g_tmpfs_sops = {
 	.statfs = tmpfs_statfs,
 };
+
+void tmpfs_set_max_bytes(struct super_block *sb, uint64_t max_bytes)
+{
+	tsb(sb)->max_bytes = max_bytes;
+}
 
 struct super_block *tmpfs_new(uint32_t root_mode, uid_t uid, gid_t gid)
 {

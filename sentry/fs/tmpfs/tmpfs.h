@@ -13,6 +13,7 @@
 struct tmpfs_sb {
 	uint64_t used_bytes; /* file data allocated */
 	uint64_t inodes;     /* live inodes */
+	uint64_t max_bytes;  /* size= of the mount: writes past it get ENOSPC; 0 = no limit */
 };
 
 /* Regular file data: a shared-memory object of memory-file pages keyed by offset (holes

@@ -115,7 +115,11 @@ static ssize_t data_write(struct inode *inode, const void *buf, size_t size, uin
 		uint64_t at = off + done, in = at & (PAGE_SIZE - 1);
 		uint64_t chunk = MIN(size - done, PAGE_SIZE - in);
 		bool fresh = !pmap_get(&data->obj->pages, at - in);
-		int64_t page = shm_obj_page(data->obj, at - in);
+		int64_t page;
+		if (fresh && tsb(inode)->max_bytes &&
+		    tsb(inode)->used_bytes + PAGE_SIZE > tsb(inode)->max_bytes)
+			return done ? (ssize_t)done : -ENOSPC;
+		page = shm_obj_page(data->obj, at - in);
 		if (page < 0)
 			return done ? (ssize_t)done : -ENOSPC;
 		if (fresh)
