@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -307,9 +308,20 @@ static int zero_request(struct systrap_platform *p, int msgfd, int sockfd, pid_t
 	cm->cmsg_len = CMSG_LEN(sizeof(fds));
 	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
 	pthread_mutex_lock(&p->factory_lock);
-	if (sendmsg(p->factory_sock, &mh, MSG_NOSIGNAL) != sizeof(cpu)) {
+	for (int tries = 0;; tries++) {
+		const struct timespec ms = { 0, 1000000 };
+
+		if (sendmsg(p->factory_sock, &mh, MSG_NOSIGNAL) == sizeof(cpu))
+			break;
 		ret = -errno;
-		goto out;
+		/* ETOOMANYREFS: the host counts every fd in flight in unix sockets per user,
+		 * against the sender's RLIMIT_NOFILE; other jobs of the same user can fill
+		 * that for a moment (seen with several sandboxes' tests running at once). */
+		if ((ret != -ETOOMANYREFS && ret != -EINTR && ret != -EAGAIN) || tries >= 200)
+			goto out;
+		if (ret != -EINTR)
+			nanosleep(&ms, NULL);
+		ret = 0;
 	}
 	memset(cbuf, 0, sizeof(cbuf));
 	iov = (struct iovec){ &res, sizeof(res) };
