@@ -50,6 +50,7 @@ static const struct {
 	{SCMP_SYS(unlinkat), ARGS_ANY, "ops_create.c: Tunlinkat, undoing a failed create"},
 	{SCMP_SYS(renameat), ARGS_ANY, "ops_create.c: Trenameat (glibc renameat)"},
 	{SCMP_SYS(renameat2), ARGS_ANY, "ops_create.c: Trenameat (newer glibc)"},
+	{SCMP_SYS(linkat), ARGS_ANY, "ops_create.c: Tlink (flags 0: never follows)"},
 	{SCMP_SYS(geteuid), ARGS_ANY, "ops_create.c: owner of new files"},
 	{SCMP_SYS(getegid), ARGS_ANY, "ops_create.c: group of new files"},
 	{SCMP_SYS(brk), ARGS_ANY, "malloc"},

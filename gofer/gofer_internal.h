@@ -117,6 +117,7 @@ int gofer_op_mkdir(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_symlink(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_unlinkat(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_renameat(struct gofer_server *s, struct gofer_call *call);
+int gofer_op_link(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_setattr(struct gofer_server *s, struct gofer_call *call);
 
 #endif

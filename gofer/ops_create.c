@@ -1,5 +1,5 @@
 /* ops_create.c: directory-changing handlers: Tlcreate, Tmkdir, Tsymlink, Tunlinkat,
- * Trenameat. Every one is refused with EROFS on a read-only server. */
+ * Trenameat, Tlink. Every one is refused with EROFS on a read-only server. */
 #include "gofer/gofer_internal.h"
 
 #include <errno.h>
@@ -157,6 +157,38 @@ int gofer_op_unlinkat(struct gofer_server *s, struct gofer_call *call)
 		return -EINVAL;
 	if (unlinkat(f->node->fd, name, (int)in->tunlinkat.flags) < 0)
 		return -errno;
+	return 0;
+}
+
+int gofer_op_link(struct gofer_server *s, struct gofer_call *call)
+{
+	const struct p9_fcall *in = call->in;
+	char name[P9_NAME_MAX + 1];
+	struct gofer_fid *dir, *f;
+	struct gofer_node *n;
+	struct stat st;
+	int ret;
+
+	ret = dir_and_name(s, in->tlink.dfid, &in->tlink.name, name, &dir);
+	if (ret)
+		return ret;
+	f = fid_lookup(s, in->tlink.fid);
+	if (!f)
+		return -EBADF;
+	n = f->node;
+	if (node_is_dir(n))
+		return -EPERM; /* as link(2) on a directory */
+	if (n->kernfs || !n->parent)
+		return -EACCES;
+	/* By the name the walk came through (no AT_EMPTY_PATH: it needs
+	 * CAP_DAC_READ_SEARCH), then checked to be the same file, as node_reopen does. */
+	if (linkat(n->parent->fd, n->name, dir->node->fd, name, 0) < 0)
+		return -errno;
+	if (fstatat(dir->node->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != n->dev ||
+	    st.st_ino != n->ino) {
+		unlinkat(dir->node->fd, name, 0);
+		return -ESTALE;
+	}
 	return 0;
 }
 

@@ -59,6 +59,8 @@ int p9c_symlink(struct p9_client *c, uint32_t dfid, const char *name, const char
 int p9c_unlinkat(struct p9_client *c, uint32_t dfid, const char *name, uint32_t flags);
 int p9c_renameat(struct p9_client *c, uint32_t olddfid, const char *oldname, uint32_t newdfid,
 		 const char *newname);
+/* A hard link: name in directory dfid for the (non-directory) file of fid. */
+int p9c_link(struct p9_client *c, uint32_t dfid, uint32_t fid, const char *name);
 int p9c_setattr(struct p9_client *c, uint32_t fid, const struct p9_setattr *sa);
 int p9c_fsync(struct p9_client *c, uint32_t fid);
 

@@ -90,6 +90,17 @@ int p9c_renameat(struct p9_client *c, uint32_t olddfid, const char *oldname, uin
 	return p9c_rpc(c, &req, P9_RRENAMEAT, &rep, NULL);
 }
 
+int p9c_link(struct p9_client *c, uint32_t dfid, uint32_t fid, const char *name)
+{
+	struct p9_fcall req = {.type = P9_TLINK}, rep;
+
+	req.tlink.dfid = dfid;
+	req.tlink.fid = fid;
+	if (p9c_cstr(name, &req.tlink.name))
+		return -ENAMETOOLONG;
+	return p9c_rpc(c, &req, P9_RLINK, &rep, NULL);
+}
+
 int p9c_setattr(struct p9_client *c, uint32_t fid, const struct p9_setattr *sa)
 {
 	struct p9_fcall req = {.type = P9_TSETATTR}, rep;

@@ -177,6 +177,10 @@ struct p9_fcall {
 			struct p9_str oldname, newname;
 		} trenameat;
 		struct {
+			uint32_t dfid, fid; /* new name in dfid for the file of fid */
+			struct p9_str name;
+		} tlink;
+		struct {
 			uint32_t fid;
 			struct p9_setattr attr;
 		} tsetattr;

@@ -151,6 +151,11 @@ static int decode_request(struct p9_rbuf *r, struct p9_fcall *f)
 		p9_get_u32(r, &f->trenameat.newdfid);
 		p9_get_str(r, &f->trenameat.newname);
 		break;
+	case P9_TLINK:
+		p9_get_u32(r, &f->tlink.dfid);
+		p9_get_u32(r, &f->tlink.fid);
+		p9_get_str(r, &f->tlink.name);
+		break;
 	case P9_TSETATTR:
 		p9_get_u32(r, &f->tsetattr.fid);
 		get_setattr(r, &f->tsetattr.attr);
@@ -209,6 +214,7 @@ static int decode_reply(struct p9_rbuf *r, struct p9_fcall *f)
 	case P9_RFLUSH:
 	case P9_RUNLINKAT:
 	case P9_RRENAMEAT:
+	case P9_RLINK:
 	case P9_RSETATTR:
 	case P9_RFSYNC:
 		break;

@@ -157,6 +157,11 @@ static int encode_body(struct p9_wbuf *w, const struct p9_fcall *f)
 		p9_put_u32(w, f->trenameat.newdfid);
 		p9_put_str(w, &f->trenameat.newname);
 		break;
+	case P9_TLINK:
+		p9_put_u32(w, f->tlink.dfid);
+		p9_put_u32(w, f->tlink.fid);
+		p9_put_str(w, &f->tlink.name);
+		break;
 	case P9_TSETATTR:
 		p9_put_u32(w, f->tsetattr.fid);
 		put_setattr(w, &f->tsetattr.attr);
@@ -174,6 +179,7 @@ static int encode_body(struct p9_wbuf *w, const struct p9_fcall *f)
 	case P9_RFLUSH:
 	case P9_RUNLINKAT:
 	case P9_RRENAMEAT:
+	case P9_RLINK:
 	case P9_RSETATTR:
 	case P9_RFSYNC:
 		break;

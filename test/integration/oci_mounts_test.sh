@@ -64,6 +64,8 @@ cat /etc/single; echo line2 >>/etc/single; echo "file_append=$?"
 mkdir /mnt/rw/d && mv /mnt/rw/new /mnt/rw/d/moved && echo renamed
 rm /mnt/rw/victim && echo unlinked
 ln -s target /mnt/rw/sl && echo symlinked
+ln /mnt/rw/d/moved /mnt/rw/hard && echo hardlinked
+stat -c "links=%h" /mnt/rw/hard
 cat /mnt/rw/hostmade
 stat -c "%s" /mnt/rw/hostmade
 '
@@ -84,6 +86,9 @@ has rw_bind_rename "$out" "renamed"
 has rw_bind_unlink "$out" "unlinked"
 check rw_bind_unlink_on_host "victim still there" test ! -e "$H/rw/victim"
 has rw_bind_symlink "$out" "symlinked"
+has rw_bind_hard_link "$out" "hardlinked"
+has rw_bind_hard_link_count "$out" "links=2"
+check rw_bind_hard_link_on_host "inodes $(stat -c %i "$H/rw/hard" "$H/rw/d/moved" 2>&1 | tr '\n' ' ')" test "$(stat -c %i "$H/rw/hard" 2>/dev/null)" == "$(stat -c %i "$H/rw/d/moved")"
 check rw_bind_symlink_on_host "$(readlink "$H/rw/sl")" test "$(readlink "$H/rw/sl")" == target
 has host_file_seen_inside "$out" "made-on-host"
 has host_file_size_inside "$out" "13"

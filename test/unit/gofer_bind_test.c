@@ -104,6 +104,20 @@ static void test_dir_bind_writes_reach_host(void **state)
 	assert_non_null(fgets(buf, sizeof(buf), in));
 	fclose(in);
 	assert_string_equal(buf, "bound");
+	/* A hard link through Tlink: the same host file under a second name. */
+	const char *nm[] = {"new.txt"};
+	uint32_t fid3 = p9c_fid_alloc(c);
+	struct stat a, b;
+	assert_int_equal(p9c_walk(c, root, fid3, 1, nm, NULL, NULL), 0);
+	assert_int_equal(p9c_link(c, root, fid3, "hard.txt"), 0);
+	assert_int_equal(p9c_link(c, root, fid3, "hard.txt"), -EEXIST);
+	assert_int_equal(p9c_link(c, root, root, "dirlink"), -EPERM);
+	snprintf(path, sizeof(path), "%s/hard.txt", f->dir);
+	assert_int_equal(stat(path, &a), 0);
+	snprintf(path, sizeof(path), "%s/new.txt", f->dir);
+	assert_int_equal(stat(path, &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	assert_int_equal(b.st_nlink, 2);
 	/* ".." of the bind root is the bind root: sub.txt is there, file.txt is not. */
 	const char *up[] = {"..", "file.txt"};
 	uint32_t fid2 = p9c_fid_alloc(c);

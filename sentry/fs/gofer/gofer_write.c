@@ -137,7 +137,18 @@ static int rw_symlink(struct dentry *dir, struct dentry *d, const char *target,
 
 static int rw_link(struct dentry *old, struct dentry *dir, struct dentry *d)
 {
-	return -EPERM; /* the Gofer has no Tlink yet: as on a filesystem without hard links */
+	struct inode *inode = old->inode;
+	int ret;
+
+	if (inode->sb != dir->sb)
+		return -EXDEV;
+	ret = p9c_link(client(dir->sb), gfid(dir), gfid(old), d->name);
+	if (ret < 0)
+		return ret;
+	refresh(inode); /* nlink and ctime as the host has them now */
+	inode_get(inode);
+	d_instantiate(d, inode);
+	return 0;
 }
 
 static int rw_unlink(struct dentry *dir, struct dentry *d)
