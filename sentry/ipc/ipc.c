@@ -16,6 +16,7 @@
 #define MSGMNI 32000
 
 static struct ipc_ns g_ipc_ns = {
+	.tasks = 1, /* never freed */
 	.ids = {[IPC_KIND_SHM] = {.limit = SHMMNI},
 		[IPC_KIND_SEM] = {.limit = SEMMNI},
 		[IPC_KIND_MSG] = {.limit = MSGMNI}},
@@ -23,7 +24,48 @@ static struct ipc_ns g_ipc_ns = {
 
 struct ipc_ns *ipc_ns_of(struct task *t)
 {
-	return &g_ipc_ns;
+	return t && t->ipc_ns ? t->ipc_ns : &g_ipc_ns;
+}
+
+struct ipc_ns *ipc_ns_fork(struct ipc_ns *parent, bool new_ns)
+{
+	struct ipc_ns *ns;
+
+	if (!new_ns) {
+		if (parent)
+			parent->tasks++;
+		return parent;
+	}
+	ns = xcalloc(1, sizeof(*ns));
+	ns->tasks = 1;
+	ns->ids[IPC_KIND_SHM].limit = SHMMNI;
+	ns->ids[IPC_KIND_SEM].limit = SEMMNI;
+	ns->ids[IPC_KIND_MSG].limit = MSGMNI;
+	return ns;
+}
+
+void ipc_ns_maybe_free(struct ipc_ns *ns)
+{
+	if (ns == &g_ipc_ns || ns->tasks > 0 || ns->ids[IPC_KIND_SHM].in_use > 0)
+		return;
+	for (int i = 0; i < IPC_NKINDS; i++)
+		free(ns->ids[i].slots);
+	free(ns);
+}
+
+void ipc_ns_put(struct ipc_ns *ns)
+{
+	if (!ns || --ns->tasks > 0)
+		return;
+	/* As Linux's free_ipc_ns: the objects go with the namespace (attached segments
+	 * at their last detach). Held meanwhile: destroying a segment may free it. */
+	ns->tasks = 1;
+	sem_ns_exit(ns);
+	msg_ns_exit(ns);
+	mqueue_ns_exit(ns);
+	shm_ns_exit(ns);
+	ns->tasks = 0;
+	ipc_ns_maybe_free(ns);
 }
 
 static struct ipc_obj *find_key(struct ipc_ids *ids, int32_t key)

@@ -4,6 +4,7 @@
 #ifndef RUNSC_SENTRY_IPC_IPC_H
 #define RUNSC_SENTRY_IPC_IPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct super_block;
@@ -13,6 +14,14 @@ struct thread_group;
 /* The mqueue filesystem of the (one) IPC namespace, made on first use; vfs_init mounts
  * it at /dev/mqueue. */
 struct super_block *mqueue_fs_sb(void);
+
+struct ipc_ns;
+
+/* clone: the child's namespace: a new one (CLONE_NEWIPC) or a reference to the parent's
+ * (NULL stands for the sandbox's first namespace). */
+struct ipc_ns *ipc_ns_fork(struct ipc_ns *parent, bool new_ns);
+/* A task leaves ns (exit, unshare); the last one removes its objects. */
+void ipc_ns_put(struct ipc_ns *ns);
 
 /* The last thread of tg is gone: apply its SEM_UNDO adjustments and drop them. */
 void sem_undo_exit(struct thread_group *tg);

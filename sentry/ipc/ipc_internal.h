@@ -8,6 +8,8 @@
 #include <sys/types.h>
 
 #include "sentry/abi/ipc.h"
+
+struct mount;
 #include "sentry/ipc/ipc.h"
 
 #define IPC_SEQ_MULT 32768 /* IPCMNI: ids are seq * IPC_SEQ_MULT + index */
@@ -35,8 +37,11 @@ struct ipc_ids {
 
 enum { IPC_KIND_SHM, IPC_KIND_SEM, IPC_KIND_MSG, IPC_NKINDS };
 
-/* An IPC namespace. The sandbox has one (g_ipc_ns). */
+/* An IPC namespace: the sandbox's first (for tasks whose ipc_ns is NULL) or one made by
+ * clone/unshare(CLONE_NEWIPC). */
 struct ipc_ns {
+	int tasks;		/* tasks in it; at 0 its objects are removed */
+	struct mount *mq_mnt;	/* its mqueue filesystem (internal mount), made on first use */
 	struct ipc_ids ids[IPC_NKINDS];
 	uint64_t shm_tot;	/* pages of all segments */
 	int used_sems;		/* semaphores of all sets */
@@ -45,6 +50,13 @@ struct ipc_ns {
 };
 
 struct ipc_ns *ipc_ns_of(struct task *t);
+/* Free ns once no task is in it and no removed segment is still attached. */
+void ipc_ns_maybe_free(struct ipc_ns *ns);
+/* Remove every object of a namespace its last task left (ipc.c calls the kinds). */
+void shm_ns_exit(struct ipc_ns *ns);
+void sem_ns_exit(struct ipc_ns *ns);
+void msg_ns_exit(struct ipc_ns *ns);
+void mqueue_ns_exit(struct ipc_ns *ns);
 
 /* What ipc_get needs from a kind: create a new object (returning its id or -errno) and
  * Linux's extra check on an existing one (shm size, sem count; may be NULL). */

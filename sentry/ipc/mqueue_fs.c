@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "lib/util.h"
-#include "sentry/ipc/ipc.h"
+#include "sentry/ipc/ipc_internal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/dir.h"
 #include "sentry/vfs/file.h"
@@ -18,7 +18,6 @@
 #define MQUEUE_MAGIC 0x19800202
 #define MQUEUE_FILENT_SIZE 80 /* what Linux reports as a queue file's size */
 
-static struct mount *g_mq_mnt; /* internal mount of the namespace's instance */
 static const struct abi_mq_attr *g_create_attr; /* mq_open's attributes for create */
 static struct task *g_create_task;
 static const struct inode_ops g_mq_dir_iops;
@@ -169,26 +168,54 @@ static const struct super_ops g_mq_sops = {
 	.statfs = mq_statfs,
 };
 
-struct super_block *mqueue_fs_sb(void)
+/* The internal mount of ns's mqueue instance, made on first use. */
+static struct mount *mq_mount(struct ipc_ns *ns)
 {
 	struct super_block *sb;
 	struct inode *root;
+	struct mount *m;
 
-	if (g_mq_mnt)
-		return g_mq_mnt->sb;
+	if (ns->mq_mnt)
+		return ns->mq_mnt;
 	sb = sb_new(&g_mq_sops, "mqueue", MQUEUE_MAGIC);
 	root = inode_new(sb, S_IFDIR | 01777);
 	root->iops = &g_mq_dir_iops;
 	root->fops = &g_dir_fops;
 	root->nlink = 2;
 	sb->root = d_alloc_root(sb, root);
-	g_mq_mnt = xcalloc(1, sizeof(*g_mq_mnt));
-	g_mq_mnt->id = -1; /* internal: never listed in mountinfo */
-	g_mq_mnt->sb = sb;
-	g_mq_mnt->root = sb->root;
+	m = xcalloc(1, sizeof(*m));
+	m->id = -1; /* internal: never listed in mountinfo */
+	m->sb = sb;
+	m->root = sb->root;
 	dget(sb->root);
-	list_init(&g_mq_mnt->link);
-	return sb;
+	list_init(&m->link);
+	ns->mq_mnt = m;
+	return m;
+}
+
+struct super_block *mqueue_fs_sb(void)
+{
+	return mq_mount(ipc_ns_of(NULL))->sb;
+}
+
+void mqueue_ns_exit(struct ipc_ns *ns)
+{
+	struct mount *m = ns->mq_mnt;
+
+	if (!m)
+		return;
+	/* Unlink every queue: each goes when its last descriptor closes. The super block
+	 * itself (a root inode and dentry) stays. */
+	while (!list_empty(&m->root->children)) {
+		struct dentry *d = list_entry(m->root->children.next, struct dentry, sibling);
+		dget(d);
+		if (vfsk_unlink(m->root, d))
+			d_drop(d);
+		dput(d);
+	}
+	dput(m->root);
+	free(m);
+	ns->mq_mnt = NULL;
 }
 
 /* Linux's prepare_open: create when missing (O_CREAT), else the O_EXCL and access
@@ -197,7 +224,7 @@ static int mq_prepare(struct task *t, const char *name, int oflag, uint32_t mode
 		      const struct abi_mq_attr *attr, struct dentry **d)
 {
 	static const int acc[3] = {MAY_READ, MAY_WRITE, MAY_READ | MAY_WRITE};
-	struct dentry *root = g_mq_mnt->root;
+	struct dentry *root = mq_mount(ipc_ns_of(t))->root;
 	const struct creds *c = task_fs_creds(t);
 	int err;
 
@@ -229,10 +256,9 @@ int mqueue_fs_open(struct task *t, const char *name, int oflag, uint32_t mode,
 	struct path p;
 	int err;
 
-	mqueue_fs_sb();
 	err = mq_prepare(t, name, oflag, mode, attr, &d);
 	if (!err) {
-		p.mnt = g_mq_mnt;
+		p.mnt = mq_mount(ipc_ns_of(t));
 		p.dentry = d;
 		err = vfs_open_path(&p, oflag & (O_ACCMODE | O_NONBLOCK), out);
 	}
@@ -247,8 +273,7 @@ int mqueue_fs_unlink(struct task *t, const char *name)
 	struct dentry *root, *d;
 	int err;
 
-	mqueue_fs_sb();
-	root = g_mq_mnt->root;
+	root = mq_mount(ipc_ns_of(t))->root;
 	d = d_lookup_cached(root, name, strlen(name));
 	if (!d)
 		return -ENOENT;

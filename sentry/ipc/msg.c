@@ -350,6 +350,15 @@ static void queue_remove(struct msg_queue *q)
 	queue_put(q);
 }
 
+void msg_ns_exit(struct ipc_ns *ns)
+{
+	struct ipc_ids *ids = &ns->ids[IPC_KIND_MSG];
+
+	for (int i = 0; i < ids->nslots; i++)
+		if (ids->slots[i])
+			queue_remove((struct msg_queue *)ids->slots[i]);
+}
+
 static long msg_set_or_rmid(struct task *t, int id, int cmd, uaddr_t buf)
 {
 	struct abi_msqid64_ds ds;

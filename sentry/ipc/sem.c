@@ -142,6 +142,15 @@ static void set_remove(struct sem_set *s)
 	set_put(s);
 }
 
+void sem_ns_exit(struct ipc_ns *ns)
+{
+	struct ipc_ids *ids = &ns->ids[IPC_KIND_SEM];
+
+	for (int i = 0; i < ids->nslots; i++)
+		if (ids->slots[i])
+			set_remove((struct sem_set *)ids->slots[i]);
+}
+
 /* Forget every process's adjustment of semaphore num (-1: all), as SETVAL/SETALL do. */
 static void undo_clear(struct sem_set *s, int num)
 {

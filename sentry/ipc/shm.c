@@ -54,13 +54,35 @@ static uint64_t seg_pages(const struct shm_seg *s)
 static void seg_destroy(struct shm_seg *s)
 {
 	struct shm_obj *obj = s->obj;
+	struct ipc_ns *ns = s->ns;
 
-	ipc_remove(&s->ns->ids[IPC_KIND_SHM], &s->perm);
-	s->ns->shm_tot -= seg_pages(s);
+	ipc_remove(&ns->ids[IPC_KIND_SHM], &s->perm);
+	ns->shm_tot -= seg_pages(s);
 	obj->ops = NULL;
 	obj->priv = NULL;
 	shm_obj_put(obj);
 	free(s);
+	ipc_ns_maybe_free(ns); /* a namespace without tasks goes with its last segment */
+}
+
+static void seg_rmid(struct shm_seg *s)
+{
+	if (s->nattch == 0) {
+		seg_destroy(s);
+		return;
+	}
+	/* Attached: gone at the last detach, meanwhile no longer found by its key. */
+	s->perm.mode |= SHM_DEST_MODE;
+	s->perm.key = IPC_PRIVATE_KEY;
+}
+
+void shm_ns_exit(struct ipc_ns *ns)
+{
+	struct ipc_ids *ids = &ns->ids[IPC_KIND_SHM];
+
+	for (int i = 0; i < ids->nslots; i++)
+		if (ids->slots[i])
+			seg_rmid((struct shm_seg *)ids->slots[i]);
 }
 
 static void seg_open(struct shm_obj *o)
@@ -264,13 +286,7 @@ static long shm_set_or_rmid(struct task *t, int id, int cmd, uaddr_t buf)
 		s->ctime = ipc_now();
 		return 0;
 	}
-	if (s->nattch == 0) {
-		seg_destroy(s);
-		return 0;
-	}
-	/* Attached: gone at the last detach, meanwhile no longer found by its key. */
-	s->perm.mode |= SHM_DEST_MODE;
-	s->perm.key = IPC_PRIVATE_KEY;
+	seg_rmid(s);
 	return 0;
 }
 

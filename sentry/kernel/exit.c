@@ -190,6 +190,8 @@ void task_do_exit(struct task *t, int code)
 		fs_context_put(t->fs);
 		t->fs = NULL;
 	}
+	ipc_ns_put(t->ipc_ns); /* the last task of a namespace takes its objects along */
+	t->ipc_ns = NULL;
 	sigpending_flush(&t->pending);
 	t->state = TASK_DEAD;
 	waitq_wake_all(&tg->thread_exit_wq);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "sentry/ipc/ipc.h"
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/pidfd.h"
@@ -40,8 +41,13 @@ static int clone_check_flags(struct task *t, uint64_t flags)
 	 * have a platform context to lend. */
 	if ((flags & CLONE_VM) && (flags & CLONE_VFORK) && !t->ctx)
 		return -EINVAL;
-	if (flags & CLONE_NS_FLAGS)
+	if (flags & CLONE_NS_FLAGS & ~CLONE_NEWIPC)
 		return -EINVAL;
+	/* A new IPC namespace cannot share the parent's SEM_UNDO list. */
+	if ((flags & (CLONE_NEWIPC | CLONE_SYSVSEM)) == (CLONE_NEWIPC | CLONE_SYSVSEM))
+		return -EINVAL;
+	if ((flags & CLONE_NEWIPC) && !caps_capable(t, CAP_SYS_ADMIN))
+		return -EPERM;
 	/* clone() returns the pidfd where the parent tid would go: not both. */
 	if ((flags & CLONE_PIDFD) && (flags & CLONE_THREAD))
 		return -EINVAL;
@@ -121,6 +127,7 @@ static int clone_task(struct task *t, const struct clone_args_k *ca, struct task
 		clone_abort(c, ca->flags);
 		return err;
 	}
+	c->ipc_ns = ipc_ns_fork(t->ipc_ns, ca->flags & CLONE_NEWIPC);
 	c->files = fdtable_fork(t->files, ca->flags & CLONE_FILES);
 	c->fs = fs_context_fork(t->fs, ca->flags & CLONE_FS);
 	c->creds = t->creds;
@@ -287,4 +294,25 @@ long sys_clone3(struct task *t, const struct sysargs *a)
 		.pidfd = uaddr(u.pidfd),
 	};
 	return do_clone(t, &ca);
+}
+
+/* unshare(2): a new IPC namespace (CLONE_NEWIPC, which implies CLONE_SYSVSEM: the
+ * process's SEM_UNDO adjustments are applied, as at exit). Other flags: EINVAL. */
+long sys_unshare(struct task *t, const struct sysargs *a)
+{
+	uint64_t flags = arg_u64(a, 0);
+	struct ipc_ns *old;
+
+	if (flags & ~(uint64_t)(CLONE_NEWIPC | CLONE_SYSVSEM))
+		return -EINVAL;
+	if ((flags & CLONE_NEWIPC) && !caps_capable(t, CAP_SYS_ADMIN))
+		return -EPERM;
+	if ((flags & (CLONE_NEWIPC | CLONE_SYSVSEM)) && t->tg->nr_live == 1)
+		sem_undo_exit(t->tg);
+	if (flags & CLONE_NEWIPC) {
+		old = t->ipc_ns;
+		t->ipc_ns = ipc_ns_fork(NULL, true);
+		ipc_ns_put(old);
+	}
+	return 0;
 }

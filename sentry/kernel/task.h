@@ -22,6 +22,7 @@ struct mm;
 struct tg_timers;
 struct fdtable;
 struct fs_context;
+struct ipc_ns;
 
 #define SENTRY_NSIG 64 /* signals 1..64 */
 typedef uint64_t sigmask_t; /* bit (sig-1) set = signal sig */
@@ -119,6 +120,7 @@ struct task {
 	struct mm *mm;
 	struct fdtable *files;
 	struct fs_context *fs;
+	struct ipc_ns *ipc_ns;	   /* NULL: the sandbox's first IPC namespace (sentry/ipc/) */
 	struct creds creds;
 
 	/* Execution. Only the task's own host thread touches regs/ctx. */

@@ -265,3 +265,4 @@ DECLARE_SYSCALL(mq_timedsend);
 DECLARE_SYSCALL(mq_timedreceive);
 DECLARE_SYSCALL(mq_notify);
 DECLARE_SYSCALL(mq_getsetattr);
+DECLARE_SYSCALL(unshare);
