@@ -149,6 +149,10 @@ extern const struct platform_ops plat_stub_ops;
 extern const struct platform_ops plat_kvm_ops;
 /* Is /dev/kvm hardware VMX/SVM (not PVM)? Decides whether `auto` tries kvm first. */
 bool plat_kvm_is_hardware(void);
+/* --kvm-mode: "auto" (default), "exit" (exit per trap: every application trap leaves the
+ * VM; the only mode today) or "ring0" (the Sentry serves traps in guest ring 0: not built
+ * yet, create fails with -ENOSYS). -EINVAL for anything else. Call before create. */
+int plat_kvm_set_mode(const char *mode);
 
 /* Find a backend by name ("ptrace", "stub", ...); NULL if unknown. */
 const struct platform_ops *plat_find(const char *name);

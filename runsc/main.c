@@ -16,6 +16,7 @@ struct runsc_globals g_opts = {
 	.log = "",
 	.log_format = "text",
 	.platform = "auto",
+	.kvm_mode = "auto",
 	.network = "sandbox",
 	.rootless = "false",
 };
@@ -63,6 +64,7 @@ static void usage(FILE *out)
 		"  --debug               log at debug level\n"
 		"  --debug-log FILE      write the debug log to FILE\n"
 		"  --platform NAME       auto (default), systrap, ptrace\n"
+		"  --kvm-mode MODE       auto (default), exit (exit per trap), ring0 (not built yet)\n"
 		"  --network MODE        sandbox, host or none\n"
 		"  --strace              log every system call of the sandboxed program\n"
 		"  --systemd-cgroup      cgroupsPath is slice:prefix:name (cgroupfs is used)\n"
@@ -75,7 +77,7 @@ static void usage(FILE *out)
 
 enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_DEBUG_LOG, OPT_PLATFORM,
        OPT_NETWORK, OPT_STRACE, OPT_SECCOMP_PROBE, OPT_HELP, OPT_VERSION, OPT_SYSTEMD_CGROUP,
-       OPT_ROOTLESS, OPT_CONFIG };
+       OPT_ROOTLESS, OPT_CONFIG, OPT_KVM_MODE };
 
 static const struct option g_longopts[] = {
 	{"root", required_argument, NULL, OPT_ROOT},
@@ -84,6 +86,7 @@ static const struct option g_longopts[] = {
 	{"debug", no_argument, NULL, OPT_DEBUG},
 	{"debug-log", required_argument, NULL, OPT_DEBUG_LOG},
 	{"platform", required_argument, NULL, OPT_PLATFORM},
+	{"kvm-mode", required_argument, NULL, OPT_KVM_MODE},
 	{"network", required_argument, NULL, OPT_NETWORK},
 	{"strace", no_argument, NULL, OPT_STRACE},
 	{"debug-seccomp-probe", no_argument, NULL, OPT_SECCOMP_PROBE},
@@ -128,6 +131,13 @@ static int apply_global(int c, const char *arg)
 	case OPT_DEBUG: g_opts.debug = on; break;
 	case OPT_DEBUG_LOG: g_opts.debug_log = arg; break;
 	case OPT_PLATFORM: g_opts.platform = arg; break;
+	case OPT_KVM_MODE:
+		if (plat_kvm_set_mode(arg)) {
+			fprintf(stderr, "runsc: invalid value `%s` for --kvm-mode\n", arg);
+			return -1;
+		}
+		g_opts.kvm_mode = arg;
+		break;
 	case OPT_NETWORK:
 		if (check_choice("network", arg, networks))
 			return -1;
@@ -252,6 +262,8 @@ int runsc_global_args(const char **argv)
 
 	argv[n++] = "--platform";
 	argv[n++] = g_opts.platform;
+	argv[n++] = "--kvm-mode";
+	argv[n++] = g_opts.kvm_mode;
 	argv[n++] = "--log-format";
 	argv[n++] = g_opts.log_format;
 	if (g_opts.log[0]) {

@@ -11,6 +11,7 @@ struct runsc_globals {
 	const char *log_format;	  /* --log-format: text|json */
 	const char *debug_log;	  /* --debug-log: debug log file */
 	const char *platform;	  /* --platform: auto|ptrace|... */
+	const char *kvm_mode;	  /* --kvm-mode: auto|exit|ring0 (platform kvm) */
 	const char *network;	  /* --network: sandbox|host|none */
 	bool debug;		  /* --debug */
 	bool strace;		  /* --strace */

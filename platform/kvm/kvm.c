@@ -116,9 +116,11 @@ fail:
 
 static int kvm_probe(const char **why)
 {
-	int fd = kvm_open_checked(why);
-	int vm;
+	int fd, vm;
 
+	if (kvm_mode_check(why))
+		return -ENOSYS;
+	fd = kvm_open_checked(why);
 	if (fd < 0)
 		return fd;
 	vm = ioctl(fd, KVM_CREATE_VM, 0);
@@ -198,7 +200,6 @@ static int kvm_create(int memfd, struct platform **out)
 	p->vm_fd = -1;
 	p->memfd = memfd;
 	pthread_mutex_init(&p->lock, NULL);
-	p->hw = plat_kvm_is_hardware();
 	p->kvm_fd = kvm_open_checked(&why);
 	if (p->kvm_fd < 0) {
 		log_err("kvm: %s", why);
@@ -235,7 +236,7 @@ static int kvm_create(int memfd, struct platform **out)
 	}
 	kvm_r0_build(p);
 	if ((ret = kvm_set_slot(p, KVM_SLOT_R0, KVM_R0_GPA, KVM_R0_SIZE, p->r0)) ||
-	    (ret = kvm_pt_init(p)))
+	    (ret = kvm_pt_init(p)) || (ret = kvm_detect_kind(p)))
 		goto fail;
 	log_debug("kvm: VM created (%s, NX %d, memory file %llu MiB)",
 		  p->hw ? "hardware" : "PVM", p->nx, (unsigned long long)(p->mem_size >> 20));

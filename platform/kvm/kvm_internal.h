@@ -30,6 +30,7 @@
 #define KVM_R0_IDT_PAGE 0  /* 256 gates */
 #define KVM_R0_CODE_PAGE 1 /* one `hlt` per vector, the iretq, the hardware syscall entry */
 #define KVM_R0_STUB_PAGE 2 /* user-visible: `int3` reached through LSTAR on PVM */
+#define KVM_R0_PROBE_PAGE 3 /* user-visible in the kind check's address space only */
 #define KVM_R0_VCPU_PAGE 4 /* two pages per vCPU: GDT+TSS, then the ring-0 stack */
 /* One vCPU per application thread: at most this many (or KVM_CAP_MAX_VCPUS). */
 #define KVM_MAX_VCPUS ((int)((KVM_R0_SIZE / KVM_PG - KVM_R0_VCPU_PAGE) / 2))
@@ -70,7 +71,10 @@ struct kvm_platform {
 	struct platform base;
 	int kvm_fd, vm_fd;
 	int memfd;
-	bool hw;		 /* hardware VMX/SVM; false: PVM */
+	bool hw;		 /* syscalls enter ring 0 through LSTAR (hardware VMX/SVM);
+				  * false: they exit through the user stub (PVM) */
+	int kind_host;		 /* host facts: 1 hardware, 0 PVM */
+	int kind_guest;		 /* the guest check: 1 ring-0 syscall works, 0 not, -1 ? */
 	bool nx;		 /* guest CPUID offers NX */
 	uint64_t xfeatures;	 /* XSAVE components KVM_SET_XSAVE takes (CPUID 0xd) */
 	bool xsave;		 /* guest CPUID offers XSAVE: CR4.OSXSAVE and XCR0 are set */
@@ -144,6 +148,8 @@ int kvm_as_unmap(struct plat_as *a, uint64_t addr, uint64_t size);
 int kvm_as_protect(struct plat_as *a, uint64_t addr, uint64_t size, int prot);
 /* Copy n bytes of application memory at va (user-readable pages only). */
 int kvm_as_read(struct kvm_as *as, uint64_t va, void *buf, size_t n);
+/* Map ring-0 area page pg at va for ring 3 (read, execute): the kind check's code. */
+int kvm_as_map_r0_page(struct kvm_as *as, uint64_t va, unsigned pg);
 /* Mark every page of as's tables as loaded (a vCPU is about to use the root). Caller
  * holds as->lock. */
 void kvm_as_loaded(struct kvm_as *as);
@@ -168,6 +174,12 @@ int kvm_set_fpu(struct plat_ctx *c, const struct plat_fpu *fpu);
 void kvm_kick_as(struct kvm_platform *p, struct kvm_as *as);
 /* The kick signal. */
 #define KVM_KICK_SIG (SIGRTMAX - 2)
+
+/* kvm_kind.c: decide p->hw (host facts and a one-shot guest check; needs the ring-0 area
+ * and the page-table pool); -ENOSYS for a --kvm-mode that cannot run. */
+int kvm_detect_kind(struct kvm_platform *p);
+/* Can the --kvm-mode asked for run? 0, or -ENOSYS with *why. */
+int kvm_mode_check(const char **why);
 
 /* kvm_stats.c: count one exit of KVM_RUN (its return value and errno), and the debug
  * summary: "kvm exits: N; syscall (out) N, #PF N, ...". */

@@ -259,6 +259,19 @@ int kvm_as_protect(struct plat_as *a, uint64_t addr, uint64_t size, int prot)
 	return pt_change((struct kvm_as *)a, addr, size, prot, false);
 }
 
+int kvm_as_map_r0_page(struct kvm_as *as, uint64_t va, unsigned pg)
+{
+	int err;
+	uint64_t *e;
+
+	pthread_mutex_lock(&as->lock);
+	e = pt_walk(as, va, true, false, &err);
+	if (e)
+		*e = (KVM_R0_GPA + pg * KVM_PG) | PTE_P | PTE_U | PTE_A;
+	pthread_mutex_unlock(&as->lock);
+	return e ? 0 : err;
+}
+
 int kvm_as_read(struct kvm_as *as, uint64_t va, void *buf, size_t n)
 {
 	struct kvm_platform *p = as->p;

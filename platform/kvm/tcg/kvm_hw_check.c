@@ -1,6 +1,7 @@
 /* kvm_hw_check.c: the KVM platform checked without cmocka, as a static program for a nested
  * TCG-SVM guest (run.sh): syscalls, faults, unmap, interrupt, FPU, auto selection. */
 #include "platform/platform.h"
+#include "platform/kvm/kvm_internal.h"
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -91,6 +92,11 @@ int main(void) {
 	char st[512]; CHECK(o->debug_stats(P, st, sizeof(st)) > 0); printf("exits: %s\n", st);
 	const char *hs = strstr(st, "syscall (hlt) "); unsigned long nh = 0; /* each syscall through LSTAR */
 	CHECK(hs && sscanf(hs, "syscall (hlt) %lu", &nh) == 1 && nh >= 1000);
+	{ /* the kind check saw ring-0 syscalls */
+		struct kvm_platform *kp = (struct kvm_platform *)P;
+		printf("kind: host %d guest %d\n", kp->kind_host, kp->kind_guest);
+		CHECK(kp->kind_host == 1 && kp->kind_guest == 1 && kp->hw);
+	}
 out:
 	printf("%s (%d failures)\n", fails ? "KVMHW FAIL" : "KVMHW PASS", fails);
 	return fails != 0;
