@@ -173,6 +173,8 @@ static void kvm_destroy(struct platform *pp)
 	if (!p)
 		return;
 	kvm_vcpu_pool_free(p);
+	if (p->kas)
+		kvm_as_release((struct plat_as *)p->kas);
 	if (p->vm_fd >= 0)
 		close(p->vm_fd);
 	if (p->kvm_fd >= 0)
@@ -184,6 +186,7 @@ static void kvm_destroy(struct platform *pp)
 		munmap(p->mem, p->mem_size);
 	free(p->cpuid);
 	pthread_mutex_destroy(&p->lock);
+	pthread_mutex_destroy(&p->sentry_lock);
 	free(p);
 }
 
@@ -200,6 +203,7 @@ static int kvm_create(int memfd, struct platform **out)
 	p->vm_fd = -1;
 	p->memfd = memfd;
 	pthread_mutex_init(&p->lock, NULL);
+	pthread_mutex_init(&p->sentry_lock, NULL);
 	p->kvm_fd = kvm_open_checked(&why);
 	if (p->kvm_fd < 0) {
 		log_err("kvm: %s", why);

@@ -25,6 +25,12 @@
 #define KVM_SLOT_R0 0
 #define KVM_SLOT_PT 1
 #define KVM_SLOT_MEM0 2
+/* The Sentry's own mappings (kvm_sentry.c): guest-physical = host-virtual + this offset,
+ * one slot per mapping from KVM_SLOT_SENTRY0. Needs 48 guest-physical address bits. */
+#define KVM_SENTRY_GPA_OFF (1ULL << 47)
+#define KVM_SLOT_SENTRY0 (KVM_SLOT_MEM0 + 64)
+#define KVM_SENTRY_MAPS 256
+#define KVM_SENTRY_MAP_MAX (1ULL << 30) /* larger mappings wait for 2 MiB/1 GiB pages */
 
 /* Pages of the ring-0 area. */
 #define KVM_R0_IDT_PAGE 0  /* 256 gates */
@@ -41,6 +47,7 @@
 #define KVM_CODE_IRET 0x400    /* iretq: the way into ring 3 */
 #define KVM_CODE_SYSENTRY 0x480 /* hardware KVM: LSTAR, a `hlt` at CPL 0 */
 #define KVM_CODE_INT80 0x500	/* `int $0x80` (DPL-3 gate; PVM raises #UD instead) */
+#define KVM_CODE_RING0_RET 0x580 /* where a ring-0 call returns: a `hlt` */
 
 /* The port the user syscall stub writes to: its `out` exits to the host from ring 3. */
 #define KVM_SYSCALL_PORT 0x10
@@ -98,6 +105,10 @@ struct kvm_platform {
 	struct kvm_ctx *idle;	 /* released vCPUs (KVM cannot destroy one) */
 	struct kvm_ctx *ctxs;	 /* every live context, for kicks on invalidation */
 	_Atomic uint64_t stats[KVM_STAT_N]; /* VM exits by reason */
+	pthread_mutex_t sentry_lock; /* the Sentry mappings below */
+	struct kvm_as *kas;	 /* kernel page table: the Sentry at its host addresses */
+	struct { uint64_t start, end; } sentry[KVM_SENTRY_MAPS];
+	int nsentry;
 };
 
 struct kvm_as {
@@ -150,6 +161,9 @@ int kvm_as_protect(struct plat_as *a, uint64_t addr, uint64_t size, int prot);
 int kvm_as_read(struct kvm_as *as, uint64_t va, void *buf, size_t n);
 /* Map ring-0 area page pg at va for ring 3 (read, execute): the kind check's code. */
 int kvm_as_map_r0_page(struct kvm_as *as, uint64_t va, unsigned pg);
+/* Map [va, va+len) to guest-physical gpa.. with PTE flags (kernel table, kvm_sentry.c). */
+int kvm_as_map_kernel(struct kvm_as *as, uint64_t va, uint64_t len, uint64_t gpa,
+		      uint64_t flags);
 /* Mark every page of as's tables as loaded (a vCPU is about to use the root). Caller
  * holds as->lock. */
 void kvm_as_loaded(struct kvm_as *as);
@@ -180,6 +194,12 @@ void kvm_kick_as(struct kvm_platform *p, struct kvm_as *as);
 int kvm_detect_kind(struct kvm_platform *p);
 /* Can the --kvm-mode asked for run? 0, or -ENOSYS with *why. */
 int kvm_mode_check(const char **why);
+
+/* kvm_sentry.c: give the Sentry mapping that holds addr a memory slot (guest-physical =
+ * host-virtual + KVM_SENTRY_GPA_OFF) and map it in the kernel table at its host address;
+ * run fn(arg) in guest ring 0 on a vCPU of the pool through that table. */
+int kvm_sentry_map(struct kvm_platform *p, uint64_t addr);
+int kvm_ring0_call(struct kvm_platform *p, long (*fn)(long), long arg, long *result);
 
 /* kvm_stats.c: count one exit of KVM_RUN (its return value and errno), and the debug
  * summary: "kvm exits: N; syscall (out) N, #PF N, ...". */

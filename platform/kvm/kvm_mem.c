@@ -88,6 +88,7 @@ void kvm_r0_build(struct kvm_platform *p)
 	code[KVM_CODE_IRET + 1] = 0xcf;
 	code[KVM_CODE_SYSENTRY] = 0xf4; /* hlt */
 	code[KVM_CODE_INT80] = 0xf4;	/* hlt */
+	code[KVM_CODE_RING0_RET] = 0xf4; /* hlt */
 	idt_gate(idt + 0x80 * 16, code_va + KVM_CODE_INT80, 3);
 	/* The user stub: `out %al, $port` exits to the host straight from ring 3 (the TSS
 	 * I/O bitmap allows that one port); int3 (through the DPL-3 gate) if it would not. */

@@ -259,6 +259,22 @@ int kvm_as_protect(struct plat_as *a, uint64_t addr, uint64_t size, int prot)
 	return pt_change((struct kvm_as *)a, addr, size, prot, false);
 }
 
+int kvm_as_map_kernel(struct kvm_as *as, uint64_t va, uint64_t len, uint64_t gpa,
+		      uint64_t flags)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&as->lock);
+	for (uint64_t i = 0; i < len && !err; i += KVM_PG) {
+		uint64_t *e = pt_walk(as, va + i, true, false, &err);
+
+		if (e)
+			*e = (gpa + i) | flags;
+	}
+	pthread_mutex_unlock(&as->lock);
+	return err;
+}
+
 int kvm_as_map_r0_page(struct kvm_as *as, uint64_t va, unsigned pg)
 {
 	int err;

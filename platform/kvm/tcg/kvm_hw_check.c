@@ -23,6 +23,8 @@ PROG(p_ymm, "vextractf128 $1, %ymm1, %xmm2\n movq %xmm2, %rdi\n vmovq %rsi, %xmm
 PROG(p_int80, "mov $20, %eax\n int $0x80\n ud2");
 PROG(p_loop, "1: mov $39, %eax\n syscall\n jmp 1b");
 static int fails;
+static volatile long g_seen;
+static long __attribute__((noinline)) ring0_fn(long x) { g_seen = x; return x * 3 + 1; }
 #define CHECK(c) do { if (!(c)) { printf("FAIL line %d: %s\n", __LINE__, #c); fails++; } } while (0)
 static const struct platform_ops *o = &plat_kvm_ops;
 static struct platform *P; static struct plat_as *AS; static struct plat_ctx *C; static uint8_t *M;
@@ -96,6 +98,10 @@ int main(void) {
 		struct kvm_platform *kp = (struct kvm_platform *)P;
 		printf("kind: host %d guest %d\n", kp->kind_host, kp->kind_guest);
 		CHECK(kp->kind_host == 1 && kp->kind_guest == 1 && kp->hw);
+		/* Sentry code and data at their host addresses in guest ring 0 */
+		long got = 0; CHECK(kvm_sentry_map(kp, (uint64_t)(uintptr_t)&g_seen) == 0);
+		CHECK(kvm_ring0_call(kp, ring0_fn, 14, &got) == 0); CHECK(got == 43); CHECK(g_seen == 14);
+		printf("ring0: Sentry function ran in guest ring 0: %ld, wrote %ld\n", got, g_seen);
 	}
 out:
 	printf("%s (%d failures)\n", fails ? "KVMHW FAIL" : "KVMHW PASS", fails);

@@ -18,6 +18,7 @@ build=$(cd "${1:?usage: run.sh BUILD_DIR [PROGRAM ARGS...]}" && pwd)
 shift
 cache=$build/kvm-tcg
 work=$(mktemp -d)
+chmod 755 "$work" # apt-get download runs as _apt
 trap 'rm -rf "$work"' EXIT
 
 die() { echo "kvm-svm: FAIL: $*" >&2; exit 1; }
