@@ -39,11 +39,15 @@
  * (the guest CPUID has no XSAVE, yet apps see and use AVX); on hardware KVM CR4.OSXSAVE
  * and XCR0 are set from the guest CPUID.
  *
- * Missing: the ring-0 Sentry (bluepill, issue 7), so every syscall costs a VM exit;
- * PCID (neither this host nor TCG offers it); AMX state; CPUID faulting; huge pages; `int $0x80` (reported as SIGSEGV); an app `out` to the syscall
- * port is reported as a #GP SIGSEGV whose RIP is past the instruction; the pool of
- * vCPUs is capped at KVM_MAX_VCPUS (1020) or KVM's own limit (ctx_create then fails
- * with EAGAIN), so a sandbox has at most that many threads. */
+ * `int $0x80` is a syscall of the i386 ABI (PLAT_ENTRY_INT80): its DPL-3 gate on hardware
+ * KVM; on PVM it raises #UD, recognized by the instruction's bytes.
+ *
+ * Missing: the ring-0 Sentry (bluepill, issue 7; README.md here has what exists and the
+ * plan), so every syscall costs a VM exit; PCID (neither this host nor TCG offers it); AMX
+ * state; CPUID faulting; huge pages; an app `out` to the syscall port is reported as a
+ * #GP SIGSEGV whose RIP is past the instruction; one vCPU per thread, capped at
+ * KVM_MAX_VCPUS (1020) or KVM's own limit (ctx_create then fails with EAGAIN), so a
+ * sandbox has at most that many threads. */
 #include "platform/kvm/kvm_internal.h"
 
 #include <errno.h>
@@ -239,6 +243,7 @@ static int kvm_create(int memfd, struct platform **out)
 		goto fail;
 	}
 	kvm_r0_build(p);
+	kvm_ring0_install(p);
 	if ((ret = kvm_set_slot(p, KVM_SLOT_R0, KVM_R0_GPA, KVM_R0_SIZE, p->r0)) ||
 	    (ret = kvm_pt_init(p)) || (ret = kvm_detect_kind(p)))
 		goto fail;

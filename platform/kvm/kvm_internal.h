@@ -70,6 +70,7 @@ enum {
 	KVM_STAT_SYSCALL_IO,	/* syscall: the user stub's `out` (PVM) */
 	KVM_STAT_SYSCALL_HLT,	/* syscall: the ring-0 LSTAR `hlt` (hardware KVM) */
 	KVM_STAT_KICK,		/* KVM_RUN interrupted: interrupt(), a table change, a signal */
+	KVM_STAT_RING0_RET,	/* a ring-0 call of Sentry code returned (kvm_sentry.c) */
 	KVM_STAT_OTHER,		/* anything else (an app's own `out`, failures) */
 	KVM_STAT_N
 };
@@ -200,6 +201,17 @@ int kvm_mode_check(const char **why);
  * run fn(arg) in guest ring 0 on a vCPU of the pool through that table. */
 int kvm_sentry_map(struct kvm_platform *p, uint64_t addr);
 int kvm_ring0_call(struct kvm_platform *p, long (*fn)(long), long arg, long *result);
+/* The same, with prepare(c, cb_arg) called on the vCPU just before it runs. */
+int kvm_ring0_call_ex(struct kvm_platform *p, long (*fn)(long), long arg, long *result,
+		      int (*prepare)(struct kvm_ctx *c, void *cb_arg), void *cb_arg);
+
+/* kvm_ring0.c: the ring-0 trampoline (installed in the code page at create), and a
+ * hardware-only proof: run the application in `as` from regs, serving getpid (as pid) in
+ * guest ring 0 with no VM exit, until it makes another syscall (*last_nr). -ENOSYS on
+ * PVM. */
+void kvm_ring0_install(struct kvm_platform *p);
+int kvm_ring0_getpid_loop(struct kvm_platform *p, struct plat_as *as, const plat_regs_t *regs,
+			  long pid, long *served, long *last_nr);
 
 /* kvm_stats.c: count one exit of KVM_RUN (its return value and errno), and the debug
  * summary: "kvm exits: N; syscall (out) N, #PF N, ...". */

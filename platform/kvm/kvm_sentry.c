@@ -108,12 +108,18 @@ out:
 
 int kvm_ring0_call(struct kvm_platform *p, long (*fn)(long), long arg, long *result)
 {
+	return kvm_ring0_call_ex(p, fn, arg, result, NULL, NULL);
+}
+
+int kvm_ring0_call_ex(struct kvm_platform *p, long (*fn)(long), long arg, long *result,
+		      int (*prepare)(struct kvm_ctx *c, void *cb_arg), void *cb_arg)
+{
 	struct plat_ctx *cc = NULL;
 	struct kvm_ctx *c;
 	struct kvm_sregs s;
 	struct kvm_regs r;
 	uint64_t top, *ret_slot;
-	int ret;
+	int ret, run;
 
 	if ((ret = kvm_sentry_map(p, (uint64_t)(uintptr_t)fn)) ||
 	    (ret = kvm_ctx_create(&p->base, &cc)))
@@ -130,10 +136,14 @@ int kvm_ring0_call(struct kvm_platform *p, long (*fn)(long), long arg, long *res
 	memset(&r, 0, sizeof(r));
 	r.rip = (uint64_t)(uintptr_t)fn, r.rdi = (uint64_t)arg;
 	r.rsp = top - 24, r.rflags = 2;
-	if (ioctl(c->fd, KVM_SET_SREGS, &s) || ioctl(c->fd, KVM_SET_REGS, &r))
+	if (ioctl(c->fd, KVM_SET_SREGS, &s) || ioctl(c->fd, KVM_SET_REGS, &r) ||
+	    (prepare && (ret = prepare(c, cb_arg))))
 		goto out;
+	ret = -EIO;
 	c->run->kvm_valid_regs = 0;
-	if (ioctl(c->fd, KVM_RUN, 0) == 0 && c->run->exit_reason == KVM_EXIT_HLT &&
+	run = ioctl(c->fd, KVM_RUN, 0);
+	kvm_stats_count(c, run, errno);
+	if (run == 0 && c->run->exit_reason == KVM_EXIT_HLT &&
 	    ioctl(c->fd, KVM_GET_REGS, &r) == 0 &&
 	    r.rip == KVM_KVA + KVM_R0_CODE_PAGE * KVM_PG + KVM_CODE_RING0_RET + 1) {
 		*result = (long)r.rax;

@@ -15,6 +15,7 @@ static const char *const g_names[KVM_STAT_N - 32] = {
 	[KVM_STAT_SYSCALL_IO - 32] = "syscall (out)",
 	[KVM_STAT_SYSCALL_HLT - 32] = "syscall (hlt)",
 	[KVM_STAT_KICK - 32] = "kick",
+	[KVM_STAT_RING0_RET - 32] = "ring0-call return",
 	[KVM_STAT_OTHER - 32] = "other",
 };
 
@@ -28,6 +29,8 @@ static int halt_reason(struct kvm_ctx *c)
 		return KVM_STAT_SYSCALL_HLT;
 	if (off == KVM_CODE_INT80)
 		return KVM_STAT_INT80;
+	if (off == KVM_CODE_RING0_RET)
+		return KVM_STAT_RING0_RET;
 	if (off % KVM_CODE_VEC_STRIDE == 0 && off / KVM_CODE_VEC_STRIDE < KVM_CODE_NVEC)
 		return (int)(off / KVM_CODE_VEC_STRIDE);
 	return KVM_STAT_OTHER;

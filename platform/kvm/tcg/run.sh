@@ -80,6 +80,8 @@ start=$(date +%s)
 timeout 240 qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,phys-bits=48 -smp 1 -m 512 \
 	-nographic -no-reboot -kernel "$kdir/boot/vmlinuz-$flavour" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 panic=-1 quiet" > "$work/serial.log" 2>&1 || true
+tr -d '\r' < "$work/serial.log" |
+	grep -aE '^(hardware=|getpid|avx|exits|kind|ring0|FAIL|KVMHW|  )|PASS|FAIL' || true
 echo "kvm-svm: guest ran for $(( $(date +%s) - start )) s (kernel $flavour)"
 ok=1
 grep -aq "KVMHW PASS" "$work/serial.log" || ok=0

@@ -1,0 +1,157 @@
+/* kvm_ring0.c: application syscalls served by Sentry code in guest ring 0 without a VM
+ * exit (issue 7, step 2; hardware KVM only: on PVM a ring-3 `syscall` never reaches ring
+ * 0, and ring-0 code is interpreted).
+ *
+ * A trampoline copied into the ring-0 code page (the upper half every table shares) does
+ * the switches. kvm_r0_switch_user, called by Sentry code running in ring 0 through the
+ * kernel table: saves the caller's callee-saved registers and rsp in the vCPU's ring-0
+ * block (GS base), loads the application's table and registers, `sysretq`. The LSTAR
+ * entry: `swapgs`, saves the application's registers in the block, reloads the kernel
+ * table and the caller's registers, and returns 1 from kvm_r0_switch_user. The caller
+ * (Sentry C code, still in ring 0) serves the syscall and switches again: no exit.
+ *
+ * kvm_ring0_getpid_loop uses it to serve getpid until the program calls exit: the proof
+ * for the exit counters. The bluepill (a Sentry thread entering ring 0 itself, its host
+ * syscalls exiting) is the next step (README.md). */
+#include "platform/kvm/kvm_internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "lib/log.h"
+
+/* The ring-0 block (per vCPU, GS base in ring 0): application registers, then the rest. */
+enum { B_RAX, B_RBX, B_RCX, B_RDX, B_RSI, B_RDI, B_RBP, B_RSP, B_R8, B_R9, B_R10, B_R11,
+       B_R12, B_R13, B_R14, B_R15, B_RIP, B_RFLAGS, B_UCR3, B_KCR3, B_SRSP, B_SRBX,
+       B_SRBP, B_SR12, B_SR13, B_SR14, B_SR15, B_WORDS };
+#define BLOCK_OFF 0x800 /* in the vCPU's GDT/TSS page */
+#define TRAMP_OFF 0x800 /* in the code page */
+#define MSR_LSTAR 0xc0000082
+#define MSR_KERNEL_GS_BASE 0xc0000102
+
+/* Position independent: it only addresses the block through %gs. */
+extern const char kvm_r0_tramp[], kvm_r0_tramp_entry[], kvm_r0_tramp_end[];
+__asm__(".pushsection .rodata\n"
+	"kvm_r0_tramp:\n" /* kvm_r0_switch_user */
+	"mov %rsp, %gs:160\n mov %rbx, %gs:168\n mov %rbp, %gs:176\n"
+	"mov %r12, %gs:184\n mov %r13, %gs:192\n mov %r14, %gs:200\n mov %r15, %gs:208\n"
+	"mov %gs:144, %rax\n mov %rax, %cr3\n"
+	"mov %gs:8, %rbx\n mov %gs:24, %rdx\n mov %gs:32, %rsi\n mov %gs:40, %rdi\n"
+	"mov %gs:48, %rbp\n mov %gs:64, %r8\n mov %gs:72, %r9\n mov %gs:80, %r10\n"
+	"mov %gs:96, %r12\n mov %gs:104, %r13\n mov %gs:112, %r14\n mov %gs:120, %r15\n"
+	"mov %gs:128, %rcx\n mov %gs:136, %r11\n mov %gs:0, %rax\n mov %gs:56, %rsp\n"
+	"swapgs\n sysretq\n"
+	"kvm_r0_tramp_entry:\n" /* LSTAR */
+	"swapgs\n"
+	"mov %rsp, %gs:56\n mov %rax, %gs:0\n mov %rbx, %gs:8\n mov %rdx, %gs:24\n"
+	"mov %rsi, %gs:32\n mov %rdi, %gs:40\n mov %rbp, %gs:48\n mov %r8, %gs:64\n"
+	"mov %r9, %gs:72\n mov %r10, %gs:80\n mov %r12, %gs:96\n mov %r13, %gs:104\n"
+	"mov %r14, %gs:112\n mov %r15, %gs:120\n mov %rcx, %gs:128\n mov %r11, %gs:136\n"
+	"mov %gs:152, %rax\n mov %rax, %cr3\n"
+	"mov %gs:160, %rsp\n mov %gs:168, %rbx\n mov %gs:176, %rbp\n mov %gs:184, %r12\n"
+	"mov %gs:192, %r13\n mov %gs:200, %r14\n mov %gs:208, %r15\n"
+	"mov $1, %eax\n ret\n"
+	"kvm_r0_tramp_end:\n"
+	".popsection\n");
+
+static uint64_t tramp_va(const char *sym)
+{
+	return KVM_KVA + KVM_R0_CODE_PAGE * KVM_PG + TRAMP_OFF + (uint64_t)(sym - kvm_r0_tramp);
+}
+
+void kvm_ring0_install(struct kvm_platform *p)
+{
+	_Static_assert(B_SR15 * 8 == 208 && B_UCR3 * 8 == 144 && B_RIP * 8 == 128,
+		       "the trampoline's offsets");
+	size_t n = (size_t)(kvm_r0_tramp_end - kvm_r0_tramp);
+
+	if (n > KVM_PG - TRAMP_OFF)
+		log_fatal("kvm: the ring-0 trampoline (%zu bytes) does not fit", n);
+	memcpy(kvm_r0(p, KVM_R0_CODE_PAGE * KVM_PG + TRAMP_OFF), kvm_r0_tramp, n);
+}
+
+/* What runs in guest ring 0 (Sentry code at its host address, the kernel table). */
+struct r0_loop {
+	uint64_t *block;	/* the vCPU's ring-0 block, upper half */
+	long (*switch_user)(void);
+	long pid, served;
+};
+
+static long r0_getpid_loop(long arg)
+{
+	struct r0_loop *l = (struct r0_loop *)arg;
+
+	for (;;) {
+		l->switch_user();
+		if (l->block[B_RAX] != 39)
+			return (long)l->block[B_RAX];
+		l->block[B_RAX] = (uint64_t)l->pid;
+		l->served++;
+	}
+}
+
+static int set_msr(struct kvm_ctx *c, uint32_t index, uint64_t value)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m = { .h.nmsrs = 1, .e = { .index = index, .data = value } };
+
+	return ioctl(c->fd, KVM_SET_MSRS, &m) == 1 ? 0 : -EIO;
+}
+
+struct loop_setup {
+	struct r0_loop *l;
+	uint64_t block[B_WORDS]; /* the initial block: the application's registers, CR3s */
+};
+
+/* On the chosen vCPU: its block (GS base), the syscall entry (LSTAR). */
+static int prepare(struct kvm_ctx *c, void *arg)
+{
+	struct loop_setup *ls = arg;
+	uint64_t va = KVM_KVA + (KVM_R0_VCPU_PAGE + 2ULL * (uint64_t)c->id) * KVM_PG + BLOCK_OFF;
+	struct kvm_sregs s;
+
+	memcpy(kvm_r0(c->p, va - KVM_KVA), ls->block, sizeof(ls->block));
+	ls->l->block = (uint64_t *)(uintptr_t)va;
+	if (ioctl(c->fd, KVM_GET_SREGS, &s))
+		return -errno;
+	s.gs.base = va;
+	if (ioctl(c->fd, KVM_SET_SREGS, &s) || set_msr(c, MSR_KERNEL_GS_BASE, 0) ||
+	    set_msr(c, MSR_LSTAR, tramp_va(kvm_r0_tramp_entry)))
+		return -EIO;
+	return 0;
+}
+
+int kvm_ring0_getpid_loop(struct kvm_platform *p, struct plat_as *a, const plat_regs_t *regs,
+			  long pid, long *served, long *last_nr)
+{
+	struct kvm_as *as = (struct kvm_as *)a;
+	struct r0_loop l = { .pid = pid };
+	struct loop_setup ls = { .l = &l };
+	uint64_t *b = ls.block;
+	int ret;
+
+	if (!p->hw)
+		return -ENOSYS; /* a ring-3 syscall does not reach ring 0 here */
+	if ((ret = kvm_sentry_map(p, (uint64_t)(uintptr_t)&l)))
+		return ret;
+	l.switch_user = (long (*)(void))(uintptr_t)tramp_va(kvm_r0_tramp);
+	b[B_RAX] = regs->rax, b[B_RBX] = regs->rbx, b[B_RDX] = regs->rdx;
+	b[B_RSI] = regs->rsi, b[B_RDI] = regs->rdi, b[B_RBP] = regs->rbp;
+	b[B_RSP] = regs->rsp, b[B_R8] = regs->r8, b[B_R9] = regs->r9;
+	b[B_R10] = regs->r10, b[B_R12] = regs->r12, b[B_R13] = regs->r13;
+	b[B_R14] = regs->r14, b[B_R15] = regs->r15;
+	b[B_RIP] = regs->rip, b[B_RFLAGS] = 0x202;
+	pthread_mutex_lock(&as->lock);
+	b[B_UCR3] = as->root;
+	kvm_as_loaded(as);
+	pthread_mutex_unlock(&as->lock);
+	if ((ret = kvm_sentry_map(p, (uint64_t)(uintptr_t)r0_getpid_loop)))
+		return ret;
+	b[B_KCR3] = p->kas->root;
+	ret = kvm_ring0_call_ex(p, r0_getpid_loop, (long)(uintptr_t)&l, last_nr, prepare, &ls);
+	*served = l.served;
+	return ret;
+}
