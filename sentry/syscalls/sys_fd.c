@@ -74,6 +74,16 @@ static long fcntl_dupfd(struct task *t, struct file *f, long min, bool cloexec)
 	return fdtable_alloc(t, t->files, f, (int)min, cloexec);
 }
 
+/* Status flags, and O_ASYNC's signalling with them. */
+static long fcntl_setfl(struct file *f, int fd, int flags)
+{
+	int ret = file_set_status_flags(f, flags);
+
+	if (ret == 0)
+		fown_async_update(f, fd);
+	return ret;
+}
+
 static long do_fcntl(struct task *t, int fd, struct file *f, int cmd, uint64_t arg)
 {
 	bool path_only = f->fmode & FMODE_PATH;
@@ -89,7 +99,7 @@ static long do_fcntl(struct task *t, int fd, struct file *f, int cmd, uint64_t a
 	case F_GETFL:
 		return f->flags;
 	case F_SETFL:
-		return path_only ? -EBADF : file_set_status_flags(f, (int)arg);
+		return path_only ? -EBADF : fcntl_setfl(f, fd, (int)arg);
 	case F_GETPIPE_SZ:
 		return path_only ? -EBADF : pipe_get_size(f);
 	case F_SETPIPE_SZ:
@@ -193,7 +203,7 @@ long sys_ioctl(struct task *t, const struct sysargs *a)
 		if (ret == 0) {
 			int bit = cmd == FIONBIO ? O_NONBLOCK : O_ASYNC;
 
-			ret = file_set_status_flags(f, on ? (f->flags | bit) : (f->flags & ~bit));
+			ret = fcntl_setfl(f, fd, on ? (f->flags | bit) : (f->flags & ~bit));
 		}
 		break;
 	default:

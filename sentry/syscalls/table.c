@@ -121,8 +121,8 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(chmod), OK(fchmod), OK(fchmodat), OK(chown), OK(fchown), OK(lchown), OK(fchownat),
 	OK(umask), OK(truncate), OK(ftruncate), OK(utimensat), OK(fsync), OK(fdatasync),
 	OK(statfs), OK(fstatfs), OK(dup), OK(dup2), OK(dup3),
-	PART(fcntl, "O_ASYNC sends no SIGIO for I/O readiness (F_SETOWN/F_SETSIG serve F_NOTIFY "
-		    "and leases); lease-break-time is fixed at 45 s"),
+	PART(fcntl, "O_ASYNC signals readiness of pipes and sockets only (not terminals), "
+		    "possibly more often than Linux; lease-break-time is fixed at 45 s"),
 	OK(pipe), OK(pipe2),
 	PART(ioctl, "FIONREAD, FIOCLEX/FIONCLEX, FIONBIO, terminal queries on host ttys, and the "
 		    "pty ioctls (termios, winsize, TIOCGPTN/SPTLCK, ctty, pgrp); "

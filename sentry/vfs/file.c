@@ -14,6 +14,7 @@
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/dir.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/fown.h"
 #include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/lease.h"
 #include "sentry/vfs/lock.h"
@@ -50,6 +51,7 @@ void file_put(struct file *f)
 	fsnotify_close(f);
 	lock_release_file(f); /* flock and OFD locks belong to the description */
 	lease_release_file(f); /* so does a lease */
+	fown_async_release(f); /* off its poll queue before the object goes */
 	eventpoll_file_release(f); /* off every epoll interest list */
 	if (f->ops && f->ops->release)
 		f->ops->release(f);

@@ -1,7 +1,10 @@
 /* fown.c: the owner of an open file description (F_SETOWN, F_SETOWN_EX) and the signal it
- * is sent (F_SETSIG) when a directory it watches changes (F_NOTIFY) or its lease is being
- * broken. With no F_SETSIG the owner gets a plain SIGIO; with one, that signal carries
- * si_fd, si_code and si_band as Linux's send_sigio. */
+ * is sent (F_SETSIG) when a directory it watches changes (F_NOTIFY), its lease is being
+ * broken, or (O_ASYNC, set by F_SETFL or FIOASYNC on a pipe or socket) it becomes
+ * readable, or writable for a write-only file. With no F_SETSIG the owner gets a plain
+ * SIGIO; with one, that signal carries si_fd, si_code and si_band as Linux's send_sigio.
+ * An O_ASYNC file is signalled at every wake-up of its queue while it is ready, which can
+ * be more often than Linux (never less). */
 #include "sentry/vfs/fown.h"
 
 #include <errno.h>
@@ -11,7 +14,10 @@
 #include <string.h>
 
 #include "sentry/kernel/proc_api.h"
+#include "sentry/fs/pipe.h"
+#include "sentry/kernel/sched.h"
 #include "sentry/kernel/task.h"
+#include "sentry/socket/socket.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs_internal.h"
 
@@ -142,4 +148,61 @@ void fown_send(struct file *f, int fd, int code, long band)
 	default:
 		proc_for_each_in_pgrp(f->owner_id, send_tg, &s);
 	}
+}
+
+struct fasync {
+	struct waitq_hook hook; /* on the file's poll queue */
+	struct file *f;		/* not referenced: fown_async_release runs before it goes */
+	int fd;			/* si_fd: the fd O_ASYNC was set through */
+	bool busy;		/* a signal it sends must not re-enter it */
+};
+
+static void async_wake(struct waitq_hook *h)
+{
+	struct fasync *fa = (struct fasync *)h;
+	struct waitq *wq;
+	unsigned ev;
+
+	if (fa->busy)
+		return;
+	fa->busy = true;
+	ev = vfs_poll(NULL, fa->f, &wq);
+	if (ev & (POLLIN | POLLHUP | POLLRDHUP | POLLERR))
+		fown_send(fa->f, fa->fd, POLL_IN, POLLIN | POLLRDNORM);
+	else if ((ev & POLLOUT) && !(fa->f->fmode & FMODE_READ))
+		fown_send(fa->f, fa->fd, POLL_OUT, POLLOUT | POLLWRNORM | POLLWRBAND);
+	fa->busy = false;
+}
+
+void fown_async_release(struct file *f)
+{
+	if (!f->fasync)
+		return;
+	waitq_hook_del(&f->fasync->hook);
+	free(f->fasync);
+	f->fasync = NULL;
+}
+
+void fown_async_update(struct file *f, int fd)
+{
+	struct waitq *wq = NULL;
+
+	if (!(f->flags & O_ASYNC)) {
+		fown_async_release(f);
+		return;
+	}
+	if (f->fasync) {
+		f->fasync->fd = fd;
+		return;
+	}
+	if (!pipe_of(f) && !socket_from_file(f))
+		return; /* Linux signals pipes, sockets and terminals; others stay silent */
+	vfs_poll(NULL, f, &wq);
+	if (!wq)
+		return;
+	f->fasync = xcalloc(1, sizeof(*f->fasync));
+	f->fasync->hook.fn = async_wake;
+	f->fasync->f = f;
+	f->fasync->fd = fd;
+	waitq_hook_add(wq, &f->fasync->hook);
 }

@@ -17,4 +17,10 @@ void fown_set_current(struct task *t, struct file *f);
  * code (POLL_MSG...) and si_band = band. Nothing without an owner. */
 void fown_send(struct file *f, int fd, int code, long band);
 
+/* F_SETFL or FIOASYNC changed f's flags through fd: start (O_ASYNC set, on a pipe or a
+ * socket) or stop signalling the owner when f becomes ready. */
+void fown_async_update(struct file *f, int fd);
+/* f's last reference goes: stop signalling. */
+void fown_async_release(struct file *f);
+
 #endif

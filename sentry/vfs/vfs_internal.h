@@ -247,6 +247,7 @@ struct file_ops {
 };
 
 struct dirsnap;
+struct fasync;
 
 struct file {
 	int refs;
@@ -260,6 +261,7 @@ struct file {
 	struct dirsnap *dir;	/* getdents snapshot, for directories */
 	int owner_type, owner_id; /* F_SETOWN(_EX): F_OWNER_*, and 0 for no owner (fown.c) */
 	int sig;		/* F_SETSIG: 0 = plain SIGIO */
+	struct fasync *fasync;	/* O_ASYNC on a pipe or socket: the readiness hook (fown.c) */
 };
 
 /* Per-task (or per CLONE_FS group) filesystem context. */
