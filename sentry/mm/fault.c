@@ -257,7 +257,15 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, int access, int *code)
 		*code = BUS_ADRERR;
 		return -EIO;
 	}
-	return err ? -EFAULT : 0;
+	if (err)
+		return -EFAULT;
+	/* A write that brought in a copy-on-write page (a private mapping of a page cache)
+	 * would fault again at once: copy now. The platform gets both mappings in order,
+	 * and a batching platform applies them in one round trip. */
+	val = pmap_get(&mm->pages, ALIGN_DOWN(addr, PAGE_SIZE));
+	if ((access & PLAT_ACCESS_WRITE) && (val & PTE_COW) && (v->prot & PROT_WRITE))
+		return mm_cow_break(mm, v, addr) ? -EFAULT : 0;
+	return 0;
 }
 
 int mm_shared_offset(struct mm *mm, uint64_t addr, uint64_t *off)
