@@ -126,6 +126,37 @@ static int page_in_run(struct mm *mm, struct vma *v, uint64_t start, uint64_t en
 	return 0;
 }
 
+/* After a fault in a read-only mapping of a page cache, the rest of the cached pages in
+ * this window around it are mapped too (in runs of FAULT_AROUND_CACHED_PAGES): they cost
+ * no memory, and each 64-page run of a shared library's text would be one more fault,
+ * a trap and a mapping round trip on systrap. Bounded so that a fault in a huge mapping
+ * looks at no more than the window. */
+#define CACHED_WINDOW_PAGES 1024
+
+static void page_in_cached_window(struct mm *mm, struct vma *v, uint64_t page, bool map,
+				  uint64_t min, uint64_t max)
+{
+	uint64_t win = CACHED_WINDOW_PAGES * PAGE_SIZE;
+	uint64_t a = MAX(min, ALIGN_DOWN(page, win)), end = MIN(max, ALIGN_DOWN(page, win) + win);
+
+	if (!cached(v, page))
+		return;
+	while (a < end) {
+		uint64_t e = a + PAGE_SIZE;
+
+		if (present(mm, a) || !cached(v, a)) {
+			a = e;
+			continue;
+		}
+		while (e < end && e - a < FAULT_AROUND_CACHED_PAGES * PAGE_SIZE &&
+		       !present(mm, e) && cached(v, e))
+			e += PAGE_SIZE;
+		if (page_in_run(mm, v, a, e, map))
+			return;
+		a = e;
+	}
+}
+
 /* Page in addr with fault-around limited to [min, max). */
 static int page_in_within(struct mm *mm, struct vma *v, uint64_t addr, bool map, uint64_t min,
 			  uint64_t max)
@@ -156,6 +187,8 @@ static int page_in_within(struct mm *mm, struct vma *v, uint64_t addr, bool map,
 		err = page_in_run(mm, v, page, page + PAGE_SIZE, map);
 	if (!err && !present(mm, page))
 		err = -EIO; /* the run stopped at EOF before our page */
+	if (!err)
+		page_in_cached_window(mm, v, page, map, min, max);
 	return err;
 }
 
