@@ -32,6 +32,7 @@
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
 #include "sentry/vfs/vfs_internal.h"
+#include "sentry/fs/dev/tty.h"
 #include "sentry/fs/proc/proc.h"
 
 extern bool g_strace;
@@ -56,6 +57,7 @@ struct boot_spec {
 	bool no_new_privs; /* process.noNewPrivileges */
 	json_t *seccomp;   /* OCI linux.seccomp compiled: [code, jt, jf, k, ...] or NULL */
 	bool seccomp_log;
+	bool terminal;	   /* process.terminal: stdio is a host pty slave (the console) */
 };
 
 static char **json_strv(json_t *arr)
@@ -111,6 +113,7 @@ static int boot_read_spec(int fd, struct boot_spec *s)
 		s->cap_amb = (uint64_t)json_integer_value(json_object_get(caps, "ambient"));
 	}
 	s->no_new_privs = json_is_true(json_object_get(root, "no_new_privs"));
+	s->terminal = json_is_true(json_object_get(root, "terminal"));
 	s->rlimits = json_incref(json_object_get(root, "rlimits"));
 	s->mounts = json_incref(json_object_get(root, "mounts"));
 	s->masked = json_incref(json_object_get(root, "masked"));
@@ -200,6 +203,25 @@ static struct fdtable *boot_stdio(void)
 		file_put(f);
 	}
 	return ft;
+}
+
+/* process.terminal: init's stdio becomes a pty of the sandbox's devpts (its controlling
+ * terminal) relayed to the host pty slave runsc gave as fds 0-2. Without a host pty or a
+ * devpts in the container, the host fds stay, with one warning. */
+static void boot_console(struct task *t)
+{
+	int h, err;
+
+	if (!isatty(0))
+		return;
+	h = fcntl(0, F_DUPFD_CLOEXEC, 3);
+	err = h < 0 ? -errno : console_attach(t, h);
+	if (err) {
+		log_warn("process.terminal: no terminal of the sandbox (%s); the program gets "
+			 "the host pty", strerror(-err));
+		if (h >= 0)
+			close(h);
+	}
 }
 
 /* A set-up failure: to the log, and to runsc create through the sync fd when there is
@@ -300,6 +322,8 @@ static int boot_create_init(const struct boot_opts *o, const struct boot_spec *s
 	if (!t)
 		return BOOT_EXIT_SETUP;
 	boot_set_rlimits(t, s->rlimits);
+	if (s->terminal)
+		boot_console(t);
 	if (s->has_caps) {
 		/* The sets runc installs just before its execve; the exec below then derives
 		 * the program's sets by Linux's rules (root: bounding | inheritable). */

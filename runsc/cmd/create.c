@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -119,6 +120,10 @@ int cmd_run(int argc, char **argv)
 	if (r)
 		return r < 0 ? 0 : r;
 	a.o.foreground = !a.detach;
+	/* With process.terminal the Sentry makes our terminal raw (its own pty does the
+	 * line editing); give it back as it was. */
+	struct termios tio;
+	bool restore = !a.detach && isatty(0) && tcgetattr(0, &tio) == 0;
 	if (container_create(&a.o, &c, &e))
 		return runsc_fail("%s", e.msg);
 	pid_t pid = c->pid;
@@ -139,6 +144,8 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	if (restore)
+		tcsetattr(0, TCSADRAIN, &tio);
 	if (container_open(g_opts.root, a.o.id, &c, &e) == 0)
 		container_destroy(c, &e);
 	return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);

@@ -1,6 +1,7 @@
 /* exec.c: `runsc exec`: a new parentless process in the running sandbox whose stdio are
  * the host fds the proxy sent; its wait status goes back to the proxy when it ends. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -10,6 +11,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "sentry/control/control_internal.h"
+#include "sentry/fs/dev/tty.h"
 #include "sentry/kernel/control_api.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/seccomp.h"
@@ -78,6 +80,19 @@ static void req_creds(json_t *req, struct creds *c)
 		c->groups[c->ngroups++] = (gid_t)json_integer_value(json_array_get(gids, i));
 }
 
+/* t's stdio becomes a new pty of the sandbox (its controlling terminal: t leads its own
+ * session) relayed to the host pty slave host_fd; when that fails the host fds stay. */
+static void exec_console(struct task *t, int host_fd)
+{
+	int err = console_attach(t, host_fd);
+
+	if (err) {
+		log_warn("exec: no terminal of the sandbox (%s); the process gets the host pty",
+			 strerror(-err));
+		close(host_fd);
+	}
+}
+
 /* Start the process; returns the new task or NULL with *err and msg set. */
 static struct task *exec_start(json_t *req, int *fds, char **argv, char **envp, int *err,
 			       char *msg, size_t msize)
@@ -88,6 +103,9 @@ static struct task *exec_start(json_t *req, int *fds, char **argv, char **envp, 
 	struct fs_context *fs = fs_context_new_root();
 	struct creds cr;
 	struct task *t;
+	/* A terminal: the host pty slave, relayed to a pty of the sandbox once t exists. */
+	int console = json_is_true(json_object_get(req, "terminal")) && isatty(fds[0]) ?
+			      fcntl(fds[0], F_DUPFD_CLOEXEC, 3) : -1;
 
 	req_creds(req, &cr);
 	for (int i = 0; i < 3; i++) {
@@ -113,8 +131,12 @@ static struct task *exec_start(json_t *req, int *fds, char **argv, char **envp, 
 		snprintf(msg, msize, "no free pid in the sandbox");
 		fdtable_put(ft);
 		fs_context_put(fs);
+		if (console >= 0)
+			close(console);
 		return NULL;
 	}
+	if (console >= 0)
+		exec_console(t, console);
 	json_t *rl = json_object_get(req, "rlimits");
 	for (size_t i = 0; i < json_array_size(rl); i++) {
 		json_t *r = json_array_get(rl, i);

@@ -82,8 +82,6 @@ int control_tg_reap(struct thread_group *tg, int *wait_status)
 	return 0;
 }
 
-typedef void (*tg_visit_fn)(void *arg, struct thread_group *tg);
-
 static void tg_walk(struct thread_group *tg, tg_visit_fn fn, void *arg, int depth)
 {
 	struct list_head *pos;
@@ -95,7 +93,7 @@ static void tg_walk(struct thread_group *tg, tg_visit_fn fn, void *arg, int dept
 		tg_walk(list_entry(pos, struct thread_group, sibling), fn, arg, depth + 1);
 }
 
-static void tg_for_each(tg_visit_fn fn, void *arg)
+void kernel_for_each_tg(tg_visit_fn fn, void *arg)
 {
 	if (g_init_tg)
 		tg_walk(g_init_tg, fn, arg, 0);
@@ -122,7 +120,7 @@ int control_signal_all(int sig)
 {
 	struct signal_ctx c = {sig, 0};
 
-	tg_for_each(signal_visit, &c);
+	kernel_for_each_tg(signal_visit, &c);
 	return c.count;
 }
 
@@ -160,6 +158,6 @@ int control_ps(struct control_proc *v, int max)
 {
 	struct ps_ctx c = {v, 0, max};
 
-	tg_for_each(ps_visit, &c);
+	kernel_for_each_tg(ps_visit, &c);
 	return c.n;
 }

@@ -50,4 +50,9 @@ void tasks_kill_all_except(struct thread_group *keep);
 /* Free a reaped zombie thread group. */
 void tg_release_zombie(struct thread_group *tg);
 
+/* Visit every thread group of the sandbox, zombies included: init's tree and the trees
+ * of `runsc exec` processes (control_api.c). Kernel lock held. */
+typedef void (*tg_visit_fn)(void *arg, struct thread_group *tg);
+void kernel_for_each_tg(tg_visit_fn fn, void *arg);
+
 #endif

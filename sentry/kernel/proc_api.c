@@ -1,6 +1,7 @@
 /* proc_api.c: read-only snapshots of tasks and thread groups for /proc and the ttys. The
- * thread groups are found by walking the process tree from init (orphans are reparented
- * to init, so the tree holds every group that has not been reaped). */
+ * thread groups are found by walking the process trees from init and from each `runsc
+ * exec` process (orphans are reparented to init, so the trees hold every group that has
+ * not been reaped). */
 #include "sentry/kernel/proc_api.h"
 
 #include <errno.h>
@@ -8,28 +9,16 @@
 
 #include "sentry/kernel/cputime.h"
 #include "sentry/kernel/seccomp.h"
+#include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
 #include "sentry/vfs/vfs_internal.h"
 
-typedef void (*tg_visit_fn)(void *arg, struct thread_group *tg);
-
-static void tg_walk(struct thread_group *tg, tg_visit_fn fn, void *arg, int depth)
-{
-	struct list_head *pos;
-
-	if (depth > 100000)
-		return; /* a cycle would be a kernel bug; never loop forever on it */
-	fn(arg, tg);
-	list_for_each(pos, &tg->children)
-		tg_walk(list_entry(pos, struct thread_group, sibling), fn, arg, depth + 1);
-}
-
+/* Every group, exec'd trees included (a `runsc exec -t` shell's process groups). */
 static void tg_for_each(tg_visit_fn fn, void *arg)
 {
-	if (g_init_tg)
-		tg_walk(g_init_tg, fn, arg, 0);
+	kernel_for_each_tg(fn, arg);
 }
 
 struct find_ctx {

@@ -140,19 +140,22 @@ check delete_force "rc $?: $(cat "$work/out")" test -z "$(task_status d2)"
 c containers rm d2 >/dev/null 2>&1
 
 # --- terminals, through a real pty ---
-$DRIVE --rows 30 --cols 90 'expect:# ' 'send:stty size; echo $((6*7))\n' 'expect:42' \
+$DRIVE --rows 30 --cols 90 'expect:# ' 'send:tty; stty size; echo $((6*7))\n' 'expect:42' \
 	'send:exit 3\n' -- ctr -a "$work/containerd.sock" -n "$ns" run --rm -t \
 	--runc-binary "$RUNSC" "$IMG" t1 sh >"$work/out" 2>&1
 rc=$?
 check run_tty "rc $rc, want 3: $(tr -d '\r' <"$work/out" | tail -4)" test $rc -eq 3
 check run_tty_size "want 30 90: $(tr -d '\r' <"$work/out" | tail -4)" grep -q '^30 90' "$work/out"
+check run_tty_devpts "$(tr -d '\r' <"$work/out" | tail -4)" grep -q '^/dev/pts/[0-9]' "$work/out"
 run -d "$IMG" t2 sleep 1000 >/dev/null 2>&1
 wait_task t2 RUNNING
-$DRIVE 'expect:# ' 'send:echo exec-$((6*7))\n' 'expect:exec-42' 'send:exit 5\n' -- \
+$DRIVE 'expect:# ' 'send:tty; sleep 100\n' 'sleep:1' 'send:\x03' 'expect:# ' \
+	'send:echo exec-$((6*7))\n' 'expect:exec-42' 'send:exit 5\n' -- \
 	ctr -a "$work/containerd.sock" -n "$ns" task exec -t --exec-id e3 t2 sh \
 	>"$work/out" 2>&1
 rc=$?
 check exec_tty "rc $rc, want 5: $(tr -d '\r' <"$work/out" | tail -4)" test $rc -eq 5
+check exec_tty_devpts "$(tr -d '\r' <"$work/out" | tail -4)" grep -q '^/dev/pts/[0-9]' "$work/out"
 c task delete -f t2 >/dev/null 2>&1
 c containers rm t2 >/dev/null 2>&1
 

@@ -175,20 +175,29 @@ pm start -a c1 >"$work/out" 2>&1
 check start_attach "$(cat "$work/out")" grep -q created-then-started "$work/out"
 pm rm -f c1 >/dev/null 2>&1
 
-# --- terminals, through a real pty ---
-$DRIVE --rows 30 --cols 100 'expect:# ' 'send:echo $((6*7))\n' 'expect:42' \
-	'send:exit 3\n' -- podman --root "$work/storage" --runroot "$work/run" \
+# --- terminals, through a real pty: the program's terminal is the sandbox's own
+# /dev/pts/N (job control, ^C -> SIGINT, window size changes from podman's terminal) ---
+$DRIVE --rows 30 --cols 100 'expect:# ' 'send:tty; stty size\n' 'expect:30 100' \
+	'resize:40,120' 'sleep:1' 'send:stty size\n' 'expect:40 120' \
+	'send:sleep 100\n' 'sleep:1' 'send:\x03' 'expect:# ' 'send:echo $((6*7))\n' \
+	'expect:42' 'send:exit 3\n' -- podman --root "$work/storage" --runroot "$work/run" \
 	--tmpdir "$work/tmp" --runtime "$RUNSC" --runtime-flag "platform=$PLATFORM" \
 	run --rm -it "$IMG" sh >"$work/out" 2>&1
 rc=$?
-check run_it "rc $rc, want 3: $(tr -d '\r' <"$work/out" | tail -5)" test $rc -eq 3
+out=$(tr -d '\r' <"$work/out")
+check run_it "rc $rc, want 3: $(tail -5 <<<"$out")" test $rc -eq 3
+check run_it_devpts "tty said: $(grep -A1 'tty;' <<<"$out" | tail -1)" grep -q '^/dev/pts/[0-9]' <<<"$out"
+check run_it_job_control "$(grep 'job control' <<<"$out")" test -z "$(grep 'job control' <<<"$out")"
+check run_it_resize "$(grep -A1 'stty size' <<<"$out" | tail -2)" grep -q '^40 120' <<<"$out"
+check run_it_intr "^C did not end sleep: $(tail -5 <<<"$out")" grep -q '^42' <<<"$out"
 pm run -d --name t1 "$IMG" sleep 1000 >/dev/null 2>&1
 wait_status t1 running
-$DRIVE 'expect:# ' 'send:echo exec-$((6*7))\n' 'expect:exec-42' 'send:exit 4\n' -- \
+$DRIVE 'expect:# ' 'send:tty; echo exec-$((6*7))\n' 'expect:exec-42' 'send:exit 4\n' -- \
 	podman --root "$work/storage" --runroot "$work/run" --tmpdir "$work/tmp" \
 	--runtime "$RUNSC" --runtime-flag "platform=$PLATFORM" exec -it t1 sh >"$work/out" 2>&1
 rc=$?
 check exec_it "rc $rc, want 4: $(tr -d '\r' <"$work/out" | tail -5)" test $rc -eq 4
+check exec_it_devpts "$(tr -d '\r' <"$work/out" | tail -5)" grep -q '^/dev/pts/[0-9]' "$work/out"
 pm rm -f -t 0 t1 >/dev/null 2>&1
 
 echo "$passed passed, $failed failed"

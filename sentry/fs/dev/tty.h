@@ -95,6 +95,13 @@ long tty_ioctl(struct task *t, struct tty *tty, bool master, unsigned cmd, uint6
 /* Forget tty as anyone's controlling terminal (the pair is going away). */
 void tty_release_ctty(struct tty *tty);
 
+/* The console (console.c): open a new pty of the sandbox's devpts as t would (t, a
+ * session leader, gets it as its controlling terminal), make its slave t's fds 0-2 and
+ * relay its master to host_fd, a host pty slave whose master the client holds. Takes
+ * host_fd on success. Kernel lock held. Returns 0 or -errno (-ENOENT: no devpts in the
+ * container). */
+int console_attach(struct task *t, int host_fd);
+
 /* devpts (/dev/pts). */
 struct super_block *devpts_new(void);
 /* The path of /dev/pts/<index> in the devpts that the ptmx opened at ptmx belongs to
