@@ -39,7 +39,11 @@ failed=0
 work=$(mktemp -d /tmp/runsc-podman-XXXXXX)
 IMG=localhost/runsc-test-bb:latest
 cleanup() {
+	local ids
+	ids=$(pm ps -aq --no-trunc 2>/dev/null)
 	pm rm -af -t 0 >/dev/null 2>&1
+	# A sandbox podman lost track of (a client killed mid-run) must not outlive the test.
+	for id in $ids; do "$RUNSC" delete --force "$id" >/dev/null 2>&1; done
 	pm rmi -af >/dev/null 2>&1
 	# podman leaves overlay mounts of its private storage behind; drop them first.
 	grep -o " $work/[^ ]*" /proc/mounts | sort -r | while read -r m; do
