@@ -212,6 +212,10 @@ int kvm_ring0_call_ex(struct kvm_platform *p, long (*fn)(long), long arg, long *
 void kvm_ring0_install(struct kvm_platform *p);
 int kvm_ring0_getpid_loop(struct kvm_platform *p, struct plat_as *as, const plat_regs_t *regs,
 			  long pid, long *served, long *last_nr);
+/* The same, also serving page faults at fault_addr in ring 0 (resumed with iretq at the
+ * application's r12, rcx and r11 kept): *faults counts them. */
+int kvm_ring0_serve_loop(struct kvm_platform *p, struct plat_as *as, const plat_regs_t *regs,
+			 long pid, uint64_t fault_addr, long *served, long *faults, long *last_nr);
 
 /* kvm_stats.c: count one exit of KVM_RUN (its return value and errno), and the debug
  * summary: "kvm exits: N; syscall (out) N, #PF N, ...". */

@@ -8,10 +8,12 @@
  * block (GS base), loads the application's table and registers, `sysretq`. The LSTAR
  * entry: `swapgs`, saves the application's registers in the block, reloads the kernel
  * table and the caller's registers, and returns 1 from kvm_r0_switch_user. The caller
- * (Sentry C code, still in ring 0) serves the syscall and switches again: no exit.
+ * (Sentry C code, still in ring 0) serves the syscall and switches again: no exit. A #PF
+ * from ring 3 enters through gate 14 of a ring-0-mode IDT, saves the frame and CR2 the
+ * same way and returns 14; the next switch then resumes with iretq (rcx, r11 kept).
  *
- * kvm_ring0_getpid_loop uses it to serve getpid until the program calls exit: the proof
- * for the exit counters. The bluepill (a Sentry thread entering ring 0 itself, its host
+ * kvm_ring0_serve_loop uses it to serve getpid and page faults until the program makes
+ * another syscall: the proof for the exit counters. The bluepill (a Sentry thread entering ring 0 itself, its host
  * syscalls exiting) is the next step (README.md). */
 #include "platform/kvm/kvm_internal.h"
 
@@ -24,34 +26,55 @@
 /* The ring-0 block (per vCPU, GS base in ring 0): application registers, then the rest. */
 enum { B_RAX, B_RBX, B_RCX, B_RDX, B_RSI, B_RDI, B_RBP, B_RSP, B_R8, B_R9, B_R10, B_R11,
        B_R12, B_R13, B_R14, B_R15, B_RIP, B_RFLAGS, B_UCR3, B_KCR3, B_SRSP, B_SRBX,
-       B_SRBP, B_SR12, B_SR13, B_SR14, B_SR15, B_WORDS };
+       B_SRBP, B_SR12, B_SR13, B_SR14, B_SR15, B_CR2, B_VEC, B_ERR, B_IRET, B_WORDS };
 #define BLOCK_OFF 0x800 /* in the vCPU's GDT/TSS page */
 #define TRAMP_OFF 0x800 /* in the code page */
 #define MSR_LSTAR 0xc0000082
 #define MSR_KERNEL_GS_BASE 0xc0000102
 
 /* Position independent: it only addresses the block through %gs. */
-extern const char kvm_r0_tramp[], kvm_r0_tramp_entry[], kvm_r0_tramp_end[];
+extern const char kvm_r0_tramp[], kvm_r0_tramp_entry[], kvm_r0_tramp_pf[], kvm_r0_tramp_end[];
+#define IDT_OFF 0x800 /* the ring-0 mode IDT (gates 0-14) in the probe page */
 __asm__(".pushsection .rodata\n"
 	"kvm_r0_tramp:\n" /* kvm_r0_switch_user */
 	"mov %rsp, %gs:160\n mov %rbx, %gs:168\n mov %rbp, %gs:176\n"
 	"mov %r12, %gs:184\n mov %r13, %gs:192\n mov %r14, %gs:200\n mov %r15, %gs:208\n"
 	"mov %gs:144, %rax\n mov %rax, %cr3\n"
+	"cmpq $0, %gs:240\n jne 1f\n"
 	"mov %gs:8, %rbx\n mov %gs:24, %rdx\n mov %gs:32, %rsi\n mov %gs:40, %rdi\n"
 	"mov %gs:48, %rbp\n mov %gs:64, %r8\n mov %gs:72, %r9\n mov %gs:80, %r10\n"
 	"mov %gs:96, %r12\n mov %gs:104, %r13\n mov %gs:112, %r14\n mov %gs:120, %r15\n"
 	"mov %gs:128, %rcx\n mov %gs:136, %r11\n mov %gs:0, %rax\n mov %gs:56, %rsp\n"
 	"swapgs\n sysretq\n"
+	"1:\n" /* after an exception: iretq keeps rcx and r11 */
+	"pushq $0x2b\n pushq %gs:56\n pushq %gs:136\n pushq $0x33\n pushq %gs:128\n"
+	"mov %gs:8, %rbx\n mov %gs:16, %rcx\n mov %gs:24, %rdx\n mov %gs:32, %rsi\n"
+	"mov %gs:40, %rdi\n mov %gs:48, %rbp\n mov %gs:64, %r8\n mov %gs:72, %r9\n"
+	"mov %gs:80, %r10\n mov %gs:88, %r11\n mov %gs:96, %r12\n mov %gs:104, %r13\n"
+	"mov %gs:112, %r14\n mov %gs:120, %r15\n mov %gs:0, %rax\n"
+	"swapgs\n iretq\n"
 	"kvm_r0_tramp_entry:\n" /* LSTAR */
 	"swapgs\n"
 	"mov %rsp, %gs:56\n mov %rax, %gs:0\n mov %rbx, %gs:8\n mov %rdx, %gs:24\n"
 	"mov %rsi, %gs:32\n mov %rdi, %gs:40\n mov %rbp, %gs:48\n mov %r8, %gs:64\n"
 	"mov %r9, %gs:72\n mov %r10, %gs:80\n mov %r12, %gs:96\n mov %r13, %gs:104\n"
 	"mov %r14, %gs:112\n mov %r15, %gs:120\n mov %rcx, %gs:128\n mov %r11, %gs:136\n"
-	"mov %gs:152, %rax\n mov %rax, %cr3\n"
+	"movq $0, %gs:240\n mov $1, %eax\n"
+	"2:\n" /* back to the caller of kvm_r0_switch_user, eax = what happened */
+	"mov %gs:152, %rdx\n mov %rdx, %cr3\n"
 	"mov %gs:160, %rsp\n mov %gs:168, %rbx\n mov %gs:176, %rbp\n mov %gs:184, %r12\n"
 	"mov %gs:192, %r13\n mov %gs:200, %r14\n mov %gs:208, %r15\n"
-	"mov $1, %eax\n ret\n"
+	"ret\n"
+	"kvm_r0_tramp_pf:\n" /* #PF from ring 3 (IDT gate 14): a frame on RSP0 */
+	"swapgs\n"
+	"mov %rax, %gs:0\n mov %rbx, %gs:8\n mov %rcx, %gs:16\n mov %rdx, %gs:24\n"
+	"mov %rsi, %gs:32\n mov %rdi, %gs:40\n mov %rbp, %gs:48\n mov %r8, %gs:64\n"
+	"mov %r9, %gs:72\n mov %r10, %gs:80\n mov %r11, %gs:88\n mov %r12, %gs:96\n"
+	"mov %r13, %gs:104\n mov %r14, %gs:112\n mov %r15, %gs:120\n"
+	"pop %rax\n mov %rax, %gs:232\n pop %rax\n mov %rax, %gs:128\n pop %rax\n"
+	"pop %rax\n mov %rax, %gs:136\n pop %rax\n mov %rax, %gs:56\n pop %rax\n"
+	"mov %cr2, %rax\n mov %rax, %gs:216\n"
+	"movq $1, %gs:240\n mov $14, %eax\n jmp 2b\n"
 	"kvm_r0_tramp_end:\n"
 	".popsection\n");
 
@@ -62,13 +85,21 @@ static uint64_t tramp_va(const char *sym)
 
 void kvm_ring0_install(struct kvm_platform *p)
 {
-	_Static_assert(B_SR15 * 8 == 208 && B_UCR3 * 8 == 144 && B_RIP * 8 == 128,
+	_Static_assert(B_SR15 * 8 == 208 && B_UCR3 * 8 == 144 && B_RIP * 8 == 128 &&
+			       B_CR2 * 8 == 216 && B_ERR * 8 == 232 && B_IRET * 8 == 240,
 		       "the trampoline's offsets");
+	uint8_t *g = kvm_r0(p, KVM_R0_PROBE_PAGE * KVM_PG + IDT_OFF + 14 * 16);
+	uint64_t pf = tramp_va(kvm_r0_tramp_pf);
 	size_t n = (size_t)(kvm_r0_tramp_end - kvm_r0_tramp);
 
 	if (n > KVM_PG - TRAMP_OFF)
 		log_fatal("kvm: the ring-0 trampoline (%zu bytes) does not fit", n);
 	memcpy(kvm_r0(p, KVM_R0_CODE_PAGE * KVM_PG + TRAMP_OFF), kvm_r0_tramp, n);
+	/* Gate 14 (#PF): a 64-bit interrupt gate, kernel code, DPL 0. */
+	memset(g, 0, 16);
+	g[0] = (uint8_t)pf, g[1] = (uint8_t)(pf >> 8), g[2] = KVM_SEL_KCODE, g[5] = 0x8e;
+	g[6] = (uint8_t)(pf >> 16), g[7] = (uint8_t)(pf >> 24);
+	memcpy(g + 8, &(uint32_t){ (uint32_t)(pf >> 32) }, 4);
 }
 
 /* What runs in guest ring 0 (Sentry code at its host address, the kernel table). */
@@ -76,6 +107,8 @@ struct r0_loop {
 	uint64_t *block;	/* the vCPU's ring-0 block, upper half */
 	long (*switch_user)(void);
 	long pid, served;
+	long faults;		/* page faults at fault_addr, resumed at the app's r12 */
+	uint64_t fault_addr;
 };
 
 static long r0_getpid_loop(long arg)
@@ -83,7 +116,13 @@ static long r0_getpid_loop(long arg)
 	struct r0_loop *l = (struct r0_loop *)arg;
 
 	for (;;) {
-		l->switch_user();
+		if (l->switch_user() == 14) { /* a #PF: resume at r12 (a fixup), or give up */
+			if (l->block[B_CR2] != l->fault_addr)
+				return -14;
+			l->block[B_RIP] = l->block[B_R12];
+			l->faults++;
+			continue;
+		}
 		if (l->block[B_RAX] != 39)
 			return (long)l->block[B_RAX];
 		l->block[B_RAX] = (uint64_t)l->pid;
@@ -118,6 +157,8 @@ static int prepare(struct kvm_ctx *c, void *arg)
 	if (ioctl(c->fd, KVM_GET_SREGS, &s))
 		return -errno;
 	s.gs.base = va;
+	s.idt.base = KVM_KVA + KVM_R0_PROBE_PAGE * KVM_PG + IDT_OFF;
+	s.idt.limit = 15 * 16 - 1;
 	if (ioctl(c->fd, KVM_SET_SREGS, &s) || set_msr(c, MSR_KERNEL_GS_BASE, 0) ||
 	    set_msr(c, MSR_LSTAR, tramp_va(kvm_r0_tramp_entry)))
 		return -EIO;
@@ -127,8 +168,14 @@ static int prepare(struct kvm_ctx *c, void *arg)
 int kvm_ring0_getpid_loop(struct kvm_platform *p, struct plat_as *a, const plat_regs_t *regs,
 			  long pid, long *served, long *last_nr)
 {
+	return kvm_ring0_serve_loop(p, a, regs, pid, 0, served, NULL, last_nr);
+}
+
+int kvm_ring0_serve_loop(struct kvm_platform *p, struct plat_as *a, const plat_regs_t *regs,
+			 long pid, uint64_t fault_addr, long *served, long *faults, long *last_nr)
+{
 	struct kvm_as *as = (struct kvm_as *)a;
-	struct r0_loop l = { .pid = pid };
+	struct r0_loop l = { .pid = pid, .fault_addr = fault_addr };
 	struct loop_setup ls = { .l = &l };
 	uint64_t *b = ls.block;
 	int ret;
@@ -142,6 +189,7 @@ int kvm_ring0_getpid_loop(struct kvm_platform *p, struct plat_as *a, const plat_
 	b[B_RSI] = regs->rsi, b[B_RDI] = regs->rdi, b[B_RBP] = regs->rbp;
 	b[B_RSP] = regs->rsp, b[B_R8] = regs->r8, b[B_R9] = regs->r9;
 	b[B_R10] = regs->r10, b[B_R12] = regs->r12, b[B_R13] = regs->r13;
+	b[B_RCX] = regs->rcx, b[B_R11] = regs->r11;
 	b[B_R14] = regs->r14, b[B_R15] = regs->r15;
 	b[B_RIP] = regs->rip, b[B_RFLAGS] = 0x202;
 	pthread_mutex_lock(&as->lock);
@@ -153,5 +201,7 @@ int kvm_ring0_getpid_loop(struct kvm_platform *p, struct plat_as *a, const plat_
 	b[B_KCR3] = p->kas->root;
 	ret = kvm_ring0_call_ex(p, r0_getpid_loop, (long)(uintptr_t)&l, last_nr, prepare, &ls);
 	*served = l.served;
+	if (faults)
+		*faults = l.faults;
 	return ret;
 }

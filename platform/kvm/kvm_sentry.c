@@ -127,7 +127,10 @@ int kvm_ring0_call_ex(struct kvm_platform *p, long (*fn)(long), long arg, long *
 	c = (struct kvm_ctx *)cc;
 	/* The vCPU's ring-0 stack (upper half), holding a return address: the ring-0 hlt. */
 	top = KVM_KVA + (KVM_R0_VCPU_PAGE + 2ULL * (uint64_t)c->id + 2) * KVM_PG;
-	ret_slot = kvm_r0(p, top - 24 - KVM_KVA); /* rsp + 8 16-byte aligned, as after a call */
+	/* Below the top 512 bytes, where exceptions from ring 3 push their frames (RSP0);
+	 * rsp + 8 16-byte aligned, as after a call. */
+	top -= 512;
+	ret_slot = kvm_r0(p, top - 24 - KVM_KVA);
 	*ret_slot = KVM_KVA + KVM_R0_CODE_PAGE * KVM_PG + KVM_CODE_RING0_RET;
 	ret = -EIO;
 	if (ioctl(c->fd, KVM_GET_SREGS, &s))

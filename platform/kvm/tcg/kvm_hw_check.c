@@ -22,6 +22,7 @@ PROG(p_xmm, "movq %xmm0, %rdi\n movq %rsi, %xmm1\n mov $39, %eax\n syscall\n ud2
 PROG(p_ymm, "vextractf128 $1, %ymm1, %xmm2\n movq %xmm2, %rdi\n vmovq %rsi, %xmm3\n vinsertf128 $1, %xmm3, %ymm4, %ymm4\n mov $39, %eax\n syscall\n ud2");
 PROG(p_int80, "mov $20, %eax\n int $0x80\n ud2");
 PROG(p_getpid10k, "mov $10000, %ebx\n 1: mov $39, %eax\n syscall\n cmp $4242, %rax\n jne 2f\n dec %ebx\n jnz 1b\n mov $60, %eax\n syscall\n 2: mov $61, %eax\n syscall\n ud2");
+PROG(p_fault1k, "mov $1000, %ebx\n lea 2f(%rip), %r12\n 1: mov $0x10000000, %rdi\n mov $0x1234, %ecx\n mov $0x5678, %r11d\n mov (%rdi), %rax\n 2: cmp $0x1234, %rcx\n jne 3f\n cmp $0x5678, %r11\n jne 3f\n dec %ebx\n jnz 1b\n mov $60, %eax\n syscall\n 3: mov $61, %eax\n syscall\n ud2");
 PROG(p_loop, "1: mov $39, %eax\n syscall\n jmp 1b");
 static int fails;
 static volatile long g_seen;
@@ -112,6 +113,14 @@ int main(void) {
 		printf("ring0: %ld getpid served in guest ring 0, then syscall %ld; VM exits: %llu\n",
 		       served, last, (unsigned long long)(after - before));
 		CHECK(served == 10000); CHECK(last == 60); CHECK(after - before == 1);
+		/* 1,000 page faults served in ring 0, resumed with iretq (rcx, r11 kept) */
+		long faults = 0; before = after;
+		load(p_fault1k, p_fault1k_end); regs0(&r);
+		CHECK(kvm_ring0_serve_loop(kp, AS, &r, 4242, 0x10000000, &served, &faults, &last) == 0);
+		after = 0; for (int i = 0; i < KVM_STAT_N; i++) after += kp->stats[i];
+		printf("ring0: %ld page faults served in guest ring 0, then syscall %ld; VM exits: %llu\n",
+		       faults, last, (unsigned long long)(after - before));
+		CHECK(faults == 1000); CHECK(last == 60); CHECK(after - before == 1);
 	}
 out:
 	printf("%s (%d failures)\n", fails ? "KVMHW FAIL" : "KVMHW PASS", fails);
