@@ -122,21 +122,34 @@ static void send_pdeathsig(struct thread_group *c)
 	}
 }
 
-/* Move tg's children to their new reaper. */
+/* Move tg's children to their new reaper. A child's group in tg's session but not tg's
+ * own may be orphaned by the move (checked once every child has moved). */
 static void reparent_children(struct thread_group *tg)
 {
 	struct thread_group *reaper = find_reaper(tg);
 	struct list_head *pos, *n;
+	int pgids[64], npgids = 0;
 
 	list_for_each_safe(pos, n, &tg->children) {
 		struct thread_group *c = list_entry(pos, struct thread_group, sibling);
 		list_del(&c->sibling);
 		c->parent = reaper;
 		list_add_tail(&c->sibling, &reaper->children);
-		if (c->zombie)
+		if (c->zombie) {
 			tg_notify_parent(c);
-		else
-			send_pdeathsig(c);
+			continue;
+		}
+		send_pdeathsig(c);
+		if (c->pgid != tg->pgid && c->sid == tg->sid && npgids < 64)
+			pgids[npgids++] = c->pgid;
+	}
+	for (int i = 0; i < npgids; i++) {
+		bool seen = false;
+
+		for (int j = 0; j < i; j++)
+			seen |= pgids[j] == pgids[i];
+		if (!seen)
+			pgrp_hup_if_orphaned_stopped(pgids[i]);
 	}
 }
 
@@ -159,6 +172,9 @@ static void tg_exit_last_thread(struct thread_group *tg, int code)
 	}
 	reparent_children(tg);
 	tg->zombie = true;
+	/* Our exit may orphan our own group, if our parent was its tie to the session. */
+	if (tg->parent && tg->parent->pgid != tg->pgid && tg->parent->sid == tg->sid)
+		pgrp_hup_if_orphaned_stopped(tg->pgid);
 	tg_notify_parent(tg);
 }
 

@@ -13,6 +13,10 @@ bool pid_in_use(int pid);
 int task_count_user(uid_t uid);
 /* Call fn for every live task (getpriority/setpriority by group or user). */
 void task_for_each(void (*fn)(struct task *t, void *arg), void *arg);
+/* POSIX: a process group that has just become orphaned (an exit or a reparent cut its
+ * last tie to a parent in another group of its session) and has stopped members gets
+ * SIGHUP then SIGCONT, so nothing stays stopped with nobody left to resume it. */
+void pgrp_hup_if_orphaned_stopped(int pgid);
 /* Is t the first live thread of its group? (Visit each process once with task_for_each,
  * even when its leader has exited.) */
 bool task_is_group_rep(const struct task *t);

@@ -69,6 +69,9 @@ struct task *proc_any_task(int tgid);
 int proc_set_comm(int tgid, int tid, const char *name, size_t len);
 /* The thread groups of process group pgid, for terminal signals: calls fn for each. */
 void proc_for_each_in_pgrp(int pgid, void (*fn)(void *arg, int tgid), void *arg);
+/* Whether process group pgid is orphaned (POSIX: no member has a parent in another group
+ * of its session), so terminal job-control stops cannot apply to it. */
+bool proc_pgrp_orphaned(int pgid);
 /* Whether a process group pgid exists in session sid. */
 bool proc_pgrp_in_session(int pgid, int sid);
 /* Number of live threads and of thread groups in the sandbox (loadavg, stat). */

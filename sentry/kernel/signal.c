@@ -12,6 +12,7 @@
 #include "sentry/abi/signal.h"
 #include "sentry/fs/anon.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/proc_api.h"
 #include "sentry/kernel/signal_internal.h"
 
 enum sig_default { SIGDFL_TERM, SIGDFL_CORE, SIGDFL_IGN, SIGDFL_STOP };
@@ -111,6 +112,45 @@ static bool pgrp_orphaned(int pgid)
 
 	task_for_each(orphan_visit, &oc);
 	return !oc.has_outside_parent;
+}
+
+bool proc_pgrp_orphaned(int pgid)
+{
+	return pgrp_orphaned(pgid);
+}
+
+struct stopped_check {
+	int pgid;
+	bool stopped;
+};
+
+static void stopped_visit(struct task *t, void *arg)
+{
+	struct stopped_check *sc = arg;
+
+	if (task_is_group_rep(t) && !t->tg->zombie && t->tg->pgid == sc->pgid && t->tg->stopped)
+		sc->stopped = true;
+}
+
+static void hup_cont_one(void *arg, int tgid)
+{
+	struct thread_group *tg = tg_find(tgid);
+
+	if (tg) {
+		tg_send_signal(tg, SIGHUP, NULL);
+		tg_send_signal(tg, SIGCONT, NULL);
+	}
+}
+
+void pgrp_hup_if_orphaned_stopped(int pgid)
+{
+	struct stopped_check sc = {.pgid = pgid};
+
+	if (pgid <= 0 || !pgrp_orphaned(pgid))
+		return;
+	task_for_each(stopped_visit, &sc);
+	if (sc.stopped)
+		proc_for_each_in_pgrp(pgid, hup_cont_one, NULL);
 }
 
 /* The first thread to take a default-action stop signal stops the whole group. */
@@ -408,6 +448,7 @@ void signal_deliver(struct task *t)
 	siginfo_t info;
 	int sig, handled = 0;
 
+again:
 	while (!t->exit_now && handled < 8 && (sig = next_signal(t, &info)) != 0) {
 		struct ksigaction *ka = &t->tg->sighand->action[sig - 1];
 
@@ -451,7 +492,12 @@ void signal_deliver(struct task *t)
 		t->restore_sigmask = false;
 		t->sigmask = t->saved_sigmask;
 	}
-	/* Stopped: wait for SIGCONT (or SIGKILL) before going back to the application. */
-	while (t->tg->stopped && !t->exit_now)
-		task_block_killable(t, &t->tg->stop_wq);
+	/* Stopped: wait for SIGCONT (or SIGKILL) before going back to the application, then
+	 * take what arrived meanwhile (a SIGTERM sent before the SIGCONT kills at once, as
+	 * Linux's get_signal goes round again after a stop). */
+	if (t->tg->stopped && !t->exit_now) {
+		while (t->tg->stopped && !t->exit_now)
+			task_block_killable(t, &t->tg->stop_wq);
+		goto again;
+	}
 }
