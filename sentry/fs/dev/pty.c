@@ -250,6 +250,9 @@ static ssize_t slave_read(struct task *t, struct file *f, void *buf, size_t size
 	struct tty *tty = f->priv;
 	int ret;
 
+	ret = tty_check_job(t, tty, SIGTTIN);
+	if (ret < 0)
+		return ret;
 	if (size == 0)
 		return 0;
 	if (!(tty->termios.c_lflag & ICANON))
@@ -276,6 +279,11 @@ static ssize_t slave_write(struct task *t, struct file *f, const void *buf, size
 	size_t done = 0;
 	int ret;
 
+	if (tty->termios.c_lflag & TOSTOP) {
+		ret = tty_check_job(t, tty, SIGTTOU);
+		if (ret < 0)
+			return ret;
+	}
 	while (done < size) {
 		if (tty->master_opens == 0)
 			return done ? (ssize_t)done : -EIO;

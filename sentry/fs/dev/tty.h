@@ -86,6 +86,12 @@ size_t ldisc_read(struct tty *tty, char *buf, size_t size);
 void ldisc_flush_input(struct tty *tty);
 /* Send sig to the foreground process group. */
 void tty_signal_fg(struct tty *tty, int sig);
+/* Job control on a slave access by t (Linux's __tty_check_change): when tty is t's
+ * controlling terminal and t's process group is not in the foreground, sig (SIGTTIN for
+ * reads, SIGTTOU for TOSTOP writes and termios changes) goes to t's process group and
+ * the call is restarted once it continues (-ERESTARTSYS). Blocked or ignored: reads fail
+ * with -EIO, the rest go ahead; an orphaned group gets -EIO. 0: go ahead. */
+int tty_check_job(struct task *t, struct tty *tty, int sig);
 
 size_t tty_ring_put(struct tty_ring *r, const char *buf, size_t size);
 size_t tty_ring_get(struct tty_ring *r, char *buf, size_t size);

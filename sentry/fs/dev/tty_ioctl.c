@@ -119,10 +119,35 @@ static long put_int(struct task *t, uint64_t arg, int v)
 	return copy_to_user(t, uaddr(arg), &v, sizeof(v)) ? -EFAULT : 0;
 }
 
+/* Requests that change the terminal: from a background process group of the slave's
+ * session they raise SIGTTOU first (Linux's tty_check_change). Termios and the
+ * foreground group are the slave's even when set through the master. */
+static bool changes_tty(unsigned cmd, bool master)
+{
+	switch (cmd) {
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+	case TIOCSPGRP:
+		return true;
+	case TCFLSH:
+	case TCXONC:
+	case TCSBRK:
+		return !master;
+	default:
+		return false;
+	}
+}
+
 long tty_ioctl(struct task *t, struct tty *tty, bool master, unsigned cmd, uint64_t arg)
 {
 	int v;
 
+	if (changes_tty(cmd, master)) {
+		v = tty_check_job(t, tty, SIGTTOU);
+		if (v < 0)
+			return (v == -EIO && cmd == TIOCSPGRP) ? -ENOTTY : v;
+	}
 	switch (cmd) {
 	case TCGETS:
 		return copy_to_user(t, uaddr(arg), &tty->termios, sizeof(tty->termios)) ? -EFAULT

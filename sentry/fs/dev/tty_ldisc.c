@@ -4,12 +4,14 @@
  * and output mapping (OPOST, ONLCR, OCRNL). */
 #include "sentry/fs/dev/tty.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <termios.h>
 
 #include "sentry/kernel/proc_api.h"
 #include "sentry/kernel/task.h"
+#include "sentry/syscalls/syscalls.h"
 
 #define DELIM_LINE 1
 #define DELIM_DROP 2
@@ -153,12 +155,34 @@ static void signal_one(void *arg, int tgid)
 		tg_send_signal(tg, ((struct sig_ctx *)arg)->sig, NULL);
 }
 
-void tty_signal_fg(struct tty *tty, int sig)
+static void signal_pgrp(int pgid, int sig)
 {
 	struct sig_ctx c = {sig};
 
-	if (tty->fg_pgrp > 0)
-		proc_for_each_in_pgrp(tty->fg_pgrp, signal_one, &c);
+	if (pgid > 0)
+		proc_for_each_in_pgrp(pgid, signal_one, &c);
+}
+
+void tty_signal_fg(struct tty *tty, int sig)
+{
+	signal_pgrp(tty->fg_pgrp, sig);
+}
+
+int tty_check_job(struct task *t, struct tty *tty, int sig)
+{
+	bool ignored;
+
+	if (!t || !t->tg || !tty->sid || tty->sid != t->tg->sid || !tty->fg_pgrp ||
+	    t->tg->pgid == tty->fg_pgrp)
+		return 0;
+	ignored = (t->sigmask & sig_bit(sig)) ||
+		  t->tg->sighand->action[sig - 1].handler == (uint64_t)SIG_IGN;
+	if (ignored)
+		return sig == SIGTTIN ? -EIO : 0;
+	if (proc_pgrp_orphaned(t->tg->pgid))
+		return -EIO;
+	signal_pgrp(t->tg->pgid, sig);
+	return -ERESTARTSYS;
 }
 
 void ldisc_flush_input(struct tty *tty)
