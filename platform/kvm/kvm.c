@@ -191,6 +191,8 @@ static void kvm_destroy(struct platform *pp)
 	free(p->cpuid);
 	pthread_mutex_destroy(&p->lock);
 	pthread_mutex_destroy(&p->sentry_lock);
+	pthread_mutex_destroy(&p->run_mu);
+	pthread_cond_destroy(&p->run_cv);
 	free(p);
 }
 
@@ -208,6 +210,8 @@ static int kvm_create(int memfd, struct platform **out)
 	p->memfd = memfd;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_mutex_init(&p->sentry_lock, NULL);
+	pthread_mutex_init(&p->run_mu, NULL);
+	pthread_cond_init(&p->run_cv, NULL);
 	p->kvm_fd = kvm_open_checked(&why);
 	if (p->kvm_fd < 0) {
 		log_err("kvm: %s", why);

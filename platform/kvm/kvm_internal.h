@@ -99,6 +99,10 @@ struct kvm_platform {
 	uint32_t *pt_dead;	 /* freed pages that a shadow MMU may still cache */
 	uint32_t pt_ndead;
 	_Atomic uint64_t flips;	 /* pool slot flips so far (kvm_pt.c) */
+	pthread_mutex_t run_mu;	 /* the run gate: a flip waits until no vCPU is in KVM_RUN */
+	pthread_cond_t run_cv;
+	_Atomic int nrun;	 /* vCPUs past the gate (inside or entering KVM_RUN) */
+	_Atomic bool gate_closed; /* a flip is waiting or running: KVM_RUN callers wait */
 	uint8_t *pt_fresh;	 /* per pool page: allocated and never loaded by a vCPU */
 	uint64_t kernel_pdpt;	 /* pool PA of the shared upper-half PDPT */
 	int next_vcpu;		 /* vCPU ids handed out so far */
@@ -185,6 +189,12 @@ void kvm_interrupt(struct plat_ctx *c);
 void kvm_vcpu_pool_free(struct kvm_platform *p);
 int kvm_get_fpu(struct plat_ctx *c, struct plat_fpu *fpu);
 int kvm_set_fpu(struct plat_ctx *c, const struct plat_fpu *fpu);
+/* KVM_RUN through the run gate (returns as ioctl does, errno kept). */
+int kvm_vcpu_run(struct kvm_ctx *c);
+/* Close the gate: kick every vCPU out of KVM_RUN and hold them at its entry until
+ * kvm_gate_open. Caller holds p->lock (and so no vCPU thread waits for it in there). */
+void kvm_gate_close(struct kvm_platform *p);
+void kvm_gate_open(struct kvm_platform *p);
 /* Kick every context running `as` so that it reloads CR3 before running on. */
 void kvm_kick_as(struct kvm_platform *p, struct kvm_as *as);
 /* The kick signal. */

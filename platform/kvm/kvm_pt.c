@@ -9,7 +9,10 @@
  * else copies the path from the root down into pages no vCPU has loaded, and the new root
  * is loaded with a CR3 write, which also flushes the TLB on hardware KVM. Replaced pages
  * are dead until a slot flip (re-registering the pool's memory slot) drops every shadow
- * page; only then are they reused. */
+ * page; only then are they reused. A flip runs once KVM_PT_DEAD_FLIP pages are dead (or
+ * the pool is used up), so the pool's host memory stays about the size of the live
+ * tables; it closes the run gate first (kvm_vcpu.c): while the slot is gone a running
+ * vCPU would walk tables that are not guest memory and shut down. */
 #include "platform/kvm/kvm_internal.h"
 
 #include <errno.h>
@@ -31,6 +34,7 @@
 #define PTE_ADDR 0x000ffffffffff000ULL
 #define PT_PAGES (KVM_PT_SIZE / KVM_PG)
 #define R0_PTS (unsigned)(KVM_R0_SIZE >> 21) /* page tables mapping the ring-0 area */
+#define KVM_PT_DEAD_FLIP 2048u /* dead pages (8 MiB) that trigger a flip */
 
 uint32_t kvm_pt_pool_pages;
 
@@ -49,13 +53,19 @@ static inline uint32_t pa_pg(uint64_t pa)
 	return (uint32_t)(((pa & PTE_ADDR) - KVM_PT_GPA) / KVM_PG);
 }
 
-/* Drop every shadow page by re-registering the pool slot, then recycle dead pages. */
+/* Drop every shadow page by re-registering the pool slot, then recycle dead pages.
+ * Caller holds p->lock. */
 static int pt_flip(struct kvm_platform *p)
 {
-	int ret = kvm_set_slot(p, KVM_SLOT_PT, KVM_PT_GPA, 0, p->pt);
+	int ret;
 
+	kvm_gate_close(p);
+	ret = kvm_set_slot(p, KVM_SLOT_PT, KVM_PT_GPA, 0, p->pt);
 	if (!ret)
 		ret = kvm_set_slot(p, KVM_SLOT_PT, KVM_PT_GPA, KVM_PT_SIZE, p->pt);
+	if (!ret)
+		atomic_fetch_add(&p->flips, 1); /* a root may come back: force CR3 loads */
+	kvm_gate_open(p);
 	if (ret) {
 		log_err("kvm: page-table slot flip failed: %d", ret);
 		return ret;
@@ -63,7 +73,6 @@ static int pt_flip(struct kvm_platform *p)
 	memcpy(p->pt_free + p->pt_nfree, p->pt_dead, p->pt_ndead * sizeof(uint32_t));
 	p->pt_nfree += p->pt_ndead;
 	p->pt_ndead = 0;
-	atomic_fetch_add(&p->flips, 1); /* a root value may now come back: force CR3 loads */
 	return 0;
 }
 
@@ -84,7 +93,8 @@ static uint32_t pt_alloc(struct kvm_as *as)
 		as->cap_fresh = cap;
 	}
 	pthread_mutex_lock(&p->lock);
-	if (!p->pt_nfree && p->pt_next >= p->pt_limit && p->pt_ndead)
+	if (p->pt_ndead >= KVM_PT_DEAD_FLIP ||
+	    (!p->pt_nfree && p->pt_next >= p->pt_limit && p->pt_ndead))
 		pt_flip(p);
 	if (p->pt_nfree)
 		n = p->pt_free[--p->pt_nfree];

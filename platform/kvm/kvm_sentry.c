@@ -144,7 +144,7 @@ int kvm_ring0_call_ex(struct kvm_platform *p, long (*fn)(long), long arg, long *
 		goto out;
 	ret = -EIO;
 	c->run->kvm_valid_regs = 0;
-	run = ioctl(c->fd, KVM_RUN, 0);
+	run = kvm_vcpu_run(c);
 	kvm_stats_count(c, run, errno);
 	if (run == 0 && c->run->exit_reason == KVM_EXIT_HLT &&
 	    ioctl(c->fd, KVM_GET_REGS, &r) == 0 &&

@@ -76,5 +76,8 @@ size_t kvm_debug_stats(struct platform *pp, char *buf, size_t size)
 					      (unsigned long long)v[i]);
 		sep = ",";
 	}
+	if (n < size) /* pool slot flips: recycling of freed page tables (kvm_pt.c) */
+		n += (size_t)snprintf(buf + n, size - n, "; page-table flips %llu",
+				      (unsigned long long)atomic_load(&p->flips));
 	return n < size ? n : size - 1;
 }

@@ -292,8 +292,9 @@ static int after_kick(struct kvm_ctx *c, struct kvm_as *as, plat_regs_t *regs,
 		t->kind = TRAP_INTERRUPT;
 		return 0;
 	}
-	if (atomic_load(&as->gen) != c->loaded_gen)
-		load_as(c, as, regs); /* the tables changed under us */
+	if (atomic_load(&as->gen) != c->loaded_gen ||
+	    c->loaded_flips != atomic_load(&c->p->flips))
+		load_as(c, as, regs); /* the tables changed, or were recycled, under us */
 	return 1;
 }
 
@@ -327,7 +328,7 @@ int kvm_switch_to(struct plat_ctx *cc, struct plat_as *a, plat_regs_t *regs,
 	enter(c, regs);
 	for (;;) {
 		atomic_store(&c->in_run, 1);
-		ret = ioctl(c->fd, KVM_RUN, 0);
+		ret = kvm_vcpu_run(c);
 		atomic_store(&c->in_run, 0);
 		c->exits++;
 		kvm_stats_count(c, ret, errno);

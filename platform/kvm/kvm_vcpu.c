@@ -328,6 +328,59 @@ void kvm_kick_as(struct kvm_platform *p, struct kvm_as *as)
 	}
 }
 
+/* The run gate. A vCPU counts itself in before it checks the gate, and the closer
+ * closes it before it reads the count (both sequentially consistent), so either the vCPU
+ * sees the gate closed and waits, or the closer sees it counted and kicks it out. */
+int kvm_vcpu_run(struct kvm_ctx *c)
+{
+	struct kvm_platform *p = c->p;
+	int ret, err;
+
+	for (;;) {
+		atomic_fetch_add(&p->nrun, 1);
+		if (!atomic_load(&p->gate_closed))
+			break;
+		atomic_fetch_sub(&p->nrun, 1);
+		pthread_mutex_lock(&p->run_mu);
+		while (atomic_load(&p->gate_closed))
+			pthread_cond_wait(&p->run_cv, &p->run_mu);
+		pthread_mutex_unlock(&p->run_mu);
+	}
+	ret = ioctl(c->fd, KVM_RUN, 0);
+	err = errno;
+	atomic_fetch_sub(&p->nrun, 1);
+	errno = err;
+	return ret;
+}
+
+/* Kick out every vCPU past the gate. immediate_exit is set again on every round: a
+ * vCPU's switch_to clears it. Ring-0 calls (no address space) are short: waited for. */
+void kvm_gate_close(struct kvm_platform *p)
+{
+	struct timespec pause = { .tv_nsec = 20000 };
+
+	atomic_store(&p->gate_closed, true);
+	for (unsigned i = 0; atomic_load(&p->nrun); i++) {
+		if (i % 16 == 0)
+			for (struct kvm_ctx *c = p->ctxs; c; c = c->next) {
+				if (!atomic_load(&c->cur_as))
+					continue;
+				c->run->immediate_exit = 1;
+				if (atomic_load(&c->in_run))
+					kick(c);
+			}
+		nanosleep(&pause, NULL);
+	}
+}
+
+void kvm_gate_open(struct kvm_platform *p)
+{
+	pthread_mutex_lock(&p->run_mu);
+	atomic_store(&p->gate_closed, false);
+	pthread_cond_broadcast(&p->run_cv);
+	pthread_mutex_unlock(&p->run_mu);
+}
+
 #define XSTATE_BV_OFF 512
 #define X87_SSE 3ULL
 
