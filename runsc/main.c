@@ -19,6 +19,7 @@ struct runsc_globals g_opts = {
 	.kvm_mode = "auto",
 	.network = "sandbox",
 	.rootless = "false",
+	.overlay2 = "root:memory",
 };
 
 static const struct runsc_cmd g_cmds[] = {
@@ -69,6 +70,11 @@ static void usage(FILE *out)
 		"  --strace              log every system call of the sandboxed program\n"
 		"  --systemd-cgroup      cgroupsPath is slice:prefix:name (cgroupfs is used)\n"
 		"  --rootless VALUE      true, false or auto (rootless mode is not supported)\n"
+		"  --overlay2 MODE       root:memory (default): the root filesystem is the host's\n"
+		"                        read-only under an in-memory overlay, writes stay in the\n"
+		"                        sandbox; none: the Gofer serves the root read-write and\n"
+		"                        writes reach the host's files (the bundle's rootfs; for\n"
+		"                        `runsc do`, the host's own /!)\n"
 		"  --config FILE         `flag = value` lines applied before the command line\n"
 		"                        (default: $RUNSC_CONFIG, else /etc/runsc.toml if present)\n"
 		"  Unknown --flag=value global flags are accepted with a warning.\n"
@@ -77,7 +83,7 @@ static void usage(FILE *out)
 
 enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_DEBUG_LOG, OPT_PLATFORM,
        OPT_NETWORK, OPT_STRACE, OPT_SECCOMP_PROBE, OPT_HELP, OPT_VERSION, OPT_SYSTEMD_CGROUP,
-       OPT_ROOTLESS, OPT_CONFIG, OPT_KVM_MODE };
+       OPT_ROOTLESS, OPT_CONFIG, OPT_KVM_MODE, OPT_OVERLAY2 };
 
 static const struct option g_longopts[] = {
 	{"root", required_argument, NULL, OPT_ROOT},
@@ -95,6 +101,7 @@ static const struct option g_longopts[] = {
 	{"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP},
 	{"rootless", optional_argument, NULL, OPT_ROOTLESS},
 	{"config", required_argument, NULL, OPT_CONFIG},
+	{"overlay2", required_argument, NULL, OPT_OVERLAY2},
 	{0},
 };
 
@@ -118,6 +125,8 @@ static int apply_global(int c, const char *arg)
 	static const char *const formats[] = {"text", "json", NULL};
 	static const char *const networks[] = {"sandbox", "host", "none", NULL};
 	static const char *const rootless[] = {"true", "false", "auto", NULL};
+	/* gVisor's --overlay2 values we have: the in-memory upper, or none at all. */
+	static const char *const overlay2[] = {"root:memory", "none", NULL};
 	bool on = !arg || strcmp(arg, "false");
 
 	switch (c) {
@@ -152,6 +161,13 @@ static int apply_global(int c, const char *arg)
 		g_opts.rootless = arg ? arg : "true";
 		break;
 	case OPT_CONFIG: g_opts.config = arg; break;
+	case OPT_OVERLAY2:
+		if (check_choice("overlay2", arg, overlay2)) {
+			fprintf(stderr, "runsc: --overlay2 takes root:memory or none\n");
+			return -1;
+		}
+		g_opts.overlay2 = arg;
+		break;
 	case OPT_HELP: usage(stdout); exit(0);
 	case OPT_VERSION:
 		printf("runsc version %s\nspec: 1.1.0\n", RUNSC_VERSION);

@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <string.h>
 
 struct runsc_globals {
 	const char *root;	  /* --root: state directory */
@@ -19,10 +20,17 @@ struct runsc_globals {
 	bool systemd_cgroup;	  /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
 	const char *rootless;	  /* --rootless: true|false|auto (only false/auto work) */
 	const char *config;	  /* --config: file of `flag = value` lines */
+	const char *overlay2;	  /* --overlay2: root:memory (default) | none (write through) */
 	const char *self;	  /* argv[0] */
 };
 
 extern struct runsc_globals g_opts;
+
+/* --overlay2=none: the root filesystem is served read-write, writes reach the host. */
+static inline bool runsc_write_through(void)
+{
+	return g_opts.overlay2 && !strcmp(g_opts.overlay2, "none");
+}
 
 /* Build the global flags again for a child runsc (boot, gofer). Returns the count
  * appended to argv (which must have room for 16). */

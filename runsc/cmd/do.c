@@ -1,5 +1,6 @@
 /* do.c: `runsc do CMD [ARGS...]`: run a host command in a sandbox whose root is the
- * host's `/`, served read-only by a Gofer, with a tmpfs overlay for writes. */
+ * host's `/`, served read-only by a Gofer, with a tmpfs overlay for writes; with the
+ * global --overlay2=none, served read-write: the program's writes change the host. */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -28,7 +29,11 @@ static void do_usage(FILE *out)
 		     "environment and resource limits are carried over. The exit status is\n"
 		     "CMD's, or 128+N when a signal N ended it. --volume bind-mounts the host\n"
 		     "directory or file HOST at DEST (default: the same path), read-write unless\n"
-		     ":ro: writes there reach the host.\n");
+		     ":ro: writes there reach the host.\n\n"
+		     "WARNING: with the global flag --overlay2=none (`runsc --overlay2=none do\n"
+		     "...`) there is no overlay: the Gofer serves the host's / read-write and\n"
+		     "every write, rename or unlink the program makes changes the host's files.\n"
+		     "--no-overlay is refused: write-through must be asked for by that flag.\n");
 }
 
 /* One --volume: a bind mount the Gofer serves. */
@@ -127,7 +132,8 @@ static int write_spec(char **argv, const char *cwd, const char *hostname, bool o
 	json_object_set_new(root, "rlimits", host_rlimits());
 	json_object_set_new(root, "overlay", json_boolean(overlay));
 	/* The host's /tmp shows through the overlay: runsc do works from any directory,
-	 * and writes stay in the sandbox's memory all the same. */
+	 * and writes stay in the sandbox's memory all the same (or, with --overlay2=none,
+	 * reach the host's /tmp like every other write). */
 	json_object_set_new(root, "tmpfs_tmp", json_false());
 	json_object_set_new(root, "mounts", volumes_json(vols, nvols));
 	fd = memfd_create("runsc-spec", MFD_CLOEXEC);
@@ -192,16 +198,22 @@ int cmd_do(int argc, char **argv)
 		return 2;
 	}
 	if (!overlay) {
-		/* Writing through to the host is the filesystems issue's flag. */
-		fprintf(stderr, "runsc do: --no-overlay is not supported yet\n");
+		/* Writing through to the host's own / is too dangerous for a do-flag that
+		 * reads like a tuning knob: it takes the global --overlay2=none. */
+		fprintf(stderr, "runsc do: --no-overlay is refused; to let the program write "
+				"to the host's / use `runsc --overlay2=none do ...`\n");
 		return 2;
 	}
+	overlay = !runsc_write_through();
+	if (!overlay)
+		log_warn("runsc do: --overlay2=none: the host's / is served read-write; the "
+			 "program's writes change the host");
 	int spec_fd = write_spec(argv + optind, cwd, hostname, overlay, vols, nvols);
 	if (spec_fd < 0) {
 		fprintf(stderr, "runsc do: cannot write the boot spec: %s\n", strerror(errno));
 		return 1;
 	}
-	struct sandbox_opts so = {.root = "/", .spec_fd = spec_fd, .readonly = true,
+	struct sandbox_opts so = {.root = "/", .spec_fd = spec_fd, .readonly = overlay,
 				  .binds = binds, .nbinds = nvols};
 	int status = sandbox_run(&so);
 	close(spec_fd);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "runsc/runsc.h"
 
 static json_t *strv_json(char **v)
 {
@@ -107,7 +108,9 @@ int bootspec_memfd(const struct oci_spec *s, const char *id, struct oci_error *e
 	/* The program is "argv" for the Sentry. */
 	json_object_set(o, "argv", json_object_get(o, "args"));
 	json_object_set_new(o, "hostname", json_string(host));
-	json_object_set_new(o, "overlay", json_true());
+	/* --overlay2=none: the Sentry mounts the bundle's rootfs read-write from the Gofer
+	 * (no in-memory upper); root.readonly still keeps every write out. */
+	json_object_set_new(o, "overlay", json_boolean(!runsc_write_through()));
 	json_object_set_new(o, "readonly", json_boolean(s->root_readonly));
 	json_object_set_new(o, "tmpfs_tmp", json_false());
 	json_object_set_new(o, "mounts", mounts_json(s));

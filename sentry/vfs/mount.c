@@ -142,10 +142,16 @@ static int vfs_init_root(const struct vfs_config *cfg, struct super_block **out)
 		*out = tmpfs_new(0755, 0, 0);
 		return 0;
 	}
+	if (!cfg->root_overlay && !cfg->root_readonly) {
+		/* --overlay2=none: the Gofer's root itself, writable: writes reach the host.
+		 * A read-only root keeps the overlay: its upper only holds the mount points
+		 * (/dev, /proc, ...) the Sentry makes, and the mount is read-only to all. */
+		return gofer_fs_new_mount(cfg->root_gofer_fd, true, true, out);
+	}
 	ret = gofer_fs_new(cfg->root_gofer_fd, &gofer);
 	if (ret < 0)
 		return ret;
-	*out = cfg->root_overlay ? overlay_new(gofer->root) : gofer;
+	*out = overlay_new(gofer->root);
 	return 0;
 }
 

@@ -23,7 +23,8 @@ struct fs_context;
 /* Sandbox filesystem configuration from the boot spec. */
 struct vfs_config {
 	int root_gofer_fd;	/* 9P connection to the Gofer serving the root, -1 = none */
-	bool root_overlay;	/* tmpfs upper layer over the gofer root (default true) */
+	bool root_overlay;	/* tmpfs upper layer over the gofer root (default true);
+				 * false: the gofer root read-write (--overlay2=none) */
 	bool root_readonly;	/* no writes at all to / (OCI root.readonly) */
 	bool tmp_tmpfs;		/* mount a fresh tmpfs at /tmp */
 };
