@@ -140,7 +140,7 @@ struct platform {
 };
 
 /* The highest application address + 1 on this platform (stub pages sit above it). */
-#define PLAT_APP_MAX_ADDR 0x00007ffffff00000ULL
+#define PLAT_APP_MAX_ADDR 0x00007fffff000000ULL
 
 /* Registered backends, in the order `auto` tries them after kvm on hardware KVM. */
 extern const struct platform_ops plat_ptrace_ops;

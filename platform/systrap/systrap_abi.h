@@ -25,7 +25,7 @@
 #define SYSTRAP_SLOTS_OFF 16384
 #define SYSTRAP_SLOT_SHIFT 14
 #define SYSTRAP_SLOT_SIZE (1 << SYSTRAP_SLOT_SHIFT)
-#define SYSTRAP_NSLOTS 48		/* application threads per address space */
+#define SYSTRAP_NSLOTS 512		/* application threads per address space */
 #define SYSTRAP_REGION_SIZE (SYSTRAP_SLOTS_OFF + SYSTRAP_NSLOTS * SYSTRAP_SLOT_SIZE)
 #define SYSTRAP_FILE_SIZE (SYSTRAP_REGION_SIZE - SYSTRAP_REQ_OFF)
 

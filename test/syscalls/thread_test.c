@@ -288,6 +288,35 @@ static void concurrent_faults_on_one_mapping(void)
 	pthread_barrier_destroy(&g_bar);
 }
 
+#define MANY_THREADS 300
+
+static void *report_gettid(void *arg)
+{
+	pthread_barrier_wait(&g_bar); /* all alive at once */
+	*(pid_t *)arg = gettid();
+	return NULL;
+}
+
+/* Hundreds of live threads in one process (a thread pool, a Go or Java program): each is
+ * created, runs and has a distinct tid. */
+static void many_threads_alive_at_once(void)
+{
+	static pthread_t th[MANY_THREADS];
+	static pid_t tids[MANY_THREADS];
+	int distinct = 1;
+
+	pthread_barrier_init(&g_bar, NULL, MANY_THREADS + 1);
+	for (int i = 0; i < MANY_THREADS; i++)
+		CHECK_EQ(pthread_create(&th[i], NULL, report_gettid, &tids[i]), 0);
+	pthread_barrier_wait(&g_bar);
+	for (int i = 0; i < MANY_THREADS; i++)
+		CHECK_EQ(pthread_join(th[i], NULL), 0);
+	for (int i = 1; i < MANY_THREADS; i++)
+		distinct += tids[i] != tids[i - 1] && tids[i] > 0;
+	CHECK_EQ(distinct, MANY_THREADS);
+	pthread_barrier_destroy(&g_bar);
+}
+
 int main(void)
 {
 	h_begin();
@@ -301,5 +330,6 @@ int main(void)
 	RUN(robust_mutex_owner_death_is_reported);
 	RUN(fatal_signal_kills_all_threads);
 	RUN(concurrent_faults_on_one_mapping);
+	RUN(many_threads_alive_at_once);
 	return h_end();
 }
