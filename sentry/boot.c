@@ -34,6 +34,7 @@
 #include "sentry/vfs/vfs_internal.h"
 #include "sentry/fs/dev/tty.h"
 #include "sentry/fs/proc/proc.h"
+#include "sentry/fs/sys/sysfs.h"
 
 extern bool g_strace;
 
@@ -393,6 +394,7 @@ int boot_main(const struct boot_opts *o)
 	uts_init(spec.hostname);
 	/* Host facts /proc shows, read while host files can still be opened. */
 	procfs_boot_init();
+	sysfs_boot_init();
 	ops = plat_choose(o->platform ? o->platform : "auto", &why);
 	if (!ops) {
 		boot_report(o, "platform `%s` cannot run here: %s", o->platform, why);

@@ -20,7 +20,26 @@ struct platform *g_platform;
 static struct list_head g_tasks = LIST_HEAD_INIT(g_tasks);
 static int g_next_pid = 1;
 
-#define PID_MAX 4194304
+#define PID_MAX_DEFAULT 32768
+#define PID_MAX_LIMIT 4194304
+#define PIDS_PER_CPU 1024
+#define RESERVED_PIDS 300 /* where allocation wraps to, as on Linux */
+
+static int g_pid_max = PID_MAX_DEFAULT;
+
+void task_pid_max_init(int ncpus)
+{
+	long max = (long)ncpus * PIDS_PER_CPU;
+
+	if (max < PID_MAX_DEFAULT)
+		max = PID_MAX_DEFAULT;
+	g_pid_max = max > PID_MAX_LIMIT ? PID_MAX_LIMIT : (int)max;
+}
+
+int task_pid_max(void)
+{
+	return g_pid_max;
+}
 
 uint64_t kernel_now_ns(void)
 {
@@ -116,10 +135,10 @@ void tasks_kill_all_except(struct thread_group *keep)
 
 static int alloc_pid(void)
 {
-	for (int tries = 0; tries < PID_MAX; tries++) {
+	for (int tries = 0; tries < g_pid_max; tries++) {
 		int pid = g_next_pid++;
-		if (g_next_pid >= PID_MAX)
-			g_next_pid = 2;
+		if (g_next_pid >= g_pid_max)
+			g_next_pid = RESERVED_PIDS;
 		if (!pid_in_use(pid))
 			return pid;
 	}

@@ -247,5 +247,9 @@ int kernel_wait_init(void);
 
 /* Monotonic nanoseconds (for uptime and timeouts). */
 uint64_t kernel_now_ns(void);
+/* pid_max: Linux's boot-time default for a machine of ncpus possible CPUs,
+ * max(32768, 1024 * ncpus) up to 4194304; 32768 until set. Pids wrap below it. */
+void task_pid_max_init(int ncpus);
+int task_pid_max(void);
 
 #endif

@@ -95,5 +95,11 @@ needs bash_job_control_tty script &&
 same resource_limits sh -c 'ulimit -a'
 same dd_dev_zero_1m_records sh -c 'dd if=/dev/zero bs=1M count=20 2>/dev/null | gzip -1 | gzip -d | wc -c'
 
+# CPUs as lscpu and libc see them: /sys topology, caches, nodes and vulnerabilities from
+# the host's view at boot. MHz lines are read live natively and at boot in the sandbox.
+same cpu_counts sh -c 'nproc; getconf _NPROCESSORS_ONLN; getconf _NPROCESSORS_CONF'
+needs lscpu lscpu &&
+	same lscpu sh -c "lscpu | grep -v MHz; lscpu -p=CPU,CORE,SOCKET,NODE,CACHE"
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -5,6 +5,7 @@
 #ifndef RUNSC_SENTRY_FS_PROC_PROC_INTERNAL_H
 #define RUNSC_SENTRY_FS_PROC_PROC_INTERNAL_H
 
+#include <sched.h>
 #include <stdarg.h>
 
 #include "sentry/fs/proc/proc.h"
@@ -90,7 +91,11 @@ int proc_show_mountinfo(const struct proc_node *n, struct proc_buf *b);
 /* The CPUs the sandbox offers (sched_getaffinity at boot): a mask, and "0-N" text. */
 unsigned proc_cpu_mask(void);
 void proc_print_cpu_list(struct proc_buf *b);
+/* A set of numbers in Linux's list form ("0-3,8"), no newline. */
+void proc_print_set(struct proc_buf *b, const cpu_set_t *s);
 int proc_nr_cpus(void);
+/* The host's number of the sandbox's CPU i (CPUs are renumbered from 0), or -1. */
+int proc_host_cpu(int i);
 /* Boot time, CLOCK_MONOTONIC ns, for stat's start times and uptime. */
 uint64_t proc_boot_ns(void);
 

@@ -56,6 +56,7 @@ void procfs_boot_init(void)
 
 	boot_clock_init();
 	cpus_init();
+	task_pid_max_init(proc_nr_cpus()); /* the sandbox's possible CPUs are its CPUs */
 	if (fd < 0 || g_host_cpuinfo) {
 		if (fd >= 0)
 			close(fd);
@@ -89,6 +90,15 @@ int proc_nr_cpus(void)
 	return CPU_COUNT(&g_cpus);
 }
 
+int proc_host_cpu(int i)
+{
+	cpus_init();
+	for (int h = 0; h < CPU_SETSIZE; h++)
+		if (CPU_ISSET(h, &g_cpus) && i-- == 0)
+			return h;
+	return -1;
+}
+
 unsigned proc_cpu_mask(void)
 {
 	unsigned mask = 0;
@@ -100,17 +110,16 @@ unsigned proc_cpu_mask(void)
 	return mask;
 }
 
-void proc_print_cpu_list(struct proc_buf *b)
+void proc_print_set(struct proc_buf *b, const cpu_set_t *s)
 {
 	bool first = true;
 
-	cpus_init();
 	for (int i = 0; i < CPU_SETSIZE; i++) {
 		int j = i;
 
-		if (!CPU_ISSET(i, &g_cpus))
+		if (!CPU_ISSET(i, s))
 			continue;
-		while (j + 1 < CPU_SETSIZE && CPU_ISSET(j + 1, &g_cpus))
+		while (j + 1 < CPU_SETSIZE && CPU_ISSET(j + 1, s))
 			j++;
 		pb_printf(b, first ? "%d" : ",%d", i);
 		if (j > i)
@@ -118,6 +127,12 @@ void proc_print_cpu_list(struct proc_buf *b)
 		first = false;
 		i = j;
 	}
+}
+
+void proc_print_cpu_list(struct proc_buf *b)
+{
+	cpus_init();
+	proc_print_set(b, &g_cpus);
 }
 
 /* The host's blocks for the CPUs we offer, renumbered from 0. */
@@ -323,7 +338,12 @@ static int show_hostname(const struct proc_node *n, struct proc_buf *b)
 		return 0;                                                                \
 	}
 
-SYS_VALUE(show_pid_max, "4194304")
+static int show_pid_max(const struct proc_node *n, struct proc_buf *b)
+{
+	pb_printf(b, "%d\n", task_pid_max());
+	return 0;
+}
+
 SYS_VALUE(show_ngroups_max, "65536")
 SYS_VALUE(show_cap_last_cap, "40")
 SYS_VALUE(show_overcommit, "0")
