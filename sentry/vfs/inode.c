@@ -52,6 +52,22 @@ void inode_touch(struct inode *inode, unsigned which)
 		inode->ctime = now;
 }
 
+void inode_apply_attr(struct inode *inode, const struct vattr *va)
+{
+	if (va->valid & VA_MODE)
+		inode->mode = (inode->mode & S_IFMT) | (va->mode & 07777);
+	if (va->valid & VA_UID)
+		inode->uid = va->uid;
+	if (va->valid & VA_GID)
+		inode->gid = va->gid;
+	if (va->valid & VA_ATIME)
+		inode->atime = va->atime;
+	if (va->valid & VA_MTIME)
+		inode->mtime = va->mtime;
+	if (va->valid & VA_CTIME)
+		inode->ctime = va->ctime;
+}
+
 void inode_fill_kstat(const struct inode *inode, struct kstat *st)
 {
 	memset(st, 0, sizeof(*st));

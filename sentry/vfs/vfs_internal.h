@@ -314,6 +314,9 @@ void inode_get(struct inode *inode);
 void inode_put(struct inode *inode);
 /* Stamp atime/mtime/ctime with the current time (bits: VA_ATIME | VA_MTIME | VA_CTIME). */
 void inode_touch(struct inode *inode, unsigned which);
+/* Store va's mode permission bits, owner and times (whichever va->valid names) in the
+ * inode: the setattr of a filesystem that keeps its attributes in memory. */
+void inode_apply_attr(struct inode *inode, const struct vattr *va);
 void vfs_now(struct timespec *ts);
 /* Fill st from the inode fields (the default getattr). */
 void inode_fill_kstat(const struct inode *inode, struct kstat *st);

@@ -208,18 +208,7 @@ static int tmpfs_setattr(struct dentry *d, const struct vattr *va)
 		if (ret < 0)
 			return ret;
 	}
-	if (va->valid & VA_MODE)
-		inode->mode = (inode->mode & S_IFMT) | (va->mode & 07777);
-	if (va->valid & VA_UID)
-		inode->uid = va->uid;
-	if (va->valid & VA_GID)
-		inode->gid = va->gid;
-	if (va->valid & VA_ATIME)
-		inode->atime = va->atime;
-	if (va->valid & VA_MTIME)
-		inode->mtime = va->mtime;
-	if (va->valid & VA_CTIME)
-		inode->ctime = va->ctime;
+	inode_apply_attr(inode, va);
 	return 0;
 }
 
