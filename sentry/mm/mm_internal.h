@@ -5,10 +5,11 @@
 #include <stdbool.h>
 #include <sys/mman.h>
 
+#include "platform/platform.h"
 #include "sentry/mm/mm.h"
 
 #define MM_MIN_ADDR 0x10000ULL		   /* vm.mmap_min_addr */
-#define MM_TASK_SIZE 0x00007fffff000000ULL /* == PLAT_APP_MAX_ADDR */
+#define MM_TASK_SIZE PLAT_APP_MAX_ADDR	   /* the platforms' stub pages sit above it */
 
 /* First VMA with end > addr (it may start above addr), or NULL. */
 struct vma *vma_find(struct mm *mm, uint64_t addr);
