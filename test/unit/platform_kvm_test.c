@@ -4,123 +4,24 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
-#include "platform/platform.h"
 #include "platform/kvm/kvm_internal.h"
 
-#define PROG(name, body)                                                           \
-	extern const char name[], name##_end[];                                    \
-	__asm__(".pushsection .rodata\n" #name ":\n" body "\n" #name "_end:\n"   \
-		".popsection\n")
-
-PROG(prog_syscalls, "mov $39, %eax\n syscall\n lea 1(%rax), %rdi\n mov $60, %eax\n syscall\n ud2");
-PROG(prog_load, "mov (%rdi), %rsi\n mov $39, %eax\n syscall\n ud2");
-PROG(prog_store, "movq $42, (%rdi)\n mov $39, %eax\n syscall\n ud2");
-PROG(prog_ud2, "nop\n ud2");
-PROG(prog_int80, "mov $20, %eax\n int $0x80\n ud2");
-PROG(prog_int3, "int3\n ud2");
-PROG(prog_spin, "1: jmp 1b");
-PROG(prog_spin_load, "1: mov (%rdi), %rax\n jmp 1b");
-PROG(prog_xmm, "movq %xmm0, %rdi\n movq %rsi, %xmm1\n mov $39, %eax\n syscall\n ud2");
-PROG(prog_loop, "1: mov $39, %eax\n syscall\n jmp 1b");
-/* Keeps r12..r15 and rbx: checks the GPRs survive a round trip. */
-PROG(prog_regs, "mov $39, %eax\n syscall\n mov $40, %eax\n syscall\n ud2");
-
-#define CODE_ADDR 0x400000ULL
-#define STACK_ADDR 0x500000ULL
-#define DATA_ADDR 0x600000ULL
-#define PG 4096ULL
-#define CODE_OFF 0
-#define STACK_OFF PG
-#define DATA_OFF (2 * PG)
-#define DATA2_OFF (3 * PG)
-#define CODE2_OFF (4 * PG)
-#define FILE_SIZE (64 * PG)
-#define XMM0_OFF 160
-#define XMM1_OFF 176
-
-struct fixture {
-	int memfd;
-	uint8_t *mem;
-	struct platform *p;
-	const struct platform_ops *o;
-	struct plat_as *as;
-	struct plat_ctx *ctx;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	*state = f;
-	if (access("/dev/kvm", F_OK) != 0)
-		return 0; /* each test skips */
-	f->memfd = memfd_create("platform-kvm-test", 0);
-	assert_true(f->memfd >= 0);
-	assert_int_equal(ftruncate(f->memfd, FILE_SIZE), 0);
-	f->mem = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, f->memfd, 0);
-	assert_ptr_not_equal(f->mem, MAP_FAILED);
-	f->o = &plat_kvm_ops;
-	assert_int_equal(f->o->create(f->memfd, &f->p), 0);
-	assert_int_equal(f->o->as_create(f->p, &f->as), 0);
-	assert_int_equal(f->o->ctx_create(f->p, &f->ctx), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	if (f->p) {
-		f->o->ctx_release(f->ctx);
-		f->o->as_release(f->as);
-		f->o->destroy(f->p);
-		munmap(f->mem, FILE_SIZE);
-		close(f->memfd);
-	}
-	free(f);
-	return 0;
-}
+#define FIXTURE_OPS plat_kvm_ops
+#define FIXTURE_AVAILABLE (access("/dev/kvm", F_OK) == 0)
+#include "test/unit/platform_fixture.h"
 
 #define NEED_KVM(f)                                                                         \
 	do {                                                                               \
 		if (!(f)->p)                                                               \
 			skip();                                                            \
 	} while (0)
-
-static void load_at(struct fixture *f, struct plat_as *as, uint64_t code_off, const char *b,
-		    const char *e)
-{
-	memset(f->mem + code_off, 0xcc, PG);
-	memcpy(f->mem + code_off, b, (size_t)(e - b));
-	assert_int_equal(f->o->as_map(as, CODE_ADDR, PG, code_off, PROT_READ | PROT_EXEC), 0);
-	assert_int_equal(f->o->as_map(as, STACK_ADDR, PG, STACK_OFF, PROT_READ | PROT_WRITE), 0);
-}
-#define LOAD(f, as, prog) load_at(f, as, CODE_OFF, prog, prog##_end)
-
-static void start_regs(plat_regs_t *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->rip = CODE_ADDR;
-	r->rsp = STACK_ADDR + PG;
-	r->eflags = 0x202;
-}
-
-static int run(struct fixture *f, struct plat_as *as, plat_regs_t *r, struct plat_trap *t)
-{
-	return f->o->switch_to(f->ctx, as, r, t);
-}
 
 static void syscalls_trap_with_numbers(void **state)
 {
