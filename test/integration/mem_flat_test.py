@@ -2,7 +2,7 @@
 """A program that maps and frees 1 GiB in a loop keeps the sandbox's host memory flat.
 
     mem_flat_test.py --runsc=PATH --guest=PATH [--platform=P] [--seconds=N] [--mib=M]
-                     [--slack=MIB] [--known-leak=WHY]
+                     [--slack=MIB]
 
 Runs `runsc do memloop N M` and samples the host memory of the whole sandbox (runsc, Gofer,
 Sentry, stubs: PSS with the Sentry's memory file left out, plus the memory file's allocated
@@ -39,8 +39,6 @@ def parse_args():
     p.add_argument("--seconds", type=float, default=10)
     p.add_argument("--mib", type=int, default=1024)
     p.add_argument("--slack", type=int, default=4, help="MiB of growth allowed (default 4)")
-    p.add_argument("--known-leak", metavar="WHY",
-                   help="report growth after a round loudly as this known bug instead of failing")
     return p.parse_args()
 
 
@@ -103,13 +101,7 @@ def main():
         worst = max(rounds[1:], key=lambda r: r[1]["total"])
         flat = worst[1]["total"] <= first + args.slack * MIB
         why = f"round {worst[0]} holds {mib(worst[1]['total'])}, the first {mib(first)}"
-        if args.known_leak and not flat:
-            print(f"KNOWN BUG, NOT CHECKED: memory_flat_after_each_round: {why} ({args.known_leak})")
-        elif args.known_leak:
-            print(f"NOTE: memory stayed flat although --known-leak says `{args.known_leak}`: "
-                  "remove the flag from test/integration/CMakeLists.txt")
-        else:
-            check("memory_flat_after_each_round", flat, why)
+        check("memory_flat_after_each_round", flat, why)
         held = max(r[1]["memfile"] for r in rounds)
         check("memory_file_emptied_after_each_round", held <= args.slack * MIB,
               f"the memory file keeps {mib(held)} with nothing mapped")
