@@ -64,9 +64,11 @@ static void usage(FILE *out)
 		"  --log-format FORMAT   text or json\n"
 		"  --debug               log at debug level\n"
 		"  --debug-log FILE      write the debug log to FILE\n"
-		"  --platform NAME       auto (default), systrap, ptrace\n"
+		"  --platform NAME       auto (default), systrap, ptrace, kvm\n"
 		"  --kvm-mode MODE       auto (default), exit (exit per trap), ring0 (not built yet)\n"
-		"  --network MODE        sandbox, host or none\n"
+		"  --network MODE        sandbox (default), host or none; no network stack is\n"
+		"                        built yet: AF_INET/AF_INET6 sockets fail with\n"
+		"                        EAFNOSUPPORT in every mode (AF_UNIX works)\n"
 		"  --strace              log every system call of the sandboxed program\n"
 		"  --systemd-cgroup      cgroupsPath is slice:prefix:name (cgroupfs is used)\n"
 		"  --rootless VALUE      true, false or auto (rootless mode is not supported)\n"
@@ -150,6 +152,9 @@ static int apply_global(int c, const char *arg)
 	case OPT_NETWORK:
 		if (check_choice("network", arg, networks))
 			return -1;
+		if (!strcmp(arg, "host"))
+			fprintf(stderr, "runsc: warning: --network=host: the sandbox has no "
+					"host networking yet; AF_INET sockets fail with EAFNOSUPPORT\n");
 		g_opts.network = arg;
 		break;
 	case OPT_STRACE: g_opts.strace = on; break;
