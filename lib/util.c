@@ -75,7 +75,7 @@ int read_all(int fd, void *buf, size_t size)
 	return 0;
 }
 
-#define FD_PASS_MAX 16
+#define FD_PASS_MAX 72 /* a pod container: 3 stdio, its root and 64 bind mounts */
 
 ssize_t fd_send(int sock, const void *buf, size_t size, const int *fds, int nfds)
 {

@@ -38,29 +38,6 @@
 
 extern bool g_strace;
 
-struct boot_spec {
-	char **argv, **envp;
-	char cwd[4096];
-	char hostname[65];
-	uid_t uid;
-	gid_t gid;
-	int ngids;
-	gid_t gids[32];
-	int umask;	/* -1: the default 0022 */
-	bool overlay, readonly;
-	bool tmpfs_tmp;	/* a fresh tmpfs at /tmp instead of the root's /tmp */
-	json_t *rlimits; /* [{"type","soft","hard"}] (reference held) */
-	json_t *mounts;	 /* OCI mounts the Sentry serves itself */
-	json_t *masked;	 /* OCI maskedPaths */
-	json_t *ro_paths; /* OCI readonlyPaths */
-	bool has_caps;	 /* process.capabilities given: the sets below replace root's */
-	uint64_t cap_bset, cap_eff, cap_inh, cap_prm, cap_amb;
-	bool no_new_privs; /* process.noNewPrivileges */
-	json_t *seccomp;   /* OCI linux.seccomp compiled: [code, jt, jf, k, ...] or NULL */
-	bool seccomp_log;
-	bool terminal;	   /* process.terminal: stdio is a host pty slave (the console) */
-};
-
 static char **json_strv(json_t *arr)
 {
 	size_t n = json_is_array(arr) ? json_array_size(arr) : 0;
@@ -73,20 +50,8 @@ static char **json_strv(json_t *arr)
 	return v;
 }
 
-static int boot_read_spec(int fd, struct boot_spec *s)
+int boot_spec_parse(json_t *root, struct boot_spec *s)
 {
-	json_error_t jerr;
-	json_t *root;
-
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		log_err("boot spec fd %d: %s", fd, strerror(errno));
-		return -errno;
-	}
-	root = json_loadfd(fd, 0, &jerr);
-	if (!root) {
-		log_err("boot spec: %s (line %d)", jerr.text, jerr.line);
-		return -EINVAL;
-	}
 	s->argv = json_strv(json_object_get(root, "argv"));
 	s->envp = json_strv(json_object_get(root, "env"));
 	snprintf(s->cwd, sizeof(s->cwd), "%s",
@@ -121,12 +86,47 @@ static int boot_read_spec(int fd, struct boot_spec *s)
 	s->ro_paths = json_incref(json_object_get(root, "readonly_paths"));
 	s->seccomp = json_incref(json_object_get(root, "seccomp"));
 	s->seccomp_log = json_is_true(json_object_get(root, "seccomp_log"));
-	json_decref(root);
 	if (!s->argv[0]) {
 		log_err("boot spec: no program to run (argv is empty)");
 		return -EINVAL;
 	}
 	return 0;
+}
+
+void boot_spec_free(struct boot_spec *s)
+{
+	for (char **v = s->argv; v && *v; v++)
+		free(*v);
+	for (char **v = s->envp; v && *v; v++)
+		free(*v);
+	free(s->argv);
+	free(s->envp);
+	json_decref(s->rlimits);
+	json_decref(s->mounts);
+	json_decref(s->masked);
+	json_decref(s->ro_paths);
+	json_decref(s->seccomp);
+	memset(s, 0, sizeof(*s));
+}
+
+static int boot_read_spec(int fd, struct boot_spec *s)
+{
+	json_error_t jerr;
+	json_t *root;
+	int err;
+
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		log_err("boot spec fd %d: %s", fd, strerror(errno));
+		return -errno;
+	}
+	root = json_loadfd(fd, 0, &jerr);
+	if (!root) {
+		log_err("boot spec: %s (line %d)", jerr.text, jerr.line);
+		return -EINVAL;
+	}
+	err = boot_spec_parse(root, s);
+	json_decref(root);
+	return err;
 }
 
 /* Private mount namespace view: an empty, read-only tmpfs as the root. The parent made
@@ -258,6 +258,22 @@ static void boot_set_rlimits(struct task *t, json_t *rlimits)
 	}
 }
 
+void boot_task_setup(struct task *t, const struct boot_spec *s)
+{
+	boot_set_rlimits(t, s->rlimits);
+	if (s->has_caps) {
+		/* The sets runc installs just before its execve; the exec then derives the
+		 * program's sets by Linux's rules (root: bounding | inheritable). */
+		t->creds.cap_bset = s->cap_bset;
+		t->creds.cap_inheritable = s->cap_inh;
+		t->creds.cap_permitted = s->cap_prm;
+		t->creds.cap_effective = s->cap_eff & s->cap_prm;
+		t->creds.cap_ambient = s->cap_amb & s->cap_prm & s->cap_inh;
+	}
+	t->no_new_privs = s->no_new_privs;
+	timers_rlimit_cpu_changed(t->tg); /* an RLIMIT_CPU from the spec counts from now */
+}
+
 /* The container's seccomp profile from the boot spec, for every process it starts. */
 static int boot_seccomp(const struct boot_spec *s)
 {
@@ -322,25 +338,16 @@ static int boot_create_init(const struct boot_opts *o, const struct boot_spec *s
 	t = task_create_init(NULL, boot_stdio(), fs, &cr);
 	if (!t)
 		return BOOT_EXIT_SETUP;
-	boot_set_rlimits(t, s->rlimits);
 	if (s->terminal)
 		boot_console(t);
-	if (s->has_caps) {
-		/* The sets runc installs just before its execve; the exec below then derives
-		 * the program's sets by Linux's rules (root: bounding | inheritable). */
-		t->creds.cap_bset = s->cap_bset;
-		t->creds.cap_inheritable = s->cap_inh;
-		t->creds.cap_permitted = s->cap_prm;
-		t->creds.cap_effective = s->cap_eff & s->cap_prm;
-		t->creds.cap_ambient = s->cap_amb & s->cap_prm & s->cap_inh;
-	}
-	t->no_new_privs = s->no_new_privs;
+	boot_task_setup(t, s);
 	if (boot_seccomp(s) < 0) {
 		boot_report(o, "the compiled seccomp profile is not a valid program");
 		return BOOT_EXIT_SETUP;
 	}
-	timers_rlimit_cpu_changed(t->tg); /* an RLIMIT_CPU from the spec counts from now */
-	err = control_execvp(t, s->argv, s->envp);
+	err = task_seccomp_enter_container(t); /* the OCI profile, as runc before execve */
+	if (!err)
+		err = control_execvp(t, s->argv, s->envp);
 	if (err) {
 		boot_report(o, "exec `%s`: %s", s->argv[0],
 			    err == -ENOENT ? "no such file or directory" : strerror(-err));

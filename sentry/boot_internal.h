@@ -3,6 +3,39 @@
 #define RUNSC_SENTRY_BOOT_INTERNAL_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sentry/control/control_internal.h"
+
+struct mount;
+struct task;
+
+/* The boot spec runsc writes (runsc/container/bootspec.c), parsed. */
+struct boot_spec {
+	char **argv, **envp;
+	char cwd[4096];
+	char hostname[65];
+	uid_t uid;
+	gid_t gid;
+	int ngids;
+	gid_t gids[32];
+	int umask;	/* -1: the default 0022 */
+	bool overlay, readonly;
+	bool tmpfs_tmp;	/* a fresh tmpfs at /tmp instead of the root's /tmp */
+	json_t *rlimits; /* [{"type","soft","hard"}] (reference held) */
+	json_t *mounts;	 /* OCI mounts the Sentry serves itself */
+	json_t *masked;	 /* OCI maskedPaths */
+	json_t *ro_paths; /* OCI readonlyPaths */
+	bool has_caps;	 /* process.capabilities given: the sets below replace root's */
+	uint64_t cap_bset, cap_eff, cap_inh, cap_prm, cap_amb;
+	bool no_new_privs; /* process.noNewPrivileges */
+	json_t *seccomp;   /* OCI linux.seccomp compiled: [code, jt, jf, k, ...] or NULL */
+	bool seccomp_log;
+	bool terminal;	   /* process.terminal: stdio is a host pty slave (the console) */
+};
+
 
 /* What boot_mounts_apply mounts: the boot spec's arrays (references borrowed) and the
  * Gofer connections of its bind mounts, in the order the bind entries appear. */
@@ -13,6 +46,7 @@ struct boot_mounts {
 	json_t *readonly; /* OCI readonlyPaths */
 	const int *fds;	  /* taken: each is closed or owned by its mount */
 	int nfds;
+	struct mount *root; /* the tree to mount in (a pod container's); NULL: the sandbox's */
 };
 
 /* Mount the boot spec's extra filesystems (bind mounts through their Gofer connections,
@@ -22,5 +56,27 @@ struct boot_mounts {
  * lock held, after vfs_init. Failures are logged; returns 0 or the first -errno of a
  * mount (masking and read-only paths that do not exist are skipped, as runc does). */
 int boot_mounts_apply(const struct boot_mounts *bm);
+
+/* Parse a boot spec object (references taken where kept). Returns 0 or -EINVAL (no
+ * program). boot_spec_free releases what it holds. */
+int boot_spec_parse(json_t *root, struct boot_spec *s);
+void boot_spec_free(struct boot_spec *s);
+/* The spec's rlimits, capability sets and no_new_privs on t (a container's first task,
+ * before its execve). Kernel lock held. */
+void boot_task_setup(struct task *t, const struct boot_spec *s);
+
+/* A container of a pod, made inside the running sandbox (boot_container.c). */
+struct boot_container {
+	int cid;			/* in: its thread_group.cid (> 0) */
+	struct mount *root;		/* its mount tree */
+	struct task *init;		/* its first process: created, not started */
+	struct control_target target;	/* what exec into it needs */
+};
+
+/* Build the container from its boot spec and fds (0-2 stdio, 3 the Gofer connection of
+ * its root, 4.. one per bind mount; all taken). Kernel lock held. Returns 0, or -errno
+ * with msg set (nothing runs then). */
+int boot_container_create(json_t *spec, int *fds, int nfds, struct boot_container *c,
+			  char *msg, size_t msize);
 
 #endif

@@ -27,12 +27,15 @@ static bool builtin_mount(const char *dest, const char *type)
 	return false;
 }
 
+/* The root of the tree boot_mounts_apply works on (kernel lock held throughout). */
+static struct mount *g_tree_root;
+
 /* Walk path from the root, creating missing directories (mode 0755) when create, and
  * crossing mounts; symlinks are not followed (ENOTDIR). With last_any the final component
  * may be any file. *out gets a referenced path. */
 static int walk(const char *path, bool create, bool last_any, struct path *out)
 {
-	struct mount *m = vfs_root_mount();
+	struct mount *m = g_tree_root ? g_tree_root : vfs_root_mount();
 	struct path p = {m, m->root};
 	char name[VFS_NAME_MAX + 1];
 
@@ -323,6 +326,7 @@ int boot_mounts_apply(const struct boot_mounts *bm)
 {
 	int first = 0, next_fd = 0;
 
+	g_tree_root = bm->root;
 	for (size_t i = 0; i < json_array_size(bm->mounts); i++) {
 		json_t *m = json_array_get(bm->mounts, i);
 		int err = mount_one(m, bm, &next_fd);
@@ -348,5 +352,8 @@ int boot_mounts_apply(const struct boot_mounts *bm)
 		if (err)
 			log_warn("cannot make `%s` read-only: %s", dest, strerror(-err));
 	}
+	for (int i = next_fd; i < bm->nfds; i++)
+		close(bm->fds[i]); /* more connections than bind mounts: never leak */
+	g_tree_root = NULL;
 	return first;
 }

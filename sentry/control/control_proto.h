@@ -11,6 +11,13 @@
  *   {"cmd":"ps"}                             -> {"ok":true,"procs":[{pid,ppid,uid,...}]}
  *   {"cmd":"stats"}                          -> {"ok":true,"pids":N,"threads":N}
  *
+ * Pods: a request with "id" is for that container of the sandbox's pod (start, signal,
+ * exec, wait, ps, stats as above; pid 0 is the container's first process, "all" its
+ * processes), plus:
+ *   {"cmd":"create","id":ID,"spec":<boot spec>} + fds 0,1,2, root, binds...
+ *                                            a new container, its process not started
+ *   {"cmd":"destroy","id":ID}                kill its processes and forget it
+ *
  * W is a wait status as waitpid reports it. <process> carries "args", "env", "cwd",
  * "uid", "gid", "gids", "umask", "rlimits" [{"type","soft","hard"}], like the boot spec.
  */
@@ -19,5 +26,7 @@
 
 /* Largest message either side sends or accepts. */
 #define CONTROL_MSG_MAX (64 * 1024)
+/* Most fds one request carries: a pod container's stdio, root and 64 bind mounts. */
+#define CONTROL_MAX_FDS (3 + 1 + 64)
 
 #endif

@@ -2,6 +2,7 @@
  * the host fds the proxy sent; its wait status goes back to the proxy when it ends. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -26,11 +27,8 @@ int control_execvp(struct task *t, char *const argv[], char *const envp[])
 	const char *prog = argv[0], *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:"
 					      "/usr/bin:/sbin:/bin";
 	char buf[4096];
-	int err = task_seccomp_enter_container(t); /* the OCI profile, as runc before execve */
+	int err = -ENOENT;
 
-	if (err)
-		return err;
-	err = -ENOENT;
 	if (strchr(prog, '/'))
 		return kernel_execve(t, prog, argv, envp);
 	for (int i = 0; envp[i]; i++)
@@ -49,6 +47,21 @@ int control_execvp(struct task *t, char *const argv[], char *const envp[])
 	return err;
 }
 
+const struct control_target g_control_sandbox = {0};
+
+int control_enter_seccomp(struct task *t, const struct control_target *c)
+{
+	long ret;
+
+	if (c->cid == 0)
+		return task_seccomp_enter_container(t); /* as runc before its execve */
+	if (!c->seccomp || t->seccomp)
+		return 0;
+	ret = task_seccomp_add(t, c->seccomp, c->seccomp_len,
+			       c->seccomp_log ? SECCOMP_FILTER_FLAG_LOG : 0);
+	return ret < 0 ? (int)ret : 0;
+}
+
 static char **strv_from(json_t *arr)
 {
 	size_t n = json_is_array(arr) ? json_array_size(arr) : 0;
@@ -64,6 +77,21 @@ static void strv_free(char **v)
 	for (char **p = v; p && *p; p++)
 		free(*p);
 	free(v);
+}
+
+struct fdtable *control_stdio_table(int *fds)
+{
+	struct fdtable *ft = fdtable_new();
+
+	for (int i = 0; i < 3; i++) {
+		struct file *f = hostfd_file_new(fds[i]);
+		fds[i] = -1;
+		if (f && fdtable_install_at(ft, i, f, false) < 0)
+			log_warn("cannot install stdio fd %d of a new process", i);
+		if (f)
+			file_put(f);
+	}
+	return ft;
 }
 
 /* Credentials from the request: uid, gid, additional gids (all ids alike). */
@@ -94,28 +122,21 @@ static void exec_console(struct task *t, int host_fd)
 }
 
 /* Start the process; returns the new task or NULL with *err and msg set. */
-static struct task *exec_start(json_t *req, int *fds, char **argv, char **envp, int *err,
-			       char *msg, size_t msize)
+static struct task *exec_start(json_t *req, int *fds, char **argv, char **envp,
+			       const struct control_target *c, int *err, char *msg, size_t msize)
 {
 	const char *cwd = json_string_value(json_object_get(req, "cwd")) ?: "/";
 	json_t *umask = json_object_get(req, "umask");
-	struct fdtable *ft = fdtable_new();
-	struct fs_context *fs = fs_context_new_root();
+	struct fs_context *fs = c->root ? fs_context_new_at(c->root) : fs_context_new_root();
 	struct creds cr;
 	struct task *t;
 	/* A terminal: the host pty slave, relayed to a pty of the sandbox once t exists. */
 	int console = json_is_true(json_object_get(req, "terminal")) && isatty(fds[0]) ?
 			      fcntl(fds[0], F_DUPFD_CLOEXEC, 3) : -1;
 
+	struct fdtable *ft = control_stdio_table(fds);
+
 	req_creds(req, &cr);
-	for (int i = 0; i < 3; i++) {
-		struct file *f = hostfd_file_new(fds[i]);
-		fds[i] = -1;
-		if (f && fdtable_install_at(ft, i, f, false) < 0)
-			log_warn("exec: cannot install stdio fd %d", i);
-		if (f)
-			file_put(f);
-	}
 	if (json_is_integer(umask))
 		fs->umask = (uint32_t)json_integer_value(umask) & 0777;
 	*err = fs_context_chdir(fs, cwd);
@@ -135,6 +156,7 @@ static struct task *exec_start(json_t *req, int *fds, char **argv, char **envp, 
 			close(console);
 		return NULL;
 	}
+	t->tg->cid = c->cid;
 	if (console >= 0)
 		exec_console(t, console);
 	json_t *rl = json_object_get(req, "rlimits");
@@ -146,7 +168,9 @@ static struct task *exec_start(json_t *req, int *fds, char **argv, char **envp, 
 			t->tg->rlim[type].rlim_max = (rlim_t)json_integer_value(json_object_get(r, "hard"));
 		}
 	}
-	*err = control_execvp(t, argv, envp);
+	*err = control_enter_seccomp(t, c);
+	if (!*err)
+		*err = control_execvp(t, argv, envp);
 	if (*err) {
 		snprintf(msg, msize, "exec `%s`: %s", argv[0], strerror(-*err));
 		control_task_abort(t);
@@ -177,7 +201,7 @@ static int exec_wait(struct thread_group *tg)
 	}
 }
 
-int control_do_exec(int conn, json_t *req, int *fds, int nfds)
+int control_do_exec(int conn, json_t *req, int *fds, int nfds, const struct control_target *c)
 {
 	char **argv = strv_from(json_object_get(req, "args"));
 	char **envp = strv_from(json_object_get(req, "env"));
@@ -195,7 +219,7 @@ int control_do_exec(int conn, json_t *req, int *fds, int nfds)
 	}
 	control_busy(1);
 	kernel_lock();
-	t = exec_start(req, fds, argv, envp, &err, msg, sizeof(msg));
+	t = exec_start(req, fds, argv, envp, c, &err, msg, sizeof(msg));
 	struct thread_group *tg = t ? t->tg : NULL;
 	if (t)
 		pid = t->tid;

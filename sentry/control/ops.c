@@ -1,4 +1,5 @@
-/* ops.c: control requests that read or signal the sandbox's processes: signal, ps, stats. */
+/* ops.c: control requests that read or signal a container's processes: signal, ps,
+ * stats. */
 #include <errno.h>
 #include <string.h>
 
@@ -9,7 +10,8 @@
 
 #define PS_MAX 4096
 
-int control_do_signal(int conn, json_t *req)
+int control_do_signal(int conn, json_t *req, const struct control_target *c,
+		      struct thread_group *init)
 {
 	int sig = (int)json_integer_value(json_object_get(req, "sig"));
 	int pid = (int)json_integer_value(json_object_get(req, "pid"));
@@ -23,9 +25,11 @@ int control_do_signal(int conn, json_t *req)
 		return control_reply_error(conn, -ESRCH, "container not running");
 	kernel_lock();
 	if (all) {
-		control_signal_all(sig);
+		control_signal_all(sig, c->cid);
 	} else {
-		tg = pid ? tg_find(pid) : g_init_tg;
+		tg = pid ? tg_find(pid) : init;
+		if (tg && tg->cid != c->cid)
+			tg = NULL; /* a process of another container of the pod */
 		err = tg && !tg->zombie ? tg_send_signal(tg, sig, NULL) : -ESRCH;
 	}
 	kernel_unlock();
@@ -36,14 +40,14 @@ int control_do_signal(int conn, json_t *req)
 	return control_reply(conn, json_pack("{s:b}", "ok", 1));
 }
 
-int control_do_ps(int conn, bool stats_only)
+int control_do_ps(int conn, bool stats_only, const struct control_target *c)
 {
 	struct control_proc *v = xcalloc(PS_MAX, sizeof(*v));
 	json_t *arr, *reply;
 	int n, threads = 0;
 
 	kernel_lock();
-	n = MIN(control_ps(v, PS_MAX), PS_MAX);
+	n = MIN(control_ps(v, PS_MAX, c->cid), PS_MAX);
 	kernel_unlock();
 	arr = json_array();
 	for (int i = 0; i < n; i++) {

@@ -132,6 +132,9 @@ int control_handle(int conn, const char *msg, int len, int *fds, int nfds)
 	if (!cmd) {
 		err = control_reply_error(conn, -EINVAL, "bad control request: %s",
 					  req ? "no `cmd`" : jerr.text);
+	} else if (json_object_get(req, "id")) {
+		err = control_container_request(conn, cmd, req, fds, nfds);
+		nfds = 0; /* taken */
 	} else if (!strcmp(cmd, "start")) {
 		err = handle_start(conn);
 	} else if (!strcmp(cmd, "signal")) {
@@ -139,14 +142,14 @@ int control_handle(int conn, const char *msg, int len, int *fds, int nfds)
 		if (sig > 0 && sig <= 64 && signal_before_start(sig))
 			err = control_reply(conn, json_pack("{s:b}", "ok", 1));
 		else
-			err = control_do_signal(conn, req);
+			err = control_do_signal(conn, req, &g_control_sandbox, g_init_tg);
 	} else if (!strcmp(cmd, "exec")) {
-		err = control_do_exec(conn, req, fds, nfds);
+		err = control_do_exec(conn, req, fds, nfds, &g_control_sandbox);
 		nfds = 0; /* taken */
 	} else if (!strcmp(cmd, "wait")) {
 		err = handle_wait(conn);
 	} else if (!strcmp(cmd, "ps") || !strcmp(cmd, "stats")) {
-		err = control_do_ps(conn, !strcmp(cmd, "stats"));
+		err = control_do_ps(conn, !strcmp(cmd, "stats"), &g_control_sandbox);
 	} else {
 		err = control_reply_error(conn, -EINVAL, "unknown control request `%s`", cmd);
 	}
@@ -162,7 +165,7 @@ static void *conn_main(void *arg)
 	char *buf = xmalloc(CONTROL_MSG_MAX);
 
 	for (;;) {
-		int fds[3], nfds = 3;
+		int fds[CONTROL_MAX_FDS], nfds = CONTROL_MAX_FDS;
 		ssize_t n = fd_recv(conn, buf, CONTROL_MSG_MAX, fds, &nfds);
 		if (n <= 0 || n >= CONTROL_MSG_MAX) {
 			for (int i = 0; n > 0 && i < nfds; i++)

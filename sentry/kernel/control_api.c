@@ -103,22 +103,22 @@ void kernel_for_each_tg(tg_visit_fn fn, void *arg)
 }
 
 struct signal_ctx {
-	int sig, count;
+	int sig, count, cid;
 };
 
 static void signal_visit(void *arg, struct thread_group *tg)
 {
 	struct signal_ctx *c = arg;
 
-	if (tg->zombie || tg->exiting)
+	if (tg->zombie || tg->exiting || (c->cid >= 0 && tg->cid != c->cid))
 		return;
 	if (tg_send_signal(tg, c->sig, NULL) == 0)
 		c->count++;
 }
 
-int control_signal_all(int sig)
+int control_signal_all(int sig, int cid)
 {
-	struct signal_ctx c = {sig, 0};
+	struct signal_ctx c = {sig, 0, cid};
 
 	kernel_for_each_tg(signal_visit, &c);
 	return c.count;
@@ -126,7 +126,7 @@ int control_signal_all(int sig)
 
 struct ps_ctx {
 	struct control_proc *v;
-	int n, max;
+	int n, max, cid;
 };
 
 static void ps_visit(void *arg, struct thread_group *tg)
@@ -135,6 +135,8 @@ static void ps_visit(void *arg, struct thread_group *tg)
 	struct control_proc p = {0};
 	int i;
 
+	if (c->cid >= 0 && tg->cid != c->cid)
+		return;
 	p.pid = tg->tgid;
 	p.ppid = tg->parent ? tg->parent->tgid : 0;
 	p.threads = tg->nr_live;
@@ -154,9 +156,9 @@ static void ps_visit(void *arg, struct thread_group *tg)
 	c->n++;
 }
 
-int control_ps(struct control_proc *v, int max)
+int control_ps(struct control_proc *v, int max, int cid)
 {
-	struct ps_ctx c = {v, 0, max};
+	struct ps_ctx c = {v, 0, max, cid};
 
 	kernel_for_each_tg(ps_visit, &c);
 	return c.n;

@@ -29,9 +29,10 @@ void control_task_abort(struct task *t);
  * wait status, free it and drop the extra reference: returns 0. -EAGAIN while it runs. */
 int control_tg_reap(struct thread_group *tg, int *wait_status);
 
-/* Send sig to every process of the sandbox (kill --all); init keeps its protection
- * against signals it has no handler for. Returns how many processes were signalled. */
-int control_signal_all(int sig);
+/* Send sig to every process of container cid (thread_group.cid; -1: of the whole
+ * sandbox) (kill --all); init keeps its protection against signals it has no handler
+ * for. Returns how many processes were signalled. */
+int control_signal_all(int sig, int cid);
 
 /* One process as `runsc ps` shows it. */
 struct control_proc {
@@ -43,8 +44,9 @@ struct control_proc {
 	char state;		/* 'R' running, 'Z' zombie */
 };
 
-/* The sandbox's processes (init's tree and every exec'd tree), ascending by pid, into v
- * (at most max). Returns how many exist (may exceed max). */
-int control_ps(struct control_proc *v, int max);
+/* The processes of container cid (-1: all of the sandbox's: init's tree and every
+ * exec'd tree), ascending by pid, into v (at most max). Returns how many exist (may
+ * exceed max). */
+int control_ps(struct control_proc *v, int max, int cid);
 
 #endif

@@ -84,6 +84,7 @@ static void clone_join_group(struct task *t, struct task *c, uint64_t flags)
 	}
 	tg->pgid = t->tg->pgid;
 	tg->sid = t->tg->sid;
+	tg->cid = t->tg->cid;
 	memcpy(tg->rlim, t->tg->rlim, sizeof(tg->rlim));
 	timers_rlimit_cpu_changed(tg); /* RLIMIT_CPU applies to the child's own time */
 	tg->exit_signal = (int)(flags & CSIGNAL);

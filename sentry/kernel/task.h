@@ -106,6 +106,7 @@ struct thread_group {
 	uint64_t dead_utime_ns, dead_stime_ns, child_utime_ns, child_stime_ns;
 	struct tg_timers *timers;	/* itimers, POSIX timers (sentry/kernel/timer.h) */
 	bool membarrier_private;	/* MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED done */
+	int cid;			/* container of a pod: 0 = the sandbox's first (inherited) */
 };
 
 struct task {

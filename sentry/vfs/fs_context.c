@@ -11,8 +11,12 @@
 
 struct fs_context *fs_context_new_root(void)
 {
+	return fs_context_new_at(vfs_root_mount());
+}
+
+struct fs_context *fs_context_new_at(struct mount *m)
+{
 	struct fs_context *fs = xcalloc(1, sizeof(*fs));
-	struct mount *m = vfs_root_mount();
 
 	fs->refs = 1;
 	fs->umask = 022;

@@ -40,8 +40,8 @@ struct mount *vfs_mount(struct path *mountpoint, struct super_block *sb, int fla
 		m->mountpoint = mountpoint->dentry;
 		dget(m->mountpoint);
 		m->mountpoint->mounts++;
-	} else {
-		g_root_mount = m;
+	} else if (!g_root_mount) {
+		g_root_mount = m; /* the sandbox's; a pod container's tree has its own root */
 	}
 	list_add_tail(&m->link, &g_mounts);
 	return m;
@@ -157,6 +157,13 @@ static int vfs_init_root(const struct vfs_config *cfg, struct super_block **out)
 
 int vfs_init(const struct vfs_config *cfg)
 {
+	struct mount *root;
+
+	return vfs_new_tree(cfg, &root);
+}
+
+int vfs_new_tree(const struct vfs_config *cfg, struct mount **out)
+{
 	struct super_block *root_sb, *dev_sb;
 	struct mount *root;
 	struct path devp;
@@ -168,6 +175,7 @@ int vfs_init(const struct vfs_config *cfg)
 		return ret;
 	}
 	root = vfs_mount(NULL, root_sb, cfg->root_readonly ? MNT_READONLY : 0);
+	*out = root;
 
 	dev_sb = devfs_new();
 	ret = mount_at(root, "dev", dev_sb, 0);

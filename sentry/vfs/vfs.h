@@ -19,6 +19,7 @@ struct task;
 struct file;
 struct fdtable;
 struct fs_context;
+struct mount;
 
 /* Sandbox filesystem configuration from the boot spec. */
 struct vfs_config {
@@ -31,6 +32,9 @@ struct vfs_config {
 
 /* Build the mount tree: root (gofer, overlaid), /dev, /tmp. Kernel lock held. */
 int vfs_init(const struct vfs_config *cfg) __must_check;
+/* Another such tree, for a container of a pod (its own mount namespace: nothing in it is
+ * reachable from another tree). The sandbox's root stays vfs_init's. */
+int vfs_new_tree(const struct vfs_config *cfg, struct mount **root) __must_check;
 
 /* ---- open files ---- */
 
@@ -71,6 +75,8 @@ struct file *fdtable_get(struct fdtable *ft, int fd);
 /* ---- per-task root, cwd and umask (CLONE_FS shares one) ---- */
 
 struct fs_context *fs_context_new_root(void);
+/* Root and cwd at the root of the mount tree root (a pod container's). */
+struct fs_context *fs_context_new_at(struct mount *root);
 struct fs_context *fs_context_fork(struct fs_context *old, bool share);
 void fs_context_put(struct fs_context *fs);
 /* Set cwd by an absolute path (boot: the spec's cwd). Returns 0 or -errno. */
