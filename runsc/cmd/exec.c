@@ -148,24 +148,6 @@ static void exec_forward(int sig)
 		container_signal(g_exec_c, sig, g_exec_pid, false, &e);
 }
 
-/* End this proxy the way the process ended: same exit code, or the same signal. */
-static _Noreturn void exit_like(int status)
-{
-	if (WIFSIGNALED(status)) {
-		int sig = WTERMSIG(status);
-		struct rlimit no_core = {0, 0};
-		sigset_t set;
-		setrlimit(RLIMIT_CORE, &no_core);
-		signal(sig, SIG_DFL);
-		sigemptyset(&set);
-		sigaddset(&set, sig);
-		sigprocmask(SIG_UNBLOCK, &set, NULL);
-		raise(sig);
-		_exit(128 + sig);
-	}
-	_exit(WEXITSTATUS(status));
-}
-
 static int write_small(const char *path, int v)
 {
 	char buf[16];
@@ -201,24 +183,10 @@ static _Noreturn void proxy_wait(int conn)
 	json_t *m = NULL;
 
 	if (container_control_recv(conn, &m, &e) < 0)
-		exit_like(SIGKILL); /* the sandbox died, taking the process with it */
+		proxy_exit_like(SIGKILL); /* the sandbox died, taking the process with it */
 	int status = (int)json_integer_value(json_object_get(m, "exit"));
 	json_decref(m);
-	exit_like(status);
-}
-
-static void quiet_stdio(void)
-{
-	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	/* The sandbox holds the process's stdio now: EOF must follow the process (and
-	 * containerd's shim reads `exec --detach`'s output until EOF). */
-	dup2(fd, 0);
-	dup2(fd, 1);
-	dup2(fd, 2);
-	close(fd);
+	proxy_exit_like(status);
 }
 
 static int exec_run(struct exec_args *a, struct container *c, struct oci_process *p)
@@ -273,21 +241,12 @@ static int exec_run(struct exec_args *a, struct container *c, struct oci_process
 		close(sync[1]);
 		if (slave >= 0)
 			close(slave);
-		quiet_stdio();
+		proxy_quiet_stdio();
 		proxy_wait(conn);
 	}
 	close(sync[1]);
 	char buf[600];
-	size_t n = 0;
-	for (;;) {
-		ssize_t k = read(sync[0], buf + n, sizeof(buf) - 1 - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0 || (n += (size_t)k) == sizeof(buf) - 1)
-			break;
-	}
-	close(sync[0]);
-	buf[n] = '\0';
+	size_t n = proxy_read_sync(sync[0], buf, sizeof(buf));
 	if (n != 1 + sizeof(pid) || buf[0] != 'P') {
 		waitpid(child, NULL, 0);
 		return runsc_fail("%s", n > 1 && buf[0] == 'E' ? buf + 1 : "exec: the proxy failed");

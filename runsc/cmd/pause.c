@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/log.h"
 #include "runsc/container/container.h"
 #include "runsc/runsc.h"
 
@@ -22,6 +23,13 @@ static int pause_resume(int argc, char **argv, bool pause)
 	if (container_open(g_opts.root, argv[optind], &c, &e))
 		return runsc_fail("%s", e.msg);
 	const char *st = container_status(c);
+	if (c->sandbox[0]) {
+		/* The freezer would stop the whole pod: the Sentry is the sandbox's. */
+		runsc_fail("cannot %s container `%s` alone: it runs in the sandbox `%s` (%s "
+			   "the sandbox)", argv[0], c->id, c->sandbox, argv[0]);
+		container_close(c);
+		return 1;
+	}
 	if (strcmp(st, pause ? "running" : "paused")) {
 		runsc_fail("container `%s` is %s, not %s", c->id, st, pause ? "running" : "paused");
 		container_close(c);
@@ -89,6 +97,9 @@ int cmd_update(int argc, char **argv)
 	if (!err && !(err = container_open(g_opts.root, argv[optind], &c, &e))) {
 		if (!strcmp(container_status(c), "stopped"))
 			err = oci_errorf(&e, "container `%s` is not running", c->id);
+		else if (c->sandbox[0])
+			log_warn("update: container `%s` shares the resources of its sandbox "
+				 "`%s`: update the sandbox's", c->id, c->sandbox);
 		else
 			err = cgroup_apply(c->cgroup, &r, &e);
 		container_close(c);

@@ -98,11 +98,10 @@ json_t *bootspec_process(const struct oci_process *p)
 	return o;
 }
 
-int bootspec_memfd(const struct oci_spec *s, const char *id, struct oci_error *e)
+json_t *bootspec_json(const struct oci_spec *s, const char *id)
 {
 	json_t *o = bootspec_process(&s->process);
 	char host[65];
-	int fd;
 
 	snprintf(host, sizeof(host), "%s", s->hostname ? s->hostname : id);
 	/* The program is "argv" for the Sentry. */
@@ -120,7 +119,14 @@ int bootspec_memfd(const struct oci_spec *s, const char *id, struct oci_error *e
 		json_object_set_new(o, "seccomp", seccomp_json(&s->seccomp));
 		json_object_set_new(o, "seccomp_log", json_boolean(s->seccomp.log));
 	}
-	fd = memfd_create("runsc-spec", MFD_CLOEXEC);
+	return o;
+}
+
+int bootspec_memfd(const struct oci_spec *s, const char *id, struct oci_error *e)
+{
+	json_t *o = bootspec_json(s, id);
+	int fd = memfd_create("runsc-spec", MFD_CLOEXEC);
+
 	if (fd < 0 || json_dumpfd(o, fd, JSON_COMPACT) < 0) {
 		json_decref(o);
 		if (fd >= 0)

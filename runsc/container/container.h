@@ -24,6 +24,10 @@ struct container {
 	char owner[64];
 	json_t *annotations;	   /* object (reference held) */
 	int lock_fd;		   /* flock held while open, -1 = none */
+	/* Pods: a container inside another's sandbox has that sandbox's id ("" = it is a
+	 * sandbox); then pid is its host proxy process and gofer_pid its own Gofer. */
+	char sandbox[256];
+	char ctl_dir[PATH_MAX];	   /* the state directory whose control socket serves it */
 };
 
 /* Check an id: [A-Za-z0-9_.+-], 1-255 bytes, not "." or "..". */
@@ -54,11 +58,15 @@ int container_list_ids(const char *root, char ***ids);
 /* The saved config.json of the container. */
 int container_load_spec(const struct container *c, struct oci_spec **out, struct oci_error *e);
 
-/* One request on the control socket. fds (may be NULL) are sent with it. *reply gets
+/* One request on the control socket (of the sandbox; a pod container's requests carry
+ * its "id"). fds (may be NULL) are sent with it. *reply gets
  * the answer object; an {"error"} answer becomes e and -errno. timeout_ms 0: none.
  * conn_out (optional) keeps the connection open for a later message (exec). */
 int container_control(const struct container *c, json_t *req, const int *fds, int nfds,
 		      int timeout_ms, json_t **reply, int *conn_out, struct oci_error *e);
+/* Only send req (no answer read yet): *conn is the connection. */
+int container_control_send(const struct container *c, json_t *req, const int *fds, int nfds,
+			   int *conn, struct oci_error *e);
 /* Read one more message on a kept connection (the exec's exit). */
 int container_control_recv(int conn, json_t **reply, struct oci_error *e);
 /* Path of the control socket (usable with connect/bind whatever the root's length). */
@@ -87,6 +95,23 @@ int container_destroy(struct container *c, struct oci_error *e);
 /* Run the hooks of one kind with the state on stdin. */
 int container_run_hooks(const struct container *c, const struct oci_spec *s, int kind,
 			const char *status, struct oci_error *e);
+
+/* ---- pods (pod.c): containers joining another's sandbox (CRI annotations) ---- */
+
+/* The sandbox id the spec's CRI / CRI-O annotations name for a container that joins a
+ * sandbox: 0 and *sandbox set, or 0 and NULL (a sandbox of its own), or an error for
+ * annotations that contradict each other. */
+int pod_sandbox_id(const struct oci_spec *s, const char *id, const char **sandbox,
+		   struct oci_error *e);
+/* Open (locked) the sandbox a container joins: it must exist, be a sandbox and run. */
+int pod_open_sandbox(const char *root, const char *id, struct container **sb,
+		     struct oci_error *e);
+/* create for such a container: its Gofer, the container in the running sandbox, and its
+ * proxy process (c->pid). sb: the sandbox's container (open). */
+int pod_create(const struct create_opts *o, struct container *c, const struct oci_spec *s,
+	       const struct container *sb, struct oci_error *e);
+/* destroy for such a container: its processes in the sandbox, its Gofer and proxy. */
+void pod_destroy(struct container *c);
 
 /* ---- cgroups (cgroup.c), cgroup v1 hierarchies under /sys/fs/cgroup ---- */
 

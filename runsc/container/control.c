@@ -16,8 +16,8 @@
 void container_control_path(const struct container *c, char *buf, size_t size, int dirfd)
 {
 	/* sun_path holds 108 bytes; a long --root goes through the directory's fd. */
-	if (strlen(c->dir) + sizeof("/control") <= sizeof(((struct sockaddr_un *)0)->sun_path))
-		snprintf(buf, size, "%s/control", c->dir);
+	if (strlen(c->ctl_dir) + sizeof("/control") <= sizeof(((struct sockaddr_un *)0)->sun_path))
+		snprintf(buf, size, "%s/control", c->ctl_dir);
 	else
 		snprintf(buf, size, "/proc/self/fd/%d/control", dirfd);
 }
@@ -25,12 +25,17 @@ void container_control_path(const struct container *c, char *buf, size_t size, i
 static int control_connect(const struct container *c, struct oci_error *e)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int dirfd = open(c->ctl_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	int err = 0;
 
 	if (dirfd < 0 || fd < 0) {
-		err = oci_errorf(e, "control socket: %s", strerror(errno));
+		err = -errno;
+		if (c->sandbox[0] && err == -ENOENT)
+			oci_errorf(e, "sandbox is not running (sandbox `%s` was deleted)",
+				   c->sandbox);
+		else
+			oci_errorf(e, "control socket: %s", strerror(errno));
 		goto out;
 	}
 	container_control_path(c, sa.sun_path, sizeof(sa.sun_path), dirfd);
@@ -81,31 +86,50 @@ int container_control_recv(int conn, json_t **reply, struct oci_error *e)
 	return 0;
 }
 
+int container_control_send(const struct container *c, json_t *req, const int *fds, int nfds,
+			   int *conn, struct oci_error *e)
+{
+	char *msg;
+	ssize_t n;
+
+	if (c->sandbox[0])
+		json_object_set_new(req, "id", json_string(c->id)); /* a container of a pod */
+	msg = json_dumps(req, JSON_COMPACT);
+	if (!msg)
+		return oci_errorf(e, "cannot encode the control request");
+	if (strlen(msg) >= CONTROL_MSG_MAX) {
+		free(msg);
+		return oci_errorf(e, "the control request is too large (%d bytes at most)",
+				  CONTROL_MSG_MAX);
+	}
+	*conn = control_connect(c, e);
+	if (*conn < 0) {
+		free(msg);
+		return *conn;
+	}
+	n = fd_send(*conn, msg, strlen(msg), fds, nfds);
+	free(msg);
+	if (n < 0) {
+		close(*conn);
+		return oci_errorf(e, "control socket: %s", strerror((int)-n));
+	}
+	return 0;
+}
+
 int container_control(const struct container *c, json_t *req, const int *fds, int nfds,
 		      int timeout_ms, json_t **reply, int *conn_out, struct oci_error *e)
 {
-	char *msg = json_dumps(req, JSON_COMPACT);
 	int conn, err;
 	json_t *r = NULL;
 
-	if (!msg)
-		return oci_errorf(e, "cannot encode the control request");
-	conn = control_connect(c, e);
-	if (conn < 0) {
-		free(msg);
-		return conn;
-	}
+	err = container_control_send(c, req, fds, nfds, &conn, e);
+	if (err)
+		return err;
 	if (timeout_ms > 0) {
 		struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
 		setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	}
-	ssize_t n = fd_send(conn, msg, strlen(msg), fds, nfds);
-	free(msg);
-	if (n < 0) {
-		err = oci_errorf(e, "control socket: %s", strerror((int)-n));
-	} else {
-		err = container_control_recv(conn, &r, e);
-	}
+	err = container_control_recv(conn, &r, e);
 	if (err || !conn_out) {
 		close(conn);
 	} else {

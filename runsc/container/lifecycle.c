@@ -149,7 +149,7 @@ static void create_fds_close(struct create_fds *f)
 }
 
 /* The spec's bind mounts, in order, for the Gofer (bootspec.c numbers them the same). */
-static int bind_list(const struct oci_spec *s, struct sandbox_bind *binds, struct oci_error *e)
+int bind_list(const struct oci_spec *s, struct sandbox_bind *binds, struct oci_error *e)
 {
 	int n = 0;
 
@@ -234,8 +234,9 @@ static int create_checks(const struct create_opts *o, const struct oci_spec *s,
 int container_create(const struct create_opts *o, struct container **out, struct oci_error *e)
 {
 	struct oci_spec *s = NULL;
-	struct container *c = NULL;
+	struct container *c = NULL, *sb = NULL;
 	char **procs = NULL, path[PATH_MAX + 16], cfg[PATH_MAX + 16];
+	const char *sandbox = NULL;
 	int err;
 
 	err = container_check_id(o->id, e);
@@ -246,6 +247,10 @@ int container_create(const struct create_opts *o, struct container **out, struct
 	for (int i = 0; i < s->warnings.n; i++)
 		log_warn("config.json: %s", s->warnings.v[i]);
 	err = create_checks(o, s, e);
+	if (!err)
+		err = pod_sandbox_id(s, o->id, &sandbox, e);
+	if (!err && sandbox)
+		err = pod_open_sandbox(o->root, sandbox, &sb, e);
 	if (!err)
 		err = container_new(o->root, o->id, &c, e);
 	if (err)
@@ -266,13 +271,17 @@ int container_create(const struct create_opts *o, struct container **out, struct
 		oci_errorf(e, "cannot copy config.json: %s", strerror(-err));
 		goto out_dir;
 	}
-	cgroup_path_for(s->cgroups_path, c->id, o->systemd_cgroup, c->cgroup, sizeof(c->cgroup));
-	err = cgroup_create(c->cgroup, &s->resources, &procs, e);
+	if (!sb) {
+		cgroup_path_for(s->cgroups_path, c->id, o->systemd_cgroup, c->cgroup,
+				sizeof(c->cgroup));
+		err = cgroup_create(c->cgroup, &s->resources, &procs, e);
+	}
 	if (err) {
 		c->cgroup[0] = '\0';
 		goto out_dir;
 	}
-	err = create_sandbox(o, c, s, procs, e);
+	/* A pod's container lives in its sandbox's cgroup: the Sentry's. */
+	err = sb ? pod_create(o, c, s, sb, e) : create_sandbox(o, c, s, procs, e);
 	if (err)
 		goto out_cgroup;
 	snprintf(c->status, sizeof(c->status), "created");
@@ -282,9 +291,13 @@ int container_create(const struct create_opts *o, struct container **out, struct
 		err = container_save(c, e);
 	if (!err && o->pid_file)
 		err = write_pid_file(o->pid_file, c->pid, e);
+	if (err && sb) {
+		pod_destroy(c);
+		goto out_cgroup;
+	}
 	if (err) {
-		struct sandbox sb = {c->pid, c->gofer_pid};
-		sandbox_kill(&sb, true);
+		struct sandbox procs_of = {c->pid, c->gofer_pid};
+		sandbox_kill(&procs_of, true);
 		goto out_cgroup;
 	}
 	*out = c;
@@ -296,6 +309,7 @@ out_dir:
 	container_remove_dir(c);
 	container_close(c);
 out_spec:
+	container_close(sb);
 	oci_strv_free(procs);
 	oci_spec_free(s);
 	return err;
@@ -363,7 +377,7 @@ int container_signal(struct container *c, int sig, int pid, bool all, struct oci
 }
 
 /* Wait until pid is gone (or a zombie); reap it when it is our child. */
-static void wait_gone(pid_t pid, unsigned long long start)
+void container_wait_gone(pid_t pid, unsigned long long start)
 {
 	for (int i = 0; i < 1000 && container_pid_alive(pid, start); i++) {
 		struct timespec ts = {0, 10000000};
@@ -380,15 +394,17 @@ int container_destroy(struct container *c, struct oci_error *e)
 
 	if (container_load_spec(c, &s, &he))
 		log_warn("hooks: %s", he.msg);
-	if (container_pid_alive(c->pid, c->pid_start))
+	if (c->sandbox[0])
+		pod_destroy(c);
+	if (!c->sandbox[0] && container_pid_alive(c->pid, c->pid_start))
 		kill(c->pid, SIGKILL);
 	if (container_pid_alive(c->gofer_pid, c->gofer_start))
 		kill(c->gofer_pid, SIGKILL);
 	/* Frozen tasks cannot die until thawed. */
-	if (!strcmp(c->status, "paused"))
+	if (!c->sandbox[0] && !strcmp(c->status, "paused"))
 		cgroup_freeze(c->cgroup, false, &he);
-	wait_gone(c->pid, c->pid_start);
-	wait_gone(c->gofer_pid, c->gofer_start);
+	container_wait_gone(c->pid, c->pid_start);
+	container_wait_gone(c->gofer_pid, c->gofer_start);
 	if (container_run_hooks(c, s, OCI_HOOK_POSTSTOP, "stopped", &he))
 		log_warn("poststop hook failed: %s", he.msg);
 	oci_spec_free(s);

@@ -51,6 +51,7 @@ static struct container *container_alloc(const char *root, const char *id)
 
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	snprintf(c->dir, sizeof(c->dir), "%s/%s", root, id);
+	snprintf(c->ctl_dir, sizeof(c->ctl_dir), "%s", c->dir);
 	c->lock_fd = -1;
 	return c;
 }
@@ -136,7 +137,13 @@ static int load_state(struct container *c, struct oci_error *e)
 	c->gofer_start =
 		(unsigned long long)json_integer_value(json_object_get(o, "gofer_start"));
 	c->annotations = json_incref(json_object_get(o, "annotations"));
+	json_str(o, "sandbox", c->sandbox, sizeof(c->sandbox));
 	json_decref(o);
+	if (c->sandbox[0]) {
+		/* <root>/<sandbox>: the same root as the container's own directory. */
+		size_t n = strlen(c->dir) - strlen(c->id);
+		snprintf(c->ctl_dir, sizeof(c->ctl_dir), "%.*s%s", (int)n, c->dir, c->sandbox);
+	}
 	return 0;
 }
 
@@ -181,6 +188,8 @@ int container_save(struct container *c, struct oci_error *e)
 
 	if (c->annotations)
 		json_object_set(o, "annotations", c->annotations);
+	if (c->sandbox[0])
+		json_object_set_new(o, "sandbox", json_string(c->sandbox));
 	snprintf(path, sizeof(path), "%s/state.json", c->dir);
 	snprintf(tmp, sizeof(tmp), "%s/state.json.tmp", c->dir);
 	if (json_dump_file(o, tmp, JSON_COMPACT) < 0 || rename(tmp, path) < 0)

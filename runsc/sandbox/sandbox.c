@@ -221,6 +221,23 @@ int sandbox_start(const struct sandbox_opts *o, struct sandbox *sb)
 	return err;
 }
 
+int sandbox_start_gofer(const struct sandbox_opts *o, pid_t *gofer, int *sentry_ends)
+{
+	int gofer_ends[1 + SANDBOX_MAX_BINDS], n = 1 + o->nbinds, err;
+
+	if (o->nbinds < 0 || o->nbinds > SANDBOX_MAX_BINDS)
+		return -E2BIG;
+	err = make_connections(n, gofer_ends, sentry_ends);
+	if (err)
+		return err;
+	*gofer = start_gofer(o, gofer_ends);
+	err = *gofer < 0 ? -errno : 0;
+	close_all(gofer_ends, n);
+	if (err)
+		close_all(sentry_ends, n);
+	return err;
+}
+
 void sandbox_kill(const struct sandbox *sb, bool reap)
 {
 	if (sb->sentry > 0)

@@ -37,6 +37,10 @@ struct sandbox {
 /* Start the Gofer and the Sentry as children of the caller. Returns 0 or -errno. */
 int sandbox_start(const struct sandbox_opts *o, struct sandbox *sb);
 
+/* Start only a Gofer (for a container joining a running sandbox): sentry_ends gets the
+ * other ends of its 1 + o->nbinds connections (root first). Returns 0 or -errno. */
+int sandbox_start_gofer(const struct sandbox_opts *o, pid_t *gofer, int *sentry_ends);
+
 /* SIGKILL both processes (when still running); reap them if they are our children. */
 void sandbox_kill(const struct sandbox *sb, bool reap);
 

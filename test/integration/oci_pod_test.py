@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+"""oci_pod_test.py: several containers in one sandbox, driven as containerd's CRI plugin
+drives runsc: create+start of a pause-like sandbox container, then containers that join
+it by the CRI annotations (io.kubernetes.cri.*) and the CRI-O ones.
+
+usage: oci_pod_test.py --runsc=PATH --shm=PATH [--platform=P] [--busybox=PATH]
+
+Checks: the joined containers run in the sandbox's kernel (a SysV shm segment made in
+one is read in the other; one sees the other's processes in /proc), each has its own
+root filesystem and hostname (or the sandbox's when its spec has none); the pid-file
+holds a host proxy process whose wait status is the container's exit status (exit code,
+SIGKILL); exec into each; a terminal through --console-socket; ps lists each container's own processes; kill, wait, state
+JSON; deleting a container leaves the others running; deleting the sandbox stops all;
+bad annotations (unknown or stopped sandbox, a bad container type) fail with a clear
+error and leave nothing behind. The test is a child subreaper, as containerd's shim is.
+Each check prints `ok NAME` or `FAIL NAME: why`; the last line is `N passed, N failed`.
+"""
+import ctypes
+import json
+import os
+import select
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+TIMEOUT = 60
+PR_SET_CHILD_SUBREAPER = 36
+CRI = ("io.kubernetes.cri.container-type", "io.kubernetes.cri.sandbox-id")
+CRIO = ("io.kubernetes.cri-o.ContainerType", "io.kubernetes.cri-o.SandboxID")
+APPLETS = ("sh", "sleep", "cat", "ls", "hostname", "touch", "true", "grep")
+
+
+class Pod:
+    def __init__(self, args):
+        self.runsc, self.platform = args["runsc"], args["platform"]
+        self.busybox, self.shm = args["busybox"], args["shm"]
+        self.work = tempfile.mkdtemp(prefix="runsc-pod-")
+        self.state = os.path.join(self.work, "state")
+        self.passed = self.failed = 0
+
+    def check(self, name, ok, why=""):
+        if ok:
+            print(f"ok {name}", flush=True)
+            self.passed += 1
+        else:
+            print(f"FAIL {name}: {why}", flush=True)
+            self.failed += 1
+
+    def rs(self, *args, cwd=None, log=None):
+        """runsc with the test's root; with log, its output (and the container's
+        stdio: create hands it over) goes to that file, read back as stderr."""
+        cmd = [self.runsc, "--root", self.state, f"--platform={self.platform}", *args]
+        if not log:
+            return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True,
+                                  timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+        with open(log, "w") as f:
+            r = subprocess.run(cmd, cwd=cwd, stdout=f, stderr=f, timeout=TIMEOUT,
+                               stdin=subprocess.DEVNULL)
+        with open(log) as f:
+            r.stderr = f.read()
+        return r
+
+    def bundle(self, name, args, annotations, hostname=None, terminal=False):
+        """A busybox bundle whose root holds a file named after the container."""
+        b = os.path.join(self.work, name)
+        root = os.path.join(b, "rootfs")
+        os.makedirs(os.path.join(root, "bin"))
+        os.makedirs(os.path.join(root, "tmp"))
+        shutil.copy(self.busybox, os.path.join(root, "bin", "busybox"))
+        shutil.copy(self.shm, os.path.join(root, "bin", "pod_shm"))
+        for a in APPLETS:
+            os.symlink("busybox", os.path.join(root, "bin", a))
+        with open(os.path.join(root, name), "w") as f:
+            f.write(name + "\n")
+        spec = {"ociVersion": "1.0.2", "root": {"path": "rootfs"},
+                "process": {"args": args, "env": ["PATH=/bin"], "cwd": "/",
+                            "user": {"uid": 0, "gid": 0}},
+                "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+                "annotations": annotations}
+        if hostname:
+            spec["hostname"] = hostname
+        spec["process"]["terminal"] = terminal
+        with open(os.path.join(b, "config.json"), "w") as f:
+            json.dump(spec, f)
+        return b
+
+    def create(self, name, args, annotations, hostname=None):
+        b = self.bundle(name, args, annotations, hostname)
+        pid_file = os.path.join(self.work, name + ".pid")
+        r = self.rs("create", "--bundle", b, "--pid-file", pid_file, name, cwd=b,
+                    log=os.path.join(self.work, name + ".log"))
+        return r, pid_file
+
+    def state_of(self, name):
+        r = self.rs("state", name)
+        return json.loads(r.stdout) if r.returncode == 0 else {"error": r.stderr}
+
+    def exec_out(self, name, *cmd):
+        r = self.rs("exec", name, *cmd)
+        return r.stdout.strip() if r.returncode == 0 else f"rc {r.returncode}: {r.stderr}"
+
+    def cleanup(self):
+        for name in ("c1", "c2", "c3", "c4", "c5", "bad1", "bad2", "bad3", "bad4", "pod", "pod2"):
+            self.rs("delete", "--force", name)
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def join(kind, sandbox):
+    return {kind[0]: "container", kind[1]: sandbox}
+
+
+def sandbox_ann(kind, sandbox):
+    return {kind[0]: "sandbox", kind[1]: sandbox}
+
+
+def wait_proxy(pid):
+    """The proxy is our child (we are a subreaper): its wait status."""
+    deadline = time.time() + TIMEOUT
+    while time.time() < deadline:
+        got, status = os.waitpid(pid, os.WNOHANG)
+        if got == pid:
+            return status
+        time.sleep(0.05)
+    return None
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def start_pod(t):
+    pause = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]
+    r, _ = t.create("pod", pause, sandbox_ann(CRI, "pod"), hostname="podhost")
+    t.check("sandbox_create", r.returncode == 0, r.stderr)
+    r = t.rs("start", "pod")
+    t.check("sandbox_start", r.returncode == 0, r.stderr)
+    r, pf1 = t.create("c1", ["sleep", "31337"], join(CRI, "pod"), hostname="c1host")
+    t.check("c1_create", r.returncode == 0, r.stderr)
+    st = t.state_of("c1")
+    pid1 = int(open(pf1).read()) if os.path.exists(pf1) else -1
+    t.check("c1_state_created", st.get("status") == "created", str(st))
+    t.check("c1_pid_file_is_state_pid", st.get("pid") == pid1, f"{st} vs {pid1}")
+    t.check("c1_pid_is_a_proxy", pid1 > 0 and alive(pid1) and
+            pid1 != t.state_of("pod").get("pid"), f"pid {pid1}")
+    wait_c2 = "while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 3"
+    r, pf2 = t.create("c2", ["sh", "-c", wait_c2], join(CRIO, "pod"))
+    t.check("c2_create_crio_annotations", r.returncode == 0, r.stderr)
+    for c in ("c1", "c2"):
+        r = t.rs("start", c)
+        t.check(f"{c}_start", r.returncode == 0, r.stderr)
+        st = t.state_of(c)
+        t.check(f"{c}_state_running", st.get("status") == "running", str(st))
+    pid2 = int(open(pf2).read()) if os.path.exists(pf2) else -1
+    return pid1, pid2
+
+
+def check_pod_semantics(t):
+    for c, other in (("c1", "c2"), ("c2", "pod"), ("pod", "c1")):
+        ls = t.exec_out(c, "ls", "/").split()
+        t.check(f"{c}_own_root", c in ls and other not in ls, str(ls))
+    t.check("c1_hostname_from_spec", t.exec_out("c1", "hostname") == "c1host",
+            t.exec_out("c1", "hostname"))
+    t.check("c2_shares_sandbox_hostname", t.exec_out("c2", "hostname") == "podhost",
+            t.exec_out("c2", "hostname"))
+    t.check("sandbox_hostname_kept", t.exec_out("pod", "hostname") == "podhost",
+            t.exec_out("pod", "hostname"))
+    r = t.rs("exec", "c1", "pod_shm", "put", "0x4242", "hello-from-c1")
+    t.check("shm_put_in_c1", r.returncode == 0, r.stderr)
+    t.check("shm_seen_in_c2", t.exec_out("c2", "pod_shm", "get", "0x4242") == "hello-from-c1",
+            t.exec_out("c2", "pod_shm", "get", "0x4242"))
+    out = t.exec_out("c2", "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '")
+    t.check("c2_sees_c1_process", "sleep 31337" in out, out)
+    r = t.rs("exec", "c2", "sh", "-c", "exit 7")
+    t.check("exec_exit_code", r.returncode == 7, f"rc {r.returncode} {r.stderr}")
+
+
+def check_terminal(t):
+    """A joined container with process.terminal: its pty master comes over the
+    console socket, and its shell's terminal is a pty of the sandbox."""
+    b = t.bundle("c5", ["sh", "-c", "tty; echo term-done"], join(CRI, "pod"),
+                 terminal=True)
+    path = os.path.join(t.work, "console.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(1)
+    srv.settimeout(TIMEOUT)
+    pid_file = os.path.join(t.work, "c5.pid")
+    log = open(os.path.join(t.work, "c5.log"), "w")
+    create = subprocess.Popen([t.runsc, "--root", t.state, f"--platform={t.platform}",
+                               "create", "--bundle", b, "--pid-file", pid_file,
+                               "--console-socket", path, "c5"], cwd=b, stdout=log,
+                              stderr=log, stdin=subprocess.DEVNULL)
+    master = None
+    try:
+        conn, _ = srv.accept()
+        _, fds, _, _ = socket.recv_fds(conn, 256, 1)
+        master = fds[0] if fds else None
+        conn.close()
+    except OSError as e:
+        t.check("c5_console_master", False, str(e))
+    rc = create.wait(timeout=TIMEOUT)
+    log.close()
+    t.check("c5_create_with_terminal", rc == 0 and master is not None,
+            open(os.path.join(t.work, "c5.log")).read())
+    if rc != 0 or master is None:
+        return
+    t.rs("start", "c5")
+    out, deadline = b"", time.time() + TIMEOUT
+    while b"term-done" not in out and time.time() < deadline:
+        ready, _, _ = select.select([master], [], [], 1)
+        if ready:
+            try:
+                out += os.read(master, 4096)
+            except OSError:
+                break
+    t.check("c5_tty_is_sandbox_pty", b"/dev/pts/" in out, repr(out))
+    status = wait_proxy(int(open(pid_file).read()))
+    t.check("c5_exit_0", status == 0, f"status {status}")
+    os.close(master)
+    r = t.rs("delete", "c5")
+    t.check("delete_c5", r.returncode == 0, r.stderr)
+
+
+def check_ps(t):
+    ps = {}
+    for c in ("pod", "c1", "c2"):
+        r = t.rs("ps", "--format", "json", c)
+        ps[c] = set(json.loads(r.stdout)) if r.returncode == 0 else None
+        t.check(f"{c}_ps", ps[c] is not None and len(ps[c]) >= 1, r.stderr)
+    if all(ps.values()):
+        t.check("ps_disjoint", not (ps["c1"] & ps["c2"]) and not (ps["pod"] & ps["c1"]),
+                str(ps))
+        t.check("sandbox_init_in_its_ps", 1 in ps["pod"], str(ps))
+
+
+def check_exits(t, pid1, pid2):
+    r = t.rs("kill", "c1", "KILL")
+    t.check("kill_c1", r.returncode == 0, r.stderr)
+    status = wait_proxy(pid1)
+    t.check("c1_proxy_killed_by_sigkill", status is not None and os.WIFSIGNALED(status)
+            and os.WTERMSIG(status) == 9, f"status {status}")
+    st = t.state_of("c1")
+    t.check("c1_state_stopped", st.get("status") == "stopped" and not st.get("pid"), str(st))
+    r = t.rs("kill", "c1", "TERM")
+    t.check("kill_stopped_refused", r.returncode == 1 and "not running" in r.stderr,
+            f"rc {r.returncode} {r.stderr}")
+    t.check("c2_still_runs", t.exec_out("c2", "true") == "", t.exec_out("c2", "true"))
+    waiter = subprocess.Popen([t.runsc, "--root", t.state, "wait", "c2"],
+                              stdout=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    t.rs("exec", "c2", "touch", "/tmp/go")
+    status = wait_proxy(pid2)
+    t.check("c2_proxy_exit_code", status is not None and os.WIFEXITED(status)
+            and os.WEXITSTATUS(status) == 3, f"status {status}")
+    out, _ = waiter.communicate(timeout=TIMEOUT)
+    t.check("wait_c2", json.loads(out or "{}").get("exitStatus") == 3, out)
+    r = t.rs("exec", "c2", "true")
+    t.check("exec_stopped_refused", r.returncode != 0, r.stderr)
+
+
+def check_delete(t):
+    with open(os.path.join(t.state, "c1", "state.json")) as f:
+        gofer1 = json.load(f).get("gofer_pid", 0)
+    for c in ("c1", "c2"):
+        r = t.rs("delete", c)
+        t.check(f"delete_{c}", r.returncode == 0 and not os.path.exists(
+            os.path.join(t.state, c)), r.stderr)
+    t.check("c1_gofer_gone", gofer1 > 0 and not alive(gofer1), f"gofer {gofer1}")
+    t.check("sandbox_survives_deletes", t.exec_out("pod", "cat", "/pod") == "pod",
+            t.exec_out("pod", "cat", "/pod"))
+    r, pf3 = t.create("c3", ["sleep", "1000"], join(CRI, "pod"))
+    t.rs("start", "c3")
+    r = t.rs("delete", "c3")
+    t.check("delete_running_refused", r.returncode == 1 and "not stopped" in r.stderr,
+            f"rc {r.returncode} {r.stderr}")
+    r, _ = t.create("c4", ["sleep", "1000"], join(CRI, "pod"))
+    t.rs("start", "c4")
+    r = t.rs("delete", "--force", "c3")
+    t.check("force_delete_c3", r.returncode == 0, r.stderr)
+    t.check("c4_survives_c3", t.state_of("c4").get("status") == "running",
+            str(t.state_of("c4")))
+    sentry = t.state_of("pod").get("pid", 0)
+    r = t.rs("delete", "--force", "pod")
+    t.check("delete_sandbox", r.returncode == 0, r.stderr)
+    t.check("sandbox_gone", sentry > 0 and not alive(sentry), f"sentry {sentry}")
+    st = t.state_of("c4")
+    t.check("c4_stopped_with_sandbox", st.get("status") == "stopped", str(st))
+    r = t.rs("delete", "c4")
+    t.check("delete_c4_after_sandbox", r.returncode == 0, r.stderr)
+    wait_proxy(int(open(pf3).read()))
+
+
+def check_errors(t):
+    cases = (
+        ("bad1", join(CRI, "nope"), "does not exist"),
+        ("bad2", {CRI[0]: "container"}, "io.kubernetes.cri.sandbox-id is missing"),
+        ("bad3", {CRIO[0]: "bogus", CRIO[1]: "pod2"}, "`bogus`"),
+        ("bad4", join(CRI, "pod2"), "not running"),
+    )
+    r, _ = t.create("pod2", ["sleep", "1000"], sandbox_ann(CRI, "pod2"))
+    t.rs("start", "pod2")
+    t.rs("kill", "pod2", "KILL")
+    for _ in range(100):
+        if t.state_of("pod2").get("status") == "stopped":
+            break
+        time.sleep(0.05)
+    for name, ann, msg in cases:
+        r, pid_file = t.create(name, ["true"], ann)
+        t.check(f"{name}_refused", r.returncode == 1 and msg in r.stderr,
+                f"rc {r.returncode}: {r.stderr}")
+        t.check(f"{name}_nothing_left", not os.path.exists(os.path.join(t.state, name))
+                and not os.path.exists(pid_file), "state or pid file left")
+    t.rs("delete", "--force", "pod2")
+
+
+def main(argv):
+    args = {"runsc": None, "shm": None, "platform": "ptrace", "busybox": "/bin/busybox"}
+    for a in argv[1:]:
+        key, _, value = a.lstrip("-").partition("=")
+        if key not in args or not value:
+            print(__doc__)
+            return 2
+        args[key] = value
+    if not args["runsc"] or not args["shm"]:
+        print(__doc__)
+        return 2
+    args["runsc"] = os.path.realpath(args["runsc"])
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    t = Pod(args)
+    try:
+        pid1, pid2 = start_pod(t)
+        check_pod_semantics(t)
+        check_terminal(t)
+        check_ps(t)
+        check_exits(t, pid1, pid2)
+        check_delete(t)
+        check_errors(t)
+    finally:
+        t.cleanup()
+    print(f"{t.passed} passed, {t.failed} failed")
+    return 0 if t.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
