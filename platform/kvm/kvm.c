@@ -164,10 +164,34 @@ static int kvm_cpuid(struct kvm_platform *p)
 		if (e->function == 1)
 			p->xsave = e->ecx & (1u << 26);
 		/* Components that fit KVM_SET_XSAVE's 4 KiB (not AMX's tiles, bits 17-18). */
+		if (e->function == 0x80000008)
+			p->phys_bits = (int)(e->eax & 0xff);
 		if (e->function == 0xd && e->index == 0)
 			p->xfeatures |= (e->eax | ((uint64_t)e->edx << 32)) & 0x1ffffULL;
 	}
 	return 0;
+}
+
+/* The memory file at a 1 GiB-aligned address, so that its host addresses and its
+ * guest-physical chunks agree modulo large pages (the kernel table maps it with them). */
+static void *map_aligned(int memfd, uint64_t size)
+{
+	uint8_t *r = mmap(NULL, size + KVM_MEM_CHUNK, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *a;
+
+	if (r == MAP_FAILED)
+		return r;
+	a = (uint8_t *)(((uintptr_t)r + KVM_MEM_CHUNK - 1) & ~(uintptr_t)(KVM_MEM_CHUNK - 1));
+	if (mmap(a, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED, memfd,
+		 0) == MAP_FAILED) {
+		munmap(r, size + KVM_MEM_CHUNK);
+		return MAP_FAILED;
+	}
+	if (a > r)
+		munmap(r, (size_t)(a - r));
+	munmap(a + size, (size_t)(r + KVM_MEM_CHUNK - a));
+	return a;
 }
 
 static void kvm_destroy(struct platform *pp)
@@ -234,8 +258,7 @@ static int kvm_create(int memfd, struct platform **out)
 		goto fail;
 	}
 	p->mem_size = (uint64_t)st.st_size & ~(KVM_PG - 1);
-	p->mem = mmap(NULL, p->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
-		      memfd, 0);
+	p->mem = map_aligned(memfd, p->mem_size);
 	p->r0 = mmap(NULL, KVM_R0_SIZE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p->mem == MAP_FAILED || p->r0 == MAP_FAILED) {

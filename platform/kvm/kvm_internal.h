@@ -12,6 +12,7 @@
 #include "platform/platform.h"
 
 #define KVM_PG 4096ULL
+#define KVM_BIG_PG (2ULL << 20)
 
 /* Guest-physical layout. The ring-0 area (IDT, handler code, the user syscall stub page,
  * per-vCPU GDT/TSS/stack) is slot 0 at GPA 0; page-table pages are slot 1; the memory file
@@ -29,7 +30,7 @@
  * one slot per mapping from KVM_SLOT_SENTRY0. Needs 48 guest-physical address bits. */
 #define KVM_SENTRY_GPA_OFF (1ULL << 47)
 #define KVM_SLOT_SENTRY0 (KVM_SLOT_MEM0 + 64)
-#define KVM_SENTRY_MAPS 256
+#define KVM_SENTRY_MAPS 1024
 #define KVM_SENTRY_MAP_MAX (1ULL << 30) /* larger mappings wait for 2 MiB/1 GiB pages */
 
 /* Pages of the ring-0 area. */
@@ -71,6 +72,9 @@ enum {
 	KVM_STAT_SYSCALL_HLT,	/* syscall: the ring-0 LSTAR `hlt` (hardware KVM) */
 	KVM_STAT_KICK,		/* KVM_RUN interrupted: interrupt(), a table change, a signal */
 	KVM_STAT_RING0_RET,	/* a ring-0 call of Sentry code returned (kvm_sentry.c) */
+	KVM_STAT_R0_REDPILL,	/* a Sentry thread left guest ring 0 (kvm_redpill) */
+	KVM_STAT_R0_SYSCALL,	/* a host syscall from ring 0, re-executed on the host */
+	KVM_STAT_R0_FAULT,	/* an exception in ring 0 (retried, or replayed on the host) */
 	KVM_STAT_OTHER,		/* anything else (an app's own `out`, failures) */
 	KVM_STAT_N
 };
@@ -112,8 +116,10 @@ struct kvm_platform {
 	_Atomic uint64_t stats[KVM_STAT_N]; /* VM exits by reason */
 	pthread_mutex_t sentry_lock; /* the Sentry mappings below */
 	struct kvm_as *kas;	 /* kernel page table: the Sentry at its host addresses */
-	struct { uint64_t start, end; } sentry[KVM_SENTRY_MAPS];
-	int nsentry;
+	_Atomic bool kas_ready;	 /* kvm_sentry_map_all ran: memory-file chunks go in kas */
+	struct { uint64_t start, end; uint32_t slot; } sentry[KVM_SENTRY_MAPS];
+	int nsentry;		 /* entries used (a freed one has end 0) */
+	int phys_bits;		 /* guest-physical address bits (CPUID 0x80000008) */
 };
 
 struct kvm_as {
@@ -139,6 +145,8 @@ struct kvm_ctx {
 	bool in_user;		  /* the vCPU stopped in ring 3 (kicked), not in a handler */
 	bool started;
 	uint64_t exits;		  /* KVM_RUN calls, for tests and stats */
+	struct kvm_bp_frame *bp;  /* kvm_bluepill's frame and handler stack, once used */
+	bool r0_msrs;		  /* LSTAR is the ring-0 mode entry (until the next reset) */
 };
 
 static inline struct kvm_platform *kvm_plat(struct platform *p)
@@ -166,7 +174,8 @@ int kvm_as_protect(struct plat_as *a, uint64_t addr, uint64_t size, int prot);
 int kvm_as_read(struct kvm_as *as, uint64_t va, void *buf, size_t n);
 /* Map ring-0 area page pg at va for ring 3 (read, execute): the kind check's code. */
 int kvm_as_map_r0_page(struct kvm_as *as, uint64_t va, unsigned pg);
-/* Map [va, va+len) to guest-physical gpa.. with PTE flags (kernel table, kvm_sentry.c). */
+/* Map [va, va+len) to guest-physical gpa.. with PTE flags (kernel table, kvm_sentry.c):
+ * 2 MiB pages where both are aligned; entries present already are kept. */
 int kvm_as_map_kernel(struct kvm_as *as, uint64_t va, uint64_t len, uint64_t gpa,
 		      uint64_t flags);
 /* Mark every page of as's tables as loaded (a vCPU is about to use the root). Caller
@@ -210,6 +219,13 @@ int kvm_mode_check(const char **why);
  * host-virtual + KVM_SENTRY_GPA_OFF) and map it in the kernel table at its host address;
  * run fn(arg) in guest ring 0 on a vCPU of the pool through that table. */
 int kvm_sentry_map(struct kvm_platform *p, uint64_t addr);
+/* Step 1 of the ring-0 mode: every mapping of /proc/self/maps now (not PROT_NONE ones,
+ * [vdso]/[vvar], nor ones over KVM_SENTRY_MAP_MAX), and the memory file's registered
+ * chunks at their host addresses (its guest-physical chunks, 2 MiB pages). -ENOSYS when
+ * the guest has fewer than 48 physical address bits. */
+int kvm_sentry_map_all(struct kvm_platform *p);
+/* Memory-file chunks (bitmap) just given slots: map them in the kernel table. */
+void kvm_sentry_mem_chunks(struct kvm_platform *p, uint64_t chunks);
 int kvm_ring0_call(struct kvm_platform *p, long (*fn)(long), long arg, long *result);
 /* The same, with prepare(c, cb_arg) called on the vCPU just before it runs. */
 int kvm_ring0_call_ex(struct kvm_platform *p, long (*fn)(long), long arg, long *result,
@@ -226,6 +242,25 @@ int kvm_ring0_getpid_loop(struct kvm_platform *p, struct plat_as *as, const plat
  * application's r12, rcx and r11 kept): *faults counts them. */
 int kvm_ring0_serve_loop(struct kvm_platform *p, struct plat_as *as, const plat_regs_t *regs,
 			 long pid, uint64_t fault_addr, long *served, long *faults, long *last_nr);
+
+/* kvm_ring0.c, for kvm_bluepill.c: the vCPU's ring-0 block (GS base in ring 0), the
+ * ring-0 IDT (KVM_R0_IDT_GATES gates on IST 1), LSTAR and KERNEL_GS_BASE for ring-0 mode,
+ * the `hlt` a host syscall from ring 0 stops at, the vector of an exception `hlt` (or -1),
+ * and the host view of the exception frame on the IST stack (rip, cs, rflags, rsp, ss). */
+#define KVM_R0_IDT_GATES 32
+uint64_t kvm_ring0_block(struct kvm_ctx *c);
+uint64_t kvm_ring0_idt(void);
+int kvm_ring0_prepare(struct kvm_ctx *c);
+uint64_t kvm_ring0_ksys(void);
+int kvm_ring0_kvec(uint64_t hlt_va);
+const uint64_t *kvm_ring0_frame(struct kvm_ctx *c);
+
+/* kvm_bluepill.c: the calling Sentry thread (c's own) continues in guest ring 0: true
+ * when it now runs there. Hardware KVM, after kvm_sentry_map_all. kvm_redpill leaves
+ * (nothing in host mode); kvm_in_guest: running in guest ring 0? */
+bool kvm_bluepill(struct kvm_ctx *c);
+void kvm_redpill(void);
+bool kvm_in_guest(void);
 
 /* kvm_stats.c: count one exit of KVM_RUN (its return value and errno), and the debug
  * summary: "kvm exits: N; syscall (out) N, #PF N, ...". */

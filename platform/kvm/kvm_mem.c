@@ -25,7 +25,7 @@ int kvm_set_slot(struct kvm_platform *p, uint32_t slot, uint64_t gpa, uint64_t s
  * KVM metadata per page, so only chunks in use are registered. */
 int kvm_mem_ensure(struct kvm_platform *p, uint64_t off, uint64_t size)
 {
-	uint64_t first = off / KVM_MEM_CHUNK, last = (off + size - 1) / KVM_MEM_CHUNK;
+	uint64_t first = off / KVM_MEM_CHUNK, last = (off + size - 1) / KVM_MEM_CHUNK, added = 0;
 	int ret = 0;
 
 	if (!size)
@@ -43,11 +43,13 @@ int kvm_mem_ensure(struct kvm_platform *p, uint64_t off, uint64_t size)
 		ret = kvm_set_slot(p, KVM_SLOT_MEM0 + (uint32_t)c, KVM_MEM_GPA + c * KVM_MEM_CHUNK,
 				   len, p->mem + c * KVM_MEM_CHUNK);
 		if (!ret)
-			p->mem_slots |= 1ULL << c;
+			p->mem_slots |= 1ULL << c, added |= 1ULL << c;
 		else
 			log_err("kvm: memory slot for chunk %llu: %d", (unsigned long long)c, ret);
 	}
 	pthread_mutex_unlock(&p->lock);
+	if (added && atomic_load(&p->kas_ready)) /* the Sentry's view in the kernel table */
+		kvm_sentry_mem_chunks(p, added);
 	return ret;
 }
 

@@ -29,6 +29,7 @@
 #define PTE_U 0x4ULL
 #define PTE_A 0x20ULL
 #define PTE_D 0x40ULL
+#define PTE_PS 0x80ULL /* a 2 MiB page in a PD entry (kernel table only) */
 #define PTE_SW_NONE 0x200ULL /* software bit: a PROT_NONE page (P clear) */
 #define PTE_NX (1ULL << 63)
 #define PTE_ADDR 0x000ffffffffff000ULL
@@ -134,7 +135,8 @@ static uint32_t pt_copy(struct kvm_as *as, uint32_t n)
 
 /* The leaf entry for va, or NULL (no table and !alloc, or out of pool: *err). With cow,
  * every table on the path is made fresh first, so the entry may change freely. */
-static uint64_t *pt_walk(struct kvm_as *as, uint64_t va, bool alloc, bool cow, int *err)
+static uint64_t *pt_walk_lv(struct kvm_as *as, uint64_t va, int leaf, bool alloc, bool cow,
+			    int *err)
 {
 	struct kvm_platform *p = as->p;
 	uint32_t n = pa_pg(as->root);
@@ -146,12 +148,16 @@ static uint64_t *pt_walk(struct kvm_as *as, uint64_t va, bool alloc, bool cow, i
 		as->root = pg_pa(n);
 		atomic_fetch_add(&as->gen, 1);
 	}
-	for (int level = 3; level >= 1; level--) {
+	for (int level = 3; level > leaf; level--) {
 		uint64_t *t = pg_ptr(p, n);
 		unsigned idx = (va >> (12 + 9 * level)) & 511;
 		uint64_t e = t[idx];
 		uint32_t c;
 
+		if ((e & PTE_PS) && level == 1) { /* a 2 MiB page holds va already */
+			*err = -EEXIST;
+			return NULL;
+		}
 		if (!(e & PTE_P)) {
 			if (!alloc)
 				return NULL;
@@ -171,10 +177,15 @@ static uint64_t *pt_walk(struct kvm_as *as, uint64_t va, bool alloc, bool cow, i
 		}
 		n = c;
 	}
-	return &pg_ptr(p, n)[(va >> 12) & 511];
+	return &pg_ptr(p, n)[(va >> (12 + 9 * leaf)) & 511];
 nomem:
 	*err = -ENOMEM;
 	return NULL;
+}
+
+static uint64_t *pt_walk(struct kvm_as *as, uint64_t va, bool alloc, bool cow, int *err)
+{
+	return pt_walk_lv(as, va, 0, alloc, cow, err);
 }
 
 static uint64_t pte_flags(struct kvm_platform *p, int prot)
@@ -275,11 +286,20 @@ int kvm_as_map_kernel(struct kvm_as *as, uint64_t va, uint64_t len, uint64_t gpa
 	int err = 0;
 
 	pthread_mutex_lock(&as->lock);
-	for (uint64_t i = 0; i < len && !err; i += KVM_PG) {
-		uint64_t *e = pt_walk(as, va + i, true, false, &err);
+	for (uint64_t i = 0, step; i < len && !err; i += step) {
+		bool big = !((va + i) & (KVM_BIG_PG - 1)) && !((gpa + i) & (KVM_BIG_PG - 1)) &&
+			   len - i >= KVM_BIG_PG;
+		uint64_t *e = pt_walk_lv(as, va + i, big ? 1 : 0, true, false, &err);
 
-		if (e)
-			*e = (gpa + i) | flags;
+		if (big && e && (*e & (PTE_P | PTE_PS)) == PTE_P) { /* a table: 4 KiB pages */
+			big = false;
+			e = pt_walk_lv(as, va + i, 0, true, false, &err);
+		}
+		step = big ? KVM_BIG_PG : KVM_PG;
+		if (e && !(*e & PTE_P))
+			*e = (gpa + i) | flags | (big ? PTE_PS : 0);
+		if (err == -EEXIST) /* inside a 2 MiB page: mapped already */
+			err = 0;
 	}
 	pthread_mutex_unlock(&as->lock);
 	return err;
@@ -360,7 +380,7 @@ static void pt_free_tree(struct kvm_platform *p, uint32_t n, int level)
 
 	if (level > 1)
 		for (unsigned i = 0; i < (level == 4 ? 256u : 512u); i++)
-			if (t[i] & PTE_P)
+			if ((t[i] & (PTE_P | PTE_PS)) == PTE_P)
 				pt_free_tree(p, pa_pg(t[i]), level - 1);
 	pt_free(p, n);
 }

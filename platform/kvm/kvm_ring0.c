@@ -13,8 +13,9 @@
  * same way and returns 14; the next switch then resumes with iretq (rcx, r11 kept).
  *
  * kvm_ring0_serve_loop uses it to serve getpid and page faults until the program makes
- * another syscall: the proof for the exit counters. The bluepill (a Sentry thread entering ring 0 itself, its host
- * syscalls exiting) is the next step (README.md). */
+ * another syscall: the proof for the exit counters. The same entries serve a Sentry
+ * thread in ring 0 (kvm_bluepill.c): LSTAR tells a host syscall from ring 0 (IOPL 0) from
+ * an application's (IOPL 1), gate 14 a ring-0 #PF by the frame's CS, and both `hlt`. */
 #include "platform/kvm/kvm_internal.h"
 
 #include <errno.h>
@@ -34,7 +35,8 @@ enum { B_RAX, B_RBX, B_RCX, B_RDX, B_RSI, B_RDI, B_RBP, B_RSP, B_R8, B_R9, B_R10
 
 /* Position independent: it only addresses the block through %gs. */
 extern const char kvm_r0_tramp[], kvm_r0_tramp_entry[], kvm_r0_tramp_pf[], kvm_r0_tramp_end[];
-#define IDT_OFF 0x800 /* the ring-0 mode IDT (gates 0-14) in the probe page */
+extern const char kvm_r0_tramp_ksys[], kvm_r0_tramp_kpf[];
+#define IDT_OFF 0x800 /* the ring-0 mode IDT (gates 0-31, IST 1) in the probe page */
 __asm__(".pushsection .rodata\n"
 	"kvm_r0_tramp:\n" /* kvm_r0_switch_user */
 	"mov %rsp, %gs:160\n mov %rbx, %gs:168\n mov %rbp, %gs:176\n"
@@ -53,7 +55,8 @@ __asm__(".pushsection .rodata\n"
 	"mov %gs:80, %r10\n mov %gs:88, %r11\n mov %gs:96, %r12\n mov %gs:104, %r13\n"
 	"mov %gs:112, %r14\n mov %gs:120, %r15\n mov %gs:0, %rax\n"
 	"swapgs\n iretq\n"
-	"kvm_r0_tramp_entry:\n" /* LSTAR */
+	"kvm_r0_tramp_entry:\n" /* LSTAR: the application runs with IOPL 1, ring 0 not */
+	"testl $0x1000, %r11d\n jz kvm_r0_tramp_ksys\n"
 	"swapgs\n"
 	"mov %rsp, %gs:56\n mov %rax, %gs:0\n mov %rbx, %gs:8\n mov %rdx, %gs:24\n"
 	"mov %rsi, %gs:32\n mov %rdi, %gs:40\n mov %rbp, %gs:48\n mov %r8, %gs:64\n"
@@ -65,7 +68,8 @@ __asm__(".pushsection .rodata\n"
 	"mov %gs:160, %rsp\n mov %gs:168, %rbx\n mov %gs:176, %rbp\n mov %gs:184, %r12\n"
 	"mov %gs:192, %r13\n mov %gs:200, %r14\n mov %gs:208, %r15\n"
 	"ret\n"
-	"kvm_r0_tramp_pf:\n" /* #PF from ring 3 (IDT gate 14): a frame on RSP0 */
+	"kvm_r0_tramp_pf:\n" /* #PF (IDT gate 14): a frame on IST 1; from ring 0? */
+	"testb $3, 16(%rsp)\n jz kvm_r0_tramp_kpf\n"
 	"swapgs\n"
 	"mov %rax, %gs:0\n mov %rbx, %gs:8\n mov %rcx, %gs:16\n mov %rdx, %gs:24\n"
 	"mov %rsi, %gs:32\n mov %rdi, %gs:40\n mov %rbp, %gs:48\n mov %r8, %gs:64\n"
@@ -75,6 +79,8 @@ __asm__(".pushsection .rodata\n"
 	"pop %rax\n mov %rax, %gs:136\n pop %rax\n mov %rax, %gs:56\n pop %rax\n"
 	"mov %cr2, %rax\n mov %rax, %gs:216\n"
 	"movq $1, %gs:240\n mov $14, %eax\n jmp 2b\n"
+	"kvm_r0_tramp_ksys:\n hlt\n" /* a host syscall from ring 0 (kvm_bluepill.c) */
+	"kvm_r0_tramp_kpf:\n hlt\n"  /* a #PF in ring 0 */
 	"kvm_r0_tramp_end:\n"
 	".popsection\n");
 
@@ -83,23 +89,72 @@ static uint64_t tramp_va(const char *sym)
 	return KVM_KVA + KVM_R0_CODE_PAGE * KVM_PG + TRAMP_OFF + (uint64_t)(sym - kvm_r0_tramp);
 }
 
+static uint64_t code_va(uint64_t off)
+{
+	return KVM_KVA + KVM_R0_CODE_PAGE * KVM_PG + off;
+}
+
+/* A 64-bit interrupt gate on IST 1 (the vCPU's ring-0 stack, so that a fault in ring 0
+ * never pushes onto the Sentry's stack and its red zone). */
+static void ist_gate(uint8_t *g, uint64_t target, unsigned dpl)
+{
+	memset(g, 0, 16);
+	g[0] = (uint8_t)target, g[1] = (uint8_t)(target >> 8), g[2] = KVM_SEL_KCODE;
+	g[4] = 1, g[5] = (uint8_t)(0x8e | (dpl << 5));
+	g[6] = (uint8_t)(target >> 16), g[7] = (uint8_t)(target >> 24);
+	memcpy(g + 8, &(uint32_t){ (uint32_t)(target >> 32) }, 4);
+}
+
 void kvm_ring0_install(struct kvm_platform *p)
 {
 	_Static_assert(B_SR15 * 8 == 208 && B_UCR3 * 8 == 144 && B_RIP * 8 == 128 &&
 			       B_CR2 * 8 == 216 && B_ERR * 8 == 232 && B_IRET * 8 == 240,
 		       "the trampoline's offsets");
-	uint8_t *g = kvm_r0(p, KVM_R0_PROBE_PAGE * KVM_PG + IDT_OFF + 14 * 16);
-	uint64_t pf = tramp_va(kvm_r0_tramp_pf);
+	_Static_assert(IDT_OFF + KVM_R0_IDT_GATES * 16 <= KVM_PG, "the ring-0 IDT fits");
+	uint8_t *idt = kvm_r0(p, KVM_R0_PROBE_PAGE * KVM_PG + IDT_OFF);
 	size_t n = (size_t)(kvm_r0_tramp_end - kvm_r0_tramp);
 
 	if (n > KVM_PG - TRAMP_OFF)
 		log_fatal("kvm: the ring-0 trampoline (%zu bytes) does not fit", n);
 	memcpy(kvm_r0(p, KVM_R0_CODE_PAGE * KVM_PG + TRAMP_OFF), kvm_r0_tramp, n);
-	/* Gate 14 (#PF): a 64-bit interrupt gate, kernel code, DPL 0. */
-	memset(g, 0, 16);
-	g[0] = (uint8_t)pf, g[1] = (uint8_t)(pf >> 8), g[2] = KVM_SEL_KCODE, g[5] = 0x8e;
-	g[6] = (uint8_t)(pf >> 16), g[7] = (uint8_t)(pf >> 24);
-	memcpy(g + 8, &(uint32_t){ (uint32_t)(pf >> 32) }, 4);
+	/* #PF goes through the trampoline; every other vector to its one-`hlt` handler. */
+	for (unsigned v = 0; v < KVM_R0_IDT_GATES; v++)
+		ist_gate(idt + v * 16,
+			 v == 14 ? tramp_va(kvm_r0_tramp_pf) : code_va(v * KVM_CODE_VEC_STRIDE),
+			 (v == 3 || v == 4) ? 3 : 0);
+}
+
+uint64_t kvm_ring0_block(struct kvm_ctx *c)
+{
+	return KVM_KVA + (KVM_R0_VCPU_PAGE + 2ULL * (uint64_t)c->id) * KVM_PG + BLOCK_OFF;
+}
+
+uint64_t kvm_ring0_idt(void)
+{
+	return KVM_KVA + KVM_R0_PROBE_PAGE * KVM_PG + IDT_OFF;
+}
+
+uint64_t kvm_ring0_ksys(void)
+{
+	return tramp_va(kvm_r0_tramp_ksys);
+}
+
+int kvm_ring0_kvec(uint64_t hlt_va)
+{
+	uint64_t off = hlt_va - code_va(0);
+
+	if (hlt_va == tramp_va(kvm_r0_tramp_kpf))
+		return 14;
+	if (off % KVM_CODE_VEC_STRIDE == 0 && off / KVM_CODE_VEC_STRIDE < KVM_CODE_NVEC)
+		return (int)(off / KVM_CODE_VEC_STRIDE);
+	return -1;
+}
+
+const uint64_t *kvm_ring0_frame(struct kvm_ctx *c)
+{
+	/* The top of the vCPU's IST 1 stack: rip, cs, rflags, rsp, ss (the error code, if
+	 * any, below rip). */
+	return kvm_r0(c->p, (KVM_R0_VCPU_PAGE + 2ULL * (uint64_t)c->id + 2) * KVM_PG - 40);
 }
 
 /* What runs in guest ring 0 (Sentry code at its host address, the kernel table). */
@@ -145,11 +200,19 @@ struct loop_setup {
 	uint64_t block[B_WORDS]; /* the initial block: the application's registers, CR3s */
 };
 
-/* On the chosen vCPU: its block (GS base), the syscall entry (LSTAR). */
+int kvm_ring0_prepare(struct kvm_ctx *c)
+{
+	if (set_msr(c, MSR_KERNEL_GS_BASE, 0) ||
+	    set_msr(c, MSR_LSTAR, tramp_va(kvm_r0_tramp_entry)))
+		return -EIO;
+	return 0;
+}
+
+/* On the chosen vCPU: its block (GS base), the ring-0 IDT, the syscall entry (LSTAR). */
 static int prepare(struct kvm_ctx *c, void *arg)
 {
 	struct loop_setup *ls = arg;
-	uint64_t va = KVM_KVA + (KVM_R0_VCPU_PAGE + 2ULL * (uint64_t)c->id) * KVM_PG + BLOCK_OFF;
+	uint64_t va = kvm_ring0_block(c);
 	struct kvm_sregs s;
 
 	memcpy(kvm_r0(c->p, va - KVM_KVA), ls->block, sizeof(ls->block));
@@ -157,12 +220,11 @@ static int prepare(struct kvm_ctx *c, void *arg)
 	if (ioctl(c->fd, KVM_GET_SREGS, &s))
 		return -errno;
 	s.gs.base = va;
-	s.idt.base = KVM_KVA + KVM_R0_PROBE_PAGE * KVM_PG + IDT_OFF;
-	s.idt.limit = 15 * 16 - 1;
-	if (ioctl(c->fd, KVM_SET_SREGS, &s) || set_msr(c, MSR_KERNEL_GS_BASE, 0) ||
-	    set_msr(c, MSR_LSTAR, tramp_va(kvm_r0_tramp_entry)))
+	s.idt.base = kvm_ring0_idt();
+	s.idt.limit = KVM_R0_IDT_GATES * 16 - 1;
+	if (ioctl(c->fd, KVM_SET_SREGS, &s))
 		return -EIO;
-	return 0;
+	return kvm_ring0_prepare(c);
 }
 
 int kvm_ring0_getpid_loop(struct kvm_platform *p, struct plat_as *a, const plat_regs_t *regs,
@@ -191,7 +253,7 @@ int kvm_ring0_serve_loop(struct kvm_platform *p, struct plat_as *a, const plat_r
 	b[B_R10] = regs->r10, b[B_R12] = regs->r12, b[B_R13] = regs->r13;
 	b[B_RCX] = regs->rcx, b[B_R11] = regs->r11;
 	b[B_R14] = regs->r14, b[B_R15] = regs->r15;
-	b[B_RIP] = regs->rip, b[B_RFLAGS] = 0x202;
+	b[B_RIP] = regs->rip, b[B_RFLAGS] = 0x1202; /* IOPL 1 tells LSTAR it is ring 3 */
 	pthread_mutex_lock(&as->lock);
 	b[B_UCR3] = as->root;
 	kvm_as_loaded(as);

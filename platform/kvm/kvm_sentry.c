@@ -6,8 +6,9 @@
  * memory slot when it is first needed, and its pages go into the kernel page table at
  * their host addresses (supervisor only; writable and executable as the host mapping is).
  * The upper half (the ring-0 area at KVM_KVA) is shared with every application table, as
- * usual. kvm_ring0_call runs a Sentry function in guest ring 0 through that table: today
- * a proof that Sentry code and data work at their host addresses in guest mode. */
+ * usual. kvm_sentry_map_all does that for every mapping at once (ring-0 mode), and maps
+ * the memory file's host view onto its guest chunks. kvm_ring0_call runs a Sentry
+ * function in guest ring 0 through that table. */
 #include "platform/kvm/kvm_internal.h"
 
 #include <errno.h>
@@ -24,26 +25,43 @@
 #define PTE_D 0x40ULL
 #define PTE_NX (1ULL << 63)
 
-/* The /proc/self/maps line that holds addr: [*start, *end) and its prot. */
-static int find_mapping(uint64_t addr, uint64_t *start, uint64_t *end, int *prot)
+struct maps_line {
+	uint64_t start, end;
+	int prot;
+	char name[64];
+};
+
+static bool parse_line(const char *line, struct maps_line *m)
 {
-	char line[512], perms[8];
+	unsigned long s, e;
+	char perms[8];
+	int n = 0;
+
+	if (sscanf(line, "%lx-%lx %4s %*s %*s %*s %n", &s, &e, perms, &n) < 3)
+		return false;
+	m->start = s, m->end = e;
+	m->prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+		  (perms[2] == 'x' ? PROT_EXEC : 0);
+	m->name[0] = 0;
+	if (n > 0)
+		sscanf(line + n, "%63s", m->name);
+	return true;
+}
+
+/* The /proc/self/maps line that holds addr. */
+static int find_mapping(uint64_t addr, struct maps_line *m)
+{
+	char line[512];
 	FILE *f = fopen("/proc/self/maps", "re");
 	int ret = -ENOENT;
 
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long s, e;
-
-		if (sscanf(line, "%lx-%lx %4s", &s, &e, perms) != 3 || addr < s || addr >= e)
-			continue;
-		*start = s, *end = e;
-		*prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
-			(perms[2] == 'x' ? PROT_EXEC : 0);
-		ret = 0;
-		break;
-	}
+	while (fgets(line, sizeof(line), f))
+		if (parse_line(line, m) && addr >= m->start && addr < m->end) {
+			ret = 0;
+			break;
+		}
 	fclose(f);
 	return ret;
 }
@@ -70,40 +88,137 @@ static int kernel_table(struct kvm_platform *p)
 	return ret;
 }
 
+/* A free entry of p->sentry: slots of mappings that [start, end) overlaps are stale (the
+ * Sentry unmapped them) and are deleted first, since slots must not overlap. */
+static int sentry_entry(struct kvm_platform *p, uint64_t start, uint64_t end)
+{
+	int free_i = -1;
+
+	for (int i = 0; i < p->nsentry; i++) {
+		if (p->sentry[i].end && p->sentry[i].start < end && start < p->sentry[i].end) {
+			kvm_set_slot(p, p->sentry[i].slot, 0, 0, NULL);
+			p->sentry[i].end = 0;
+		}
+		if (!p->sentry[i].end && free_i < 0)
+			free_i = i;
+	}
+	if (free_i >= 0)
+		return free_i;
+	if (p->nsentry == KVM_SENTRY_MAPS)
+		return -ENOSPC;
+	p->sentry[p->nsentry].slot = KVM_SLOT_SENTRY0 + (uint32_t)p->nsentry;
+	return p->nsentry++;
+}
+
+/* Give m a slot and map it in the kernel table. Caller holds sentry_lock. */
+static int sentry_add(struct kvm_platform *p, const struct maps_line *m)
+{
+	uint64_t flags = PTE_P | PTE_A, len = m->end - m->start, gpa = m->start + KVM_SENTRY_GPA_OFF;
+	int i, ret;
+
+	if (mapped_already(p, m->start, m->end))
+		return 0;
+	if (len > KVM_SENTRY_MAP_MAX || m->end > KVM_SENTRY_GPA_OFF)
+		return -ENOSPC;
+	if ((ret = kernel_table(p)) || (i = ret = sentry_entry(p, m->start, m->end)) < 0 ||
+	    (ret = kvm_set_slot(p, p->sentry[i].slot, gpa, len, (void *)(uintptr_t)m->start)))
+		return ret;
+	if (m->prot & PROT_WRITE)
+		flags |= PTE_W | PTE_D;
+	if (!(m->prot & PROT_EXEC) && p->nx)
+		flags |= PTE_NX;
+	ret = kvm_as_map_kernel(p->kas, m->start, len, gpa, flags);
+	if (ret)
+		return ret;
+	p->sentry[i].start = m->start;
+	p->sentry[i].end = m->end;
+	log_debug("kvm: Sentry mapping %#llx-%#llx (%c%c%c %s) at guest-physical +%#llx",
+		  (unsigned long long)m->start, (unsigned long long)m->end,
+		  m->prot & PROT_READ ? 'r' : '-', m->prot & PROT_WRITE ? 'w' : '-',
+		  m->prot & PROT_EXEC ? 'x' : '-', m->name, (unsigned long long)KVM_SENTRY_GPA_OFF);
+	return 0;
+}
+
 int kvm_sentry_map(struct kvm_platform *p, uint64_t addr)
 {
-	uint64_t start, end, flags = PTE_P | PTE_A;
-	int prot, ret;
+	struct maps_line m;
+	int ret;
 
-	if ((ret = find_mapping(addr, &start, &end, &prot)))
+	if ((ret = find_mapping(addr, &m)))
 		return ret;
 	pthread_mutex_lock(&p->sentry_lock);
-	if (mapped_already(p, start, end))
-		goto out;
-	if (p->nsentry == KVM_SENTRY_MAPS || end - start > KVM_SENTRY_MAP_MAX) {
-		ret = -ENOSPC;
-		goto out;
-	}
-	if ((ret = kernel_table(p)) ||
-	    (ret = kvm_set_slot(p, KVM_SLOT_SENTRY0 + (uint32_t)p->nsentry,
-				start + KVM_SENTRY_GPA_OFF, end - start, (void *)(uintptr_t)start)))
-		goto out;
-	if (prot & PROT_WRITE)
-		flags |= PTE_W | PTE_D;
-	if (!(prot & PROT_EXEC) && p->nx)
-		flags |= PTE_NX;
-	ret = kvm_as_map_kernel(p->kas, start, end - start, start + KVM_SENTRY_GPA_OFF, flags);
-	if (!ret) {
-		p->sentry[p->nsentry].start = start;
-		p->sentry[p->nsentry++].end = end;
-		log_debug("kvm: Sentry mapping %#llx-%#llx (%c%c%c) at guest-physical +%#llx",
-			  (unsigned long long)start, (unsigned long long)end,
-			  prot & PROT_READ ? 'r' : '-', prot & PROT_WRITE ? 'w' : '-',
-			  prot & PROT_EXEC ? 'x' : '-', (unsigned long long)KVM_SENTRY_GPA_OFF);
-	}
-out:
+	ret = sentry_add(p, &m);
 	pthread_mutex_unlock(&p->sentry_lock);
 	return ret;
+}
+
+void kvm_sentry_mem_chunks(struct kvm_platform *p, uint64_t chunks)
+{
+	for (uint64_t c = 0; c < 64; c++) {
+		uint64_t off = c * KVM_MEM_CHUNK, len = KVM_MEM_CHUNK;
+
+		if (!(chunks & (1ULL << c)))
+			continue;
+		if (off + len > p->mem_size)
+			len = p->mem_size - off;
+		if (kvm_as_map_kernel(p->kas, (uint64_t)(uintptr_t)p->mem + off, len,
+				      KVM_MEM_GPA + off,
+				      PTE_P | PTE_W | PTE_A | PTE_D | (p->nx ? PTE_NX : 0)))
+			log_warn("kvm: memory-file chunk %llu not in the kernel table",
+				 (unsigned long long)c);
+	}
+}
+
+/* Mappings that get no slot: holes, the kernel's special pages (the vDSO would read
+ * the host's clock data with the guest's TSC), and the memory file (its chunks). */
+static bool sentry_skip(struct kvm_platform *p, const struct maps_line *m)
+{
+	uint64_t mem = (uint64_t)(uintptr_t)p->mem;
+
+	return m->prot == PROT_NONE || m->end > KVM_SENTRY_GPA_OFF ||
+	       !strcmp(m->name, "[vdso]") || !strncmp(m->name, "[vvar", 5) ||
+	       (m->start < mem + p->mem_size && mem < m->end);
+}
+
+int kvm_sentry_map_all(struct kvm_platform *p)
+{
+	char line[512];
+	struct maps_line m;
+	int ret = 0, n = 0;
+	FILE *f;
+
+	if (p->phys_bits < 48) {
+		log_err("kvm: ring-0 mode needs 48 guest-physical address bits, this KVM has %d",
+			p->phys_bits);
+		return -ENOSYS;
+	}
+	if (!(f = fopen("/proc/self/maps", "re")))
+		return -errno;
+	pthread_mutex_lock(&p->sentry_lock);
+	while (!ret && fgets(line, sizeof(line), f)) {
+		if (!parse_line(line, &m) || sentry_skip(p, &m))
+			continue;
+		ret = sentry_add(p, &m);
+		if (ret == -ENOSPC) { /* too large: touched only from host mode */
+			log_debug("kvm: Sentry mapping %#lx-%#lx stays out of guest memory",
+				  (unsigned long)m.start, (unsigned long)m.end);
+			ret = 0;
+		}
+		n++;
+	}
+	if (!ret)
+		ret = kernel_table(p);
+	pthread_mutex_unlock(&p->sentry_lock);
+	fclose(f);
+	if (ret)
+		return ret;
+	atomic_store(&p->kas_ready, true);
+	pthread_mutex_lock(&p->lock);
+	uint64_t chunks = p->mem_slots;
+	pthread_mutex_unlock(&p->lock);
+	kvm_sentry_mem_chunks(p, chunks);
+	log_debug("kvm: %d Sentry mappings in guest memory", n);
+	return 0;
 }
 
 int kvm_ring0_call(struct kvm_platform *p, long (*fn)(long), long arg, long *result)

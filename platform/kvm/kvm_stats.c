@@ -16,6 +16,9 @@ static const char *const g_names[KVM_STAT_N - 32] = {
 	[KVM_STAT_SYSCALL_HLT - 32] = "syscall (hlt)",
 	[KVM_STAT_KICK - 32] = "kick",
 	[KVM_STAT_RING0_RET - 32] = "ring0-call return",
+	[KVM_STAT_R0_REDPILL - 32] = "redpill",
+	[KVM_STAT_R0_SYSCALL - 32] = "ring-0 host syscall",
+	[KVM_STAT_R0_FAULT - 32] = "ring-0 fault",
 	[KVM_STAT_OTHER - 32] = "other",
 };
 

@@ -63,6 +63,7 @@ static void vcpu_tables(struct kvm_platform *p, int id)
 		 (((tss_va >> 24) & 0xff) << 56);
 	gdt[8] = tss_va >> 32;
 	memcpy(tss + 4, &rsp0, 8);
+	memcpy(tss + 36, &rsp0, 8); /* IST 1: the ring-0 mode IDT's stack (kvm_ring0.c) */
 	memcpy(tss + 102, &(uint16_t){ TSS_IOMAP }, 2);
 	memset(tss + TSS_IOMAP, 0xff, TSS_IOMAP_BYTES + 1);
 	tss[TSS_IOMAP + KVM_SYSCALL_PORT / 8] &= (uint8_t)~(1u << (KVM_SYSCALL_PORT % 8));
@@ -169,6 +170,7 @@ static int vcpu_reset(struct kvm_ctx *c)
 	c->run->immediate_exit = 0;
 	c->started = false;
 	c->in_user = false;
+	c->r0_msrs = false;
 	atomic_store(&c->intr, 0);
 	atomic_store(&c->cur_as, NULL);
 	fpu = aligned_alloc(64, sizeof(*fpu));
@@ -186,6 +188,7 @@ static void vcpu_close(struct kvm_platform *p, struct kvm_ctx *c)
 		munmap(c->run, p->run_size);
 	if (c->fd >= 0)
 		close(c->fd);
+	free(c->bp);
 	free(c);
 }
 

@@ -165,6 +165,31 @@ static void sentry_code_runs_in_ring0(void **state)
 	}
 }
 
+/* Steps 1 and 2 of the ring-0 mode where they may run here: every Sentry mapping goes
+ * into guest memory (or the guest's physical address bits refuse it), and on PVM the
+ * bluepill never enters guest mode (kvm_hw_check runs it under emulated SVM). */
+static void sentry_maps_and_bluepill(void **state)
+{
+	struct fixture *f = *state;
+	struct kvm_platform *p = (struct kvm_platform *)f->p;
+	int ret;
+
+	NEED_KVM(f);
+	ret = kvm_sentry_map_all(p);
+	if (p->phys_bits < 48) {
+		assert_int_equal(ret, -ENOSYS);
+		return;
+	}
+	assert_int_equal(ret, 0);
+	assert_true(p->nsentry >= 4); /* text, data, heap, stacks at least */
+	assert_int_equal(kvm_sentry_map_all(p), 0); /* again: nothing new, nothing fails */
+	if (!p->hw) {
+		assert_false(kvm_bluepill((struct kvm_ctx *)f->ctx));
+		assert_false(kvm_in_guest());
+		kvm_redpill(); /* nothing in host mode */
+	}
+}
+
 static void registers_survive(void **state)
 {
 	struct fixture *f = *state;
@@ -584,6 +609,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(exits_are_counted_by_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(kind_detected_and_mode_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(sentry_code_runs_in_ring0, setup, teardown),
+		cmocka_unit_test_setup_teardown(sentry_maps_and_bluepill, setup, teardown),
 		cmocka_unit_test_setup_teardown(unmapped_access_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(ud2_and_int3_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(protect_and_unmap_take_effect, setup, teardown),

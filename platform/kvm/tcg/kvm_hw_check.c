@@ -3,6 +3,7 @@
 #include "platform/platform.h"
 #include "platform/kvm/kvm_internal.h"
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,11 @@ PROG(p_getpid10k, "mov $10000, %ebx\n 1: mov $39, %eax\n syscall\n cmp $4242, %r
 PROG(p_fault1k, "mov $1000, %ebx\n lea 2f(%rip), %r12\n 1: mov $0x10000000, %rdi\n mov $0x1234, %ecx\n mov $0x5678, %r11d\n mov (%rdi), %rax\n 2: cmp $0x1234, %rcx\n jne 3f\n cmp $0x5678, %r11\n jne 3f\n dec %ebx\n jnz 1b\n mov $60, %eax\n syscall\n 3: mov $61, %eax\n syscall\n ud2");
 PROG(p_loop, "1: mov $39, %eax\n syscall\n jmp 1b");
 static int fails;
+static uint64_t exits_now(struct platform *p) {
+	uint64_t n = 0; struct kvm_platform *kp = (struct kvm_platform *)p;
+	for (int i = 0; i < KVM_STAT_N; i++) n += kp->stats[i];
+	return n;
+}
 static volatile long g_seen;
 static long __attribute__((noinline)) ring0_fn(long x) { g_seen = x; return x * 3 + 1; }
 #define CHECK(c) do { if (!(c)) { printf("FAIL line %d: %s\n", __LINE__, #c); fails++; } } while (0)
@@ -37,6 +43,62 @@ static void load(const char *b, const char *e) {
 }
 static void regs0(plat_regs_t *r) { memset(r, 0, sizeof(*r)); r->rip = 0x400000; r->rsp = 0x501000; r->eflags = 0x202; }
 static void *intr(void *a) { struct timespec ts = {0, 50000000}; nanosleep(&ts, 0); o->interrupt(C); return a; }
+/* Steps 1, 2 and 4 of the ring-0 mode: this thread enters guest ring 0 and leaves. */
+static __thread long tls_v = 77;
+static sigjmp_buf segv_jb;
+static void segv(int s) { (void)s; siglongjmp(segv_jb, 1); }
+static long __attribute__((noinline)) busy(long n) { long s = 0; for (long i = 0; i < n; i++) s += i ^ (s >> 3); return s; }
+static void bluepill_checks(void) {
+	struct kvm_platform *kp = (struct kvm_platform *)P; struct plat_ctx *c2; struct kvm_ctx *bc;
+	char *heap = malloc(4096); volatile long stackv = 5; uint16_t cs_in = 3; uint32_t mx = 0x3f80, mx_in = 0; /* round down */
+	uint64_t e0, e1, e2; long sum = 0, want = busy(10000); size_t len = 0; bool in;
+	CHECK(kvm_sentry_map_all(kp) == 0); CHECK(o->ctx_create(P, &c2) == 0); bc = (struct kvm_ctx *)c2;
+	if (fails) return;
+	/* 1: state in, 10,000 loop iterations, TLS, heap, stack, memory file, MXCSR; no exit */
+	e0 = exits_now(P);
+	__asm__ volatile("ldmxcsr %0" :: "m"(mx));
+	CHECK(kvm_bluepill(bc));
+	__asm__ volatile("mov %%cs, %0\n stmxcsr %1" : "=r"(cs_in), "=m"(mx_in));
+	tls_v++; stackv++; strcpy(heap, "in guest ring 0"); len = strlen(heap); sum = busy(10000);
+	kp->mem[4000] = 9;
+	e1 = exits_now(P);
+	kvm_redpill();
+	e2 = exits_now(P);
+	mx = 0x1f80; __asm__ volatile("ldmxcsr %0" :: "m"(mx));
+	printf("ring0: bluepill: cs in guest %#x, mxcsr %#x, %llu exits in guest, %llu to leave\n", cs_in, mx_in,
+	       (unsigned long long)(e1 - e0), (unsigned long long)(e2 - e1));
+	CHECK(cs_in == KVM_SEL_KCODE); CHECK(mx_in == 0x3f80); CHECK(!kvm_in_guest());
+	CHECK(tls_v == 78); CHECK(stackv == 6); CHECK(len == 15); CHECK(sum == want); CHECK(kp->mem[4000] == 9);
+	CHECK(e1 == e0); CHECK(e2 == e0 + 1);
+	/* 2: a host syscall from ring 0 exits and is re-executed on the host; xmm5 survives */
+	uint64_t x = 0x1122334455667788ULL, xo = 0, pid = 0, cs_after = 0;
+	e0 = exits_now(P);
+	CHECK(kvm_bluepill(bc));
+	__asm__ volatile("movq %[x], %%xmm5\n mov $39, %%eax\n syscall\n movq %%xmm5, %[xo]\n mov %%cs, %[cs]"
+			 : "=&a"(pid), [xo] "=r"(xo), [cs] "=r"(cs_after) : [x] "r"(x) : "rcx", "r11", "xmm5", "memory");
+	e1 = exits_now(P);
+	printf("ring0: host syscall from ring 0: getpid %llu (host %d), cs after %#llx, xmm5 %#llx, %llu exit\n",
+	       (unsigned long long)pid, getpid(), (unsigned long long)cs_after, (unsigned long long)xo,
+	       (unsigned long long)(e1 - e0));
+	CHECK(pid == (uint64_t)getpid()); CHECK(xo == x); CHECK((cs_after & 3) == 3); CHECK(e1 == e0 + 1);
+	/* 3: a mapping made after map_all: its #PF in ring 0 adds it and retries in ring 0 */
+	char *nm = mmap(0, 3 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	e0 = exits_now(P);
+	CHECK(kvm_bluepill(bc)); nm[100] = 42; nm[(3 << 20) - 1] = 43; in = kvm_in_guest(); kvm_redpill();
+	e1 = exits_now(P);
+	printf("ring0: new mapping touched in ring 0: still in guest %d, %llu exits\n", in, (unsigned long long)(e1 - e0));
+	CHECK(in); CHECK(nm[100] == 42); CHECK(nm[(3 << 20) - 1] == 43); CHECK(e1 - e0 == 2);
+	/* 4: a bad pointer in ring 0: replayed in host mode, a real SIGSEGV there */
+	struct sigaction sa = { .sa_handler = segv }, old; volatile int caught = 0; volatile bool in_after = true;
+	sigaction(SIGSEGV, &sa, &old);
+	if (sigsetjmp(segv_jb, 1) == 0) { kvm_bluepill(bc); *(volatile int *)0x8 = 1; }
+	else { caught = 1; in_after = kvm_in_guest(); }
+	sigaction(SIGSEGV, &old, NULL);
+	printf("ring0: bad pointer in ring 0: SIGSEGV on the host %d, in guest after %d\n", caught, in_after);
+	CHECK(caught); CHECK(!in_after);
+	char st[512]; o->debug_stats(P, st, sizeof(st)); printf("exits: %s\n", st);
+	o->ctx_release(c2);
+}
 int main(void) {
 	const char *why = "";
 	plat_regs_t r; struct plat_trap t;
@@ -122,6 +184,7 @@ int main(void) {
 		       faults, last, (unsigned long long)(after - before));
 		CHECK(faults == 1000); CHECK(last == 60); CHECK(after - before == 1);
 	}
+	bluepill_checks();
 out:
 	printf("%s (%d failures)\n", fails ? "KVMHW FAIL" : "KVMHW PASS", fails);
 	return fails != 0;
