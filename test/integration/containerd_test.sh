@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # containerd drives runsc through its runc.v2 shim (`ctr run --runc-binary runsc`, i.e. the
 # shim option BinaryName): run --rm, exit codes, -d, task exec, task ps, pause/resume,
-# kill, delete -f, and terminals (run -t, task exec -t) through a real pty. A private
+# kill, delete -f, terminals (run -t, task exec -t) through a real pty, and the same shim
+# registered under a name of its own (ctr run --runtime io.containerd.runsc.v2), and a pod
+# (a container joining a sandbox by the CRI annotations, as CRI does). A private
 # containerd (own root, state and socket) serves an image imported from an OCI archive
 # of the host's static busybox (no registry).
 #
@@ -28,6 +30,7 @@ for arg in "$@"; do
 	*) echo "containerd_test.sh: unknown argument \`$arg\`" >&2; exit 2 ;;
 	esac
 done
+RUNSC=$(realpath "$RUNSC") # the shims run it from the bundle
 
 if ! command -v containerd >/dev/null || ! command -v ctr >/dev/null; then
 	echo "FAIL containerd_installed: containerd is not installed (scripts/setup.sh installs it)"
@@ -81,7 +84,20 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   address = "$work/containerd.sock.ttrpc"
 EOF
 echo "platform = \"$PLATFORM\"" >"$work/runsc.toml"
-RUNSC_CONFIG="$work/runsc.toml" containerd --config "$work/config.toml" \
+# A runtime of its own name, io.containerd.runsc.v2: containerd runs
+# containerd-shim-runsc-v2 from its PATH, here Debian's runc.v2 shim behind a wrapper whose
+# PATH resolves `runc` to our runsc (the shim's binary when no BinaryName is given).
+# A BinaryName from a file cannot reach that shim with ctr 1.6: `--runtime-config-path`
+# is ignored for io.containerd.runc.v2, and for any other name ctr sends
+# runtimeoptions.v1.Options{ConfigPath}, which containerd-shim-runc-v2 rejects ("type
+# with url runtimeoptions.v1.Options: not found"); a BinaryName in a config file is the
+# CRI plugin's runtimes.<name>.options, and there is no CRI client here.
+mkdir -p "$work/bin" "$work/runsc-as-runc"
+ln -s "$RUNSC" "$work/runsc-as-runc/runc"
+printf '#!/bin/sh\nPATH=%s:$PATH exec containerd-shim-runc-v2 "$@"\n' \
+	"$work/runsc-as-runc" >"$work/bin/containerd-shim-runsc-v2"
+chmod +x "$work/bin/containerd-shim-runsc-v2"
+PATH="$work/bin:$PATH" RUNSC_CONFIG="$work/runsc.toml" containerd --config "$work/config.toml" \
 	>"$work/containerd.log" 2>&1 &
 ctd_pid=$!
 for _ in $(seq 100); do c version >/dev/null 2>&1 && break; sleep 0.2; done
@@ -158,6 +174,46 @@ check exec_tty "rc $rc, want 5: $(tr -d '\r' <"$work/out" | tail -4)" test $rc -
 check exec_tty_devpts "$(tr -d '\r' <"$work/out" | tail -4)" grep -q '^/dev/pts/[0-9]' "$work/out"
 c task delete -f t2 >/dev/null 2>&1
 c containers rm t2 >/dev/null 2>&1
+
+# --- a pod: a sandbox container and one joining it by the CRI annotations (as the CRI
+# plugin writes them; the runc.v2 shim groups both under one shim by sandbox-id) ---
+pod_ann() { echo --annotation io.kubernetes.cri.container-type="$1" \
+	--annotation io.kubernetes.cri.sandbox-id=p1; }
+run -d $(pod_ann sandbox) "$IMG" p1 \
+	sh -c 'trap "exit 0" TERM; while true; do sleep 0.2; done' >"$work/out" 2>&1
+check pod_sandbox "$(cat "$work/out")" wait_task p1 RUNNING
+run -d $(pod_ann container) "$IMG" a1 sh -c 'echo $$ >/tmp/me; sleep 1000' >"$work/out" 2>&1
+check pod_container "$(cat "$work/out")" wait_task a1 RUNNING
+out=$(c task exec --exec-id e5 a1 hostname 2>&1)
+check pod_shares_hostname "output: $out" test "$out" == p1
+out=$(c task exec --exec-id e6 p1 sh -c 'cat /proc/[0-9]*/cmdline | tr "\0" " "' 2>&1)
+check pod_one_kernel "output: $out" grep -q 'sleep 1000' <<<"$out"
+out=$(c task exec --exec-id e7 p1 cat /tmp/me 2>&1)
+check pod_own_roots "output: $out" grep -q 'No such file' <<<"$out"
+c task kill -s KILL a1 >/dev/null 2>&1
+check pod_container_killed "status $(task_status a1)" wait_task a1 STOPPED
+out=$(c task delete a1 2>&1)
+check pod_container_status "output: $out" grep -q 'exit code 137' <<<"$out"
+check pod_sandbox_survives "status $(task_status p1)" test "$(task_status p1)" == RUNNING
+c containers rm a1 >/dev/null 2>&1
+c task delete -f p1 >"$work/out" 2>&1
+check pod_sandbox_delete "rc $?: $(cat "$work/out")" test -z "$(task_status p1)"
+c containers rm p1 >/dev/null 2>&1
+
+# --- the runtime registered as io.containerd.runsc.v2 (no --runc-binary) ---
+out=$(c run --rm --runtime io.containerd.runsc.v2 "$IMG" n1 cat /proc/version 2>&1)
+check named_runtime_is_runsc "output: $out" grep -q 'runsc@sandbox' <<<"$out"
+c run --rm --runtime io.containerd.runsc.v2 "$IMG" n2 sh -c 'exit 11' >/dev/null 2>&1
+rc=$?
+check named_runtime_exit_code "rc $rc, want 11" test $rc -eq 11
+c run -d --runtime io.containerd.runsc.v2 "$IMG" n3 sleep 1000 >/dev/null 2>&1
+wait_task n3 RUNNING
+out=$(c task exec --exec-id e4 n3 sh -c 'echo named-exec; exit 2' 2>&1)
+rc=$?
+check named_runtime_exec "rc $rc, output: $out" test $rc -eq 2 -a "$out" == named-exec
+c task delete -f n3 >"$work/out" 2>&1
+check named_runtime_delete "rc $?: $(cat "$work/out")" test -z "$(task_status n3)"
+c containers rm n3 >/dev/null 2>&1
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
