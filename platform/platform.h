@@ -132,6 +132,11 @@ struct platform_ops {
 	/* Optional (NULL: none): a one-line summary of the platform's counters for the
 	 * debug log (kvm: VM exits by reason), NUL-terminated in buf; returns its length. */
 	size_t (*debug_stats)(struct platform *p, char *buf, size_t size);
+
+	/* Contexts that can run in one address space at once (0: no limit of its own).
+	 * The Sentry refuses a clone sharing memory beyond it with EAGAIN, as Linux does
+	 * when a thread limit is hit, instead of failing the switch and the process. */
+	unsigned max_ctx_per_as;
 };
 
 /* A platform instance: the ops plus the backend's private state after it. */

@@ -277,4 +277,5 @@ const struct platform_ops plat_systrap_ops = {
 	.get_fpu = systrap_get_fpu,
 	.set_fpu = systrap_set_fpu,
 	.destroy = systrap_destroy,
+	.max_ctx_per_as = SYSTRAP_NSLOTS, /* a slot of the stub region per stub thread */
 };

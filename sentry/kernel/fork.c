@@ -190,6 +190,11 @@ static long do_clone(struct task *t, const struct clone_args_k *ca)
 	    !caps_capable(t, CAP_SYS_ADMIN) &&
 	    (uint64_t)task_count_user(t->creds.uid) >= t->tg->rlim[RLIMIT_NPROC].rlim_cur)
 		return -EAGAIN;
+	/* The platform runs at most so many threads in one address space. */
+	if ((ca->flags & CLONE_VM) && !(ca->flags & CLONE_VFORK) &&
+	    g_platform->ops->max_ctx_per_as &&
+	    (unsigned)task_count_mm(t->mm) >= g_platform->ops->max_ctx_per_as)
+		return -EAGAIN;
 	err = clone_task(t, ca, &c);
 	if (err)
 		return err;

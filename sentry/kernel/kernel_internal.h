@@ -11,6 +11,9 @@ void tg_put(struct thread_group *tg);
 bool pid_in_use(int pid);
 /* Live tasks whose real uid is uid (RLIMIT_NPROC). */
 int task_count_user(uid_t uid);
+/* Live tasks running in mm on a context of their own (a vfork child borrows its
+ * parent's). */
+int task_count_mm(const struct mm *mm);
 /* Call fn for every live task (getpriority/setpriority by group or user). */
 void task_for_each(void (*fn)(struct task *t, void *arg), void *arg);
 /* POSIX: a process group that has just become orphaned (an exit or a reparent cut its

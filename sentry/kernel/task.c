@@ -87,6 +87,19 @@ int task_count_user(uid_t uid)
 	return n;
 }
 
+int task_count_mm(const struct mm *mm)
+{
+	struct list_head *pos;
+	int n = 0;
+
+	list_for_each(pos, &g_tasks) {
+		struct task *t = list_entry(pos, struct task, all_link);
+		if (t->mm == mm && t->state != TASK_DEAD && !t->vfork)
+			n++;
+	}
+	return n;
+}
+
 void task_for_each(void (*fn)(struct task *t, void *arg), void *arg)
 {
 	struct list_head *pos, *n;
