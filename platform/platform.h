@@ -103,6 +103,12 @@ struct platform_ops {
 	 * round trip to the address space (fork write-protecting every private VMA). */
 	void (*as_batch_begin)(struct plat_as *as);
 	int (*as_batch_end)(struct plat_as *as);
+	/* Optional (NULL: exec always makes a new address space). Remove every application
+	 * mapping, leaving an address space that is empty as as_create's but keeps what
+	 * was costly to make (systrap: the stub process and its threads). The Sentry calls
+	 * it at execve on the old image's address space when no other task uses it, and
+	 * gives it to the new image. Returns 0, or -errno (the Sentry then releases it). */
+	int (*as_reset)(struct plat_as *as);
 
 	/* Contexts. ctx_create binds a new context to the calling host thread. */
 	int (*ctx_create)(struct platform *p, struct plat_ctx **out);

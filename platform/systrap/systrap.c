@@ -270,6 +270,7 @@ const struct platform_ops plat_systrap_ops = {
 	.as_protect = systrap_as_protect,
 	.as_batch_begin = systrap_as_batch_begin,
 	.as_batch_end = systrap_as_batch_end,
+	.as_reset = systrap_as_reset,
 	.ctx_create = systrap_ctx_create,
 	.ctx_release = systrap_ctx_release,
 	.switch_to = systrap_switch_to,

@@ -181,6 +181,8 @@ int systrap_as_ready(struct systrap_as *as)
 
 			queue_op(as, OPK_MAP, e->start, e->end - e->start, e->off, e->prot);
 		}
+		/* The caller gets a thread next: its clone goes in the same batch. */
+		return 0;
 	}
 	return as->nops ? flush(as) : 0;
 }
@@ -214,6 +216,28 @@ int systrap_as_batch_end(struct plat_as *as_)
 	pthread_mutex_lock(&as->lock);
 	if (as->batch && --as->batch == 0)
 		ret = commit(as, true);
+	pthread_mutex_unlock(&as->lock);
+	return ret;
+}
+
+/* exec keeps the stub, its threads and the binding of the exec'ing context: spawning a
+ * stub and cloning its first thread cost more than the rest of a small exec. Nothing of
+ * the old image survives in the stub but what the Sentry rewrites at every resume (the
+ * frames, the message blocks): the application could make no host syscall to leave
+ * anything else behind. The unmap of everything goes out with the new image's first
+ * maps: no application code runs in the stub before that batch (exec left one thread,
+ * parked in the handler, and every switch applies queued ops before it resumes). */
+int systrap_as_reset(struct plat_as *as_)
+{
+	struct systrap_as *as = to_sas(as_);
+	int ret;
+
+	pthread_mutex_lock(&as->lock);
+	ret = as->err;
+	plat_ext_free(&as->ext);
+	as->nops = 0;
+	if (ret == 0 && as->pid > 0)
+		queue_op(as, OPK_UNMAP, 0, PLAT_APP_MAX_ADDR, 0, 0);
 	pthread_mutex_unlock(&as->lock);
 	return ret;
 }

@@ -171,7 +171,10 @@ int systrap_as_unmap(struct plat_as *as, uint64_t addr, uint64_t size);
 int systrap_as_protect(struct plat_as *as, uint64_t addr, uint64_t size, int prot);
 void systrap_as_batch_begin(struct plat_as *as);
 int systrap_as_batch_end(struct plat_as *as);
-/* Make sure the stub exists and every queued op is applied (as->lock held). */
+int systrap_as_reset(struct plat_as *as);
+/* Make sure the stub exists and every queued op is applied (as->lock held), except
+ * on a stub it has just made: its first maps wait for the clone of its first thread,
+ * so the caller must call systrap_as_get_thread next. */
 int systrap_as_ready(struct systrap_as *as);
 /* Find an idle stub thread of as, or clone one, waiting in the handler (as->lock held). */
 int systrap_as_get_thread(struct systrap_as *as, struct systrap_thread **out);

@@ -90,8 +90,10 @@ int kernel_execveat(struct task *t, int dirfd, const char *path, int at_flags,
 	t->clear_child_tid = uaddr(0);
 	t->robust_list = uaddr(0);
 	t->mm = img.mm;
-	if (old)
+	if (old) {
+		mm_exec_take_as(img.mm, old);
 		mm_put(old);
+	}
 	if (t->files)
 		fdtable_close_on_exec(t->files);
 	signal_reset_for_exec(t);

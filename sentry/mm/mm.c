@@ -90,24 +90,47 @@ void mm_shm_truncate(struct shm_obj *o, uint64_t size)
 	shm_obj_drop_from(o, keep);
 }
 
-int mm_platform_as(struct mm *mm, struct plat_as **out)
+/* Map every present page of mm into its (empty) platform address space. */
+static int map_all(struct mm *mm)
 {
 	struct list_head *pos;
+
+	list_for_each(pos, &mm->vmas) {
+		struct vma *v = list_entry(pos, struct vma, link);
+		int err = mm_for_each_run(mm, v, v->start, v->end, mm_run_map);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int mm_platform_as(struct mm *mm, struct plat_as **out)
+{
 	int err;
 
 	if (!mm->as) {
 		err = g_platform->ops->as_create(g_platform, &mm->as);
 		if (err)
 			return err;
-		list_for_each(pos, &mm->vmas) {
-			struct vma *v = list_entry(pos, struct vma, link);
-			err = mm_for_each_run(mm, v, v->start, v->end, mm_run_map);
-			if (err)
-				return err;
-		}
+		err = map_all(mm);
+		if (err)
+			return err;
 	}
 	*out = mm->as;
 	return 0;
+}
+
+void mm_exec_take_as(struct mm *mm, struct mm *old)
+{
+	if (old->refs != 1 || !old->as || mm->as || !g_platform->ops->as_reset ||
+	    g_platform->ops->as_reset(old->as) != 0)
+		return;
+	mm->as = old->as;
+	old->as = NULL;
+	if (map_all(mm) != 0) {
+		g_platform->ops->as_release(mm->as);
+		mm->as = NULL;
+	}
 }
 
 int mm_munmap(struct mm *mm, uint64_t addr, uint64_t len)

@@ -174,6 +174,10 @@ int mm_fork_hot(struct mm *parent, struct mm **out, const uint64_t *hot,
 
 /* Ensure the mm has a platform address space and return it. */
 int mm_platform_as(struct mm *mm, struct plat_as **out) __must_check;
+/* execve: give the old image's platform address space to the new image (mm, which has
+ * none yet) when nothing else uses old, emptied (platform as_reset) and filled with mm's
+ * pages; otherwise mm gets a fresh one at its first run. */
+void mm_exec_take_as(struct mm *mm, struct mm *old);
 
 /* mmap: map `len` bytes at `addr` (a hint unless MAP_FIXED). file may be NULL for
  * anonymous. Returns the address or -errno, with Linux's checks. */
