@@ -90,6 +90,7 @@ int kernel_execveat(struct task *t, int dirfd, const char *path, int at_flags,
 	t->clear_child_tid = uaddr(0);
 	t->robust_list = uaddr(0);
 	t->mm = img.mm;
+	mm_exec_prefault(img.mm);
 	if (old) {
 		mm_exec_take_as(img.mm, old);
 		mm_put(old);

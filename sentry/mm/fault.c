@@ -133,14 +133,10 @@ static int page_in_run(struct mm *mm, struct vma *v, uint64_t start, uint64_t en
  * looks at no more than the window. */
 #define CACHED_WINDOW_PAGES 1024
 
-static void page_in_cached_window(struct mm *mm, struct vma *v, uint64_t page, bool map,
-				  uint64_t min, uint64_t max)
+/* Page in the absent pages of [a, end) that v's page cache holds, in runs. */
+static void page_in_cached_range(struct mm *mm, struct vma *v, uint64_t a, uint64_t end,
+				 bool map)
 {
-	uint64_t win = CACHED_WINDOW_PAGES * PAGE_SIZE;
-	uint64_t a = MAX(min, ALIGN_DOWN(page, win)), end = MIN(max, ALIGN_DOWN(page, win) + win);
-
-	if (!cached(v, page))
-		return;
 	while (a < end) {
 		uint64_t e = a + PAGE_SIZE;
 
@@ -155,6 +151,16 @@ static void page_in_cached_window(struct mm *mm, struct vma *v, uint64_t page, b
 			return;
 		a = e;
 	}
+}
+
+static void page_in_cached_window(struct mm *mm, struct vma *v, uint64_t page, bool map,
+				  uint64_t min, uint64_t max)
+{
+	uint64_t win = CACHED_WINDOW_PAGES * PAGE_SIZE;
+	uint64_t a = MAX(min, ALIGN_DOWN(page, win)), end = MIN(max, ALIGN_DOWN(page, win) + win);
+
+	if (cached(v, page))
+		page_in_cached_range(mm, v, a, end, map);
 }
 
 /* Page in addr with fault-around limited to [min, max). */
@@ -314,4 +320,36 @@ int mm_shared_offset(struct mm *mm, uint64_t addr, uint64_t *off)
 		return -EFAULT;
 	*off = pte_off(pmap_get(&mm->pages, page)) + (addr & (PAGE_SIZE - 1));
 	return 1;
+}
+
+/* A new image's first steps fault on its text, constants, data and bss page by page, each
+ * a trap and a mapping round trip on systrap and ptrace (12 of them for a small static
+ * binary), where Linux maps cached text around a fault and takes cheap minor faults for
+ * the rest. So execve brings in up front what nearly every program touches at once:
+ * the page-cache pages of its read-only file mappings (they cost no memory), the
+ * [vdso]/[vvar] pages, and the first pages of each writable segment and bss, bounded so
+ * that a huge .data or bss is not copied in. */
+#define EXEC_PREFAULT_RO_PAGES 1024
+#define EXEC_PREFAULT_RW_PAGES 16
+
+void mm_exec_prefault(struct mm *mm)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &mm->vmas) {
+		struct vma *v = list_entry(pos, struct vma, link);
+		uint64_t len = v->end - v->start;
+
+		if (v->vflags & VMA_NOMERGE) {
+			(void)mm_populate(mm, v->start, v->end, false);
+		} else if (v->kind == VMA_FILE_PRIVATE && !(v->prot & PROT_WRITE)) {
+			len = MIN(len, (uint64_t)EXEC_PREFAULT_RO_PAGES * PAGE_SIZE);
+			page_in_cached_range(mm, v, v->start, v->start + len, true);
+		} else if ((v->kind == VMA_FILE_PRIVATE || v->kind == VMA_ANON_PRIVATE) &&
+			   (v->prot & PROT_WRITE) && (v->prot & PROT_READ) &&
+			   !(v->flags & MAP_GROWSDOWN) && strcmp(v->name, "[heap]") != 0) {
+			len = MIN(len, (uint64_t)EXEC_PREFAULT_RW_PAGES * PAGE_SIZE);
+			(void)mm_populate(mm, v->start, v->start + len, true);
+		}
+	}
 }

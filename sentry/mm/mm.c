@@ -218,6 +218,10 @@ int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 	return 0;
 }
 
+/* Pages of a brk growth brought in with it: the first write there would fault them in
+ * (a trap and a mapping round trip) right after. */
+#define BRK_PREFAULT_PAGES 16
+
 int64_t mm_brk(struct mm *mm, uint64_t addr)
 {
 	uint64_t old_end = ALIGN_UP(mm->brk, PAGE_SIZE), new_end = ALIGN_UP(addr, PAGE_SIZE);
@@ -244,6 +248,10 @@ int64_t mm_brk(struct mm *mm, uint64_t addr)
 		vma_merge_range(mm, old_end, new_end); /* v may be merged away */
 		if ((mm->def_vflags & VMA_LOCKED) && !(mm->def_vflags & VMA_LOCKONFAULT))
 			(void)mm_populate(mm, old_end, new_end, true);
+		else	/* malloc and a static libc's TLS set-up write there at once */
+			(void)mm_populate(mm, old_end,
+					  MIN(new_end, old_end + BRK_PREFAULT_PAGES * PAGE_SIZE),
+					  true);
 	}
 	mm->brk = addr;
 	return (int64_t)addr;

@@ -178,6 +178,8 @@ int mm_platform_as(struct mm *mm, struct plat_as **out) __must_check;
  * none yet) when nothing else uses old, emptied (platform as_reset) and filled with mm's
  * pages; otherwise mm gets a fresh one at its first run. */
 void mm_exec_take_as(struct mm *mm, struct mm *old);
+/* execve: bring in the pages a new image touches first (see fault.c). */
+void mm_exec_prefault(struct mm *mm);
 
 /* mmap: map `len` bytes at `addr` (a hint unless MAP_FIXED). file may be NULL for
  * anonymous. Returns the address or -errno, with Linux's checks. */
