@@ -32,6 +32,7 @@
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
 #include "sentry/vfs/vfs_internal.h"
+#include "sentry/fs/cgroup/cgroup.h"
 #include "sentry/fs/dev/tty.h"
 #include "sentry/fs/proc/proc.h"
 #include "sentry/fs/sys/sysfs.h"
@@ -48,6 +49,31 @@ static char **json_strv(json_t *arr)
 		v[i] = xstrdup(s ? s : "");
 	}
 	return v;
+}
+
+/* linux.resources as the container's cgroup shows them ("resources" in the boot spec;
+ * absent keys mean "max"). */
+static void boot_cgroup_limits(json_t *r)
+{
+	struct cgroup_limits l = {-1, -1, -1, -1, -1, 0, 0};
+	json_t *v;
+
+#define LIMIT(key, field)                                                                          \
+	if (json_is_integer(v = json_object_get(r, key)))                                          \
+		l.field = json_integer_value(v);
+	LIMIT("memory_max", memory_max)
+	LIMIT("memory_low", memory_low)
+	LIMIT("swap_max", swap_max)
+	LIMIT("pids_max", pids_max)
+	LIMIT("cpu_quota", cpu_quota)
+	LIMIT("cpu_period", cpu_period)
+	LIMIT("cpu_weight", cpu_weight)
+#undef LIMIT
+	if (l.cpu_weight > 10000)
+		l.cpu_weight = 10000;
+	if (l.cpu_period > 1000000)
+		l.cpu_period = 0;
+	cgroup_set_root_limits(&l);
 }
 
 int boot_spec_parse(json_t *root, struct boot_spec *s)
@@ -125,6 +151,9 @@ static int boot_read_spec(int fd, struct boot_spec *s)
 		return -EINVAL;
 	}
 	err = boot_spec_parse(root, s);
+	/* The sandbox's first container's limits are the hierarchy root's (a pod's other
+	 * containers share that hierarchy). */
+	boot_cgroup_limits(json_object_get(root, "resources"));
 	json_decref(root);
 	return err;
 }

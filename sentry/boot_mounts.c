@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "sentry/fs/cgroup/cgroup.h"
 #include "sentry/vfs/vfs.h"
 #include "sentry/vfs/vfs_internal.h"
 
@@ -234,6 +235,20 @@ static int flag_builtin(const char *dest, int flags)
 	return 0;
 }
 
+/* cgroup (podman and containerd mount it at /sys/fs/cgroup) or cgroup2: the Sentry's
+ * cgroup v2 hierarchy either way, as runc gives a cgroup v2 host's containers. */
+static int mount_cgroup(const char *dest, int flags)
+{
+	struct path p;
+	int err = walk(dest, true, false, &p);
+
+	if (err)
+		return err;
+	vfs_mount(&p, cgroupfs_new(), flags);
+	path_put(&p);
+	return 0;
+}
+
 static int mount_one(json_t *m, const struct boot_mounts *bm, int *next_fd)
 {
 	const char *dest = json_string_value(json_object_get(m, "destination"));
@@ -263,7 +278,9 @@ static int mount_one(json_t *m, const struct boot_mounts *bm, int *next_fd)
 		path_put(&p);
 		return 0;
 	}
-	/* cgroup, or mqueue or devpts elsewhere: the Sentry has no such filesystem to mount. */
+	if (!strcmp(type, "cgroup") || !strcmp(type, "cgroup2"))
+		return mount_cgroup(dest, flags);
+	/* mqueue or devpts elsewhere: the Sentry has no such filesystem to mount. */
 	log_warn("mount of type `%s` at `%s` is not supported, skipped", type, dest);
 	return 0;
 }

@@ -135,7 +135,11 @@ static int write_spec(char **argv, const char *cwd, const char *hostname, bool o
 	 * and writes stay in the sandbox's memory all the same (or, with --overlay2=none,
 	 * reach the host's /tmp like every other write). */
 	json_object_set_new(root, "tmpfs_tmp", json_false());
-	json_object_set_new(root, "mounts", volumes_json(vols, nvols));
+	json_t *mounts = volumes_json(vols, nvols);
+	/* The sandbox's cgroup v2 hierarchy where container engines mount it, writable. */
+	json_array_insert_new(mounts, 0, json_pack("{s:s, s:s}", "destination",
+						   "/sys/fs/cgroup", "type", "cgroup2"));
+	json_object_set_new(root, "mounts", mounts);
 	fd = memfd_create("runsc-spec", MFD_CLOEXEC);
 	if (fd < 0 || json_dumpfd(root, fd, JSON_COMPACT) < 0) {
 		json_decref(root);

@@ -69,6 +69,31 @@ static json_t *seccomp_json(const struct oci_seccomp *sc)
 	return a;
 }
 
+/* linux.resources as cgroup v2 values, for the container's cgroup inside the sandbox
+ * (runc's v1-to-v2 conversions: swap.max = swap - limit, weight from shares). */
+static json_t *resources_json(const struct oci_resources *r)
+{
+	json_t *o = json_object();
+
+	if (r->memory_limit > 0)
+		json_object_set_new(o, "memory_max", json_integer(r->memory_limit));
+	if (r->memory_reservation > 0)
+		json_object_set_new(o, "memory_low", json_integer(r->memory_reservation));
+	if (r->memory_swap > 0 && r->memory_limit > 0 && r->memory_swap >= r->memory_limit)
+		json_object_set_new(o, "swap_max",
+				    json_integer(r->memory_swap - r->memory_limit));
+	if (r->pids_limit > 0)
+		json_object_set_new(o, "pids_max", json_integer(r->pids_limit));
+	if (r->cpu_quota > 0)
+		json_object_set_new(o, "cpu_quota", json_integer(r->cpu_quota));
+	if (r->cpu_period)
+		json_object_set_new(o, "cpu_period", json_integer((json_int_t)r->cpu_period));
+	if (r->cpu_shares >= 2)
+		json_object_set_new(o, "cpu_weight",
+				    json_integer((json_int_t)(1 + (r->cpu_shares - 2) * 9999 / 262142)));
+	return o;
+}
+
 json_t *bootspec_process(const struct oci_process *p)
 {
 	json_t *gids = json_array(), *rl = json_array();
@@ -115,6 +140,7 @@ json_t *bootspec_json(const struct oci_spec *s, const char *id)
 	json_object_set_new(o, "mounts", mounts_json(s));
 	json_object_set_new(o, "masked", strv_json(s->masked_paths));
 	json_object_set_new(o, "readonly_paths", strv_json(s->readonly_paths));
+	json_object_set_new(o, "resources", resources_json(&s->resources));
 	if (s->seccomp.prog) {
 		json_object_set_new(o, "seccomp", seccomp_json(&s->seccomp));
 		json_object_set_new(o, "seccomp_log", json_boolean(s->seccomp.log));

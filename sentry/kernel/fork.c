@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "sentry/fs/cgroup/cgroup.h"
 #include "sentry/ipc/ipc.h"
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/kernel_internal.h"
@@ -76,6 +77,10 @@ static void clone_join_group(struct task *t, struct task *c, uint64_t flags)
 		return;
 	}
 	tg = tg_alloc(c, (flags & CLONE_PARENT) ? t->tg->parent : t->tg);
+	if (tg->cgroup != t->tg->cgroup) { /* CLONE_PARENT: still the caller's cgroup */
+		cgroup_put(tg->cgroup);
+		tg->cgroup = cgroup_get(t->tg->cgroup);
+	}
 	if (flags & CLONE_SIGHAND) {
 		tg->sighand = t->tg->sighand;
 		tg->sighand->refs++;
@@ -198,6 +203,9 @@ static long do_clone(struct task *t, const struct clone_args_k *ca)
 	    g_platform->ops->max_ctx_per_as &&
 	    (unsigned)task_count_mm(t->mm) >= g_platform->ops->max_ctx_per_as)
 		return -EAGAIN;
+	err = cgroup_can_fork(t->tg->cgroup); /* pids.max: EAGAIN, as Linux's pids controller */
+	if (err)
+		return err;
 	err = clone_task(t, ca, &c);
 	if (err)
 		return err;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "sentry/fs/cgroup/cgroup.h"
 #include "sentry/kernel/cputime.h"
 #include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/kernel_internal.h"
@@ -365,4 +366,54 @@ int proc_last_pid(void)
 
 	tg_for_each(count_visit, &c);
 	return c.last;
+}
+
+struct tg_cgroup_ctx {
+	void (*fn)(void *arg, int tgid, int nr_live, struct cgroup *cg);
+	void *arg;
+};
+
+static void tg_cgroup_visit(void *arg, struct thread_group *tg)
+{
+	struct tg_cgroup_ctx *c = arg;
+
+	c->fn(c->arg, tg->tgid, tg->zombie ? 0 : tg->nr_live, tg->cgroup);
+}
+
+void proc_for_each_tg_cgroup(void (*fn)(void *arg, int tgid, int nr_live, struct cgroup *cg),
+			     void *arg)
+{
+	struct tg_cgroup_ctx c = {fn, arg};
+
+	tg_for_each(tg_cgroup_visit, &c);
+}
+
+struct cgroup *proc_tg_cgroup(int tgid)
+{
+	struct thread_group *tg = tg_lookup(tgid);
+
+	return tg ? tg->cgroup : NULL;
+}
+
+int proc_thread_cgroup(int tid, int *tgid, struct cgroup **cg)
+{
+	struct task *t = tid > 0 ? task_find(tid) : NULL;
+
+	if (!t || t->tg->zombie)
+		return -ESRCH;
+	*tgid = t->tg->tgid;
+	*cg = t->tg->cgroup;
+	return 0;
+}
+
+int proc_tg_set_cgroup(int tgid, struct cgroup *cg)
+{
+	struct thread_group *tg = tg_find(tgid);
+
+	if (!tg)
+		return -ESRCH;
+	cgroup_get(cg);
+	cgroup_put(tg->cgroup);
+	tg->cgroup = cg;
+	return 0;
 }

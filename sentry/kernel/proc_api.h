@@ -13,6 +13,7 @@ struct task;
 struct mm;
 struct fdtable;
 struct fs_context;
+struct cgroup;
 
 /* A snapshot of one thread (and its thread group) as /proc/PID/stat and status show it. */
 struct proc_task_info {
@@ -78,5 +79,16 @@ bool proc_pgrp_in_session(int pgid, int sid);
 void proc_counts(int *threads, int *groups, int *running);
 /* The last pid handed out (loadavg), approximated by the highest live one. */
 int proc_last_pid(void);
+
+/* cgroup membership for sentry/fs/cgroup. fn(arg, tgid, live threads, the group's cgroup)
+ * for every thread group not yet reaped (zombies with 0 live threads). */
+void proc_for_each_tg_cgroup(void (*fn)(void *arg, int tgid, int nr_live, struct cgroup *cg),
+			     void *arg);
+/* The cgroup of thread group tgid (zombies too), not referenced; NULL if there is none. */
+struct cgroup *proc_tg_cgroup(int tgid);
+/* The process of live thread tid: its tgid and cgroup (not referenced), or -ESRCH. */
+int proc_thread_cgroup(int tid, int *tgid, struct cgroup **cg);
+/* Move live thread group tgid into cg (the group takes a reference): 0 or -ESRCH. */
+int proc_tg_set_cgroup(int tgid, struct cgroup *cg);
 
 #endif

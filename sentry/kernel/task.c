@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "lib/log.h"
+#include "sentry/fs/cgroup/cgroup.h"
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/seccomp.h"
@@ -212,6 +213,8 @@ struct thread_group *tg_alloc(struct task *leader, struct thread_group *parent)
 		list_add_tail(&tg->sibling, &parent->children);
 	list_add_tail(&leader->tg_link, &tg->tasks);
 	tg->nr_live = 1;
+	/* A child starts in its parent's cgroup; init and exec'd processes in the root. */
+	tg->cgroup = cgroup_get(parent ? parent->cgroup : cgroup_root());
 	leader->tg = tg;
 	return tg;
 }
@@ -221,6 +224,7 @@ void tg_put(struct thread_group *tg)
 	if (--tg->refs > 0)
 		return;
 	timers_tg_exit(tg); /* a group freed without exiting (failed clone) may hold timers */
+	cgroup_put(tg->cgroup);
 	sigpending_flush(&tg->shared_pending);
 	if (tg->sighand && --tg->sighand->refs == 0)
 		free(tg->sighand);

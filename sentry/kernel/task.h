@@ -19,6 +19,7 @@
 #include "sentry/kernel/sched.h"
 
 struct mm;
+struct cgroup;
 struct tg_timers;
 struct fdtable;
 struct fs_context;
@@ -107,6 +108,7 @@ struct thread_group {
 	struct tg_timers *timers;	/* itimers, POSIX timers (sentry/kernel/timer.h) */
 	bool membarrier_private;	/* MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED done */
 	int cid;			/* container of a pod: 0 = the sandbox's first (inherited) */
+	struct cgroup *cgroup;		/* reference held (sentry/fs/cgroup/cgroup.h) */
 };
 
 struct task {

@@ -291,7 +291,7 @@ int vfs_unlinkat(struct task *t, int dirfd, const char *path, int flags)
 		ret = lp.type == LAST_DOT ? -EINVAL : lp.type == LAST_DOTDOT ? -ENOTEMPTY : -EBUSY;
 	if (ret == 0)
 		ret = may_delete(t, &lp, &p, isdir);
-	if (ret == 0 && isdir) {
+	if (ret == 0 && isdir && !p.dentry->inode->iops->rmdir_nonempty) {
 		ret = vfsk_dir_is_empty(p.dentry);
 		ret = ret < 0 ? ret : ret == 0 ? -ENOTEMPTY : 0;
 	}

@@ -136,6 +136,9 @@ struct inode_ops {
 	int (*link)(struct dentry *old, struct dentry *dir, struct dentry *d);
 	int (*unlink)(struct dentry *dir, struct dentry *d);
 	int (*rmdir)(struct dentry *dir, struct dentry *d);
+	/* rmdir of a directory of this filesystem that still lists entries: the filesystem
+	 * decides (cgroupfs: its control files do not count). false: ENOTEMPTY. */
+	bool rmdir_nonempty;
 	/* Rename od in odir to nd in ndir. nd may be positive (the VFS has checked types and
 	 * emptiness). flags: RENAME_NOREPLACE/EXCHANGE already handled by the VFS. */
 	int (*rename)(struct dentry *odir, struct dentry *od, struct dentry *ndir,

@@ -65,6 +65,12 @@ int proc_emit(vfs_dirent_fn fn, void *arg, const char *name, const struct proc_e
 	      int tgid, int tid, int fd);
 uint64_t proc_ino(const struct proc_ent *e, int tgid, int tid, int fd);
 
+/* read, llseek and release of a file whose f->priv is the struct proc_buf generated at
+ * open (procfs's regular files; cgroupfs's control files too). */
+ssize_t proc_reg_read(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos);
+int64_t proc_reg_llseek(struct file *f, int64_t off, int whence);
+void proc_reg_release(struct file *f);
+
 /* Tables and hooks of the other files. */
 extern const struct proc_ent g_proc_root_ent;	/* proc_root.c */
 extern const struct proc_ent g_proc_tgid_ent;	/* proc_pid.c: /proc/PID */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sentry/fs/cgroup/cgroup.h"
 #include "sentry/kernel/proc_api.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -135,9 +136,17 @@ static int show_limits(const struct proc_node *n, struct proc_buf *b)
 	return 0;
 }
 
+/* cgroup v2 only: "0::" and the process's path in the hierarchy (sentry/fs/cgroup). */
 static int show_cgroup(const struct proc_node *n, struct proc_buf *b)
 {
-	pb_printf(b, "0::/\n");
+	struct cgroup *cg = proc_tg_cgroup(n->tgid);
+	char path[VFS_PATH_MAX];
+
+	if (!cg)
+		return -ESRCH;
+	if (cgroup_path(cg, path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	pb_printf(b, "0::%s\n", path);
 	return 0;
 }
 

@@ -203,7 +203,7 @@ static const struct inode_ops g_proc_link_iops = {
 	.evict = proc_evict,
 };
 
-static ssize_t proc_reg_read(struct task *t, struct file *f, void *buf, size_t size,
+ssize_t proc_reg_read(struct task *t, struct file *f, void *buf, size_t size,
 			     uint64_t *pos)
 {
 	struct proc_buf *b = f->priv;
@@ -226,7 +226,7 @@ static ssize_t proc_reg_write(struct task *t, struct file *f, const void *buf, s
 	return n->ent->write(n, buf, size);
 }
 
-static int64_t proc_reg_llseek(struct file *f, int64_t off, int whence)
+int64_t proc_reg_llseek(struct file *f, int64_t off, int whence)
 {
 	struct proc_buf *b = f->priv;
 	int64_t pos;
@@ -250,7 +250,7 @@ static int64_t proc_reg_llseek(struct file *f, int64_t off, int whence)
 	return pos;
 }
 
-static void proc_reg_release(struct file *f)
+void proc_reg_release(struct file *f)
 {
 	struct proc_buf *b = f->priv;
 
