@@ -39,7 +39,7 @@ static const struct allowed g_allow[] = {
 	{SCMP_SYS(mmap), "glibc malloc, thread stacks"},
 	{SCMP_SYS(munmap), "glibc malloc, thread stacks"},
 	{SCMP_SYS(mprotect), "glibc thread stack guards"},
-	{SCMP_SYS(madvise), "glibc malloc trimming"},
+	{SCMP_SYS(madvise), "glibc malloc trimming; memfile_drop_view (MADV_DONTNEED)"},
 	{SCMP_SYS(mremap), "glibc realloc of large blocks"},
 	{SCMP_SYS(brk), "glibc malloc"},
 	{SCMP_SYS(fallocate), "memory file: punching freed pages"},

@@ -193,12 +193,25 @@ int mm_fork_hot(struct mm *parent, struct mm **out, const uint64_t *hot, int nho
 
 /* ---- breaking copy-on-write ---- */
 
+/* The Sentry copied through its view of the memory file: unmap the copies and, when they
+ * lie close together, the originals from that view (the application's address spaces
+ * keep them), so that the host does not count the pages twice. */
+static void cow_drop_view(uint64_t first, uint64_t n, uint64_t src_lo, uint64_t src_hi)
+{
+	if (!n)
+		return;
+	memfile_drop_view(first, n << PAGE_SHIFT);
+	if (src_hi - src_lo <= 4 * COW_AROUND_PAGES * PAGE_SIZE)
+		memfile_drop_view(src_lo, src_hi - src_lo);
+	memfile_drop_flush();
+}
+
 /* Give every COW page of [lo, hi) its own page (copied into one fresh contiguous run) or,
  * when this mm is the last holder, just drop the mark. */
 static int cow_copy(struct mm *mm, uint64_t lo, uint64_t hi)
 {
-	uint64_t n = 0, a, val;
-	int64_t run;
+	uint64_t n = 0, a, val, src_lo = UINT64_MAX, src_hi = 0;
+	int64_t run, first;
 
 	for (a = lo; a < hi; a += PAGE_SIZE) {
 		val = pmap_get(&mm->pages, a);
@@ -208,18 +221,22 @@ static int cow_copy(struct mm *mm, uint64_t lo, uint64_t hi)
 	run = n ? memfile_alloc(n) : 0;
 	if (run < 0)
 		return (int)run;
+	first = run;
 	for (a = lo; a < hi; a += PAGE_SIZE) {
 		val = pmap_get(&mm->pages, a);
 		if (!(val & PTE_COW))
 			continue;
 		if (memfile_refs(pte_off(val)) > 1) {
 			memcpy(memfile_ptr((uint64_t)run), memfile_ptr(pte_off(val)), PAGE_SIZE);
+			src_lo = MIN(src_lo, pte_off(val));
+			src_hi = MAX(src_hi, pte_off(val) + PAGE_SIZE);
 			memfile_put(pte_off(val));
 			val = (uint64_t)run + PTE_PRESENT;
 			run += (int64_t)PAGE_SIZE;
 		}
 		pmap_set(&mm->pages, a, val & ~PTE_COW);
 	}
+	cow_drop_view((uint64_t)first, n, src_lo, src_hi);
 	return 0;
 }
 

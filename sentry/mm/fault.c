@@ -86,6 +86,8 @@ static int64_t prepare_pages(struct vma *v, uint64_t start, uint64_t end, uint64
 		return off;
 	int64_t filled = v->file ? fill_from_file(v, start, memfile_ptr((uint64_t)off), npages)
 				 : (int64_t)npages;
+	if (v->file && filled > 0)
+		memfile_drop_view((uint64_t)off, (uint64_t)filled << PAGE_SHIFT);
 	for (uint64_t i = 0; i < npages; i++) {
 		offs[i] = (uint64_t)off + (i << PAGE_SHIFT);
 		if ((int64_t)i >= filled)
@@ -200,7 +202,10 @@ static int page_in_within(struct mm *mm, struct vma *v, uint64_t addr, bool map,
 
 int mm_page_in(struct mm *mm, struct vma *v, uint64_t addr, bool map)
 {
-	return page_in_within(mm, v, addr, map, v->start, v->end);
+	int err = page_in_within(mm, v, addr, map, v->start, v->end);
+
+	memfile_drop_flush(); /* the pages this filled leave the Sentry's view */
+	return err;
 }
 
 /* The VMA below v, or NULL. */
@@ -246,6 +251,7 @@ int mm_populate(struct mm *mm, uint64_t start, uint64_t end, bool write)
 		if (!val) {
 			/* Populate exactly the range (mincore shows it). */
 			err = page_in_within(mm, v, a, true, MAX(v->start, start), MIN(v->end, end));
+			memfile_drop_flush();
 			if (err)
 				return err;
 			val = pmap_get(&mm->pages, a);

@@ -72,6 +72,37 @@ void *memfile_ptr(uint64_t off)
 	return g_base + off;
 }
 
+/* Drops come a page at a time from page-cache fills, mostly contiguous in the file: they
+ * are gathered into one run and unmapped together (one madvise for a fault-around's 16
+ * pages, not 16), when the run breaks, reaches DROP_MAX pages or memfile_drop_flush()
+ * ends a fault. A pending page costs nothing but staying mapped a little longer. */
+#define DROP_MAX 256
+static uint64_t g_drop_page, g_drop_n;
+
+void memfile_drop_flush(void)
+{
+	/* MAP_SHARED: MADV_DONTNEED drops page-table entries only, never file contents. */
+	if (g_drop_n)
+		madvise(g_base + (g_drop_page << PAGE_SHIFT), g_drop_n << PAGE_SHIFT,
+			MADV_DONTNEED);
+	g_drop_n = 0;
+}
+
+void memfile_drop_view(uint64_t off, uint64_t size)
+{
+	uint64_t page = off >> PAGE_SHIFT, n = size >> PAGE_SHIFT;
+
+	if (g_drop_n && page == g_drop_page + g_drop_n) {
+		g_drop_n += n;
+	} else {
+		memfile_drop_flush();
+		g_drop_page = page;
+		g_drop_n = n;
+	}
+	if (g_drop_n >= DROP_MAX)
+		memfile_drop_flush();
+}
+
 unsigned memfile_refs(uint64_t off)
 {
 	return g_refs[off >> PAGE_SHIFT];

@@ -48,6 +48,13 @@ void memfile_flush(void);
 unsigned memfile_refs(uint64_t off);
 /* The Sentry's own pointer to file offset off (valid for the life of the page). */
 void *memfile_ptr(uint64_t off);
+/* Unmap [off, off+size) (page aligned) from the Sentry's own view of the file: the pages
+ * stay in the file and in every address space that maps them, and memfile_ptr() still
+ * works (the next access refaults). For pages the Sentry filled for an application and
+ * does not read again, so the host counts them once (in the stub) instead of twice.
+ * Adjacent calls are batched until memfile_drop_flush() (end of a fault). */
+void memfile_drop_view(uint64_t off, uint64_t size);
+void memfile_drop_flush(void);
 /* Bytes of the memory file in use (pages with references), for statistics. */
 uint64_t memfile_used_bytes(void);
 /* Could a commitment of size bytes ever be met (Linux's heuristic overcommit: no single

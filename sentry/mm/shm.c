@@ -96,6 +96,7 @@ int64_t shm_obj_page(struct shm_obj *o, uint64_t off)
 			memfile_put((uint64_t)page);
 			return err;
 		}
+		memfile_drop_view((uint64_t)page, PAGE_SIZE);
 	}
 	pmap_set(&o->pages, off, (uint64_t)page + 1);
 	return page;
