@@ -36,6 +36,12 @@ static inline bool runsc_write_through(void)
  * appended to argv (which must have room for 16). */
 int runsc_global_args(const char **argv);
 
+/* A memfd (close-on-exec) holding o as compact JSON, written in one call
+ * (json_dumpfd writes token by token: 700 syscalls for a boot spec). Returns the fd, or
+ * -1 with errno set. */
+struct json_t;
+int runsc_json_memfd(const struct json_t *o, const char *name);
+
 struct runsc_cmd {
 	const char *name;
 	const char *summary;	/* NULL = hidden */

@@ -1,10 +1,16 @@
 /* common.c: what every OCI subcommand shares: error reporting (stderr and --log) and
  * flag parsing. */
+#include <errno.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/util.h"
 #include "runsc/runsc.h"
 
 int runsc_fail(const char *fmt, ...)
@@ -40,4 +46,20 @@ int runsc_getopt(int argc, char **argv, const char *shortopts, const struct opti
 		return '?';
 	}
 	return c;
+}
+
+int runsc_json_memfd(const json_t *o, const char *name)
+{
+	char *text = json_dumps(o, JSON_COMPACT);
+	int fd = text ? memfd_create(name, MFD_CLOEXEC) : -1, err;
+
+	if (!text)
+		errno = ENOMEM;
+	if (fd >= 0 && (err = write_all(fd, text, strlen(text))) < 0) {
+		close(fd);
+		fd = -1;
+		errno = -err;
+	}
+	free(text);
+	return fd;
 }

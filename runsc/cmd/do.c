@@ -140,11 +140,9 @@ static int write_spec(char **argv, const char *cwd, const char *hostname, bool o
 	json_array_insert_new(mounts, 0, json_pack("{s:s, s:s}", "destination",
 						   "/sys/fs/cgroup", "type", "cgroup2"));
 	json_object_set_new(root, "mounts", mounts);
-	fd = memfd_create("runsc-spec", MFD_CLOEXEC);
-	if (fd < 0 || json_dumpfd(root, fd, JSON_COMPACT) < 0) {
+	fd = runsc_json_memfd(root, "runsc-spec");
+	if (fd < 0) {
 		json_decref(root);
-		if (fd >= 0)
-			close(fd);
 		return -1;
 	}
 	json_decref(root);

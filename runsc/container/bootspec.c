@@ -151,12 +151,10 @@ json_t *bootspec_json(const struct oci_spec *s, const char *id)
 int bootspec_memfd(const struct oci_spec *s, const char *id, struct oci_error *e)
 {
 	json_t *o = bootspec_json(s, id);
-	int fd = memfd_create("runsc-spec", MFD_CLOEXEC);
+	int fd = runsc_json_memfd(o, "runsc-spec");
 
-	if (fd < 0 || json_dumpfd(o, fd, JSON_COMPACT) < 0) {
+	if (fd < 0) {
 		json_decref(o);
-		if (fd >= 0)
-			close(fd);
 		return oci_errorf(e, "cannot write the boot spec: %s", strerror(errno));
 	}
 	json_decref(o);
