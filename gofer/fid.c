@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -11,15 +12,19 @@
 
 #include "lib/util.h"
 
+/* Guards every node's parent and name (Trenameat re-homes nodes while workers reopen them
+ * by name). Taken after a server's lock, never before it. */
+static pthread_mutex_t g_names_lock = PTHREAD_MUTEX_INITIALIZER;
+
 struct gofer_node *node_get(struct gofer_node *n)
 {
-	n->refs++;
+	__atomic_add_fetch(&n->refs, 1, __ATOMIC_RELAXED);
 	return n;
 }
 
 void node_put(struct gofer_node *n)
 {
-	while (n && --n->refs == 0) {
+	while (n && __atomic_sub_fetch(&n->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		struct gofer_node *parent = n->parent;
 
 		close(n->fd);
@@ -91,8 +96,21 @@ bool node_is_dir(const struct gofer_node *n)
 	return S_ISDIR(n->type);
 }
 
+struct gofer_node *node_parent(const struct gofer_node *n, char *buf)
+{
+	struct gofer_node *parent;
+
+	pthread_mutex_lock(&g_names_lock);
+	parent = n->parent ? node_get(n->parent) : NULL;
+	snprintf(buf, P9_NAME_MAX + 1, "%s", n->name ? n->name : "");
+	pthread_mutex_unlock(&g_names_lock);
+	return parent;
+}
+
 int node_reopen(const struct gofer_node *n, int flags, int *out)
 {
+	char name[P9_NAME_MAX + 1];
+	struct gofer_node *parent;
 	struct stat st;
 	int fd;
 
@@ -102,12 +120,15 @@ int node_reopen(const struct gofer_node *n, int flags, int *out)
 	if (!S_ISREG(n->type) && !S_ISDIR(n->type))
 		return S_ISLNK(n->type) ? -ELOOP : -EPERM; /* no devices, FIFOs or sockets */
 	flags |= O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-	if (S_ISDIR(n->type))
+	if (S_ISDIR(n->type)) {
 		fd = openat(n->fd, ".", flags | O_DIRECTORY);
-	else if (n->parent)
-		fd = openat(n->parent->fd, n->name, flags);
-	else
-		return -EPERM; /* the root is always a directory */
+	} else {
+		parent = node_parent(n, name);
+		if (!parent)
+			return -EPERM; /* the root is always a directory */
+		fd = openat(parent->fd, name, flags);
+		node_put(parent);
+	}
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0 || st.st_dev != n->dev || st.st_ino != n->ino) {
@@ -123,7 +144,8 @@ static size_t fid_bucket(uint32_t num)
 	return (num * 2654435761u) % GOFER_FID_BUCKETS;
 }
 
-struct gofer_fid *fid_lookup(struct gofer_server *s, uint32_t num)
+/* Under s->lock. */
+static struct gofer_fid *fid_find(struct gofer_server *s, uint32_t num)
 {
 	for (struct gofer_fid *f = s->fids[fid_bucket(num)]; f; f = f->next) {
 		if (f->num == num)
@@ -132,60 +154,156 @@ struct gofer_fid *fid_lookup(struct gofer_server *s, uint32_t num)
 	return NULL;
 }
 
-int fid_insert(struct gofer_server *s, uint32_t num, struct gofer_node *node, uint32_t uid)
+struct gofer_fid *fid_ref(struct gofer_fid *f)
+{
+	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+	return f;
+}
+
+struct gofer_fid *fid_get(struct gofer_server *s, uint32_t num)
 {
 	struct gofer_fid *f;
-	size_t b = fid_bucket(num);
 
-	if (num == P9_NOFID || fid_lookup(s, num))
-		return -EBADF;
-	if (s->nfids >= GOFER_MAX_FIDS)
-		return -ENFILE;
-	f = xcalloc(1, sizeof(*f));
+	pthread_mutex_lock(&s->lock);
+	f = fid_find(s, num);
+	if (f)
+		fid_ref(f);
+	pthread_mutex_unlock(&s->lock);
+	return f;
+}
+
+void fid_put(struct gofer_fid *f)
+{
+	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	if (f->open_fd >= 0)
+		close(f->open_fd);
+	node_put(f->node);
+	pthread_mutex_destroy(&f->dir_lock);
+	free(f);
+}
+
+int fid_open_fd(const struct gofer_fid *f, uint32_t *flags)
+{
+	int fd = __atomic_load_n(&f->open_fd, __ATOMIC_ACQUIRE);
+
+	if (flags)
+		*flags = f->open_flags; /* written before open_fd was published */
+	return fd;
+}
+
+int fid_set_open(struct gofer_server *s, struct gofer_fid *f, int fd, int flags)
+{
+	int ret = -EINVAL;
+
+	pthread_mutex_lock(&s->lock);
+	if (f->open_fd < 0) {
+		f->open_flags = (uint32_t)flags;
+		__atomic_store_n(&f->open_fd, fd, __ATOMIC_RELEASE);
+		ret = 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+static struct gofer_fid *fid_alloc(uint32_t num, struct gofer_node *node, uint32_t uid)
+{
+	struct gofer_fid *f = xcalloc(1, sizeof(*f));
+
+	f->refs = 1; /* the table's */
 	f->num = num;
 	f->node = node;
 	f->open_fd = -1;
 	f->uid = uid;
-	f->next = s->fids[b];
-	s->fids[b] = f;
-	s->nfids++;
-	return 0;
+	pthread_mutex_init(&f->dir_lock, NULL);
+	return f;
 }
 
-static void fid_free(struct gofer_fid *f)
+int fid_insert(struct gofer_server *s, uint32_t num, struct gofer_node *node, uint32_t uid)
 {
-	if (f->open_fd >= 0)
-		close(f->open_fd);
-	node_put(f->node);
-	free(f);
+	struct gofer_fid *f;
+	size_t b = fid_bucket(num);
+	int ret = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (num == P9_NOFID || fid_find(s, num))
+		ret = -EBADF;
+	else if (s->nfids >= GOFER_MAX_FIDS)
+		ret = -ENFILE;
+	if (ret == 0) {
+		f = fid_alloc(num, node, uid);
+		f->next = s->fids[b];
+		s->fids[b] = f;
+		s->nfids++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+int fid_replace(struct gofer_server *s, struct gofer_fid *old, struct gofer_node *node, int fd,
+		int flags, struct gofer_fid **out)
+{
+	struct gofer_fid **pp = &s->fids[fid_bucket(old->num)];
+	struct gofer_fid *f = NULL;
+
+	pthread_mutex_lock(&s->lock);
+	while (*pp && *pp != old)
+		pp = &(*pp)->next;
+	if (*pp) {
+		f = fid_alloc(old->num, node, old->uid);
+		f->open_fd = fd;
+		f->open_flags = (uint32_t)flags;
+		f->next = old->next;
+		*pp = fid_ref(f);
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (!f)
+		return -EBADF; /* clunked meanwhile */
+	fid_put(old); /* the table's reference */
+	*out = f;
+	return 0;
 }
 
 int fid_remove(struct gofer_server *s, uint32_t num)
 {
-	for (struct gofer_fid **pp = &s->fids[fid_bucket(num)]; *pp; pp = &(*pp)->next) {
-		struct gofer_fid *f = *pp;
+	struct gofer_fid *f = NULL;
 
-		if (f->num == num) {
+	pthread_mutex_lock(&s->lock);
+	for (struct gofer_fid **pp = &s->fids[fid_bucket(num)]; *pp; pp = &(*pp)->next) {
+		if ((*pp)->num == num) {
+			f = *pp;
 			*pp = f->next;
-			fid_free(f);
 			s->nfids--;
-			return 0;
+			break;
 		}
 	}
-	return -EBADF;
+	pthread_mutex_unlock(&s->lock);
+	fid_put(f); /* requests still using it keep it until they finish */
+	return f ? 0 : -EBADF;
 }
 
 void fid_remove_all(struct gofer_server *s)
 {
+	struct gofer_fid *list = NULL;
+
+	pthread_mutex_lock(&s->lock);
 	for (size_t b = 0; b < GOFER_FID_BUCKETS; b++) {
 		while (s->fids[b]) {
 			struct gofer_fid *f = s->fids[b];
 
 			s->fids[b] = f->next;
-			fid_free(f);
+			f->next = list;
+			list = f;
 		}
 	}
 	s->nfids = 0;
+	pthread_mutex_unlock(&s->lock);
+	while (list) {
+		struct gofer_fid *f = list;
+
+		list = f->next;
+		fid_put(f);
+	}
 }
 
 static bool same_file(const struct gofer_node *a, const struct gofer_node *b)
@@ -218,12 +336,16 @@ void fid_renamed(struct gofer_server *s, struct gofer_node *olddir, const struct
 	    memcmp(oldname->s, newname->s, oldname->len) == 0)
 		return;
 	/* Ancestors count too: a renamed directory may sit anywhere above a fid's node. */
+	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&g_names_lock);
 	for (size_t b = 0; b < GOFER_FID_BUCKETS; b++) {
 		for (struct gofer_fid *f = s->fids[b]; f; f = f->next) {
 			for (struct gofer_node *n = f->node; n; n = n->parent)
 				node_renamed(n, olddir, oldname, newdir, newname);
 		}
 	}
+	pthread_mutex_unlock(&g_names_lock);
+	pthread_mutex_unlock(&s->lock);
 }
 
 int gofer_check_name(const struct p9_str *name, bool dots)

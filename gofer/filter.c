@@ -22,12 +22,16 @@ static const struct {
 	enum arg_rule rule;
 	const char *who;
 } g_allow[] = {
-	{SCMP_SYS(read), ARGS_ANY, "server.c: stream framing (read_all)"},
-	{SCMP_SYS(write), ARGS_ANY, "server.c: replies (write_all); lib/log.c"},
-	{SCMP_SYS(recvfrom), ARGS_ANY, "server.c: seqpacket requests (recv)"},
-	{SCMP_SYS(sendmsg), ARGS_ANY, "server.c: replies carrying a donated fd (fd_send)"},
-	{SCMP_SYS(getsockopt), ARGS_ANY, "server.c: SO_TYPE of the connection"},
-	{SCMP_SYS(ppoll), ARGS_ANY, "server.c: waiting on the root and bind mount connections"},
+	{SCMP_SYS(read), ARGS_ANY, "conn.c: stream framing (read_all), the wake eventfd"},
+	{SCMP_SYS(write), ARGS_ANY, "conn.c: waking the loop (eventfd); lib/log.c"},
+	{SCMP_SYS(recvfrom), ARGS_ANY, "conn.c: requests (recv)"},
+	{SCMP_SYS(sendmsg), ARGS_ANY, "conn.c: replies, some carrying a donated fd (fd_send)"},
+	{SCMP_SYS(getsockopt), ARGS_ANY, "conn.c: SO_TYPE of the connection"},
+	{SCMP_SYS(ppoll), ARGS_ANY, "conn.c: waiting on the connections, the ring, the wake fd"},
+	{SCMP_SYS(futex), ARGS_ANY, "pool.c, conn.c: mutexes and condition variables of workers"},
+	{SCMP_SYS(io_uring_enter), ARGS_ANY,
+	 "uring.c: submit batched host I/O; the ring was set up and restricted to "
+	 "read/write/fsync before the filter, so io_uring_setup/register stay denied"},
 	{SCMP_SYS(openat), ARGS_NOFOLLOW, "ops_walk.c walk, fid.c reopen, ops_create.c create"},
 	{SCMP_SYS(close), ARGS_ANY, "fid.c: clunk; ops_attr.c: setattr's reopened fds"},
 	{SCMP_SYS(fstat), ARGS_ANY, "fid.c: node identity (glibc may use it for fstat)"},
@@ -65,7 +69,7 @@ static const struct {
 	{SCMP_SYS(tgkill), ARGS_ANY, "abort() in log_fatal"},
 	{SCMP_SYS(rt_sigprocmask), ARGS_ANY, "abort() in log_fatal"},
 	{SCMP_SYS(rt_sigreturn), ARGS_ANY, "return from any signal handler"},
-	{SCMP_SYS(exit), ARGS_ANY, "thread exit"},
+	{SCMP_SYS(exit), ARGS_ANY, "worker thread exit (pool.c)"},
 	{SCMP_SYS(exit_group), ARGS_ANY, "process exit when the Sentry hangs up"},
 };
 
@@ -96,6 +100,8 @@ int gofer_filter_install(void)
 
 	if (!ctx)
 		return -ENOMEM;
+	/* The worker threads already run (pool.c): the filter goes on all of them at once. */
+	ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	for (size_t i = 0; i < ARRAY_SIZE(g_allow) && ret == 0; i++) {
 		ret = add_rule(ctx, g_allow[i].nr, g_allow[i].rule);
 		if (ret)

@@ -22,6 +22,8 @@ struct gofer_opts {
 	bool walls;	  /* mount namespace + pivot_root, fd cleanup, seccomp; off in tests */
 	struct gofer_bind binds[GOFER_MAX_BINDS];
 	int nbinds;
+	int workers;	/* worker threads; 0: from the CPU count (pool.h) */
+	bool no_uring;	/* host I/O on the workers even where io_uring works (tests) */
 };
 
 /* Serve o->root on o->sock_fd until the Sentry hangs up. With walls, the process first

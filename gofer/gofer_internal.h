@@ -3,6 +3,7 @@
 #ifndef RUNSC_GOFER_GOFER_INTERNAL_H
 #define RUNSC_GOFER_GOFER_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -16,9 +17,10 @@
 
 /* One file of the served tree as reached by a walk. Nodes are shared by fids (refs) and
  * by their children (parent), so ".." goes back the way the walk came and never above the
- * root node (parent == NULL). */
+ * root node (parent == NULL). Workers share nodes: refs is atomic, parent and name change
+ * (Trenameat) only under the names lock of fid.c; every other field is fixed. */
 struct gofer_node {
-	int refs;
+	int refs; /* atomic */
 	int fd;			   /* O_PATH|O_NOFOLLOW: never follows a symlink */
 	struct gofer_node *parent; /* holds a reference; NULL at the served root */
 	char *name;		   /* name in parent, kept current across Trenameat */
@@ -29,23 +31,32 @@ struct gofer_node {
 		      * entered, opened or changed: it would expose the host kernel */
 };
 
+/* A fid as one request sees it. Requests run concurrently, so a fid is reference counted:
+ * the table holds one reference and every request using it one more (fid_get), so a Tclunk
+ * racing a Tread never frees what the read uses; the open fd is closed with the last
+ * reference. node never changes: a walk onto the same fid and Tlcreate put a new fid
+ * object in the table under the same number (fid_replace). open_fd and open_flags are set
+ * once, by fid_set_open under the server lock. */
 struct gofer_fid {
+	int refs; /* atomic */
 	uint32_t num;
 	struct gofer_node *node; /* one reference */
-	int open_fd;		 /* from Tlopen/Tlcreate, else -1 */
+	int open_fd;		 /* from Tlopen/Tlcreate, else -1; read with fid_open_fd */
 	uint32_t open_flags;	 /* O_* it was opened with */
 	uint32_t uid;		 /* Tattach n_uname, owner of files created through it */
-	struct gofer_fid *next;	 /* hash chain */
+	pthread_mutex_t dir_lock; /* Treaddir's lseek + getdents64 on open_fd */
+	struct gofer_fid *next;	 /* hash chain, under the server lock */
 };
 
 struct gofer_server {
 	struct gofer_node *root;
 	bool readonly;
-	bool versioned; /* a Tversion succeeded: other messages are served only after it */
-	uint32_t msize;
+	bool versioned; /* a Tversion succeeded: others are served only after it (atomic) */
+	uint32_t msize; /* atomic */
+	pthread_mutex_t lock; /* the fid table (fids, nfids, chains) and fid_set_open */
 	struct gofer_fid *fids[GOFER_FID_BUCKETS];
 	size_t nfids;
-	uint8_t *scratch; /* getdents64 and readlink buffer, GOFER_SCRATCH_SIZE bytes */
+	uint8_t *scratch; /* gofer_server_handle's scratch (workers bring their own) */
 };
 
 #define GOFER_SCRATCH_SIZE (64 * 1024)
@@ -57,11 +68,21 @@ struct gofer_call {
 	struct p9_fcall *out;
 	uint8_t *payload;     /* Rread/Rreaddir data goes here (no copy on encode) */
 	uint32_t payload_max; /* bytes that fit under msize */
+	uint8_t *scratch;     /* GOFER_SCRATCH_SIZE bytes of this thread's (getdents, readlink) */
 	int donate_fd;	      /* borrowed fd to send with the reply (SCM_RIGHTS), or -1 */
+	struct gofer_fid *hold; /* a reference keeping donate_fd open until the reply is sent */
 };
 
 /* Handlers return 0 (reply in call->out) or -errno (sent as Rlerror). */
 typedef int (*gofer_op_fn)(struct gofer_server *s, struct gofer_call *call);
+
+/* server.c: answer the decoded request in (decode_ret: p9_decode's result) into reply
+ * (P9_MAX_MSIZE bytes), using scratch (GOFER_SCRATCH_SIZE). Returns the reply length (an
+ * Rlerror for every problem) or a negative encode error. *donate_fd is an fd to send with
+ * the reply or -1; *hold, if set, is a fid reference keeping it open: fid_put it after the
+ * send. Any thread. */
+ssize_t gofer_answer(struct gofer_server *s, const struct p9_fcall *in, int decode_ret,
+		     uint8_t *reply, uint8_t *scratch, int *donate_fd, struct gofer_fid **hold);
 
 /* fid.c: nodes and the fid table. */
 struct gofer_node *node_get(struct gofer_node *n);
@@ -77,11 +98,28 @@ bool node_is_dir(const struct gofer_node *n);
  * files and directories; the result must be the same inode (else -ESTALE). */
 int node_reopen(const struct gofer_node *n, int flags, int *fd);
 
-struct gofer_fid *fid_lookup(struct gofer_server *s, uint32_t num);
+/* Fid num with a new reference, or NULL. Takes the server lock. */
+struct gofer_fid *fid_get(struct gofer_server *s, uint32_t num);
+/* Another reference to f (held already). */
+struct gofer_fid *fid_ref(struct gofer_fid *f);
+/* Drop a reference; the last closes the open fd and puts the node. Any thread, no lock. */
+void fid_put(struct gofer_fid *f);
+/* The open fd (-1 if not open) and its flags, as fid_set_open published them. */
+int fid_open_fd(const struct gofer_fid *f, uint32_t *flags);
+/* Record f's open fd once: -EINVAL (fd left to the caller) if it is open already. */
+int fid_set_open(struct gofer_server *s, struct gofer_fid *f, int fd, int flags);
 /* Add fid num holding node (takes the reference). -EBADF if num is in use or NOFID. */
 int fid_insert(struct gofer_server *s, uint32_t num, struct gofer_node *node, uint32_t uid);
+/* Put a new fid in old's place (same number and uid) holding node (taken) and, if fd >= 0,
+ * open with fd/flags (taken). -EBADF (nothing taken) if old is no longer in the table. On
+ * success *out is the new fid with a reference for the caller. */
+int fid_replace(struct gofer_server *s, struct gofer_fid *old, struct gofer_node *node, int fd,
+		int flags, struct gofer_fid **out);
 int fid_remove(struct gofer_server *s, uint32_t num);
 void fid_remove_all(struct gofer_server *s);
+/* n's parent with a new reference (NULL at the root) and a copy of its name in buf
+ * (P9_NAME_MAX + 1 bytes), read together under the names lock. */
+struct gofer_node *node_parent(const struct gofer_node *n, char *buf);
 /* After a rename in the host tree, point every node named oldname in olddir at its new
  * parent and name, so later reopens find the file. */
 void fid_renamed(struct gofer_server *s, struct gofer_node *olddir, const struct p9_str *oldname,
@@ -96,7 +134,11 @@ int gofer_check_name(const struct p9_str *name, bool dots);
  * bookkeeping of a newly opened fid (donates fd with the reply for read-only regular
  * files, so the Sentry can read and map them without round trips). */
 int gofer_open_flags(struct gofer_server *s, uint32_t flags, int *out);
-void gofer_fid_opened(struct gofer_fid *f, int fd, int flags, struct gofer_call *call);
+void gofer_fid_opened(struct gofer_fid *f, int flags, struct gofer_call *call);
+
+/* Fid num with a reference if it is open for acc (O_RDONLY: readable, O_WRONLY:
+ * writable); its open_fd is then >= 0. -EBADF otherwise. */
+int gofer_io_fd(struct gofer_server *s, uint32_t num, int acc, struct gofer_fid **out);
 
 /* ops_*.c: one handler per message. */
 int gofer_op_version(struct gofer_server *s, struct gofer_call *call);

@@ -13,18 +13,22 @@
 
 int gofer_op_getattr(struct gofer_server *s, struct gofer_call *call)
 {
-	struct gofer_fid *f = fid_lookup(s, call->in->tgetattr.fid);
+	struct gofer_fid *f = fid_get(s, call->in->tgetattr.fid);
 	struct p9_attr *a = &call->out->rgetattr;
 	struct statx st;
+	int ret;
 
 	if (!f)
 		return -EBADF;
-	if (statx(f->node->fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
-		  STATX_BASIC_STATS | STATX_BTIME, &st) < 0)
-		return -errno;
+	ret = statx(f->node->fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
+		    STATX_BASIC_STATS | STATX_BTIME, &st) < 0 ? -errno : 0;
+	if (!ret)
+		node_qid(f->node, &a->qid);
+	fid_put(f);
+	if (ret)
+		return ret;
 	/* Everything we have, whatever the mask asked: 9P allows more than requested. */
 	a->valid = P9_GETATTR_BASIC | ((st.stx_mask & STATX_BTIME) ? P9_GETATTR_BTIME : 0);
-	node_qid(f->node, &a->qid);
 	a->mode = st.stx_mode;
 	a->uid = st.stx_uid;
 	a->gid = st.stx_gid;
@@ -46,14 +50,17 @@ int gofer_op_getattr(struct gofer_server *s, struct gofer_call *call)
 
 int gofer_op_statfs(struct gofer_server *s, struct gofer_call *call)
 {
-	struct gofer_fid *f = fid_lookup(s, call->in->tfid.fid);
+	struct gofer_fid *f = fid_get(s, call->in->tfid.fid);
 	struct p9_statfs *o = &call->out->rstatfs;
 	struct statfs st;
+	int ret;
 
 	if (!f)
 		return -EBADF;
-	if (fstatfs(f->node->fd, &st) < 0)
-		return -errno;
+	ret = fstatfs(f->node->fd, &st) < 0 ? -errno : 0;
+	fid_put(f);
+	if (ret)
+		return ret;
 	o->type = (uint32_t)st.f_type;
 	o->bsize = (uint32_t)st.f_bsize;
 	o->blocks = st.f_blocks;
@@ -68,28 +75,33 @@ int gofer_op_statfs(struct gofer_server *s, struct gofer_call *call)
 
 int gofer_op_readlink(struct gofer_server *s, struct gofer_call *call)
 {
-	struct gofer_fid *f = fid_lookup(s, call->in->tfid.fid);
+	struct gofer_fid *f = fid_get(s, call->in->tfid.fid);
 	ssize_t n;
 
 	if (!f)
 		return -EBADF;
-	if (!S_ISLNK(f->node->type))
+	if (!S_ISLNK(f->node->type)) {
+		fid_put(f);
 		return -EINVAL;
-	n = readlinkat(f->node->fd, "", (char *)s->scratch, PATH_MAX);
+	}
+	n = readlinkat(f->node->fd, "", (char *)call->scratch, PATH_MAX);
+	n = n < 0 ? -errno : n;
+	fid_put(f);
 	if (n < 0)
-		return -errno;
-	call->out->rreadlink.target = (struct p9_str){(const char *)s->scratch, (uint16_t)n};
+		return (int)n;
+	call->out->rreadlink.target = (struct p9_str){(const char *)call->scratch, (uint16_t)n};
 	return 0;
 }
 
 /* An fd of the file that allows fchmod/ftruncate: the open one if it fits, else reopened. */
 static int setattr_fd(struct gofer_fid *f, int accmode, int *fd, bool *owned)
 {
-	int cur = (int)(f->open_flags & O_ACCMODE);
+	uint32_t flags;
+	int open_fd = fid_open_fd(f, &flags), cur = (int)(flags & O_ACCMODE);
 
 	*owned = false;
-	if (f->open_fd >= 0 && (accmode == O_RDONLY || cur == O_RDWR || cur == accmode)) {
-		*fd = f->open_fd;
+	if (open_fd >= 0 && (accmode == O_RDONLY || cur == O_RDWR || cur == accmode)) {
+		*fd = open_fd;
 		return 0;
 	}
 	*owned = true;
@@ -149,14 +161,10 @@ static int setattr_times(struct gofer_fid *f, const struct p9_setattr *sa)
 	return 0;
 }
 
-int gofer_op_setattr(struct gofer_server *s, struct gofer_call *call)
+static int setattr_fid(struct gofer_server *s, struct gofer_fid *f, const struct p9_setattr *sa)
 {
-	const struct p9_setattr *sa = &call->in->tsetattr.attr;
-	struct gofer_fid *f = fid_lookup(s, call->in->tsetattr.fid);
 	int ret = 0;
 
-	if (!f)
-		return -EBADF;
 	if (s->readonly)
 		return -EROFS;
 	if (f->node->kernfs)
@@ -174,5 +182,17 @@ int gofer_op_setattr(struct gofer_server *s, struct gofer_call *call)
 		ret = setattr_size(f, sa->size);
 	if (!ret && (sa->valid & (P9_SETATTR_ATIME | P9_SETATTR_MTIME)))
 		ret = setattr_times(f, sa);
+	return ret;
+}
+
+int gofer_op_setattr(struct gofer_server *s, struct gofer_call *call)
+{
+	struct gofer_fid *f = fid_get(s, call->in->tsetattr.fid);
+	int ret;
+
+	if (!f)
+		return -EBADF;
+	ret = setattr_fid(s, f, &call->in->tsetattr.attr);
+	fid_put(f);
 	return ret;
 }

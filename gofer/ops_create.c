@@ -10,15 +10,12 @@
 
 #include "lib/util.h"
 
-/* The directory fid dfid of a mutation, and name checked as a new entry in it. */
-static int dir_and_name(struct gofer_server *s, uint32_t dfid, const struct p9_str *name,
-			char *buf, struct gofer_fid **out)
+/* Checks of the directory f of a mutation and of name as a new entry in it. */
+static int check_dir_and_name(struct gofer_server *s, struct gofer_fid *f,
+			      const struct p9_str *name, char *buf)
 {
-	struct gofer_fid *f = fid_lookup(s, dfid);
 	int ret;
 
-	if (!f)
-		return -EBADF;
 	if (s->readonly)
 		return -EROFS;
 	if (!node_is_dir(f->node))
@@ -28,8 +25,26 @@ static int dir_and_name(struct gofer_server *s, uint32_t dfid, const struct p9_s
 	ret = gofer_check_name(name, false);
 	if (ret)
 		return ret;
-	*out = f;
 	return p9_str_copy(name, buf, P9_NAME_MAX + 1);
+}
+
+/* The directory fid dfid of a mutation (with a reference for the caller), and name checked
+ * as a new entry in it. */
+static int dir_and_name(struct gofer_server *s, uint32_t dfid, const struct p9_str *name,
+			char *buf, struct gofer_fid **out)
+{
+	struct gofer_fid *f = fid_get(s, dfid);
+	int ret;
+
+	if (!f)
+		return -EBADF;
+	ret = check_dir_and_name(s, f, name, buf);
+	if (ret) {
+		fid_put(f);
+		return ret;
+	}
+	*out = f;
+	return 0;
 }
 
 /* A node for the entry just made in dir, owned by uid/gid as the request asked (ids of -1
@@ -56,19 +71,15 @@ static int new_entry(struct gofer_node *dir, const char *name, uint32_t uid, uin
 	return node_new(fd, dir, name, strlen(name), out);
 }
 
-int gofer_op_lcreate(struct gofer_server *s, struct gofer_call *call)
+/* Create and open name in f's directory: the new node and its open fd. */
+static int create_open(struct gofer_server *s, struct gofer_fid *f, const char *name,
+		       const struct p9_fcall *in, struct gofer_node **out, int *fdp, int *flagsp)
 {
-	const struct p9_fcall *in = call->in;
-	char name[P9_NAME_MAX + 1];
-	struct gofer_fid *f;
 	struct gofer_node *child;
 	struct stat st;
 	int flags, fd, ret;
 
-	ret = dir_and_name(s, in->tlcreate.fid, &in->tlcreate.name, name, &f);
-	if (ret)
-		return ret;
-	if (f->open_fd >= 0)
+	if (fid_open_fd(f, NULL) >= 0)
 		return -EINVAL;
 	ret = gofer_open_flags(s, in->tlcreate.flags, &flags);
 	if (ret)
@@ -90,9 +101,37 @@ int gofer_op_lcreate(struct gofer_server *s, struct gofer_call *call)
 		close(fd);
 		return ret;
 	}
-	node_put(f->node);
-	f->node = child; /* 9P: the fid now names the new file */
-	gofer_fid_opened(f, fd, flags, call);
+	*out = child;
+	*fdp = fd;
+	*flagsp = flags;
+	return 0;
+}
+
+int gofer_op_lcreate(struct gofer_server *s, struct gofer_call *call)
+{
+	const struct p9_fcall *in = call->in;
+	char name[P9_NAME_MAX + 1];
+	struct gofer_fid *f, *nf = NULL;
+	struct gofer_node *child = NULL;
+	int flags = 0, fd = -1, ret;
+
+	ret = dir_and_name(s, in->tlcreate.fid, &in->tlcreate.name, name, &f);
+	if (ret)
+		return ret;
+	ret = create_open(s, f, name, in, &child, &fd, &flags);
+	if (ret == 0) {
+		/* 9P: the fid now names the new file, opened. */
+		ret = fid_replace(s, f, child, fd, flags, &nf);
+		if (ret) {
+			close(fd);
+			node_put(child);
+		}
+	}
+	fid_put(f);
+	if (ret)
+		return ret;
+	gofer_fid_opened(nf, flags, call);
+	fid_put(nf);
 	return 0;
 }
 
@@ -107,9 +146,10 @@ int gofer_op_mkdir(struct gofer_server *s, struct gofer_call *call)
 	ret = dir_and_name(s, in->tmkdir.dfid, &in->tmkdir.name, name, &f);
 	if (ret)
 		return ret;
-	if (mkdirat(f->node->fd, name, in->tmkdir.mode & 07777) < 0)
-		return -errno;
-	ret = new_entry(f->node, name, f->uid, in->tmkdir.gid, true, &child);
+	ret = mkdirat(f->node->fd, name, in->tmkdir.mode & 07777) < 0 ? -errno : 0;
+	if (!ret)
+		ret = new_entry(f->node, name, f->uid, in->tmkdir.gid, true, &child);
+	fid_put(f);
 	if (ret)
 		return ret;
 	node_qid(child, &call->out->rqid.qid);
@@ -125,17 +165,18 @@ int gofer_op_symlink(struct gofer_server *s, struct gofer_call *call)
 	struct gofer_node *child;
 	int ret;
 
-	ret = dir_and_name(s, in->tsymlink.dfid, &in->tsymlink.name, name, &f);
-	if (ret)
-		return ret;
 	if (in->tsymlink.target.len == 0)
 		return -ENOENT; /* as symlink(2) with an empty target */
 	if (p9_str_copy(&in->tsymlink.target, target, sizeof(target)))
 		return -ENAMETOOLONG;
+	ret = dir_and_name(s, in->tsymlink.dfid, &in->tsymlink.name, name, &f);
+	if (ret)
+		return ret;
 	/* The target is stored, never resolved here: the Sentry interprets it. */
-	if (symlinkat(target, f->node->fd, name) < 0)
-		return -errno;
-	ret = new_entry(f->node, name, f->uid, in->tsymlink.gid, false, &child);
+	ret = symlinkat(target, f->node->fd, name) < 0 ? -errno : 0;
+	if (!ret)
+		ret = new_entry(f->node, name, f->uid, in->tsymlink.gid, false, &child);
+	fid_put(f);
 	if (ret)
 		return ret;
 	node_qid(child, &call->out->rqid.qid);
@@ -154,9 +195,39 @@ int gofer_op_unlinkat(struct gofer_server *s, struct gofer_call *call)
 	if (ret)
 		return ret;
 	if (in->tunlinkat.flags & ~(uint32_t)AT_REMOVEDIR)
-		return -EINVAL;
-	if (unlinkat(f->node->fd, name, (int)in->tunlinkat.flags) < 0)
-		return -errno;
+		ret = -EINVAL;
+	else if (unlinkat(f->node->fd, name, (int)in->tunlinkat.flags) < 0)
+		ret = -errno;
+	fid_put(f);
+	return ret;
+}
+
+/* Link n as name in dir. 0 or -errno. */
+static int link_node(const struct gofer_node *n, const struct gofer_node *dir, const char *name)
+{
+	char oldname[P9_NAME_MAX + 1];
+	struct gofer_node *parent;
+	struct stat st;
+	int ret;
+
+	if (node_is_dir(n))
+		return -EPERM; /* as link(2) on a directory */
+	parent = node_parent(n, oldname);
+	if (n->kernfs || !parent) {
+		node_put(parent);
+		return -EACCES;
+	}
+	/* By the name the walk came through (no AT_EMPTY_PATH: it needs
+	 * CAP_DAC_READ_SEARCH), then checked to be the same file, as node_reopen does. */
+	ret = linkat(parent->fd, oldname, dir->fd, name, 0) < 0 ? -errno : 0;
+	node_put(parent);
+	if (ret)
+		return ret;
+	if (fstatat(dir->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != n->dev ||
+	    st.st_ino != n->ino) {
+		unlinkat(dir->fd, name, 0);
+		return -ESTALE;
+	}
 	return 0;
 }
 
@@ -165,31 +236,16 @@ int gofer_op_link(struct gofer_server *s, struct gofer_call *call)
 	const struct p9_fcall *in = call->in;
 	char name[P9_NAME_MAX + 1];
 	struct gofer_fid *dir, *f;
-	struct gofer_node *n;
-	struct stat st;
 	int ret;
 
 	ret = dir_and_name(s, in->tlink.dfid, &in->tlink.name, name, &dir);
 	if (ret)
 		return ret;
-	f = fid_lookup(s, in->tlink.fid);
-	if (!f)
-		return -EBADF;
-	n = f->node;
-	if (node_is_dir(n))
-		return -EPERM; /* as link(2) on a directory */
-	if (n->kernfs || !n->parent)
-		return -EACCES;
-	/* By the name the walk came through (no AT_EMPTY_PATH: it needs
-	 * CAP_DAC_READ_SEARCH), then checked to be the same file, as node_reopen does. */
-	if (linkat(n->parent->fd, n->name, dir->node->fd, name, 0) < 0)
-		return -errno;
-	if (fstatat(dir->node->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != n->dev ||
-	    st.st_ino != n->ino) {
-		unlinkat(dir->node->fd, name, 0);
-		return -ESTALE;
-	}
-	return 0;
+	f = fid_get(s, in->tlink.fid);
+	ret = f ? link_node(f->node, dir->node, name) : -EBADF;
+	fid_put(f);
+	fid_put(dir);
+	return ret;
 }
 
 int gofer_op_renameat(struct gofer_server *s, struct gofer_call *call)
@@ -203,11 +259,15 @@ int gofer_op_renameat(struct gofer_server *s, struct gofer_call *call)
 	if (ret)
 		return ret;
 	ret = dir_and_name(s, in->trenameat.newdfid, &in->trenameat.newname, newname, &newdir);
-	if (ret)
+	if (ret) {
+		fid_put(olddir);
 		return ret;
-	if (renameat(olddir->node->fd, oldname, newdir->node->fd, newname) < 0)
-		return -errno;
-	fid_renamed(s, olddir->node, &in->trenameat.oldname, newdir->node,
-		    &in->trenameat.newname);
-	return 0;
+	}
+	ret = renameat(olddir->node->fd, oldname, newdir->node->fd, newname) < 0 ? -errno : 0;
+	if (!ret)
+		fid_renamed(s, olddir->node, &in->trenameat.oldname, newdir->node,
+			    &in->trenameat.newname);
+	fid_put(olddir);
+	fid_put(newdir);
+	return ret;
 }

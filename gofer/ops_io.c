@@ -28,63 +28,75 @@ int gofer_open_flags(struct gofer_server *s, uint32_t flags, int *out)
 	return 0;
 }
 
-void gofer_fid_opened(struct gofer_fid *f, int fd, int flags, struct gofer_call *call)
+void gofer_fid_opened(struct gofer_fid *f, int flags, struct gofer_call *call)
 {
-	f->open_fd = fd;
-	f->open_flags = (uint32_t)flags;
 	node_qid(f->node, &call->out->ropen.qid);
 	call->out->ropen.iounit = 0; /* the client uses msize */
-	if (S_ISREG(f->node->type) && (flags & O_ACCMODE) == O_RDONLY)
-		call->donate_fd = fd;
+	if (S_ISREG(f->node->type) && (flags & O_ACCMODE) == O_RDONLY) {
+		call->donate_fd = f->open_fd;
+		call->hold = fid_ref(f); /* a racing Tclunk must not close it before the send */
+	}
 }
 
 int gofer_op_lopen(struct gofer_server *s, struct gofer_call *call)
 {
-	struct gofer_fid *f = fid_lookup(s, call->in->tlopen.fid);
+	struct gofer_fid *f = fid_get(s, call->in->tlopen.fid);
 	int flags, fd, ret;
 
 	if (!f)
 		return -EBADF;
-	if (f->open_fd >= 0)
-		return -EINVAL;
-	ret = gofer_open_flags(s, call->in->tlopen.flags, &flags);
-	if (ret)
-		return ret;
-	ret = node_reopen(f->node, flags, &fd);
-	if (ret)
-		return ret;
-	gofer_fid_opened(f, fd, flags, call);
-	return 0;
+	ret = fid_open_fd(f, NULL) >= 0 ? -EINVAL : 0;
+	if (!ret)
+		ret = gofer_open_flags(s, call->in->tlopen.flags, &flags);
+	if (!ret)
+		ret = node_reopen(f->node, flags, &fd);
+	if (!ret) {
+		ret = fid_set_open(s, f, fd, flags); /* a racing Tlopen may have won */
+		if (ret)
+			close(fd);
+	}
+	if (!ret)
+		gofer_fid_opened(f, flags, call);
+	fid_put(f);
+	return ret;
 }
 
-/* The fid's open fd if it was opened for acc (O_RDONLY: readable, O_WRONLY: writable). */
-static int open_fd_for(struct gofer_server *s, uint32_t num, int acc, int *fd)
+int gofer_io_fd(struct gofer_server *s, uint32_t num, int acc, struct gofer_fid **out)
 {
-	struct gofer_fid *f = fid_lookup(s, num);
+	struct gofer_fid *f = fid_get(s, num);
+	uint32_t flags;
 	int cur;
 
-	if (!f || f->open_fd < 0)
+	if (!f)
 		return -EBADF;
-	cur = (int)(f->open_flags & O_ACCMODE);
-	if (cur != O_RDWR && cur != acc)
+	cur = fid_open_fd(f, &flags) < 0 ? -1 : (int)(flags & O_ACCMODE);
+	if (cur != O_RDWR && cur != acc) {
+		fid_put(f);
 		return -EBADF;
-	*fd = f->open_fd;
+	}
+	*out = f;
 	return 0;
 }
 
 int gofer_op_read(struct gofer_server *s, struct gofer_call *call)
 {
 	const struct p9_fcall *in = call->in;
+	struct gofer_fid *f;
 	ssize_t n;
-	int fd, ret = open_fd_for(s, in->io.fid, O_RDONLY, &fd);
+	int ret = gofer_io_fd(s, in->io.fid, O_RDONLY, &f);
 
 	if (ret)
 		return ret;
-	if (in->io.offset > INT64_MAX)
+	if (in->io.offset > INT64_MAX) {
+		fid_put(f);
 		return -EINVAL;
-	n = pread(fd, call->payload, MIN(in->io.count, call->payload_max), (off_t)in->io.offset);
-	if (n < 0)
-		return -errno;
+	}
+	n = pread(f->open_fd, call->payload, MIN(in->io.count, call->payload_max),
+		  (off_t)in->io.offset);
+	ret = n < 0 ? -errno : 0;
+	fid_put(f);
+	if (ret)
+		return ret;
 	call->out->rdata.count = (uint32_t)n;
 	call->out->rdata.data = call->payload;
 	return 0;
@@ -93,19 +105,24 @@ int gofer_op_read(struct gofer_server *s, struct gofer_call *call)
 int gofer_op_write(struct gofer_server *s, struct gofer_call *call)
 {
 	const struct p9_fcall *in = call->in;
+	struct gofer_fid *f;
 	ssize_t n;
-	int fd, ret;
+	int ret;
 
 	if (s->readonly)
 		return -EROFS;
-	ret = open_fd_for(s, in->io.fid, O_WRONLY, &fd);
+	ret = gofer_io_fd(s, in->io.fid, O_WRONLY, &f);
 	if (ret)
 		return ret;
-	if (in->io.offset > INT64_MAX)
+	if (in->io.offset > INT64_MAX) {
+		fid_put(f);
 		return -EINVAL;
-	n = pwrite(fd, in->io.data, in->io.count, (off_t)in->io.offset);
-	if (n < 0)
-		return -errno;
+	}
+	n = pwrite(f->open_fd, in->io.data, in->io.count, (off_t)in->io.offset);
+	ret = n < 0 ? -errno : 0;
+	fid_put(f);
+	if (ret)
+		return ret;
 	call->out->rwrite.count = (uint32_t)n;
 	return 0;
 }
@@ -144,33 +161,51 @@ static int pack_dirents(struct p9_wbuf *w, const uint8_t *buf, size_t size, int 
 	return 0;
 }
 
-int gofer_op_readdir(struct gofer_server *s, struct gofer_call *call)
+/* Fill w from fd's entries at cookie off. 0 or -errno. */
+static int read_dirents(int fd, uint64_t off, struct p9_wbuf *w, uint8_t *scratch)
 {
-	const struct p9_fcall *in = call->in;
-	struct p9_wbuf w;
-	int fd, full = 0, packed = 0, ret = open_fd_for(s, in->io.fid, O_RDONLY, &fd);
+	int full = 0, packed = 0;
 
-	if (ret)
-		return ret;
-	if (in->io.offset > INT64_MAX)
-		return -EINVAL;
 	/* The cookie is the host's d_off: seek to it each time, so no state is kept. */
-	if (lseek(fd, (off_t)in->io.offset, SEEK_SET) < 0)
+	if (lseek(fd, (off_t)off, SEEK_SET) < 0)
 		return -errno;
-	p9_wbuf_init(&w, call->payload, MIN(in->io.count, call->payload_max));
 	for (;;) {
-		ssize_t n = getdents64(fd, s->scratch, GOFER_SCRATCH_SIZE);
+		ssize_t n = getdents64(fd, scratch, GOFER_SCRATCH_SIZE);
 
 		if (n < 0)
 			return -errno;
 		if (n == 0)
 			break;
-		full = pack_dirents(&w, s->scratch, (size_t)n, &packed);
+		full = pack_dirents(w, scratch, (size_t)n, &packed);
 		if (full)
 			break;
 	}
 	if (full && packed == 0)
 		return -EINVAL; /* count too small for one entry, as getdents64 says */
+	return 0;
+}
+
+int gofer_op_readdir(struct gofer_server *s, struct gofer_call *call)
+{
+	const struct p9_fcall *in = call->in;
+	struct gofer_fid *f;
+	struct p9_wbuf w;
+	int ret = gofer_io_fd(s, in->io.fid, O_RDONLY, &f);
+
+	if (ret)
+		return ret;
+	p9_wbuf_init(&w, call->payload, MIN(in->io.count, call->payload_max));
+	if (in->io.offset > INT64_MAX) {
+		ret = -EINVAL;
+	} else {
+		/* lseek + getdents64 share the fid's file offset: take turns on it. */
+		pthread_mutex_lock(&f->dir_lock);
+		ret = read_dirents(f->open_fd, in->io.offset, &w, call->scratch);
+		pthread_mutex_unlock(&f->dir_lock);
+	}
+	fid_put(f);
+	if (ret)
+		return ret;
 	call->out->rdata.count = (uint32_t)w.pos;
 	call->out->rdata.data = call->payload;
 	return 0;
@@ -178,12 +213,17 @@ int gofer_op_readdir(struct gofer_server *s, struct gofer_call *call)
 
 int gofer_op_fsync(struct gofer_server *s, struct gofer_call *call)
 {
-	struct gofer_fid *f = fid_lookup(s, call->in->tfsync.fid);
-	int ret;
+	struct gofer_fid *f = fid_get(s, call->in->tfsync.fid);
+	int fd, ret;
 
 	/* Allowed when read-only: it changes nothing, and Linux lets fsync a read-only fd. */
-	if (!f || f->open_fd < 0)
+	fd = f ? fid_open_fd(f, NULL) : -1;
+	if (fd < 0) {
+		fid_put(f);
 		return -EBADF;
-	ret = call->in->tfsync.datasync ? fdatasync(f->open_fd) : fsync(f->open_fd);
-	return ret < 0 ? -errno : 0;
+	}
+	ret = call->in->tfsync.datasync ? fdatasync(fd) : fsync(fd);
+	ret = ret < 0 ? -errno : 0;
+	fid_put(f);
+	return ret;
 }

@@ -20,12 +20,12 @@ int gofer_op_version(struct gofer_server *s, struct gofer_call *call)
 	out->version.msize = MIN(in->version.msize, P9_MAX_MSIZE);
 	if (!p9_str_eq(&in->version.version, P9_VERSION_L)) {
 		out->version.version = (struct p9_str){"unknown", 7};
-		s->versioned = false;
+		__atomic_store_n(&s->versioned, false, __ATOMIC_RELEASE);
 		return 0;
 	}
 	out->version.version = (struct p9_str){P9_VERSION_L, sizeof(P9_VERSION_L) - 1};
-	s->msize = out->version.msize;
-	s->versioned = true;
+	__atomic_store_n(&s->msize, out->version.msize, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->versioned, true, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -62,7 +62,9 @@ static int walk_one(struct gofer_node *n, const struct p9_str *name, struct gofe
 	}
 	if (p9_str_eq(name, "..")) {
 		/* Back the way the walk came; the root is its own parent. */
-		*out = node_get(n->parent ? n->parent : n);
+		*out = node_parent(n, buf);
+		if (!*out)
+			*out = node_get(n);
 		return 0;
 	}
 	if (n->kernfs)
@@ -76,23 +78,14 @@ static int walk_one(struct gofer_node *n, const struct p9_str *name, struct gofe
 	return node_new(fd, n, name->s, name->len, out);
 }
 
-int gofer_op_walk(struct gofer_server *s, struct gofer_call *call)
+/* The walk's steps from f's node: 0 with the reached node in *reached, 1 for a short walk
+ * (a later step failed), or -errno when the first step failed. */
+static int walk_names(struct gofer_fid *f, const struct p9_fcall *in, struct p9_fcall *out,
+		      struct gofer_node **reached)
 {
-	const struct p9_fcall *in = call->in;
-	struct p9_fcall *out = call->out;
-	struct gofer_fid *f = fid_lookup(s, in->twalk.fid);
-	struct gofer_node *n;
+	struct gofer_node *n = node_get(f->node);
 	int ret = 0, i;
 
-	if (!f)
-		return -EBADF;
-	if (in->twalk.newfid == in->twalk.fid) {
-		if (f->open_fd >= 0)
-			return -EBADF; /* its open file would no longer match its node */
-	} else if (fid_lookup(s, in->twalk.newfid)) {
-		return -EBADF;
-	}
-	n = node_get(f->node);
 	for (i = 0; i < in->twalk.nwname; i++) {
 		struct gofer_node *next;
 
@@ -107,16 +100,49 @@ int gofer_op_walk(struct gofer_server *s, struct gofer_call *call)
 	if (ret) {
 		node_put(n);
 		/* A failed first step is an error; a later one is a short Rwalk. */
-		return i == 0 ? ret : 0;
+		return i == 0 ? ret : 1;
+	}
+	*reached = n;
+	return 0;
+}
+
+int gofer_op_walk(struct gofer_server *s, struct gofer_call *call)
+{
+	const struct p9_fcall *in = call->in;
+	struct gofer_fid *f = fid_get(s, in->twalk.fid), *nf;
+	struct gofer_node *n;
+	int ret;
+
+	if (!f)
+		return -EBADF;
+	if (in->twalk.newfid == in->twalk.fid && fid_open_fd(f, NULL) >= 0) {
+		ret = -EBADF; /* its open file would no longer match its node */
+		goto out_put;
+	}
+	if (in->twalk.newfid != in->twalk.fid) {
+		struct gofer_fid *used = fid_get(s, in->twalk.newfid);
+
+		fid_put(used);
+		ret = used ? -EBADF : 0;
+		if (ret)
+			goto out_put;
+	}
+	ret = walk_names(f, in, call->out, &n);
+	if (ret) {
+		ret = ret > 0 ? 0 : ret; /* a short walk establishes no fid */
+		goto out_put;
 	}
 	if (in->twalk.newfid == in->twalk.fid) {
-		node_put(f->node);
-		f->node = n;
-		return 0;
+		ret = fid_replace(s, f, n, -1, 0, &nf);
+		if (ret == 0)
+			fid_put(nf);
+	} else {
+		ret = fid_insert(s, in->twalk.newfid, n, f->uid);
 	}
-	ret = fid_insert(s, in->twalk.newfid, n, f->uid);
 	if (ret)
 		node_put(n);
+out_put:
+	fid_put(f);
 	return ret;
 }
 
@@ -127,6 +153,7 @@ int gofer_op_clunk(struct gofer_server *s, struct gofer_call *call)
 
 int gofer_op_flush(struct gofer_server *s, struct gofer_call *call)
 {
-	/* Requests are answered in order before the next is read: nothing is in flight. */
+	/* Only gofer_server_handle comes here: it answers each request before the next, so
+	 * nothing is in flight. The concurrent server (conn.c) answers Tflush itself. */
 	return 0;
 }

@@ -1,11 +1,10 @@
-/* server.c: the gofer's request loop: framing, decoding, the handler table, Rlerror. */
+/* server.c: the gofer's servers: creation, decoding, the handler table, Rlerror. The
+ * connection loop that feeds them is conn.c. */
 #include "gofer/server.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "gofer/gofer_internal.h"
@@ -34,6 +33,7 @@ static struct gofer_server *server_alloc(struct gofer_node *root, bool readonly)
 	s->readonly = readonly;
 	s->msize = P9_MAX_MSIZE;
 	s->scratch = xmalloc(GOFER_SCRATCH_SIZE);
+	pthread_mutex_init(&s->lock, NULL);
 	return s;
 }
 
@@ -83,6 +83,7 @@ void gofer_server_free(struct gofer_server *s)
 		return;
 	fid_remove_all(s);
 	node_put(s->root);
+	pthread_mutex_destroy(&s->lock);
 	free(s->scratch);
 	free(s);
 }
@@ -96,7 +97,7 @@ static ssize_t reply_error(const struct p9_fcall *in, int err, void *reply, size
 }
 
 /* Decode, check the session state, and run the handler. 0 or -errno for Rlerror. */
-static int dispatch(struct gofer_server *s, struct p9_fcall *in, struct gofer_call *call,
+static int dispatch(struct gofer_server *s, const struct p9_fcall *in, struct gofer_call *call,
 		    int decode_ret)
 {
 	gofer_op_fn op;
@@ -108,152 +109,57 @@ static int dispatch(struct gofer_server *s, struct p9_fcall *in, struct gofer_ca
 	op = g_ops[in->type];
 	if (!op)
 		return -EOPNOTSUPP;
-	if (!s->versioned && in->type != P9_TVERSION)
+	if (!__atomic_load_n(&s->versioned, __ATOMIC_ACQUIRE) && in->type != P9_TVERSION)
 		return -EPROTO; /* Tversion starts every session */
 	return op(s, call);
+}
+
+ssize_t gofer_answer(struct gofer_server *s, const struct p9_fcall *in, int decode_ret,
+		     uint8_t *reply, uint8_t *scratch, int *donate_fd, struct gofer_fid **hold)
+{
+	uint32_t msize = __atomic_load_n(&s->msize, __ATOMIC_RELAXED);
+	struct p9_fcall out = {.type = in->type + 1, .tag = in->tag};
+	struct gofer_call call = {.in = in, .out = &out, .donate_fd = -1, .scratch = scratch};
+	ssize_t n;
+	int ret;
+
+	*donate_fd = -1;
+	*hold = NULL;
+	call.payload = reply + P9_READ_HDR;
+	call.payload_max = msize - P9_READ_HDR;
+	log_debug("9p: <- type %u tag %u", in->type, in->tag);
+	ret = dispatch(s, in, &call, decode_ret);
+	if (ret)
+		return reply_error(in, ret, reply, msize);
+	/* A Tversion answers in the msize it just chose, never above the old one. */
+	n = p9_encode(reply, MAX(msize, __atomic_load_n(&s->msize, __ATOMIC_RELAXED)), &out);
+	if (n < 0) {
+		log_warn("9p: cannot encode reply type %u: %zd", out.type, n);
+		fid_put(call.hold);
+		return reply_error(in, (int)n, reply, msize);
+	}
+	*donate_fd = call.donate_fd;
+	*hold = call.hold;
+	return n;
 }
 
 ssize_t gofer_server_handle(struct gofer_server *s, const void *req, size_t len, void *reply,
 			    size_t reply_size, int *donate_fd)
 {
-	struct p9_fcall in, out;
-	struct gofer_call call = {.in = &in, .out = &out, .donate_fd = -1};
-	uint32_t size;
+	uint32_t size, msize = __atomic_load_n(&s->msize, __ATOMIC_RELAXED);
+	struct gofer_fid *hold;
+	struct p9_fcall in;
 	ssize_t n;
 	int ret;
 
 	*donate_fd = -1;
-	if (len < P9_HDR_SIZE || p9_frame_size(req, s->msize, &size) || size != len)
+	if (len < P9_HDR_SIZE || p9_frame_size(req, msize, &size) || size != len)
 		return -EPROTO;
-	if (reply_size < s->msize)
+	if (reply_size < P9_MAX_MSIZE)
 		return -EINVAL;
-	ret = p9_decode(req, len, s->msize, &in);
-	memset(&out, 0, sizeof(out));
-	out.type = in.type + 1;
-	out.tag = in.tag;
-	call.payload = (uint8_t *)reply + P9_READ_HDR;
-	call.payload_max = s->msize - P9_READ_HDR;
-	log_debug("9p: <- type %u tag %u", in.type, in.tag);
-	ret = dispatch(s, &in, &call, ret);
-	if (ret)
-		return reply_error(&in, ret, reply, s->msize);
-	n = p9_encode(reply, s->msize, &out);
-	if (n < 0) {
-		log_warn("9p: cannot encode reply type %u: %zd", out.type, n);
-		return reply_error(&in, (int)n, reply, s->msize);
-	}
-	*donate_fd = call.donate_fd;
+	ret = p9_decode(req, len, msize, &in);
+	n = gofer_answer(s, &in, ret, reply, s->scratch, donate_fd, &hold);
+	/* One request at a time here: nothing can clunk the fid before the caller sends. */
+	fid_put(hold);
 	return n;
-}
-
-/* Receive one request into buf. Returns its length, 0 at EOF, or -errno. */
-static ssize_t recv_request(struct gofer_server *s, int sock, bool seqpacket, uint8_t *buf)
-{
-	uint32_t size;
-	ssize_t n;
-	int ret;
-
-	if (seqpacket) {
-		do
-			n = recv(sock, buf, P9_MAX_MSIZE, MSG_TRUNC);
-		while (n < 0 && errno == EINTR);
-		if (n < 0)
-			return -errno;
-		return n > P9_MAX_MSIZE ? -EMSGSIZE : n;
-	}
-	n = read(sock, buf, 4);
-	if (n == 0)
-		return 0;
-	if (n < 0 && errno != EINTR)
-		return -errno;
-	ret = read_all(sock, buf + MAX(n, 0), (size_t)(4 - MAX(n, 0)));
-	if (ret)
-		return ret;
-	if (p9_frame_size(buf, s->msize, &size))
-		return -EPROTO; /* no way to find the next message: drop the connection */
-	ret = read_all(sock, buf + 4, size - 4);
-	return ret ? ret : (ssize_t)size;
-}
-
-/* Send one reply, with fd attached when donating; finishes short stream writes. */
-static int send_reply(int sock, const uint8_t *buf, size_t len, int fd)
-{
-	ssize_t n;
-
-	if (fd < 0)
-		return write_all(sock, buf, len);
-	n = fd_send(sock, buf, len, &fd, 1);
-	if (n < 0)
-		return (int)n;
-	return write_all(sock, buf + n, len - (size_t)n);
-}
-
-/* Answer one request waiting on sock. 0, 1 when the peer hung up, or -errno. */
-static int serve_one(struct gofer_server *s, int sock, bool seqpacket, uint8_t *in, uint8_t *out)
-{
-	ssize_t n = recv_request(s, sock, seqpacket, in);
-	int fd;
-
-	if (n <= 0)
-		return n == 0 ? 1 : (int)n;
-	n = gofer_server_handle(s, in, (size_t)n, out, P9_MAX_MSIZE, &fd);
-	if (n < 0) {
-		log_warn("9p: malformed request framing; closing the connection");
-		return (int)n;
-	}
-	return send_reply(sock, out, (size_t)n, fd);
-}
-
-static bool is_seqpacket(int sock)
-{
-	int type = 0;
-	socklen_t tlen = sizeof(type);
-
-	return getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 && type == SOCK_SEQPACKET;
-}
-
-int gofer_serve_many(struct gofer_server **s, const int *socks, int n)
-{
-	struct pollfd *p = xcalloc((size_t)n, sizeof(*p));
-	bool *seqpacket = xcalloc((size_t)n, sizeof(*seqpacket));
-	uint8_t *in = xmalloc(P9_MAX_MSIZE), *out = xmalloc(P9_MAX_MSIZE);
-	int ret = 0;
-
-	for (int i = 0; i < n; i++) {
-		p[i] = (struct pollfd){.fd = socks[i], .events = POLLIN};
-		seqpacket[i] = is_seqpacket(socks[i]);
-	}
-	while (p[0].fd >= 0) {
-		/* ppoll, not poll: after a freeze (runsc pause) poll resumes through
-		 * restart_syscall, which the seccomp filter need not allow. */
-		if (ppoll(p, (nfds_t)n, NULL, NULL) < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			break;
-		}
-		for (int i = 0; i < n; i++) {
-			if (p[i].fd < 0 || !p[i].revents)
-				continue;
-			int r = serve_one(s[i], p[i].fd, seqpacket[i], in, out);
-			if (r == 0)
-				continue;
-			/* This connection is over; the others go on until the root's ends. */
-			if (r < 0 && r != -EPIPE && r != -ECONNRESET && i == 0)
-				ret = r;
-			if (r < 0 && i > 0)
-				log_warn("9p: bind mount connection %d ended with error %d", i, r);
-			p[i].fd = -1;
-		}
-	}
-	free(in);
-	free(out);
-	free(p);
-	free(seqpacket);
-	return ret;
-}
-
-int gofer_serve(struct gofer_server *s, int sock)
-{
-	return gofer_serve_many(&s, &sock, 1);
 }

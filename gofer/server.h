@@ -30,12 +30,27 @@ void gofer_server_free(struct gofer_server *s);
 ssize_t gofer_server_handle(struct gofer_server *s, const void *req, size_t len, void *reply,
 			    size_t reply_size, int *donate_fd);
 
-/* Serve sock (SOCK_STREAM or SOCK_SEQPACKET) one request at a time until the peer hangs
- * up (returns 0) or the connection breaks (-errno). Single-threaded: a slow host file
- * stalls the connection; concurrency and io_uring batching come later. */
-int gofer_serve(struct gofer_server *s, int sock);
-/* Serve n connections, socks[i] with s[i], one request at a time across them, until the
- * first (the root's) hangs up or breaks; a later one ending only closes it. */
+/* The concurrent server (conn.c): one loop thread reads every connection's requests;
+ * a pool of workers answers them, several in flight per connection (9P tags), replies
+ * in completion order; host reads, writes and fsyncs of regular files go through an
+ * io_uring, one io_uring_enter per batch. */
+struct gofer_loop;
+
+/* A loop with nworkers threads (0: from the CPU count) and, if use_ring and the kernel
+ * allows, an io_uring; without one the workers do the same I/O with plain syscalls. The
+ * threads and the ring start now: make the loop before the seccomp filter goes up.
+ * NULL if no worker could be started (logged). */
+struct gofer_loop *gofer_loop_new(int nworkers, bool use_ring);
+/* Wait for the workers (every queued request is answered first) and free the loop. */
+void gofer_loop_free(struct gofer_loop *l);
+int gofer_loop_workers(const struct gofer_loop *l);
+bool gofer_loop_has_ring(const struct gofer_loop *l);
+/* Serve n connections (SOCK_STREAM or SOCK_SEQPACKET), socks[i] with s[i], until the first
+ * (the root's) hangs up (0) or breaks (-errno); a later one ending only stops reading it.
+ * Every request read is answered before this returns. One call at a time per loop. */
+int gofer_loop_serve(struct gofer_loop *l, struct gofer_server **s, const int *socks, int n);
+/* The same with a loop of its own (workers from the CPU count, io_uring if allowed). */
 int gofer_serve_many(struct gofer_server **s, const int *socks, int n);
+int gofer_serve(struct gofer_server *s, int sock);
 
 #endif

@@ -232,6 +232,7 @@ int gofer_run(const struct gofer_opts *o)
 	struct gofer_server *s[1 + GOFER_MAX_BINDS] = {NULL};
 	int socks[1 + GOFER_MAX_BINDS] = {o->sock_fd}, bind_fds[GOFER_MAX_BINDS];
 	const char *bind_names[GOFER_MAX_BINDS];
+	struct gofer_loop *loop;
 	int rootfd, ret;
 
 	if (o->nbinds < 0 || o->nbinds > GOFER_MAX_BINDS)
@@ -256,17 +257,24 @@ int gofer_run(const struct gofer_opts *o)
 		return 1;
 	}
 	ret = servers_new(o, rootfd, bind_fds, bind_names, s);
+	/* Workers and the ring start before the filter: it then needs neither clone nor
+	 * io_uring_setup, and covers the workers too (TSYNC). */
+	loop = ret ? NULL : gofer_loop_new(o->workers, !o->no_uring);
+	if (!ret && !loop)
+		ret = -ENOMEM;
 	if (!ret && o->walls)
 		ret = walls_lock();
 	if (!ret) {
 		for (int i = 0; i < o->nbinds; i++)
 			socks[1 + i] = o->binds[i].sock_fd;
-		log_info("serving `%s`%s and %d bind mounts", o->root,
-			 o->readonly ? " read-only" : "", o->nbinds);
-		ret = gofer_serve_many(s, socks, 1 + o->nbinds);
+		log_info("serving `%s`%s and %d bind mounts (%d workers, %s)", o->root,
+			 o->readonly ? " read-only" : "", o->nbinds, gofer_loop_workers(loop),
+			 gofer_loop_has_ring(loop) ? "io_uring" : "no io_uring");
+		ret = gofer_loop_serve(loop, s, socks, 1 + o->nbinds);
 		if (ret)
 			log_warn("connection ended with error %d", ret);
 	}
+	gofer_loop_free(loop);
 	for (int i = 0; i <= o->nbinds; i++)
 		gofer_server_free(s[i]);
 	return ret ? 1 : 0;

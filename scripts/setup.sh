@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(build-essential cmake pkg-config libseccomp-dev libjansson-dev liburing-dev
       libcmocka-dev busybox-static python3 perl
+      libfuse3-dev fuse3          # gofer_conc_test: a host file whose calls block
       qemu-system-x86 cpio kmod   # the kvm-svm tests (QEMU-emulated SVM)
       python3-venv sqlite3 git bsdutils procps gzip tar  # the real-program tests
       podman containerd)  # the real OCI clients of test/integration

@@ -1,0 +1,507 @@
+/* conn.c: the gofer's concurrent connection loop. One loop thread reads requests from every
+ * connection; host reads, writes and fsyncs of regular files go to the io_uring (one
+ * io_uring_enter per batch of requests), everything else to the worker pool. Replies go
+ * out whole, one writer at a time per connection, in completion order, as 9P allows.
+ * Tflush is answered here: at once if its tag is not in flight, after the flushed reply
+ * otherwise, or in its place when the request had not started (cancelled). */
+#include "gofer/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "gofer/gofer_internal.h"
+#include "gofer/pool.h"
+#include "gofer/uring.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+#define CONN_MAX_INFLIGHT 32 /* a connection's requests in flight: bounds its memory */
+#define CONN_BATCH 16	     /* requests read from one connection per wake-up */
+#define RING_ENTRIES 64
+
+struct conn;
+
+struct job {
+	struct gofer_work work; /* in the pool's queue */
+	struct list_head link;	/* conn->inflight, under conn->lock */
+	struct conn *conn;
+	struct p9_fcall in; /* decoded from req */
+	int decode_ret;
+	uint8_t *req;	      /* the whole request */
+	uint16_t *flush_tags; /* Tflushes waiting for this reply, under conn->lock */
+	int nflush;
+	struct gofer_fid *fid; /* ring jobs: keeps the fd open until completion */
+	uint8_t *rbuf;	       /* ring jobs: the reply (Rread data at P9_READ_HDR) */
+};
+
+struct conn {
+	struct gofer_server *s;
+	struct gofer_loop *loop;
+	int sock;
+	bool seqpacket;
+	pthread_mutex_t lock;  /* inflight, ninflight, the jobs' flush_tags; before the pool's */
+	pthread_mutex_t wlock; /* one reply on the socket at a time; taken before lock */
+	struct list_head inflight;
+	int ninflight;
+};
+
+struct gofer_loop {
+	struct gofer_pool *pool;
+	struct gofer_ring *ring; /* NULL: host I/O runs on the workers */
+	int wakefd;		 /* eventfd: a throttled connection has room again */
+	uint8_t *rbuf;		 /* the loop's receive buffer, P9_MAX_MSIZE */
+};
+
+static int ncpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 1;
+	return MAX(CPU_COUNT(&set), 1);
+}
+
+struct gofer_loop *gofer_loop_new(int nworkers, bool use_ring)
+{
+	struct gofer_loop *l = xcalloc(1, sizeof(*l));
+
+	l->pool = gofer_pool_new(nworkers > 0 ? nworkers : gofer_pool_size_for(ncpus()));
+	l->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!l->pool || l->wakefd < 0) {
+		log_err("gofer: cannot start the worker pool");
+		gofer_loop_free(l);
+		return NULL;
+	}
+	l->ring = use_ring ? gofer_ring_new(RING_ENTRIES) : NULL;
+	l->rbuf = xmalloc(P9_MAX_MSIZE);
+	log_debug("gofer: %d workers, %s", gofer_pool_threads(l->pool),
+		  l->ring ? "io_uring for host I/O" : "host I/O on the workers");
+	return l;
+}
+
+void gofer_loop_free(struct gofer_loop *l)
+{
+	if (!l)
+		return;
+	gofer_pool_free(l->pool);
+	gofer_ring_free(l->ring);
+	if (l->wakefd >= 0)
+		close(l->wakefd);
+	free(l->rbuf);
+	free(l);
+}
+
+int gofer_loop_workers(const struct gofer_loop *l)
+{
+	return gofer_pool_threads(l->pool);
+}
+
+bool gofer_loop_has_ring(const struct gofer_loop *l)
+{
+	return l->ring != NULL;
+}
+
+/* Send one whole reply (with fd attached when donating). Under c->wlock. */
+static int send_reply(struct conn *c, const uint8_t *buf, size_t len, int fd)
+{
+	ssize_t n = fd_send(c->sock, buf, len, &fd, fd >= 0 ? 1 : 0);
+
+	while (n >= 0 && (size_t)n < len) {
+		buf += n;
+		len -= (size_t)n;
+		n = fd_send(c->sock, buf, len, NULL, 0);
+	}
+	return n < 0 ? (int)n : 0;
+}
+
+static void send_rflush(struct conn *c, uint16_t tag)
+{
+	struct p9_fcall out = {.type = P9_RFLUSH, .tag = tag};
+	uint8_t buf[P9_HDR_SIZE];
+
+	if (p9_encode(buf, sizeof(buf), &out) == P9_HDR_SIZE)
+		send_reply(c, buf, P9_HDR_SIZE, -1); /* a gone peer is seen by the loop */
+}
+
+static void job_free(struct job *j)
+{
+	fid_put(j->fid);
+	free(j->flush_tags);
+	free(j->rbuf);
+	free(j->req);
+	free(j);
+}
+
+/* Send j's reply (none if len == 0: cancelled), then the Rflush of every Tflush that waited
+ * for it, and retire j. Any thread. */
+static void job_finish(struct job *j, const uint8_t *reply, size_t len, int fd)
+{
+	struct conn *c = j->conn;
+	bool wake;
+
+	pthread_mutex_lock(&c->wlock);
+	if (len)
+		send_reply(c, reply, len, fd);
+	/* Off the list before the Rflushes go: a later Tflush for this tag then finds nothing
+	 * and is answered at once, which the wlock orders after this reply. */
+	pthread_mutex_lock(&c->lock);
+	list_del(&j->link);
+	wake = c->ninflight-- == CONN_MAX_INFLIGHT;
+	pthread_mutex_unlock(&c->lock);
+	for (int i = 0; i < j->nflush; i++)
+		send_rflush(c, j->flush_tags[i]);
+	pthread_mutex_unlock(&c->wlock);
+	if (wake && write(c->loop->wakefd, &(uint64_t){1}, sizeof(uint64_t)) < 0)
+		log_warn("gofer: cannot wake the loop: %d", -errno);
+	job_free(j);
+}
+
+/* A worker runs a request. */
+static void job_run(struct gofer_work *w, uint8_t *scratch, uint8_t *reply)
+{
+	struct job *j = list_entry(w, struct job, work);
+	struct gofer_fid *hold = NULL;
+	int fd = -1;
+	ssize_t n = gofer_answer(j->conn->s, &j->in, j->decode_ret, reply, scratch, &fd, &hold);
+
+	if (n < 0) {
+		log_warn("9p: no reply to type %u tag %u: %zd", j->in.type, j->in.tag, n);
+		n = 0;
+	}
+	job_finish(j, reply, (size_t)n, fd);
+	fid_put(hold);
+}
+
+/* Tflush: a request still queued for a worker is cancelled (never answered; its Rflush
+ * goes now); one running or on the ring has its Rflush follow its reply; a tag not in
+ * flight is answered at once. */
+static void flush(struct gofer_loop *l, struct conn *c, uint16_t tag, uint16_t oldtag)
+{
+	struct list_head *pos;
+	struct job *found = NULL;
+	bool cancelled = false;
+
+	pthread_mutex_lock(&c->lock); /* j stays in flight, so alive, while it is held */
+	list_for_each(pos, &c->inflight)
+	{
+		struct job *j = list_entry(pos, struct job, link);
+
+		if (j->in.tag == oldtag) {
+			found = j;
+			break;
+		}
+	}
+	if (found) {
+		found->flush_tags =
+		    xrealloc(found->flush_tags, (size_t)(found->nflush + 1) * sizeof(uint16_t));
+		found->flush_tags[found->nflush++] = tag;
+		cancelled = gofer_pool_cancel(l->pool, &found->work);
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (cancelled) {
+		job_finish(found, NULL, 0, -1); /* ours alone now: off the queue */
+	} else if (!found) {
+		pthread_mutex_lock(&c->wlock);
+		send_rflush(c, tag);
+		pthread_mutex_unlock(&c->wlock);
+	}
+}
+
+/* Queue j's host I/O on the ring if it is a read, write or fsync of an open regular file
+ * that passes the same checks as ops_io.c. false: let a worker do it. */
+static bool ring_queue(struct gofer_loop *l, struct job *j)
+{
+	const struct p9_fcall *in = &j->in;
+	struct gofer_server *s = j->conn->s;
+	uint32_t msize = __atomic_load_n(&s->msize, __ATOMIC_RELAXED);
+	int acc = in->type == P9_TREAD ? O_RDONLY : O_WRONLY;
+
+	if (!l->ring || !gofer_ring_has_room(l->ring) || j->decode_ret ||
+	    !__atomic_load_n(&s->versioned, __ATOMIC_ACQUIRE))
+		return false;
+	if (in->type == P9_TFSYNC) {
+		j->fid = fid_get(s, in->tfsync.fid);
+		if (!j->fid || fid_open_fd(j->fid, NULL) < 0 || !S_ISREG(j->fid->node->type))
+			goto out_worker;
+		gofer_ring_fsync(l->ring, j->fid->open_fd, in->tfsync.datasync, j);
+		return true;
+	}
+	if ((in->type != P9_TREAD && in->type != P9_TWRITE) || in->io.offset > INT64_MAX ||
+	    (in->type == P9_TWRITE && s->readonly) || gofer_io_fd(s, in->io.fid, acc, &j->fid))
+		return false;
+	if (!S_ISREG(j->fid->node->type))
+		goto out_worker;
+	if (in->type == P9_TWRITE) {
+		gofer_ring_write(l->ring, j->fid->open_fd, in->io.data, in->io.count, in->io.offset,
+				 j);
+		return true;
+	}
+	j->rbuf = xmalloc(P9_READ_HDR + MIN(in->io.count, msize - P9_READ_HDR));
+	gofer_ring_read(l->ring, j->fid->open_fd, j->rbuf + P9_READ_HDR,
+			MIN(in->io.count, msize - P9_READ_HDR), in->io.offset, j);
+	return true;
+out_worker:
+	fid_put(j->fid);
+	j->fid = NULL;
+	return false;
+}
+
+/* A ring operation finished: its reply, as ops_io.c would have made it. */
+static void ring_done(struct job *j, int res)
+{
+	struct p9_fcall out = {.type = j->in.type + 1, .tag = j->in.tag};
+	uint8_t small[64];
+	uint8_t *buf = j->rbuf ? j->rbuf : small;
+	size_t size = j->rbuf ? P9_READ_HDR + MIN(j->in.io.count, P9_MAX_MSIZE) : sizeof(small);
+	ssize_t n;
+
+	if (res < 0) {
+		out = (struct p9_fcall){.type = P9_RLERROR, .tag = j->in.tag};
+		out.rlerror.ecode = (uint32_t)-res;
+	} else if (out.type == P9_RREAD) {
+		out.rdata.count = (uint32_t)res;
+		out.rdata.data = j->rbuf + P9_READ_HDR;
+	} else if (out.type == P9_RWRITE) {
+		out.rwrite.count = (uint32_t)res;
+	}
+	n = p9_encode(buf, size, &out);
+	if (n < 0) {
+		log_warn("9p: cannot encode reply type %u: %zd", out.type, n);
+		n = 0;
+	}
+	job_finish(j, buf, (size_t)n, -1);
+}
+
+static void ring_reap(struct gofer_loop *l)
+{
+	void *data;
+	int res;
+
+	while (l->ring && gofer_ring_reap(l->ring, &data, &res))
+		ring_done(data, res);
+}
+
+/* Take one framed request of len bytes from l->rbuf. */
+static void take_request(struct gofer_loop *l, struct conn *c, size_t len)
+{
+	uint32_t msize = __atomic_load_n(&c->s->msize, __ATOMIC_RELAXED);
+	struct job *j = xcalloc(1, sizeof(*j));
+
+	j->conn = c;
+	j->req = xmalloc(len);
+	memcpy(j->req, l->rbuf, len);
+	j->decode_ret = p9_decode(j->req, len, msize, &j->in);
+	if (j->decode_ret == 0 && j->in.type == P9_TFLUSH &&
+	    __atomic_load_n(&c->s->versioned, __ATOMIC_ACQUIRE)) {
+		flush(l, c, j->in.tag, j->in.tflush.oldtag);
+		job_free(j);
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	list_add_tail(&j->link, &c->inflight);
+	c->ninflight++;
+	pthread_mutex_unlock(&c->lock);
+	if (!ring_queue(l, j)) {
+		j->work.fn = job_run;
+		gofer_pool_submit(l->pool, &j->work);
+	}
+}
+
+/* Receive one request into l->rbuf: its length, -EAGAIN if none is waiting (only when
+ * !first), 0 at EOF, or -errno (-EPROTO: framing lost, drop the connection). */
+static ssize_t recv_request(struct gofer_loop *l, struct conn *c, bool first)
+{
+	uint32_t size, msize = __atomic_load_n(&c->s->msize, __ATOMIC_RELAXED);
+	int flags = first ? 0 : MSG_DONTWAIT;
+	ssize_t n;
+	int ret;
+
+	do
+		n = recv(c->sock, l->rbuf, c->seqpacket ? P9_MAX_MSIZE : 4,
+			 flags | (c->seqpacket ? MSG_TRUNC : 0));
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n == 0 ? 0 : -errno;
+	if (c->seqpacket) {
+		if (n > P9_MAX_MSIZE || n < 4 || p9_frame_size(l->rbuf, msize, &size) ||
+		    size != (size_t)n)
+			return -EPROTO;
+		return n;
+	}
+	/* A stream: the rest of a message the peer is writing follows promptly. */
+	ret = read_all(c->sock, l->rbuf + n, (size_t)(4 - n));
+	if (ret)
+		return ret;
+	if (p9_frame_size(l->rbuf, msize, &size))
+		return -EPROTO; /* no way to find the next message: drop the connection */
+	ret = read_all(c->sock, l->rbuf + 4, size - 4);
+	return ret ? ret : (ssize_t)size;
+}
+
+/* Read what c has waiting, up to CONN_BATCH requests or its in-flight limit. 0 while the
+ * connection lasts, 1 when the peer hung up, or -errno. */
+static int conn_read(struct gofer_loop *l, struct conn *c)
+{
+	for (int i = 0; i < CONN_BATCH; i++) {
+		ssize_t n;
+		bool full;
+
+		pthread_mutex_lock(&c->lock);
+		full = c->ninflight >= CONN_MAX_INFLIGHT;
+		pthread_mutex_unlock(&c->lock);
+		if (full)
+			return 0;
+		n = recv_request(l, c, i == 0);
+		if (n == -EAGAIN)
+			return 0;
+		if (n == 0)
+			return 1;
+		if (n < 0) {
+			if (n == -EPROTO)
+				log_warn("9p: malformed request framing; closing the connection");
+			return (int)n;
+		}
+		take_request(l, c, (size_t)n);
+	}
+	return 0;
+}
+
+static bool is_seqpacket(int sock)
+{
+	int type = 0;
+	socklen_t tlen = sizeof(type);
+
+	return getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 && type == SOCK_SEQPACKET;
+}
+
+/* The poll set: wake fd, ring fd (or -1), then the live connections that have room. */
+static void poll_set(struct gofer_loop *l, struct conn *c, const bool *live, int n,
+		     struct pollfd *p)
+{
+	p[0] = (struct pollfd){.fd = l->wakefd, .events = POLLIN};
+	p[1] = (struct pollfd){.fd = l->ring ? gofer_ring_fd(l->ring) : -1, .events = POLLIN};
+	for (int i = 0; i < n; i++) {
+		bool room;
+
+		pthread_mutex_lock(&c[i].lock);
+		room = c[i].ninflight < CONN_MAX_INFLIGHT;
+		pthread_mutex_unlock(&c[i].lock);
+		p[2 + i] =
+		    (struct pollfd){.fd = live[i] ? c[i].sock : -1, .events = room ? POLLIN : 0};
+	}
+}
+
+/* Read every ready connection, then hand the batch's host I/O to the kernel at once.
+ * Returns the root's error when it ended, 1 when it hung up, else 0. */
+static int loop_round(struct gofer_loop *l, struct conn *c, bool *live, int n,
+		      const struct pollfd *p)
+{
+	uint64_t v;
+	int ret = 0;
+
+	if ((p[0].revents & POLLIN) && read(l->wakefd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_warn("gofer: wake fd: %d", -errno);
+	ring_reap(l);
+	for (int i = 0; i < n; i++) {
+		if (!live[i] || !p[2 + i].revents)
+			continue;
+		int r = conn_read(l, &c[i]);
+		if (r == 0)
+			continue;
+		/* This connection is over; the others go on until the root's ends. */
+		live[i] = false;
+		if (i == 0)
+			ret = r < 0 && r != -EPIPE && r != -ECONNRESET ? r : 1;
+		else if (r < 0)
+			log_warn("9p: bind mount connection %d ended with error %d", i, r);
+	}
+	if (l->ring && gofer_ring_submit(l->ring) < 0)
+		log_warn("gofer: io_uring submit failed");
+	return ret;
+}
+
+/* Wait for every request in flight on c to be answered. */
+static void drain(struct gofer_loop *l, struct conn *c, int n)
+{
+	for (int i = 0; i < n; i++) {
+		for (;;) {
+			pthread_mutex_lock(&c[i].lock);
+			bool idle = c[i].ninflight == 0;
+			pthread_mutex_unlock(&c[i].lock);
+			if (idle)
+				break;
+			if (l->ring && gofer_ring_busy(l->ring)) {
+				struct pollfd p = {.fd = gofer_ring_fd(l->ring), .events = POLLIN};
+
+				ppoll(&p, 1, NULL, NULL);
+				ring_reap(l);
+			} else {
+				struct pollfd p = {.fd = l->wakefd, .events = POLLIN};
+				struct timespec ts = {0, 1000000};
+
+				ppoll(&p, 1, &ts, NULL); /* a worker finishing: check again */
+			}
+		}
+	}
+}
+
+int gofer_loop_serve(struct gofer_loop *l, struct gofer_server **s, const int *socks, int n)
+{
+	struct conn *c = xcalloc((size_t)n, sizeof(*c));
+	struct pollfd *p = xcalloc((size_t)n + 2, sizeof(*p));
+	bool *live = xcalloc((size_t)n, sizeof(*live));
+	int ret = 0;
+
+	for (int i = 0; i < n; i++) {
+		c[i] = (struct conn){.s = s[i], .loop = l, .sock = socks[i]};
+		c[i].seqpacket = is_seqpacket(socks[i]);
+		pthread_mutex_init(&c[i].lock, NULL);
+		pthread_mutex_init(&c[i].wlock, NULL);
+		list_init(&c[i].inflight);
+		live[i] = true;
+	}
+	while (ret == 0) {
+		poll_set(l, c, live, n, p);
+		/* ppoll, not poll: after a freeze (runsc pause) poll resumes through
+		 * restart_syscall, which the seccomp filter need not allow. */
+		if (ppoll(p, (nfds_t)n + 2, NULL, NULL) < 0) {
+			if (errno != EINTR)
+				ret = -errno;
+			continue;
+		}
+		ret = loop_round(l, c, live, n, p);
+	}
+	drain(l, c, n);
+	for (int i = 0; i < n; i++) {
+		pthread_mutex_destroy(&c[i].lock);
+		pthread_mutex_destroy(&c[i].wlock);
+	}
+	free(c);
+	free(p);
+	free(live);
+	return ret == 1 ? 0 : ret;
+}
+
+int gofer_serve_many(struct gofer_server **s, const int *socks, int n)
+{
+	struct gofer_loop *l = gofer_loop_new(0, true);
+	int ret;
+
+	if (!l)
+		return -ENOMEM;
+	ret = gofer_loop_serve(l, s, socks, n);
+	gofer_loop_free(l);
+	return ret;
+}
+
+int gofer_serve(struct gofer_server *s, int sock)
+{
+	return gofer_serve_many(&s, &sock, 1);
+}
