@@ -1,5 +1,6 @@
 /* client.c: the 9P client's transport: version negotiation, framing over a stream or
- * seqpacket socket, one request in flight, donated fds, and the fid allocator. */
+ * seqpacket socket, many requests in flight (tags, replies dispatched by tag), donated
+ * fds, and the fid allocator. */
 #include "gofer/p9/client_rpc.h"
 
 #include <errno.h>
@@ -10,9 +11,61 @@
 #include "lib/log.h"
 #include "lib/util.h"
 
+/* One call waiting for its reply: on the caller's stack, linked in c->calls. */
+struct p9_call {
+	struct p9_call *next;
+	uint16_t tag;
+	bool done;   /* the reply is in buf (len bytes) */
+	size_t len;
+	int fd;	     /* donated with the reply, or -1 */
+	uint8_t *buf; /* the calling thread's reply buffer (reply_buf) */
+};
+
+/* Each thread's reply buffer, grown as needed, freed when the thread exits. */
+static pthread_key_t g_buf_key;
+static pthread_once_t g_buf_once = PTHREAD_ONCE_INIT;
+
+struct reply_buf {
+	uint8_t *p;
+	size_t cap;
+};
+
+static void reply_buf_free(void *arg)
+{
+	struct reply_buf *b = arg;
+
+	free(b->p);
+	free(b);
+}
+
+static void reply_buf_key(void)
+{
+	if (pthread_key_create(&g_buf_key, reply_buf_free))
+		log_fatal("9p: no thread key for reply buffers");
+}
+
+static uint8_t *reply_buf(size_t size)
+{
+	struct reply_buf *b;
+
+	pthread_once(&g_buf_once, reply_buf_key);
+	b = pthread_getspecific(g_buf_key);
+	if (!b) {
+		b = xcalloc(1, sizeof(*b));
+		pthread_setspecific(g_buf_key, b);
+	}
+	if (b->cap < size) {
+		b->p = xrealloc(b->p, size);
+		b->cap = size;
+	}
+	return b->p;
+}
+
+/* Under c->lock: the connection is unusable; wake every waiter. */
 static int peer_gone(struct p9_client *c, int err)
 {
 	c->broken = true;
+	pthread_cond_broadcast(&c->cond);
 	return err == -EPIPE || err == -ECONNRESET ? -EPIPE : err;
 }
 
@@ -27,7 +80,8 @@ static void keep_fd(int *fd, const int *got, int n)
 	}
 }
 
-/* Receive one whole message into c->rbuf. Returns its length, -EPIPE, or -EIO. */
+/* Receive one whole message into c->rbuf (the reader's, c->lock not held). Returns its
+ * length, -EPIPE or another -errno when the peer is gone, or -EIO for broken framing. */
 static ssize_t recv_msg(struct p9_client *c, int *fd)
 {
 	int fds[2], nfds = 2;
@@ -38,7 +92,7 @@ static ssize_t recv_msg(struct p9_client *c, int *fd)
 	if (c->seqpacket) {
 		n = fd_recv(c->fd, c->rbuf, c->msize, fds, &nfds);
 		if (n <= 0)
-			return peer_gone(c, n == 0 ? -EPIPE : (int)n);
+			return n == 0 ? -EPIPE : (int)n;
 		keep_fd(fd, fds, nfds);
 		return n;
 	}
@@ -47,19 +101,101 @@ static ssize_t recv_msg(struct p9_client *c, int *fd)
 		nfds = 2;
 		n = fd_recv(c->fd, c->rbuf + have, 4 - have, fds, &nfds);
 		if (n <= 0)
-			return peer_gone(c, n == 0 ? -EPIPE : (int)n);
+			return n == 0 ? -EPIPE : (int)n;
 		keep_fd(fd, fds, nfds);
 		have += (size_t)n;
 	}
 	if (p9_frame_size(c->rbuf, c->msize, &size)) {
 		log_warn("9p: reply size field out of range; dropping the connection");
-		c->broken = true;
 		return -EIO;
 	}
 	int ret = read_all(c->fd, c->rbuf + 4, size - 4);
-	if (ret)
-		return peer_gone(c, ret);
-	return size;
+	return ret ? ret : (ssize_t)size;
+}
+
+/* Under c->lock: hand the message in c->rbuf to the call with its tag. */
+static void deliver(struct p9_client *c, size_t len, int fd)
+{
+	uint16_t tag = len >= P9_HDR_SIZE ? (uint16_t)(c->rbuf[5] | c->rbuf[6] << 8) : P9_NOTAG;
+
+	struct p9_call *to = NULL, *first = NULL;
+	int waiting = 0;
+
+	for (struct p9_call *call = c->calls; call && !to; call = call->next) {
+		if (call->done)
+			continue;
+		waiting++;
+		if (call->tag == tag)
+			to = call;
+		else if (!first)
+			first = call;
+	}
+	/* A tag no call waits for: the only waiting call gets it and reports it malformed;
+	 * among several none can be matched, so the connection is dropped (as Linux does). */
+	if (!to && waiting == 1)
+		to = first;
+	if (!to) {
+		log_warn("9p: reply with tag %u that no call waits for; dropping the connection",
+			 tag);
+		if (fd >= 0)
+			close(fd);
+		peer_gone(c, -EIO);
+		return;
+	}
+	memcpy(to->buf, c->rbuf, len);
+	to->len = len;
+	to->fd = fd;
+	to->done = true;
+	pthread_cond_broadcast(&c->cond);
+}
+
+/* Under c->lock: wait until call's reply arrived, reading for everyone when no other
+ * thread does. 0 or -errno when the connection is gone. */
+static int await(struct p9_client *c, struct p9_call *call)
+{
+	while (!call->done && !c->broken) {
+		int fd = -1;
+		ssize_t n;
+
+		if (c->reading) {
+			pthread_cond_wait(&c->cond, &c->lock);
+			continue;
+		}
+		c->reading = true;
+		pthread_mutex_unlock(&c->lock);
+		n = recv_msg(c, &fd);
+		pthread_mutex_lock(&c->lock);
+		c->reading = false;
+		pthread_cond_broadcast(&c->cond); /* the reader role is free */
+		if (n < 0)
+			return peer_gone(c, (int)n);
+		deliver(c, (size_t)n, fd);
+	}
+	return call->done ? 0 : -EPIPE;
+}
+
+/* Under c->lock: a tag no waiting call uses (P9_NOTAG is Tversion's). */
+static uint16_t tag_alloc(struct p9_client *c)
+{
+	for (;;) {
+		uint16_t tag = c->next_tag++;
+		bool used = tag == P9_NOTAG;
+
+		for (struct p9_call *call = c->calls; call && !used; call = call->next)
+			used = call->tag == tag;
+		if (!used)
+			return tag;
+	}
+}
+
+static void call_unlink(struct p9_client *c, struct p9_call *call)
+{
+	for (struct p9_call **pp = &c->calls; *pp; pp = &(*pp)->next) {
+		if (*pp == call) {
+			*pp = call->next;
+			return;
+		}
+	}
 }
 
 static int errno_of(uint32_t ecode)
@@ -71,50 +207,74 @@ static int errno_of(uint32_t ecode)
 	return -(int)ecode;
 }
 
-int p9c_rpc(struct p9_client *c, struct p9_fcall *req, uint8_t want, struct p9_fcall *rep,
-	    int *hostfd)
+/* Encode and send req whole. 0 or -errno. */
+static int send_req(struct p9_client *c, const struct p9_fcall *req)
 {
-	int fd = -1, ret;
 	ssize_t len;
+	int ret;
 
-	if (hostfd)
-		*hostfd = -1;
-	if (c->broken)
-		return -EPIPE;
-	if (req->type != P9_TVERSION) {
-		if (++c->tag == P9_NOTAG)
-			c->tag = 0;
-		req->tag = c->tag;
-	}
+	pthread_mutex_lock(&c->wlock);
 	len = p9_encode(c->tbuf, c->msize, req);
-	if (len < 0)
-		return (int)len;
-	ret = write_all(c->fd, c->tbuf, (size_t)len);
-	if (ret)
-		return peer_gone(c, ret);
-	len = recv_msg(c, &fd);
-	if (len < 0) {
-		ret = (int)len;
-		goto out_close;
-	}
-	ret = p9_decode(c->rbuf, (size_t)len, c->msize, rep);
+	ret = len < 0 ? (int)len : write_all(c->fd, c->tbuf, (size_t)len);
+	pthread_mutex_unlock(&c->wlock);
+	return ret;
+}
+
+/* Check a received reply against its request. 0 or -errno. */
+static int check_reply(const struct p9_fcall *req, uint8_t want, const struct p9_call *call,
+		       uint32_t msize, struct p9_fcall *rep)
+{
+	int ret = p9_decode(call->buf, call->len, msize, rep);
+
 	if (ret || rep->tag != req->tag) {
 		log_warn("9p: malformed reply to type %u (type %u tag %u): %d", req->type,
 			 rep->type, rep->tag, ret);
-		ret = -EIO;
-	} else if (rep->type == P9_RLERROR) {
-		ret = errno_of(rep->rlerror.ecode);
-	} else if (rep->type != want) {
+		return -EIO;
+	}
+	if (rep->type == P9_RLERROR)
+		return errno_of(rep->rlerror.ecode);
+	if (rep->type != want) {
 		log_warn("9p: reply type %u to type %u, wanted %u", rep->type, req->type, want);
-		ret = -EIO;
+		return -EIO;
 	}
+	return 0;
+}
+
+int p9c_rpc(struct p9_client *c, struct p9_fcall *req, uint8_t want, struct p9_fcall *rep,
+	    int *hostfd)
+{
+	struct p9_call call = {.fd = -1, .buf = reply_buf(c->msize)};
+	int ret;
+
+	if (hostfd)
+		*hostfd = -1;
+	pthread_mutex_lock(&c->lock);
+	if (c->broken) {
+		pthread_mutex_unlock(&c->lock);
+		return -EPIPE;
+	}
+	call.tag = req->type == P9_TVERSION ? P9_NOTAG : tag_alloc(c);
+	req->tag = call.tag;
+	call.next = c->calls;
+	c->calls = &call;
+	pthread_mutex_unlock(&c->lock);
+
+	ret = send_req(c, req);
+	pthread_mutex_lock(&c->lock);
+	if (ret == -EPIPE || ret == -ECONNRESET)
+		ret = peer_gone(c, ret);
+	else if (ret == 0)
+		ret = await(c, &call);
+	call_unlink(c, &call);
+	pthread_mutex_unlock(&c->lock);
+	if (ret == 0)
+		ret = check_reply(req, want, &call, c->msize, rep);
 	if (ret == 0 && hostfd) {
-		*hostfd = fd;
-		fd = -1;
+		*hostfd = call.fd;
+		call.fd = -1;
 	}
-out_close:
-	if (fd >= 0)
-		close(fd);
+	if (call.fd >= 0)
+		close(call.fd);
 	return ret;
 }
 
@@ -161,6 +321,9 @@ int p9c_connect(int fd, uint32_t msize, struct p9_client **out)
 	c->tbuf = xmalloc(c->msize);
 	c->rbuf = xmalloc(c->msize);
 	c->next_fid = 1;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->wlock, NULL);
+	pthread_cond_init(&c->cond, NULL);
 	ret = negotiate(c);
 	if (ret) {
 		p9c_close(c);
@@ -176,6 +339,9 @@ void p9c_close(struct p9_client *c)
 	if (!c)
 		return;
 	close(c->fd);
+	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->wlock);
+	pthread_cond_destroy(&c->cond);
 	free(c->tbuf);
 	free(c->rbuf);
 	free(c->free_fids);
@@ -184,20 +350,28 @@ void p9c_close(struct p9_client *c)
 
 uint32_t p9c_fid_alloc(struct p9_client *c)
 {
+	uint32_t fid;
+
+	pthread_mutex_lock(&c->lock);
 	if (c->nfree > 0)
-		return c->free_fids[--c->nfree];
-	if (c->next_fid == P9_NOFID)
-		return P9_NOFID; /* 4 billion live fids: the caller gets an error on use */
-	return c->next_fid++;
+		fid = c->free_fids[--c->nfree];
+	else if (c->next_fid == P9_NOFID)
+		fid = P9_NOFID; /* 4 billion live fids: the caller gets an error on use */
+	else
+		fid = c->next_fid++;
+	pthread_mutex_unlock(&c->lock);
+	return fid;
 }
 
 void p9c_fid_release(struct p9_client *c, uint32_t fid)
 {
 	if (fid == P9_NOFID)
 		return;
+	pthread_mutex_lock(&c->lock);
 	if (c->nfree == c->free_cap) {
 		c->free_cap = c->free_cap ? c->free_cap * 2 : 64;
 		c->free_fids = xrealloc(c->free_fids, c->free_cap * sizeof(*c->free_fids));
 	}
 	c->free_fids[c->nfree++] = fid;
+	pthread_mutex_unlock(&c->lock);
 }

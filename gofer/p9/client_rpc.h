@@ -4,24 +4,37 @@
 #define RUNSC_GOFER_P9_CLIENT_RPC_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "gofer/p9/client.h"
 
+struct p9_call;
+
+/* Threads share a client: each call takes a free tag, sends its request whole under wlock
+ * and waits; whichever waiting thread finds no reader reads the socket for everyone
+ * (leader/follower) and hands each reply to the call with its tag. */
 struct p9_client {
 	int fd;
 	bool seqpacket; /* SOCK_SEQPACKET keeps message boundaries; else a byte stream */
-	bool broken;	/* framing lost or peer gone: every later call gets -EPIPE */
 	uint32_t msize; /* negotiated; tbuf and rbuf hold at least this many bytes */
-	uint16_t tag;
-	uint8_t *tbuf, *rbuf;
+	pthread_mutex_t wlock; /* the socket's write side and tbuf */
+	uint8_t *tbuf;
+	pthread_mutex_t lock; /* everything below */
+	pthread_cond_t cond;  /* a reply was delivered, the reader role is free, or broken */
+	bool broken;	      /* framing lost or peer gone: every later call gets -EPIPE */
+	bool reading;	      /* a waiting thread is receiving into rbuf */
+	uint8_t *rbuf;	      /* the reader's buffer */
+	struct p9_call *calls; /* waiting for replies, by tag */
+	uint16_t next_tag;
 	uint32_t next_fid;   /* next never-used fid number */
 	uint32_t *free_fids; /* clunked numbers, reused first */
 	size_t nfree, free_cap;
 };
 
 /* Send req (its tag is set here) and wait for the reply, decoded into *rep with strings
- * and data pointing into c->rbuf (valid until the next call). want is the expected reply
+ * and data pointing into a buffer of the calling thread's (valid until its next call). Any
+ * number of threads may call at once. want is the expected reply
  * type. Returns 0, -ecode of an Rlerror, -EIO for a malformed or unexpected reply, -EPIPE
  * when the connection is gone, or an encoding error (-EMSGSIZE, -ENAMETOOLONG, -EINVAL).
  * If hostfd is non-NULL it receives a donated fd (or -1), owned by the caller; any fd that

@@ -58,6 +58,13 @@ static inline struct gofer_fs *gofer_fs(struct super_block *sb)
 	return sb->priv;
 }
 
+/* Let the kernel lock go (if this thread holds it) around a 9P or host call that touches
+ * only what the caller holds references to, so other tasks' gofer calls go out meanwhile
+ * (the 9P client multiplexes them by tag) and the gofer answers them concurrently.
+ * Returns whether it was dropped, for gofer_relock. */
+bool gofer_unlock(void);
+void gofer_relock(bool dropped);
+
 /* Open ino's read fid (and host fd) if not yet. Returns 0 or -errno. */
 int gofer_inode_open(struct inode *inode);
 /* Read up to size bytes at off from the host file: the donated host fd, else 9P Tread. */

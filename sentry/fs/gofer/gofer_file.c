@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "sentry/kernel/sched.h"
+
 #define GOFER_READ_CHUNK (64 * 1024)
 
 int gofer_inode_open(struct inode *inode)
@@ -66,11 +68,37 @@ ssize_t gofer_pread(struct inode *inode, void *buf, size_t size, uint64_t off)
 	return (ssize_t)done;
 }
 
+bool gofer_unlock(void)
+{
+	if (!kernel_lock_held())
+		return false;
+	kernel_unlock();
+	return true;
+}
+
+void gofer_relock(bool dropped)
+{
+	if (dropped)
+		kernel_lock();
+}
+
 ssize_t gofer_read(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos)
 {
 	struct gofer_inode *gi = f->inode->priv;
-	ssize_t n = gi->cache ? gofer_cache_read(f->inode, buf, size, *pos)
-			      : gofer_pread(f->inode, buf, size, *pos);
+	bool dropped = false;
+	ssize_t n;
+
+	if (gi->cache) {
+		n = gofer_cache_read(f->inode, buf, size, *pos);
+	} else {
+		/* A pread's offset is its own and buf is the syscall's: nothing shared is touched
+		 * (the open file holds the inode, its fids and host fd). read(2) keeps the lock,
+		 * so the file position moves atomically as Linux's f_pos_lock makes it. */
+		if (t && pos != &f->pos)
+			dropped = gofer_unlock();
+		n = gofer_pread(f->inode, buf, size, *pos);
+		gofer_relock(dropped);
+	}
 
 	if (n > 0)
 		*pos += (uint64_t)n;

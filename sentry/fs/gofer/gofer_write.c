@@ -44,10 +44,18 @@ bool gofer_d_revalidate(struct dentry *d)
 
 static int rw_getattr(struct dentry *d, struct kstat *st)
 {
-	int ret = refresh(d->inode);
+	struct gofer_inode *gi = d->inode->priv;
+	struct p9_attr attr;
+	bool dropped;
+	int ret;
 
+	/* stat holds the dentry: the inode and its fid stay while the lock is let go. */
+	dropped = gofer_unlock();
+	ret = p9c_getattr(client(d->sb), gi->fid, GOFER_ATTR_MASK, &attr);
+	gofer_relock(dropped);
 	if (ret < 0)
 		return ret;
+	gofer_inode_set_attr(d->inode, &attr);
 	inode_fill_kstat(d->inode, st);
 	return 0;
 }
@@ -270,8 +278,13 @@ static int rw_fsync(struct file *f)
 	int ret = gofer_cache_sync(f->inode); /* pages written through mappings first */
 
 	fid = gi->write_fid != P9_NOFID ? gi->write_fid : gi->open_fid;
-	if (ret == 0 && fid != P9_NOFID)
+	if (ret == 0 && fid != P9_NOFID) {
+		/* The open file holds the inode and its fids; a host fsync may take long. */
+		bool dropped = gofer_unlock();
+
 		ret = p9c_fsync(client(f->inode->sb), fid);
+		gofer_relock(dropped);
+	}
 	return ret;
 }
 
