@@ -1,10 +1,11 @@
-/* client.h: the Sentry's synchronous 9P2000.L client (one connection per gofer mount).
+/* client.h: the Sentry's 9P2000.L client (one connection per gofer mount).
  *
- * Requests are sent and answered one at a time per connection under the caller's lock
- * (the Sentry's kernel lock); a later version may pipeline. Every function returns 0 (or a
- * byte count) or a negative Linux errno: the server's Rlerror errno, -EIO for a malformed
- * or unexpected reply (logged), -EPIPE when the connection is gone. A bad reply never
- * crashes the client.
+ * Any number of threads may call at once: each call takes a free tag and blocks until its
+ * own reply while other calls are in flight on the same connection (the Sentry lets its
+ * kernel lock go around the calls that allow it, sentry/fs/gofer). Every function returns
+ * 0 (or a byte count) or a negative Linux errno: the server's Rlerror errno, -EIO for a
+ * malformed or unexpected reply (logged), -EPIPE when the connection is gone. A bad reply
+ * never crashes the client.
  */
 #ifndef RUNSC_GOFER_P9_CLIENT_H
 #define RUNSC_GOFER_P9_CLIENT_H

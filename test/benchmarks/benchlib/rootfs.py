@@ -85,7 +85,15 @@ class RootfsBuilder:
             with open(stamp_path, "w") as f:
                 f.write(self.stamp() + "\n")
         self._install_micro()
+        self._make_rw()
         return self.root
+
+    def _make_rw(self):
+        """bench/rw/file: 4 KiB on the read-write bind mount of the *_rw workloads."""
+        rw = os.path.join(self.root, "bench", "rw")
+        os.makedirs(rw, exist_ok=True)
+        with open(os.path.join(rw, "file"), "wb") as f:
+            f.write(b"r" * 4096)
 
     def _rebuild(self):
         release_stale_tmp(self.root)

@@ -14,6 +14,9 @@ import shutil
 import signal
 import subprocess
 
+# The read-write bind mount of the *_rw workloads: ROOTFS/bench/rw, at the same place inside.
+RW_DIR = "bench/rw"
+
 BENCH_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
     "HOME": "/tmp",
@@ -148,8 +151,9 @@ class RunscDo(Runtime):
         # `do` carries the working directory over: the host path of ROOTFS/cwd holds the
         # same files (hard links), so relative paths of the workloads resolve alike.
         host_cwd = os.path.join(self.rootfs, cwd.lstrip("/"))
-        return Command([self.binary, f"--platform={self.platform}", "do", *argv],
-                       cwd=host_cwd, env=env)
+        rw = os.path.join(self.rootfs, RW_DIR)
+        return Command([self.binary, f"--platform={self.platform}", "do", f"--volume={rw}:{rw}",
+                        *argv], cwd=host_cwd, env=env)
 
     def command_text(self):
         return f"{self.binary} --platform={self.platform} do CMD"
@@ -221,6 +225,8 @@ def oci_config(rootfs, argv, cwd, env):
     """A runc-like config.json: read-only ROOTFS, tmpfs /tmp, fresh namespaces."""
     cfg = copy.deepcopy(_CONFIG)
     cfg["root"] = {"path": rootfs, "readonly": True}
+    cfg["mounts"].append({"destination": "/" + RW_DIR, "type": "bind",
+                          "source": os.path.join(rootfs, RW_DIR), "options": ["rbind", "rw"]})
     cfg["process"].update(args=list(argv), cwd=cwd, env=[f"{k}={v}" for k, v in env.items()])
     return cfg
 

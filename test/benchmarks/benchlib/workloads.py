@@ -23,6 +23,10 @@ MICRO = [
     ("thread_create_join", "pthread_create + pthread_join"),
     ("seq_read_64m", "64 MiB sequential read of a /tmp file (1 MiB reads)"),
     ("seq_write_fsync_64m", "64 MiB sequential write (1 MiB writes) + fsync to /tmp"),
+    ("stat_rw", "stat(2) of a file on a read-write bind mount (the gofer answers each)"),
+    ("stat_rw_2t", "stat_rw in 2 threads at once: wall time per op of the pair"),
+    ("pread_rw", "4 KiB pread of a file on a read-write bind mount"),
+    ("pread_rw_2t", "pread_rw in 2 threads at once: wall time per op of the pair"),
 ]
 
 # name -> (shell command for full/quick runs, shell command for --smoke)
