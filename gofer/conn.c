@@ -39,6 +39,7 @@ struct job {
 	int nflush;
 	struct gofer_fid *fid; /* ring jobs: keeps the fd open until completion */
 	uint8_t *rbuf;	       /* ring jobs: the reply (Rread data at P9_READ_HDR) */
+	uint32_t rlen;	       /* ring reads: bytes asked of the host */
 };
 
 struct conn {
@@ -243,9 +244,9 @@ static bool ring_queue(struct gofer_loop *l, struct job *j)
 				 j);
 		return true;
 	}
-	j->rbuf = xmalloc(P9_READ_HDR + MIN(in->io.count, msize - P9_READ_HDR));
-	gofer_ring_read(l->ring, j->fid->open_fd, j->rbuf + P9_READ_HDR,
-			MIN(in->io.count, msize - P9_READ_HDR), in->io.offset, j);
+	j->rlen = MIN(in->io.count, msize - P9_READ_HDR);
+	j->rbuf = xmalloc(P9_READ_HDR + j->rlen);
+	gofer_ring_read(l->ring, j->fid->open_fd, j->rbuf + P9_READ_HDR, j->rlen, in->io.offset, j);
 	return true;
 out_worker:
 	fid_put(j->fid);
@@ -254,14 +255,22 @@ out_worker:
 }
 
 /* A ring operation finished: its reply, as ops_io.c would have made it. */
-static void ring_done(struct job *j, int res)
+static void ring_done(struct gofer_loop *l, struct job *j, int res)
 {
 	struct p9_fcall out = {.type = j->in.type + 1, .tag = j->in.tag};
 	uint8_t small[64];
 	uint8_t *buf = j->rbuf ? j->rbuf : small;
-	size_t size = j->rbuf ? P9_READ_HDR + MIN(j->in.io.count, P9_MAX_MSIZE) : sizeof(small);
+	size_t size = j->rbuf ? P9_READ_HDR + j->rlen : sizeof(small);
 	ssize_t n;
 
+	if (res == -EAGAIN) {
+		/* io_uring honours the O_NONBLOCK the gofer opens files with, so it may say
+		 * EAGAIN where pread(2) on a regular file waits for the disk: let a worker do
+		 * it the blocking way. */
+		j->work.fn = job_run;
+		gofer_pool_submit(l->pool, &j->work);
+		return;
+	}
 	if (res < 0) {
 		out = (struct p9_fcall){.type = P9_RLERROR, .tag = j->in.tag};
 		out.rlerror.ecode = (uint32_t)-res;
@@ -285,7 +294,7 @@ static void ring_reap(struct gofer_loop *l)
 	int res;
 
 	while (l->ring && gofer_ring_reap(l->ring, &data, &res))
-		ring_done(data, res);
+		ring_done(l, data, res);
 }
 
 /* Take one framed request of len bytes from l->rbuf. */
@@ -393,8 +402,9 @@ static void poll_set(struct gofer_loop *l, struct conn *c, const bool *live, int
 		pthread_mutex_lock(&c[i].lock);
 		room = c[i].ninflight < CONN_MAX_INFLIGHT;
 		pthread_mutex_unlock(&c[i].lock);
-		p[2 + i] =
-		    (struct pollfd){.fd = live[i] ? c[i].sock : -1, .events = room ? POLLIN : 0};
+		/* A throttled connection is left out (even its hang-up): the wake fd says when
+		 * it has room again. */
+		p[2 + i] = (struct pollfd){.fd = live[i] && room ? c[i].sock : -1, .events = POLLIN};
 	}
 }
 

@@ -412,6 +412,43 @@ static int release_fuse(void **state)
 	return 0;
 }
 
+/* A read of pages not in the host's cache: the ring may answer EAGAIN for the O_NONBLOCK
+ * file (a worker then reads it the blocking way); the client sees only the data. */
+static void test_read_of_uncached_file(void **state)
+{
+	struct conc *c = conc_start(false);
+	const char *name = "big";
+	struct p9_fcall f = {.type = P9_TWALK};
+	static char data[32 * 1024];
+	char path[256];
+	int fd;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)('a' + i % 23);
+	gt_path(&c->tree, name, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, sizeof(data)), sizeof(data));
+	assert_int_equal(fsync(fd), 0);
+	assert_int_equal(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	close(fd);
+	f.twalk.fid = 1;
+	f.twalk.newfid = 3;
+	f.twalk.nwname = 1;
+	f.twalk.wnames[0] = (struct p9_str){name, 3};
+	rpc(c, &f, P9_RWALK);
+	f = (struct p9_fcall){.type = P9_TLOPEN};
+	f.tlopen.fid = 3;
+	f.tlopen.flags = O_RDONLY;
+	rpc(c, &f, P9_RLOPEN);
+	f = (struct p9_fcall){.type = P9_TREAD};
+	f.io = (typeof(f.io)){.fid = 3, .offset = 0, .count = sizeof(data)};
+	rpc(c, &f, P9_RREAD);
+	assert_int_equal(f.rdata.count, sizeof(data));
+	assert_memory_equal(f.rdata.data, data, sizeof(data));
+	conc_stop(c);
+}
+
 static int need_fuse(void **state)
 {
 	if (geteuid() != 0 || access("/dev/fuse", R_OK | W_OK)) {
@@ -437,6 +474,7 @@ int main(void)
 					    need_fuse, release_fuse),
 	    cmocka_unit_test_setup_teardown(test_flush_cancels_queued_request, need_fuse,
 					    release_fuse),
+	    cmocka_unit_test_setup_teardown(test_read_of_uncached_file, need_fuse, release_fuse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
