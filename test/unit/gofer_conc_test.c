@@ -3,7 +3,8 @@
  * whose getattr or read waits until the test lets it go) does not hold up the requests
  * behind it, replies come in completion order, and a Tflush of the stuck tag is answered
  * only after its reply, while a Tflush of a tag not in flight is answered at once. Run with
- * io_uring and without (the fallback), speaking raw 9P with chosen tags. */
+ * io_uring and without (the fallback, also taken when seccomp refuses io_uring_setup),
+ * speaking raw 9P with chosen tags. */
 #define FUSE_USE_VERSION 31
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,8 +14,12 @@
 #include <cmocka.h>
 #include <fuse.h>
 #include <poll.h>
+#include <seccomp.h>
+#include <sys/wait.h>
 
 #include "gofer/pool.h"
+#include "gofer/server.h"
+#include "gofer/uring.h"
 #include "gofer/p9/p9.h"
 #include "gofer_test_util.h"
 #include "lib/util.h"
@@ -76,6 +81,34 @@ static void test_pool_blocked_item_leaves_others_running(void **state)
 	pthread_mutex_unlock(&lock);
 	gofer_pool_free(p); /* waits for the released item */
 	assert_int_equal(blocked_done, 1);
+}
+
+/* Where io_uring_setup is refused (here by seccomp, as a container runtime's profile may),
+ * the ring is NULL and the loop serves with its workers alone. */
+static void test_refused_io_uring_falls_back(void **state)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+		struct gofer_loop *l;
+
+		if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(io_uring_setup), 0) ||
+		    seccomp_load(ctx))
+			_exit(2);
+		if (gofer_ring_new(8))
+			_exit(3);
+		l = gofer_loop_new(2, true);
+		if (!l || gofer_loop_has_ring(l) || gofer_loop_workers(l) != 2)
+			_exit(4);
+		gofer_loop_free(l);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* --- a FUSE tree whose file "slow" blocks getattr and read while the test holds it --- */
@@ -464,6 +497,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pool_size_from_cpus),
 	    cmocka_unit_test(test_pool_blocked_item_leaves_others_running),
+	    cmocka_unit_test(test_refused_io_uring_falls_back),
 	    cmocka_unit_test_setup_teardown(test_blocked_getattr_does_not_stall_connection,
 					    need_fuse, release_fuse),
 	    cmocka_unit_test_setup_teardown(test_blocked_getattr_does_not_stall_connection_no_uring,
