@@ -3,6 +3,7 @@
 
 #include <cpuid.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "lib/log.h"
@@ -93,7 +94,7 @@ const struct platform_ops *plat_choose(const char *requested, const char **why)
 #define CPUID1_ECX_OSXSAVE (1u << 27)
 #define FXSAVE_SIZE 512u
 
-unsigned plat_fpu_size(void)
+static unsigned fpu_size_cpuid(void)
 {
 	unsigned a, b, c, d;
 
@@ -111,6 +112,20 @@ unsigned plat_fpu_size(void)
 		return PLAT_FPU_MAX;
 	}
 	return b;
+}
+
+/* Asked on every signal frame, fork and exec: CPUID is a VM exit inside a VM (four of
+ * them here), and the answer never changes, so it is computed once. */
+unsigned plat_fpu_size(void)
+{
+	static _Atomic unsigned size;
+	unsigned n = atomic_load_explicit(&size, memory_order_relaxed);
+
+	if (!n) {
+		n = fpu_size_cpuid();
+		atomic_store_explicit(&size, n, memory_order_relaxed);
+	}
+	return n;
 }
 
 /* Offsets in the FXSAVE/XSAVE image. */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -92,12 +93,17 @@ static int script_rewrite(const char *buf, size_t len, const char *path, struct 
 	return 0;
 }
 
+/* CPUID is a VM exit inside a VM (~18 us here): asked once, not at every exec. */
 static uint64_t auxv_hwcap(void)
 {
+	static _Atomic uint64_t hwcap;
 	unsigned a, b, c, d;
 
-	__cpuid(1, a, b, c, d);
-	return d;
+	if (!atomic_load_explicit(&hwcap, memory_order_relaxed)) {
+		__cpuid(1, a, b, c, d);
+		atomic_store_explicit(&hwcap, (uint64_t)d | 1ULL << 63, memory_order_relaxed);
+	}
+	return atomic_load_explicit(&hwcap, memory_order_relaxed) & ~(1ULL << 63);
 }
 
 struct stack_builder {
