@@ -67,11 +67,17 @@ void pmap_set(struct pmap *pm, uint64_t key, uint64_t val)
 static int walk(struct pmap_node *n, int level, uint64_t base, uint64_t start, uint64_t end,
 		pmap_fn fn, void *arg, bool clear)
 {
-	uint64_t span = 1ULL << KEY_SHIFT(level);
+	uint64_t span = 1ULL << KEY_SHIFT(level), top = base + FANOUT * span;
+	/* Only the slots that overlap [start, end): a fork or a fault-around looks at a
+	 * few pages of a node, not at all 512 of its slots. */
+	unsigned first = start > base ? (unsigned)((start - base) / span) : 0;
+	unsigned last = end < top ? (unsigned)((end - 1 - base) / span) : FANOUT - 1;
 
-	for (unsigned i = 0; i < FANOUT; i++) {
-		uint64_t lo = base + i * span, hi = lo + span;
-		if (hi <= start || lo >= end || !n->slot[i])
+	if (end <= base || start >= top)
+		return 0;
+	for (unsigned i = first; i <= last; i++) {
+		uint64_t lo = base + i * span;
+		if (!n->slot[i])
 			continue;
 		if (level == LEVELS - 1) {
 			uint64_t val = (uint64_t)(uintptr_t)n->slot[i];
