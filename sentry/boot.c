@@ -107,6 +107,8 @@ int boot_spec_parse(json_t *root, struct boot_spec *s)
 	}
 	s->no_new_privs = json_is_true(json_object_get(root, "no_new_privs"));
 	s->terminal = json_is_true(json_object_get(root, "terminal"));
+	json_int_t oom = json_integer_value(json_object_get(root, "oom_score_adj"));
+	s->oom_score_adj = oom >= -1000 && oom <= 1000 ? (int)oom : 0;
 	s->rlimits = json_incref(json_object_get(root, "rlimits"));
 	s->mounts = json_incref(json_object_get(root, "mounts"));
 	s->masked = json_incref(json_object_get(root, "masked"));
@@ -322,6 +324,8 @@ void boot_task_setup(struct task *t, const struct boot_spec *s)
 		t->creds.cap_ambient = s->cap_amb & s->cap_prm & s->cap_inh;
 	}
 	t->no_new_privs = s->no_new_privs;
+	/* As runc's privileged write before the program starts: the value and its floor. */
+	t->tg->oom_score_adj = t->tg->oom_score_adj_min = s->oom_score_adj;
 	timers_rlimit_cpu_changed(t->tg); /* an RLIMIT_CPU from the spec counts from now */
 }
 

@@ -34,6 +34,7 @@ struct boot_spec {
 	json_t *seccomp;   /* OCI linux.seccomp compiled: [code, jt, jf, k, ...] or NULL */
 	bool seccomp_log;
 	bool terminal;	   /* process.terminal: stdio is a host pty slave (the console) */
+	int oom_score_adj; /* process.oomScoreAdj (runsc do: the caller's), else 0 */
 };
 
 
@@ -61,7 +62,7 @@ int boot_mounts_apply(const struct boot_mounts *bm);
  * program). boot_spec_free releases what it holds. */
 int boot_spec_parse(json_t *root, struct boot_spec *s);
 void boot_spec_free(struct boot_spec *s);
-/* The spec's rlimits, capability sets and no_new_privs on t (a container's first task,
+/* The spec's rlimits, capability sets, no_new_privs and oom_score_adj on t (a container's first task,
  * before its execve). Kernel lock held. */
 void boot_task_setup(struct task *t, const struct boot_spec *s);
 

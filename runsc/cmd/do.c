@@ -2,6 +2,7 @@
  * host's `/`, served read-only by a Gofer, with a tmpfs overlay for writes; with the
  * global --overlay2=none, served read-write: the program's writes change the host. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
@@ -111,6 +112,19 @@ static json_t *host_rlimits(void)
 	return arr;
 }
 
+/* The caller's /proc/self/oom_score_adj, which the sandbox's init starts with (as a
+ * forked child would). 0 when it cannot be read. */
+static int host_oom_score_adj(void)
+{
+	char buf[16] = "";
+	int fd = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? atoi(buf) : 0;
+}
+
 /* The boot spec handed to the Sentry: program, environment, cwd, identity, limits,
  * volumes. */
 static int write_spec(char **argv, const char *cwd, const char *hostname, bool overlay,
@@ -130,6 +144,7 @@ static int write_spec(char **argv, const char *cwd, const char *hostname, bool o
 	json_object_set_new(root, "uid", json_integer(getuid()));
 	json_object_set_new(root, "gid", json_integer(getgid()));
 	json_object_set_new(root, "rlimits", host_rlimits());
+	json_object_set_new(root, "oom_score_adj", json_integer(host_oom_score_adj()));
 	json_object_set_new(root, "overlay", json_boolean(overlay));
 	/* The host's /tmp shows through the overlay: runsc do works from any directory,
 	 * and writes stay in the sandbox's memory all the same (or, with --overlay2=none,

@@ -119,6 +119,8 @@ json_t *bootspec_process(const struct oci_process *p)
 					      "permitted", (json_int_t)p->caps[OCI_CAP_PERMITTED],
 					      "ambient", (json_int_t)p->caps[OCI_CAP_AMBIENT]));
 	json_object_set_new(o, "no_new_privs", json_boolean(p->no_new_privs));
+	if (p->has_oom_score_adj)
+		json_object_set_new(o, "oom_score_adj", json_integer(p->oom_score_adj));
 	json_object_set_new(o, "terminal", json_boolean(p->terminal));
 	return o;
 }

@@ -196,6 +196,8 @@ static int create_sandbox(const struct create_opts *o, struct container *c,
 		.stdio_fd = f.slave, .control_fd = f.listen, .sync_fd = f.sync[1],
 		.wait_start = true, .new_session = !o->foreground, .cgroup_procs = procs,
 		.binds = binds, .nbinds = nbinds,
+		.set_oom_score_adj = s->process.has_oom_score_adj,
+		.oom_score_adj = s->process.oom_score_adj,
 	};
 	err = sandbox_start(&so, &sb);
 	if (err) {

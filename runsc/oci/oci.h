@@ -55,6 +55,8 @@ struct oci_process {
 	int nrlimits;
 	struct oci_rlimit rlimits[RLIM_NLIMITS];
 	bool no_new_privs;
+	bool has_oom_score_adj;	/* oomScoreAdj given: the Sentry's, the Gofer's and init's */
+	int oom_score_adj;	/* -1000..1000 */
 };
 
 struct oci_mount {

@@ -143,11 +143,25 @@ static int parse_console(json_t *obj, const char *prefix, struct oci_process *p,
 	return err;
 }
 
+/* Linux's range for /proc/PID/oom_score_adj (OOM_SCORE_ADJ_MIN..MAX). */
+static int parse_oom_score_adj(json_t *obj, const char *prefix, struct oci_process *p,
+			       struct oci_error *e)
+{
+	int64_t v = 0;
+	int err;
+
+	if (!oci_has(obj, "oomScoreAdj"))
+		return 0;
+	err = oci_get_int(obj, prefix, "oomScoreAdj", -1000, 1000, false, &v, e);
+	p->has_oom_score_adj = !err;
+	p->oom_score_adj = (int)v;
+	return err;
+}
+
 /* Fields runsc reads but cannot apply inside the Sentry: one warning each. */
 static void warn_unapplied(json_t *obj, const char *prefix, struct oci_warnings *w)
 {
-	static const char *const names[] = {"apparmorProfile", "selinuxLabel", "oomScoreAdj",
-					    "scheduler", "ioPriority", "execCPUAffinity",
+	static const char *const names[] = {"apparmorProfile", "selinuxLabel", "scheduler", "ioPriority", "execCPUAffinity",
 					    "commandLine", NULL};
 	for (const char *const *n = names; *n; n++)
 		if (oci_has(obj, *n))
@@ -206,6 +220,8 @@ int oci_process_parse(json_t *obj, const char *prefix, struct oci_process *p,
 		err = parse_rlimits(obj, prefix, p, e);
 	if (!err)
 		err = oci_get_bool(obj, prefix, "noNewPrivileges", &p->no_new_privs, e);
+	if (!err)
+		err = parse_oom_score_adj(obj, prefix, p, e);
 	if (err)
 		goto fail;
 	warn_unapplied(obj, prefix, w);

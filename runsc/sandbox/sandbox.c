@@ -39,6 +39,25 @@ static int child_fds(const int *fds, int n)
 	return 0;
 }
 
+/* In a forked child: the host OOM killer ranks the sandbox as the spec asks. Lowering
+ * the value needs CAP_SYS_RESOURCE; runc fails then too. */
+static void child_oom_score_adj(const struct sandbox_opts *o)
+{
+	char buf[16];
+	int fd, len;
+
+	if (!o->set_oom_score_adj)
+		return;
+	len = snprintf(buf, sizeof(buf), "%d", o->oom_score_adj);
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, (size_t)len) != len) {
+		fprintf(stderr, "runsc: process.oomScoreAdj: cannot set %d on the sandbox: %s\n",
+			o->oom_score_adj, strerror(errno));
+		_exit(125);
+	}
+	close(fd);
+}
+
 /* In a forked child: session, cgroups, stdio, then exec runsc again with args. */
 static _Noreturn void child_exec(const struct sandbox_opts *o, const char **args, int nfds,
 				 bool is_sentry)
@@ -54,6 +73,7 @@ static _Noreturn void child_exec(const struct sandbox_opts *o, const char **args
 		}
 		close(fd);
 	}
+	child_oom_score_adj(o);
 	if (!is_sentry) {
 		/* The container's stdio are not the Gofer's: holding them would keep a
 		 * client's pipes open after the container ends (containerd's shim reads

@@ -27,6 +27,10 @@ struct sandbox_opts {
 	char **cgroup_procs; /* NULL-terminated cgroup.procs files both children join */
 	const struct sandbox_bind *binds; /* nbinds entries, served in this order */
 	int nbinds;
+	/* process.oomScoreAdj: written to both children's /proc/self/oom_score_adj before
+	 * they exec, so the Sentry's platform stubs inherit it (runc sets its init's). */
+	bool set_oom_score_adj;
+	int oom_score_adj;
 };
 
 struct sandbox {

@@ -168,6 +168,11 @@ static struct task *exec_start(json_t *req, int *fds, char **argv, char **envp,
 			t->tg->rlim[type].rlim_max = (rlim_t)json_integer_value(json_object_get(r, "hard"));
 		}
 	}
+	/* The exec'd process's oomScoreAdj (runsc exec passes its spec's), else 0. */
+	json_t *oom = json_object_get(req, "oom_score_adj");
+	if (json_is_integer(oom) && json_integer_value(oom) >= -1000 &&
+	    json_integer_value(oom) <= 1000)
+		t->tg->oom_score_adj = t->tg->oom_score_adj_min = (int)json_integer_value(oom);
 	*err = control_enter_seccomp(t, c);
 	if (!*err)
 		*err = control_execvp(t, argv, envp);

@@ -91,6 +91,8 @@ static void clone_join_group(struct task *t, struct task *c, uint64_t flags)
 	tg->sid = t->tg->sid;
 	tg->cid = t->tg->cid;
 	memcpy(tg->rlim, t->tg->rlim, sizeof(tg->rlim));
+	tg->oom_score_adj = t->tg->oom_score_adj;
+	tg->oom_score_adj_min = t->tg->oom_score_adj_min;
 	timers_rlimit_cpu_changed(tg); /* RLIMIT_CPU applies to the child's own time */
 	tg->exit_signal = (int)(flags & CSIGNAL);
 }

@@ -5,9 +5,11 @@
 #include "sentry/kernel/proc_api.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <string.h>
 
 #include "sentry/fs/cgroup/cgroup.h"
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/cputime.h"
 #include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/kernel_internal.h"
@@ -289,6 +291,31 @@ int proc_set_comm(int tgid, int tid, const char *name, size_t len)
 		len = sizeof(t->comm) - 1;
 	memcpy(t->comm, name, len);
 	t->comm[len] = '\0';
+	return 0;
+}
+
+int proc_get_oom_score_adj(int tgid, int *adj)
+{
+	struct thread_group *tg = tg_lookup(tgid);
+
+	if (!tg)
+		return -ESRCH;
+	*adj = tg->oom_score_adj;
+	return 0;
+}
+
+int proc_set_oom_score_adj(struct task *writer, int tgid, int adj, bool legacy)
+{
+	struct thread_group *tg = tg_lookup(tgid);
+	bool cap = writer && caps_capable(writer, CAP_SYS_RESOURCE);
+
+	if (!tg || tg->zombie)
+		return -ESRCH;
+	if (!cap && adj < (legacy ? tg->oom_score_adj : tg->oom_score_adj_min))
+		return -EACCES;
+	tg->oom_score_adj = adj;
+	if (!legacy && cap)
+		tg->oom_score_adj_min = adj;
 	return 0;
 }
 

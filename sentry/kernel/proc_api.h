@@ -68,6 +68,13 @@ struct task *proc_any_task(int tgid);
 
 /* Set the comm of thread tid of tgid (write to /proc/PID/comm): truncated to 15 bytes. */
 int proc_set_comm(int tgid, int tid, const char *name, size_t len);
+/* /proc/PID/oom_score_adj of thread group tgid: 0 with *adj, or -ESRCH. */
+int proc_get_oom_score_adj(int tgid, int *adj);
+/* A write of adj (-1000..1000, checked by the caller) by writer, as Linux's
+ * __set_oom_adj: below the group's floor (legacy oom_adj: below its current value)
+ * needs CAP_SYS_RESOURCE (-EACCES); a non-legacy write with it also sets the floor.
+ * Returns 0, -ESRCH or -EACCES. */
+int proc_set_oom_score_adj(struct task *writer, int tgid, int adj, bool legacy);
 /* The thread groups of process group pgid, for terminal signals: calls fn for each. */
 void proc_for_each_in_pgrp(int pgid, void (*fn)(void *arg, int tgid), void *arg);
 /* Whether process group pgid is orphaned (POSIX: no member has a parent in another group

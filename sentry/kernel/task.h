@@ -109,6 +109,9 @@ struct thread_group {
 	bool membarrier_private;	/* MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED done */
 	int cid;			/* container of a pod: 0 = the sandbox's first (inherited) */
 	struct cgroup *cgroup;		/* reference held (sentry/fs/cgroup/cgroup.h) */
+	/* /proc/PID/oom_score_adj (-1000..1000), inherited at fork, and the floor below
+	 * which a write needs CAP_SYS_RESOURCE (set by a write made with it). */
+	int oom_score_adj, oom_score_adj_min;
 };
 
 struct task {

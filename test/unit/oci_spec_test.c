@@ -48,7 +48,7 @@ static void test_full_spec(void **state)
 		"\"args\":[\"sh\",\"-c\",\"true\"],\"env\":[\"PATH=/bin\",\"A=b\"],\"cwd\":\"/tmp\","
 		"\"capabilities\":{\"bounding\":[\"CAP_KILL\",\"CAP_CHOWN\"],\"effective\":[\"CAP_KILL\"]},"
 		"\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1024,\"hard\":4096}],"
-		"\"noNewPrivileges\":true},"
+		"\"noNewPrivileges\":true,\"oomScoreAdj\":-500},"
 		"\"hostname\":\"box\","
 		"\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
 		"{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/srv\",\"options\":[\"rbind\",\"ro\"]}],"
@@ -84,6 +84,8 @@ static void test_full_spec(void **state)
 	assert_int_equal(s->process.rlimits[0].type, RLIMIT_NOFILE);
 	assert_int_equal(s->process.rlimits[0].hard, 4096);
 	assert_true(s->process.no_new_privs);
+	assert_true(s->process.has_oom_score_adj);
+	assert_int_equal(s->process.oom_score_adj, -500);
 	assert_string_equal(s->hostname, "box");
 	assert_int_equal(s->nmounts, 2);
 	assert_false(s->mounts[0].bind);
@@ -119,6 +121,7 @@ static void test_minimal_defaults(void **state)
 	assert_null(s->process.env[0]);
 	assert_int_equal(s->process.umask, -1);
 	assert_false(s->process.has_caps);
+	assert_false(s->process.has_oom_score_adj);
 	assert_null(s->hostname);
 	assert_null(s->masked_paths);
 	assert_int_equal(s->resources.memory_limit, -1);
@@ -191,6 +194,8 @@ static const struct {
 	{MIN_SPEC_HEAD "\"process\":{\"args\":[\"a\"],\"consoleSize\":{\"height\":1}}}",
 	 "process.consoleSize.width"},
 	{MIN_SPEC_HEAD "\"process\":{\"args\":[\"a\"],\"noNewPrivileges\":\"true\"}}", "process.noNewPrivileges"},
+	{MIN_SPEC_HEAD "\"process\":{\"args\":[\"a\"],\"oomScoreAdj\":1001}}", "process.oomScoreAdj"},
+	{MIN_SPEC_HEAD "\"process\":{\"args\":[\"a\"],\"oomScoreAdj\":\"5\"}}", "process.oomScoreAdj"},
 	{MIN_SPEC_HEAD "\"hostname\":5}", "hostname"},
 	{MIN_SPEC_HEAD "\"mounts\":{}}", "mounts: must be an array"},
 	{MIN_SPEC_HEAD "\"mounts\":[{\"type\":\"tmpfs\"}]}", "mounts[0].destination: is required"},

@@ -3,7 +3,9 @@
  * links and the ns/ directory. stat, status and statm are in proc_stat.c. */
 #include "sentry/fs/proc/proc_internal.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,6 +76,111 @@ static ssize_t write_comm(const struct proc_node *n, const char *buf, size_t siz
 		len--;
 	ret = proc_set_comm(n->tgid, n->tid, buf, len);
 	return ret < 0 ? ret : (ssize_t)size;
+}
+
+/* ---- oom_score_adj, oom_adj ---- */
+
+#define PROC_NUMBUF 13	      /* Linux reads at most 12 bytes of a number written here */
+#define OOM_SCORE_ADJ_MAX 1000
+#define OOM_ADJUST_MAX 15     /* oom_adj: -16..15, and -17 = OOM_DISABLE */
+#define OOM_DISABLE (-17)
+
+static int digit_value(char c)
+{
+	if (isdigit((unsigned char)c))
+		return c - '0';
+	if (isxdigit((unsigned char)c))
+		return tolower((unsigned char)c) - 'a' + 10;
+	return 99;
+}
+
+/* Linux's kstrtoint(strstrip(text), 0, ...) of a write's first 12 bytes: 0, -EINVAL
+ * (nothing or garbage) or -ERANGE (beyond int). */
+static int parse_proc_int(const char *buf, size_t size, int *out)
+{
+	char text[PROC_NUMBUF], *p = text, *end;
+	size_t len = MIN(size, sizeof(text) - 1);
+	unsigned long long v = 0;
+	unsigned base = 10;
+	bool neg = false, overflow = false;
+	int ndigits = 0;
+
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	while (isspace((unsigned char)*p))
+		p++;
+	end = p + strlen(p);
+	while (end > p && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	if (*p == '-')
+		neg = true;
+	if (*p == '-' || *p == '+')
+		p++;
+	if (p[0] == '0' && tolower((unsigned char)p[1]) == 'x' && isxdigit((unsigned char)p[2])) {
+		base = 16;
+		p += 2;
+	} else if (p[0] == '0') {
+		base = 8;
+	}
+	for (; *p && (unsigned)digit_value(*p) < base; p++, ndigits++) {
+		unsigned d = (unsigned)digit_value(*p);
+		if (v > (ULLONG_MAX - d) / base)
+			overflow = true;
+		v = v * base + d;
+	}
+	if (overflow)
+		return -ERANGE;
+	if (!ndigits || *p)
+		return -EINVAL;
+	if (neg ? v > (unsigned long long)INT_MAX + 1 : v > INT_MAX)
+		return -ERANGE;
+	*out = neg ? (int)-(long long)v : (int)v;
+	return 0;
+}
+
+static int show_oom_score_adj(const struct proc_node *n, struct proc_buf *b)
+{
+	int adj, ret = proc_get_oom_score_adj(n->tgid, &adj);
+
+	if (ret == 0)
+		pb_printf(b, "%d\n", adj);
+	return ret;
+}
+
+static ssize_t write_oom_score_adj(const struct proc_node *n, const char *buf, size_t size)
+{
+	int adj, ret = parse_proc_int(buf, size, &adj);
+
+	if (!ret && (adj < -OOM_SCORE_ADJ_MAX || adj > OOM_SCORE_ADJ_MAX))
+		ret = -EINVAL;
+	if (!ret)
+		ret = proc_set_oom_score_adj(t_current, n->tgid, adj, false);
+	return ret < 0 ? ret : (ssize_t)MIN(size, PROC_NUMBUF - 1);
+}
+
+/* The legacy scale: -17..15, where 15 is +1000 and -17 is -1000. */
+static int show_oom_adj(const struct proc_node *n, struct proc_buf *b)
+{
+	int adj, ret = proc_get_oom_score_adj(n->tgid, &adj);
+
+	if (ret == 0)
+		pb_printf(b, "%d\n", adj == OOM_SCORE_ADJ_MAX ? OOM_ADJUST_MAX
+							  : adj * -OOM_DISABLE / OOM_SCORE_ADJ_MAX);
+	return ret;
+}
+
+static ssize_t write_oom_adj(const struct proc_node *n, const char *buf, size_t size)
+{
+	int adj, ret = parse_proc_int(buf, size, &adj);
+
+	if (!ret && (adj < OOM_DISABLE + 1 || adj > OOM_ADJUST_MAX) && adj != OOM_DISABLE)
+		ret = -EINVAL;
+	if (!ret) {
+		adj = adj == OOM_ADJUST_MAX ? OOM_SCORE_ADJ_MAX
+					    : adj * OOM_SCORE_ADJ_MAX / -OOM_DISABLE;
+		ret = proc_set_oom_score_adj(t_current, n->tgid, adj, true);
+	}
+	return ret < 0 ? ret : (ssize_t)MIN(size, PROC_NUMBUF - 1);
 }
 
 static int show_auxv(const struct proc_node *n, struct proc_buf *b)
@@ -298,8 +405,9 @@ static const struct proc_ent g_ns_ents[] = {
 	{"mountinfo", S_IFREG | 0444, proc_show_mountinfo},                                \
 	{"mounts", S_IFREG | 0444, proc_show_mounts},                                      \
 	{"ns", S_IFDIR | 0511, .children = g_ns_ents},                                     \
+	{"oom_adj", S_IFREG | 0644, show_oom_adj, write_oom_adj},                          \
 	{"oom_score", S_IFREG | 0444, show_zero},                                          \
-	{"oom_score_adj", S_IFREG | 0644, show_zero},                                      \
+	{"oom_score_adj", S_IFREG | 0644, show_oom_score_adj, write_oom_score_adj},        \
 	{"root", S_IFLNK | 0777, .link = root_link, .get_link = root_get_link},            \
 	{"stat", S_IFREG | 0444, proc_show_stat},                                          \
 	{"statm", S_IFREG | 0444, proc_show_statm},                                        \
