@@ -11,15 +11,9 @@
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
 
-#define SHMMNI 4096
-#define SEMMNI 32000
-#define MSGMNI 32000
-
 static struct ipc_ns g_ipc_ns = {
 	.tasks = 1, /* never freed */
-	.ids = {[IPC_KIND_SHM] = {.limit = SHMMNI},
-		[IPC_KIND_SEM] = {.limit = SEMMNI},
-		[IPC_KIND_MSG] = {.limit = MSGMNI}},
+	IPC_NS_DEFAULTS,
 };
 
 struct ipc_ns *ipc_ns_of(struct task *t)
@@ -36,17 +30,15 @@ struct ipc_ns *ipc_ns_fork(struct ipc_ns *parent, bool new_ns)
 			parent->tasks++;
 		return parent;
 	}
-	ns = xcalloc(1, sizeof(*ns));
-	ns->tasks = 1;
-	ns->ids[IPC_KIND_SHM].limit = SHMMNI;
-	ns->ids[IPC_KIND_SEM].limit = SEMMNI;
-	ns->ids[IPC_KIND_MSG].limit = MSGMNI;
+	ns = xmalloc(sizeof(*ns));
+	*ns = (struct ipc_ns){.tasks = 1, IPC_NS_DEFAULTS};
 	return ns;
 }
 
 void ipc_ns_maybe_free(struct ipc_ns *ns)
 {
-	if (ns == &g_ipc_ns || ns->tasks > 0 || ns->ids[IPC_KIND_SHM].in_use > 0)
+	if (ns == &g_ipc_ns || ns->tasks > 0 || ns->ids[IPC_KIND_SHM].in_use > 0 ||
+	    ns->mq_queues > 0)
 		return;
 	for (int i = 0; i < IPC_NKINDS; i++)
 		free(ns->ids[i].slots);

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct super_block;
 struct task;
@@ -22,6 +23,14 @@ struct ipc_ns;
 struct ipc_ns *ipc_ns_fork(struct ipc_ns *parent, bool new_ns);
 /* A task leaves ns (exit, unshare); the last one removes its objects. */
 void ipc_ns_put(struct ipc_ns *ns);
+
+/* The IPC sysctls of t's namespace (t NULL: the sandbox's first), by their dotted name
+ * ("kernel.msgmax", "kernel.sem", "fs.mqueue.msg_max"). Read: the text /proc/sys shows
+ * into buf; returns its length. Write: as a /proc/sys write (Linux's parsing and
+ * ranges); returns the bytes consumed or -errno. Both: -ENOENT for another name. */
+int ipc_sysctl_read(struct task *t, const char *name, char *buf, size_t size);
+ssize_t ipc_sysctl_write(struct task *t, const char *name, const char *buf, size_t size);
+bool ipc_sysctl_exists(const char *name);
 
 /* The last thread of tg is gone: apply its SEM_UNDO adjustments and drop them. */
 void sem_undo_exit(struct thread_group *tg);

@@ -47,7 +47,37 @@ struct ipc_ns {
 	int used_sems;		/* semaphores of all sets */
 	int msg_hdrs;		/* messages queued in all queues */
 	uint64_t msg_bytes;	/* bytes queued in all queues */
+	int mq_queues;		/* live POSIX message queues (a removed namespace waits for 0) */
+	/* Its sysctls (ipc_sysctl.c): kernel.shmmax, shmall (pages), msgmax, msgmnb,
+	 * sem (semmsl, semmns, semopm, semmni) and fs.mqueue.*; kernel.shmmni, msgmni and
+	 * semmni are also the ids[].limit of their kind. A new namespace starts from
+	 * IPC_NS_DEFAULTS, as Linux's do. */
+	uint64_t shm_ctlmax, shm_ctlall;
+	int msg_ctlmax, msg_ctlmnb;
+	int sem_ctls[4];
+	int mq_queues_max, mq_msg_max, mq_msgsize_max, mq_msg_default, mq_msgsize_default;
 };
+
+/* Linux's defaults (include/uapi/linux/{shm,msg,sem}.h, ipc/mqueue.c). */
+#define IPC_SHMMAX_DFL (~0ULL - (1ULL << 24))
+#define IPC_SHMALL_DFL (~0ULL - (1ULL << 24))
+#define IPC_SHMMNI_DFL 4096
+#define IPC_MSGMAX_DFL 8192
+#define IPC_MSGMNB_DFL 16384
+#define IPC_MSGMNI_DFL 32000
+#define IPC_SEMMSL_DFL 32000
+#define IPC_SEMMNS_DFL 1024000000
+#define IPC_SEMOPM_DFL 500
+#define IPC_SEMMNI_DFL 32000
+#define IPC_NS_DEFAULTS                                                                    \
+	.ids = {[IPC_KIND_SHM] = {.limit = IPC_SHMMNI_DFL},                                \
+		[IPC_KIND_SEM] = {.limit = IPC_SEMMNI_DFL},                                \
+		[IPC_KIND_MSG] = {.limit = IPC_MSGMNI_DFL}},                               \
+	.shm_ctlmax = IPC_SHMMAX_DFL, .shm_ctlall = IPC_SHMALL_DFL,                        \
+	.msg_ctlmax = IPC_MSGMAX_DFL, .msg_ctlmnb = IPC_MSGMNB_DFL,                        \
+	.sem_ctls = {IPC_SEMMSL_DFL, IPC_SEMMNS_DFL, IPC_SEMOPM_DFL, IPC_SEMMNI_DFL},      \
+	.mq_queues_max = 256, .mq_msg_max = 10, .mq_msgsize_max = 8192,                    \
+	.mq_msg_default = 10, .mq_msgsize_default = 8192
 
 struct ipc_ns *ipc_ns_of(struct task *t);
 /* Free ns once no task is in it and no removed segment is still attached. */

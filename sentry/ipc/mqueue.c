@@ -44,7 +44,6 @@ struct mq_user {
 	uint64_t bytes;
 };
 static struct list_head g_mq_users = LIST_HEAD_INIT(g_mq_users);
-static int g_mq_queues; /* live queues (fs.mqueue.queues_max) */
 
 static struct mq_user *mq_user(uid_t uid)
 {
@@ -62,35 +61,40 @@ static struct mq_user *mq_user(uid_t uid)
 	return u;
 }
 
-static int mq_check_attr(struct task *t, const struct abi_mq_attr *a)
+/* Linux's mq_attr_ok: the caller's attributes against the namespace's fs.mqueue.msg_max
+ * and msgsize_max (the hard limits with CAP_SYS_RESOURCE). The defaults are not checked. */
+static int mq_check_attr(struct task *t, struct ipc_ns *ns, const struct abi_mq_attr *a)
 {
 	bool cap = caps_capable(t, CAP_SYS_RESOURCE);
 
 	if (a->mq_maxmsg <= 0 || a->mq_msgsize <= 0)
 		return -EINVAL;
-	if (a->mq_maxmsg > (cap ? MQ_HARD_MAXMSG : MQ_MAXMSG) ||
-	    a->mq_msgsize > (cap ? MQ_HARD_MSGSIZE : MQ_MSGSIZE_MAX))
+	if (a->mq_maxmsg > (cap ? MQ_HARD_MAXMSG : ns->mq_msg_max) ||
+	    a->mq_msgsize > (cap ? MQ_HARD_MSGSIZE : ns->mq_msgsize_max))
 		return -EINVAL;
 	return 0;
 }
 
 int mqueue_new(struct task *t, const struct abi_mq_attr *attr, struct mqueue **out)
 {
-	struct abi_mq_attr a = {.mq_maxmsg = MQ_DFL_MAXMSG, .mq_msgsize = MQ_DFL_MSGSIZE};
+	struct ipc_ns *ns = ipc_ns_of(t);
+	/* Without attributes: the defaults, capped by the maxima (as Linux does). */
+	struct abi_mq_attr a = {.mq_maxmsg = MIN(ns->mq_msg_default, ns->mq_msg_max),
+				.mq_msgsize = MIN(ns->mq_msgsize_default, ns->mq_msgsize_max)};
 	uint64_t bytes, lim = t->tg->rlim[RLIMIT_MSGQUEUE].rlim_cur;
 	struct mq_user *u;
 	struct mqueue *q;
 	int err;
 
-	if (g_mq_queues >= MQ_QUEUES_MAX && !caps_capable(t, CAP_SYS_RESOURCE))
-		return -ENOSPC;
 	if (attr) {
+		err = mq_check_attr(t, ns, attr);
+		if (err)
+			return err;
 		a.mq_maxmsg = attr->mq_maxmsg;
 		a.mq_msgsize = attr->mq_msgsize;
 	}
-	err = mq_check_attr(t, &a);
-	if (err)
-		return err;
+	if (ns->mq_queues >= ns->mq_queues_max && !caps_capable(t, CAP_SYS_RESOURCE))
+		return -ENOSPC;
 	bytes = (uint64_t)a.mq_maxmsg * (MQ_MSG_OVERHEAD + (uint64_t)a.mq_msgsize) +
 		(uint64_t)MIN(a.mq_maxmsg, MQ_PRIO_MAX_) * MQ_NODE_OVERHEAD;
 	u = mq_user(t->creds.euid);
@@ -103,7 +107,8 @@ int mqueue_new(struct task *t, const struct abi_mq_attr *attr, struct mqueue **o
 	waitq_init(&q->wq);
 	q->charged_uid = u->uid;
 	q->charged = bytes;
-	g_mq_queues++;
+	q->ns = ns;
+	ns->mq_queues++;
 	*out = q;
 	return 0;
 }
@@ -115,7 +120,8 @@ void mqueue_free(struct mqueue *q)
 	list_for_each_safe(pos, n, &q->msgs)
 		free(list_entry(pos, struct mq_msg, link));
 	mq_user(q->charged_uid)->bytes -= q->charged;
-	g_mq_queues--;
+	q->ns->mq_queues--;
+	ipc_ns_maybe_free(q->ns); /* a namespace without tasks goes with its last queue */
 	free(q);
 }
 

@@ -14,17 +14,15 @@
 #include "sentry/kernel/sched.h"
 
 struct file;
+struct ipc_ns;
 struct task;
 struct inode;
 
 #define MQ_PRIO_MAX_ 32768
-#define MQ_DFL_MAXMSG 10	    /* fs.mqueue.msg_default */
-#define MQ_DFL_MSGSIZE 8192	    /* fs.mqueue.msgsize_default */
-#define MQ_MAXMSG 10		    /* fs.mqueue.msg_max */
-#define MQ_MSGSIZE_MAX 8192	    /* fs.mqueue.msgsize_max */
-#define MQ_HARD_MAXMSG 65536	    /* with CAP_SYS_RESOURCE */
-#define MQ_HARD_MSGSIZE (16 << 20)
-#define MQ_QUEUES_MAX 256	    /* fs.mqueue.queues_max */
+/* The other limits are the IPC namespace's fs.mqueue.* sysctls (struct ipc_ns). */
+#define MQ_HARD_MAXMSG 65536	    /* with CAP_SYS_RESOURCE; fs.mqueue.msg_max's top */
+#define MQ_HARD_MSGSIZE (16 << 20)  /* and fs.mqueue.msgsize_max's */
+#define MQ_MIN_MSGSIZE 128	    /* fs.mqueue.msgsize_max's bottom */
 
 struct mqueue {
 	struct abi_mq_attr attr; /* mq_maxmsg, mq_msgsize, mq_curmsgs (mq_flags per file) */
@@ -40,6 +38,7 @@ struct mqueue {
 	/* RLIMIT_MSGQUEUE: what this queue charges to its creator. */
 	uid_t charged_uid;
 	uint64_t charged;
+	struct ipc_ns *ns;	 /* counts it in mq_queues (and outlives it) */
 };
 
 /* Check attr (NULL: the defaults) as Linux's mqueue_get_inode does and charge the

@@ -16,12 +16,12 @@
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 
-#define MSGMAX 8192
-#define MSGMNB 16384
-#define MSGMNI 32000
+/* Constants IPC_INFO reports as Linux does (the limits themselves are sysctls). */
 #define MSGSSZ 16
 #define MSGSEG 0xffff
-#define MSGPOOL (MSGMNI * MSGMNB / 1024)
+#define MSGPOOL (IPC_MSGMNI_DFL * IPC_MSGMNB_DFL / 1024)
+#define MSGMAP IPC_MSGMNB_DFL
+#define MSGTQL IPC_MSGMNB_DFL
 
 #define MSG_NOERROR_FLAG 010000
 #define MSG_EXCEPT_FLAG 020000
@@ -67,7 +67,7 @@ static int queue_create(struct task *t, struct ipc_ns *ns, int32_t key, int flg,
 	}
 	q->ns = ns;
 	q->refs = 1;
-	q->qbytes = MSGMNB;
+	q->qbytes = (uint64_t)ns->msg_ctlmnb;
 	q->ctime = ipc_now();
 	list_init(&q->msgs);
 	waitq_init(&q->wq);
@@ -146,7 +146,7 @@ long sys_msgsnd(struct task *t, const struct sysargs *a)
 
 	if (copy_from_user(t, &mtype, msgp, sizeof(mtype)))
 		return -EFAULT;
-	if (size > MSGMAX || (long)size < 0 || id < 0 || mtype < 1)
+	if (size > (size_t)ipc_ns_of(t)->msg_ctlmax || (long)size < 0 || id < 0 || mtype < 1)
 		return -EINVAL;
 	m = xmalloc(sizeof(*m) + size);
 	m->mtype = mtype;
@@ -320,8 +320,9 @@ static long msg_info(struct task *t, int cmd, uaddr_t buf)
 	struct ipc_ns *ns = ipc_ns_of(t);
 	struct ipc_ids *ids = &ns->ids[IPC_KIND_MSG];
 	struct abi_msginfo mi = {
-		.msgpool = MSGPOOL, .msgmap = MSGMNB, .msgmax = MSGMAX, .msgmnb = MSGMNB,
-		.msgmni = MSGMNI, .msgssz = MSGSSZ, .msgtql = MSGMNB, .msgseg = MSGSEG,
+		.msgpool = MSGPOOL, .msgmap = MSGMAP, .msgmax = ns->msg_ctlmax,
+		.msgmnb = ns->msg_ctlmnb, .msgmni = ids->limit, .msgssz = MSGSSZ,
+		.msgtql = MSGTQL, .msgseg = MSGSEG,
 	};
 
 	if (cmd == MSG_INFO_CMD) {
@@ -377,7 +378,7 @@ static long msg_set_or_rmid(struct task *t, int id, int cmd, uaddr_t buf)
 		queue_remove(q);
 		return 0;
 	}
-	if (ds.msg_qbytes > MSGMNB && !caps_capable(t, CAP_SYS_RESOURCE))
+	if (ds.msg_qbytes > (uint64_t)q->ns->msg_ctlmnb && !caps_capable(t, CAP_SYS_RESOURCE))
 		return -EPERM;
 	ipc_set_perm(&q->perm, &ds.msg_perm);
 	q->qbytes = ds.msg_qbytes;

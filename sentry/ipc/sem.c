@@ -14,13 +14,13 @@
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 
-#define SEMMSL 32000
-#define SEMMNS 1024000000
-#define SEMOPM 500
+/* The limits are the namespace's kernel.sem sysctl; these are Linux's constants. */
 #define SEMVMX 32767
 #define SEMAEM SEMVMX
-#define SEMMNI 32000
 #define SEMUSZ 20
+#define SEMMNU IPC_SEMMNS_DFL
+#define SEMMAP IPC_SEMMNS_DFL
+#define SEMUME IPC_SEMOPM_DFL
 
 #define SEM_UNDO_FLAG 0x1000
 #define GETPID_CMD 11
@@ -82,7 +82,7 @@ static int set_create(struct task *t, struct ipc_ns *ns, int32_t key, int flg, l
 
 	if (nsems == 0)
 		return -EINVAL;
-	if (ns->used_sems + nsems > SEMMNS)
+	if (ns->used_sems + nsems > ns->sem_ctls[1])
 		return -ENOSPC;
 	s = xcalloc(1, sizeof(*s) + nsems * sizeof(s->sems[0]));
 	err = ipc_add(t, &ns->ids[IPC_KIND_SEM], &s->perm, key, flg);
@@ -115,7 +115,7 @@ long sys_semget(struct task *t, const struct sysargs *a)
 {
 	int nsems = arg_int(a, 1);
 
-	if (nsems < 0 || nsems > SEMMSL)
+	if (nsems < 0 || nsems > ipc_ns_of(t)->sem_ctls[0])
 		return -EINVAL;
 	return ipc_get(t, ipc_ns_of(t), IPC_KIND_SEM, arg_int(a, 0), arg_int(a, 2),
 		       &g_sem_get_ops, nsems);
@@ -297,7 +297,7 @@ static long semtimedop_common(struct task *t, const struct sysargs *a, uaddr_t u
 
 	if (nsops < 1 || id < 0)
 		return -EINVAL;
-	if (nsops > SEMOPM)
+	if (nsops > (unsigned)ipc_ns_of(t)->sem_ctls[2])
 		return -E2BIG;
 	sops = xmalloc(nsops * sizeof(*sops));
 	r = copy_from_user(t, sops, arg_uaddr(a, 1), nsops * sizeof(*sops));
@@ -462,8 +462,9 @@ static long sem_info(struct task *t, int cmd, uaddr_t buf)
 	struct ipc_ns *ns = ipc_ns_of(t);
 	struct ipc_ids *ids = &ns->ids[IPC_KIND_SEM];
 	struct abi_seminfo si = {
-		.semmni = SEMMNI, .semmns = SEMMNS, .semmsl = SEMMSL, .semopm = SEMOPM,
-		.semvmx = SEMVMX, .semmnu = SEMMNS, .semmap = SEMMNS, .semume = SEMOPM,
+		.semmni = ns->sem_ctls[3], .semmns = ns->sem_ctls[1],
+		.semmsl = ns->sem_ctls[0], .semopm = ns->sem_ctls[2], .semvmx = SEMVMX,
+		.semmnu = SEMMNU, .semmap = SEMMAP, .semume = SEMUME,
 		.semusz = SEMUSZ, .semaem = SEMAEM,
 	};
 

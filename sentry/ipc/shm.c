@@ -16,9 +16,6 @@
 #include "sentry/syscalls/syscalls.h"
 
 #define SHMMIN 1ULL
-#define SHMMAX (~0ULL - (1ULL << 24))
-#define SHMALL (~0ULL - (1ULL << 24)) /* pages */
-#define SHMMNI 4096
 #define SHMLBA PAGE_SIZE
 
 /* shmflg and shmctl values (Linux's), spelled here to stay clear of glibc's headers. */
@@ -116,10 +113,10 @@ static int seg_create(struct task *t, struct ipc_ns *ns, int32_t key, int flg, l
 	struct shm_seg *s;
 	int err;
 
-	if (size < SHMMIN || size > SHMMAX)
+	if (size < SHMMIN || size > ns->shm_ctlmax)
 		return -EINVAL;
 	if (pages * PAGE_SIZE < size || ns->shm_tot + pages < ns->shm_tot ||
-	    ns->shm_tot + pages > SHMALL)
+	    ns->shm_tot + pages > ns->shm_ctlall)
 		return -ENOSPC;
 	if (flg & SHM_HUGETLB_FLAG)
 		return -ENOMEM; /* no huge pages are reserved in the sandbox */
@@ -247,8 +244,8 @@ static long shm_info(struct task *t, int cmd, uaddr_t buf)
 	struct ipc_ns *ns = ipc_ns_of(t);
 	struct ipc_ids *ids = &ns->ids[IPC_KIND_SHM];
 	struct abi_shminfo64 si = {
-		.shmmax = SHMMAX, .shmmin = SHMMIN, .shmmni = SHMMNI, .shmseg = SHMMNI,
-		.shmall = SHMALL,
+		.shmmax = ns->shm_ctlmax, .shmmin = SHMMIN, .shmmni = (uint64_t)ids->limit,
+		.shmseg = (uint64_t)ids->limit, .shmall = ns->shm_ctlall,
 	};
 	struct abi_shm_info in = {.used_ids = ids->in_use, .shm_tot = ns->shm_tot};
 

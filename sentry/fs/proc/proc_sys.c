@@ -322,14 +322,74 @@ int proc_show_mountinfo(const struct proc_node *n, struct proc_buf *b)
 static int show_hostname(const struct proc_node *n, struct proc_buf *b)
 {
 	struct utsname u;
+	const char *name = n->ent->name;
 
 	uts_get(&u);
-	pb_printf(b, "%s\n", !strcmp(n->ent->name, "hostname") ? u.nodename
-			 : !strcmp(n->ent->name, "ostype")     ? u.sysname
-			 : !strcmp(n->ent->name, "osrelease")  ? u.release
-							       : u.version);
+	pb_printf(b, "%s\n", !strcmp(name, "hostname")     ? u.nodename
+			 : !strcmp(name, "domainname") ? u.domainname
+			 : !strcmp(name, "ostype")     ? u.sysname
+			 : !strcmp(name, "osrelease")  ? u.release
+						       : u.version);
 	return 0;
 }
+
+/* Linux's proc_do_uts_string write: up to the first newline or NUL, at most 64 bytes
+ * kept; the whole write is consumed. */
+static ssize_t write_hostname(const struct proc_node *n, const char *buf, size_t size)
+{
+	char name[65];
+	size_t len = 0;
+
+	if (size == 0)
+		return 0;
+	while (len < size && len < sizeof(name) - 1 && buf[len] && buf[len] != '\n') {
+		name[len] = buf[len];
+		len++;
+	}
+	name[len] = '\0';
+	if (!strcmp(n->ent->name, "hostname"))
+		uts_set_hostname(name);
+	else
+		uts_set_domainname(name);
+	return (ssize_t)size;
+}
+
+/* The IPC namespace's sysctls (sentry/ipc/ipc_sysctl.c), of the viewer's namespace,
+ * under kernel/ (prefix "kernel") or fs/mqueue/ ("fs.mqueue"). */
+static int show_ipc_sysctl(const struct proc_node *n, struct proc_buf *b, const char *prefix)
+{
+	char name[64], text[128];
+	int len;
+
+	snprintf(name, sizeof(name), "%s.%s", prefix, n->ent->name);
+	len = ipc_sysctl_read(t_current, name, text, sizeof(text));
+	if (len < 0)
+		return len;
+	pb_write(b, text, (size_t)len);
+	return 0;
+}
+
+static ssize_t write_ipc_sysctl(const struct proc_node *n, const char *buf, size_t size,
+				const char *prefix)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s.%s", prefix, n->ent->name);
+	return ipc_sysctl_write(t_current, name, buf, size);
+}
+
+#define IPC_SYSCTL_FNS(kind, prefix)                                                       \
+	static int show_##kind(const struct proc_node *n, struct proc_buf *b)              \
+	{                                                                                  \
+		return show_ipc_sysctl(n, b, prefix);                                      \
+	}                                                                                  \
+	static ssize_t write_##kind(const struct proc_node *n, const char *buf, size_t size) \
+	{                                                                                  \
+		return write_ipc_sysctl(n, buf, size, prefix);                             \
+	}
+
+IPC_SYSCTL_FNS(kernel_ipc, "kernel")
+IPC_SYSCTL_FNS(mqueue, "fs.mqueue")
 
 #define SYS_VALUE(fn, text)                                                              \
 	static int fn(const struct proc_node *n, struct proc_buf *b)                     \
@@ -356,16 +416,6 @@ SYS_VALUE(show_lease_break_time, "45") /* LEASE_BREAK_TIME (sentry/vfs/lease.h) 
 SYS_VALUE(show_somaxconn, "4096")
 SYS_VALUE(show_threads_max, "4194304")
 SYS_VALUE(show_randomize, "2")
-/* System V IPC and mqueue limits (sentry/ipc/): Linux's defaults, which the Sentry keeps. */
-SYS_VALUE(show_shmmax, "18446744073692774399")
-SYS_VALUE(show_shmmni, "4096")
-SYS_VALUE(show_sem, "32000\t1024000000\t500\t32000")
-SYS_VALUE(show_msgmax, "8192")
-SYS_VALUE(show_msgmnb, "16384")
-SYS_VALUE(show_msgmni, "32000")
-SYS_VALUE(show_mq_msg, "10")
-SYS_VALUE(show_mq_msgsize, "8192")
-SYS_VALUE(show_mq_queues, "256")
 
 /* /proc/sysvipc/{shm,sem,msg}: the tables as Linux prints them. */
 static int show_sysvipc(struct proc_buf *b, size_t (*fmt)(struct task *, char *, size_t))
@@ -394,6 +444,9 @@ static int show_sysvipc_msg(const struct proc_node *n, struct proc_buf *b)
 	return show_sysvipc(b, ipc_format_proc_msg);
 }
 
+#define IPC_SYSCTL(name) {name, S_IFREG | 0644, show_kernel_ipc, write_kernel_ipc}
+#define MQ_SYSCTL(name) {name, S_IFREG | 0644, show_mqueue, write_mqueue}
+
 static const struct proc_ent g_sysvipc[] = {
 	{"msg", S_IFREG | 0444, show_sysvipc_msg},
 	{"sem", S_IFREG | 0444, show_sysvipc_sem},
@@ -403,19 +456,20 @@ static const struct proc_ent g_sysvipc[] = {
 
 static const struct proc_ent g_sys_kernel[] = {
 	{"cap_last_cap", S_IFREG | 0444, show_cap_last_cap},
-	{"hostname", S_IFREG | 0444, show_hostname},
-	{"msgmax", S_IFREG | 0444, show_msgmax},
-	{"msgmnb", S_IFREG | 0444, show_msgmnb},
-	{"msgmni", S_IFREG | 0444, show_msgmni},
+	{"domainname", S_IFREG | 0644, show_hostname, write_hostname},
+	{"hostname", S_IFREG | 0644, show_hostname, write_hostname},
+	IPC_SYSCTL("msgmax"),
+	IPC_SYSCTL("msgmnb"),
+	IPC_SYSCTL("msgmni"),
 	{"ngroups_max", S_IFREG | 0444, show_ngroups_max},
 	{"osrelease", S_IFREG | 0444, show_hostname},
 	{"ostype", S_IFREG | 0444, show_hostname},
 	{"pid_max", S_IFREG | 0444, show_pid_max},
 	{"randomize_va_space", S_IFREG | 0444, show_randomize},
-	{"sem", S_IFREG | 0444, show_sem},
-	{"shmall", S_IFREG | 0444, show_shmmax},
-	{"shmmax", S_IFREG | 0444, show_shmmax},
-	{"shmmni", S_IFREG | 0444, show_shmmni},
+	IPC_SYSCTL("sem"),
+	IPC_SYSCTL("shmall"),
+	IPC_SYSCTL("shmmax"),
+	IPC_SYSCTL("shmmni"),
 	{"threads-max", S_IFREG | 0444, show_threads_max},
 	{"version", S_IFREG | 0444, show_hostname},
 	{NULL},
@@ -429,11 +483,11 @@ static const struct proc_ent g_sys_vm[] = {
 };
 
 static const struct proc_ent g_sys_fs_mqueue[] = {
-	{"msg_default", S_IFREG | 0444, show_mq_msg},
-	{"msg_max", S_IFREG | 0444, show_mq_msg},
-	{"msgsize_default", S_IFREG | 0444, show_mq_msgsize},
-	{"msgsize_max", S_IFREG | 0444, show_mq_msgsize},
-	{"queues_max", S_IFREG | 0444, show_mq_queues},
+	MQ_SYSCTL("msg_default"),
+	MQ_SYSCTL("msg_max"),
+	MQ_SYSCTL("msgsize_default"),
+	MQ_SYSCTL("msgsize_max"),
+	MQ_SYSCTL("queues_max"),
 	{NULL},
 };
 
