@@ -114,6 +114,7 @@ int boot_spec_parse(json_t *root, struct boot_spec *s)
 	s->masked = json_incref(json_object_get(root, "masked"));
 	s->ro_paths = json_incref(json_object_get(root, "readonly_paths"));
 	s->seccomp = json_incref(json_object_get(root, "seccomp"));
+	s->sysctl = json_incref(json_object_get(root, "sysctl"));
 	s->seccomp_log = json_is_true(json_object_get(root, "seccomp_log"));
 	if (!s->argv[0]) {
 		log_err("boot spec: no program to run (argv is empty)");
@@ -135,6 +136,7 @@ void boot_spec_free(struct boot_spec *s)
 	json_decref(s->masked);
 	json_decref(s->ro_paths);
 	json_decref(s->seccomp);
+	json_decref(s->sysctl);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -350,6 +352,26 @@ static int boot_seccomp(const struct boot_spec *s)
 	return err;
 }
 
+/* linux.sysctl: each key written as a write to its /proc/sys file would be (runsc only
+ * passes keys the Sentry owns). A bad value stops the boot naming the key. */
+static int boot_sysctls(const struct boot_opts *o, const struct boot_spec *s)
+{
+	for (size_t i = 0; i < json_array_size(s->sysctl); i++) {
+		json_t *kv = json_array_get(s->sysctl, i);
+		const char *key = json_string_value(json_object_get(kv, "key"));
+		const char *value = json_string_value(json_object_get(kv, "value"));
+		int err = key && value ? proc_sysctl_write(key, value) : -EINVAL;
+
+		if (err) {
+			boot_report(o, "linux.sysctl: `%s`: cannot set `%s`: %s", key ? key : "?",
+				    value ? value : "?",
+				    err == -ENOENT ? "no such sysctl in the sandbox" : strerror(-err));
+			return BOOT_EXIT_SETUP;
+		}
+	}
+	return 0;
+}
+
 static int boot_create_init(const struct boot_opts *o, const struct boot_spec *s,
 			    struct task **init)
 {
@@ -369,6 +391,9 @@ static int boot_create_init(const struct boot_opts *o, const struct boot_spec *s
 	int err;
 
 	memcpy(cr.groups, s->gids, sizeof(s->gids));
+	err = boot_sysctls(o, s);
+	if (err)
+		return err;
 	err = vfs_init(&vc);
 	if (err) {
 		boot_report(o, "cannot mount the sandbox's root filesystem: %s", strerror(-err));

@@ -35,6 +35,7 @@ struct boot_spec {
 	bool seccomp_log;
 	bool terminal;	   /* process.terminal: stdio is a host pty slave (the console) */
 	int oom_score_adj; /* process.oomScoreAdj (runsc do: the caller's), else 0 */
+	json_t *sysctl;	   /* linux.sysctl's Sentry keys: [{"key", "value"}] (the sandbox's) */
 };
 
 

@@ -143,6 +143,13 @@ json_t *bootspec_json(const struct oci_spec *s, const char *id)
 	json_object_set_new(o, "masked", strv_json(s->masked_paths));
 	json_object_set_new(o, "readonly_paths", strv_json(s->readonly_paths));
 	json_object_set_new(o, "resources", resources_json(&s->resources));
+	if (s->nsysctls) {
+		json_t *sc = json_array();
+		for (int i = 0; i < s->nsysctls; i++)
+			json_array_append_new(sc, json_pack("{s:s, s:s}", "key", s->sysctls[i].key,
+							    "value", s->sysctls[i].value));
+		json_object_set_new(o, "sysctl", sc);
+	}
 	if (s->seccomp.prog) {
 		json_object_set_new(o, "seccomp", seccomp_json(&s->seccomp));
 		json_object_set_new(o, "seccomp_log", json_boolean(s->seccomp.log));

@@ -108,6 +108,11 @@ struct oci_seccomp {
 	bool log; /* SECCOMP_FILTER_FLAG_LOG */
 };
 
+/* A linux.sysctl entry the Sentry applies (dotted key). */
+struct oci_sysctl {
+	char *key, *value;
+};
+
 struct oci_annotation {
 	char *key, *value;
 };
@@ -130,6 +135,8 @@ struct oci_spec {
 	char **masked_paths;	  /* NULL-terminated */
 	char **readonly_paths;
 	struct oci_seccomp seccomp;
+	int nsysctls;
+	struct oci_sysctl *sysctls; /* the Sentry's keys, in config.json order */
 	struct oci_warnings warnings;
 };
 

@@ -40,6 +40,11 @@ int oci_mounts_resolve(struct oci_spec *s, const char *bundle, struct oci_error 
 /* Compile linux.seccomp (seccomp.c). */
 int oci_parse_seccomp(json_t *sc, struct oci_seccomp *out, struct oci_error *e);
 
+/* linux.sysctl (sysctl.c): the Sentry's keys into s->sysctls, net.* warned, any other
+ * key an error naming it. */
+int oci_parse_sysctl(json_t *obj, struct oci_spec *s, struct oci_error *e);
+void oci_sysctls_free(struct oci_spec *s);
+
 /* Mounts, hooks and the linux object (spec_linux.c). */
 int oci_parse_mounts(json_t *arr, struct oci_spec *s, struct oci_error *e);
 int oci_parse_hooks(json_t *obj, struct oci_spec *s, struct oci_error *e);

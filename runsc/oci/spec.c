@@ -249,6 +249,7 @@ void oci_spec_free(struct oci_spec *s)
 	oci_resources_free(&s->resources);
 	oci_strv_free(s->masked_paths);
 	oci_strv_free(s->readonly_paths);
+	oci_sysctls_free(s);
 	free(s->seccomp.prog);
 	oci_warnings_free(&s->warnings);
 	free(s);

@@ -193,8 +193,8 @@ int oci_parse_linux(json_t *lx, struct oci_spec *s, struct oci_error *e)
 		"maskedPaths", "readonlyPaths", "mountLabel", "intelRdt", "personality",
 		"memoryPolicy", NULL};
 	static const char *const unapplied[] = {
-		"uidMappings", "gidMappings", "timeOffsets", "devices", "sysctl", "mountLabel",
-		"intelRdt", "personality", "memoryPolicy", "unified", NULL};
+		"uidMappings", "gidMappings", "timeOffsets", "devices", "mountLabel", "intelRdt",
+		"personality", "memoryPolicy", "unified", NULL};
 	json_t *res;
 	int err;
 
@@ -211,6 +211,8 @@ int oci_parse_linux(json_t *lx, struct oci_spec *s, struct oci_error *e)
 		err = parse_paths(lx, "readonlyPaths", &s->readonly_paths, e);
 	if (!err && oci_has(lx, "seccomp"))
 		err = oci_parse_seccomp(json_object_get(lx, "seccomp"), &s->seccomp, e);
+	if (!err && json_object_get(lx, "sysctl") && !json_is_null(json_object_get(lx, "sysctl")))
+		err = oci_parse_sysctl(json_object_get(lx, "sysctl"), s, e);
 	if (err)
 		return err;
 	for (const char *const *n = unapplied; *n; n++)

@@ -138,13 +138,19 @@ static void test_unknown_fields_warn(void **state)
 {
 	struct oci_spec *s = parse_ok(MIN_SPEC_HEAD "\"process\":{\"args\":[\"x\"],\"bogus\":1,"
 					       "\"apparmorProfile\":\"p\"},\"extra\":{},"
-					       "\"domainname\":\"d\",\"linux\":{\"sysctl\":{\"a\":\"b\"}}}");
+					       "\"domainname\":\"d\",\"linux\":{\"sysctl\":{\"net.ipv4.ip_forward\":\"1\","
+					       "\"kernel.msgmax\":\"100\",\"kernel/sem\":\"1 2 3 4\"}}}");
 
 	assert_true(has_warning(s, "process.bogus: unknown field"));
 	assert_true(has_warning(s, "process.apparmorProfile: not supported"));
 	assert_true(has_warning(s, "extra: unknown field"));
 	assert_true(has_warning(s, "domainname"));
-	assert_true(has_warning(s, "linux.sysctl"));
+	assert_true(has_warning(s, "linux.sysctl: `net.ipv4.ip_forward`"));
+	assert_int_equal(s->nsysctls, 2);
+	assert_string_equal(s->sysctls[0].key, "kernel.msgmax");
+	assert_string_equal(s->sysctls[0].value, "100");
+	assert_string_equal(s->sysctls[1].key, "kernel.sem");
+	assert_string_equal(s->sysctls[1].value, "1 2 3 4");
 	oci_spec_free(s);
 }
 
@@ -225,6 +231,12 @@ static const struct {
 	{MIN_SPEC_HEAD "\"linux\":{\"resources\":[]}}", "linux.resources"},
 	{MIN_SPEC_HEAD "\"linux\":{\"maskedPaths\":[\"proc/kcore\"]}}", "linux.maskedPaths[0]"},
 	{MIN_SPEC_HEAD "\"linux\":{\"readonlyPaths\":\"/proc\"}}", "linux.readonlyPaths"},
+	{MIN_SPEC_HEAD "\"linux\":{\"sysctl\":{\"vm.swappiness\":\"10\"}}}",
+	 "linux.sysctl: `vm.swappiness` is not a namespaced sysctl"},
+	{MIN_SPEC_HEAD "\"linux\":{\"sysctl\":{\"kernel.shm_rmid_forced\":\"1\"}}}",
+	 "linux.sysctl: `kernel.shm_rmid_forced` is not supported"},
+	{MIN_SPEC_HEAD "\"linux\":{\"sysctl\":{\"kernel.msgmax\":100}}}", "linux.sysctl.kernel.msgmax"},
+	{MIN_SPEC_HEAD "\"linux\":{\"sysctl\":[]}}", "linux.sysctl: must be an object"},
 };
 
 static void test_bad_specs_name_the_field(void **state)

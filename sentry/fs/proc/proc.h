@@ -10,4 +10,11 @@
  * Linux does at boot. Never fails. */
 void procfs_boot_init(void);
 
+/* Write value to the /proc/sys file of a dotted key ("kernel.msgmax") as a write(2) of
+ * it by t_current would (NULL at boot: the sandbox's first namespaces): the same code,
+ * parsing and ranges. Used for config.json's linux.sysctl. Returns 0, -ENOENT (no such
+ * file), -EACCES (read-only) or the write's -errno; a value not consumed whole (empty,
+ * or more values than the file holds) is -EINVAL. */
+int proc_sysctl_write(const char *key, const char *value);
+
 #endif

@@ -3,6 +3,7 @@
  * snapshot of the host's CPU description. */
 #include "sentry/fs/proc/proc_internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -517,6 +518,39 @@ static const struct proc_ent g_sys_dirs[] = {
 	{"vm", S_IFDIR | 0555, .children = g_sys_vm},
 	{NULL},
 };
+
+int proc_sysctl_write(const char *key, const char *value)
+{
+	const struct proc_ent *dir = g_sys_dirs, *e = NULL;
+	struct proc_node node = {.fd = -1};
+	char *k = xstrdup(key), *save = NULL;
+	size_t len = strlen(value);
+	ssize_t r;
+
+	for (char *part = strtok_r(k, ".", &save); part; part = strtok_r(NULL, ".", &save)) {
+		for (e = dir; e && e->name && strcmp(e->name, part); e++)
+			;
+		if (!e || !e->name) {
+			free(k);
+			return -ENOENT;
+		}
+		dir = e->children;
+	}
+	free(k);
+	if (!e || !S_ISREG(e->mode))
+		return -ENOENT;
+	if (!e->write)
+		return -EACCES;
+	node.ent = e;
+	while (len && isspace((unsigned char)value[len - 1]))
+		len--;
+	if (len == 0)
+		return -EINVAL;
+	r = e->write(&node, value, len);
+	if (r < 0)
+		return (int)r;
+	return (size_t)r < len ? -EINVAL : 0;
+}
 
 static ssize_t mounts_link(const struct proc_node *n, char *buf, size_t size)
 {
