@@ -257,7 +257,12 @@ int pod_create(const struct create_opts *o, struct container *c, const struct oc
 	struct sandbox_opts so = {
 		.root = s->root_path, .readonly = s->root_readonly, .new_session = true,
 		.binds = binds, .nbinds = nbinds,
+		.set_oom_score_adj = s->process.has_oom_score_adj,
+		.oom_score_adj = s->process.oom_score_adj,
 	};
+	if (s->nsysctls)
+		log_warn("linux.sysctl: container `%s` joins sandbox `%s`, whose namespaces its "
+			 "sysctls would change: not applied (the sandbox's own are)", c->id, sb->id);
 	slave = pod_stdio(o, s, stdio, e);
 	if (slave < 0)
 		return slave;
