@@ -50,8 +50,15 @@ struct conn {
 	pthread_mutex_t lock;  /* inflight, ninflight, the jobs' flush_tags; before the pool's */
 	pthread_mutex_t wlock; /* one reply on the socket at a time; taken before lock */
 	struct list_head inflight;
-	int ninflight;
+	int ninflight; /* changed under lock, read without it (inflight()) */
 };
+
+/* The loop reads the count without the lock: a worker taking a throttled connection below
+ * its limit writes the wake fd, so a stale read only delays reading it until then. */
+static int inflight(struct conn *c)
+{
+	return __atomic_load_n(&c->ninflight, __ATOMIC_RELAXED);
+}
 
 struct gofer_loop {
 	struct gofer_pool *pool;
@@ -154,7 +161,7 @@ static void job_finish(struct job *j, const uint8_t *reply, size_t len, int fd)
 	 * and is answered at once, which the wlock orders after this reply. */
 	pthread_mutex_lock(&c->lock);
 	list_del(&j->link);
-	wake = c->ninflight-- == CONN_MAX_INFLIGHT;
+	wake = __atomic_fetch_sub(&c->ninflight, 1, __ATOMIC_RELAXED) == CONN_MAX_INFLIGHT;
 	pthread_mutex_unlock(&c->lock);
 	for (int i = 0; i < j->nflush; i++)
 		send_rflush(c, j->flush_tags[i]);
@@ -315,7 +322,7 @@ static void take_request(struct gofer_loop *l, struct conn *c, size_t len)
 	}
 	pthread_mutex_lock(&c->lock);
 	list_add_tail(&j->link, &c->inflight);
-	c->ninflight++;
+	__atomic_add_fetch(&c->ninflight, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&c->lock);
 	if (!ring_queue(l, j)) {
 		j->work.fn = job_run;
@@ -360,12 +367,7 @@ static int conn_read(struct gofer_loop *l, struct conn *c)
 {
 	for (int i = 0; i < CONN_BATCH; i++) {
 		ssize_t n;
-		bool full;
-
-		pthread_mutex_lock(&c->lock);
-		full = c->ninflight >= CONN_MAX_INFLIGHT;
-		pthread_mutex_unlock(&c->lock);
-		if (full)
+		if (inflight(c) >= CONN_MAX_INFLIGHT)
 			return 0;
 		n = recv_request(l, c, i == 0);
 		if (n == -EAGAIN)
@@ -397,11 +399,8 @@ static void poll_set(struct gofer_loop *l, struct conn *c, const bool *live, int
 	p[0] = (struct pollfd){.fd = l->wakefd, .events = POLLIN};
 	p[1] = (struct pollfd){.fd = l->ring ? gofer_ring_fd(l->ring) : -1, .events = POLLIN};
 	for (int i = 0; i < n; i++) {
-		bool room;
+		bool room = inflight(&c[i]) < CONN_MAX_INFLIGHT;
 
-		pthread_mutex_lock(&c[i].lock);
-		room = c[i].ninflight < CONN_MAX_INFLIGHT;
-		pthread_mutex_unlock(&c[i].lock);
 		/* A throttled connection is left out (even its hang-up): the wake fd says when
 		 * it has room again. */
 		p[2 + i] = (struct pollfd){.fd = live[i] && room ? c[i].sock : -1, .events = POLLIN};
@@ -442,10 +441,7 @@ static void drain(struct gofer_loop *l, struct conn *c, int n)
 {
 	for (int i = 0; i < n; i++) {
 		for (;;) {
-			pthread_mutex_lock(&c[i].lock);
-			bool idle = c[i].ninflight == 0;
-			pthread_mutex_unlock(&c[i].lock);
-			if (idle)
+			if (inflight(&c[i]) == 0)
 				break;
 			if (l->ring && gofer_ring_busy(l->ring)) {
 				struct pollfd p = {.fd = gofer_ring_fd(l->ring), .events = POLLIN};
