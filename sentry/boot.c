@@ -185,16 +185,34 @@ static int boot_read_spec(int fd, struct boot_spec *s)
 }
 
 /* Private mount namespace view: an empty, read-only tmpfs as the root. The parent made
- * the namespaces (pid, mount, ipc, uts, net); /proc is a mount point every host has. */
+ * the namespaces (pid, mount, ipc, uts, net); /proc is a mount point every host has.
+ * Over that tmpfs, where the Sentry cannot reach it, goes a procfs of the sandbox's own
+ * pid namespace: host tools that join this mount namespace (podman top reads /proc after
+ * setns into the pid-file process's) see the sandbox's host processes, the Sentry and
+ * its stubs, instead of an empty /proc. Without it (no right to mount proc) they see
+ * the empty tmpfs, as before. */
 static int boot_chroot_empty(void)
 {
+	int fd;
+
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -errno;
 	if (mount("runsc-empty", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  "size=4k,mode=0555") < 0)
 		return -errno;
-	if (chroot("/proc") < 0 || chdir("/") < 0)
+	fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		log_debug("no procfs for host tools in the sandbox's mount namespace: %s",
+			  strerror(errno));
+	/* Into the tmpfs underneath, by descriptor: the procfs above stays outside. */
+	if (fchdir(fd) < 0 || chroot(".") < 0 || chdir("/") < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	close(fd);
 	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_BIND, NULL) < 0)
 		log_debug("read-only remount of the empty root failed: %s", strerror(errno));
 	return 0;

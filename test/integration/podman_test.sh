@@ -168,6 +168,13 @@ code=$(pm inspect --format '{{.State.ExitCode}}' d2 2>&1)
 check kill_sigkill "exit code $code, want 137" test "$code" == 137
 pm run -d --name d3 "$IMG" sleep 1000 >/dev/null 2>&1
 wait_status d3 running
+# top: podman reads /proc in the pid-file process's mount namespace (no runtime call), so
+# it lists the sandbox's host processes (the Sentry as pid 1, stubs); descriptors psgo
+# does not know (-ef) make podman run ps inside the container, which lists the program.
+out=$(pm top d3 2>&1)
+check top_lists_the_sandbox "output: $out" grep -q "^root *1 *0 .*runsc .* boot " <<<"$out"
+out=$(pm top d3 -ef 2>&1)
+check top_ps_lists_the_program "output: $out" grep -q "^ *1 .*sleep 1000" <<<"$out"
 pm rm -f -t 0 d2 d3 >"$work/out" 2>&1
 check rm_force "left: $(pm ps -aq | wc -l): $(cat "$work/out")" test -z "$(pm ps -aq)"
 
