@@ -9,7 +9,7 @@ Checks: the joined containers run in the sandbox's kernel (a SysV shm segment ma
 one is read in the other; one sees the other's processes in /proc), each has its own
 root filesystem and hostname (or the sandbox's when its spec has none); the pid-file
 holds a host proxy process whose wait status is the container's exit status (exit code,
-SIGKILL); exec into each; a terminal through --console-socket; ps lists each container's own processes; kill, wait, state
+SIGKILL); exec into each; runsc run in the pod; a terminal through --console-socket; ps lists each container's own processes; kill, wait, state
 JSON; deleting a container leaves the others running; deleting the sandbox stops all;
 bad annotations (unknown or stopped sandbox, a bad container type) fail with a clear
 error and leave nothing behind. The test is a child subreaper, as containerd's shim is.
@@ -103,7 +103,7 @@ class Pod:
         return r.stdout.strip() if r.returncode == 0 else f"rc {r.returncode}: {r.stderr}"
 
     def cleanup(self):
-        for name in ("c1", "c2", "c3", "c4", "c5", "bad1", "bad2", "bad3", "bad4", "pod", "pod2"):
+        for name in ("c1", "c2", "c3", "c4", "c5", "c6", "bad1", "bad2", "bad3", "bad4", "pod", "pod2"):
             self.rs("delete", "--force", name)
         shutil.rmtree(self.work, ignore_errors=True)
 
@@ -286,6 +286,12 @@ def check_delete(t):
     t.check("force_delete_c3", r.returncode == 0, r.stderr)
     t.check("c4_survives_c3", t.state_of("c4").get("status") == "running",
             str(t.state_of("c4")))
+    b = t.bundle("c6", ["sh", "-c", "cat /c6; exit 5"], join(CRI, "pod"))
+    r = t.rs("run", "c6", cwd=b, log=os.path.join(t.work, "c6.log"))
+    t.check("run_in_pod_exit_code", r.returncode == 5 and "c6" in r.stderr,
+            f"rc {r.returncode}: {r.stderr}")
+    t.check("run_in_pod_removed", not os.path.exists(os.path.join(t.state, "c6")),
+            "state left")
     sentry = t.state_of("pod").get("pid", 0)
     r = t.rs("delete", "--force", "pod")
     t.check("delete_sandbox", r.returncode == 0, r.stderr)
