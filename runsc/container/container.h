@@ -27,6 +27,8 @@ struct container {
 	/* Pods: a container inside another's sandbox has that sandbox's id ("" = it is a
 	 * sandbox); then pid is its host proxy process and gofer_pid its own Gofer. */
 	char sandbox[256];
+	pid_t sandbox_pid;	   /* the sandbox's Sentry (and its starttime) */
+	unsigned long long sandbox_start;
 	char ctl_dir[PATH_MAX];	   /* the state directory whose control socket serves it */
 };
 

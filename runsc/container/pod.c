@@ -253,6 +253,8 @@ int pod_create(const struct create_opts *o, struct container *c, const struct oc
 	if (nbinds < 0)
 		return nbinds;
 	snprintf(c->sandbox, sizeof(c->sandbox), "%s", sb->id);
+	c->sandbox_pid = sb->pid;
+	c->sandbox_start = sb->pid_start;
 	snprintf(c->ctl_dir, sizeof(c->ctl_dir), "%s", sb->dir);
 	struct sandbox_opts so = {
 		.root = s->root_path, .readonly = s->root_readonly, .new_session = true,

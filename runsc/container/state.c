@@ -138,6 +138,9 @@ static int load_state(struct container *c, struct oci_error *e)
 		(unsigned long long)json_integer_value(json_object_get(o, "gofer_start"));
 	c->annotations = json_incref(json_object_get(o, "annotations"));
 	json_str(o, "sandbox", c->sandbox, sizeof(c->sandbox));
+	c->sandbox_pid = (pid_t)json_integer_value(json_object_get(o, "sandbox_pid"));
+	c->sandbox_start =
+		(unsigned long long)json_integer_value(json_object_get(o, "sandbox_start"));
 	json_decref(o);
 	if (c->sandbox[0]) {
 		/* <root>/<sandbox>: the same root as the container's own directory. */
@@ -188,8 +191,11 @@ int container_save(struct container *c, struct oci_error *e)
 
 	if (c->annotations)
 		json_object_set(o, "annotations", c->annotations);
-	if (c->sandbox[0])
+	if (c->sandbox[0]) {
 		json_object_set_new(o, "sandbox", json_string(c->sandbox));
+		json_object_set_new(o, "sandbox_pid", json_integer(c->sandbox_pid));
+		json_object_set_new(o, "sandbox_start", json_integer((json_int_t)c->sandbox_start));
+	}
 	snprintf(path, sizeof(path), "%s/state.json", c->dir);
 	snprintf(tmp, sizeof(tmp), "%s/state.json.tmp", c->dir);
 	if (json_dump_file(o, tmp, JSON_COMPACT) < 0 || rename(tmp, path) < 0)
@@ -255,6 +261,9 @@ bool container_pid_alive(pid_t pid, unsigned long long start)
 const char *container_status(const struct container *c)
 {
 	if (!strcmp(c->status, "stopped") || !container_pid_alive(c->pid, c->pid_start))
+		return "stopped";
+	/* A pod's container ends with its sandbox (its proxy notices a moment later). */
+	if (c->sandbox[0] && !container_pid_alive(c->sandbox_pid, c->sandbox_start))
 		return "stopped";
 	return c->status;
 }
