@@ -200,7 +200,11 @@ static void kvm_destroy(struct platform *pp)
 
 	if (!p)
 		return;
+	if (kvm_in_guest())
+		kvm_redpill();
 	kvm_vcpu_pool_free(p);
+	if (p->maps_fd >= 0)
+		close(p->maps_fd);
 	if (p->kas)
 		kvm_as_release((struct plat_as *)p->kas);
 	if (p->vm_fd >= 0)
@@ -231,6 +235,7 @@ static int kvm_create(int memfd, struct platform **out)
 		return -ENOMEM;
 	p->base.ops = &plat_kvm_ops;
 	p->vm_fd = -1;
+	p->maps_fd = -1;
 	p->memfd = memfd;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_mutex_init(&p->sentry_lock, NULL);
@@ -274,6 +279,13 @@ static int kvm_create(int memfd, struct platform **out)
 	if ((ret = kvm_set_slot(p, KVM_SLOT_R0, KVM_R0_GPA, KVM_R0_SIZE, p->r0)) ||
 	    (ret = kvm_pt_init(p)) || (ret = kvm_detect_kind(p)))
 		goto fail;
+	if (p->ring0) { /* before the seccomp walls: the maps file stays open for later */
+		p->maps_fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+		if (p->maps_fd < 0 || (ret = kvm_sentry_map_all(p))) {
+			ret = p->maps_fd < 0 ? -errno : ret;
+			goto fail;
+		}
+	}
 	log_debug("kvm: VM created (%s, NX %d, memory file %llu MiB)",
 		  p->hw ? "hardware" : "PVM", p->nx, (unsigned long long)(p->mem_size >> 20));
 	*out = &p->base;

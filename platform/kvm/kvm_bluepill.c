@@ -23,7 +23,8 @@
  *     vector's `hlt`; the thread replays the instruction in host mode, where a real fault
  *     is a real SIGSEGV. A #PF on Sentry memory that is only missing from guest memory (a
  *     mapping made after kvm_sentry_map_all, a memory-file chunk registered since) gets
- *     its slot and page-table entries and is retried in ring 0 instead.
+ *     its slot and page-table entries at the next kvm_bluepill (not in bp_host, which
+ *     must take no lock the stopped guest code might hold: malloc's, the platform's).
  *   - a kick (EINTR) or KVM_RUN's EFAULT: back to host mode at the current rip. */
 #include "platform/kvm/kvm_internal.h"
 
@@ -67,6 +68,7 @@ void kvm_bp_enter(struct kvm_bp_frame *f, void (*host)(struct kvm_bp_frame *));
 __thread uint64_t kvm_bp_rip __attribute__((tls_model("local-exec")));
 __thread uint64_t kvm_bp_rsp __attribute__((tls_model("local-exec")));
 extern const char kvm_redpill_hlt[];
+extern const char kvm_r0_crit_start[], kvm_r0_crit_end[]; /* kvm_r0switch.c */
 __asm__(".text\n"
 	".globl kvm_bp_enter\n .type kvm_bp_enter, @function\n"
 	"kvm_bp_enter:\n"
@@ -181,29 +183,46 @@ static void bp_store(struct kvm_ctx *c, struct kvm_bp_frame *f, const struct kvm
 	memset(f->xsave + XSTATE_BV_OFF + 8, 0, 8); /* XCOMP_BV: standard format */
 }
 
-/* A #PF in ring 0 on Sentry memory the host has but the guest lacks: add it. */
-static bool bp_fixable(struct kvm_platform *p, uint64_t addr)
+/* Give the Sentry memory at addr (the host has it, the guest lacked it) a slot and
+ * page-table entries. Not from bp_host: the guest may have stopped anywhere, holding
+ * malloc's or the platform's locks, so kvm_bluepill does it at its next call. */
+static void bp_add_memory(struct kvm_platform *p, uint64_t addr)
 {
 	uint64_t mem = (uint64_t)(uintptr_t)p->mem;
+	int ret;
 
 	if (addr >= mem && addr < mem + p->mem_size)
-		return kvm_mem_ensure(p, addr - mem, 1) == 0;
-	return kvm_sentry_map(p, addr) == 0;
+		ret = kvm_mem_ensure(p, addr - mem, 1);
+	else
+		ret = kvm_sentry_map(p, addr);
+	log_debug("kvm: ring-0 fault at %#llx: %s guest memory (%d)", (unsigned long long)addr,
+		  ret ? "not added to" : "added to", ret);
 }
 
-/* An exception in ring 0: retried in ring 0 when fixable, else replayed in host mode. */
+/* An exception in ring 0: replayed in host mode, where a real fault is a real SIGSEGV.
+ * A #PF on a page the kernel table lacks is remembered for the next entry. */
 static bool bp_fault(struct kvm_ctx *c, struct kvm_bp_frame *f, struct kvm_regs *r, int vec)
 {
 	const uint64_t *fr = kvm_ring0_frame(c);
 
 	count(c->p, KVM_STAT_R0_FAULT);
-	if (vec == 14 && bp_fixable(c->p, c->run->s.regs.sregs.cr2)) {
-		r->rip = fr[I_RIP], r->rsp = fr[I_RSP], r->rflags = fr[I_RFLAGS];
-		if (!ioctl(c->fd, KVM_SET_REGS, r))
-			return true;
-	}
+	if (vec == 14 && !(fr[-1] & 1)) /* not present */
+		c->bp_missing = c->run->s.regs.sregs.cr2;
 	bp_store(c, f, r, fr[I_RIP], fr[I_RSP], fr[I_RFLAGS]);
 	return false;
+}
+
+/* Deliver the kick vector now if the vCPU can take it, else at its interrupt window. */
+static void bp_inject(struct kvm_ctx *c, const struct kvm_regs *r)
+{
+	struct kvm_interrupt irq = { .irq = KVM_R0_KICK_VEC };
+
+	if (c->run->ready_for_interrupt_injection && (r->rflags & 0x200) &&
+	    ioctl(c->fd, KVM_INTERRUPT, &irq) == 0) {
+		c->run->request_interrupt_window = 0;
+		return;
+	}
+	c->run->request_interrupt_window = 1;
 }
 
 /* One exit of the vCPU: true to run it again, false when the thread is to go on in host
@@ -219,10 +238,21 @@ static bool bp_exit(struct kvm_ctx *c, struct kvm_bp_frame *f, int ret, int err)
 		count(c->p, KVM_STAT_KICK);
 		if (ret < 0 && err != EINTR)
 			log_warn("kvm: ring-0 KVM_RUN: %d at %#llx", -err, (unsigned long long)r.rip);
-		if (r.rip >= KVM_KVA) /* in the trampoline: finish it first */
+		run->immediate_exit = 0; /* c->intr says whether it was interrupt() */
+		/* In ring 3, the trampoline or the call of it: the kick interrupt brings it
+		 * back to the Sentry (at once, or when ring 3 next enables interrupts). */
+		if ((run->s.regs.sregs.cs.selector & 3) || r.rip >= KVM_KVA ||
+		    (r.rip >= (uint64_t)(uintptr_t)kvm_r0_crit_start &&
+		     r.rip < (uint64_t)(uintptr_t)kvm_r0_crit_end)) {
+			bp_inject(c, &r);
 			return true;
+		}
 		bp_store(c, f, &r, r.rip, r.rsp, r.rflags);
 		return false;
+	}
+	if (run->exit_reason == KVM_EXIT_IRQ_WINDOW_OPEN) {
+		bp_inject(c, &r);
+		return true;
 	}
 	if (run->exit_reason != KVM_EXIT_HLT) {
 		/* Guest memory without a slot (an MMIO exit): complete it, replay in host mode. */
@@ -289,6 +319,10 @@ bool kvm_bluepill(struct kvm_ctx *c)
 		xmask = xgetbv0() & p->xfeatures;
 		f->xmask[0] = (uint32_t)xmask, f->xmask[1] = (uint32_t)(xmask >> 32);
 		c->bp = f;
+	}
+	if (c->bp_missing) { /* a fault in ring 0 last time: the page joins guest memory */
+		bp_add_memory(p, c->bp_missing);
+		c->bp_missing = 0;
 	}
 	if (!c->r0_msrs) { /* the vCPU's syscall entry tells ring 0 from ring 3 now */
 		if (kvm_ring0_prepare(c))

@@ -120,6 +120,8 @@ struct kvm_platform {
 	struct { uint64_t start, end; uint32_t slot; } sentry[KVM_SENTRY_MAPS];
 	int nsentry;		 /* entries used (a freed one has end 0) */
 	int phys_bits;		 /* guest-physical address bits (CPUID 0x80000008) */
+	bool ring0;		 /* ring-0 mode: switch_to runs the app from guest ring 0 */
+	int maps_fd;		 /* /proc/self/maps, opened at create (ring-0 mode) */
 };
 
 struct kvm_as {
@@ -147,6 +149,9 @@ struct kvm_ctx {
 	uint64_t exits;		  /* KVM_RUN calls, for tests and stats */
 	struct kvm_bp_frame *bp;  /* kvm_bluepill's frame and handler stack, once used */
 	bool r0_msrs;		  /* LSTAR is the ring-0 mode entry (until the next reset) */
+	uint8_t *r0_fpu;	  /* ring-0 mode: the application's XSAVE area (64-aligned) */
+	uint64_t r0_xmask;	  /* the XSAVE components it holds */
+	uint64_t bp_missing;	  /* a ring-0 #PF on memory the guest lacks: add at entry */
 };
 
 static inline struct kvm_platform *kvm_plat(struct platform *p)
@@ -247,7 +252,17 @@ int kvm_ring0_serve_loop(struct kvm_platform *p, struct plat_as *as, const plat_
  * ring-0 IDT (KVM_R0_IDT_GATES gates on IST 1), LSTAR and KERNEL_GS_BASE for ring-0 mode,
  * the `hlt` a host syscall from ring 0 stops at, the vector of an exception `hlt` (or -1),
  * and the host view of the exception frame on the IST stack (rip, cs, rflags, rsp, ss). */
-#define KVM_R0_IDT_GATES 32
+/* The ring-0 block (per vCPU, GS base in ring 0; kvm_ring0.c's trampoline): the
+ * application's registers, CR3s, the Sentry's callee-saved registers, the trap. */
+enum { B_RAX, B_RBX, B_RCX, B_RDX, B_RSI, B_RDI, B_RBP, B_RSP, B_R8, B_R9, B_R10, B_R11,
+       B_R12, B_R13, B_R14, B_R15, B_RIP, B_RFLAGS, B_UCR3, B_KCR3, B_SRSP, B_SRBX,
+       B_SRBP, B_SR12, B_SR13, B_SR14, B_SR15, B_CR2, B_VEC, B_ERR, B_IRET, B_UFS, B_UGS,
+       B_SFS, B_STACK, B_WORDS };
+#define BLOCK_OFF 0x800 /* in the vCPU's GDT/TSS page */
+#define KVM_R0_IDT_GATES 0x81
+#define KVM_R0_VECS 34		/* gates: the 32 exceptions, the kick (32) and int $0x80 */
+#define KVM_R0_KICK_VEC 32	/* injected (KVM_INTERRUPT) to bring ring 3 back to ring 0 */
+#define KVM_R0_SYSCALL 256	/* kvm_r0_switch_user's value for a syscall */
 uint64_t kvm_ring0_block(struct kvm_ctx *c);
 uint64_t kvm_ring0_idt(void);
 int kvm_ring0_prepare(struct kvm_ctx *c);
@@ -270,5 +285,20 @@ size_t kvm_debug_stats(struct platform *pp, char *buf, size_t size);
 /* kvm_switch.c */
 int kvm_switch_to(struct plat_ctx *c, struct plat_as *a, plat_regs_t *regs,
 		  struct plat_trap *trap);
+int kvm_vector_to_fault(unsigned v, uint64_t err, uint64_t rip, uint64_t cr2,
+			struct plat_trap *t);
+
+/* kvm_r0switch.c: switch_to in ring-0 mode (the Sentry thread in guest ring 0 enters
+ * the application and serves its trap there; no VM exit), and the application's FPU
+ * state, which the vCPU shares with the Sentry there, kept in the context. */
+int kvm_switch_ring0(struct kvm_ctx *c, struct kvm_as *as, plat_regs_t *regs,
+		     struct plat_trap *trap);
+int kvm_ring0_ctx_init(struct kvm_ctx *c);
+void kvm_ring0_get_fpu(struct kvm_ctx *c, struct plat_fpu *fpu);
+void kvm_ring0_set_fpu(struct kvm_ctx *c, const struct plat_fpu *fpu);
+/* The block's words kvm_r0switch.c fills (kvm_ring0.c's layout). */
+uint64_t *kvm_ring0_block_ptr(struct kvm_ctx *c);
+uint64_t kvm_ring0_stack(struct kvm_ctx *c); /* top of the vCPU's ring-0 (IST) stack */
+uint64_t kvm_ring0_switch_va(void);
 
 #endif

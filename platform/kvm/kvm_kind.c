@@ -8,9 +8,9 @@
  * `hlt`; reaching it means ring-0 syscalls work. The check wins when they disagree.
  *
  * The mode (--kvm-mode, plat_kvm_set_mode) is separate from the kind: "exit" is exit per
- * trap, today's only mode, through LSTAR or the stub as the kind requires; "ring0" (the
- * Sentry serving traps in guest ring 0, hardware KVM only) is refused until it exists;
- * "auto" will pick ring0 on hardware KVM and exit on PVM once ring0 is built. */
+ * trap, through LSTAR or the stub as the kind requires; "ring0" (the Sentry serving
+ * traps in guest ring 0: kvm_bluepill.c, kvm_r0switch.c) needs hardware KVM and is
+ * refused elsewhere; "auto" is exit for now (ring0 once proven with the whole Sentry). */
 #include "platform/kvm/kvm_internal.h"
 
 #include <errno.h>
@@ -37,8 +37,9 @@ int plat_kvm_set_mode(const char *mode)
 
 int kvm_mode_check(const char **why)
 {
-	if (g_mode == 2) {
-		*why = "--kvm-mode=ring0 (the Sentry in guest ring 0) is not built yet";
+	if (g_mode == 2 && !plat_kvm_is_hardware()) {
+		*why = "--kvm-mode=ring0 needs hardware KVM (VMX/SVM): on PVM guest ring 0 is "
+		       "interpreted";
 		return -ENOSYS;
 	}
 	return 0;
@@ -83,9 +84,14 @@ int kvm_detect_kind(struct kvm_platform *p)
 		p->hw = p->kind_guest;
 	for (int i = 0; i < KVM_STAT_N; i++) /* the check's exits are not the sandbox's */
 		atomic_store(&p->stats[i], 0);
+	p->ring0 = g_mode == 2 && p->hw;
 	log_debug("kvm: host facts: %s KVM; guest check: %s; syscalls %s",
 		  p->kind_host ? "hardware" : "PVM",
 		  p->kind_guest < 0 ? "failed" : p->kind_guest ? "ring-0 syscall" : "no ring-0 syscall",
 		  p->hw ? "enter ring 0 through LSTAR" : "exit through the user stub");
+	if (g_mode == 2 && !p->hw) {
+		log_err("kvm: --kvm-mode=ring0: a guest syscall does not reach ring 0 here");
+		return -ENOSYS;
+	}
 	return kvm_mode_check(&why) ? (log_err("kvm: %s", why), -ENOSYS) : 0;
 }

@@ -24,23 +24,27 @@
 
 #include "lib/log.h"
 
-/* The ring-0 block (per vCPU, GS base in ring 0): application registers, then the rest. */
-enum { B_RAX, B_RBX, B_RCX, B_RDX, B_RSI, B_RDI, B_RBP, B_RSP, B_R8, B_R9, B_R10, B_R11,
-       B_R12, B_R13, B_R14, B_R15, B_RIP, B_RFLAGS, B_UCR3, B_KCR3, B_SRSP, B_SRBX,
-       B_SRBP, B_SR12, B_SR13, B_SR14, B_SR15, B_CR2, B_VEC, B_ERR, B_IRET, B_WORDS };
-#define BLOCK_OFF 0x800 /* in the vCPU's GDT/TSS page */
 #define TRAMP_OFF 0x800 /* in the code page */
 #define MSR_LSTAR 0xc0000082
 #define MSR_KERNEL_GS_BASE 0xc0000102
 
 /* Position independent: it only addresses the block through %gs. */
-extern const char kvm_r0_tramp[], kvm_r0_tramp_entry[], kvm_r0_tramp_pf[], kvm_r0_tramp_end[];
-extern const char kvm_r0_tramp_ksys[], kvm_r0_tramp_kpf[];
-#define IDT_OFF 0x800 /* the ring-0 mode IDT (gates 0-31, IST 1) in the probe page */
+extern const char kvm_r0_tramp[], kvm_r0_tramp_entry[], kvm_r0_tramp_end[];
+extern const char kvm_r0_tramp_ksys[];
+extern const uint64_t kvm_r0_vec_offs[KVM_R0_VECS];
+#define IDT_OFF 0x100 /* the ring-0 mode IDT (gates 0-0x80, IST 1) in the probe page */
+/* Every vector the ring-0 IDT has a gate for (0x80: int $0x80), in kvm_r0_vec_offs. */
+#define R0_VEC_LIST "0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25," \
+		    "26,27,28,29,30,31,32,128"
 __asm__(".pushsection .rodata\n"
-	"kvm_r0_tramp:\n" /* kvm_r0_switch_user */
+	"kvm_r0_tramp:\n" /* kvm_r0_switch_user: -1 at once when not in ring 0 */
+	"mov %cs, %eax\n test $3, %al\n jz 0f\n mov $-1, %eax\n ret\n"
+	"0:\n"
 	"mov %rsp, %gs:160\n mov %rbx, %gs:168\n mov %rbp, %gs:176\n"
 	"mov %r12, %gs:184\n mov %r13, %gs:192\n mov %r14, %gs:200\n mov %r15, %gs:208\n"
+	/* the application's FS base, and its GS base for the swapgs below */
+	"mov $0xc0000100, %ecx\n mov %gs:248, %eax\n mov %gs:252, %edx\n wrmsr\n"
+	"mov $0xc0000102, %ecx\n mov %gs:256, %eax\n mov %gs:260, %edx\n wrmsr\n"
 	"mov %gs:144, %rax\n mov %rax, %cr3\n"
 	"cmpq $0, %gs:240\n jne 1f\n"
 	"mov %gs:8, %rbx\n mov %gs:24, %rdx\n mov %gs:32, %rsi\n mov %gs:40, %rdi\n"
@@ -48,7 +52,9 @@ __asm__(".pushsection .rodata\n"
 	"mov %gs:96, %r12\n mov %gs:104, %r13\n mov %gs:112, %r14\n mov %gs:120, %r15\n"
 	"mov %gs:128, %rcx\n mov %gs:136, %r11\n mov %gs:0, %rax\n mov %gs:56, %rsp\n"
 	"swapgs\n sysretq\n"
-	"1:\n" /* after an exception: iretq keeps rcx and r11 */
+	"1:\n" /* iretq keeps rcx and r11; its frame on the vCPU's stack (upper half: the
+		* Sentry's stack is not in the application's table) */
+	"mov %gs:272, %rsp\n"
 	"pushq $0x2b\n pushq %gs:56\n pushq %gs:136\n pushq $0x33\n pushq %gs:128\n"
 	"mov %gs:8, %rbx\n mov %gs:16, %rcx\n mov %gs:24, %rdx\n mov %gs:32, %rsi\n"
 	"mov %gs:40, %rdi\n mov %gs:48, %rbp\n mov %gs:64, %r8\n mov %gs:72, %r9\n"
@@ -62,26 +68,46 @@ __asm__(".pushsection .rodata\n"
 	"mov %rsi, %gs:32\n mov %rdi, %gs:40\n mov %rbp, %gs:48\n mov %r8, %gs:64\n"
 	"mov %r9, %gs:72\n mov %r10, %gs:80\n mov %r12, %gs:96\n mov %r13, %gs:104\n"
 	"mov %r14, %gs:112\n mov %r15, %gs:120\n mov %rcx, %gs:128\n mov %r11, %gs:136\n"
-	"movq $0, %gs:240\n mov $1, %eax\n"
+	"mov %rcx, %gs:16\n mov %r11, %gs:88\n" /* as Linux leaves them */
+	"movq $0, %gs:240\n mov $256, %eax\n"
 	"2:\n" /* back to the caller of kvm_r0_switch_user, eax = what happened */
-	"mov %gs:152, %rdx\n mov %rdx, %cr3\n"
+	"mov %gs:152, %rdx\n mov %rdx, %cr3\n mov %eax, %esi\n"
+	"mov $0xc0000100, %ecx\n mov %gs:264, %eax\n mov %gs:268, %edx\n wrmsr\n"
+	"mov %esi, %eax\n"
 	"mov %gs:160, %rsp\n mov %gs:168, %rbx\n mov %gs:176, %rbp\n mov %gs:184, %r12\n"
 	"mov %gs:192, %r13\n mov %gs:200, %r14\n mov %gs:208, %r15\n"
+	/* the kernel's flags: an exception keeps the application's IOPL (and DF, AC) */
+	"pushq $2\n popfq\n"
 	"ret\n"
-	"kvm_r0_tramp_pf:\n" /* #PF (IDT gate 14): a frame on IST 1; from ring 0? */
-	"testb $3, 16(%rsp)\n jz kvm_r0_tramp_kpf\n"
+	/* One stub per vector: from ring 0, the vector's one-`hlt` handler in the code page
+	 * (the host replays the fault, kvm_bluepill.c); from ring 3, push the vector (and a
+	 * zero for a missing error code) and save the application's state. */
+	".irp v," R0_VEC_LIST "\n"
+	"kvm_r0_vec\\v:\n"
+	".if \\v == 8 || (\\v >= 10 && \\v <= 14) || \\v == 17 || \\v == 21 || \\v == 29 || \\v == 30\n"
+	"testb $3, 16(%rsp)\n jz kvm_r0_tramp + \\v * 8 - 0x800\n"
+	".else\n"
+	".if \\v < 32\n testb $3, 8(%rsp)\n jz kvm_r0_tramp + \\v * 8 - 0x800\n .endif\n"
+	"pushq $0\n"
+	".endif\n"
+	"pushq $\\v\n jmp kvm_r0_tramp_exc\n"
+	".endr\n"
+	"kvm_r0_tramp_exc:\n" /* the stack: vector, error code, rip, cs, rflags, rsp, ss */
 	"swapgs\n"
 	"mov %rax, %gs:0\n mov %rbx, %gs:8\n mov %rcx, %gs:16\n mov %rdx, %gs:24\n"
 	"mov %rsi, %gs:32\n mov %rdi, %gs:40\n mov %rbp, %gs:48\n mov %r8, %gs:64\n"
 	"mov %r9, %gs:72\n mov %r10, %gs:80\n mov %r11, %gs:88\n mov %r12, %gs:96\n"
 	"mov %r13, %gs:104\n mov %r14, %gs:112\n mov %r15, %gs:120\n"
-	"pop %rax\n mov %rax, %gs:232\n pop %rax\n mov %rax, %gs:128\n pop %rax\n"
-	"pop %rax\n mov %rax, %gs:136\n pop %rax\n mov %rax, %gs:56\n pop %rax\n"
+	"pop %rax\n mov %rax, %gs:224\n pop %rax\n mov %rax, %gs:232\n"
+	"pop %rax\n mov %rax, %gs:128\n pop %rax\n pop %rax\n mov %rax, %gs:136\n"
+	"pop %rax\n mov %rax, %gs:56\n pop %rax\n"
 	"mov %cr2, %rax\n mov %rax, %gs:216\n"
-	"movq $1, %gs:240\n mov $14, %eax\n jmp 2b\n"
+	"movq $1, %gs:240\n mov %gs:224, %eax\n jmp 2b\n"
 	"kvm_r0_tramp_ksys:\n hlt\n" /* a host syscall from ring 0 (kvm_bluepill.c) */
-	"kvm_r0_tramp_kpf:\n hlt\n"  /* a #PF in ring 0 */
 	"kvm_r0_tramp_end:\n"
+	".balign 8\n"
+	"kvm_r0_vec_offs:\n"
+	".irp v," R0_VEC_LIST "\n .quad kvm_r0_vec\\v - kvm_r0_tramp\n .endr\n"
 	".popsection\n");
 
 static uint64_t tramp_va(const char *sym)
@@ -108,7 +134,8 @@ static void ist_gate(uint8_t *g, uint64_t target, unsigned dpl)
 void kvm_ring0_install(struct kvm_platform *p)
 {
 	_Static_assert(B_SR15 * 8 == 208 && B_UCR3 * 8 == 144 && B_RIP * 8 == 128 &&
-			       B_CR2 * 8 == 216 && B_ERR * 8 == 232 && B_IRET * 8 == 240,
+			       B_CR2 * 8 == 216 && B_ERR * 8 == 232 && B_IRET * 8 == 240 &&
+			       B_UFS * 8 == 248 && B_SFS * 8 == 264 && B_STACK * 8 == 272,
 		       "the trampoline's offsets");
 	_Static_assert(IDT_OFF + KVM_R0_IDT_GATES * 16 <= KVM_PG, "the ring-0 IDT fits");
 	uint8_t *idt = kvm_r0(p, KVM_R0_PROBE_PAGE * KVM_PG + IDT_OFF);
@@ -117,16 +144,33 @@ void kvm_ring0_install(struct kvm_platform *p)
 	if (n > KVM_PG - TRAMP_OFF)
 		log_fatal("kvm: the ring-0 trampoline (%zu bytes) does not fit", n);
 	memcpy(kvm_r0(p, KVM_R0_CODE_PAGE * KVM_PG + TRAMP_OFF), kvm_r0_tramp, n);
-	/* #PF goes through the trampoline; every other vector to its one-`hlt` handler. */
-	for (unsigned v = 0; v < KVM_R0_IDT_GATES; v++)
-		ist_gate(idt + v * 16,
-			 v == 14 ? tramp_va(kvm_r0_tramp_pf) : code_va(v * KVM_CODE_VEC_STRIDE),
-			 (v == 3 || v == 4) ? 3 : 0);
+	memset(idt, 0, KVM_R0_IDT_GATES * 16);
+	for (unsigned i = 0; i < KVM_R0_VECS; i++) {
+		unsigned v = i < 33 ? i : 0x80;
+
+		ist_gate(idt + v * 16, code_va(TRAMP_OFF + kvm_r0_vec_offs[i]),
+			 (v == 3 || v == 4 || v == 0x80) ? 3 : 0);
+	}
 }
 
 uint64_t kvm_ring0_block(struct kvm_ctx *c)
 {
 	return KVM_KVA + (KVM_R0_VCPU_PAGE + 2ULL * (uint64_t)c->id) * KVM_PG + BLOCK_OFF;
+}
+
+uint64_t kvm_ring0_stack(struct kvm_ctx *c)
+{
+	return KVM_KVA + (KVM_R0_VCPU_PAGE + 2ULL * (uint64_t)c->id + 2) * KVM_PG;
+}
+
+uint64_t *kvm_ring0_block_ptr(struct kvm_ctx *c)
+{
+	return kvm_r0(c->p, kvm_ring0_block(c) - KVM_KVA);
+}
+
+uint64_t kvm_ring0_switch_va(void)
+{
+	return tramp_va(kvm_r0_tramp);
 }
 
 uint64_t kvm_ring0_idt(void)
@@ -143,8 +187,6 @@ int kvm_ring0_kvec(uint64_t hlt_va)
 {
 	uint64_t off = hlt_va - code_va(0);
 
-	if (hlt_va == tramp_va(kvm_r0_tramp_kpf))
-		return 14;
 	if (off % KVM_CODE_VEC_STRIDE == 0 && off / KVM_CODE_VEC_STRIDE < KVM_CODE_NVEC)
 		return (int)(off / KVM_CODE_VEC_STRIDE);
 	return -1;
@@ -171,13 +213,17 @@ static long r0_getpid_loop(long arg)
 	struct r0_loop *l = (struct r0_loop *)arg;
 
 	for (;;) {
-		if (l->switch_user() == 14) { /* a #PF: resume at r12 (a fixup), or give up */
+		long v = l->switch_user();
+
+		if (v == 14) { /* a #PF: resume at r12 (a fixup), or give up */
 			if (l->block[B_CR2] != l->fault_addr)
 				return -14;
 			l->block[B_RIP] = l->block[B_R12];
 			l->faults++;
 			continue;
 		}
+		if (v != 256)
+			return -v;
 		if (l->block[B_RAX] != 39)
 			return (long)l->block[B_RAX];
 		l->block[B_RAX] = (uint64_t)l->pid;
@@ -215,6 +261,7 @@ static int prepare(struct kvm_ctx *c, void *arg)
 	uint64_t va = kvm_ring0_block(c);
 	struct kvm_sregs s;
 
+	ls->block[B_STACK] = kvm_ring0_stack(c);
 	memcpy(kvm_r0(c->p, va - KVM_KVA), ls->block, sizeof(ls->block));
 	ls->l->block = (uint64_t *)(uintptr_t)va;
 	if (ioctl(c->fd, KVM_GET_SREGS, &s))

@@ -12,10 +12,13 @@
 #include "platform/kvm/kvm_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "lib/log.h"
 
@@ -48,21 +51,72 @@ static bool parse_line(const char *line, struct maps_line *m)
 	return true;
 }
 
-/* The /proc/self/maps line that holds addr. */
-static int find_mapping(uint64_t addr, struct maps_line *m)
+/* /proc/self/maps as text (malloc'd): through the file kept open in ring-0 mode (the
+ * seccomp walls refuse opening it later), else opened now. */
+static char *read_maps(struct kvm_platform *p)
 {
-	char line[512];
-	FILE *f = fopen("/proc/self/maps", "re");
+	int fd = p->maps_fd >= 0 ? p->maps_fd : open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	size_t cap = 16384, len = 0;
+	char *buf = NULL, *nb;
+	ssize_t n;
+
+	if (fd < 0 || (fd == p->maps_fd && lseek(fd, 0, SEEK_SET) != 0) ||
+	    !(buf = malloc(cap)))
+		goto fail;
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (!(nb = realloc(buf, cap * 2)))
+				goto fail;
+			buf = nb, cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = 0;
+	goto out;
+fail:
+	free(buf);
+	buf = NULL;
+out:
+	if (fd >= 0 && fd != p->maps_fd)
+		close(fd);
+	return buf;
+}
+
+/* The next line of text (NUL-terminated in place), or NULL. */
+static char *next_line(char **cur)
+{
+	char *l = *cur, *nl;
+
+	if (!l || !*l)
+		return NULL;
+	nl = strchr(l, '\n');
+	if (nl)
+		*nl = 0;
+	*cur = nl ? nl + 1 : NULL;
+	return l;
+}
+
+/* The /proc/self/maps line that holds addr. */
+static int find_mapping(struct kvm_platform *p, uint64_t addr, struct maps_line *m)
+{
+	char *text = read_maps(p), *cur = text, *line;
 	int ret = -ENOENT;
 
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
+	if (!text)
+		return -EIO;
+	while ((line = next_line(&cur)))
 		if (parse_line(line, m) && addr >= m->start && addr < m->end) {
 			ret = 0;
 			break;
 		}
-	fclose(f);
+	free(text);
 	return ret;
 }
 
@@ -139,13 +193,26 @@ static int sentry_add(struct kvm_platform *p, const struct maps_line *m)
 	return 0;
 }
 
+/* Mappings that get no slot: holes, the kernel's special pages (the vDSO would read
+ * the host's clock data with the guest's TSC), and the memory file (its chunks). */
+static bool sentry_skip(struct kvm_platform *p, const struct maps_line *m)
+{
+	uint64_t mem = (uint64_t)(uintptr_t)p->mem;
+
+	return m->prot == PROT_NONE || m->end > KVM_SENTRY_GPA_OFF ||
+	       !strcmp(m->name, "[vdso]") || !strncmp(m->name, "[vvar", 5) ||
+	       (m->start < mem + p->mem_size && mem < m->end);
+}
+
 int kvm_sentry_map(struct kvm_platform *p, uint64_t addr)
 {
 	struct maps_line m;
 	int ret;
 
-	if ((ret = find_mapping(addr, &m)))
+	if ((ret = find_mapping(p, addr, &m)))
 		return ret;
+	if (sentry_skip(p, &m))
+		return -ENOENT; /* touched from host mode only */
 	pthread_mutex_lock(&p->sentry_lock);
 	ret = sentry_add(p, &m);
 	pthread_mutex_unlock(&p->sentry_lock);
@@ -169,33 +236,21 @@ void kvm_sentry_mem_chunks(struct kvm_platform *p, uint64_t chunks)
 	}
 }
 
-/* Mappings that get no slot: holes, the kernel's special pages (the vDSO would read
- * the host's clock data with the guest's TSC), and the memory file (its chunks). */
-static bool sentry_skip(struct kvm_platform *p, const struct maps_line *m)
-{
-	uint64_t mem = (uint64_t)(uintptr_t)p->mem;
-
-	return m->prot == PROT_NONE || m->end > KVM_SENTRY_GPA_OFF ||
-	       !strcmp(m->name, "[vdso]") || !strncmp(m->name, "[vvar", 5) ||
-	       (m->start < mem + p->mem_size && mem < m->end);
-}
-
 int kvm_sentry_map_all(struct kvm_platform *p)
 {
-	char line[512];
+	char *text, *cur, *line;
 	struct maps_line m;
 	int ret = 0, n = 0;
-	FILE *f;
 
 	if (p->phys_bits < 48) {
 		log_err("kvm: ring-0 mode needs 48 guest-physical address bits, this KVM has %d",
 			p->phys_bits);
 		return -ENOSYS;
 	}
-	if (!(f = fopen("/proc/self/maps", "re")))
-		return -errno;
+	if (!(cur = text = read_maps(p)))
+		return -EIO;
 	pthread_mutex_lock(&p->sentry_lock);
-	while (!ret && fgets(line, sizeof(line), f)) {
+	while (!ret && (line = next_line(&cur))) {
 		if (!parse_line(line, &m) || sentry_skip(p, &m))
 			continue;
 		ret = sentry_add(p, &m);
@@ -209,7 +264,7 @@ int kvm_sentry_map_all(struct kvm_platform *p)
 	if (!ret)
 		ret = kernel_table(p);
 	pthread_mutex_unlock(&p->sentry_lock);
-	fclose(f);
+	free(text);
 	if (ret)
 		return ret;
 	atomic_store(&p->kas_ready, true);

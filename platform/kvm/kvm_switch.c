@@ -96,9 +96,9 @@ static void fault(struct plat_trap *t, int signo, int code, uint64_t addr)
 	t->addr = addr;
 }
 
-/* Vector v from ring 3 to a signal, as Linux's traps would. */
-static int vector_to_fault(struct kvm_ctx *c, unsigned v, uint64_t err, uint64_t rip,
-			   struct plat_trap *t)
+/* Vector v from ring 3 to a signal, as Linux's traps would (cr2 for a #PF). */
+int kvm_vector_to_fault(unsigned v, uint64_t err, uint64_t rip, uint64_t cr2,
+			struct plat_trap *t)
 {
 	t->trapno = (int)v;
 	switch (v) {
@@ -110,8 +110,7 @@ static int vector_to_fault(struct kvm_ctx *c, unsigned v, uint64_t err, uint64_t
 	case 6: fault(t, SIGILL, ILL_ILLOPN, rip); return 0;
 	case 12: fault(t, SIGBUS, SI_KERNEL, 0); return 0;
 	case 14:
-		fault(t, SIGSEGV, (err & 1) ? SEGV_ACCERR : SEGV_MAPERR,
-		      c->run->s.regs.sregs.cr2);
+		fault(t, SIGSEGV, (err & 1) ? SEGV_ACCERR : SEGV_MAPERR, cr2);
 		t->access = (err & 16) ? PLAT_ACCESS_EXEC
 				       : (err & 2) ? PLAT_ACCESS_WRITE : PLAT_ACCESS_READ;
 		return 0;
@@ -173,7 +172,7 @@ static int decode_vector(struct kvm_ctx *c, struct kvm_as *as, unsigned v,
 		t->entry = PLAT_ENTRY_INT80;
 		return 0;
 	}
-	return vector_to_fault(c, v, err, f[0], t);
+	return kvm_vector_to_fault(v, err, f[0], c->run->s.regs.sregs.cr2, t);
 }
 
 /* Hardware KVM: `syscall` went straight to ring 0 at LSTAR, which is a hlt. */
@@ -305,6 +304,8 @@ int kvm_switch_to(struct plat_ctx *cc, struct plat_as *a, plat_regs_t *regs,
 	struct kvm_as *as = (struct kvm_as *)a;
 	int ret;
 
+	if (c->p->ring0)
+		return kvm_switch_ring0(c, as, regs, trap);
 	c->run->immediate_exit = 0;
 	if (atomic_exchange(&c->intr, 0)) {
 		memset(trap, 0, sizeof(*trap));

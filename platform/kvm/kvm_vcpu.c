@@ -173,6 +173,8 @@ static int vcpu_reset(struct kvm_ctx *c)
 	c->r0_msrs = false;
 	atomic_store(&c->intr, 0);
 	atomic_store(&c->cur_as, NULL);
+	if (c->p->ring0) /* the vCPU's FPU is the Sentry's (kvm_bluepill), the app's apart */
+		return 0;
 	fpu = aligned_alloc(64, sizeof(*fpu));
 	if (!fpu)
 		return -ENOMEM;
@@ -189,6 +191,7 @@ static void vcpu_close(struct kvm_platform *p, struct kvm_ctx *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->bp);
+	free(c->r0_fpu);
 	free(c);
 }
 
@@ -258,6 +261,8 @@ int kvm_ctx_create(struct platform *pp, struct plat_ctx **out)
 		return ret;
 	c->tid = (pid_t)syscall(SYS_gettid);
 	ret = vcpu_reset(c);
+	if (!ret && p->ring0)
+		ret = kvm_ring0_ctx_init(c);
 	pthread_mutex_lock(&p->lock);
 	if (ret) {
 		log_warn("kvm: vCPU %d reset failed: %d", c->id, ret);
@@ -281,6 +286,8 @@ void kvm_ctx_release(struct plat_ctx *cc)
 	if (!c)
 		return;
 	p = c->p;
+	if (kvm_in_guest())
+		kvm_redpill(); /* leave the vCPU before it goes back to the pool */
 	pthread_mutex_lock(&p->lock);
 	for (struct kvm_ctx **pp = &p->ctxs; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
@@ -394,6 +401,11 @@ int kvm_get_fpu(struct plat_ctx *cc, struct plat_fpu *fpu)
 	unsigned n = plat_fpu_size();
 	int ret = 0;
 
+	if (c->p->ring0) {
+		free(x);
+		kvm_ring0_get_fpu(c, fpu);
+		return 0;
+	}
 	if (!x)
 		return -ENOMEM;
 	if (ioctl(c->fd, KVM_GET_XSAVE, x)) {
@@ -414,6 +426,11 @@ int kvm_set_fpu(struct plat_ctx *cc, const struct plat_fpu *fpu)
 	uint64_t bv = X87_SSE;
 	int ret = 0;
 
+	if (c->p->ring0) {
+		free(x);
+		kvm_ring0_set_fpu(c, fpu);
+		return 0;
+	}
 	if (!x)
 		return -ENOMEM;
 	memcpy(x->region, fpu->data, n < sizeof(x->region) ? n : sizeof(x->region));

@@ -7,6 +7,10 @@
 #   Builds kvm_hw_check from the platform sources, puts it (and PROGRAM, a static binary,
 #   when given) in the initramfs, and runs kvm_hw_check, then PROGRAM ARGS.
 #
+# Environment: KVM_TCG_FILES="PATH..." more files for /bin; KVM_TCG_ONLY=1 runs PROGRAM
+# without kvm_hw_check; KVM_TCG_TIMEOUT seconds for the guest (240); KVM_TCG_MEM MiB (512);
+# KVM_TCG_LOG=FILE keeps the whole serial log.
+#
 # The kernel .deb comes from the Debian mirror through `apt-get download` and is cached in
 # BUILD_DIR/kvm-tcg. Needs qemu-system-x86, cpio, kmod, busybox-static (scripts/setup.sh).
 # Exits non-zero, with the serial log, unless the guest printed "KVMHW PASS" (and
@@ -61,6 +65,11 @@ if [ $# -gt 0 ]; then
 	cp "$1" "$ir/bin/$prog"
 	shift
 fi
+for extra in ${KVM_TCG_FILES:-}; do
+	cp "$extra" "$ir/bin/" || die "cannot copy $extra"
+done
+only=${KVM_TCG_ONLY:-0}
+[ -n "$prog" ] || only=0
 for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-amd; do
 	cp "$kdir/lib/modules/$flavour/kernel/$m.ko" "$ir/mod/" || die "no $m.ko in the kernel"
 done
@@ -69,7 +78,7 @@ done
 	echo '/bin/busybox --install -s /bin'
 	echo 'mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev'
 	echo 'insmod /mod/irqbypass.ko; insmod /mod/kvm.ko; insmod /mod/kvm-amd.ko'
-	echo '/bin/kvm_hw_check'
+	[ "$only" = 1 ] || echo '/bin/kvm_hw_check'
 	[ -z "$prog" ] || echo "/bin/$prog $* && echo '$prog PASS' || echo '$prog FAIL'"
 	echo 'poweroff -f'
 } > "$ir/init"
@@ -77,17 +86,20 @@ chmod +x "$ir/init"
 (cd "$ir" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "$work/initrd.gz")
 
 start=$(date +%s)
-timeout 240 qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,phys-bits=48 -smp 1 -m 512 \
+timeout ${KVM_TCG_TIMEOUT:-240} qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,phys-bits=48 -smp 1 -m ${KVM_TCG_MEM:-512} \
 	-nographic -no-reboot -kernel "$kdir/boot/vmlinuz-$flavour" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 panic=-1 quiet" > "$work/serial.log" 2>&1 || true
 tr -d '\r' < "$work/serial.log" |
-	grep -aE '^(hardware=|getpid|avx|exits|kind|ring0|FAIL|KVMHW|  )|PASS|FAIL' || true
+	grep -aE '^(hardware=|getpid|avx|exits|kind|ring0|FAIL|KVMHW|E1|W1|  )|PASS|FAIL' |
+	grep -av '^\[' || true
 echo "kvm-svm: guest ran for $(( $(date +%s) - start )) s (kernel $flavour)"
+[ -z "${KVM_TCG_LOG:-}" ] || tr -d '\r' < "$work/serial.log" > "$KVM_TCG_LOG"
 ok=1
-grep -aq "KVMHW PASS" "$work/serial.log" || ok=0
+[ "$only" = 1 ] || grep -aq "KVMHW PASS" "$work/serial.log" || ok=0
 if [ -n "$prog" ] && ! grep -aq "^$prog PASS" <(tr -d '\r' < "$work/serial.log"); then ok=0; fi
 if [ $ok = 0 ]; then
-	echo "---- serial log (last 60 lines) ----"
+	tr -d '\r' < "$work/serial.log" > "$cache/last-failed-serial.log" || true
+	echo "---- serial log (last 60 lines; all of it in $cache/last-failed-serial.log) ----"
 	tr -d '\r' < "$work/serial.log" | tail -60
 	die "the guest did not print PASS"
 fi
