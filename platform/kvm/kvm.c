@@ -280,12 +280,18 @@ static int kvm_create(int memfd, struct platform **out)
 	    (ret = kvm_pt_init(p)) || (ret = kvm_detect_kind(p)))
 		goto fail;
 	if (p->ring0) { /* before the seccomp walls: the maps file stays open for later */
+		atomic_store(&p->vdso_ok, true); /* until a vCPU's TSC cannot follow the host's */
 		p->maps_fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 		if (p->maps_fd < 0 || (ret = kvm_sentry_map_all(p))) {
 			ret = p->maps_fd < 0 ? -errno : ret;
-			goto fail;
+			if (kvm_mode_forced_ring0())
+				goto fail;
+			log_warn("kvm: ring-0 mode unavailable (%d): exit per trap", ret);
+			p->ring0 = false;
 		}
 	}
+	log_debug("kvm: mode %s", p->ring0 ? "ring0 (traps served in guest ring 0)"
+					  : "exit (a VM exit per trap)");
 	log_debug("kvm: VM created (%s, NX %d, memory file %llu MiB)",
 		  p->hw ? "hardware" : "PVM", p->nx, (unsigned long long)(p->mem_size >> 20));
 	*out = &p->base;

@@ -255,9 +255,15 @@ static bool bp_exit(struct kvm_ctx *c, struct kvm_bp_frame *f, int ret, int err)
 		return true;
 	}
 	if (run->exit_reason != KVM_EXIT_HLT) {
-		/* Guest memory without a slot (an MMIO exit): complete it, replay in host mode. */
+		/* Guest memory without a slot (an MMIO exit: a stale entry of a mapping the
+		 * Sentry replaced): complete it, replay in host mode, learn the mapping at the
+		 * next entry. */
 		count(c->p, KVM_STAT_OTHER);
-		log_warn("kvm: ring-0 exit %u at %#llx", run->exit_reason, (unsigned long long)r.rip);
+		if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.phys_addr >= KVM_SENTRY_GPA_OFF)
+			c->bp_missing = run->mmio.phys_addr - KVM_SENTRY_GPA_OFF;
+		else
+			log_warn("kvm: ring-0 exit %u at %#llx", run->exit_reason,
+				 (unsigned long long)r.rip);
 		run->immediate_exit = 1;
 		ioctl(c->fd, KVM_RUN, 0);
 		run->immediate_exit = 0;
@@ -271,6 +277,8 @@ static bool bp_exit(struct kvm_ctx *c, struct kvm_bp_frame *f, int ret, int err)
 	}
 	if (h == kvm_ring0_ksys()) { /* a host syscall: re-executed on the host */
 		count(c->p, KVM_STAT_R0_SYSCALL);
+		if (r.rax < 512)
+			atomic_fetch_add_explicit(&c->p->r0_sys[r.rax], 1, memory_order_relaxed);
 		bp_store(c, f, &r, r.rcx - 2, r.rsp, r.r11);
 		return false;
 	}

@@ -114,6 +114,7 @@ struct kvm_platform {
 	struct kvm_ctx *idle;	 /* released vCPUs (KVM cannot destroy one) */
 	struct kvm_ctx *ctxs;	 /* every live context, for kicks on invalidation */
 	_Atomic uint64_t stats[KVM_STAT_N]; /* VM exits by reason */
+	_Atomic uint32_t r0_sys[512]; /* ring-0 host syscalls by number (debug stats) */
 	pthread_mutex_t sentry_lock; /* the Sentry mappings below */
 	struct kvm_as *kas;	 /* kernel page table: the Sentry at its host addresses */
 	_Atomic bool kas_ready;	 /* kvm_sentry_map_all ran: memory-file chunks go in kas */
@@ -122,6 +123,7 @@ struct kvm_platform {
 	int phys_bits;		 /* guest-physical address bits (CPUID 0x80000008) */
 	bool ring0;		 /* ring-0 mode: switch_to runs the app from guest ring 0 */
 	int maps_fd;		 /* /proc/self/maps, opened at create (ring-0 mode) */
+	_Atomic bool vdso_ok;	 /* every vCPU's TSC is the host's: the vDSO may join */
 };
 
 struct kvm_as {
@@ -219,6 +221,7 @@ void kvm_kick_as(struct kvm_platform *p, struct kvm_as *as);
 int kvm_detect_kind(struct kvm_platform *p);
 /* Can the --kvm-mode asked for run? 0, or -ENOSYS with *why. */
 int kvm_mode_check(const char **why);
+bool kvm_mode_forced_ring0(void); /* --kvm-mode=ring0, not auto */
 
 /* kvm_sentry.c: give the Sentry mapping that holds addr a memory slot (guest-physical =
  * host-virtual + KVM_SENTRY_GPA_OFF) and map it in the kernel table at its host address;

@@ -10,7 +10,8 @@
  * The mode (--kvm-mode, plat_kvm_set_mode) is separate from the kind: "exit" is exit per
  * trap, through LSTAR or the stub as the kind requires; "ring0" (the Sentry serving
  * traps in guest ring 0: kvm_bluepill.c, kvm_r0switch.c) needs hardware KVM and is
- * refused elsewhere; "auto" is exit for now (ring0 once proven with the whole Sentry). */
+ * refused elsewhere; "auto" is ring0 on hardware KVM (when its guest-physical address
+ * space is wide enough and the Sentry's memory could be mapped), exit elsewhere. */
 #include "platform/kvm/kvm_internal.h"
 
 #include <errno.h>
@@ -43,6 +44,11 @@ int kvm_mode_check(const char **why)
 		return -ENOSYS;
 	}
 	return 0;
+}
+
+bool kvm_mode_forced_ring0(void)
+{
+	return g_mode == 2;
 }
 
 /* 1: a user syscall reached the ring-0 LSTAR entry; 0: it faulted instead; -1: the check
@@ -84,7 +90,8 @@ int kvm_detect_kind(struct kvm_platform *p)
 		p->hw = p->kind_guest;
 	for (int i = 0; i < KVM_STAT_N; i++) /* the check's exits are not the sandbox's */
 		atomic_store(&p->stats[i], 0);
-	p->ring0 = g_mode == 2 && p->hw;
+	/* ring0 on hardware KVM (auto too), with the 48 guest-physical bits it needs */
+	p->ring0 = (g_mode == 2 || (g_mode == 0 && p->phys_bits >= 48)) && p->hw;
 	log_debug("kvm: host facts: %s KVM; guest check: %s; syscalls %s",
 		  p->kind_host ? "hardware" : "PVM",
 		  p->kind_guest < 0 ? "failed" : p->kind_guest ? "ring-0 syscall" : "no ring-0 syscall",

@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "lib/log.h"
 
@@ -85,6 +86,22 @@ void kvm_ring0_get_fpu(struct kvm_ctx *c, struct plat_fpu *fpu)
 	memcpy(fpu->data, c->r0_fpu, n < XSAVE_SIZE ? n : XSAVE_SIZE);
 }
 
+/* The vCPU's TSC reads as the host's (offset 0, Linux 5.16+), so that the vDSO's clock
+ * works in guest ring 0 on the host's time data; without it the vDSO stays out of guest
+ * memory and a clock_gettime there is replayed in host mode. */
+static void sync_tsc(struct kvm_ctx *c)
+{
+	uint64_t zero = 0;
+	struct kvm_device_attr a = {
+		.group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET,
+		.addr = (uint64_t)(uintptr_t)&zero,
+	};
+
+	if (ioctl(c->fd, KVM_SET_DEVICE_ATTR, &a) && atomic_exchange(&c->p->vdso_ok, false))
+		log_warn("kvm: the vCPU's TSC offset cannot be set (%d): the vDSO runs in host "
+			 "mode", -errno);
+}
+
 int kvm_ring0_ctx_init(struct kvm_ctx *c)
 {
 	struct plat_fpu *fpu;
@@ -99,6 +116,7 @@ int kvm_ring0_ctx_init(struct kvm_ctx *c)
 	plat_fpu_init(fpu);
 	kvm_ring0_set_fpu(c, fpu);
 	free(fpu);
+	sync_tsc(c);
 	return 0;
 }
 

@@ -193,14 +193,16 @@ static int sentry_add(struct kvm_platform *p, const struct maps_line *m)
 	return 0;
 }
 
-/* Mappings that get no slot: holes, the kernel's special pages (the vDSO would read
- * the host's clock data with the guest's TSC), and the memory file (its chunks). */
-static bool sentry_skip(struct kvm_platform *p, const struct maps_line *m)
+/* Mappings that get no slot: holes, the memory file (its chunks), and the vDSO unless
+ * every vCPU's TSC reads as the host's (else it would read the host's clock data with
+ * the guest's TSC); the vDSO joins on its first ring-0 fault, after the vCPUs exist. */
+static bool sentry_skip(struct kvm_platform *p, const struct maps_line *m, bool lazy)
 {
 	uint64_t mem = (uint64_t)(uintptr_t)p->mem;
+	bool vdso = !strcmp(m->name, "[vdso]") || !strncmp(m->name, "[vvar", 5);
 
 	return m->prot == PROT_NONE || m->end > KVM_SENTRY_GPA_OFF ||
-	       !strcmp(m->name, "[vdso]") || !strncmp(m->name, "[vvar", 5) ||
+	       (vdso && (!lazy || !atomic_load(&p->vdso_ok))) ||
 	       (m->start < mem + p->mem_size && mem < m->end);
 }
 
@@ -211,7 +213,7 @@ int kvm_sentry_map(struct kvm_platform *p, uint64_t addr)
 
 	if ((ret = find_mapping(p, addr, &m)))
 		return ret;
-	if (sentry_skip(p, &m))
+	if (sentry_skip(p, &m, true))
 		return -ENOENT; /* touched from host mode only */
 	pthread_mutex_lock(&p->sentry_lock);
 	ret = sentry_add(p, &m);
@@ -251,7 +253,7 @@ int kvm_sentry_map_all(struct kvm_platform *p)
 		return -EIO;
 	pthread_mutex_lock(&p->sentry_lock);
 	while (!ret && (line = next_line(&cur))) {
-		if (!parse_line(line, &m) || sentry_skip(p, &m))
+		if (!parse_line(line, &m) || sentry_skip(p, &m, false))
 			continue;
 		ret = sentry_add(p, &m);
 		if (ret == -ENOSPC) { /* too large: touched only from host mode */

@@ -79,6 +79,20 @@ size_t kvm_debug_stats(struct platform *pp, char *buf, size_t size)
 					      (unsigned long long)v[i]);
 		sep = ",";
 	}
+	for (int k = 0, last = -1; k < 3 && n < size; k++) { /* ring-0 mode: the top host syscalls */
+		int best = -1;
+
+		for (int i = 0; i < 512; i++)
+			if (p->r0_sys[i] && (best < 0 || p->r0_sys[i] > p->r0_sys[best]) &&
+			    (last < 0 || p->r0_sys[i] < p->r0_sys[last] ||
+			     (p->r0_sys[i] == p->r0_sys[last] && i > last)))
+				best = i;
+		if (best < 0)
+			break;
+		n += (size_t)snprintf(buf + n, size - n, "%s host syscall %d: %u", k ? "," : ";",
+				      best, (unsigned)p->r0_sys[best]);
+		last = best;
+	}
 	if (n < size) /* pool slot flips: recycling of freed page tables (kvm_pt.c) */
 		n += (size_t)snprintf(buf + n, size - n, "; page-table flips %llu",
 				      (unsigned long long)atomic_load(&p->flips));

@@ -171,8 +171,11 @@ static void ring0_mode_checks(int fd) {
 	CHECK(ret == 0); CHECK(faults == 1000); CHECK(r.orig_rax == 60); CHECK(e1 == e0);
 	char st[512]; o->debug_stats(P, st, sizeof(st)); printf("exits: %s\n", st);
 	o->ctx_release(C); o->as_release(AS); o->destroy(P);
+	CHECK(plat_kvm_set_mode("auto") == 0); /* auto: ring0 on hardware KVM */
+	CHECK(o->create(fd, &P) == 0);
+	if (!fails) { printf("ring0 mode: auto picks %s\n", ((struct kvm_platform *)P)->ring0 ? "ring0" : "exit");
+		CHECK(((struct kvm_platform *)P)->ring0); o->destroy(P); }
 	P = p0, AS = as0, C = c0;
-	plat_kvm_set_mode("auto");
 }
 int main(void) {
 	const char *why = "";
@@ -187,6 +190,7 @@ int main(void) {
 	printf("hardware=%d probe=%d (%s) auto=%s\n", plat_kvm_is_hardware(), probe, probe_why,
 	       chosen ? chosen->name : "none");
 	CHECK(!plat_kvm_is_hardware() || chosen == &plat_kvm_ops);
+	CHECK(plat_kvm_set_mode("exit") == 0); /* exit per trap first; auto is ring0 here */
 	CHECK(o->create(fd, &P) == 0); CHECK(o->as_create(P, &AS) == 0); CHECK(o->ctx_create(P, &C) == 0);
 	if (fails) goto out;
 	trap_checks();

@@ -9,7 +9,8 @@
 #
 # Environment: KVM_TCG_FILES="PATH..." more files for /bin; KVM_TCG_ONLY=1 runs PROGRAM
 # without kvm_hw_check; KVM_TCG_TIMEOUT seconds for the guest (240); KVM_TCG_MEM MiB (512);
-# KVM_TCG_LOG=FILE keeps the whole serial log.
+# KVM_TCG_LOG=FILE keeps the whole serial log. tsc=reliable: under TCG the kernel's
+# watchdog may call the TSC unstable, and then the vDSO makes real syscalls.
 #
 # The kernel .deb comes from the Debian mirror through `apt-get download` and is cached in
 # BUILD_DIR/kvm-tcg. Needs qemu-system-x86, cpio, kmod, busybox-static (scripts/setup.sh).
@@ -88,7 +89,7 @@ chmod +x "$ir/init"
 start=$(date +%s)
 timeout ${KVM_TCG_TIMEOUT:-240} qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,phys-bits=48 -smp 1 -m ${KVM_TCG_MEM:-512} \
 	-nographic -no-reboot -kernel "$kdir/boot/vmlinuz-$flavour" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 panic=-1 quiet" > "$work/serial.log" 2>&1 || true
+	-append "console=ttyS0 panic=-1 quiet tsc=reliable" > "$work/serial.log" 2>&1 || true
 tr -d '\r' < "$work/serial.log" |
 	grep -aE '^(hardware=|getpid|avx|exits|kind|ring0|FAIL|KVMHW|E1|W1|  )|PASS|FAIL' |
 	grep -av '^\[' || true
