@@ -65,6 +65,7 @@ struct gofer_loop {
 	struct gofer_ring *ring; /* NULL: host I/O runs on the workers */
 	int wakefd;		 /* eventfd: a throttled connection has room again */
 	uint8_t *rbuf;		 /* the loop's receive buffer, P9_MAX_MSIZE */
+	uint8_t *reply;		 /* the loop's reply buffer for requests it answers itself */
 };
 
 static int ncpus(void)
@@ -89,6 +90,7 @@ struct gofer_loop *gofer_loop_new(int nworkers, bool use_ring)
 	}
 	l->ring = use_ring ? gofer_ring_new(RING_ENTRIES) : NULL;
 	l->rbuf = xmalloc(P9_MAX_MSIZE);
+	l->reply = xmalloc(P9_MAX_MSIZE);
 	log_debug("gofer: %d workers, %s", gofer_pool_threads(l->pool),
 		  l->ring ? "io_uring for host I/O" : "host I/O on the workers");
 	return l;
@@ -103,6 +105,7 @@ void gofer_loop_free(struct gofer_loop *l)
 	if (l->wakefd >= 0)
 		close(l->wakefd);
 	free(l->rbuf);
+	free(l->reply);
 	free(l);
 }
 
@@ -304,6 +307,32 @@ static void ring_reap(struct gofer_loop *l)
 		ring_done(l, data, res);
 }
 
+/* Tgetattr and Tstatfs of a file on a local filesystem finish promptly: the loop answers
+ * them itself, saving the hand-off to a worker (a wake-up and a context switch each way,
+ * which on a busy host cost more than the call). Anything that may wait (FUSE, NFS,
+ * opens, directory changes) still goes to a worker. */
+static bool answer_here(struct gofer_loop *l, struct job *j)
+{
+	struct gofer_server *s = j->conn->s;
+	struct gofer_fid *f, *hold;
+	bool local;
+	ssize_t n;
+	int fd;
+
+	if (j->decode_ret || (j->in.type != P9_TGETATTR && j->in.type != P9_TSTATFS) ||
+	    !__atomic_load_n(&s->versioned, __ATOMIC_ACQUIRE))
+		return false;
+	f = fid_get(s, j->in.type == P9_TGETATTR ? j->in.tgetattr.fid : j->in.tfid.fid);
+	local = f && f->node->local && !f->node->kernfs;
+	fid_put(f);
+	if (!local)
+		return false;
+	n = gofer_answer(s, &j->in, 0, l->reply, NULL, &fd, &hold);
+	job_finish(j, l->reply, n < 0 ? 0 : (size_t)n, fd);
+	fid_put(hold);
+	return true;
+}
+
 /* Take one framed request of len bytes from l->rbuf. */
 static void take_request(struct gofer_loop *l, struct conn *c, size_t len)
 {
@@ -324,6 +353,8 @@ static void take_request(struct gofer_loop *l, struct conn *c, size_t len)
 	list_add_tail(&j->link, &c->inflight);
 	__atomic_add_fetch(&c->ninflight, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&c->lock);
+	if (answer_here(l, j))
+		return;
 	if (!ring_queue(l, j)) {
 		j->work.fn = job_run;
 		gofer_pool_submit(l->pool, &j->work);

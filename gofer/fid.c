@@ -54,6 +54,23 @@ static bool is_kernfs(int fd)
 	return false;
 }
 
+/* Filesystems whose calls never wait on another process or host. */
+static bool is_local(int fd)
+{
+	static const long types[] = {EXT4_SUPER_MAGIC,	  XFS_SUPER_MAGIC,  BTRFS_SUPER_MAGIC,
+				     TMPFS_MAGIC,	  RAMFS_MAGIC,	    OVERLAYFS_SUPER_MAGIC,
+				     F2FS_SUPER_MAGIC,	  SQUASHFS_MAGIC};
+	struct statfs st;
+
+	if (fstatfs(fd, &st) < 0)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+		if (st.f_type == types[i])
+			return true;
+	}
+	return false;
+}
+
 int node_new(int fd, struct gofer_node *parent, const char *name, size_t name_len,
 	     struct gofer_node **out)
 {
@@ -80,6 +97,7 @@ int node_new(int fd, struct gofer_node *parent, const char *name, size_t name_le
 	/* Only a mount crossing can change the filesystem type. */
 	n->kernfs = parent ? parent->kernfs || (st.st_dev != parent->dev && is_kernfs(fd))
 			   : is_kernfs(fd);
+	n->local = parent && st.st_dev == parent->dev ? parent->local : is_local(fd);
 	*out = n;
 	return 0;
 }

@@ -29,6 +29,9 @@ struct gofer_node {
 	ino_t ino;
 	bool kernfs; /* root of a proc/sys-like mount: seen (a mount point) but never
 		      * entered, opened or changed: it would expose the host kernel */
+	bool local;  /* on a local disk or memory filesystem (ext4, xfs, tmpfs...): its
+		      * metadata calls finish promptly, unlike FUSE's or NFS's, which may
+		      * wait on another process or host for ever */
 };
 
 /* A fid as one request sees it. Requests run concurrently, so a fid is reference counted:

@@ -411,7 +411,7 @@ static void test_blocked_read_does_not_stall_connection_no_uring(void **state)
 	blocked_read(true);
 }
 
-/* Requests that need no worker wait in the queue: a Tflush of one cancels it, so the
+/* Requests that find no free worker wait in the queue: a Tflush of one cancels it, so the
  * Rflush is the only answer its tag gets. With both workers stuck, the third getattr
  * cannot have started. */
 static void test_flush_cancels_queued_request(void **state)
@@ -422,7 +422,7 @@ static void test_flush_cancels_queued_request(void **state)
 	send_getattr(c, 2, 40);
 	send_getattr(c, 2, 41);
 	fs_wait_stuck(2); /* both workers are in the host */
-	send_getattr(c, 1, 42);
+	send_getattr(c, 2, 42); /* a FUSE file: for a worker, never answered by the loop */
 	send_flush(c, 42, 43);
 	expect(c, P9_RFLUSH, 43); /* cancelled: no Rgetattr for 42 ever */
 	fs_set(true, true);
