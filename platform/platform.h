@@ -164,10 +164,6 @@ bool plat_kvm_is_hardware(void);
  * VM; the only mode today) or "ring0" (the Sentry serves traps in guest ring 0: not built
  * yet, create fails with -ENOSYS). -EINVAL for anything else. Call before create. */
 int plat_kvm_set_mode(const char *mode);
-/* /dev/kvm's checks of the kvm probe without its VM (whose teardown costs 2-6 ms on a
- * PVM host): for runsc to refuse --platform=kvm early; the Sentry probes fully. 0 or
- * -errno with *why set. */
-int plat_kvm_precheck(const char **why);
 
 /* Find a backend by name ("ptrace", "stub", ...); NULL if unknown. */
 const struct platform_ops *plat_find(const char *name);

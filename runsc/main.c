@@ -348,9 +348,7 @@ static int check_platform(const char *cmd)
 	for (size_t i = 0; i < sizeof(starters) / sizeof(starters[0]); i++) {
 		if (strcmp(cmd, starters[i]))
 			continue;
-		/* kvm: no VM made and torn down here only to check (the Sentry probes). */
-		if (!strcmp(g_opts.platform, "kvm") ? plat_kvm_precheck(&why) == 0
-						    : plat_choose(g_opts.platform, &why) != NULL)
+		if (plat_choose(g_opts.platform, &why))
 			return 0;
 		fprintf(stderr, "runsc: platform `%s` cannot run here: %s\n", g_opts.platform,
 			why ? why : "unknown reason");

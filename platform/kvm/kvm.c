@@ -118,40 +118,23 @@ fail:
 	return -ENODEV;
 }
 
-/* The VM the probe made, kept for kvm_create: closing a VM tears it down synchronously,
- * 2-6 ms on a PVM host, and the Sentry probes right before it creates the platform. */
-static int g_probe_vm = -1;
-
 static int kvm_probe(const char **why)
 {
-	int fd;
+	int fd, vm;
 
 	if (kvm_mode_check(why))
 		return -ENOSYS;
 	fd = kvm_open_checked(why);
 	if (fd < 0)
 		return fd;
-	if (g_probe_vm < 0)
-		g_probe_vm = ioctl(fd, KVM_CREATE_VM, 0);
+	vm = ioctl(fd, KVM_CREATE_VM, 0);
 	close(fd);
-	if (g_probe_vm < 0) {
+	if (vm < 0) {
 		*why = "KVM_CREATE_VM failed";
 		return -ENODEV;
 	}
+	close(vm);
 	*why = plat_kvm_is_hardware() ? "hardware KVM" : "PVM (software KVM): exit per trap";
-	return 0;
-}
-
-int plat_kvm_precheck(const char **why)
-{
-	int fd;
-
-	if (kvm_mode_check(why))
-		return -ENOSYS;
-	fd = kvm_open_checked(why);
-	if (fd < 0)
-		return fd;
-	close(fd);
 	return 0;
 }
 
@@ -264,8 +247,7 @@ static int kvm_create(int memfd, struct platform **out)
 		ret = p->kvm_fd;
 		goto fail;
 	}
-	p->vm_fd = g_probe_vm >= 0 ? g_probe_vm : ioctl(p->kvm_fd, KVM_CREATE_VM, 0);
-	g_probe_vm = -1;
+	p->vm_fd = ioctl(p->kvm_fd, KVM_CREATE_VM, 0);
 	ret = ioctl(p->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (p->vm_fd < 0 || ret <= 0) {
 		ret = -errno;
