@@ -272,32 +272,22 @@ systrap_stub_handler:
 	movl	$__NR_futex, %eax
 systrap_stub_wake_syscall:
 	syscall
-	/* Spin while the Sentry serves the trap (ST_SERVING), but only M_ACK_SPIN rounds
-	 * for it to take the trap at all: a Sentry thread that has to be woken, or that
-	 * waits for this CPU, is not worth spinning for. */
 2:	movl	M_SPIN(%r8), %ecx
-	movl	M_ACK_SPIN(%r8), %r9d
-3:	movl	M_STATE(%r8), %eax
-	cmpl	$ST_RESUME, %eax
+3:	cmpl	$ST_RESUME, M_STATE(%r8)
 	je	resumed
 	testl	%ecx, %ecx
 	jz	sleep
-	cmpl	$ST_TRAP, %eax
-	jne	9f
-	testl	%r9d, %r9d
-	jz	sleep
-	decl	%r9d
-9:	pause
+	pause
 	decl	%ecx
 	jmp	3b
 sleep:
 	movl	$1, %eax
 	xchgl	%eax, M_STUB_WAIT(%r8)
-4:	movl	M_STATE(%r8), %edx
-	cmpl	$ST_RESUME, %edx
+4:	cmpl	$ST_RESUME, M_STATE(%r8)
 	je	resumed
-	leaq	M_STATE(%r8), %rdi		/* futex(&state, WAIT, state seen, NULL) */
+	leaq	M_STATE(%r8), %rdi		/* futex(&state, WAIT, ST_TRAP, NULL) */
 	xorl	%esi, %esi
+	movl	$ST_TRAP, %edx
 	xorl	%r10d, %r10d
 	movl	$__NR_futex, %eax
 	syscall

@@ -78,15 +78,12 @@
 #define M_CUR_CPU 84		/* i32: request applied last */
 #define M_CPUMASK 88		/* u64 CPU mask of the request */
 #define M_TID 96		/* u32: host tid, stored by the control thread at clone */
-#define M_ACK_SPIN 100		/* u32: of M_SPIN, how many the handler spends waiting for the
-				 * Sentry to take the trap (ST_SERVING) before it sleeps */
 #define M_SIZE 256		/* the alternate stack starts after the block */
 
 #define ST_NONE 0
 #define ST_APP 1		/* running application code */
 #define ST_TRAP 2		/* the handler published a trap and waits */
 #define ST_RESUME 3		/* the Sentry wrote the new context: return to the app */
-#define ST_SERVING 4		/* the Sentry took the trap: it runs, an answer is coming */
 
 /* Threads the control thread clones. */
 #define SYSTRAP_CLONE_FLAGS 0x50f00	/* VM|FS|FILES|SIGHAND|THREAD|SYSVSEM */

@@ -326,20 +326,15 @@ static int futex(_Atomic uint32_t *w, int op, uint32_t val, const struct timespe
 	return (int)syscall(SYS_futex, w, op, val, ts, NULL, 0);
 }
 
-int systrap_wait_trap(struct systrap_as *as, int slot, unsigned spin, unsigned ack)
+int systrap_wait_trap(struct systrap_as *as, int slot, unsigned spin)
 {
 	_Atomic uint32_t *state = msg_word(as, slot, M_STATE);
 	_Atomic uint32_t *waiting = msg_word(as, slot, M_SENTRY_WAIT);
 	const struct timespec tick = { 0, 200 * 1000000L };
 
 	for (unsigned i = 0; i < spin; i++) {
-		uint32_t v = atomic_load_explicit(state, memory_order_acquire);
-
-		if (v == ST_TRAP)
-			goto taken;
-		/* Not picked up yet: the stub thread is asleep or waits for a CPU. */
-		if (v == ST_RESUME && ack-- == 0)
-			break;
+		if (atomic_load_explicit(state, memory_order_acquire) == ST_TRAP)
+			return 0;
 		__builtin_ia32_pause();
 	}
 	for (;;) {
@@ -356,9 +351,6 @@ int systrap_wait_trap(struct systrap_as *as, int slot, unsigned spin, unsigned a
 		}
 	}
 	atomic_store(waiting, 0);
-taken:
-	/* Tell a spinning handler that the trap is being served. */
-	atomic_store(state, ST_SERVING);
 	return 0;
 }
 
@@ -387,7 +379,7 @@ static int new_thread(struct systrap_as *as, struct systrap_thread **out)
 	queue_op(as, OPK_CLONE, slot_addr(p, slot), 0, slot_addr(p, slot) + SYSTRAP_SLOT_SIZE, 0);
 	ret = flush(as);
 	if (ret == 0)
-		ret = systrap_wait_trap(as, slot, 0, 0);
+		ret = systrap_wait_trap(as, slot, 0);
 	if (ret) {
 		as_fail(as, ret);
 		return ret;

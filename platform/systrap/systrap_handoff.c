@@ -31,11 +31,6 @@
 #include <unistd.h>
 
 #define SPIN_SCORE_MIN (SPIN_SCORE_MAX * 3 / 4)
-/* A spinning side waits this long for the other to show it runs (the handler leaving
- * ST_RESUME, the Sentry setting ST_SERVING) before it sleeps: a thread that runs picks
- * the word up in well under a microsecond; one that was asleep, or waits behind the
- * spinner for the same CPU, takes far longer, and spinning only delays it. */
-#define ACK_NS 3000
 
 static uint64_t now_ns(void)
 {
@@ -101,15 +96,14 @@ static void place(const struct systrap_platform *p, struct systrap_thread *thr,
 	memcpy(slot + M_WANT_CPU, &seq, 4);
 }
 
-unsigned systrap_handoff_resume(struct systrap_ctx *ctx, struct systrap_thread *thr,
-				unsigned *ack)
+unsigned systrap_handoff_resume(struct systrap_ctx *ctx, struct systrap_thread *thr)
 {
 	struct systrap_platform *p = ctx->p;
 	struct systrap_as *as = thr->as;
 	uint8_t *slot = slot_view(as, thr->slot);
 	bool asleep = atomic_load(msg_word(as, thr->slot, M_STUB_WAIT)) != 0;
 	uint64_t now = now_ns();
-	unsigned stub_spin = 0, stub_ack = 0;
+	unsigned stub_spin = 0;
 
 	/* The handler has waited since the last trap: would its spin have caught us? */
 	if (ctx->trapped_at)
@@ -118,17 +112,13 @@ unsigned systrap_handoff_resume(struct systrap_ctx *ctx, struct systrap_thread *
 	ctx->resumed_at = now;
 	if (ctx->stub_score >= SPIN_SCORE_MIN)
 		stub_spin = systrap_spins(p, p->tune.stub_spin_ns);
-	if (stub_spin)
-		stub_ack = systrap_spins(p, ACK_NS);
 	ctx->spinning = sentry_spin_now(ctx);
 	place(p, thr, slot, asleep);
 	memcpy(slot + M_SPIN, &stub_spin, 4);
-	memcpy(slot + M_ACK_SPIN, &stub_ack, 4);
 	atomic_exchange(msg_word(as, thr->slot, M_STATE), ST_RESUME);
 	if (asleep || atomic_load(msg_word(as, thr->slot, M_STUB_WAIT)))
 		syscall(SYS_futex, msg_word(as, thr->slot, M_STATE), FUTEX_WAKE, 1, NULL, NULL,
 			0);
-	*ack = systrap_spins(p, ACK_NS);
 	return ctx->spinning ? systrap_spins(p, p->tune.sentry_spin_ns) : 0;
 }
 

@@ -178,10 +178,9 @@ int systrap_as_reset(struct plat_as *as);
 int systrap_as_ready(struct systrap_as *as);
 /* Find an idle stub thread of as, or clone one, waiting in the handler (as->lock held). */
 int systrap_as_get_thread(struct systrap_as *as, struct systrap_thread **out);
-/* Wait until the thread's state is ST_TRAP: spin `spin` pauses (of which at most `ack`
- * before the thread leaves ST_RESUME), then sleep on the futex, checking every so often
- * that the stub lives. Sets ST_SERVING. Returns 0 or -ESRCH. */
-int systrap_wait_trap(struct systrap_as *as, int slot, unsigned spin, unsigned ack);
+/* Wait until the thread's state is ST_TRAP: spin `spin` pauses, then sleep on the futex,
+ * checking every so often that the stub lives. Returns 0 or -ESRCH. */
+int systrap_wait_trap(struct systrap_as *as, int slot, unsigned spin);
 
 /* ---- systrap_frame.c: the signal frame in a slot: registers and FPU ---- */
 
@@ -202,10 +201,8 @@ int systrap_fpu_check(const struct systrap_platform *p, const struct plat_fpu *f
 #define SPIN_SCORE_MAX 1024
 
 /* Place thr for this resume, set its spin budget, set ST_RESUME and wake it if it
- * sleeps. Returns the Sentry's spin budget (pauses) for the wait, and in *ack how much
- * of it to spend waiting for the thread to pick the resume up. */
-unsigned systrap_handoff_resume(struct systrap_ctx *ctx, struct systrap_thread *thr,
-				unsigned *ack);
+ * sleeps. Returns the Sentry's spin budget (pauses) for the wait. */
+unsigned systrap_handoff_resume(struct systrap_ctx *ctx, struct systrap_thread *thr);
 /* The wait that followed the resume saw a trap: score the Sentry's spin. */
 void systrap_handoff_trapped(struct systrap_ctx *ctx);
 

@@ -148,7 +148,7 @@ int systrap_switch_to(struct plat_ctx *ctx_, struct plat_as *as_, plat_regs_t *r
 	struct systrap_thread *thr;
 	plat_regs_t r = *regs;
 	bool again, ran = false;
-	unsigned spin, ack;
+	unsigned spin;
 	int ret;
 
 	memset(trap, 0, sizeof(*trap));
@@ -167,8 +167,8 @@ int systrap_switch_to(struct plat_ctx *ctx_, struct plat_as *as_, plat_regs_t *r
 			atomic_store(&ctx->running, 0);
 			break;
 		}
-		spin = systrap_handoff_resume(ctx, thr, &ack);
-		ret = systrap_wait_trap(as, thr->slot, spin, ack);
+		spin = systrap_handoff_resume(ctx, thr);
+		ret = systrap_wait_trap(as, thr->slot, spin);
 		atomic_store(&ctx->running, 0);
 		systrap_handoff_trapped(ctx);
 		if (ret) {
