@@ -24,7 +24,7 @@ static const struct allowed g_allow[] = {
 	{SCMP_SYS(readv), "host-fd stdio (readv)"},
 	{SCMP_SYS(writev), "host-fd stdio (writev)"},
 	{SCMP_SYS(pread64), "donated host file fds (gofer)"},
-	{SCMP_SYS(pwrite64), "donated host file fds (gofer)"},
+	{SCMP_SYS(pwrite64), "donated host file fds (gofer); tmpfs fills new memory-file pages"},
 	{SCMP_SYS(lseek), "host-fd files"},
 	{SCMP_SYS(close), "closing host fds (9P donations, stdio)"},
 	{SCMP_SYS(fstat), "host-fd stat, glibc"},

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sentry/kernel/task.h"
 
@@ -106,28 +107,60 @@ static ssize_t tmpfs_read(struct task *t, struct file *f, void *buf, size_t size
 
 /* Copy size bytes into the file's pages at off, allocating them. Returns bytes copied
  * (fewer when memory runs out) or -ENOSPC. */
+/* Pages the write just allocated, contiguous in the memory file: filled with one pwrite
+ * on the file instead of stores through the Sentry's own view, each of which would
+ * fault (allocation, zeroing, a PTE; 61% of a 64 MiB write went to those faults). */
+struct fresh_run {
+	int64_t at;	 /* memory-file offset of the run's first byte */
+	const char *src; /* its bytes */
+	size_t len;
+};
+
+static void fresh_flush(struct fresh_run *r)
+{
+	ssize_t n = r->len ? pwrite(memfile_fd(), r->src, r->len, r->at) : 0;
+
+	/* Refused or short (never expected): the rest through the view. */
+	if (n < (ssize_t)r->len)
+		memcpy((char *)memfile_ptr((uint64_t)r->at) + MAX(n, 0), r->src + MAX(n, 0),
+		       r->len - (size_t)MAX(n, 0));
+	r->len = 0;
+}
+
 static ssize_t data_write(struct inode *inode, const void *buf, size_t size, uint64_t off)
 {
 	struct tmpfs_data *data = inode->priv;
+	struct fresh_run run = {0};
 	size_t done = 0;
 
 	while (done < size) {
 		uint64_t at = off + done, in = at & (PAGE_SIZE - 1);
 		uint64_t chunk = MIN(size - done, PAGE_SIZE - in);
 		bool fresh = !pmap_get(&data->obj->pages, at - in);
+		const char *src = (const char *)buf + done;
 		int64_t page;
 		if (fresh && tsb(inode)->max_bytes &&
 		    tsb(inode)->used_bytes + PAGE_SIZE > tsb(inode)->max_bytes)
-			return done ? (ssize_t)done : -ENOSPC;
+			break;
 		page = shm_obj_page(data->obj, at - in);
 		if (page < 0)
-			return done ? (ssize_t)done : -ENOSPC;
-		if (fresh)
-			tsb(inode)->used_bytes += PAGE_SIZE;
-		memcpy((char *)memfile_ptr((uint64_t)page) + in, (const char *)buf + done, chunk);
+			break;
 		done += chunk;
+		if (!fresh) {
+			memcpy((char *)memfile_ptr((uint64_t)page) + in, src, chunk);
+			continue;
+		}
+		tsb(inode)->used_bytes += PAGE_SIZE;
+		if (run.len && run.at + (int64_t)run.len == page + (int64_t)in &&
+		    run.src + run.len == src) {
+			run.len += chunk;
+			continue;
+		}
+		fresh_flush(&run);
+		run = (struct fresh_run){page + (int64_t)in, src, chunk};
 	}
-	return (ssize_t)done;
+	fresh_flush(&run);
+	return done ? (ssize_t)done : -ENOSPC;
 }
 
 static ssize_t tmpfs_write(struct task *t, struct file *f, const void *buf, size_t size,
