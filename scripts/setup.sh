@@ -9,7 +9,8 @@ pkgs=(build-essential cmake pkg-config libseccomp-dev libjansson-dev liburing-de
       libfuse3-dev fuse3          # gofer_conc_test: a host file whose calls block
       qemu-system-x86 cpio kmod   # the kvm-svm tests (QEMU-emulated SVM)
       python3-venv sqlite3 git bsdutils procps gzip tar  # the real-program tests
-      podman containerd)  # the real OCI clients of test/integration
+      podman containerd   # the real OCI clients of test/integration
+      python3-grpcio)     # containerd_cri_test.py's CRI client
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -91,7 +91,7 @@ echo "platform = \"$PLATFORM\"" >"$work/runsc.toml"
 # is ignored for io.containerd.runc.v2, and for any other name ctr sends
 # runtimeoptions.v1.Options{ConfigPath}, which containerd-shim-runc-v2 rejects ("type
 # with url runtimeoptions.v1.Options: not found"); a BinaryName in a config file is the
-# CRI plugin's runtimes.<name>.options, and there is no CRI client here.
+# CRI plugin's runtimes.<name>.options: containerd_cri_test.py tests that.
 mkdir -p "$work/bin" "$work/runsc-as-runc"
 ln -s "$RUNSC" "$work/runsc-as-runc/runc"
 printf '#!/bin/sh\nPATH=%s:$PATH exec containerd-shim-runc-v2 "$@"\n' \
