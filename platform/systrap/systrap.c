@@ -140,12 +140,14 @@ static int systrap_create(int memfd, struct platform **out)
 	fpu_limits(p);
 	pthread_mutex_init(&p->factory_lock, NULL);
 	pthread_mutex_init(&p->own_lock, NULL);
+	pthread_mutex_init(&p->pool_lock, NULL);
 	ret = systrap_stub_setup(p);
 	if (ret) {
 		log_err("systrap: cannot set up the stub page and stub zero: %s",
 			strerror(-ret));
 		pthread_mutex_destroy(&p->factory_lock);
 		pthread_mutex_destroy(&p->own_lock);
+		pthread_mutex_destroy(&p->pool_lock);
 		free(p);
 		return ret;
 	}
@@ -162,9 +164,11 @@ static void systrap_destroy(struct platform *p_)
 
 	if (!p)
 		return;
+	systrap_pool_drain(p);
 	systrap_stub_teardown(p);
 	pthread_mutex_destroy(&p->factory_lock);
 	pthread_mutex_destroy(&p->own_lock);
+	pthread_mutex_destroy(&p->pool_lock);
 	free(p);
 }
 

@@ -54,11 +54,15 @@ void systrap_as_release(struct plat_as *as_)
 		if (as->threads[i].owner)
 			systrap_ctx_unbind(as->threads[i].owner);
 	pthread_mutex_unlock(&p->own_lock);
+	plat_ext_free(&as->ext);
+	free(as->ops);
+	as->ops = NULL;
+	as->nops = as->ops_cap = 0;
+	if (systrap_pool_put(as))
+		return; /* the next address space takes over the stub (systrap_pool.c) */
 	systrap_stub_kill(as);
 	if (as->view)
 		munmap(as->view, SYSTRAP_FILE_SIZE);
-	plat_ext_free(&as->ext);
-	free(as->ops);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
 }
@@ -170,7 +174,9 @@ int systrap_as_ready(struct systrap_as *as)
 	if (as->err)
 		return as->err;
 	if (as->pid == 0) {
-		ret = systrap_stub_spawn(as);
+		bool reused = systrap_pool_take(as) == 0;
+
+		ret = reused ? 0 : systrap_stub_spawn(as);
 		if (ret) {
 			as->err = ret;
 			return ret;
@@ -181,8 +187,10 @@ int systrap_as_ready(struct systrap_as *as)
 
 			queue_op(as, OPK_MAP, e->start, e->end - e->start, e->off, e->prot);
 		}
-		/* The caller gets a thread next: its clone goes in the same batch. */
-		return 0;
+		/* A new stub: the caller gets a thread next, its clone goes in the same
+		 * batch. A reused one has parked threads: the maps go now. */
+		if (!reused)
+			return 0;
 	}
 	return as->nops ? flush(as) : 0;
 }

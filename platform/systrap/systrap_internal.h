@@ -14,6 +14,10 @@
 #include "platform/platform.h"
 #include "platform/systrap/systrap_abi.h"
 
+/* Released stubs kept for reuse (systrap_pool.c), and the most threads one may have. */
+#define SYSTRAP_POOL_MAX 4
+#define SYSTRAP_POOL_MAX_THREADS 64
+
 /* The signal interrupt() sends to a stub thread running application code. */
 #define SYSTRAP_SIG_INTERRUPT SIGSTKFLT
 
@@ -47,6 +51,9 @@ struct systrap_platform {
 	int factory_sock;		/* its request socket (factory_lock) */
 	pthread_mutex_t factory_lock;
 	pthread_mutex_t own_lock;	/* ctx <-> stub thread bindings, ctx FPU copies */
+	pthread_mutex_t pool_lock;	/* pool, pool_n */
+	struct systrap_as *pool[SYSTRAP_POOL_MAX]; /* released stubs to reuse */
+	unsigned pool_n;
 };
 
 struct systrap_as;
@@ -155,6 +162,17 @@ int systrap_stub_spawn(struct systrap_as *as);
 void systrap_stub_kill(struct systrap_as *as);
 /* Whether the stub process still runs (its pidfd is not readable). */
 bool systrap_stub_alive(const struct systrap_as *as);
+
+/* ---- systrap_pool.c: stubs of released address spaces ---- */
+
+/* Keep as (released: no context, extents or ops left) with its stub in the pool if it
+ * is reusable and there is room, asking its control thread to unmap everything. */
+bool systrap_pool_put(struct systrap_as *as);
+/* Give as (no stub yet, as->lock held) a pooled stub with its parked threads, nothing
+ * mapped below PLAT_APP_MAX_ADDR. 0, or -EAGAIN when the pool has none. */
+int systrap_pool_take(struct systrap_as *as);
+/* Kill the pooled stubs (destroy). */
+void systrap_pool_drain(struct systrap_platform *p);
 
 /* ---- systrap_filter.c ---- */
 

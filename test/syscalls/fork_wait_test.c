@@ -1,7 +1,9 @@
 /* fork/vfork/clone and wait4: parentage, copy semantics, shared fds, reaping and errnos. */
 #include "harness.h"
 
+#include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 static void fork_child_sees_parent_pid(void)
@@ -170,6 +172,54 @@ static void wnohang_reaps_exited_child(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 9);
 }
 
+/* A child's mappings die with it: a later child (the platform may give it the same host
+ * process, as systrap does) faults at the addresses the first one mapped, low and high,
+ * from its main thread or after threads of its own came and went. */
+#define SIBLING_LO 0x100000000000UL
+#define SIBLING_HI 0x7e0000000000UL
+#define SIBLING_SECRET 0x5ec7e75ec7e7UL
+
+static void *touch_pages(void *arg)
+{
+	for (unsigned long *p = arg; *p; p++)
+		*(volatile unsigned long *)*p = SIBLING_SECRET;
+	return NULL;
+}
+
+static void sibling_maps_and_exits(void)
+{
+	static unsigned long addrs[] = { SIBLING_LO, SIBLING_HI, 0 };
+	pthread_t th;
+
+	for (unsigned long *a = addrs; *a; a++)
+		if (mmap((void *)*a, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != (void *)*a)
+			_exit(3);
+	if (pthread_create(&th, NULL, touch_pages, addrs) != 0 || pthread_join(th, NULL) != 0)
+		_exit(4);
+	touch_pages(addrs);
+}
+
+static unsigned long g_sibling_addr;
+
+static void sibling_reads(void)
+{
+	_exit(*(volatile unsigned long *)g_sibling_addr == SIBLING_SECRET ? 1 : 2);
+}
+
+static void fork_child_sees_no_sibling_mappings(void)
+{
+	for (int round = 0; round < 3; round++) {
+		int status = h_in_child(sibling_maps_and_exits);
+
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		g_sibling_addr = round % 2 ? SIBLING_HI : SIBLING_LO;
+		status = h_in_child(sibling_reads);
+		CHECK(WIFSIGNALED(status));
+		CHECK_EQ(WTERMSIG(status), SIGSEGV);
+	}
+}
+
 int main(void)
 {
 	h_begin();
@@ -185,5 +235,6 @@ int main(void)
 	RUN(vfork_child_runs_first_in_shared_memory);
 	RUN(clone_with_sigchld_acts_like_fork);
 	RUN(wnohang_reaps_exited_child);
+	RUN(fork_child_sees_no_sibling_mappings);
 	return h_end();
 }

@@ -336,17 +336,47 @@ static void two_contexts_share_an_address_space(void **state)
 	assert_int_equal(((struct systrap_as *)f->as)->nthreads, 2);
 }
 
+/* The stub maps nothing but the program's pages and the region, and holds nothing but
+ * the memory file and its control socket: nothing of the Sentry. */
+static void check_stub_hygiene(pid_t pid)
+{
+	char path[64], line[256];
+	int lines = 0, fds = 0;
+	struct dirent *de;
+	FILE *maps;
+	DIR *d;
+
+	/* code, stack, stub code page, request page, the rest of the region. */
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	maps = fopen(path, "r");
+	assert_non_null(maps);
+	while (fgets(line, sizeof(line), maps)) {
+		if (strstr(line, "[vsyscall]"))
+			continue;
+		print_message("stub map: %s", line);
+		lines++;
+	}
+	fclose(maps);
+	assert_int_equal(lines, 5);
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.') {
+			int fd = atoi(de->d_name);
+			assert_true(fd == SYSTRAP_FD_MEM || fd == SYSTRAP_FD_SOCK);
+			fds++;
+		}
+	closedir(d);
+	assert_int_equal(fds, 2);
+}
+
 static void stub_has_nothing_else(void **state)
 {
 	struct fixture *f = *state;
 	struct systrap_as *sas = (struct systrap_as *)f->as;
 	struct plat_trap t;
 	plat_regs_t r;
-	char path[64], line[256];
-	int lines = 0, fds = 0;
-	struct dirent *de;
-	FILE *maps;
-	DIR *d;
 
 	LOAD(f, f->as, prog_load);
 	start_regs(&r);
@@ -358,31 +388,73 @@ static void stub_has_nothing_else(void **state)
 	r.rdi = (uint64_t)(uintptr_t)&r;
 	assert_int_equal(run(f, f->as, &r, &t), 0);
 	assert_int_equal(t.code, SEGV_MAPERR);
+	check_stub_hygiene(sas->pid);
+}
 
-	/* code, stack, stub code page, request page, the rest of the region. */
-	snprintf(path, sizeof(path), "/proc/%d/maps", sas->pid);
-	maps = fopen(path, "r");
-	assert_non_null(maps);
-	while (fgets(line, sizeof(line), maps)) {
-		if (strstr(line, "[vsyscall]"))
-			continue;
-		print_message("stub map: %s", line);
-		lines++;
-	}
-	fclose(maps);
-	assert_int_equal(lines, 5);
-	/* The memory file and the control socket. */
-	snprintf(path, sizeof(path), "/proc/%d/fd", sas->pid);
-	d = opendir(path);
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.') {
-			int fd = atoi(de->d_name);
-			assert_true(fd == SYSTRAP_FD_MEM || fd == SYSTRAP_FD_SOCK);
-			fds++;
-		}
-	closedir(d);
-	assert_int_equal(fds, 2);
+/* Release f->as and give the fixture a new, empty address space. */
+static struct systrap_as *next_as(struct fixture *f)
+{
+	f->o->as_release(f->as);
+	assert_int_equal(f->o->as_create(f->p, &f->as), 0);
+	return (struct systrap_as *)f->as;
+}
+
+/* Read DATA_ADDR in f->as: the value, or 0 after checking it faults as unmapped. */
+static uint64_t read_data(struct fixture *f)
+{
+	struct plat_trap t;
+	plat_regs_t r;
+
+	LOAD(f, f->as, prog_load);
+	start_regs(&r);
+	r.rdi = DATA_ADDR;
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	if (t.kind == TRAP_SYSCALL)
+		return r.rsi;
+	assert_int_equal(t.kind, TRAP_FAULT);
+	assert_int_equal(t.code, SEGV_MAPERR);
+	assert_int_equal(t.addr, DATA_ADDR);
+	return 0;
+}
+
+/* A released address space's stub serves the next one (systrap_pool.c) with nothing of
+ * the old one mapped, and no more fds or mappings than a new stub; a stub that died in
+ * the pool, or was killed in use, is not reused. */
+static void released_stub_is_reused_empty(void **state)
+{
+	struct fixture *f = *state;
+	struct systrap_as *sas = (struct systrap_as *)f->as;
+	uint64_t secret = 0x5ec7e75ec7e7;
+	struct plat_trap t;
+	plat_regs_t r;
+	pid_t first;
+	int pidfd;
+
+	memcpy(f->mem + DATA_OFF, &secret, 8);
+	assert_int_equal(f->o->as_map(f->as, DATA_ADDR, PG, DATA_OFF, PROT_READ), 0);
+	assert_int_equal(read_data(f), secret);
+	first = sas->pid;
+	sas = next_as(f);
+	assert_int_equal(read_data(f), 0);
+	assert_int_equal(sas->pid, first);
+	check_stub_hygiene(sas->pid);
+	/* Dies while pooled: the next address space gets a new stub. */
+	pidfd = (int)syscall(SYS_pidfd_open, first, 0);
+	assert_true(pidfd >= 0);
+	sas = next_as(f);
+	assert_int_equal(kill(first, SIGKILL), 0);
+	assert_int_equal(poll(&(struct pollfd){ .fd = pidfd, .events = POLLIN }, 1, 5000), 1);
+	close(pidfd);
+	assert_int_equal(read_data(f), 0);
+	assert_int_not_equal(sas->pid, first);
+	/* Killed while in use: not pooled. */
+	first = sas->pid;
+	assert_int_equal(kill(first, SIGKILL), 0);
+	start_regs(&r);
+	assert_int_equal(run(f, f->as, &r, &t), -ESRCH);
+	sas = next_as(f);
+	assert_int_equal(read_data(f), 0);
+	assert_int_not_equal(sas->pid, first);
 }
 
 static void killed_stub_is_reported(void **state)
@@ -527,6 +599,7 @@ int main(void)
 		T(two_address_spaces_alternate),
 		T(two_contexts_share_an_address_space),
 		T(stub_has_nothing_else),
+		T(released_stub_is_reused_empty),
 		T(killed_stub_is_reported),
 		T(stub_killed_while_running),
 		T(syscall_round_trip_time),
