@@ -307,10 +307,30 @@ static void ring_reap(struct gofer_loop *l)
 		ring_done(l, data, res);
 }
 
-/* Tgetattr and Tstatfs of a file on a local filesystem finish promptly: the loop answers
- * them itself, saving the hand-off to a worker (a wake-up and a context switch each way,
- * which on a busy host cost more than the call). Anything that may wait (FUSE, NFS,
- * opens, directory changes) still goes to a worker. */
+/* Twalkgetattr of one name without a fid (a stat by name), answered here if it can be
+ * without waiting (gofer_walkgetattr_prompt). */
+static bool answer_walkgetattr_here(struct gofer_loop *l, struct job *j)
+{
+	struct p9_fcall out = {.type = P9_RWALKGETATTR, .tag = j->in.tag};
+	int ret = gofer_walkgetattr_prompt(j->conn->s, &j->in, &out);
+	ssize_t n;
+
+	if (ret > 0)
+		return false;
+	if (ret < 0) {
+		out = (struct p9_fcall){.type = P9_RLERROR, .tag = j->in.tag};
+		out.rlerror.ecode = (uint32_t)-ret;
+	}
+	n = p9_encode(l->reply, P9_MAX_MSIZE, &out);
+	job_finish(j, l->reply, n < 0 ? 0 : (size_t)n, -1);
+	return true;
+}
+
+/* Tgetattr and Tstatfs of a file on a local filesystem, and a stat by name in a local
+ * directory, finish promptly: the loop answers them itself, saving the hand-off to a
+ * worker (a wake-up and a context switch each way, which on a busy host cost more than
+ * the call). Anything that may wait (FUSE, NFS, opens, directory changes) still goes to
+ * a worker. */
 static bool answer_here(struct gofer_loop *l, struct job *j)
 {
 	struct gofer_server *s = j->conn->s;
@@ -319,8 +339,11 @@ static bool answer_here(struct gofer_loop *l, struct job *j)
 	ssize_t n;
 	int fd;
 
-	if (j->decode_ret || (j->in.type != P9_TGETATTR && j->in.type != P9_TSTATFS) ||
-	    !__atomic_load_n(&s->versioned, __ATOMIC_ACQUIRE))
+	if (j->decode_ret || !__atomic_load_n(&s->versioned, __ATOMIC_ACQUIRE))
+		return false;
+	if (j->in.type == P9_TWALKGETATTR)
+		return answer_walkgetattr_here(l, j);
+	if (j->in.type != P9_TGETATTR && j->in.type != P9_TSTATFS)
 		return false;
 	f = fid_get(s, j->in.type == P9_TGETATTR ? j->in.tgetattr.fid : j->in.tfid.fid);
 	local = f && f->node->local && !f->node->kernfs;

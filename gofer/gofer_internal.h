@@ -143,10 +143,25 @@ void gofer_fid_opened(struct gofer_fid *f, int flags, struct gofer_call *call);
  * writable); its open_fd is then >= 0. -EBADF otherwise. */
 int gofer_io_fd(struct gofer_server *s, uint32_t num, int acc, struct gofer_fid **out);
 
+/* ops_attr.c: the attributes of name in dirfd (statx with flags | AT_SYMLINK_NOFOLLOW;
+ * "" with AT_EMPTY_PATH for dirfd's own file), qid made from them; *dev (if not NULL) the
+ * device they are on. 0 or -errno. */
+int gofer_stat_attr(int dirfd, const char *name, int flags, struct p9_attr *a, dev_t *dev);
+/* The attributes of n's file, with n's qid. 0 or -errno. */
+int gofer_node_attr(const struct gofer_node *n, struct p9_attr *a);
+
+/* ops_walk.c: Twalkgetattr of one name with no new fid from a directory on a local
+ * filesystem, answered without waiting on anything but the local disk (the connection
+ * loop calls it): 0 with the reply in out, -errno for Rlerror, or 1 when it cannot be
+ * answered so (a worker must: other cases, or a name that is a mount point). */
+int gofer_walkgetattr_prompt(struct gofer_server *s, const struct p9_fcall *in,
+			     struct p9_fcall *out);
+
 /* ops_*.c: one handler per message. */
 int gofer_op_version(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_attach(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_walk(struct gofer_server *s, struct gofer_call *call);
+int gofer_op_walkgetattr(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_clunk(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_flush(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_getattr(struct gofer_server *s, struct gofer_call *call);

@@ -11,24 +11,22 @@
 
 #include "lib/util.h"
 
-int gofer_op_getattr(struct gofer_server *s, struct gofer_call *call)
+int gofer_stat_attr(int dirfd, const char *name, int flags, struct p9_attr *a, dev_t *dev)
 {
-	struct gofer_fid *f = fid_get(s, call->in->tgetattr.fid);
-	struct p9_attr *a = &call->out->rgetattr;
 	struct statx st;
-	int ret;
 
-	if (!f)
-		return -EBADF;
-	ret = statx(f->node->fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
-		    STATX_BASIC_STATS | STATX_BTIME, &st) < 0 ? -errno : 0;
-	if (!ret)
-		node_qid(f->node, &a->qid);
-	fid_put(f);
-	if (ret)
-		return ret;
+	if (statx(dirfd, name, flags | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME,
+		  &st) < 0)
+		return -errno;
+	if (dev)
+		*dev = makedev(st.stx_dev_major, st.stx_dev_minor);
 	/* Everything we have, whatever the mask asked: 9P allows more than requested. */
 	a->valid = P9_GETATTR_BASIC | ((st.stx_mask & STATX_BTIME) ? P9_GETATTR_BTIME : 0);
+	a->qid.type = S_ISDIR(st.stx_mode)   ? P9_QTDIR
+		      : S_ISLNK(st.stx_mode) ? P9_QTSYMLINK
+					     : P9_QTFILE;
+	a->qid.version = 0;
+	a->qid.path = st.stx_ino;
 	a->mode = st.stx_mode;
 	a->uid = st.stx_uid;
 	a->gid = st.stx_gid;
@@ -46,6 +44,27 @@ int gofer_op_getattr(struct gofer_server *s, struct gofer_call *call)
 	a->btime_sec = (uint64_t)st.stx_btime.tv_sec;
 	a->btime_nsec = st.stx_btime.tv_nsec;
 	return 0;
+}
+
+int gofer_node_attr(const struct gofer_node *n, struct p9_attr *a)
+{
+	int ret = gofer_stat_attr(n->fd, "", AT_EMPTY_PATH, a, NULL);
+
+	if (!ret)
+		node_qid(n, &a->qid); /* the file as walked */
+	return ret;
+}
+
+int gofer_op_getattr(struct gofer_server *s, struct gofer_call *call)
+{
+	struct gofer_fid *f = fid_get(s, call->in->tgetattr.fid);
+	int ret;
+
+	if (!f)
+		return -EBADF;
+	ret = gofer_node_attr(f->node, &call->out->rgetattr);
+	fid_put(f);
+	return ret;
 }
 
 int gofer_op_statfs(struct gofer_server *s, struct gofer_call *call)

@@ -106,42 +106,153 @@ static int walk_names(struct gofer_fid *f, const struct p9_fcall *in, struct p9_
 	return 0;
 }
 
+/* Before a walk from f to newfid: -EBADF when newfid is f's and f is open (its open file
+ * would no longer match its node) or newfid is another fid in use, else 0. */
+static int walk_check_newfid(struct gofer_server *s, struct gofer_fid *f, uint32_t newfid)
+{
+	struct gofer_fid *used;
+
+	if (newfid == f->num)
+		return fid_open_fd(f, NULL) >= 0 ? -EBADF : 0;
+	used = fid_get(s, newfid);
+	fid_put(used);
+	return used ? -EBADF : 0;
+}
+
+/* Make newfid hold n (taken, also on error) after a walk from f. */
+static int walk_establish(struct gofer_server *s, struct gofer_fid *f, uint32_t newfid,
+			  struct gofer_node *n)
+{
+	struct gofer_fid *nf;
+	int ret;
+
+	if (newfid == f->num) {
+		ret = fid_replace(s, f, n, -1, 0, &nf);
+		if (ret == 0)
+			fid_put(nf);
+	} else {
+		ret = fid_insert(s, newfid, n, f->uid);
+	}
+	if (ret)
+		node_put(n);
+	return ret;
+}
+
 int gofer_op_walk(struct gofer_server *s, struct gofer_call *call)
 {
 	const struct p9_fcall *in = call->in;
-	struct gofer_fid *f = fid_get(s, in->twalk.fid), *nf;
+	struct gofer_fid *f = fid_get(s, in->twalk.fid);
 	struct gofer_node *n;
 	int ret;
 
 	if (!f)
 		return -EBADF;
-	if (in->twalk.newfid == in->twalk.fid && fid_open_fd(f, NULL) >= 0) {
-		ret = -EBADF; /* its open file would no longer match its node */
+	ret = walk_check_newfid(s, f, in->twalk.newfid);
+	if (ret)
 		goto out_put;
-	}
-	if (in->twalk.newfid != in->twalk.fid) {
-		struct gofer_fid *used = fid_get(s, in->twalk.newfid);
-
-		fid_put(used);
-		ret = used ? -EBADF : 0;
-		if (ret)
-			goto out_put;
-	}
 	ret = walk_names(f, in, call->out, &n);
 	if (ret) {
 		ret = ret > 0 ? 0 : ret; /* a short walk establishes no fid */
 		goto out_put;
 	}
-	if (in->twalk.newfid == in->twalk.fid) {
-		ret = fid_replace(s, f, n, -1, 0, &nf);
-		if (ret == 0)
-			fid_put(nf);
-	} else {
-		ret = fid_insert(s, in->twalk.newfid, n, f->uid);
-	}
-	if (ret)
-		node_put(n);
+	ret = walk_establish(s, f, in->twalk.newfid, n);
 out_put:
+	fid_put(f);
+	return ret;
+}
+
+/* The last name of a stat-only walk can be looked at by name from its directory (one
+ * statx, no node): a plain name in a directory that may be entered. */
+static bool stat_by_name(const struct gofer_node *dir, const struct p9_str *name)
+{
+	return node_is_dir(dir) && !dir->kernfs && gofer_check_name(name, false) == 0;
+}
+
+/* Twalkgetattr's steps from f's node: the qids and the attributes of the last file in
+ * out, and that file's node in *reached when reached is not NULL (a new fid will hold it).
+ * 0 or -errno of the first step that failed. */
+static int walkgetattr_names(struct gofer_fid *f, const struct p9_fcall *in, struct p9_fcall *out,
+			     struct gofer_node **reached)
+{
+	struct gofer_node *n = node_get(f->node), *next;
+	uint16_t nw = in->twalk.nwname;
+	char buf[P9_NAME_MAX + 1];
+	int ret = 0;
+
+	for (int i = 0; i < nw && ret == 0; i++) {
+		const struct p9_str *name = &in->twalk.wnames[i];
+
+		if (!reached && i == nw - 1 && stat_by_name(n, name)) {
+			ret = p9_str_copy(name, buf, sizeof(buf));
+			if (ret == 0)
+				ret = gofer_stat_attr(n->fd, buf, AT_NO_AUTOMOUNT,
+						      &out->rwalkgetattr.attr, NULL);
+			out->rwalkgetattr.wqids[i] = out->rwalkgetattr.attr.qid;
+			node_put(n);
+			n = NULL;
+			break;
+		}
+		ret = walk_one(n, name, &next);
+		if (ret)
+			break;
+		node_put(n);
+		n = next;
+		node_qid(n, &out->rwalkgetattr.wqids[i]);
+	}
+	if (ret == 0 && n)
+		ret = gofer_node_attr(n, &out->rwalkgetattr.attr);
+	out->rwalkgetattr.nwqid = nw;
+	if (ret == 0 && reached)
+		*reached = n;
+	else if (n)
+		node_put(n);
+	return ret;
+}
+
+int gofer_op_walkgetattr(struct gofer_server *s, struct gofer_call *call)
+{
+	const struct p9_fcall *in = call->in;
+	struct gofer_fid *f = fid_get(s, in->twalk.fid);
+	bool want_fid = in->twalk.newfid != P9_NOFID;
+	struct gofer_node *n = NULL;
+	int ret;
+
+	if (!f)
+		return -EBADF;
+	ret = want_fid ? walk_check_newfid(s, f, in->twalk.newfid) : 0;
+	if (ret == 0)
+		ret = walkgetattr_names(f, in, call->out, want_fid ? &n : NULL);
+	if (ret == 0 && want_fid)
+		ret = walk_establish(s, f, in->twalk.newfid, n);
+	fid_put(f);
+	return ret;
+}
+
+int gofer_walkgetattr_prompt(struct gofer_server *s, const struct p9_fcall *in,
+			     struct p9_fcall *out)
+{
+	struct gofer_fid *f;
+	char buf[P9_NAME_MAX + 1];
+	dev_t dev;
+	int ret = 1;
+
+	if (in->twalk.newfid != P9_NOFID || in->twalk.nwname != 1 ||
+	    p9_str_copy(&in->twalk.wnames[0], buf, sizeof(buf)))
+		return 1;
+	f = fid_get(s, in->twalk.fid);
+	if (!f)
+		return 1; /* the worker says EBADF */
+	if (f->node->local && stat_by_name(f->node, &in->twalk.wnames[0])) {
+		/* Cached attributes if it is a mount point of a remote or FUSE filesystem:
+		 * then (another device) a worker asks again the slow way. Local filesystems
+		 * ignore AT_STATX_DONT_SYNC. */
+		ret = gofer_stat_attr(f->node->fd, buf, AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC,
+				      &out->rwalkgetattr.attr, &dev);
+		if (ret == 0 && dev != f->node->dev)
+			ret = 1;
+		out->rwalkgetattr.nwqid = 1;
+		out->rwalkgetattr.wqids[0] = out->rwalkgetattr.attr.qid;
+	}
 	fid_put(f);
 	return ret;
 }

@@ -68,6 +68,33 @@ int p9c_getattr(struct p9_client *c, uint32_t fid, uint64_t mask, struct p9_attr
 	return ret;
 }
 
+int p9c_walkgetattr(struct p9_client *c, uint32_t fid, uint32_t newfid, uint16_t nwname,
+		    const char *const *names, struct p9_attr *attr)
+{
+	struct p9_fcall req = {.type = P9_TWALKGETATTR}, rep;
+	int ret;
+
+	if (nwname == 0 || nwname > P9_MAXWELEM || newfid == fid)
+		return -EINVAL;
+	req.twalk.fid = fid;
+	req.twalk.newfid = newfid;
+	req.twalk.nwname = nwname;
+	for (int i = 0; i < nwname; i++) {
+		if (p9c_cstr(names[i], &req.twalk.wnames[i]))
+			return -ENAMETOOLONG;
+	}
+	ret = p9c_rpc(c, &req, P9_RWALKGETATTR, &rep, NULL);
+	if (ret)
+		return ret;
+	if (rep.rwalkgetattr.nwqid != nwname) {
+		log_warn("9p: Rwalkgetattr returned %u qids for %u names", rep.rwalkgetattr.nwqid,
+			 nwname);
+		return -EIO;
+	}
+	*attr = rep.rwalkgetattr.attr;
+	return 0;
+}
+
 /* Rlopen / Rlcreate: qid, iounit and the donated fd (closed if the caller wants none). */
 static void open_result(const struct p9_fcall *rep, int fd, struct p9_qid *qid,
 			uint32_t *iounit, int *hostfd)

@@ -114,6 +114,14 @@ struct p9_fcall {
 			uint16_t nwqid; /* <= P9_MAXWELEM */
 			struct p9_qid wqids[P9_MAXWELEM];
 		} rwalk;
+		/* Twalkgetattr is Twalk's twalk; Rwalkgetattr: attributes of the file reached,
+		 * then the qids of Rwalk. Unlike Twalk it succeeds only when every name is
+		 * walked (else Rlerror), and newfid P9_NOFID makes no fid: a stat by name. */
+		struct {
+			struct p9_attr attr;
+			uint16_t nwqid; /* <= P9_MAXWELEM */
+			struct p9_qid wqids[P9_MAXWELEM];
+		} rwalkgetattr;
 		struct {
 			uint32_t fid;
 			uint64_t mask;

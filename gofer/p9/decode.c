@@ -60,15 +60,16 @@ static void get_walk(struct p9_rbuf *r, struct p9_fcall *f)
 		p9_get_str(r, &f->twalk.wnames[i]);
 }
 
-static void get_rwalk(struct p9_rbuf *r, struct p9_fcall *f)
+/* nwqid then the qids (Rwalk, the tail of Rwalkgetattr). */
+static void get_qids(struct p9_rbuf *r, uint16_t *nwqid, struct p9_qid *wqids)
 {
-	p9_get_u16(r, &f->rwalk.nwqid);
-	if (f->rwalk.nwqid > P9_MAXWELEM) {
+	p9_get_u16(r, nwqid);
+	if (*nwqid > P9_MAXWELEM) {
 		r->err = -EPROTO;
 		return;
 	}
-	for (int i = 0; i < f->rwalk.nwqid; i++)
-		p9_get_qid(r, &f->rwalk.wqids[i]);
+	for (int i = 0; i < *nwqid; i++)
+		p9_get_qid(r, &wqids[i]);
 }
 
 /* count then count bytes of payload. */
@@ -94,6 +95,7 @@ static int decode_request(struct p9_rbuf *r, struct p9_fcall *f)
 		p9_get_u32(r, &f->tattach.n_uname);
 		break;
 	case P9_TWALK:
+	case P9_TWALKGETATTR:
 		get_walk(r, f);
 		break;
 	case P9_TGETATTR:
@@ -179,7 +181,11 @@ static int decode_reply(struct p9_rbuf *r, struct p9_fcall *f)
 		p9_get_str(r, &f->version.version);
 		break;
 	case P9_RWALK:
-		get_rwalk(r, f);
+		get_qids(r, &f->rwalk.nwqid, f->rwalk.wqids);
+		break;
+	case P9_RWALKGETATTR:
+		get_attr(r, &f->rwalkgetattr.attr);
+		get_qids(r, &f->rwalkgetattr.nwqid, f->rwalkgetattr.wqids);
 		break;
 	case P9_RGETATTR:
 		get_attr(r, &f->rgetattr);

@@ -62,6 +62,7 @@ static int encode_body(struct p9_wbuf *w, const struct p9_fcall *f)
 		p9_put_u32(w, f->tattach.n_uname);
 		break;
 	case P9_TWALK:
+	case P9_TWALKGETATTR:
 		if (f->twalk.nwname > P9_MAXWELEM)
 			return -EINVAL;
 		p9_put_u32(w, f->twalk.fid);
@@ -76,6 +77,14 @@ static int encode_body(struct p9_wbuf *w, const struct p9_fcall *f)
 		p9_put_u16(w, f->rwalk.nwqid);
 		for (int i = 0; i < f->rwalk.nwqid; i++)
 			p9_put_qid(w, &f->rwalk.wqids[i]);
+		break;
+	case P9_RWALKGETATTR:
+		if (f->rwalkgetattr.nwqid > P9_MAXWELEM)
+			return -EINVAL;
+		put_attr(w, &f->rwalkgetattr.attr);
+		p9_put_u16(w, f->rwalkgetattr.nwqid);
+		for (int i = 0; i < f->rwalkgetattr.nwqid; i++)
+			p9_put_qid(w, &f->rwalkgetattr.wqids[i]);
 		break;
 	case P9_TGETATTR:
 		p9_put_u32(w, f->tgetattr.fid);

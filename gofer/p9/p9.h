@@ -53,6 +53,9 @@ enum p9_msg_type {
 	P9_TREMOVE = 122, P9_RREMOVE,
 	P9_TSTAT = 124, P9_RSTAT,
 	P9_TWSTAT = 126, P9_RWSTAT,
+	/* Our extension (the number gVisor's p9 used for the same idea): Twalk's request, and
+	 * a reply with the attributes of the file reached; see codec.h. */
+	P9_TWALKGETATTR = 128, P9_RWALKGETATTR,
 };
 
 /* qid.type bits */

@@ -21,6 +21,9 @@ static bool is_restart_code(long ret)
 	       ret == -ERESTART_RESTARTBLOCK;
 }
 
+/* Source of task.syscall_id; never 0. */
+static uint64_t g_syscall_ids;
+
 static void handle_syscall(struct task *t, const struct plat_trap *trap)
 {
 	struct sysargs a = {
@@ -37,10 +40,12 @@ static void handle_syscall(struct task *t, const struct plat_trap *trap)
 		t->regs.rax = (uint64_t)ret;
 		return;
 	}
+	t->syscall_id = __atomic_add_fetch(&g_syscall_ids, 1, __ATOMIC_RELAXED);
 	if (int80)
 		ret = syscall_dispatch_int80(t);
 	else
 		ret = syscall_dispatch(t, &a);
+	t->syscall_id = 0;
 	t->regs.rax = (uint64_t)ret;
 	if (!t->no_restart && is_restart_code(ret))
 		t->restart_rax = ret;

@@ -167,6 +167,10 @@ struct task {
 		uaddr_t urem;
 	} restart;
 	bool no_restart;	 /* rt_sigreturn: the restored rax is not a restart code */
+	/* The syscall being served, unique in the sandbox (0 between syscalls): what a
+	 * filesystem fetched from the host during it is current for the rest of it, so a
+	 * stat need not ask again for what its path walk just got (gofer_write.c). */
+	uint64_t syscall_id;
 
 	/* Faults found already mapped (races between threads), at fault_addr. */
 	uint64_t fault_addr;

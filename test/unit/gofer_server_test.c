@@ -204,6 +204,53 @@ static void test_symlinks_never_followed(void **state)
 	assert_int_equal(p9c_readlink(fx->c, fx->root, buf, sizeof(buf)), -EINVAL);
 }
 
+/* Twalkgetattr: a walk and a getattr in one round trip; with P9_NOFID a stat by name. */
+static void test_walkgetattr(void **state)
+{
+	struct fixture *fx = *state;
+	const char *file = "file.txt", *two[] = {"dir", "sub.txt"}, *miss[] = {"dir", "missing"};
+	const char *esc[] = {"escape", "secret"}, *up[] = {"..", ".."}, *bad = "a/b";
+	uint32_t nf = p9c_fid_alloc(fx->c);
+	struct p9_attr a;
+	struct stat st;
+	char path[300], buf[8];
+
+	gt_path(&fx->tree, "file.txt", path, sizeof(path));
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 1, &file, &a), 0);
+	assert_int_equal(a.size, 11);
+	assert_int_equal(a.qid.path, st.st_ino);
+	assert_int_equal(a.qid.type, P9_QTFILE);
+	assert_true(S_ISREG(a.mode));
+	/* A change made on the host is seen by the next stat by name. */
+	gt_write(fx->tree.root, "file.txt", "hello again, world");
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 1, &file, &a), 0);
+	assert_int_equal(a.size, 18);
+	/* Two names to a new fid that then reads the file. */
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, nf, 2, two, &a), 0);
+	assert_int_equal(a.size, 3);
+	assert_int_equal(p9c_lopen(fx->c, nf, O_RDONLY, NULL, NULL, NULL), 0);
+	assert_int_equal(p9c_read(fx->c, nf, 0, buf, sizeof(buf)), 3);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, nf, 1, &file, &a), -EBADF); /* in use */
+	assert_int_equal(p9c_clunk(fx->c, nf), 0);
+	/* Only a whole walk succeeds, and a failed one establishes no fid. */
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, nf, 2, miss, &a), -ENOENT);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 2, miss, &a), -ENOENT);
+	assert_int_equal(p9c_clunk(fx->c, nf), -EBADF);
+	/* A symlink is the link itself, never its target, and is not walked through. */
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 1, esc, &a), 0);
+	assert_true(S_ISLNK(a.mode));
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 2, esc, &a), -ENOTDIR);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, nf, 2, esc, &a), -ENOTDIR);
+	/* ".." at the root stays there. */
+	assert_int_equal(stat(fx->tree.root, &st), 0);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 2, up, &a), 0);
+	assert_int_equal(a.qid.path, st.st_ino);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 1, &bad, &a), -EINVAL);
+	assert_int_equal(p9c_walkgetattr(fx->c, 12345, P9_NOFID, 1, &file, &a), -EBADF);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, fx->root, 1, &file, &a), -EINVAL);
+}
+
 struct names {
 	char seen[16][32];
 	int n;
@@ -378,6 +425,7 @@ static void test_host_root_keeps_out_of_proc(void **state)
 	struct gofer_thread g;
 	struct p9_client *c;
 	struct p9_qid qids[P9_MAXWELEM];
+	struct p9_attr a;
 	const char *self[] = {"proc", "self"}, *back[] = {"proc", "..", "sys"};
 	uint32_t root, fid;
 	uint16_t nqid;
@@ -395,6 +443,12 @@ static void test_host_root_keeps_out_of_proc(void **state)
 	assert_int_equal(p9c_clunk(c, fid), 0);
 	assert_int_equal(p9c_walk(c, root, fid, 1, self, qids, &nqid), 0);
 	assert_int_equal(p9c_lopen(c, fid, O_RDONLY | O_DIRECTORY, NULL, NULL, NULL), -EACCES);
+	assert_int_equal(p9c_clunk(c, fid), 0);
+	/* A stat by name of the mount point (another device: a worker's) but not inside. */
+	assert_int_equal(p9c_walkgetattr(c, root, P9_NOFID, 1, self, &a), 0);
+	assert_true(S_ISDIR(a.mode));
+	assert_int_equal(p9c_walkgetattr(c, root, P9_NOFID, 2, self, &a), -EACCES);
+	assert_int_equal(p9c_walkgetattr(c, root, fid, 2, self, &a), -EACCES);
 	p9c_close(c);
 	assert_int_equal(gt_join(&g), 0);
 	assert_int_equal(gt_count_fds(), fds);
@@ -408,6 +462,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_walk_multi_and_missing, setup_ro, teardown),
 		cmocka_unit_test_setup_teardown(test_dotdot_stays_in_root, setup_ro, teardown),
 		cmocka_unit_test_setup_teardown(test_symlinks_never_followed, setup_ro, teardown),
+		cmocka_unit_test_setup_teardown(test_walkgetattr, setup_ro, teardown),
+		cmocka_unit_test_setup_teardown(test_walkgetattr, setup_seqpacket, teardown),
 		cmocka_unit_test_setup_teardown(test_readdir, setup_ro, teardown),
 		cmocka_unit_test_setup_teardown(test_statfs, setup_ro, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_refuses_writes, setup_ro, teardown),

@@ -80,6 +80,11 @@ static size_t sample_messages(struct p9_fcall *m)
 	NEXT(P9_RSETATTR);
 	f = NEXT(P9_TFSYNC), f->tfsync.fid = 9, f->tfsync.datasync = 1;
 	NEXT(P9_RFSYNC);
+	f = NEXT(P9_TWALKGETATTR), f->twalk.fid = 1, f->twalk.newfid = P9_NOFID;
+	f->twalk.nwname = 1, f->twalk.wnames[0] = S("usr");
+	f = NEXT(P9_RWALKGETATTR);
+	f->rwalkgetattr.attr = (struct p9_attr){P9_GETATTR_BASIC, Q1, 040755, 0, 0, 2, 0, 4096};
+	f->rwalkgetattr.nwqid = 2, f->rwalkgetattr.wqids[0] = Q1, f->rwalkgetattr.wqids[1] = Q2;
 #undef NEXT
 	return n;
 }
@@ -119,6 +124,11 @@ static void test_decoded_fields(void **state)
 			assert_int_equal(d.twalk.nwname, m[i].twalk.nwname);
 			if (d.twalk.nwname)
 				assert_true(p9_str_eq(&d.twalk.wnames[15], "usr"));
+			break;
+		case P9_RWALKGETATTR:
+			assert_int_equal(d.rwalkgetattr.attr.mode, 040755);
+			assert_int_equal(d.rwalkgetattr.nwqid, 2);
+			assert_int_equal(d.rwalkgetattr.wqids[1].path, Q2.path);
 			break;
 		case P9_RGETATTR:
 			assert_int_equal(d.rgetattr.qid.path, Q2.path);

@@ -1,4 +1,4 @@
-/* gofer.c: the gofer filesystem: attach, lookup by Twalk + Tgetattr, readdir, readlink,
+/* gofer.c: the gofer filesystem: attach, lookup by Twalkgetattr, readdir, readlink,
  * statfs. Writes are EROFS here: the writable root is the overlay above this one, and
  * read-write bind mounts use gofer_write.c's operations. */
 #include "sentry/fs/gofer/gofer.h"
@@ -48,6 +48,7 @@ struct inode *gofer_inode_new(struct super_block *sb, uint32_t fid, const struct
 							  : &g_gofer_reg_fops;
 	inode->ino = a->qid.path;
 	gofer_inode_set_attr(inode, a);
+	gi->attr_syscall = gofer_syscall_id();
 	return inode;
 }
 
@@ -73,22 +74,17 @@ int gofer_lookup(struct dentry *dir, const char *name, struct inode **out)
 	struct gofer_fs *fs = gofer_fs(dir->sb);
 	struct gofer_inode *gdir = dir->inode->priv;
 	struct p9_attr attr;
-	struct p9_qid qid;
 	uint32_t fid;
 	int ret;
 
 	if (fs->spare_fid == P9_NOFID)
 		fs->spare_fid = p9c_fid_alloc(fs->c);
 	fid = fs->spare_fid;
-	ret = p9c_walk(fs->c, gdir->fid, fid, 1, &name, &qid, NULL);
+	/* One round trip: the walk to the new fid and its attributes. */
+	ret = p9c_walkgetattr(fs->c, gdir->fid, fid, 1, &name, &attr);
 	if (ret < 0)
 		return ret; /* the fid was not established: keep it as the spare */
 	fs->spare_fid = P9_NOFID;
-	ret = p9c_getattr(fs->c, fid, GOFER_ATTR_MASK, &attr);
-	if (ret < 0) {
-		p9c_clunk(fs->c, fid);
-		return ret;
-	}
 	*out = gofer_inode_new(dir->sb, fid, &attr);
 	return 0;
 }

@@ -28,6 +28,9 @@ struct gofer_inode {
 	/* Page cache for mmap, created by the first mapping, filled from the file on demand;
 	 * emptied when no mapping uses it (one reference held here). */
 	struct shm_obj *cache;
+	/* task.syscall_id of the syscall that last fetched the attributes (0: none, or a
+	 * change since): a writable mount's stat reuses them within that syscall only. */
+	uint64_t attr_syscall;
 };
 
 extern const struct inode_ops g_gofer_iops;
@@ -38,7 +41,9 @@ extern const struct file_ops g_gofer_rw_reg_fops;
 
 #define GOFER_ATTR_MASK (P9_GETATTR_BASIC | P9_GETATTR_BTIME)
 
-/* A new inode for walked fid (taken) with attributes a. */
+/* The current task's syscall_id (0 outside a syscall): see gofer_inode.attr_syscall. */
+uint64_t gofer_syscall_id(void);
+/* A new inode for walked fid (taken) with attributes a, fetched during this syscall. */
 struct inode *gofer_inode_new(struct super_block *sb, uint32_t fid, const struct p9_attr *a);
 /* Copy fresh attributes into an inode (type bits kept). */
 void gofer_inode_set_attr(struct inode *inode, const struct p9_attr *a);

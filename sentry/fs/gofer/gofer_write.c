@@ -1,7 +1,8 @@
 /* gofer_write.c: writable gofer mounts (OCI read-write bind mounts): create, mkdir,
  * symlink, unlink, rename, setattr and write go to the host through the Gofer, and
- * attributes are fetched again on stat and on every use of a cached name, because the
- * host may change the same files. */
+ * because the host may change the same files, every use of a cached name looks the name
+ * up on the host again (one Twalkgetattr) and a stat fetches the attributes again, unless
+ * the same syscall already did (the stat after its own path walk). */
 #include "sentry/fs/gofer/gofer.h"
 
 #include <errno.h>
@@ -23,6 +24,25 @@ static uint32_t gfid(struct dentry *d)
 	return ((struct gofer_inode *)d->inode->priv)->fid;
 }
 
+uint64_t gofer_syscall_id(void)
+{
+	return t_current ? t_current->syscall_id : 0;
+}
+
+/* What the inode holds may no longer be what the host has: a change made through it. */
+static void attr_changed(struct inode *inode)
+{
+	if (inode)
+		((struct gofer_inode *)inode->priv)->attr_syscall = 0;
+}
+
+/* Attributes just fetched. */
+static void attr_fetched(struct inode *inode, const struct p9_attr *attr)
+{
+	gofer_inode_set_attr(inode, attr);
+	((struct gofer_inode *)inode->priv)->attr_syscall = gofer_syscall_id();
+}
+
 /* Fetch the attributes of the inode again. */
 static int refresh(struct inode *inode)
 {
@@ -31,31 +51,48 @@ static int refresh(struct inode *inode)
 	int ret = p9c_getattr(client(inode->sb), gi->fid, GOFER_ATTR_MASK, &attr);
 
 	if (ret == 0)
-		gofer_inode_set_attr(inode, &attr);
+		attr_fetched(inode, &attr);
 	return ret;
 }
 
 bool gofer_d_revalidate(struct dentry *d)
 {
-	/* The fid holds the file open: a name removed or replaced on the host shows as a
-	 * link count of zero (or an error), and is looked up again. */
-	return d->inode && refresh(d->inode) == 0 && (d->inode->nlink > 0 || d_is_dir(d));
+	const char *name = d->name;
+	struct p9_attr attr;
+
+	if (!d->inode || !d->parent || !d->parent->inode)
+		return false;
+	/* The name may have been removed, renamed away or replaced on the host: look it up
+	 * again (one stat by name, no fid made) and keep the dentry only if it still leads
+	 * to the inode the fid holds. */
+	if (p9c_walkgetattr(client(d->sb), gfid(d->parent), P9_NOFID, 1, &name, &attr) < 0)
+		return false;
+	if (attr.qid.path != d->inode->ino || (attr.mode & S_IFMT) != (d->inode->mode & S_IFMT))
+		return false;
+	attr_fetched(d->inode, &attr);
+	return true;
 }
 
 static int rw_getattr(struct dentry *d, struct kstat *st)
 {
 	struct gofer_inode *gi = d->inode->priv;
 	struct p9_attr attr;
+	uint64_t now = gofer_syscall_id();
 	bool dropped;
 	int ret;
 
+	/* Fetched during this syscall (its path walk revalidated the name): current. */
+	if (now && gi->attr_syscall == now) {
+		inode_fill_kstat(d->inode, st);
+		return 0;
+	}
 	/* stat holds the dentry: the inode and its fid stay while the lock is let go. */
 	dropped = gofer_unlock();
 	ret = p9c_getattr(client(d->sb), gi->fid, GOFER_ATTR_MASK, &attr);
 	gofer_relock(dropped);
 	if (ret < 0)
 		return ret;
-	gofer_inode_set_attr(d->inode, &attr);
+	attr_fetched(d->inode, &attr);
 	inode_fill_kstat(d->inode, st);
 	return 0;
 }
@@ -69,10 +106,9 @@ static int instantiate(struct dentry *dir, struct dentry *d, uint32_t mode,
 	const char *name = d->name;
 	struct p9_attr attr;
 	uint32_t fid = p9c_fid_alloc(pc);
-	int ret = p9c_walk(pc, gfid(dir), fid, 1, &name, NULL, NULL);
+	int ret = p9c_walkgetattr(pc, gfid(dir), fid, 1, &name, &attr);
 
-	if (ret == 0)
-		ret = p9c_getattr(pc, fid, GOFER_ATTR_MASK, &attr);
+	attr_changed(dir->inode); /* a new entry: its mtime and maybe nlink moved */
 	if (ret < 0) {
 		p9c_clunk(pc, fid);
 		return ret;
@@ -153,6 +189,7 @@ static int rw_link(struct dentry *old, struct dentry *dir, struct dentry *d)
 	ret = p9c_link(client(dir->sb), gfid(dir), gfid(old), d->name);
 	if (ret < 0)
 		return ret;
+	attr_changed(dir->inode);
 	refresh(inode); /* nlink and ctime as the host has them now */
 	inode_get(inode);
 	d_instantiate(d, inode);
@@ -161,17 +198,25 @@ static int rw_link(struct dentry *old, struct dentry *dir, struct dentry *d)
 
 static int rw_unlink(struct dentry *dir, struct dentry *d)
 {
+	attr_changed(dir->inode);
+	attr_changed(d->inode);
 	return p9c_unlinkat(client(dir->sb), gfid(dir), d->name, 0);
 }
 
 static int rw_rmdir(struct dentry *dir, struct dentry *d)
 {
+	attr_changed(dir->inode);
+	attr_changed(d->inode);
 	return p9c_unlinkat(client(dir->sb), gfid(dir), d->name, AT_REMOVEDIR);
 }
 
 static int rw_rename(struct dentry *odir, struct dentry *od, struct dentry *ndir,
 		     struct dentry *nd)
 {
+	attr_changed(odir->inode);
+	attr_changed(ndir->inode);
+	attr_changed(od->inode);
+	attr_changed(nd->inode);
 	return p9c_renameat(client(odir->sb), gfid(odir), od->name, gfid(ndir), nd->name);
 }
 
@@ -268,6 +313,7 @@ static ssize_t rw_write(struct task *t, struct file *f, const void *buf, size_t 
 	if (*pos > inode->size)
 		inode->size = *pos;
 	inode_touch(inode, VA_MTIME | VA_CTIME);
+	attr_changed(inode); /* the host's times, not ours */
 	return (ssize_t)done;
 }
 
