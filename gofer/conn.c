@@ -150,12 +150,16 @@ static void job_free(struct job *j)
 	free(j);
 }
 
-/* Send j's reply (none if len == 0: cancelled), then the Rflush of every Tflush that waited
- * for it, and retire j. Any thread. */
-static void job_finish(struct job *j, const uint8_t *reply, size_t len, int fd)
+/* Send j's reply (none if len == 0: cancelled) with fd attached (hold: the fid reference
+ * keeping it open, or NULL), then the Rflush of every Tflush that waited for it, and
+ * retire j. Any thread. The in-flight count drops last: once it is 0, gofer_loop_serve
+ * may return and free c, and the caller may free the server, so nothing of j (its fid
+ * references included) may outlive it. */
+static void job_finish(struct job *j, const uint8_t *reply, size_t len, int fd,
+		       struct gofer_fid *hold)
 {
 	struct conn *c = j->conn;
-	bool wake;
+	int wakefd = c->loop->wakefd; /* the loop outlives its connections */
 
 	pthread_mutex_lock(&c->wlock);
 	if (len)
@@ -164,14 +168,15 @@ static void job_finish(struct job *j, const uint8_t *reply, size_t len, int fd)
 	 * and is answered at once, which the wlock orders after this reply. */
 	pthread_mutex_lock(&c->lock);
 	list_del(&j->link);
-	wake = __atomic_fetch_sub(&c->ninflight, 1, __ATOMIC_RELAXED) == CONN_MAX_INFLIGHT;
 	pthread_mutex_unlock(&c->lock);
 	for (int i = 0; i < j->nflush; i++)
 		send_rflush(c, j->flush_tags[i]);
 	pthread_mutex_unlock(&c->wlock);
-	if (wake && write(c->loop->wakefd, &(uint64_t){1}, sizeof(uint64_t)) < 0)
-		log_warn("gofer: cannot wake the loop: %d", -errno);
+	fid_put(hold);
 	job_free(j);
+	if (__atomic_fetch_sub(&c->ninflight, 1, __ATOMIC_RELEASE) == CONN_MAX_INFLIGHT &&
+	    write(wakefd, &(uint64_t){1}, sizeof(uint64_t)) < 0)
+		log_warn("gofer: cannot wake the loop: %d", -errno);
 }
 
 /* A worker runs a request. */
@@ -186,8 +191,7 @@ static void job_run(struct gofer_work *w, uint8_t *scratch, uint8_t *reply)
 		log_warn("9p: no reply to type %u tag %u: %zd", j->in.type, j->in.tag, n);
 		n = 0;
 	}
-	job_finish(j, reply, (size_t)n, fd);
-	fid_put(hold);
+	job_finish(j, reply, (size_t)n, fd, hold);
 }
 
 /* Tflush: a request still queued for a worker is cancelled (never answered; its Rflush
@@ -217,7 +221,7 @@ static void flush(struct gofer_loop *l, struct conn *c, uint16_t tag, uint16_t o
 	}
 	pthread_mutex_unlock(&c->lock);
 	if (cancelled) {
-		job_finish(found, NULL, 0, -1); /* ours alone now: off the queue */
+		job_finish(found, NULL, 0, -1, NULL); /* ours alone now: off the queue */
 	} else if (!found) {
 		pthread_mutex_lock(&c->wlock);
 		send_rflush(c, tag);
@@ -295,7 +299,7 @@ static void ring_done(struct gofer_loop *l, struct job *j, int res)
 		log_warn("9p: cannot encode reply type %u: %zd", out.type, n);
 		n = 0;
 	}
-	job_finish(j, buf, (size_t)n, -1);
+	job_finish(j, buf, (size_t)n, -1, NULL);
 }
 
 static void ring_reap(struct gofer_loop *l)
@@ -322,7 +326,7 @@ static bool answer_walkgetattr_here(struct gofer_loop *l, struct job *j)
 		out.rlerror.ecode = (uint32_t)-ret;
 	}
 	n = p9_encode(l->reply, P9_MAX_MSIZE, &out);
-	job_finish(j, l->reply, n < 0 ? 0 : (size_t)n, -1);
+	job_finish(j, l->reply, n < 0 ? 0 : (size_t)n, -1, NULL);
 	return true;
 }
 
@@ -351,8 +355,7 @@ static bool answer_here(struct gofer_loop *l, struct job *j)
 	if (!local)
 		return false;
 	n = gofer_answer(s, &j->in, 0, l->reply, NULL, &fd, &hold);
-	job_finish(j, l->reply, n < 0 ? 0 : (size_t)n, fd);
-	fid_put(hold);
+	job_finish(j, l->reply, n < 0 ? 0 : (size_t)n, fd, hold);
 	return true;
 }
 
@@ -495,7 +498,8 @@ static void drain(struct gofer_loop *l, struct conn *c, int n)
 {
 	for (int i = 0; i < n; i++) {
 		for (;;) {
-			if (inflight(&c[i]) == 0)
+			/* Acquire: pairs with job_finish's last step. */
+			if (__atomic_load_n(&c[i].ninflight, __ATOMIC_ACQUIRE) == 0)
 				break;
 			if (l->ring && gofer_ring_busy(l->ring)) {
 				struct pollfd p = {.fd = gofer_ring_fd(l->ring), .events = POLLIN};

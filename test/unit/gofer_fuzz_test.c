@@ -15,10 +15,7 @@ static uint64_t g_rng = 0x9e3779b97f4a7c15ULL;
 
 static uint32_t rnd(uint32_t n)
 {
-	g_rng ^= g_rng << 13;
-	g_rng ^= g_rng >> 7;
-	g_rng ^= g_rng << 17;
-	return n ? (uint32_t)(g_rng % n) : 0;
+	return gt_rand(&g_rng, n);
 }
 
 #define S(lit) ((struct p9_str){(lit), sizeof(lit) - 1})
@@ -32,6 +29,10 @@ static size_t seeds(struct p9_fcall *m)
 	m[n++] = (struct p9_fcall){.type = P9_TWALK,
 				   .twalk = {0, 3, 2, {S("dir"), S("sub.txt")}}};
 	m[n++] = (struct p9_fcall){.type = P9_TWALK, .twalk = {0, 4, 2, {S(".."), S("escape")}}};
+	m[n++] = (struct p9_fcall){.type = P9_TWALKGETATTR,
+				   .twalk = {0, P9_NOFID, 1, {S("file.txt")}}};
+	m[n++] = (struct p9_fcall){.type = P9_TWALKGETATTR,
+				   .twalk = {0, 5, 3, {S("dir"), S(".."), S("link")}}};
 	m[n++] = (struct p9_fcall){.type = P9_TGETATTR, .tgetattr = {1, P9_GETATTR_ALL}};
 	m[n++] = (struct p9_fcall){.type = P9_TREAD, .io = {1, 0, 100, NULL}};
 	m[n++] = (struct p9_fcall){.type = P9_TREADDIR, .io = {2, 0, 200, NULL}};

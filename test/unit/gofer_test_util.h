@@ -117,6 +117,15 @@ static inline int gt_join(struct gofer_thread *g)
 	return g->exit_code;
 }
 
+/* A number below n (0 if n is 0) from the xorshift state *rng: fixed-seed test inputs. */
+static inline uint32_t gt_rand(uint64_t *rng, uint32_t n)
+{
+	*rng ^= *rng << 13;
+	*rng ^= *rng >> 7;
+	*rng ^= *rng << 17;
+	return n ? (uint32_t)(*rng % n) : 0;
+}
+
 static inline int gt_count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
