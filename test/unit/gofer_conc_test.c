@@ -22,6 +22,7 @@
 #include "gofer/uring.h"
 #include "gofer/p9/p9.h"
 #include "gofer_test_util.h"
+#include "test/syscalls/host/fuse_slow_ops.h"
 #include "lib/util.h"
 
 /* --- the pool --- */
@@ -121,7 +122,8 @@ static struct {
 	int waiting; /* calls waiting */
 } g_fs = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
 
-static void fs_gate(void)
+/* fuse_slow_ops.h's gate. */
+static void slow_gate(void)
 {
 	pthread_mutex_lock(&g_fs.lock);
 	if (g_fs.armed) {
@@ -134,54 +136,7 @@ static void fs_gate(void)
 	pthread_mutex_unlock(&g_fs.lock);
 }
 
-static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
-{
-	memset(st, 0, sizeof(*st));
-	if (!strcmp(path, "/")) {
-		st->st_mode = S_IFDIR | 0755;
-		st->st_nlink = 2;
-		return 0;
-	}
-	if (strcmp(path, "/slow"))
-		return -ENOENT;
-	fs_gate();
-	st->st_mode = S_IFREG | 0644;
-	st->st_nlink = 1;
-	st->st_size = 5;
-	return 0;
-}
-
-static int fs_open(const char *path, struct fuse_file_info *fi)
-{
-	fi->direct_io = 1; /* every read reaches fs_read */
-	return strcmp(path, "/slow") ? -ENOENT : 0;
-}
-
-static int fs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
-{
-	fs_gate();
-	if (off >= 5)
-		return 0;
-	size = MIN(size, (size_t)(5 - off));
-	memcpy(buf, "slow!" + off, size);
-	return (int)size;
-}
-
-static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
-{
-	cfg->attr_timeout = 0; /* every stat asks fs_getattr */
-	cfg->entry_timeout = 0;
-	return NULL;
-}
-
-static const struct fuse_operations g_fs_ops = {
-    .getattr = fs_getattr,
-    .open = fs_open,
-    .read = fs_read,
-    .init = fs_init,
-};
-
-/* Wait until n calls are stuck in fs_gate. */
+/* Wait until n calls are stuck in slow_gate. */
 static void fs_wait_stuck(int n)
 {
 	pthread_mutex_lock(&g_fs.lock);
@@ -271,7 +226,7 @@ static struct conc *conc_start(bool no_uring)
 	snprintf(c->mnt, sizeof(c->mnt), "%s/fuse", c->tree.root);
 	assert_int_equal(mkdir(c->mnt, 0755), 0);
 	fs_set(false, false);
-	c->fuse = fuse_new(&args, &g_fs_ops, sizeof(g_fs_ops), NULL);
+	c->fuse = fuse_new(&args, &g_slow_ops, sizeof(g_slow_ops), NULL);
 	assert_non_null(c->fuse);
 	assert_int_equal(fuse_mount(c->fuse, c->mnt), 0);
 	assert_int_equal(pthread_create(&c->fuse_thread, NULL, fuse_main_loop, c->fuse), 0);

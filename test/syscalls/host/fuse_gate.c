@@ -16,10 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuse_slow_ops.h"
+
 static char g_arm[PATH_MAX], g_go[PATH_MAX], g_blocked[PATH_MAX];
 
-/* Wait while armed and not let go, showing DIR/blocked meanwhile; 30 s at most. */
-static void gate(void)
+/* fuse_slow_ops.h's gate: wait while armed and not let go, showing DIR/blocked
+ * meanwhile; 30 s at most. */
+static void slow_gate(void)
 {
 	if (access(g_arm, F_OK) || !access(g_go, F_OK))
 		return;
@@ -31,52 +34,6 @@ static void gate(void)
 		usleep(10000);
 	unlink(g_blocked);
 }
-
-static int gate_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
-{
-	memset(st, 0, sizeof(*st));
-	if (!strcmp(path, "/")) {
-		st->st_mode = S_IFDIR | 0755;
-		st->st_nlink = 2;
-		return 0;
-	}
-	if (strcmp(path, "/slow"))
-		return -ENOENT;
-	gate();
-	st->st_mode = S_IFREG | 0644;
-	st->st_nlink = 1;
-	st->st_size = 5;
-	return 0;
-}
-
-static int gate_open(const char *path, struct fuse_file_info *fi)
-{
-	fi->direct_io = 1;
-	return strcmp(path, "/slow") ? -ENOENT : 0;
-}
-
-static int gate_read(const char *path, char *buf, size_t size, off_t off,
-		     struct fuse_file_info *fi)
-{
-	gate();
-	if (off >= 5)
-		return 0;
-	if (size > (size_t)(5 - off))
-		size = (size_t)(5 - off);
-	memcpy(buf, "slow!" + off, size);
-	return (int)size;
-}
-
-static void *gate_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
-{
-	cfg->attr_timeout = 0; /* every stat reaches gate_getattr */
-	cfg->entry_timeout = 0;
-	return NULL;
-}
-
-static const struct fuse_operations g_ops = {
-	.getattr = gate_getattr, .open = gate_open, .read = gate_read, .init = gate_init,
-};
 
 int main(int argc, char **argv)
 {
@@ -91,5 +48,5 @@ int main(int argc, char **argv)
 	snprintf(g_blocked, sizeof(g_blocked), "%s/blocked", argv[1]);
 	snprintf(mnt, sizeof(mnt), "%s/fuse", argv[1]);
 	char *fargv[] = {argv[0], "-f", mnt, NULL};
-	return fuse_main(3, fargv, &g_ops, NULL);
+	return fuse_main(3, fargv, &g_slow_ops, NULL);
 }
