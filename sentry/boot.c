@@ -52,11 +52,10 @@ static char **json_strv(json_t *arr)
 	return v;
 }
 
-/* linux.resources as the container's cgroup shows them ("resources" in the boot spec;
- * absent keys mean "max"). */
-static void boot_cgroup_limits(json_t *r)
+void boot_cgroup_limits(json_t *r, struct cgroup_limits *out)
 {
-	struct cgroup_limits l = {-1, -1, -1, -1, -1, 0, 0};
+	struct cgroup_limits l = {CGROUP_KEEP, CGROUP_KEEP, CGROUP_KEEP, CGROUP_KEEP,
+				  CGROUP_KEEP, 0, 0};
 	json_t *v;
 
 #define LIMIT(key, field)                                                                          \
@@ -74,7 +73,7 @@ static void boot_cgroup_limits(json_t *r)
 		l.cpu_weight = 10000;
 	if (l.cpu_period > 1000000)
 		l.cpu_period = 0;
-	cgroup_set_root_limits(&l);
+	*out = l;
 }
 
 int boot_spec_parse(json_t *root, struct boot_spec *s)
@@ -179,7 +178,9 @@ static int boot_read_spec(int fd, struct boot_spec *s)
 	err = boot_spec_parse(root, s);
 	/* The sandbox's first container's limits are the hierarchy root's (a pod's other
 	 * containers share that hierarchy). */
-	boot_cgroup_limits(json_object_get(root, "resources"));
+	struct cgroup_limits l;
+	boot_cgroup_limits(json_object_get(root, "resources"), &l);
+	cgroup_set_limits(cgroup_root(), &l);
 	json_decref(root);
 	return err;
 }

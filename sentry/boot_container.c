@@ -1,7 +1,7 @@
 /* boot_container.c: another container of a pod in the running sandbox: its own mount
  * tree (its Gofer's root, overlaid by default, and its mounts), its own UTS names when its
- * spec has a hostname, and its first process, created but not started. It shares the
- * sandbox's kernel: pids, IPC, network. */
+ * spec has a hostname, its own cgroup under the pod's, and its first process, created but
+ * not started. It shares the sandbox's kernel: pids, IPC, network. */
 #include "sentry/boot_internal.h"
 
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include "sentry/fs/dev/tty.h"
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/control_api.h"
+#include "sentry/kernel/proc_api.h"
 #include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/uts.h"
@@ -106,6 +107,23 @@ static struct task *container_task(const struct boot_spec *s, struct mount *root
 	return t;
 }
 
+/* The container's own cgroup under the pod's, with its spec's limits; its first process
+ * starts in it. */
+static int container_cgroup(json_t *spec, struct boot_container *c, char *msg, size_t msize)
+{
+	struct cgroup_limits l;
+	int err = cgroup_pod_join(c->sandbox ?: "sandbox", c->id, &c->target.cgroup);
+
+	if (err) {
+		snprintf(msg, msize, "cannot make the container's cgroup /%s: %s", c->id,
+			 strerror(-err));
+		return err;
+	}
+	boot_cgroup_limits(json_object_get(spec, "resources"), &l);
+	cgroup_set_limits(c->target.cgroup, &l);
+	return proc_tg_set_cgroup(c->init->tg->tgid, c->target.cgroup);
+}
+
 int boot_container_create(json_t *spec, int *fds, int nfds, struct boot_container *c,
 			  char *msg, size_t msize)
 {
@@ -143,6 +161,8 @@ int boot_container_create(json_t *spec, int *fds, int nfds, struct boot_containe
 	else if ((err = control_execvp(c->init, s.argv, s.envp)))
 		snprintf(msg, msize, "exec `%s`: %s", s.argv[0],
 			 err == -ENOENT ? "no such file or directory" : strerror(-err));
+	else
+		err = container_cgroup(spec, c, msg, msize);
 	if (err) {
 		control_task_abort(c->init);
 		c->init = NULL;

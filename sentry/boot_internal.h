@@ -8,7 +8,9 @@
 #include <sys/types.h>
 
 #include "sentry/control/control_internal.h"
+#include "sentry/fs/cgroup/cgroup.h"
 
+struct cgroup;
 struct mount;
 struct task;
 
@@ -59,6 +61,10 @@ struct boot_mounts {
  * mount (masking and read-only paths that do not exist are skipped, as runc does). */
 int boot_mounts_apply(const struct boot_mounts *bm);
 
+/* linux.resources as a container's cgroup shows them ("resources" in the boot spec and in
+ * an update request): absent keys are CGROUP_KEEP (at boot: "max"). */
+void boot_cgroup_limits(json_t *r, struct cgroup_limits *out);
+
 /* Parse a boot spec object (references taken where kept). Returns 0 or -EINVAL (no
  * program). boot_spec_free releases what it holds. */
 int boot_spec_parse(json_t *root, struct boot_spec *s);
@@ -70,6 +76,7 @@ void boot_task_setup(struct task *t, const struct boot_spec *s);
 /* A container of a pod, made inside the running sandbox (boot_container.c). */
 struct boot_container {
 	int cid;			/* in: its thread_group.cid (> 0) */
+	const char *id, *sandbox;	/* in: its id and its sandbox's (cgroup names) */
 	struct mount *root;		/* its mount tree */
 	struct task *init;		/* its first process: created, not started */
 	struct control_target target;	/* what exec into it needs */

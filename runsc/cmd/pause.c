@@ -98,10 +98,11 @@ int cmd_update(int argc, char **argv)
 		if (!strcmp(container_status(c), "stopped"))
 			err = oci_errorf(&e, "container `%s` is not running", c->id);
 		else if (c->sandbox[0])
-			log_warn("update: container `%s` shares the resources of its sandbox "
-				 "`%s`: update the sandbox's", c->id, c->sandbox);
-		else
-			err = cgroup_apply(c->cgroup, &r, &e);
+			log_warn("update: container `%s` shares the host cgroup of its sandbox "
+				 "`%s`: its new limits hold inside the sandbox (pids enforced, "
+				 "memory and cpu shown)", c->id, c->sandbox);
+		if (!err)
+			err = container_update(c, &r, &e);
 		container_close(c);
 	}
 	oci_resources_free(&r);

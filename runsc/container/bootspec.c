@@ -69,9 +69,7 @@ static json_t *seccomp_json(const struct oci_seccomp *sc)
 	return a;
 }
 
-/* linux.resources as cgroup v2 values, for the container's cgroup inside the sandbox
- * (runc's v1-to-v2 conversions: swap.max = swap - limit, weight from shares). */
-static json_t *resources_json(const struct oci_resources *r)
+json_t *bootspec_resources(const struct oci_resources *r)
 {
 	json_t *o = json_object();
 
@@ -82,7 +80,7 @@ static json_t *resources_json(const struct oci_resources *r)
 	if (r->memory_swap > 0 && r->memory_limit > 0 && r->memory_swap >= r->memory_limit)
 		json_object_set_new(o, "swap_max",
 				    json_integer(r->memory_swap - r->memory_limit));
-	if (r->pids_limit > 0)
+	if (r->pids_limit > 0 || r->pids_limit == -1) /* -1: unlimited ("max") */
 		json_object_set_new(o, "pids_max", json_integer(r->pids_limit));
 	if (r->cpu_quota > 0)
 		json_object_set_new(o, "cpu_quota", json_integer(r->cpu_quota));
@@ -142,7 +140,7 @@ json_t *bootspec_json(const struct oci_spec *s, const char *id)
 	json_object_set_new(o, "mounts", mounts_json(s));
 	json_object_set_new(o, "masked", strv_json(s->masked_paths));
 	json_object_set_new(o, "readonly_paths", strv_json(s->readonly_paths));
-	json_object_set_new(o, "resources", resources_json(&s->resources));
+	json_object_set_new(o, "resources", bootspec_resources(&s->resources));
 	if (s->nsysctls) {
 		json_t *sc = json_array();
 		for (int i = 0; i < s->nsysctls; i++)

@@ -66,6 +66,11 @@ int container_load_spec(const struct container *c, struct oci_spec **out, struct
  * conn_out (optional) keeps the connection open for a later message (exec). */
 int container_control(const struct container *c, json_t *req, const int *fds, int nfds,
 		      int timeout_ms, json_t **reply, int *conn_out, struct oci_error *e);
+/* `runsc update`: r on the sandbox's host cgroup (the sandbox's own container) and on the
+ * container's cgroup inside the sandbox (what its cgroupfs shows; pids.max enforced). A
+ * pod container has no host cgroup of its own: only the inside changes. */
+int container_update(const struct container *c, const struct oci_resources *r,
+		     struct oci_error *e);
 /* Only send req (no answer read yet): *conn is the connection. */
 int container_control_send(const struct container *c, json_t *req, const int *fds, int nfds,
 			   int *conn, struct oci_error *e);

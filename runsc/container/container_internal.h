@@ -7,6 +7,9 @@
 
 /* The process part of a boot spec / exec request (args, env, cwd, ids, rlimits, umask). */
 json_t *bootspec_process(const struct oci_process *p);
+/* linux.resources as cgroup v2 values for the container's cgroup inside the sandbox
+ * (runc's v1-to-v2 conversions: swap.max = swap - limit, weight from shares). */
+json_t *bootspec_resources(const struct oci_resources *r);
 /* The whole boot spec (hostname: the spec's, else id). */
 json_t *bootspec_json(const struct oci_spec *s, const char *id);
 /* The whole boot spec in a sealed-off memfd for the Sentry. Returns the fd or -errno. */

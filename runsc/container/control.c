@@ -1,6 +1,6 @@
 /* control.c: runsc's side of the control socket (protocol in sentry/control/control_proto.h):
- * one JSON request per packet, with stdio fds for exec. */
-#include "runsc/container/container.h"
+ * one JSON request per packet, with stdio fds for exec; `update` through it. */
+#include "runsc/container/container_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -141,5 +141,19 @@ int container_control(const struct container *c, json_t *req, const int *fds, in
 		*reply = r;
 	else
 		json_decref(r);
+	return err;
+}
+
+int container_update(const struct container *c, const struct oci_resources *r,
+		     struct oci_error *e)
+{
+	json_t *req;
+	int err = c->sandbox[0] ? 0 : cgroup_apply(c->cgroup, r, e);
+
+	if (err)
+		return err;
+	req = json_pack("{s:s, s:o}", "cmd", "update", "resources", bootspec_resources(r));
+	err = container_control(c, req, NULL, 0, 0, NULL, NULL, e);
+	json_decref(req);
 	return err;
 }

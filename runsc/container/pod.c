@@ -238,7 +238,7 @@ static int pod_request(struct container *c, const struct oci_spec *s, const int 
 		json_object_del(spec, "hostname"); /* it shares the sandbox's UTS names */
 	memcpy(fds, stdio, 3 * sizeof(int));
 	memcpy(fds + 3, conns, (size_t)nconns * sizeof(int));
-	req = json_pack("{s:s, s:o}", "cmd", "create", "spec", spec);
+	req = json_pack("{s:s, s:s, s:o}", "cmd", "create", "sandbox", c->sandbox, "spec", spec);
 	err = container_control(c, req, fds, 3 + nconns, POD_CONTROL_TIMEOUT_MS, NULL, NULL, e);
 	json_decref(req);
 	return err;

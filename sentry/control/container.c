@@ -1,7 +1,7 @@
 /* container.c: the other containers of a pod (CRI's sandbox-id): created in the running
  * sandbox by `runsc create`, each with its own mount tree and first process, sharing the
- * kernel. Requests carrying "id" come here: create, start, signal, exec, wait, ps, stats,
- * destroy. */
+ * kernel, each in its own cgroup under the pod's. Requests carrying "id" come here:
+ * create, start, signal, exec, wait, ps, stats, update, destroy. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -95,6 +95,8 @@ static int pod_create(int conn, const char *id, json_t *req, int *fds, int nfds)
 					   "already, no more", UTS_MAX_CID - 1);
 	p = xcalloc(1, sizeof(*p));
 	p->bc.cid = g_next_cid;
+	p->bc.id = id;
+	p->bc.sandbox = json_string_value(json_object_get(req, "sandbox"));
 	kernel_lock();
 	err = boot_container_create(json_object_get(req, "spec"), fds, nfds, &p->bc, msg,
 				    sizeof(msg));
@@ -112,6 +114,8 @@ static int pod_create(int conn, const char *id, json_t *req, int *fds, int nfds)
 		return control_reply_error(conn, err, "%s", msg);
 	}
 	snprintf(p->id, sizeof(p->id), "%s", id);
+	p->bc.id = p->id; /* the request's strings go with it */
+	p->bc.sandbox = NULL;
 	g_pods[g_next_cid++] = p;
 	log_info("container %s: created (cid %d, pid %d)", id, p->bc.cid, p->tg->tgid);
 	return control_reply(conn, json_pack("{s:b, s:i}", "ok", 1, "pid", p->tg->tgid));
@@ -183,6 +187,24 @@ static bool pod_wait_exit(struct pod_container *p, int timeout_s)
 	return true;
 }
 
+/* g_mu held: remove p's cgroup once its processes (killed) have all gone. */
+static void pod_leave_cgroup(struct pod_container *p)
+{
+	struct timespec ts = {0, REAP_POLL_NS};
+	int err = p->bc.target.cgroup ? -EBUSY : 0;
+
+	for (int i = 0; err == -EBUSY && i < DESTROY_TIMEOUT_S * 1000 / (REAP_POLL_NS / 1000000);
+	     i++) {
+		if (i)
+			nanosleep(&ts, NULL);
+		kernel_lock();
+		err = cgroup_pod_leave(p->bc.target.cgroup);
+		kernel_unlock();
+	}
+	if (err)
+		log_warn("container %s: its cgroup stays: %s", p->id, strerror(-err));
+}
+
 static int pod_destroy(int conn, struct pod_container *p)
 {
 	if (!p->started && !p->exited) {
@@ -198,6 +220,7 @@ static int pod_destroy(int conn, struct pod_container *p)
 	/* Its mount tree stays until the sandbox ends (the VFS cannot unmount yet); its
 	 * Gofer is ended by runsc. */
 	uts_drop_container(p->bc.cid);
+	pod_leave_cgroup(p);
 	log_info("container %s: destroyed", p->id);
 	p->id[0] = '\0';
 	return control_reply(conn, json_pack("{s:b}", "ok", 1));
@@ -225,6 +248,8 @@ static int pod_locked_request(int conn, const char *cmd, struct pod_container *p
 		return pod_signal(conn, p, req);
 	if (!strcmp(cmd, "destroy"))
 		return pod_destroy(conn, p);
+	if (!strcmp(cmd, "update"))
+		return control_do_update(conn, req, &p->bc.target);
 	return control_reply_error(conn, -EINVAL, "unknown control request `%s`", cmd);
 }
 

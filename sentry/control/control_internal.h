@@ -10,11 +10,13 @@ struct fdtable;
 struct thread_group;
 struct mount;
 struct sock_filter;
+struct cgroup;
 
 /* The container a request is for: the sandbox's own (cid 0) or one of its pod. */
 struct control_target {
 	int cid;			/* thread_group.cid of its processes */
 	struct mount *root;		/* its mount tree; NULL: the sandbox's */
+	struct cgroup *cgroup;		/* its cgroup (a reference); NULL: the root's */
 	struct sock_filter *seccomp;	/* cid > 0: its OCI profile (NULL: none) */
 	size_t seccomp_len;
 	bool seccomp_log;
@@ -38,6 +40,8 @@ void control_busy(int delta);
 int control_do_signal(int conn, json_t *req, const struct control_target *c,
 		      struct thread_group *init);
 int control_do_ps(int conn, bool stats_only, const struct control_target *c);
+/* {"cmd":"update","resources":{...}}: c's cgroup limits (keys as in the boot spec). */
+int control_do_update(int conn, json_t *req, const struct control_target *c);
 int control_do_exec(int conn, json_t *req, int *fds, int nfds, const struct control_target *c);
 
 /* Pod containers (container.c): requests that name a container "id". */

@@ -10,12 +10,15 @@
  *   {"cmd":"wait"}                           -> {"exit":W} when init has exited
  *   {"cmd":"ps"}                             -> {"ok":true,"procs":[{pid,ppid,uid,...}]}
  *   {"cmd":"stats"}                          -> {"ok":true,"pids":N,"threads":N}
+ *   {"cmd":"update","resources":{...}}       new cgroup limits (the boot spec's keys;
+ *                                            absent ones are kept)
  *
  * Pods: a request with "id" is for that container of the sandbox's pod (start, signal,
- * exec, wait, ps, stats as above; pid 0 is the container's first process, "all" its
- * processes), plus:
- *   {"cmd":"create","id":ID,"spec":<boot spec>} + fds 0,1,2, root, binds...
- *                                            a new container, its process not started
+ * exec, wait, ps, stats, update as above; pid 0 is the container's first process, "all"
+ * its processes; update sets its own cgroup's limits), plus:
+ *   {"cmd":"create","id":ID,"sandbox":SID,"spec":<boot spec>} + fds 0,1,2, root, binds...
+ *                                            a new container, its process not started,
+ *                                            in its cgroup /ID (the sandbox's: /SID)
  *   {"cmd":"destroy","id":ID}                kill its processes and forget it
  *
  * W is a wait status as waitpid reports it. <process> carries "args", "env", "cwd",

@@ -15,6 +15,7 @@
 #include "sentry/fs/dev/tty.h"
 #include "sentry/kernel/control_api.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/proc_api.h"
 #include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/vfs.h"
@@ -157,6 +158,8 @@ static struct task *exec_start(json_t *req, int *fds, char **argv, char **envp,
 		return NULL;
 	}
 	t->tg->cid = c->cid;
+	if (c->cgroup)
+		proc_tg_set_cgroup(t->tg->tgid, c->cgroup);
 	if (console >= 0)
 		exec_console(t, console);
 	json_t *rl = json_object_get(req, "rlimits");

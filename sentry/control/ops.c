@@ -1,9 +1,10 @@
-/* ops.c: control requests that read or signal a container's processes: signal, ps,
- * stats. */
+/* ops.c: control requests that read or signal a container's processes (signal, ps,
+ * stats) or change its cgroup's limits (update). */
 #include <errno.h>
 #include <string.h>
 
 #include "lib/util.h"
+#include "sentry/boot_internal.h"
 #include "sentry/control/control_internal.h"
 #include "sentry/kernel/control_api.h"
 #include "sentry/kernel/task.h"
@@ -68,4 +69,19 @@ int control_do_ps(int conn, bool stats_only, const struct control_target *c)
 	else
 		json_object_set_new(reply, "procs", arr);
 	return control_reply(conn, reply);
+}
+
+int control_do_update(int conn, json_t *req, const struct control_target *c)
+{
+	json_t *r = json_object_get(req, "resources");
+	struct cgroup_limits l;
+
+	if (!json_is_object(r))
+		return control_reply_error(conn, -EINVAL, "bad update request: `resources` is "
+					   "not an object");
+	boot_cgroup_limits(r, &l);
+	kernel_lock();
+	cgroup_set_limits(c->cgroup ? c->cgroup : cgroup_root(), &l);
+	kernel_unlock();
+	return control_reply(conn, json_pack("{s:b}", "ok", 1));
 }

@@ -150,6 +150,8 @@ int control_handle(int conn, const char *msg, int len, int *fds, int nfds)
 		err = handle_wait(conn);
 	} else if (!strcmp(cmd, "ps") || !strcmp(cmd, "stats")) {
 		err = control_do_ps(conn, !strcmp(cmd, "stats"), &g_control_sandbox);
+	} else if (!strcmp(cmd, "update")) {
+		err = control_do_update(conn, req, &g_control_sandbox);
 	} else {
 		err = control_reply_error(conn, -EINVAL, "unknown control request `%s`", cmd);
 	}

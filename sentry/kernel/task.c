@@ -213,8 +213,9 @@ struct thread_group *tg_alloc(struct task *leader, struct thread_group *parent)
 		list_add_tail(&tg->sibling, &parent->children);
 	list_add_tail(&leader->tg_link, &tg->tasks);
 	tg->nr_live = 1;
-	/* A child starts in its parent's cgroup; init and exec'd processes in the root. */
-	tg->cgroup = cgroup_get(parent ? parent->cgroup : cgroup_root());
+	/* A child starts in its parent's cgroup; init and exec'd processes in the sandbox's
+	 * (a pod container's move to its own). */
+	tg->cgroup = cgroup_get(parent ? parent->cgroup : cgroup_sandbox());
 	leader->tg = tg;
 	return tg;
 }

@@ -2,14 +2,15 @@
 # OCI cgroup mount: config.json's `cgroup` mount at /sys/fs/cgroup (as podman and
 # containerd write it) shows the sandbox's cgroup v2 hierarchy: linux.resources as the
 # root's limits (pids.max, memory.max, cpu.max, cpu.weight), the sandbox's usage, `0::/`
-# in /proc/self/cgroup, read-only when the mount is ro, and pids.max enforced at fork.
+# in /proc/self/cgroup, read-only when the mount is ro, pids.max enforced at fork, and
+# `runsc update --resources` shown inside the running container at once.
 #
 # usage: oci_cgroup_test.sh [--runsc=PATH] [--platform=P] [--busybox=PATH]
 #
 # Each check prints `ok NAME` or `FAIL NAME: why`; the last line is `N passed, N failed`.
 set -u
 
-IDS="c1 c2" PREFIX=cgroup
+IDS="c1 c2 c3" PREFIX=cgroup
 # shellcheck source=oci_check_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/oci_check_lib.sh"
 
@@ -95,5 +96,25 @@ check child_procs_lists_shell "$(cat "$out")" grep -q "^child_procs=1$" "$out"
 has subtree_control_enabled "$out" "subtree=pids"
 has pids_limit_stops_forks "$out" "pids.current=5"
 has pids_events_counts_refusals "$out" "pids.events=max 1"
+
+# --- runsc update: the running container's cgroupfs shows the new limits at once,
+# absent keys are kept, -1 is "max". (The same pids.max is enforced at fork, above; a
+# tiny one cannot be tried here: the host cgroup gets it too, and the sandbox's own host
+# threads count there.) ---
+config 'echo up; sleep 1000' 1 50
+(cd "$B" && rs create c3 >"$work/c3.out" 2>&1 </dev/null)
+rs start c3
+limits() { rs exec c3 sh -c 'cd /sys/fs/cgroup; echo $(cat memory.max pids.max cpu.max)'; }
+out=$(limits)
+check update_before "$out" test "$out" == "268435456 50 50000 100000"
+echo '{"memory":{"limit":134217728},"pids":{"limit":77},"cpu":{"quota":20000,"period":50000}}' |
+	rs update --resources - c3 >"$work/out" 2>&1
+check update_exits_0 "$(cat "$work/out")" test $? -eq 0
+out=$(limits)
+check update_shown_inside "$out" test "$out" == "134217728 77 20000 50000"
+echo '{"pids":{"limit":-1}}' | rs update --resources - c3 >"$work/out" 2>&1
+out=$(limits)
+check update_keeps_absent_keys "$out" test "$out" == "134217728 max 20000 50000"
+rs delete --force c3 >/dev/null 2>&1
 
 oci_summary

@@ -9,7 +9,8 @@ Checks: the joined containers run in the sandbox's kernel (a SysV shm segment ma
 one is read in the other; one sees the other's processes in /proc), each has its own
 root filesystem and hostname (or the sandbox's when its spec has none); the pid-file
 holds a host proxy process whose wait status is the container's exit status (exit code,
-SIGKILL); exec into each; runsc run in the pod; a terminal through --console-socket; ps lists each container's own processes; kill, wait, state
+SIGKILL); exec into each; each container's own cgroup under the pod's (its processes,
+its spec's limits, runsc update, removed with it); runsc run in the pod; a terminal through --console-socket; ps lists each container's own processes; kill, wait, state
 JSON; deleting a container leaves the others running; deleting the sandbox stops all;
 bad annotations (unknown or stopped sandbox, a bad container type) fail with a clear
 error and leave nothing behind. The test is a child subreaper, as containerd's shim is.
@@ -63,12 +64,14 @@ class Pod:
             r.stderr = f.read()
         return r
 
-    def bundle(self, name, args, annotations, hostname=None, terminal=False):
-        """A busybox bundle whose root holds a file named after the container."""
+    def bundle(self, name, args, annotations, hostname=None, terminal=False, resources=None):
+        """A busybox bundle whose root holds a file named after the container, with the
+        cgroup2 filesystem at /sys/fs/cgroup."""
         b = os.path.join(self.work, name)
         root = os.path.join(b, "rootfs")
         os.makedirs(os.path.join(root, "bin"))
         os.makedirs(os.path.join(root, "tmp"))
+        os.makedirs(os.path.join(root, "sys", "fs", "cgroup"))
         shutil.copy(self.busybox, os.path.join(root, "bin", "busybox"))
         shutil.copy(self.shm, os.path.join(root, "bin", "pod_shm"))
         for a in APPLETS:
@@ -78,8 +81,12 @@ class Pod:
         spec = {"ociVersion": "1.0.2", "root": {"path": "rootfs"},
                 "process": {"args": args, "env": ["PATH=/bin"], "cwd": "/",
                             "user": {"uid": 0, "gid": 0}},
-                "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+                "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
+                           {"destination": "/sys/fs/cgroup", "type": "cgroup",
+                            "source": "cgroup"}],
                 "annotations": annotations}
+        if resources:
+            spec["linux"] = {"resources": resources}
         if hostname:
             spec["hostname"] = hostname
         spec["process"]["terminal"] = terminal
@@ -87,8 +94,8 @@ class Pod:
             json.dump(spec, f)
         return b
 
-    def create(self, name, args, annotations, hostname=None):
-        b = self.bundle(name, args, annotations, hostname)
+    def create(self, name, args, annotations, hostname=None, resources=None):
+        b = self.bundle(name, args, annotations, hostname, resources=resources)
         pid_file = os.path.join(self.work, name + ".pid")
         r = self.rs("create", "--bundle", b, "--pid-file", pid_file, name, cwd=b,
                     log=os.path.join(self.work, name + ".log"))
@@ -141,7 +148,8 @@ def start_pod(t):
     t.check("sandbox_create", r.returncode == 0, r.stderr)
     r = t.rs("start", "pod")
     t.check("sandbox_start", r.returncode == 0, r.stderr)
-    r, pf1 = t.create("c1", ["sleep", "31337"], join(CRI, "pod"), hostname="c1host")
+    r, pf1 = t.create("c1", ["sleep", "31337"], join(CRI, "pod"), hostname="c1host",
+                      resources={"pids": {"limit": 20}})
     t.check("c1_create", r.returncode == 0, r.stderr)
     st = t.state_of("c1")
     pid1 = int(open(pf1).read()) if os.path.exists(pf1) else -1
@@ -179,6 +187,46 @@ def check_pod_semantics(t):
     t.check("c2_sees_c1_process", "sleep 31337" in out, out)
     r = t.rs("exec", "c2", "sh", "-c", "exit 7")
     t.check("exec_exit_code", r.returncode == 7, f"rc {r.returncode} {r.stderr}")
+
+
+def check_cgroups(t):
+    """Each container has its own cgroup under the pod's (the hierarchy's root), as a pod's
+    containers have under the kubelet: its processes (exec'd ones too) are in it, its
+    spec's limits are its own, runsc update changes them, and the root holds no process."""
+    for c in ("pod", "c1", "c2"):
+        out = t.exec_out(c, "cat", "/proc/self/cgroup")
+        t.check(f"{c}_own_cgroup", out == f"0::/{c}", out)
+    out = t.exec_out("c2", "ls", "/sys/fs/cgroup")
+    t.check("pod_cgroup_lists_containers", {"pod", "c1", "c2"} <= set(out.split()), out)
+    out = t.exec_out("c2", "cat", "/sys/fs/cgroup/cgroup.procs")
+    t.check("pod_cgroup_holds_no_process", out == "", out)
+    out = t.exec_out("c2", "cat", "/sys/fs/cgroup/c1/cgroup.procs").split()
+    r = t.rs("ps", "--format", "json", "c1")
+    ps = [str(p) for p in json.loads(r.stdout or "[]")]
+    t.check("c1_processes_in_its_cgroup", ps and out == ps, f"ps {ps}, c1 cgroup {out}")
+    out = t.exec_out("c2", "cat", "/sys/fs/cgroup/c1/pids.max")
+    t.check("c1_limits_from_its_spec", out == "20", out)
+    out = t.exec_out("c2", "cat", "/sys/fs/cgroup/c2/pids.max")
+    t.check("c2_no_limits", out == "max", out)
+    res = os.path.join(t.work, "res.json")
+    with open(res, "w") as f:
+        json.dump({"pids": {"limit": 33}, "memory": {"limit": 64 << 20}}, f)
+    r = t.rs("update", "--resources", res, "c2")
+    t.check("update_pod_container", r.returncode == 0, r.stderr)
+    out = t.exec_out("c2", "sh", "-c", "cat /sys/fs/cgroup/c2/pids.max "
+                     "/sys/fs/cgroup/c2/memory.max /sys/fs/cgroup/c1/pids.max")
+    t.check("update_shown_in_its_cgroup", out.split() == ["33", str(64 << 20), "20"], out)
+    # Enforced: c1's sleep and an exec'd shell are its 2 processes; the shell's fork is
+    # refused (a pod container has no host cgroup of its own to get the limit too).
+    with open(res, "w") as f:
+        json.dump({"pids": {"limit": 2}}, f)
+    r = t.rs("update", "--resources", res, "c1")
+    out = t.exec_out("c1", "sh", "-c", "sleep 0 && echo forked; true")
+    t.check("update_pids_enforced", r.returncode == 0 and "forked" not in out
+            and "fork" in out, f"{r.stderr}: {out}")
+    with open(res, "w") as f:
+        json.dump({"pids": {"limit": 20}}, f)
+    t.rs("update", "--resources", res, "c1")
 
 
 def check_terminal(t):
@@ -273,6 +321,9 @@ def check_delete(t):
         t.check(f"delete_{c}", r.returncode == 0 and not os.path.exists(
             os.path.join(t.state, c)), r.stderr)
     t.check("c1_gofer_gone", gofer1 > 0 and not alive(gofer1), f"gofer {gofer1}")
+    out = t.exec_out("pod", "ls", "/sys/fs/cgroup").split()
+    t.check("deleted_cgroups_removed", "c1" not in out and "c2" not in out and "pod" in out,
+            str(out))
     t.check("sandbox_survives_deletes", t.exec_out("pod", "cat", "/pod") == "pod",
             t.exec_out("pod", "cat", "/pod"))
     r, pf3 = t.create("c3", ["sleep", "1000"], join(CRI, "pod"))
@@ -344,6 +395,7 @@ def main(argv):
     try:
         pid1, pid2 = start_pod(t)
         check_pod_semantics(t)
+        check_cgroups(t)
         check_terminal(t)
         check_ps(t)
         check_exits(t, pid1, pid2)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sentry/kernel/proc_api.h"
@@ -46,17 +47,25 @@ struct cgroup *cgroup_root(void)
 	return root_cg();
 }
 
-void cgroup_set_root_limits(const struct cgroup_limits *l)
+static void set_limit(int64_t *field, int64_t v)
 {
-	struct cgroup *r = root_cg();
+	if (v != CGROUP_KEEP)
+		*field = v < 0 ? -1 : v;
+}
 
-	r->memory_max = l->memory_max;
-	r->memory_low = l->memory_low > 0 ? l->memory_low : 0;
-	r->swap_max = l->swap_max;
-	r->pids_max = l->pids_max;
-	r->cpu_quota = l->cpu_quota;
-	r->cpu_period = l->cpu_period ? l->cpu_period : 100000;
-	r->cpu_weight = l->cpu_weight ? l->cpu_weight : 100;
+void cgroup_set_limits(struct cgroup *cg, const struct cgroup_limits *l)
+{
+	set_limit(&cg->memory_max, l->memory_max);
+	set_limit(&cg->memory_low, l->memory_low);
+	if (cg->memory_low < 0)
+		cg->memory_low = 0; /* memory.low has no "max" here */
+	set_limit(&cg->swap_max, l->swap_max);
+	set_limit(&cg->pids_max, l->pids_max);
+	set_limit(&cg->cpu_quota, l->cpu_quota);
+	if (l->cpu_period)
+		cg->cpu_period = l->cpu_period;
+	if (l->cpu_weight)
+		cg->cpu_weight = l->cpu_weight;
 }
 
 struct cgroup *cgroup_get(struct cgroup *cg)
@@ -288,4 +297,70 @@ int cgroup_path(const struct cgroup *cg, char *buf, size_t size)
 	}
 	buf[len] = '\0';
 	return (int)len;
+}
+
+/* A pod's sandbox container's cgroup, once the root became the pod's. */
+static struct cgroup *g_sandbox;
+
+struct cgroup *cgroup_sandbox(void)
+{
+	return g_sandbox && !g_sandbox->dead ? g_sandbox : root_cg();
+}
+
+struct tgids {
+	int n, cap;
+	int *v;
+};
+
+static void tgid_add(void *arg, int tgid)
+{
+	struct tgids *t = arg;
+
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 16;
+		t->v = xrealloc(t->v, (size_t)t->cap * sizeof(*t->v));
+	}
+	t->v[t->n++] = tgid;
+}
+
+/* The root becomes the pod's cgroup: its processes go to a child named sandbox (unless
+ * the sandbox's programs already emptied it), and it hands every controller down. */
+static int pod_split_root(const char *sandbox)
+{
+	struct cgroup *root = root_cg(), *sb;
+	struct tgids t = {0};
+	int err;
+
+	cg_for_each_proc(root, false, tgid_add, &t);
+	if (t.n) {
+		err = cg_mkdir(root, sandbox, &sb);
+		if (err) {
+			free(t.v);
+			return err;
+		}
+		for (int i = 0; i < t.n; i++)
+			proc_tg_set_cgroup(t.v[i], sb);
+		g_sandbox = sb; /* the reference of cg_mkdir */
+	}
+	free(t.v);
+	return cg_set_subtree(root, CG_ALL, 0);
+}
+
+int cgroup_pod_join(const char *sandbox, const char *name, struct cgroup **out)
+{
+	struct cgroup *root = root_cg();
+	int err = 0;
+
+	if (!*name || strchr(name, '/') || !strcmp(name, sandbox))
+		return -EINVAL;
+	if (root->subtree_control != CG_ALL)
+		err = pod_split_root(sandbox);
+	if (!err)
+		err = cg_mkdir(root, name, out);
+	return err;
+}
+
+int cgroup_pod_leave(struct cgroup *cg)
+{
+	return cg->dead ? 0 : cg_rmdir(cg);
 }
