@@ -145,9 +145,21 @@ static int cow_copy(struct mm *mm, uint64_t lo, uint64_t hi);
  * platform batch, so the write access comes back in the same round trip. */
 static void fork_precopy(struct mm *parent, struct mm *child, uint64_t addr)
 {
-	struct vma *pv = vma_lookup(parent, addr), *cv = vma_lookup(child, addr);
-	uint64_t page = ALIGN_DOWN(addr, PAGE_SIZE), lo, hi;
+	struct vma *pv = vma_lookup(parent, addr), *cv;
+	uint64_t page, lo, hi;
 
+	/* Read-only right before a writable VMA (a static binary's start_data lies in
+	 * its RELRO part, .data follows): the writable one's first pages are the hot ones. */
+	if (pv && !(pv->prot & PROT_WRITE) && pv->link.next != &parent->vmas) {
+		struct vma *next = list_entry(pv->link.next, struct vma, link);
+
+		if (next->start == pv->end && (next->prot & PROT_WRITE)) {
+			pv = next;
+			addr = next->start;
+		}
+	}
+	cv = vma_lookup(child, addr);
+	page = ALIGN_DOWN(addr, PAGE_SIZE);
 	if (!pv || !cv || !vma_is_private(pv) || !(pv->prot & PROT_WRITE) ||
 	    (pv->vflags & (VMA_DONTFORK | VMA_WIPEONFORK)))
 		return;

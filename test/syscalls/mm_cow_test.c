@@ -82,6 +82,38 @@ static void parent_writes_stay_in_parent(void)
 	munmap(p, NPAGES * g_page);
 }
 
+/* The program's own data and bss (which fork may copy at once) stay private both ways. */
+static volatile long g_data_word = 1;
+static volatile long g_bss_word;
+
+static void program_data_stays_private(void)
+{
+	int go[2];
+	pid_t pid;
+	char b = 0;
+
+	CHECK_OK(pipe(go));
+	g_data_word = 1;
+	g_bss_word = 0;
+	pid = fork();
+	if (pid == 0) {
+		g_data_word = 2;
+		g_bss_word = 2;
+		if (read(go[0], &b, 1) != 1)
+			_exit(2);
+		_exit(g_data_word == 2 && g_bss_word == 2 ? 0 : 1);
+	}
+	CHECK_EQ(g_data_word, 1);
+	g_data_word = 3;
+	g_bss_word = 3;
+	CHECK_EQ(write(go[1], "x", 1), 1);
+	CHECK_EQ(h_wait(pid), 0);
+	CHECK_EQ(g_data_word, 3);
+	CHECK_EQ(g_bss_word, 3);
+	close(go[0]);
+	close(go[1]);
+}
+
 /* The kernel writing into a shared page (read() into it) must copy it too. */
 static void read_into_cow_page_copies(void)
 {
@@ -212,6 +244,7 @@ int main(void)
 	g_page = sysconf(_SC_PAGESIZE);
 	RUN(child_writes_stay_in_child);
 	RUN(parent_writes_stay_in_parent);
+	RUN(program_data_stays_private);
 	RUN(read_into_cow_page_copies);
 	RUN(shared_mapping_stays_shared);
 	RUN(read_only_cow_page_faults_then_mprotect_copies);
