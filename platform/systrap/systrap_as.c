@@ -182,6 +182,8 @@ int systrap_as_ready(struct systrap_as *as)
 			return ret;
 		}
 		as->nops = 0;
+		if (reused) /* nothing of the stub's last address space stays mapped */
+			queue_op(as, OPK_UNMAP, 0, PLAT_APP_MAX_ADDR, 0, 0);
 		for (size_t i = 0; i < as->ext.n; i++) {
 			const struct plat_extent *e = &as->ext.v[i];
 

@@ -166,10 +166,10 @@ bool systrap_stub_alive(const struct systrap_as *as);
 /* ---- systrap_pool.c: stubs of released address spaces ---- */
 
 /* Keep as (released: no context, extents or ops left) with its stub in the pool if it
- * is reusable and there is room, asking its control thread to unmap everything. */
+ * is reusable and there is room. */
 bool systrap_pool_put(struct systrap_as *as);
-/* Give as (no stub yet, as->lock held) a pooled stub with its parked threads, nothing
- * mapped below PLAT_APP_MAX_ADDR. 0, or -EAGAIN when the pool has none. */
+/* Give as (no stub yet, as->lock held) a pooled stub with its parked threads; the caller
+ * unmaps the application range in the first batch. 0, or -EAGAIN when the pool has none. */
 int systrap_pool_take(struct systrap_as *as);
 /* Kill the pooled stubs (destroy). */
 void systrap_pool_drain(struct systrap_platform *p);

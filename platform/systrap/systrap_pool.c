@@ -5,11 +5,12 @@
  * (unmap all, map the region, filter A) and a clone (filter B). That is two processes'
  * worth of wake-ups across CPUs, 0.3-0.5 ms here, all on the path of fork. Exit then
  * kills the stub and the host tears it down. Instead, a released address space gives its
- * stub back here when it is healthy: its control thread is asked to unmap the whole
- * application range (without waiting for the answer: the exit does not block on it),
- * and the next address space adopts it with its threads, reads that answer, and maps
- * its own extents in the usual first batch. gVisor's platforms reuse their stub
- * processes the same way.
+ * stub back here when it is healthy, and the next address space adopts it with its parked
+ * threads: its first batch unmaps the whole application range, then maps its own extents
+ * (one control-thread round trip, which a new stub needed too). gVisor's platforms reuse
+ * their stub processes the same way (they unmap at release; here the unmap waits for
+ * the next batch, so an exit wakes no control thread: the old mappings stay in a stub
+ * that runs nothing meanwhile, and pages the Sentry frees leave them as usual).
  *
  * What a reused stub carries over is what exec's as_reset already carries over within
  * one process: the code page, the region (message blocks, frames, alternate stacks:
@@ -18,15 +19,12 @@
  * resume). An application cannot make a host syscall, so it can leave nothing else: no
  * fd, mapping, credential or thread of its own making. The unmap covers everything
  * below PLAT_APP_MAX_ADDR, and no application code runs in the stub again before the
- * answer to it has been read.
+ * control thread has answered that batch (systrap_as_ready flushes before any resume).
  */
 #include "platform/systrap/systrap_internal.h"
 
 #include <errno.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "lib/log.h"
 
@@ -43,28 +41,6 @@ static bool reusable(const struct systrap_as *as)
 	return true;
 }
 
-/* Ask the control thread to unmap the application range; the answer is read when the
- * stub is taken. */
-static int unmap_all_async(struct systrap_as *as)
-{
-	uint8_t *req = as->view;
-	uint32_t n = 1, kind = OPK_UNMAP, prot = 0;
-	uint64_t addr = 0, len = PLAT_APP_MAX_ADDR, off = 0, mask = 0;
-	int32_t cpu = -1;
-
-	memcpy(req + REQ_OPS + OP_KIND, &kind, 4);
-	memcpy(req + REQ_OPS + OP_PROT, &prot, 4);
-	memcpy(req + REQ_OPS + OP_ADDR, &addr, 8);
-	memcpy(req + REQ_OPS + OP_LEN, &len, 8);
-	memcpy(req + REQ_OPS + OP_OFF, &off, 8);
-	memcpy(req + REQ_NOPS, &n, 4);
-	memcpy(req + REQ_CPU, &cpu, 4);
-	memcpy(req + REQ_CPUMASK, &mask, 8);
-	if (send(as->sock, "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1)
-		return -errno;
-	return 0;
-}
-
 bool systrap_pool_put(struct systrap_as *as)
 {
 	struct systrap_platform *p = as->p;
@@ -73,26 +49,12 @@ bool systrap_pool_put(struct systrap_as *as)
 	if (!reusable(as))
 		return false;
 	pthread_mutex_lock(&p->pool_lock);
-	if (p->pool_n < SYSTRAP_POOL_MAX && unmap_all_async(as) == 0) {
+	if (p->pool_n < SYSTRAP_POOL_MAX) {
 		p->pool[p->pool_n++] = as;
 		kept = true;
 	}
 	pthread_mutex_unlock(&p->pool_lock);
 	return kept;
-}
-
-/* The answer to the unmap of a pooled stub: 0 when it is done and the stub lives. */
-static int unmap_answer(struct systrap_as *src)
-{
-	char buf[64];
-	ssize_t r;
-
-	do
-		r = read(src->sock, buf, sizeof(buf));
-	while (r < 0 && errno == EINTR);
-	if (r <= 0)
-		return r == 0 || errno == ECONNRESET ? -ESRCH : -errno;
-	return r == 1 ? 0 : -(int)(r - 1);
 }
 
 /* Move src's stub and threads into as (which has none); src is freed. */
@@ -120,7 +82,6 @@ int systrap_pool_take(struct systrap_as *as)
 
 	for (;;) {
 		struct systrap_as *src = NULL;
-		int ret;
 
 		pthread_mutex_lock(&p->pool_lock);
 		if (p->pool_n > 0)
@@ -128,15 +89,12 @@ int systrap_pool_take(struct systrap_as *as)
 		pthread_mutex_unlock(&p->pool_lock);
 		if (!src)
 			return -EAGAIN;
-		ret = unmap_answer(src);
-		if (ret == 0 && !systrap_stub_alive(src))
-			ret = -ESRCH;
-		if (ret == 0) {
+		if (systrap_stub_alive(src)) {
 			adopt(as, src);
 			return 0;
 		}
-		log_warn("systrap stub %d: not reused: %s", src->pid, strerror(-ret));
-		src->err = ret;
+		log_warn("systrap stub %d died in the pool", src->pid);
+		src->err = -ESRCH;
 		systrap_as_release((struct plat_as *)src);
 	}
 }
