@@ -12,6 +12,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "platform/platform.h"
+#include "sentry/mm/mm.h"
 
 struct allowed {
 	int nr;
@@ -132,6 +133,12 @@ int sentry_filter_install(struct platform *plat)
 		err = add_ioctl_rules(ctx);
 	if (!err)
 		err = add_control_rules(ctx);
+	/* Copy-on-write copies pages inside the memory file in the kernel (memfile_copy):
+	 * from the memory file to itself only. */
+	if (!err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(copy_file_range), 2,
+				       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)memfile_fd()),
+				       SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)memfile_fd()));
 	if (!err && plat->ops->add_seccomp_rules)
 		err = plat->ops->add_seccomp_rules(plat, ctx);
 	if (!err)

@@ -205,25 +205,35 @@ int mm_fork_hot(struct mm *parent, struct mm **out, const uint64_t *hot, int nho
 
 /* ---- breaking copy-on-write ---- */
 
-/* The Sentry copied through its view of the memory file: unmap the copies and, when they
- * lie close together, the originals from that view (the application's address spaces
- * keep them), so that the host does not count the pages twice. */
-static void cow_drop_view(uint64_t first, uint64_t n, uint64_t src_lo, uint64_t src_hi)
+/* Copies of pages, gathered into runs contiguous on both sides: one memfile_copy each. */
+struct copy_run {
+	uint64_t dst, src, size;
+};
+
+static void copy_run_flush(struct copy_run *c)
 {
-	if (!n)
+	if (c->size)
+		memfile_copy(c->dst, c->src, c->size);
+	c->size = 0;
+}
+
+static void copy_run_add(struct copy_run *c, uint64_t dst, uint64_t src)
+{
+	if (c->size && c->dst + c->size == dst && c->src + c->size == src) {
+		c->size += PAGE_SIZE;
 		return;
-	memfile_drop_view(first, n << PAGE_SHIFT);
-	if (src_hi - src_lo <= 4 * COW_AROUND_PAGES * PAGE_SIZE)
-		memfile_drop_view(src_lo, src_hi - src_lo);
-	memfile_drop_flush();
+	}
+	copy_run_flush(c);
+	*c = (struct copy_run){ dst, src, PAGE_SIZE };
 }
 
 /* Give every COW page of [lo, hi) its own page (copied into one fresh contiguous run) or,
  * when this mm is the last holder, just drop the mark. */
 static int cow_copy(struct mm *mm, uint64_t lo, uint64_t hi)
 {
-	uint64_t n = 0, a, val, src_lo = UINT64_MAX, src_hi = 0;
-	int64_t run, first;
+	struct copy_run cr = { 0 };
+	uint64_t n = 0, a, val;
+	int64_t run;
 
 	for (a = lo; a < hi; a += PAGE_SIZE) {
 		val = pmap_get(&mm->pages, a);
@@ -233,22 +243,20 @@ static int cow_copy(struct mm *mm, uint64_t lo, uint64_t hi)
 	run = n ? memfile_alloc(n) : 0;
 	if (run < 0)
 		return (int)run;
-	first = run;
 	for (a = lo; a < hi; a += PAGE_SIZE) {
 		val = pmap_get(&mm->pages, a);
 		if (!(val & PTE_COW))
 			continue;
 		if (memfile_refs(pte_off(val)) > 1) {
-			memcpy(memfile_ptr((uint64_t)run), memfile_ptr(pte_off(val)), PAGE_SIZE);
-			src_lo = MIN(src_lo, pte_off(val));
-			src_hi = MAX(src_hi, pte_off(val) + PAGE_SIZE);
+			/* The other holders keep the page alive until the copy (kernel lock). */
+			copy_run_add(&cr, (uint64_t)run, pte_off(val));
 			memfile_put(pte_off(val));
 			val = (uint64_t)run + PTE_PRESENT;
 			run += (int64_t)PAGE_SIZE;
 		}
 		pmap_set(&mm->pages, a, val & ~PTE_COW);
 	}
-	cow_drop_view((uint64_t)first, n, src_lo, src_hi);
+	copy_run_flush(&cr);
 	return 0;
 }
 

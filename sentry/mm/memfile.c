@@ -103,6 +103,27 @@ void memfile_drop_view(uint64_t off, uint64_t size)
 		memfile_drop_flush();
 }
 
+void memfile_copy(uint64_t dst, uint64_t src, uint64_t size)
+{
+	while (size) {
+		loff_t in = (loff_t)src, out = (loff_t)dst;
+		ssize_t n = copy_file_range(g_memfd, &in, g_memfd, &out, size, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		src += (uint64_t)n;
+		dst += (uint64_t)n;
+		size -= (uint64_t)n;
+	}
+	if (!size)
+		return;
+	memcpy(g_base + dst, g_base + src, size);
+	memfile_drop_view(ALIGN_DOWN(dst, PAGE_SIZE), ALIGN_UP(size, PAGE_SIZE));
+	memfile_drop_flush();
+}
+
 unsigned memfile_refs(uint64_t off)
 {
 	return g_refs[off >> PAGE_SHIFT];

@@ -55,6 +55,10 @@ void *memfile_ptr(uint64_t off);
  * Adjacent calls are batched until memfile_drop_flush() (end of a fault). */
 void memfile_drop_view(uint64_t off, uint64_t size);
 void memfile_drop_flush(void);
+/* Copy [src, src+size) of the file to dst (page aligned, not overlapping) inside the host
+ * kernel, so the Sentry's view gets no page-table entries (and no drops, each a TLB
+ * shootdown across the Sentry's CPUs); through the view if the kernel refuses. */
+void memfile_copy(uint64_t dst, uint64_t src, uint64_t size);
 /* Bytes of the memory file in use (pages with references), for statistics. */
 uint64_t memfile_used_bytes(void);
 /* Could a commitment of size bytes ever be met (Linux's heuristic overcommit: no single
