@@ -20,6 +20,7 @@ struct pmap_node {
 void pmap_init(struct pmap *pm)
 {
 	pm->root = NULL;
+	pm->count = 0;
 }
 
 static unsigned idx(uint64_t key, int level)
@@ -56,16 +57,20 @@ void pmap_set(struct pmap *pm, uint64_t key, uint64_t val)
 	}
 	struct pmap_node *leaf = *np;
 	void **s = &leaf->slot[idx(key, LEVELS - 1)];
-	if (!*s && val)
+	if (!*s && val) {
 		leaf->used++;
-	else if (*s && !val)
+		pm->count++;
+	} else if (*s && !val) {
 		leaf->used--;
+		pm->count--;
+	}
 	*s = (void *)(uintptr_t)val;
 }
 
-/* Visit present entries of node n (covering keys from base) within [start, end). */
+/* Visit present entries of node n (covering keys from base) within [start, end), removing
+ * them from clear when it is not NULL. */
 static int walk(struct pmap_node *n, int level, uint64_t base, uint64_t start, uint64_t end,
-		pmap_fn fn, void *arg, bool clear)
+		pmap_fn fn, void *arg, struct pmap *clear)
 {
 	uint64_t span = 1ULL << KEY_SHIFT(level), top = base + FANOUT * span;
 	/* Only the slots that overlap [start, end): a fork or a fault-around looks at a
@@ -84,6 +89,7 @@ static int walk(struct pmap_node *n, int level, uint64_t base, uint64_t start, u
 			if (clear) {
 				n->slot[i] = NULL;
 				n->used--;
+				clear->count--;
 			}
 			int r = fn ? fn(arg, lo, val) : 0;
 			if (r)
@@ -105,14 +111,14 @@ static int walk(struct pmap_node *n, int level, uint64_t base, uint64_t start, u
 
 int pmap_for_each(struct pmap *pm, uint64_t start, uint64_t end, pmap_fn fn, void *arg)
 {
-	return pm->root ? walk(pm->root, 0, 0, start, end, fn, arg, false) : 0;
+	return pm->root ? walk(pm->root, 0, 0, start, end, fn, arg, NULL) : 0;
 }
 
 int pmap_clear(struct pmap *pm, uint64_t start, uint64_t end, pmap_fn fn, void *arg)
 {
 	if (!pm->root)
 		return 0;
-	int r = walk(pm->root, 0, 0, start, end, fn, arg, true);
+	int r = walk(pm->root, 0, 0, start, end, fn, arg, pm);
 	if (pm->root->used == 0) {
 		free(pm->root);
 		pm->root = NULL;

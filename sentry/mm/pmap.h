@@ -11,6 +11,7 @@ struct pmap_node;
 
 struct pmap {
 	struct pmap_node *root;
+	uint64_t count; /* present entries (a tmpfs file's block count reads it) */
 };
 
 /* Called for each present entry: key and value (memory-file offset + 1). Non-zero stops

@@ -13,23 +13,12 @@ static struct tmpfs_sb *tsb(struct inode *inode)
 	return inode->sb->priv;
 }
 
-struct count_state {
-	uint64_t pages;
-};
-
-static int count_page(void *arg, uint64_t key, uint64_t val)
-{
-	((struct count_state *)arg)->pages++;
-	return 0;
-}
-
+/* Pages held are counted by the page map itself: a write must not walk the whole file. */
 static void update_blocks(struct inode *inode)
 {
 	struct tmpfs_data *data = inode->priv;
-	struct count_state cs = {0};
 
-	pmap_for_each(&data->obj->pages, 0, PMAP_KEY_LIMIT, count_page, &cs);
-	inode->blocks = cs.pages * (PAGE_SIZE / 512);
+	inode->blocks = data->obj->pages.count * (PAGE_SIZE / 512);
 }
 
 static int drop_page(void *arg, uint64_t key, uint64_t val)
@@ -217,13 +206,10 @@ static int tmpfs_adopt_page_cache(struct file *f, struct shm_obj *obj)
 {
 	struct inode *inode = f->inode;
 	struct tmpfs_data *data = inode->priv;
-	struct count_state old = {0}, cs = {0};
 
 	if (!S_ISREG(inode->mode) || !data || obj->size > TMPFS_MAX_FILE_SIZE)
 		return -EINVAL;
-	pmap_for_each(&data->obj->pages, 0, PMAP_KEY_LIMIT, count_page, &old);
-	pmap_for_each(&obj->pages, 0, PMAP_KEY_LIMIT, count_page, &cs);
-	tsb(inode)->used_bytes += (cs.pages - old.pages) * PAGE_SIZE;
+	tsb(inode)->used_bytes += (obj->pages.count - data->obj->pages.count) * PAGE_SIZE;
 	shm_obj_put(data->obj);
 	data->obj = obj;
 	inode->size = obj->size;
@@ -253,10 +239,8 @@ void tmpfs_evict(struct inode *inode)
 {
 	if (S_ISREG(inode->mode) && inode->priv) {
 		struct tmpfs_data *data = inode->priv;
-		struct count_state cs = {0};
 
-		pmap_for_each(&data->obj->pages, 0, PMAP_KEY_LIMIT, count_page, &cs);
-		tsb(inode)->used_bytes -= cs.pages * PAGE_SIZE;
+		tsb(inode)->used_bytes -= data->obj->pages.count * PAGE_SIZE;
 		/* Mappings may still hold the object; its pages go with the last of them. */
 		shm_obj_put(data->obj);
 	}
