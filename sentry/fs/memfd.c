@@ -54,16 +54,32 @@ static struct memfd_seals *seals_of(const struct inode *inode)
 	return NULL;
 }
 
-static ssize_t memfd_write(struct task *t, struct file *f, const void *buf, size_t size,
-			   uint64_t *pos)
+/* May size bytes be written at pos under the seals? 0 or -EPERM. */
+static int seals_allow_write(struct file *f, size_t size, uint64_t pos)
 {
 	struct memfd_seals *s = seals_of(f->inode);
 
 	if (s && (s->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
 		return -EPERM;
-	if (s && (s->seals & F_SEAL_GROW) && *pos + size > f->inode->size)
+	if (s && (s->seals & F_SEAL_GROW) && pos + size > f->inode->size)
 		return -EPERM;
-	return g_tmpfs_reg_fops.write(t, f, buf, size, pos);
+	return 0;
+}
+
+static ssize_t memfd_write(struct task *t, struct file *f, const void *buf, size_t size,
+			   uint64_t *pos)
+{
+	int ret = seals_allow_write(f, size, *pos);
+
+	return ret ? ret : g_tmpfs_reg_fops.write(t, f, buf, size, pos);
+}
+
+static ssize_t memfd_write_iov(struct task *t, struct file *f, const struct iovec *iov, int cnt,
+			       size_t size, uint64_t *pos)
+{
+	int ret = seals_allow_write(f, size, *pos);
+
+	return ret ? ret : g_tmpfs_reg_fops.write_iov(t, f, iov, cnt, size, pos);
 }
 
 static int memfd_setattr(struct dentry *d, const struct vattr *va)
@@ -103,6 +119,7 @@ static void memfd_init(void)
 		return;
 	g_memfd_fops = g_tmpfs_reg_fops;
 	g_memfd_fops.write = memfd_write;
+	g_memfd_fops.write_iov = memfd_write_iov;
 	g_memfd_iops = g_tmpfs_iops;
 	g_memfd_iops.setattr = memfd_setattr;
 	g_memfd_iops.evict = memfd_evict;

@@ -249,6 +249,18 @@ int clear_user(struct task *t, uaddr_t dst, size_t size) __must_check;
  * copy-on-write broken), for atomic operations racing with application threads (futex).
  * NULL if the access would fault. Valid until the mm changes (kernel lock held). */
 uint32_t *mm_user_word(struct mm *mm, uint64_t addr);
+/* Pin the application memory [uaddr, uaddr+size) for reading and append the Sentry's view
+ * of it to iov (from iov[*cnt], at most max entries; pages adjacent in the memory file
+ * share an entry), so a write can copy straight from the application's pages. Each page
+ * holds a memory-file reference until mm_user_unpin(), so a pointer stays valid even if
+ * the application unmaps it meanwhile. *pinned = bytes appended. Returns 0 when all of
+ * it is pinned, -EFAULT when the byte after the pinned ones would fault, -ENOBUFS when
+ * iov is full first. Kernel lock held. */
+struct iovec;
+int mm_user_pin(struct mm *mm, uint64_t uaddr, size_t size, struct iovec *iov, int max, int *cnt,
+		size_t *pinned) __must_check;
+/* Drop the pins of the cnt entries mm_user_pin filled. */
+void mm_user_unpin(const struct iovec *iov, int cnt);
 /* The same on an explicit mm (loader, fork). */
 int mm_copy_out(struct mm *mm, uint64_t dst, const void *src, size_t size) __must_check;
 int mm_copy_in(struct mm *mm, void *dst, uint64_t src, size_t size) __must_check;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 
 #include "sentry/kernel/task.h"
 
@@ -55,6 +56,53 @@ static int copy_user(struct mm *mm, uint64_t uaddr, void *kbuf, size_t size, int
 		size -= chunk;
 	}
 	return 0;
+}
+
+int mm_user_pin(struct mm *mm, uint64_t uaddr, size_t size, struct iovec *iov, int max, int *cnt,
+		size_t *pinned)
+{
+	const uint8_t *base = memfile_ptr(0);
+	/* The part past the top of the address space faults after what comes before it. */
+	bool clamped = uaddr + size < uaddr || uaddr + size > MM_TASK_SIZE;
+
+	*pinned = 0;
+	if (clamped)
+		size = uaddr < MM_TASK_SIZE ? MM_TASK_SIZE - uaddr : 0;
+	while (*pinned < size) {
+		uint64_t a = uaddr + *pinned;
+		size_t chunk = MIN(size - *pinned, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
+		uint8_t *p = user_page_ptr(mm, a, ACC_READ);
+		struct iovec *last = *cnt ? &iov[*cnt - 1] : NULL;
+
+		if (!p)
+			return -EFAULT;
+		/* Merge only whole new pages onto a run ending at a page boundary, so each
+		 * page of a segment is pinned exactly once (mm_user_unpin counts on it). */
+		if (last && (uint8_t *)last->iov_base + last->iov_len == p &&
+		    !((uintptr_t)p & (PAGE_SIZE - 1))) {
+			last->iov_len += chunk;
+		} else {
+			if (*cnt == max)
+				return -ENOBUFS;
+			iov[(*cnt)++] = (struct iovec){p, chunk};
+		}
+		memfile_get(ALIGN_DOWN((uint64_t)(p - base), PAGE_SIZE));
+		*pinned += chunk;
+	}
+	return clamped ? -EFAULT : 0;
+}
+
+void mm_user_unpin(const struct iovec *iov, int cnt)
+{
+	const uint8_t *base = memfile_ptr(0);
+
+	for (int i = 0; i < cnt; i++) {
+		uint64_t off = (uint64_t)((const uint8_t *)iov[i].iov_base - base);
+		uint64_t end = off + iov[i].iov_len;
+
+		for (uint64_t pg = ALIGN_DOWN(off, PAGE_SIZE); pg < end; pg += PAGE_SIZE)
+			memfile_put(pg);
+	}
 }
 
 int mm_copy_in(struct mm *mm, void *dst, uint64_t src, size_t size)

@@ -1,5 +1,6 @@
 /* sys_file_rw.c: read, write, pread64, pwrite64, readv, writev, lseek and sendfile. Data
- * moves through a Sentry bounce buffer in chunks; regular files loop until a short
+ * moves through a Sentry bounce buffer in chunks (writes to files with write_iov, tmpfs,
+ * copy straight from the application's pinned pages); regular files loop until a short
  * transfer, /dev/zero and /dev/urandom until done or a signal is pending, other files
  * (pipes, ttys) read once so they never block with data in hand. */
 #include "sentry/syscalls/sys_file.h"
@@ -9,6 +10,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -17,7 +19,9 @@
 #include "sentry/vfs/vfs_internal.h"
 
 #define RW_CHUNK (256 * 1024)
-#define UIO_MAXIOV 1024
+/* A write without a bounce buffer: at most this much, in at most PIN_SEGS runs, per call. */
+#define PIN_CHUNK (1024 * 1024)
+#define PIN_SEGS 64
 
 struct user_iov {
 	uint64_t base, len;
@@ -53,6 +57,32 @@ static int uio_copy(struct task *t, struct uio *u, void *kbuf, size_t n, bool to
 		}
 	}
 	return 0;
+}
+
+/* Pin the next n bytes of u for a write (fewer at a fault or when seg fills: the result is
+ * mm_user_pin's), advancing u past the *pinned bytes; *cnt entries of seg are used. */
+static int uio_pin(struct task *t, struct uio *u, size_t n, struct iovec *seg, int *cnt,
+		   size_t *pinned)
+{
+	int ret = 0;
+
+	*pinned = 0;
+	*cnt = 0;
+	while (ret == 0 && n > 0 && u->idx < u->cnt) {
+		struct user_iov *v = &u->iov[u->idx];
+		size_t step = MIN(n, v->len - u->off), got = 0;
+
+		if (step)
+			ret = mm_user_pin(t->mm, v->base + u->off, step, seg, PIN_SEGS, cnt, &got);
+		*pinned += got;
+		n -= got;
+		u->off += got;
+		if (u->off == v->len) {
+			u->idx++;
+			u->off = 0;
+		}
+	}
+	return ret;
 }
 
 /* Read into u from f (at *off when off is non-NULL, else at the file position). */
@@ -106,6 +136,35 @@ static long fsize_clamp(struct task *t, struct file *f, const uint64_t *off, siz
 	return 0;
 }
 
+/* do_write for files with write_iov: from the application's pinned pages, no bounce
+ * buffer. A fault ends the write after the bytes before it, as in Linux. */
+static long write_pinned(struct task *t, struct file *f, struct uio *u, const uint64_t *off,
+			 size_t total)
+{
+	struct iovec seg[PIN_SEGS];
+	size_t done = 0;
+	long ret = 0;
+
+	while (done < total) {
+		size_t pinned;
+		int cnt;
+		int err = uio_pin(t, u, MIN(total - done, (size_t)PIN_CHUNK), seg, &cnt, &pinned);
+		uint64_t at = off ? *off + done : 0;
+		ssize_t n = pinned ? vfs_write_iov(t, f, seg, cnt, pinned, off ? &at : NULL)
+				   : -EFAULT;
+
+		mm_user_unpin(seg, cnt);
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		done += (size_t)n;
+		if ((size_t)n < pinned || err == -EFAULT)
+			break;
+	}
+	return done ? (long)done : ret;
+}
+
 /* Write u to f (at *off when non-NULL, else at the position or the end for O_APPEND). */
 static long do_write(struct task *t, struct file *f, struct uio *u, uint64_t *off)
 {
@@ -118,6 +177,8 @@ static long do_write(struct task *t, struct file *f, struct uio *u, uint64_t *of
 	ret = fsize_clamp(t, f, off, &total);
 	if (ret)
 		return ret;
+	if (f->ops && f->ops->write_iov && (f->fmode & FMODE_WRITE))
+		return write_pinned(t, f, u, off, total);
 	kbuf = xmalloc(MIN(total, (size_t)RW_CHUNK));
 	while (done < total) {
 		ssize_t n;

@@ -232,6 +232,26 @@ ssize_t vfs_pwrite(struct task *t, struct file *f, const void *buf, size_t size,
 	return notify_rw(f, f->ops->write(t, f, buf, size, &off), IN_MODIFY);
 }
 
+ssize_t vfs_write_iov(struct task *t, struct file *f, const struct iovec *iov, int cnt,
+		      size_t size, const uint64_t *off)
+{
+	bool append = (f->flags & O_APPEND) && f->inode && S_ISREG(f->inode->mode);
+	int ret = check_write(f);
+	uint64_t at;
+
+	if (ret < 0)
+		return ret;
+	if (!off) {
+		if (append)
+			f->pos = f->inode->size;
+		return notify_rw(f, f->ops->write_iov(t, f, iov, cnt, size, &f->pos), IN_MODIFY);
+	}
+	if (!(f->fmode & FMODE_PREAD))
+		return -ESPIPE;
+	at = append ? f->inode->size : *off; /* as vfs_pwrite */
+	return notify_rw(f, f->ops->write_iov(t, f, iov, cnt, size, &at), IN_MODIFY);
+}
+
 int64_t vfs_lseek(struct file *f, int64_t off, int whence)
 {
 	if (f->fmode & FMODE_PATH)

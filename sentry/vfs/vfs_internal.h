@@ -214,12 +214,20 @@ struct path {
 #define FMODE_COUNTED 0x20 /* counted in its inode's readcount/writecount (leases) */
 #define FMODE_FULL_READ 0x40 /* reads fill the buffer as a regular file's (/dev/zero) */
 
+struct iovec;
+
 /* Operations on an open file. t may be NULL for kernel-side I/O (loader); pos points at
  * f->pos for read/write and at a local for pread/pwrite. Return bytes or -errno. */
 struct file_ops {
 	ssize_t (*read)(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos);
 	ssize_t (*write)(struct task *t, struct file *f, const void *buf, size_t size,
 			 uint64_t *pos);
+	/* write from cnt segments of the Sentry's view of pinned application memory
+	 * (mm_user_pin) holding size bytes: no bounce buffer. NULL: the caller copies into
+	 * a buffer and uses write. Ops copied from another filesystem's (memfd) must wrap
+	 * or clear this with write. */
+	ssize_t (*write_iov)(struct task *t, struct file *f, const struct iovec *iov, int cnt,
+			     size_t size, uint64_t *pos);
 	/* NULL: the generic seek on inode->size. */
 	int64_t (*llseek)(struct file *f, int64_t off, int whence);
 	/* NULL: -ENOTTY for every command the VFS itself does not handle. */
@@ -392,6 +400,10 @@ ssize_t vfs_read(struct task *t, struct file *f, void *buf, size_t size);
 ssize_t vfs_write(struct task *t, struct file *f, const void *buf, size_t size);
 ssize_t vfs_pread(struct task *t, struct file *f, void *buf, size_t size, uint64_t off);
 ssize_t vfs_pwrite(struct task *t, struct file *f, const void *buf, size_t size, uint64_t off);
+/* vfs_write (off NULL) or vfs_pwrite (at *off) through f->ops->write_iov, which the caller
+ * checked is there. */
+ssize_t vfs_write_iov(struct task *t, struct file *f, const struct iovec *iov, int cnt,
+		      size_t size, const uint64_t *off);
 int64_t vfs_lseek(struct file *f, int64_t off, int whence);
 int vfs_fstat(struct file *f, struct kstat *st);
 unsigned vfs_poll(struct task *t, struct file *f, struct waitq **wq);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "sentry/kernel/task.h"
@@ -94,29 +95,89 @@ static ssize_t tmpfs_read(struct task *t, struct file *f, void *buf, size_t size
 	return (ssize_t)n;
 }
 
-/* Copy size bytes into the file's pages at off, allocating them. Returns bytes copied
- * (fewer when memory runs out) or -ENOSPC. */
-/* Pages the write just allocated, contiguous in the memory file: filled with one pwrite
- * on the file instead of stores through the Sentry's own view, each of which would
- * fault (allocation, zeroing, a PTE; 61% of a 64 MiB write went to those faults). */
+/* What a write copies from, consumed in order: segments of Sentry memory (a bounce
+ * buffer, or the Sentry's view of pinned application pages). */
+struct src {
+	const struct iovec *iov;
+	int cnt, idx;
+	size_t off; /* into iov[idx] */
+};
+
+/* Move s past size bytes, copying them to dst (the Sentry's view of a file page) unless
+ * dst is NULL. memmove: the source may be that very page, mapped by the application. */
+static void src_take(struct src *s, char *dst, size_t size)
+{
+	while (size > 0) {
+		const struct iovec *v = &s->iov[s->idx];
+		size_t step = MIN(size, v->iov_len - s->off);
+
+		if (dst) {
+			memmove(dst, (const char *)v->iov_base + s->off, step);
+			dst += step;
+		}
+		size -= step;
+		s->off += step;
+		if (s->off == v->iov_len) {
+			s->idx++;
+			s->off = 0;
+		}
+	}
+}
+
+/* Up to max segments of the next size bytes of s into vec; returns how many, *got the
+ * bytes they hold. s does not move. */
+static int src_peek(const struct src *s, size_t size, struct iovec *vec, int max, size_t *got)
+{
+	size_t off = s->off;
+	int n = 0;
+
+	*got = 0;
+	for (int i = s->idx; n < max && *got < size && i < s->cnt; i++, off = 0) {
+		size_t step = MIN(size - *got, s->iov[i].iov_len - off);
+
+		vec[n++] = (struct iovec){(char *)s->iov[i].iov_base + off, step};
+		*got += step;
+	}
+	return n;
+}
+
+/*
+ * Pages a write just allocated, contiguous in the memory file, are filled with pwritev on
+ * the file instead of stores through the Sentry's own view, each of which would fault
+ * (allocation, zeroing, a PTE; 61% of a 64 MiB write went to those faults). Their bytes
+ * are the next len bytes of the source.
+ */
 struct fresh_run {
-	int64_t at;	 /* memory-file offset of the run's first byte */
-	const char *src; /* its bytes */
+	int64_t at; /* memory-file offset of the run's first byte */
 	size_t len;
 };
 
-static void fresh_flush(struct fresh_run *r)
-{
-	ssize_t n = r->len ? pwrite(memfile_fd(), r->src, r->len, r->at) : 0;
+#define FRESH_SEGS 64
 
-	/* Refused or short (never expected): the rest through the view. */
-	if (n < (ssize_t)r->len)
-		memcpy((char *)memfile_ptr((uint64_t)r->at) + MAX(n, 0), r->src + MAX(n, 0),
-		       r->len - (size_t)MAX(n, 0));
-	r->len = 0;
+static void fresh_flush(struct fresh_run *r, struct src *s)
+{
+	while (r->len > 0) {
+		struct iovec vec[FRESH_SEGS];
+		size_t size, ok;
+		int n = src_peek(s, r->len, vec, FRESH_SEGS, &size);
+		ssize_t w;
+
+		if (size == 0) /* the source is shorter than the run: never, as callers count */
+			break;
+		w = pwritev(memfile_fd(), vec, n, r->at);
+
+		/* Refused or short (never expected): the rest through the view. */
+		ok = w > 0 ? (size_t)w : 0;
+		src_take(s, NULL, ok);
+		src_take(s, (char *)memfile_ptr((uint64_t)r->at) + ok, size - ok);
+		r->at += (int64_t)size;
+		r->len -= size;
+	}
 }
 
-static ssize_t data_write(struct inode *inode, const void *buf, size_t size, uint64_t off)
+/* Copy size bytes from s into the file's pages at off, allocating them. Returns bytes
+ * copied (fewer when memory runs out) or -ENOSPC. */
+static ssize_t data_write(struct inode *inode, struct src *s, size_t size, uint64_t off)
 {
 	struct tmpfs_data *data = inode->priv;
 	struct fresh_run run = {0};
@@ -126,7 +187,6 @@ static ssize_t data_write(struct inode *inode, const void *buf, size_t size, uin
 		uint64_t at = off + done, in = at & (PAGE_SIZE - 1);
 		uint64_t chunk = MIN(size - done, PAGE_SIZE - in);
 		bool fresh = !pmap_get(&data->obj->pages, at - in);
-		const char *src = (const char *)buf + done;
 		int64_t page;
 		if (fresh && tsb(inode)->max_bytes &&
 		    tsb(inode)->used_bytes + PAGE_SIZE > tsb(inode)->max_bytes)
@@ -136,29 +196,30 @@ static ssize_t data_write(struct inode *inode, const void *buf, size_t size, uin
 			break;
 		done += chunk;
 		if (!fresh) {
-			memcpy((char *)memfile_ptr((uint64_t)page) + in, src, chunk);
+			/* The pending run's bytes come first in the source. */
+			fresh_flush(&run, s);
+			src_take(s, (char *)memfile_ptr((uint64_t)page) + in, chunk);
 			continue;
 		}
 		tsb(inode)->used_bytes += PAGE_SIZE;
-		if (run.len && run.at + (int64_t)run.len == page + (int64_t)in &&
-		    run.src + run.len == src) {
+		if (run.len && run.at + (int64_t)run.len == page + (int64_t)in) {
 			run.len += chunk;
 			continue;
 		}
-		fresh_flush(&run);
-		run = (struct fresh_run){page + (int64_t)in, src, chunk};
+		fresh_flush(&run, s);
+		run = (struct fresh_run){page + (int64_t)in, chunk};
 	}
-	fresh_flush(&run);
+	fresh_flush(&run, s);
 	return done ? (ssize_t)done : -ENOSPC;
 }
 
-static ssize_t tmpfs_write(struct task *t, struct file *f, const void *buf, size_t size,
-			   uint64_t *pos)
+static ssize_t tmpfs_write_src(struct task *t, struct file *f, struct src *s, size_t size,
+			       uint64_t *pos)
 {
 	struct inode *inode = f->inode;
 	struct tmpfs_data *data;
 	uint64_t off = *pos, end;
-	int ret;
+	ssize_t ret;
 
 	if (size == 0)
 		return 0;
@@ -168,7 +229,7 @@ static ssize_t tmpfs_write(struct task *t, struct file *f, const void *buf, size
 		end = TMPFS_MAX_FILE_SIZE;
 		size = end - off;
 	}
-	ret = (int)data_write(inode, buf, size, off);
+	ret = data_write(inode, s, size, off);
 	if (ret < 0)
 		return ret;
 	size = (size_t)ret;
@@ -188,6 +249,23 @@ static ssize_t tmpfs_write(struct task *t, struct file *f, const void *buf, size
 	}
 	*pos = end;
 	return (ssize_t)size;
+}
+
+static ssize_t tmpfs_write(struct task *t, struct file *f, const void *buf, size_t size,
+			   uint64_t *pos)
+{
+	struct iovec v = {(void *)buf, size};
+	struct src s = {&v, 1, 0, 0};
+
+	return tmpfs_write_src(t, f, &s, size, pos);
+}
+
+static ssize_t tmpfs_write_iov(struct task *t, struct file *f, const struct iovec *iov, int cnt,
+			       size_t size, uint64_t *pos)
+{
+	struct src s = {iov, cnt, 0, 0};
+
+	return tmpfs_write_src(t, f, &s, size, pos);
 }
 
 struct shm_obj *tmpfs_page_cache(struct inode *inode)
@@ -220,6 +298,7 @@ static int tmpfs_adopt_page_cache(struct file *f, struct shm_obj *obj)
 const struct file_ops g_tmpfs_reg_fops = {
 	.read = tmpfs_read,
 	.write = tmpfs_write,
+	.write_iov = tmpfs_write_iov,
 	.page_cache = tmpfs_file_page_cache,
 	.adopt_page_cache = tmpfs_adopt_page_cache,
 };
