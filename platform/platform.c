@@ -42,7 +42,7 @@ static const struct platform_ops *choose_auto(const char **why)
 
 	/* Hardware KVM (VMX/SVM) leads; PVM is slower than systrap here, so never auto. */
 	if (plat_kvm_is_hardware()) {
-		if (plat_kvm_ops.probe(&kvm_why) == 0) {
+		if (plat_kvm_ops.probe(&kvm_why) == 0 && plat_kvm_try_vm(&kvm_why) == 0) {
 			*why = "auto: hardware KVM";
 			return &plat_kvm_ops;
 		}

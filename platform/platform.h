@@ -164,6 +164,10 @@ bool plat_kvm_is_hardware(void);
  * VM; the only mode today) or "ring0" (the Sentry serves traps in guest ring 0: not built
  * yet, create fails with -ENOSYS). -EINVAL for anything else. Call before create. */
 int plat_kvm_set_mode(const char *mode);
+/* Make and close a VM: whether KVM_CREATE_VM works at all (kvm's probe does not try, to
+ * keep VM teardowns off the start path); `auto` asks before it picks kvm. 0 or -errno
+ * with *why set. */
+int plat_kvm_try_vm(const char **why);
 
 /* Find a backend by name ("ptrace", "stub", ...); NULL if unknown. */
 const struct platform_ops *plat_find(const char *name);
