@@ -296,6 +296,7 @@ static int kvm_create(int memfd, struct platform **out)
 	}
 	kvm_r0_build(p);
 	kvm_ring0_install(p);
+	p->kind_host = plat_kvm_is_hardware(); /* kvm_pt_init sizes the pool slot by it */
 	if ((ret = kvm_set_slot(p, KVM_SLOT_R0, KVM_R0_GPA, KVM_R0_SIZE, p->r0)) ||
 	    (ret = kvm_pt_init(p)) || (ret = kvm_detect_kind(p)))
 		goto fail;

@@ -15,12 +15,14 @@
 #define KVM_BIG_PG (2ULL << 20)
 
 /* Guest-physical layout. The ring-0 area (IDT, handler code, the user syscall stub page,
- * per-vCPU GDT/TSS/stack) is slot 0 at GPA 0; page-table pages are slot 1; the memory file
- * is mapped from KVM_MEM_GPA in 1 GiB slots added on first use. */
+ * per-vCPU GDT/TSS/stack) is slot 0 at GPA 0; page-table pages are slot 1 (its first
+ * KVM_PT_SLOT0 bytes, grown as the pool fills: kvm_pt.c); the memory file is mapped from
+ * KVM_MEM_GPA in 1 GiB slots added on first use. */
 #define KVM_R0_GPA 0x0ULL
 #define KVM_R0_SIZE (8ULL << 20) /* 4 pages + 2 per vCPU, mapped by 4 page tables */
 #define KVM_PT_GPA (1ULL << 30)
 #define KVM_PT_SIZE (1ULL << 30)
+#define KVM_PT_SLOT0 (16ULL << 20) /* a slot costs KVM metadata per page, made and freed */
 #define KVM_MEM_GPA (1ULL << 36)
 #define KVM_MEM_CHUNK (1ULL << 30)
 #define KVM_SLOT_R0 0
@@ -100,6 +102,7 @@ struct kvm_platform {
 	uint64_t mem_slots;	 /* bitmap of memory-file chunks registered (first 64 GiB) */
 	uint32_t *pt_free;	 /* recycled pool pages (page numbers) */
 	uint32_t pt_nfree, pt_next, pt_limit;
+	uint32_t pt_slot;	 /* pool pages in the slot now (grown by flips up to pt_limit) */
 	uint32_t *pt_dead;	 /* freed pages that a shadow MMU may still cache */
 	uint32_t pt_ndead;
 	_Atomic uint64_t flips;	 /* pool slot flips so far (kvm_pt.c) */

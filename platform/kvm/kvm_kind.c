@@ -79,8 +79,7 @@ int kvm_detect_kind(struct kvm_platform *p)
 {
 	const char *why = "";
 
-	p->kind_host = plat_kvm_is_hardware();
-	p->hw = p->kind_host;
+	p->hw = p->kind_host; /* host facts: set by kvm_create */
 	p->kind_guest = guest_check(p);
 	if (p->kind_guest >= 0 && p->kind_guest != p->kind_host)
 		log_warn("kvm: the host looks like %s KVM, but a guest syscall %s ring 0: "

@@ -12,7 +12,14 @@
  * page; only then are they reused. A flip runs once KVM_PT_DEAD_FLIP pages are dead (or
  * the pool is used up), so the pool's host memory stays about the size of the live
  * tables; it closes the run gate first (kvm_vcpu.c): while the slot is gone a running
- * vCPU would walk tables that are not guest memory and shut down. */
+ * vCPU would walk tables that are not guest memory and shut down.
+ *
+ * On PVM the slot covers only the pool's first KVM_PT_SLOT0 bytes at first, and a flip
+ * doubles it when its pages are all in use: a shadow MMU allocates and zeroes metadata for
+ * every page of a slot when it is registered (and frees it at teardown), 1-5 ms for the
+ * whole 1 GiB on this PVM host, on the path of every sandbox start; a small program needs
+ * a few dozen table pages. Hardware KVM (EPT/NPT) keeps no such metadata: the whole pool
+ * is registered at once there. */
 #include "platform/kvm/kvm_internal.h"
 
 #include <errno.h>
@@ -54,16 +61,21 @@ static inline uint32_t pa_pg(uint64_t pa)
 	return (uint32_t)(((pa & PTE_ADDR) - KVM_PT_GPA) / KVM_PG);
 }
 
-/* Drop every shadow page by re-registering the pool slot, then recycle dead pages.
+/* Drop every shadow page by re-registering the pool slot with `pages` pages (growing it
+ * when more; the old size stays if KVM refuses the new one), then recycle dead pages.
  * Caller holds p->lock. */
-static int pt_flip(struct kvm_platform *p)
+static int pt_flip(struct kvm_platform *p, uint32_t pages)
 {
+	uint64_t old = (uint64_t)p->pt_slot * KVM_PG;
 	int ret;
 
 	kvm_gate_close(p);
 	ret = kvm_set_slot(p, KVM_SLOT_PT, KVM_PT_GPA, 0, p->pt);
-	if (!ret)
-		ret = kvm_set_slot(p, KVM_SLOT_PT, KVM_PT_GPA, KVM_PT_SIZE, p->pt);
+	if (!ret && pages != p->pt_slot &&
+	    kvm_set_slot(p, KVM_SLOT_PT, KVM_PT_GPA, (uint64_t)pages * KVM_PG, p->pt) == 0)
+		p->pt_slot = pages;
+	else if (!ret)
+		ret = kvm_set_slot(p, KVM_SLOT_PT, KVM_PT_GPA, old, p->pt);
 	if (!ret)
 		atomic_fetch_add(&p->flips, 1); /* a root may come back: force CR3 loads */
 	kvm_gate_open(p);
@@ -94,12 +106,14 @@ static uint32_t pt_alloc(struct kvm_as *as)
 		as->cap_fresh = cap;
 	}
 	pthread_mutex_lock(&p->lock);
-	if (p->pt_ndead >= KVM_PT_DEAD_FLIP ||
-	    (!p->pt_nfree && p->pt_next >= p->pt_limit && p->pt_ndead))
-		pt_flip(p);
+	if (p->pt_ndead >= KVM_PT_DEAD_FLIP)
+		pt_flip(p, p->pt_slot);
+	else if (!p->pt_nfree && p->pt_next >= p->pt_slot &&
+		 (p->pt_ndead || p->pt_slot < p->pt_limit)) /* full: grow, recycle or both */
+		pt_flip(p, p->pt_slot < p->pt_limit / 2 ? p->pt_slot * 2 : p->pt_limit);
 	if (p->pt_nfree)
 		n = p->pt_free[--p->pt_nfree];
-	else if (p->pt_next < p->pt_limit)
+	else if (p->pt_next < p->pt_slot)
 		n = p->pt_next++;
 	pthread_mutex_unlock(&p->lock);
 	if (!n)
@@ -416,15 +430,18 @@ int kvm_pt_init(struct kvm_platform *p)
 	p->pt_fresh = calloc(PT_PAGES, 1);
 	if (!p->pt_free || !p->pt_dead || !p->pt_fresh)
 		return -ENOMEM;
-	ret = kvm_set_slot(p, KVM_SLOT_PT, KVM_PT_GPA, KVM_PT_SIZE, p->pt);
+	p->pt_limit = kvm_pt_pool_pages && kvm_pt_pool_pages < PT_PAGES ? kvm_pt_pool_pages
+									 : PT_PAGES;
+	/* Hardware KVM keeps no per-page metadata for a slot under EPT/NPT: the whole pool. */
+	p->pt_slot =
+	    p->kind_host ? p->pt_limit : MIN(p->pt_limit, (uint32_t)(KVM_PT_SLOT0 / KVM_PG));
+	ret = kvm_set_slot(p, KVM_SLOT_PT, KVM_PT_GPA, (uint64_t)p->pt_slot * KVM_PG, p->pt);
 	if (ret)
 		return ret;
 	pdpt = pg_ptr(p, 0);
 	pd = pg_ptr(p, 1);
 	pt = pg_ptr(p, 2); /* R0_PTS consecutive pages */
 	p->pt_next = 2 + R0_PTS;
-	p->pt_limit = kvm_pt_pool_pages && kvm_pt_pool_pages < PT_PAGES ? kvm_pt_pool_pages
-									 : PT_PAGES;
 	p->kernel_pdpt = pg_pa(0);
 	pdpt[0] = pg_pa(1) | PTE_P | PTE_W | PTE_A;
 	for (unsigned i = 0; i < R0_PTS; i++)

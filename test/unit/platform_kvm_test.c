@@ -551,6 +551,39 @@ static void table_pages_are_recycled(void **state)
 	assert_int_equal(f->o->as_create(f->p, &f->as), 0);
 }
 
+/* On PVM the pool's slot starts small (its per-page KVM metadata is on every start's
+ * path) and grows by flips as tables fill it: an address space needing more table pages
+ * than the first slot holds still sees every page, the last one too. */
+static void table_slot_grows(void **state)
+{
+	struct fixture *f = *state;
+	struct kvm_platform *p = (struct kvm_platform *)f->p;
+	const uint32_t first = (uint32_t)(KVM_PT_SLOT0 / KVM_PG);
+	const uint64_t base = 1ULL << 32, n = first + 64;
+	struct plat_trap t;
+	plat_regs_t r;
+
+	NEED_KVM(f);
+	if (p->kind_host) { /* hardware KVM registers the whole pool at once */
+		assert_int_equal(p->pt_slot, p->pt_limit);
+		return;
+	}
+	assert_int_equal(p->pt_slot, first);
+	memcpy(f->mem + DATA_OFF, &(uint64_t){ 0x5107 }, 8);
+	for (uint64_t i = 0; i < n; i++) /* one table page each: 2 MiB apart */
+		assert_int_equal(f->o->as_map(f->as, base + (i << 21), PG, DATA_OFF, PROT_READ),
+				 0);
+	assert_true(p->pt_slot > first);
+	assert_true(p->pt_next <= p->pt_slot);
+	assert_true(p->flips > 0);
+	LOAD(f, f->as, prog_load);
+	start_regs(&r);
+	r.rdi = base + ((n - 1) << 21);
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(t.kind, TRAP_SYSCALL);
+	assert_int_equal(r.rsi, 0x5107);
+}
+
 /* KVM cannot destroy a vCPU: released contexts are reused, fresh, by later ones. */
 static void contexts_are_recycled(void **state)
 {
@@ -624,6 +657,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(unmap_under_a_running_vcpu, setup, teardown),
 		cmocka_unit_test_setup_teardown(contexts_are_recycled, setup, teardown),
 		cmocka_unit_test_setup_teardown(table_pages_are_recycled, setup, teardown),
+		cmocka_unit_test_setup_teardown(table_slot_grows, setup, teardown),
 		cmocka_unit_test_setup_teardown(getpid_round_trip_time, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
