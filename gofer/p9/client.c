@@ -69,6 +69,16 @@ static int peer_gone(struct p9_client *c, int err)
 	return err == -EPIPE || err == -ECONNRESET ? -EPIPE : err;
 }
 
+/* Under c->lock: a broken connection's socket is closed once no call uses it (only a
+ * thread with a call in c->calls reads or writes c->fd). */
+static void close_if_idle(struct p9_client *c)
+{
+	if (c->broken && !c->calls && c->fd >= 0) {
+		close(c->fd);
+		c->fd = -1;
+	}
+}
+
 /* Keep the first received fd in *fd, close any other. */
 static void keep_fd(int *fd, const int *got, int n)
 {
@@ -266,6 +276,7 @@ int p9c_rpc(struct p9_client *c, struct p9_fcall *req, uint8_t want, struct p9_f
 	else if (ret == 0)
 		ret = await(c, &call);
 	call_unlink(c, &call);
+	close_if_idle(c);
 	pthread_mutex_unlock(&c->lock);
 	if (ret == 0)
 		ret = check_reply(req, want, &call, c->msize, rep);
@@ -334,11 +345,20 @@ int p9c_connect(int fd, uint32_t msize, struct p9_client **out)
 	return 0;
 }
 
+void p9c_shutdown(struct p9_client *c)
+{
+	pthread_mutex_lock(&c->lock);
+	peer_gone(c, -EPIPE);
+	close_if_idle(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
 void p9c_close(struct p9_client *c)
 {
 	if (!c)
 		return;
-	close(c->fd);
+	if (c->fd >= 0)
+		close(c->fd);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->wlock);
 	pthread_cond_destroy(&c->cond);

@@ -22,6 +22,9 @@ struct p9_client;
 /* Negotiate 9P2000.L with msize (Tversion). Takes ownership of fd. */
 int p9c_connect(int fd, uint32_t msize, struct p9_client **out);
 void p9c_close(struct p9_client *c);
+/* End the connection but keep c: every call from now on fails with -EPIPE; the socket is
+ * closed as soon as no call is in flight (a connection whose peer went away is too). */
+void p9c_shutdown(struct p9_client *c);
 
 /* Fids are allocated by the client; p9c_clunk frees the number again. */
 uint32_t p9c_fid_alloc(struct p9_client *c);

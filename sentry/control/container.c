@@ -18,6 +18,7 @@
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/uts.h"
+#include "sentry/vfs/vfs.h"
 
 #define REAP_POLL_NS (20 * 1000 * 1000)
 #define DESTROY_TIMEOUT_S 10
@@ -103,10 +104,11 @@ static int pod_create(int conn, const char *id, json_t *req, int *fds, int nfds)
 	if (!err) {
 		p->tg = p->bc.init->tg;
 		p->tg->refs++; /* signals may name it until destroy, even once reaped */
+	} else if (p->bc.root) {
+		vfs_release_tree(p->bc.root); /* the mounts made before the failure */
 	}
 	kernel_unlock();
 	if (err) {
-		/* Its mount tree (if made) stays: the VFS cannot unmount yet. */
 		uts_drop_container(p->bc.cid);
 		free(p->bc.target.seccomp);
 		free(p);
@@ -217,10 +219,12 @@ static int pod_destroy(int conn, struct pod_container *p)
 			return control_reply_error(conn, -EBUSY, "container `%s` did not die in "
 						   "%d s", p->id, DESTROY_TIMEOUT_S);
 	}
-	/* Its mount tree stays until the sandbox ends (the VFS cannot unmount yet); its
-	 * Gofer is ended by runsc. */
 	uts_drop_container(p->bc.cid);
 	pod_leave_cgroup(p);
+	/* Its mounts go: cached files (their host fds), tmpfs memory, Gofer connections. */
+	kernel_lock();
+	vfs_release_tree(p->bc.root);
+	kernel_unlock();
 	log_info("container %s: destroyed", p->id);
 	p->id[0] = '\0';
 	return control_reply(conn, json_pack("{s:b}", "ok", 1));

@@ -167,6 +167,7 @@ static struct mount *mq_mount(struct ipc_ns *ns)
 	if (ns->mq_mnt)
 		return ns->mq_mnt;
 	sb = sb_new(&g_mq_sops, "mqueue", MQUEUE_MAGIC);
+	sb->global = true; /* the IPC namespace's, whichever trees mount it */
 	root = inode_new(sb, S_IFDIR | 01777);
 	root->iops = &g_mq_dir_iops;
 	root->fops = &g_dir_fops;

@@ -189,6 +189,40 @@ void d_drop(struct dentry *d)
 	dput(d);
 }
 
+void d_drop_tree(struct dentry *root)
+{
+	struct dentry *d = root;
+
+	/* Post-order without recursion: go down to a dentry with no cached child, drop it
+	 * (it leaves its parent's children), go back up. Its parent stays: the cache (or,
+	 * for root, the caller) holds it. */
+	for (;;) {
+		if (!list_empty(&d->children)) {
+			d = list_first_entry(&d->children, struct dentry, sibling);
+			continue;
+		}
+		if (d == root)
+			return;
+		struct dentry *parent = d->parent;
+		if (d->hashed) {
+			d_drop(d);
+		} else { /* never on the list unhashed; never loop on one */
+			list_del(&d->sibling);
+			list_init(&d->sibling);
+		}
+		d = parent;
+	}
+}
+
+void sb_release(struct super_block *sb)
+{
+	if (sb->global)
+		return;
+	d_drop_tree(sb->root);
+	if (sb->ops && sb->ops->release)
+		sb->ops->release(sb);
+}
+
 void d_move(struct dentry *d, struct dentry *newparent, const char *name, size_t len)
 {
 	struct dentry *oldparent = d->parent;

@@ -1,5 +1,6 @@
 /* mount.c: super blocks, the mount tree, crossing mountpoints, and vfs_init (the sandbox's
- * initial tree: the root, /dev, /dev/shm, /proc, /sys and /tmp). Mounts live for the sandbox's life. */
+ * initial tree: the root, /dev, /dev/shm, /proc, /sys and /tmp). The sandbox's mounts live
+ * for its life; a pod container's tree is released when the container is deleted. */
 #include "sentry/vfs/vfs_internal.h"
 
 #include <errno.h>
@@ -105,6 +106,54 @@ void vfs_for_each_mount(void (*fn)(void *arg, struct mount *m), void *arg)
 
 	list_for_each(pos, &g_mounts)
 		fn(arg, list_entry(pos, struct mount, link));
+}
+
+static bool mount_in_tree(const struct mount *m, const struct mount *root)
+{
+	while (m->parent)
+		m = m->parent;
+	return m == root;
+}
+
+static bool sb_mounted(const struct super_block *sb)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &g_mounts)
+		if (list_entry(pos, struct mount, link)->sb == sb)
+			return true;
+	return false;
+}
+
+void vfs_release_tree(struct mount *root)
+{
+	struct list_head *pos, *next, gone = LIST_HEAD_INIT(gone);
+
+	if (root == g_root_mount)
+		return;
+	/* The mount structs and the dentries they pin (root, mountpoint) stay: a path
+	 * still open somewhere names them. Only the cached trees below go. */
+	list_for_each_safe(pos, next, &g_mounts) {
+		struct mount *m = list_entry(pos, struct mount, link);
+		if (mount_in_tree(m, root)) {
+			list_del(&m->link);
+			list_add_tail(&m->link, &gone);
+		}
+	}
+	/* Children were mounted after their parents: release in reverse. */
+	for (pos = gone.prev; pos != &gone; pos = pos->prev) {
+		struct mount *m = list_entry(pos, struct mount, link);
+		bool again = false;
+
+		for (struct list_head *q = pos->next; q != &gone && !again; q = q->next)
+			again = list_entry(q, struct mount, link)->sb == m->sb;
+		if (!again && !sb_mounted(m->sb))
+			sb_release(m->sb);
+	}
+	list_for_each_safe(pos, next, &gone) {
+		list_del(pos);
+		list_init(pos);
+	}
 }
 
 void vfs_reset_for_test(void)

@@ -35,6 +35,12 @@ int vfs_init(const struct vfs_config *cfg) __must_check;
 /* Another such tree, for a container of a pod (its own mount namespace: nothing in it is
  * reachable from another tree). The sandbox's root stays vfs_init's. */
 int vfs_new_tree(const struct vfs_config *cfg, struct mount **root) __must_check;
+/* Unmount such a tree whole (its container is deleted): its mounts leave the mount list,
+ * and the filesystems mounted nowhere else are released: cached dentries and inodes
+ * dropped (their host fds closed, fids clunked, tmpfs memory freed), Gofer connections
+ * closed. What open files still hold stays valid until closed (a read then fails with
+ * EPIPE or finds the files empty). Kernel lock held. */
+void vfs_release_tree(struct mount *root);
 
 /* ---- open files ---- */
 

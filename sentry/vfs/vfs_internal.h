@@ -79,6 +79,10 @@ struct super_ops {
 	 * still there). NULL: cached dentries are always valid. A false answer unhashes it
 	 * and the name is looked up again. */
 	bool (*d_revalidate)(struct dentry *d);
+	/* The last tree mounting sb is gone (a deleted pod container's) and its dentries are
+	 * dropped: let go of what it holds besides (connections, inner filesystems). NULL:
+	 * nothing more. */
+	void (*release)(struct super_block *sb);
 };
 
 struct super_block {
@@ -89,6 +93,7 @@ struct super_block {
 	uint64_t next_ino;	/* for filesystems that number their own inodes */
 	struct dentry *root;	/* reference held */
 	bool prunable;		/* unused dentries may be dropped (caches of another source) */
+	bool global;		/* one for the whole sandbox (mqueue): never released */
 	void *priv;
 };
 
@@ -343,6 +348,11 @@ void dput(struct dentry *d);
 void d_add(struct dentry *d);
 /* Remove d from the cache (unlink); drops the cache's reference. */
 void d_drop(struct dentry *d);
+/* d_drop every cached dentry below root (not root itself): what nothing else holds is
+ * freed, inodes included. */
+void d_drop_tree(struct dentry *root);
+/* A super block whose last tree is gone: drop its dentries and call its release op. */
+void sb_release(struct super_block *sb);
 /* Move d under newparent with a new name (rename). */
 void d_move(struct dentry *d, struct dentry *newparent, const char *name, size_t len);
 /* Swap the names and parents of two hashed dentries (RENAME_EXCHANGE). */

@@ -10,7 +10,8 @@ one is read in the other; one sees the other's processes in /proc), each has its
 root filesystem and hostname (or the sandbox's when its spec has none); the pid-file
 holds a host proxy process whose wait status is the container's exit status (exit code,
 SIGKILL); exec into each; each container's own cgroup under the pod's (its processes,
-its spec's limits, runsc update, removed with it); runsc run in the pod; a terminal through --console-socket; ps lists each container's own processes; kill, wait, state
+its spec's limits, runsc update, removed with it); deleting a container releases its
+mounts in the Sentry (Gofer connections, host fds); runsc run in the pod; a terminal through --console-socket; ps lists each container's own processes; kill, wait, state
 JSON; deleting a container leaves the others running; deleting the sandbox stops all;
 bad annotations (unknown or stopped sandbox, a bad container type) fail with a clear
 error and leave nothing behind. The test is a child subreaper, as containerd's shim is.
@@ -64,7 +65,8 @@ class Pod:
             r.stderr = f.read()
         return r
 
-    def bundle(self, name, args, annotations, hostname=None, terminal=False, resources=None):
+    def bundle(self, name, args, annotations, hostname=None, terminal=False, resources=None,
+               mounts=()):
         """A busybox bundle whose root holds a file named after the container, with the
         cgroup2 filesystem at /sys/fs/cgroup."""
         b = os.path.join(self.work, name)
@@ -83,7 +85,7 @@ class Pod:
                             "user": {"uid": 0, "gid": 0}},
                 "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
                            {"destination": "/sys/fs/cgroup", "type": "cgroup",
-                            "source": "cgroup"}],
+                            "source": "cgroup"}, *mounts],
                 "annotations": annotations}
         if resources:
             spec["linux"] = {"resources": resources}
@@ -94,8 +96,9 @@ class Pod:
             json.dump(spec, f)
         return b
 
-    def create(self, name, args, annotations, hostname=None, resources=None):
-        b = self.bundle(name, args, annotations, hostname, resources=resources)
+    def create(self, name, args, annotations, hostname=None, resources=None, mounts=()):
+        b = self.bundle(name, args, annotations, hostname, resources=resources,
+                        mounts=mounts)
         pid_file = os.path.join(self.work, name + ".pid")
         r = self.rs("create", "--bundle", b, "--pid-file", pid_file, name, cwd=b,
                     log=os.path.join(self.work, name + ".log"))
@@ -110,7 +113,7 @@ class Pod:
         return r.stdout.strip() if r.returncode == 0 else f"rc {r.returncode}: {r.stderr}"
 
     def cleanup(self):
-        for name in ("c1", "c2", "c3", "c4", "c5", "c6", "bad1", "bad2", "bad3", "bad4", "pod", "pod2"):
+        for name in ("c1", "c2", "c3", "c4", "c5", "c6", "c7", "bad1", "bad2", "bad3", "bad4", "pod", "pod2"):
             self.rs("delete", "--force", name)
         shutil.rmtree(self.work, ignore_errors=True)
 
@@ -313,6 +316,43 @@ def check_exits(t, pid1, pid2):
     t.check("exec_stopped_refused", r.returncode != 0, r.stderr)
 
 
+def sentry_fds(t):
+    """The host fds the sandbox's Sentry holds."""
+    try:
+        return len(os.listdir(f"/proc/{t.state_of('pod').get('pid', 0)}/fd"))
+    except OSError as e:
+        return str(e)
+
+
+def check_release(t):
+    """Deleting a container releases its mounts in the Sentry: the Gofer connections of
+    its root and bind mount and the host fds of the files it opened are closed."""
+    data = os.path.join(t.work, "c7data")
+    os.makedirs(data)
+    with open(os.path.join(data, "f"), "w") as f:
+        f.write("bound\n")
+    bind = {"destination": "/data", "type": "bind", "source": data,
+            "options": ["rbind", "ro"]}
+    before = sentry_fds(t)
+    script = "cat /c7 /data/f /bin/busybox >/dev/null; echo up >/tmp/up; sleep 1000"
+    r, pid_file = t.create("c7", ["sh", "-c", script], join(CRI, "pod"), mounts=[bind])
+    t.rs("start", "c7")
+    for _ in range(200):
+        if t.exec_out("c7", "cat", "/tmp/up") == "up":
+            break
+        time.sleep(0.05)
+    during = sentry_fds(t)
+    t.check("c7_holds_fds", r.returncode == 0 and isinstance(during, int) and
+            isinstance(before, int) and during >= before + 2, f"{before} -> {during}: "
+            f"{r.stderr}")
+    r = t.rs("delete", "--force", "c7")
+    after = sentry_fds(t)
+    t.check("delete_releases_mounts_and_fds", r.returncode == 0 and after == before,
+            f"fds {before} before c7, {during} with it, {after} after: {r.stderr}")
+    if os.path.exists(pid_file):
+        wait_proxy(int(open(pid_file).read()))
+
+
 def check_delete(t):
     with open(os.path.join(t.state, "c1", "state.json")) as f:
         gofer1 = json.load(f).get("gofer_pid", 0)
@@ -399,6 +439,7 @@ def main(argv):
         check_terminal(t)
         check_ps(t)
         check_exits(t, pid1, pid2)
+        check_release(t)
         check_delete(t)
         check_errors(t)
     finally:

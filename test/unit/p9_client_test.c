@@ -1,5 +1,6 @@
 /* p9_client_test.c: the 9P client against a scripted peer: errors, malformed replies,
- * wrong tags and types, stray fds and hang-ups give -errno and never crash. */
+ * wrong tags and types, stray fds and hang-ups give -errno and never crash; shutdown
+ * ends the connection. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -291,6 +292,22 @@ static void test_donated_fds_never_leak(void **state)
 	assert_int_equal(gt_count_fds(), before);
 }
 
+/* p9c_shutdown: every later call is -EPIPE, the socket is closed at once (no call in
+ * flight), so the peer sees the end; p9c_close after it is still fine. */
+static void test_shutdown_closes_the_connection(void **state)
+{
+	struct peer p;
+	struct p9_client *c = connect_peer(&p, reply_lerror);
+	struct p9_attr a;
+
+	assert_int_equal(p9c_getattr(c, 1, P9_GETATTR_ALL, &a), -EACCES);
+	p9c_shutdown(c);
+	assert_int_equal(p9c_getattr(c, 1, P9_GETATTR_ALL, &a), -EPIPE);
+	assert_int_equal(p9c_clunk(c, 1), -EPIPE);
+	pthread_join(p.thread, NULL); /* the peer read EOF: our end is closed */
+	p9c_close(c);
+}
+
 static void test_fid_allocator_reuses_clunked(void **state)
 {
 	struct peer p;
@@ -314,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_version_negotiation_checked),
 		cmocka_unit_test(test_donated_fds_never_leak),
 		cmocka_unit_test(test_fid_allocator_reuses_clunked),
+		cmocka_unit_test(test_shutdown_closes_the_connection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

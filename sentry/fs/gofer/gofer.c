@@ -262,14 +262,23 @@ static int gofer_statfs(struct super_block *sb, struct statfs *st)
 	return 0;
 }
 
+/* Its container is deleted and the cache dropped: close the connection (the fids still
+ * held by open files fail from now on; the Gofer ends when its last connection does). */
+static void gofer_release(struct super_block *sb)
+{
+	p9c_shutdown(gofer_fs(sb)->c);
+}
+
 static const struct super_ops g_gofer_sops = {
 	.statfs = gofer_statfs,
+	.release = gofer_release,
 };
 
 /* Writable mounts share their tree with the host: a cached name is checked again. */
 static const struct super_ops g_gofer_rw_sops = {
 	.statfs = gofer_statfs,
 	.d_revalidate = gofer_d_revalidate,
+	.release = gofer_release,
 };
 
 int gofer_fs_new_mount(int fd, bool writable, bool want_dir, struct super_block **out)

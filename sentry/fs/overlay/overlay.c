@@ -186,8 +186,20 @@ static int ovl_statfs(struct super_block *sb, struct statfs *st)
 	return 0;
 }
 
+/* Its own dentries are dropped: release the upper tmpfs (the container's writes) and the
+ * lower filesystem below the root (both are mounted nowhere else). */
+static void ovl_release(struct super_block *sb)
+{
+	struct dentry *lower = ovl_i(sb->root)->lower;
+
+	sb_release(sb->priv);
+	if (lower)
+		sb_release(lower->sb);
+}
+
 static const struct super_ops g_ovl_sops = {
 	.statfs = ovl_statfs,
+	.release = ovl_release,
 };
 
 struct super_block *overlay_new(struct dentry *lower_root)
