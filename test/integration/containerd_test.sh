@@ -13,24 +13,10 @@
 # containerd comes from Debian (scripts/setup.sh installs it); without it every check fails.
 set -u
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
-RUNSC=${RUNSC:-$root/build/runsc/runsc}
-PLATFORM=ptrace
-BB=/bin/busybox
-TMO=120
+IDS="" PREFIX=ctd TMO=120
+# shellcheck source=oci_check_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/oci_check_lib.sh"
 DRIVE="python3 $here/pty_drive.py"
-
-for arg in "$@"; do
-	case "$arg" in
-	--runsc=*) RUNSC=${arg#*=} ;;
-	--platform=*) PLATFORM=${arg#*=} ;;
-	--busybox=*) BB=${arg#*=} ;;
-	-h | --help) sed -n '2,11p' "$0"; exit 0 ;;
-	*) echo "containerd_test.sh: unknown argument \`$arg\`" >&2; exit 2 ;;
-	esac
-done
-RUNSC=$(realpath "$RUNSC") # the shims run it from the bundle
 
 if ! command -v containerd >/dev/null || ! command -v ctr >/dev/null; then
 	echo "FAIL containerd_installed: containerd is not installed (scripts/setup.sh installs it)"
@@ -38,30 +24,17 @@ if ! command -v containerd >/dev/null || ! command -v ctr >/dev/null; then
 	exit 1
 fi
 
-passed=0
-failed=0
-work=$(mktemp -d /tmp/runsc-ctd-XXXXXX)
 ns="runsc-test-$$"
 IMG=localhost/runsc-test-bb:latest
 ctd_pid=
-cleanup() {
+oci_cleanup_first() {
 	for t in $(c task ls -q 2>/dev/null); do c task delete -f "$t" >/dev/null 2>&1; done
 	for t in $(c containers ls -q 2>/dev/null); do c containers rm "$t" >/dev/null 2>&1; done
 	[ -n "$ctd_pid" ] && kill "$ctd_pid" 2>/dev/null && wait "$ctd_pid" 2>/dev/null
 	grep -o " $work/[^ ]*" /proc/mounts | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null
 	done
-	rm -rf "$work" "/run/containerd/runc/$ns"
-}
-trap cleanup EXIT
-
-ok() { echo "ok $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-# check NAME WHY CMD...: ok when CMD succeeds.
-check() {
-	local name=$1 why=$2
-	shift 2
-	if "$@"; then ok "$name"; else fail "$name" "$why"; fi
+	rm -rf "/run/containerd/runc/$ns"
 }
 
 c() { timeout --kill-after=5 "$TMO" ctr -a "$work/containerd.sock" -n "$ns" "$@"; }
@@ -215,5 +188,4 @@ c task delete -f n3 >"$work/out" 2>&1
 check named_runtime_delete "rc $?: $(cat "$work/out")" test -z "$(task_status n3)"
 c containers rm n3 >/dev/null 2>&1
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+oci_summary

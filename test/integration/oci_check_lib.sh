@@ -1,7 +1,9 @@
-# oci_check_lib.sh: shared by the OCI bundle tests (oci_mounts_test.sh, oci_seccomp_test.sh):
-# argument parsing, a scratch directory removed at exit, `ok`/`fail` counting, and `rs` (runsc
-# with the test's --root and --platform). Source it after setting IDS (container ids to
-# delete at exit) and PREFIX (scratch directory name).
+# oci_check_lib.sh: shared by the OCI tests (the bundle tests, oci_lifecycle_test.sh, and the
+# real clients' podman_test.sh and containerd_test.sh): argument parsing, a scratch
+# directory removed at exit, `ok`/`fail` counting, and `rs` (runsc with the test's --root
+# and --platform). Source it after setting IDS (container ids to delete at exit; it may
+# grow later), PREFIX (scratch directory name) and optionally TMO (seconds a command may
+# take; 60). A test that has more to undo at exit defines oci_cleanup_first.
 #
 # Each check prints `ok NAME` or `FAIL NAME: why`; oci_summary prints `N passed, N failed`.
 
@@ -10,14 +12,14 @@ root=$(cd "$here/../.." && pwd)
 RUNSC=${RUNSC:-$root/build/runsc/runsc}
 PLATFORM=ptrace
 BB=/bin/busybox
-TMO=60
+TMO=${TMO:-60}
 
 for arg in "$@"; do
 	case "$arg" in
 	--runsc=*) RUNSC=${arg#*=} ;;
 	--platform=*) PLATFORM=${arg#*=} ;;
 	--busybox=*) BB=${arg#*=} ;;
-	-h | --help) sed -n '2,8p' "$0"; exit 0 ;;
+	-h | --help) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0"; exit 0 ;;
 	*) echo "$(basename "$0"): unknown argument \`$arg\`" >&2; exit 2 ;;
 	esac
 done
@@ -28,6 +30,7 @@ failed=0
 work=$(mktemp -d "/tmp/runsc-$PREFIX-XXXXXX")
 state="$work/state"
 oci_cleanup() {
+	if declare -F oci_cleanup_first >/dev/null; then oci_cleanup_first; fi
 	for id in $IDS; do rs delete --force "$id" >/dev/null 2>&1; done
 	rm -rf "$work"
 }

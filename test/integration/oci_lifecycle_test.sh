@@ -8,44 +8,9 @@
 # Each check prints `ok NAME` or `FAIL NAME: why`; the last line is `N passed, N failed`.
 set -u
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
-RUNSC=${RUNSC:-$root/build/runsc/runsc}
-PLATFORM=ptrace
-BB=/bin/busybox
-TMO=60
-
-for arg in "$@"; do
-	case "$arg" in
-	--runsc=*) RUNSC=${arg#*=} ;;
-	--platform=*) PLATFORM=${arg#*=} ;;
-	--busybox=*) BB=${arg#*=} ;;
-	-h | --help) sed -n '2,7p' "$0"; exit 0 ;;
-	*) echo "oci_lifecycle_test.sh: unknown argument \`$arg\`" >&2; exit 2 ;;
-	esac
-done
-
-passed=0
-failed=0
-work=$(mktemp -d /tmp/runsc-oci-XXXXXX)
-state="$work/state"
-ids=()
-cleanup() {
-	for id in "${ids[@]}"; do rs delete --force "$id" >/dev/null 2>&1; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-ok() { echo "ok $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-# check NAME WHY CMD...: ok when CMD succeeds.
-check() {
-	local name=$1 why=$2
-	shift 2
-	if "$@"; then ok "$name"; else fail "$name" "$why"; fi
-}
-
-rs() { timeout --kill-after=5 "$TMO" "$RUNSC" --root "$state" --platform="$PLATFORM" "$@"; }
+IDS="" PREFIX=oci
+# shellcheck source=oci_check_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/oci_check_lib.sh"
 
 # bundle DIR ARGS-JSON [EXTRA-TOP-LEVEL-JSON]: a busybox rootfs and a config.json.
 bundle() {
@@ -73,7 +38,7 @@ bundle "$B" '["sh","-c","echo started; sleep 1000"]'
 cd "$B" || exit 1
 
 # --- create / start / state / kill / delete ---
-ids+=(c1)
+IDS+=" c1"
 rs create --pid-file "$work/c1.pid" c1 >"$work/out" 2>&1
 check create_exits_0 "exit $?: $(cat "$work/out")" test $? -eq 0
 check create_status_created "status $(status_of c1)" test "$(status_of c1)" == created
@@ -114,7 +79,7 @@ rs delete --force nope
 check delete_force_missing_is_ok "exit $?" test $? -eq 0
 
 # --- created, then killed before start; and deleting a created container ---
-ids+=(c2 c3)
+IDS+=" c2 c3"
 rs create c2 && rs kill c2 KILL
 check kill_created_stops "status $(status_of c2)" wait_status c2 stopped
 rs delete c2
@@ -156,7 +121,7 @@ check run_caps_effective "$(cat "$work/out")" grep -qx "CapEff:.0000000000000420
 check run_no_new_privs "$(cat "$work/out")" grep -qx "NoNewPrivs:.1" "$work/out"
 
 # --- exec, ps, list, events, wait, pause/resume ---
-ids+=(e1)
+IDS+=" e1"
 rs run --detach e1 >/dev/null 2>&1
 check run_detach "status $(status_of e1)" test "$(status_of e1)" == running
 got=$(rs exec e1 sh -c 'echo in:$(id -u); exit 5' 2>&1)
@@ -206,7 +171,7 @@ rs delete e1
 check delete_removes_cgroup "cgroup left" test ! -d /sys/fs/cgroup/freezer/runsc/e1
 
 # --- a crashed sandbox is stopped, not a hang ---
-ids+=(k1)
+IDS+=" k1"
 rs run -d k1 >/dev/null 2>&1
 kpid=$(rs state k1 | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')
 kill -9 "$kpid"
@@ -234,7 +199,7 @@ check bad_args_names_field "$(cat "$work/out")" grep -q 'process.args' "$work/ou
 rs create --bundle /nonexistent x3 >"$work/out" 2>&1
 check missing_bundle "$(cat "$work/out")" grep -q 'config.json' "$work/out"
 bundle "$X" '["sh"]' ',"linux":{"intelRdt":{"closID":"x"}}'
-ids+=(x4)
+IDS+=" x4"
 (cd "$X" && rs create x4 >"$work/out" 2>&1)
 check unsupported_field_warns "$(cat "$work/out")" grep -q 'linux.intelRdt' "$work/out"
 rs delete --force x4
@@ -279,7 +244,7 @@ out.write(data.decode(errors="replace"))
 PY
 pypid=$!
 for _ in $(seq 50); do [ -S "$work/console.sock" ] && break; sleep 0.1; done
-ids+=(t1)
+IDS+=" t1"
 (cd "$T" && rs create --console-socket "$work/console.sock" t1 >"$work/out" 2>&1)
 check console_create "exit $?: $(cat "$work/out")" test $? -eq 0
 rs start t1
@@ -305,5 +270,4 @@ check features_json "$(rs features | head -3)" grep -q '"ociVersionMax"' <(rs fe
 mkdir -p "$work/s" && (cd "$work/s" && rs spec)
 check spec_writes_config "$(ls "$work/s")" test -s "$work/s/config.json"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+oci_summary

@@ -10,23 +10,10 @@
 # podman comes from Debian (scripts/setup.sh installs it); without it every check fails.
 set -u
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
-RUNSC=${RUNSC:-$root/build/runsc/runsc}
-PLATFORM=ptrace
-BB=/bin/busybox
-TMO=120
+IDS="" PREFIX=podman TMO=120
+# shellcheck source=oci_check_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/oci_check_lib.sh"
 DRIVE="python3 $here/pty_drive.py"
-
-for arg in "$@"; do
-	case "$arg" in
-	--runsc=*) RUNSC=${arg#*=} ;;
-	--platform=*) PLATFORM=${arg#*=} ;;
-	--busybox=*) BB=${arg#*=} ;;
-	-h | --help) sed -n '2,10p' "$0"; exit 0 ;;
-	*) echo "podman_test.sh: unknown argument \`$arg\`" >&2; exit 2 ;;
-	esac
-done
 
 if ! command -v podman >/dev/null; then
 	echo "FAIL podman_installed: podman is not installed (scripts/setup.sh installs it)"
@@ -34,11 +21,8 @@ if ! command -v podman >/dev/null; then
 	exit 1
 fi
 
-passed=0
-failed=0
-work=$(mktemp -d /tmp/runsc-podman-XXXXXX)
 IMG=localhost/runsc-test-bb:latest
-cleanup() {
+oci_cleanup_first() {
 	local ids
 	ids=$(pm ps -aq --no-trunc 2>/dev/null)
 	pm rm -af -t 0 >/dev/null 2>&1
@@ -49,17 +33,6 @@ cleanup() {
 	grep -o " $work/[^ ]*" /proc/mounts | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null
 	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-ok() { echo "ok $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-# check NAME WHY CMD...: ok when CMD succeeds.
-check() {
-	local name=$1 why=$2
-	shift 2
-	if "$@"; then ok "$name"; else fail "$name" "$why"; fi
 }
 
 # The host limits here are below podman's defaults (nofile 1048576), as with runc.
@@ -211,5 +184,4 @@ check exec_it "rc $rc, want 4: $(tr -d '\r' <"$work/out" | tail -5)" test $rc -e
 check exec_it_devpts "$(tr -d '\r' <"$work/out" | tail -5)" grep -q '^/dev/pts/[0-9]' "$work/out"
 pm rm -f -t 0 t1 >/dev/null 2>&1
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+oci_summary
