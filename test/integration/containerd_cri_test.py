@@ -11,15 +11,17 @@ binary from a config file (ctr 1.6 cannot pass those options). Its images, the p
 sandbox (pause) image included, are OCI archives of the host's static busybox imported
 with `ctr -n k8s.io images import` (no registry). cri_client.py is the kubelet's side:
 RunPodSandbox, CreateContainer, StartContainer, ContainerStatus, ExecSync,
-StopContainer, RemoveContainer, StopPodSandbox, RemovePodSandbox.
+UpdateContainerResources, StopContainer, RemoveContainer, StopPodSandbox,
+RemovePodSandbox.
 
 Checks: the shim ran OUR runsc (the container reads /proc/version of our Sentry, and
 runsc's state dir under the options' Root has the pod's containers), a pod's containers
-share one sandbox (one kernel: each sees the other's processes), the container log, exit
-codes, ExecSync output and status, stop and remove, and nothing left afterwards. Needs
-Debian's containerd and python3-grpcio (scripts/setup.sh installs both); without them
-every check fails. Each check prints `ok NAME` or `FAIL NAME: why`; the last line is
-`N passed, N failed`.
+share one sandbox (one kernel: each sees the other's processes), each container's own
+cgroup with its memory limit and UpdateContainerResources shown there, the container
+log, exit codes, ExecSync output and status, stop and remove, and nothing left
+afterwards. Needs Debian's containerd and python3-grpcio (scripts/setup.sh installs
+both); without them every check fails. Each check prints `ok NAME` or `FAIL NAME: why`;
+the last line is `N passed, N failed`.
 """
 import os
 import shutil
@@ -160,13 +162,15 @@ def pod_config(t):
                 "namespace_options": {"network": NS_NODE, "pid": NS_POD}}}}
 
 
-def container(t, pod_id, name, command):
+def container(t, pod_id, name, command, memory=0):
     """CreateContainer + StartContainer; the container's id or None."""
     req = {"pod_sandbox_id": pod_id, "sandbox_config": pod_config(t),
            "config": {"metadata": {"name": name},
                       "image": {"image": "localhost/runsc-cri-bb:1"},
                       "command": command, "log_path": name + ".log",
                       "envs": [{"key": "WHO", "value": name}]}}
+    if memory:
+        req["config"]["linux"] = {"resources": {"memory_limit_in_bytes": memory}}
     r, err = t.call("CreateContainer", req)
     if not t.check(f"{name}_create", r is not None, f"{err}: {tail(t, 'containerd.log')}"):
         return None
@@ -207,6 +211,22 @@ def exec_sync(t, cid, *cmd):
     return r.get("exit_code", 0), r.get("stdout", b"").decode() + r.get("stderr", b"").decode()
 
 
+def check_cgroup(t, c1):
+    """c1 has its own cgroup in the pod (named by its id, as the kubelet's cgroupfs
+    layout ends), with its CRI memory limit; UpdateContainerResources (runsc update
+    --resources - from the shim) shows there at once."""
+    rc, out = exec_sync(t, c1, "cat", "/proc/self/cgroup")
+    t.check("c1_own_cgroup", rc == 0 and out.strip() == f"0::/{c1}", f"rc {rc}: {out}")
+    mem = f"/sys/fs/cgroup/{c1}/memory.max"
+    rc, out = exec_sync(t, c1, "cat", mem)
+    t.check("c1_memory_limit", rc == 0 and out.strip() == str(256 << 20), f"rc {rc}: {out}")
+    r, err = t.call("UpdateContainerResources", {
+        "container_id": c1, "linux": {"memory_limit_in_bytes": 128 << 20}})
+    rc, out = exec_sync(t, c1, "cat", mem)
+    t.check("update_container_resources", r is not None and rc == 0 and
+            out.strip() == str(128 << 20), f"{err}: rc {rc}: {out}")
+
+
 def run_pod(t):
     r, err = t.call("RunPodSandbox", {"config": pod_config(t), "runtime_handler": "runsc"})
     if not t.check("run_pod_sandbox", r is not None, f"{err}: {tail(t, 'containerd.log')}"):
@@ -216,7 +236,8 @@ def run_pod(t):
     root = os.path.join(t.runc_root, NS)
     t.check("shim_root_is_options_root", os.path.isdir(os.path.join(root, pod)),
             f"{root}: {os.listdir(root) if os.path.isdir(root) else 'missing'}")
-    c1 = container(t, pod, "c1", ["sh", "-c", "cat /proc/version; echo $WHO; sleep 100000"])
+    c1 = container(t, pod, "c1", ["sh", "-c", "cat /proc/version; echo $WHO; sleep 100000"],
+                   memory=256 << 20)
     if c1:
         st = wait_state(t, c1, CONTAINER_RUNNING)
         t.check("c1_running", st.get("state") == CONTAINER_RUNNING, str(st))
@@ -230,6 +251,7 @@ def run_pod(t):
                 str(os.listdir(root)))
         rc, out = exec_sync(t, c1, "sh", "-c", "cat /proc/version; exit 3")
         t.check("exec_sync", rc == 3 and "runsc@sandbox" in out, f"rc {rc}: {out}")
+        check_cgroup(t, c1)
         rc, out = exec_sync(t, c1, "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '")
         t.check("pod_one_kernel", rc == 0 and "sleep 100000" in out and
                 out.count("sleep 100000") >= 2, f"rc {rc}: {out}")
