@@ -162,7 +162,7 @@ int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 {
 	struct list_head *pos;
 	uint64_t end;
-	int err;
+	int err = 0;
 
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
@@ -199,6 +199,9 @@ int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 			return -ENODEV; /* no page cache to write into */
 	}
 	vma_split_range(mm, addr, end);
+	/* One platform batch for every run of every VMA (one stub round trip on systrap). */
+	if (mm->as)
+		plat_as_batch_begin(g_platform, mm->as);
 	list_for_each(pos, &mm->vmas) {
 		struct vma *v = list_entry(pos, struct vma, link);
 		if (v->start >= end)
@@ -211,9 +214,16 @@ int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 		if (mm->as) {
 			err = mm_for_each_run(mm, v, v->start, v->end, mm_run_protect);
 			if (err)
-				return err;
+				break;
 		}
 	}
+	if (mm->as) {
+		int err2 = plat_as_batch_end(g_platform, mm->as);
+
+		err = err ? err : err2;
+	}
+	if (err)
+		return err;
 	vma_merge_range(mm, addr, end);
 	return 0;
 }
