@@ -99,7 +99,11 @@ static void as_fail(struct systrap_as *as, int err)
 }
 
 /* Keep the control thread on the caller's CPU: the caller blocks until it answers, and
- * a wake-up across CPUs costs 50-140 us on a VM against ~5 us on one CPU. */
+ * a wake-up across CPUs costs 50-140 us on a VM against ~5 us on one CPU. The Sentry
+ * moves the sleeping control thread (the stub's first thread: its tid is the pid) before
+ * the doorbell, so even the first wake-up after a change of CPU (a pooled stub's new
+ * user, a Sentry thread the host moved) is local; if that fails, it moves itself. (A
+ * stub that died unnoticed may have had its pid reused: the worst is a moved affinity.) */
 static void ctl_pin(struct systrap_as *as, uint8_t *req)
 {
 	int32_t cpu = -1;
@@ -109,9 +113,10 @@ static void ctl_pin(struct systrap_as *as, uint8_t *req)
 		int c = sched_getcpu();
 
 		if (c >= 0 && c < 64 && c != as->ctl_cpu) {
-			cpu = c;
 			mask = 1ULL << c;
 			as->ctl_cpu = c;
+			if (syscall(SYS_sched_setaffinity, as->pid, sizeof(mask), &mask) != 0)
+				cpu = c;
 		}
 	}
 	memcpy(req + REQ_CPU, &cpu, 4);
