@@ -223,8 +223,10 @@ void task_do_exit(struct task *t, int code)
 int kernel_wait_init(void)
 {
 	kernel_lock();
-	while (!g_init_tg->zombie)
+	while (!g_init_tg->zombie) {
+		kernel_flush_wakes();
 		pthread_cond_wait(&g_init_done, kernel_mutex());
+	}
 	int status = g_init_tg->exit_status;
 	kernel_unlock();
 	return status;

@@ -2,6 +2,8 @@
 #include "sentry/kernel/sched.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <stdatomic.h>
 
 #include "lib/log.h"
 #include "sentry/kernel/cputime.h"
@@ -9,6 +11,52 @@
 
 static pthread_mutex_t g_kernel_mutex = PTHREAD_MUTEX_INITIALIZER;
 static __thread bool t_lock_held;
+
+/* Tasks this thread woke under the kernel lock, signalled once it drops the lock: a task
+ * signalled while the waker still holds the lock wakes only to sleep again on the lock
+ * (two more context switches per wake-up, and on an idle VM two more wake-ups of a halted
+ * vCPU). Each entry holds a wake_refs count on its task, which task_free waits out. */
+#define DEFER_MAX 16
+static __thread struct task *t_defer[DEFER_MAX];
+static __thread unsigned t_ndefer;
+
+static void defer_wake(struct task *t)
+{
+	for (unsigned i = 0; i < t_ndefer; i++)
+		if (t_defer[i] == t)
+			return;
+	if (t_ndefer == DEFER_MAX) {
+		pthread_cond_signal(&t->cond);
+		return;
+	}
+	atomic_fetch_add(&t->wake_refs, 1);
+	t_defer[t_ndefer++] = t;
+}
+
+void kernel_flush_wakes(void)
+{
+	unsigned n = t_ndefer;
+
+	t_ndefer = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct task *t = t_defer[i];
+
+		pthread_cond_signal(&t->cond);
+		atomic_fetch_sub(&t->wake_refs, 1);
+	}
+}
+
+void kernel_forget_wakes(struct task *t)
+{
+	for (unsigned i = 0; i < t_ndefer; i++)
+		if (t_defer[i] == t) {
+			atomic_fetch_sub(&t->wake_refs, 1);
+			t_defer[i] = t_defer[--t_ndefer];
+			break;
+		}
+	while (atomic_load(&t->wake_refs))
+		sched_yield();
+}
 
 void kernel_lock(void)
 {
@@ -21,6 +69,7 @@ void kernel_unlock(void)
 	cputime_lock_drop();
 	t_lock_held = false;
 	pthread_mutex_unlock(&g_kernel_mutex);
+	kernel_flush_wakes();
 }
 
 bool kernel_lock_held(void)
@@ -48,7 +97,7 @@ void waitq_wake_all(struct waitq *q)
 			continue;
 		}
 		w->task->woken = true;
-		pthread_cond_signal(&w->task->cond);
+		defer_wake(w->task);
 	}
 }
 
@@ -101,6 +150,7 @@ static int block_on(struct task *t, struct waitq **qs, int nq, const struct time
 	}
 	t->woken = false;
 	t->blocked = true;
+	kernel_flush_wakes(); /* under the lock: pthread_cond_wait drops it itself */
 	cputime_lock_drop();
 	t_lock_held = false;
 	while (!t->woken) {

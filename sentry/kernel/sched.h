@@ -57,8 +57,16 @@ static inline void waitq_hook_del(struct waitq_hook *h)
 	list_del(&h->w.link);
 }
 
-/* Wake every task waiting on q and call every hook on it. Kernel lock held. */
+/* Wake every task waiting on q and call every hook on it. Kernel lock held. The tasks
+ * are signalled when this thread drops the kernel lock (kernel_unlock, or blocking). */
 void waitq_wake_all(struct waitq *q);
+
+/* Signal the tasks this thread woke now (before a pthread_cond_wait on the kernel mutex
+ * outside block_on; kernel_unlock does it itself). */
+void kernel_flush_wakes(void);
+/* Before t is freed (kernel lock held): drop this thread's pending wake-up of t and wait
+ * until no other thread is still signalling it. */
+void kernel_forget_wakes(struct task *t);
 
 /* Block the current task on q until woken, a signal becomes deliverable, or the deadline
  * (CLOCK_MONOTONIC, NULL = none) passes. Kernel lock held; dropped while asleep.

@@ -183,6 +183,7 @@ struct task *task_alloc(void)
 
 void task_free(struct task *t)
 {
+	kernel_forget_wakes(t);
 	list_del(&t->all_link);
 	task_seccomp_release(t);
 	sigpending_flush(&t->pending);

@@ -139,6 +139,7 @@ struct task {
 	pthread_cond_t cond;
 	bool blocked;
 	bool woken;
+	_Atomic unsigned wake_refs; /* wake-ups being signalled outside the lock (sched.c) */
 
 	/* Signals. */
 	sigmask_t sigmask;	      /* blocked signals */

@@ -132,6 +132,7 @@ static void *timer_thread(void *arg)
 	kernel_lock();
 	for (;;) {
 		uint64_t next = timers_run();
+		kernel_flush_wakes();
 		if (!next) {
 			pthread_cond_wait(&g_timer_cond, kernel_mutex());
 		} else {
