@@ -127,6 +127,13 @@ struct platform_ops {
 	 * possible. Callable from any thread; idempotent until switch_to returns. */
 	void (*interrupt)(struct plat_ctx *ctx);
 
+	/* Optional (NULL: nothing to gain). The task that runs ctx was woken from a wait in
+	 * the Sentry and will soon switch_to ctx again: get its application thread ready
+	 * (systrap: wake the stub thread to spin for the resume, in parallel with the
+	 * wake-up of the task's own host thread). Called by another thread with the kernel
+	 * lock held while the task is blocked, so ctx does not change meanwhile. */
+	void (*wake_hint)(struct plat_ctx *ctx);
+
 	/* Read or replace the context's FPU state (XSAVE layout, plat_fpu_size() bytes).
 	 * Used for signal frames, sigreturn, fork and exec. Context's own thread only. */
 	int (*get_fpu)(struct plat_ctx *ctx, struct plat_fpu *fpu);

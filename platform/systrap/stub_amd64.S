@@ -233,7 +233,8 @@ thread_fail:
 /* Signal handler for traps, faults and the interrupt signal: rdi = signo, rsi = siginfo,
  * rdx = ucontext, rsp on this thread's alternate stack, every signal blocked. Publishes
  * the trap in the slot's message block, waits for ST_RESUME (spinning M_SPIN times, then
- * on the futex), applies CPU and fs/gs base requests and returns through the restorer,
+ * on the futex; woken with M_WAKE_SPIN set, it spins that many times again before it
+ * sleeps again), applies CPU and fs/gs base requests and returns through the restorer,
  * which rt_sigreturns into the context the Sentry wrote. No stack use but the return
  * address; no FPU use (the application's FPU state is in the frame). */
 systrap_stub_handler:
@@ -285,7 +286,13 @@ sleep:
 	xchgl	%eax, M_STUB_WAIT(%r8)
 4:	cmpl	$ST_RESUME, M_STATE(%r8)
 	je	resumed
-	leaq	M_STATE(%r8), %rdi		/* futex(&state, WAIT, ST_TRAP, NULL) */
+	xorl	%ecx, %ecx			/* asked to spin again (M_WAKE_SPIN)? */
+	xchgl	%ecx, M_WAKE_SPIN(%r8)
+	testl	%ecx, %ecx
+	jz	9f
+	movl	$0, M_STUB_WAIT(%r8)
+	jmp	3b
+9:	leaq	M_STATE(%r8), %rdi		/* futex(&state, WAIT, ST_TRAP, NULL) */
 	xorl	%esi, %esi
 	movl	$ST_TRAP, %edx
 	xorl	%r10d, %r10d

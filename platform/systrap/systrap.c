@@ -211,7 +211,9 @@ static int systrap_ctx_create(struct platform *p, struct plat_ctx **out)
 		return -ENOMEM;
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->p = to_sp(p);
-	ctx->stub_score = SPIN_SCORE_MAX;
+	ctx->wake_score = SPIN_SCORE_MAX;
+	for (int i = 0; i < SPIN_KEYS; i++)
+		ctx->stub_score[i] = SPIN_SCORE_MAX;
 	plat_fpu_init(&ctx->fpu);
 	*out = (struct plat_ctx *)ctx;
 	return 0;
@@ -247,6 +249,18 @@ static int systrap_get_fpu(struct plat_ctx *ctx_, struct plat_fpu *fpu)
 	return ret;
 }
 
+/* The task sleeps in the Sentry and was woken: its stub thread may spin for the resume.
+ * own_lock keeps the binding (and so the address space) from going away meanwhile. */
+static void systrap_wake_hint(struct plat_ctx *ctx_)
+{
+	struct systrap_ctx *ctx = to_sctx(ctx_);
+
+	pthread_mutex_lock(&ctx->p->own_lock);
+	if (ctx->thr && ctx->thr->ready)
+		systrap_handoff_wake(ctx, ctx->thr);
+	pthread_mutex_unlock(&ctx->p->own_lock);
+}
+
 /* Checked now, as the kernel would check it at sigreturn; applied at the next switch. */
 static int systrap_set_fpu(struct plat_ctx *ctx_, const struct plat_fpu *fpu)
 {
@@ -279,6 +293,7 @@ const struct platform_ops plat_systrap_ops = {
 	.ctx_release = systrap_ctx_release,
 	.switch_to = systrap_switch_to,
 	.interrupt = systrap_interrupt,
+	.wake_hint = systrap_wake_hint,
 	.get_fpu = systrap_get_fpu,
 	.set_fpu = systrap_set_fpu,
 	.destroy = systrap_destroy,

@@ -78,6 +78,8 @@
 #define M_CUR_CPU 84		/* i32: request applied last */
 #define M_CPUMASK 88		/* u64 CPU mask of the request */
 #define M_TID 96		/* u32: host tid, stored by the control thread at clone */
+#define M_WAKE_SPIN 100		/* u32: spin iterations for a handler woken while it sleeps
+				 * (the Sentry thread it waits for was woken: a resume comes) */
 #define M_SIZE 256		/* the alternate stack starts after the block */
 
 #define ST_NONE 0

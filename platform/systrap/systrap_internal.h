@@ -28,6 +28,9 @@ enum systrap_pin {
 	SYSTRAP_PIN_OTHER,	/* on any other CPU: spinning hand-offs work */
 };
 
+/* Kinds of trap the handler's spin is predicted by (systrap_handoff_kind). */
+#define SPIN_KEYS 16
+
 /* How the Sentry and a stub thread hand a trap to each other (see systrap_switch.c). */
 struct systrap_tune {
 	unsigned sentry_spin_ns;	/* how long the Sentry spins before the futex */
@@ -107,15 +110,24 @@ struct systrap_ctx {
 	struct systrap_thread *thr;	/* bound stub thread (own_lock) */
 	bool fpu_dirty;			/* fpu is newer than thr's frame (own_lock) */
 	/* Adaptive spinning (systrap_handoff.c): how often the handler's spin would have
-	 * caught the Sentry lately (0..SPIN_SCORE_MAX); the mean resume-to-trap time with
+	 * caught the Sentry lately (0..SPIN_SCORE_MAX), per kind of the trap before the
+	 * one waited for (systrap_handoff_kind), the kind of the last trap and the key
+	 * the handler's current spin was chosen by; the mean resume-to-trap time with
 	 * and without the Sentry spinning (ns, 0 = not measured yet), whether it spins in
 	 * this wait and a count for trying the other way; when the last resume and trap
 	 * happened (CLOCK_MONOTONIC ns; 0 = not yet). */
-	uint16_t stub_score;
+	uint16_t stub_score[SPIN_KEYS];
+	uint8_t last_key, spin_key;
 	uint32_t lat_spin, lat_sleep;
 	bool spinning;
 	uint8_t explore;
 	uint64_t resumed_at, trapped_at;
+	/* Waking the handler ahead of a resume (systrap_handoff_wake): how often its spin
+	 * would have lasted until the resume, and when it was woken (0 = not since the
+	 * last resume). Written by the waker with the kernel lock and own_lock held while
+	 * the task sleeps; read by the task's thread once it runs again. */
+	uint16_t wake_score;
+	uint64_t woken_at;
 	struct plat_fpu fpu;		/* FPU state while no frame holds it */
 };
 
@@ -221,8 +233,17 @@ int systrap_fpu_check(const struct systrap_platform *p, const struct plat_fpu *f
 /* Place thr for this resume, set its spin budget, set ST_RESUME and wake it if it
  * sleeps. Returns the Sentry's spin budget (pauses) for the wait. */
 unsigned systrap_handoff_resume(struct systrap_ctx *ctx, struct systrap_thread *thr);
+/* The task of ctx, waiting in the Sentry while its handler sleeps, was woken: wake the
+ * handler to spin for the resume that follows (own_lock held, ctx bound). */
+void systrap_handoff_wake(struct systrap_ctx *ctx, struct systrap_thread *thr);
 /* The wait that followed the resume saw a trap: score the Sentry's spin. */
 void systrap_handoff_trapped(struct systrap_ctx *ctx);
+/* What the trap was (a syscall's number, or -1 for any other): the handler's spin for
+ * the next trap is predicted by it. */
+static inline void systrap_handoff_kind(struct systrap_ctx *ctx, long nr)
+{
+	ctx->last_key = nr < 0 ? SPIN_KEYS - 1 : (uint8_t)((unsigned long)nr % (SPIN_KEYS - 1));
+}
 
 /* ---- systrap_switch.c ---- */
 

@@ -185,6 +185,8 @@ int systrap_switch_to(struct plat_ctx *ctx_, struct plat_as *as_, plat_regs_t *r
 			return ret;
 		}
 		if (!again) {
+			systrap_handoff_kind(ctx, trap->kind == TRAP_SYSCALL
+						       ? (long)r.orig_rax : -1);
 			*regs = r;
 			return 0;
 		}

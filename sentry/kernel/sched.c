@@ -33,6 +33,14 @@ static void defer_wake(struct task *t)
 	t_defer[t_ndefer++] = t;
 }
 
+/* A task about to be woken from a wait will soon run application code again: the
+ * platform may get that ready in parallel with the task's own wake-up. */
+static void wake_hint(struct task *t)
+{
+	if (t->blocked && t->ctx && !t->in_app && g_platform->ops->wake_hint)
+		g_platform->ops->wake_hint(t->ctx);
+}
+
 void kernel_flush_wakes(void)
 {
 	unsigned n = t_ndefer;
@@ -96,6 +104,8 @@ void waitq_wake_all(struct waitq *q)
 			h->fn(h);
 			continue;
 		}
+		if (!w->task->woken)
+			wake_hint(w->task);
 		w->task->woken = true;
 		defer_wake(w->task);
 	}
