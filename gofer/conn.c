@@ -25,6 +25,7 @@
 #define CONN_MAX_INFLIGHT 32 /* a connection's requests in flight: bounds its memory */
 #define CONN_BATCH 16	     /* requests read from one connection per wake-up */
 #define RING_ENTRIES 64
+#define CONN_IBUF (64 * 1024) /* a stream connection's read-ahead */
 
 struct conn;
 
@@ -51,6 +52,11 @@ struct conn {
 	pthread_mutex_t wlock; /* one reply on the socket at a time; taken before lock */
 	struct list_head inflight;
 	int ninflight; /* changed under lock, read without it (inflight()) */
+	/* Streams, the loop's alone: bytes read ahead (CONN_IBUF), [ioff, ihave) not yet
+	 * taken, so one recv brings in whole requests (often several). */
+	uint8_t *ibuf;
+	size_t ioff, ihave;
+	bool drained; /* the last recv found no more bytes waiting */
 };
 
 /* The loop reads the count without the lock: a worker taking a throttled connection below
@@ -359,15 +365,15 @@ static bool answer_here(struct gofer_loop *l, struct job *j)
 	return true;
 }
 
-/* Take one framed request of len bytes from l->rbuf. */
-static void take_request(struct gofer_loop *l, struct conn *c, size_t len)
+/* Take one framed request of len bytes at msg. */
+static void take_request(struct gofer_loop *l, struct conn *c, const uint8_t *msg, size_t len)
 {
 	uint32_t msize = __atomic_load_n(&c->s->msize, __ATOMIC_RELAXED);
 	struct job *j = xcalloc(1, sizeof(*j));
 
 	j->conn = c;
 	j->req = xmalloc(len);
-	memcpy(j->req, l->rbuf, len);
+	memcpy(j->req, msg, len);
 	j->decode_ret = p9_decode(j->req, len, msize, &j->in);
 	if (j->decode_ret == 0 && j->in.type == P9_TFLUSH &&
 	    __atomic_load_n(&c->s->versioned, __ATOMIC_ACQUIRE)) {
@@ -387,35 +393,78 @@ static void take_request(struct gofer_loop *l, struct conn *c, size_t len)
 	}
 }
 
-/* Receive one request into l->rbuf: its length, -EAGAIN if none is waiting (only when
- * !first), 0 at EOF, or -errno (-EPROTO: framing lost, drop the connection). */
-static ssize_t recv_request(struct gofer_loop *l, struct conn *c, bool first)
+/* A seqpacket connection: one request, one packet, into l->rbuf. */
+static ssize_t recv_packet(struct gofer_loop *l, struct conn *c, uint32_t msize)
 {
-	uint32_t size, msize = __atomic_load_n(&c->s->msize, __ATOMIC_RELAXED);
-	int flags = first ? 0 : MSG_DONTWAIT;
+	uint32_t size;
 	ssize_t n;
-	int ret;
 
 	do
-		n = recv(c->sock, l->rbuf, c->seqpacket ? P9_MAX_MSIZE : 4,
-			 flags | (c->seqpacket ? MSG_TRUNC : 0));
+		n = recv(c->sock, l->rbuf, P9_MAX_MSIZE, MSG_DONTWAIT | MSG_TRUNC);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0)
 		return n == 0 ? 0 : -errno;
-	if (c->seqpacket) {
-		if (n > P9_MAX_MSIZE || n < 4 || p9_frame_size(l->rbuf, msize, &size) ||
-		    size != (size_t)n)
-			return -EPROTO;
-		return n;
-	}
-	/* A stream: the rest of a message the peer is writing follows promptly. */
-	ret = read_all(c->sock, l->rbuf + n, (size_t)(4 - n));
-	if (ret)
-		return ret;
-	if (p9_frame_size(l->rbuf, msize, &size))
-		return -EPROTO; /* no way to find the next message: drop the connection */
-	ret = read_all(c->sock, l->rbuf + 4, size - 4);
+	if (n > P9_MAX_MSIZE || n < 4 || p9_frame_size(l->rbuf, msize, &size) ||
+	    size != (size_t)n)
+		return -EPROTO;
+	return n;
+}
+
+/* A stream request of size bytes larger than the read-ahead: what is buffered, then the
+ * rest, which the peer is writing and which follows promptly, into l->rbuf. */
+static ssize_t recv_large(struct gofer_loop *l, struct conn *c, uint32_t size)
+{
+	size_t have = c->ihave - c->ioff;
+	int ret;
+
+	memcpy(l->rbuf, c->ibuf + c->ioff, have);
+	c->ioff = c->ihave = 0;
+	ret = read_all(c->sock, l->rbuf + have, size - have);
 	return ret ? ret : (ssize_t)size;
+}
+
+/* Receive one request: its length with *msg pointing at it, -EAGAIN if no whole one is
+ * waiting, 0 at EOF, or -errno (-EPROTO: framing lost, drop the connection). Called when
+ * poll says the socket is readable, and again until -EAGAIN. */
+static ssize_t recv_request(struct gofer_loop *l, struct conn *c, const uint8_t **msg)
+{
+	uint32_t size = 0, msize = __atomic_load_n(&c->s->msize, __ATOMIC_RELAXED);
+	ssize_t n;
+
+	if (c->seqpacket) {
+		*msg = l->rbuf;
+		return recv_packet(l, c, msize);
+	}
+	for (;;) {
+		size_t have = c->ihave - c->ioff;
+
+		if (have >= 4 && p9_frame_size(c->ibuf + c->ioff, msize, &size))
+			return -EPROTO; /* no way to find the next message: drop the connection */
+		if (have >= 4 && size <= have) {
+			*msg = c->ibuf + c->ioff;
+			c->ioff += size;
+			return size;
+		}
+		if (have >= 4 && size > CONN_IBUF) {
+			*msg = l->rbuf;
+			return recv_large(l, c, size);
+		}
+		if (c->drained) {
+			c->drained = false; /* poll says when more comes */
+			return -EAGAIN;
+		}
+		memmove(c->ibuf, c->ibuf + c->ioff, have);
+		c->ioff = 0;
+		c->ihave = have;
+		do
+			n = recv(c->sock, c->ibuf + have, CONN_IBUF - have, MSG_DONTWAIT);
+		while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			return n == 0 ? 0 : -errno;
+		c->ihave += (size_t)n;
+		/* A short read emptied the socket: stop after what it brought. */
+		c->drained = (size_t)n < CONN_IBUF - have;
+	}
 }
 
 /* Read what c has waiting, up to CONN_BATCH requests or its in-flight limit. 0 while the
@@ -423,10 +472,12 @@ static ssize_t recv_request(struct gofer_loop *l, struct conn *c, bool first)
 static int conn_read(struct gofer_loop *l, struct conn *c)
 {
 	for (int i = 0; i < CONN_BATCH; i++) {
+		const uint8_t *msg = NULL;
 		ssize_t n;
+
 		if (inflight(c) >= CONN_MAX_INFLIGHT)
 			return 0;
-		n = recv_request(l, c, i == 0);
+		n = recv_request(l, c, &msg);
 		if (n == -EAGAIN)
 			return 0;
 		if (n == 0)
@@ -436,7 +487,7 @@ static int conn_read(struct gofer_loop *l, struct conn *c)
 				log_warn("9p: malformed request framing; closing the connection");
 			return (int)n;
 		}
-		take_request(l, c, (size_t)n);
+		take_request(l, c, msg, (size_t)n);
 	}
 	return 0;
 }
@@ -449,10 +500,25 @@ static bool is_seqpacket(int sock)
 	return getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 && type == SOCK_SEQPACKET;
 }
 
-/* The poll set: wake fd, ring fd (or -1), then the live connections that have room. */
-static void poll_set(struct gofer_loop *l, struct conn *c, const bool *live, int n,
+/* A stream connection with room has a whole request (or broken framing) read ahead:
+ * read it without waiting for poll, which knows only the socket. */
+static bool has_request(struct conn *c)
+{
+	size_t have = c->ihave - c->ioff;
+	uint32_t size = 0, msize = __atomic_load_n(&c->s->msize, __ATOMIC_RELAXED);
+
+	if (c->seqpacket || have < 4 || inflight(c) >= CONN_MAX_INFLIGHT)
+		return false;
+	return p9_frame_size(c->ibuf + c->ioff, msize, &size) || size <= have;
+}
+
+/* The poll set: wake fd, ring fd (or -1), then the live connections that have room.
+ * Returns whether one has a request read ahead already (then poll must not wait). */
+static bool poll_set(struct gofer_loop *l, struct conn *c, const bool *live, int n,
 		     struct pollfd *p)
 {
+	bool ready = false;
+
 	p[0] = (struct pollfd){.fd = l->wakefd, .events = POLLIN};
 	p[1] = (struct pollfd){.fd = l->ring ? gofer_ring_fd(l->ring) : -1, .events = POLLIN};
 	for (int i = 0; i < n; i++) {
@@ -461,7 +527,9 @@ static void poll_set(struct gofer_loop *l, struct conn *c, const bool *live, int
 		/* A throttled connection is left out (even its hang-up): the wake fd says when
 		 * it has room again. */
 		p[2 + i] = (struct pollfd){.fd = live[i] && room ? c[i].sock : -1, .events = POLLIN};
+		ready |= live[i] && has_request(&c[i]);
 	}
+	return ready;
 }
 
 /* Read every ready connection, then hand the batch's host I/O to the kernel at once.
@@ -476,7 +544,7 @@ static int loop_round(struct gofer_loop *l, struct conn *c, bool *live, int n,
 		log_warn("gofer: wake fd: %d", -errno);
 	ring_reap(l);
 	for (int i = 0; i < n; i++) {
-		if (!live[i] || !p[2 + i].revents)
+		if (!live[i] || (!p[2 + i].revents && !has_request(&c[i])))
 			continue;
 		int r = conn_read(l, &c[i]);
 		if (r == 0)
@@ -526,16 +594,19 @@ int gofer_loop_serve(struct gofer_loop *l, struct gofer_server **s, const int *s
 	for (int i = 0; i < n; i++) {
 		c[i] = (struct conn){.s = s[i], .loop = l, .sock = socks[i]};
 		c[i].seqpacket = is_seqpacket(socks[i]);
+		if (!c[i].seqpacket)
+			c[i].ibuf = xmalloc(CONN_IBUF);
 		pthread_mutex_init(&c[i].lock, NULL);
 		pthread_mutex_init(&c[i].wlock, NULL);
 		list_init(&c[i].inflight);
 		live[i] = true;
 	}
 	while (ret == 0) {
-		poll_set(l, c, live, n, p);
+		bool ready = poll_set(l, c, live, n, p);
+
 		/* ppoll, not poll: after a freeze (runsc pause) poll resumes through
 		 * restart_syscall, which the seccomp filter need not allow. */
-		if (ppoll(p, (nfds_t)n + 2, NULL, NULL) < 0) {
+		if (ppoll(p, (nfds_t)n + 2, ready ? &(struct timespec){0, 0} : NULL, NULL) < 0) {
 			if (errno != EINTR)
 				ret = -errno;
 			continue;
@@ -546,6 +617,7 @@ int gofer_loop_serve(struct gofer_loop *l, struct gofer_server **s, const int *s
 	for (int i = 0; i < n; i++) {
 		pthread_mutex_destroy(&c[i].lock);
 		pthread_mutex_destroy(&c[i].wlock);
+		free(c[i].ibuf);
 	}
 	free(c);
 	free(p);

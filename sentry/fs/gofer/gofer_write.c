@@ -43,6 +43,14 @@ static void attr_fetched(struct inode *inode, const struct p9_attr *attr)
 	((struct gofer_inode *)inode->priv)->attr_syscall = gofer_syscall_id();
 }
 
+/* The attributes were fetched during this syscall: what the host has now. */
+static bool attr_current(const struct inode *inode)
+{
+	uint64_t now = gofer_syscall_id();
+
+	return now && ((const struct gofer_inode *)inode->priv)->attr_syscall == now;
+}
+
 /* Fetch the attributes of the inode again. */
 static int refresh(struct inode *inode)
 {
@@ -77,12 +85,11 @@ static int rw_getattr(struct dentry *d, struct kstat *st)
 {
 	struct gofer_inode *gi = d->inode->priv;
 	struct p9_attr attr;
-	uint64_t now = gofer_syscall_id();
 	bool dropped;
 	int ret;
 
 	/* Fetched during this syscall (its path walk revalidated the name): current. */
-	if (now && gi->attr_syscall == now) {
+	if (attr_current(d->inode)) {
 		inode_fill_kstat(d->inode, st);
 		return 0;
 	}
@@ -276,7 +283,7 @@ int gofer_open_write_fid(struct inode *inode)
 
 int gofer_rw_open_reg(struct inode *inode, unsigned fmode)
 {
-	int ret = refresh(inode);
+	int ret = attr_current(inode) ? 0 : refresh(inode);
 
 	if (ret == 0 && (fmode & FMODE_READ))
 		ret = gofer_inode_open(inode);
