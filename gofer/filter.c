@@ -36,7 +36,7 @@ static const struct {
 	{SCMP_SYS(close), ARGS_ANY, "fid.c: clunk; ops_attr.c: setattr's reopened fds"},
 	{SCMP_SYS(fstat), ARGS_ANY, "fid.c: node identity (glibc may use it for fstat)"},
 	{SCMP_SYS(newfstatat), ARGS_ANY, "fid.c: node identity (glibc's fstat)"},
-	{SCMP_SYS(statx), ARGS_ANY, "ops_attr.c: Tgetattr"},
+	{SCMP_SYS(statx), ARGS_ANY, "ops_attr.c: Tgetattr, Twalkgetattr (by name: no follow)"},
 	{SCMP_SYS(fstatfs), ARGS_ANY, "ops_attr.c: Tstatfs"},
 	{SCMP_SYS(readlinkat), ARGS_ANY, "ops_attr.c: Treadlink"},
 	{SCMP_SYS(fchmod), ARGS_ANY, "ops_attr.c: Tsetattr mode"},
