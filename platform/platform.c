@@ -66,6 +66,18 @@ static const struct platform_ops *choose_auto(const char **why)
 	return NULL;
 }
 
+static int g_stub_root = -1;
+
+void plat_set_stub_root(int dirfd)
+{
+	g_stub_root = dirfd;
+}
+
+int plat_stub_root(void)
+{
+	return g_stub_root;
+}
+
 const struct platform_ops *plat_choose(const char *requested, const char **why)
 {
 	const struct platform_ops *ops;

@@ -176,6 +176,13 @@ int plat_kvm_set_mode(const char *mode);
  * with *why set. */
 int plat_kvm_try_vm(const char **why);
 
+/* The sandbox's empty root: a directory (empty and read-only) that stub processes forked
+ * before the Sentry chroots into it (systrap's stub zero, in create) chroot into as well,
+ * so that a program escaping a stub sees no host file; stubs forked later inherit the
+ * Sentry's root. -1 (the default; unit tests): stubs keep the root they are forked with. */
+void plat_set_stub_root(int dirfd);
+int plat_stub_root(void);
+
 /* Find a backend by name ("ptrace", "stub", ...); NULL if unknown. */
 const struct platform_ops *plat_find(const char *name);
 

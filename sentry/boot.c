@@ -191,8 +191,12 @@ static int boot_read_spec(int fd, struct boot_spec *s)
  * pid namespace: host tools that join this mount namespace (podman top reads /proc after
  * setns into the pid-file process's) see the sandbox's host processes, the Sentry and
  * its stubs, instead of an empty /proc. Without it (no right to mount proc) they see
- * the empty tmpfs, as before. */
-static int boot_chroot_empty(void)
+ * the empty tmpfs, as before. Made before the platform, whose stubs forked in create
+ * (systrap's stub zero) chroot into it too (plat_set_stub_root): a program that escaped
+ * a stub would see no host file. */
+static int g_empty_root = -1;
+
+static int boot_empty_root(void)
 {
 	int fd;
 
@@ -207,7 +211,18 @@ static int boot_chroot_empty(void)
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		log_debug("no procfs for host tools in the sandbox's mount namespace: %s",
 			  strerror(errno));
-	/* Into the tmpfs underneath, by descriptor: the procfs above stays outside. */
+	g_empty_root = fd;
+	plat_set_stub_root(fd);
+	return 0;
+}
+
+/* Into the tmpfs underneath, by descriptor: the procfs above stays outside. */
+static int boot_chroot_empty(void)
+{
+	int fd = g_empty_root;
+
+	g_empty_root = -1;
+	plat_set_stub_root(-1); /* stubs forked from now on inherit the Sentry's root */
 	if (fchdir(fd) < 0 || chroot(".") < 0 || chdir("/") < 0) {
 		int err = -errno;
 		close(fd);
@@ -507,6 +522,11 @@ int boot_main(const struct boot_opts *o)
 		return BOOT_EXIT_SETUP;
 	}
 	log_info("platform %s: %s", ops->name, why);
+	err = boot_empty_root();
+	if (err) {
+		boot_report(o, "cannot make the sandbox's empty root: %s", strerror(-err));
+		return BOOT_EXIT_SETUP;
+	}
 	err = memfile_init();
 	if (!err)
 		err = ops->create(memfile_fd(), &g_platform);

@@ -8,7 +8,9 @@
  * Stub zero reaps its children itself (SIGCHLD ignored), dies with the Sentry
  * (PDEATHSIG, and EOF on its socket), and keeps no capability. It has no seccomp
  * filter of its own (its children would inherit it) and still holds a copy of the
- * Sentry's memory as of create(); only the Sentry can talk to it.
+ * Sentry's memory as of create(); only the Sentry can talk to it. Forked before the
+ * Sentry's chroot, it chroots itself into the sandbox's empty root (plat_stub_root), so
+ * no stub has a host file in reach, nor a host working directory.
  *
  * Between fork and the jump into the code page, children run raw syscalls only.
  */
@@ -181,7 +183,8 @@ static _Noreturn void zero_loop(const struct systrap_platform *p)
 }
 
 /* Stub zero: a fork of the Sentry before its walls go up, so it drops what it can. */
-static _Noreturn void zero_main(const struct systrap_platform *p, pid_t parent, int sock)
+static _Noreturn void zero_main(const struct systrap_platform *p, pid_t parent, int sock,
+				 int root)
 {
 	struct ksigaction ign = { .handler = SIG_IGN };
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -192,6 +195,10 @@ static _Noreturn void zero_main(const struct systrap_platform *p, pid_t parent, 
 	if (syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
 	    syscall(SYS_getppid) != parent)
 		child_exit(30);
+	/* The sandbox's empty root, as the Sentry's will be: every stub inherits it. */
+	if (root >= 0 && (syscall(SYS_fchdir, root) != 0 || syscall(SYS_chroot, ".") != 0 ||
+			  syscall(SYS_chdir, "/") != 0))
+		child_exit(34);
 	mem = (int)syscall(SYS_fcntl, p->memfd, F_DUPFD, 16);
 	s = (int)syscall(SYS_fcntl, sock, F_DUPFD, 16);
 	if (mem < 0 || s < 0 || syscall(SYS_dup2, mem, SYSTRAP_FD_MEM) < 0 ||
@@ -238,7 +245,7 @@ int systrap_stub_setup(struct systrap_platform *p)
 {
 	size_t size = (size_t)(systrap_stub_end - systrap_stub_begin);
 	uint8_t *page = NULL;
-	int sv[2], ret;
+	int sv[2], ret, root;
 	pid_t self;
 	long pid;
 
@@ -259,9 +266,10 @@ int systrap_stub_setup(struct systrap_platform *p)
 		return ret;
 	}
 	self = getpid();
+	root = plat_stub_root();
 	pid = syscall(SYS_clone, 0UL, NULL, NULL, NULL, 0UL);
 	if (pid == 0)
-		zero_main(p, self, sv[1]);
+		zero_main(p, self, sv[1], root);
 	close(sv[1]);
 	if (pid < 0) {
 		ret = -errno;

@@ -101,6 +101,24 @@ for s in $stubs; do
 done
 echo "# the Sentry's child processes (platform stubs):" $stubs
 check host_stubs_oom_score_adj "stubs:$stubs, not 500:$bad" test -z "$bad"
+# Every host process of the sandbox (the Sentry, its stubs and theirs: systrap's stub
+# zero forks the others) has an empty root and working directory: a program escaping a
+# stub sees no host file.
+procs="" todo="$pid"
+while [ -n "$todo" ]; do
+	p=${todo%% *}
+	todo=$(echo ${todo#"$p"} $(cat "/proc/$p/task/"*/children 2>/dev/null))
+	procs="$procs $p"
+done
+bad=""
+for s in $procs; do
+	[ -e "/proc/$s/root" ] || continue # gone meanwhile
+	r=$(ls -A "/proc/$s/root/" 2>&1 | head -3 | tr '\n' ' ')
+	c=$(ls -A "/proc/$s/cwd/" 2>&1 | head -3 | tr '\n' ' ')
+	[ -z "$r$c" ] || bad="$bad $s(root: $r cwd: $c)"
+done
+echo "# the sandbox's host processes:" $procs
+check host_processes_empty_root "not empty:$bad" test -z "$bad"
 echo "exec_oom=$(rs exec $P2 cat /proc/self/oom_score_adj 2>&1)" >"$work/$P2.exec"
 has exec_oom_score_adj "$work/$P2.exec" "exec_oom=500"
 rs delete --force $P2 >/dev/null 2>&1
