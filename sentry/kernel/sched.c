@@ -15,7 +15,8 @@ static __thread bool t_lock_held;
 /* Tasks this thread woke under the kernel lock, signalled once it drops the lock: a task
  * signalled while the waker still holds the lock wakes only to sleep again on the lock
  * (two more context switches per wake-up, and on an idle VM two more wake-ups of a halted
- * vCPU). Each entry holds a wake_refs count on its task, which task_free waits out. */
+ * vCPU). Each entry holds a wake_refs count on its task, which task_free waits out.
+ * A thread that wakes without holding the lock (it has nothing to drop) signals at once. */
 #define DEFER_MAX 16
 static __thread struct task *t_defer[DEFER_MAX];
 static __thread unsigned t_ndefer;
@@ -25,7 +26,7 @@ static void defer_wake(struct task *t)
 	for (unsigned i = 0; i < t_ndefer; i++)
 		if (t_defer[i] == t)
 			return;
-	if (t_ndefer == DEFER_MAX) {
+	if (t_ndefer == DEFER_MAX || !t_lock_held) {
 		pthread_cond_signal(&t->cond);
 		return;
 	}

@@ -324,6 +324,19 @@ def sentry_fds(t):
         return str(e)
 
 
+def settled_fds(t):
+    """sentry_fds once it stops changing: the steps before may still be releasing
+    (an exited process's stub goes back to the pool, or is killed when it is full)."""
+    last = sentry_fds(t)
+    for _ in range(50):
+        time.sleep(0.1)
+        cur = sentry_fds(t)
+        if cur == last:
+            return cur
+        last = cur
+    return last
+
+
 def check_release(t):
     """Deleting a container releases its mounts in the Sentry: the Gofer connections of
     its root and bind mount and the host fds of the files it opened are closed."""
@@ -333,7 +346,7 @@ def check_release(t):
         f.write("bound\n")
     bind = {"destination": "/data", "type": "bind", "source": data,
             "options": ["rbind", "ro"]}
-    before = sentry_fds(t)
+    before = settled_fds(t)
     script = "cat /c7 /data/f /bin/busybox >/dev/null; echo up >/tmp/up; sleep 1000"
     r, pid_file = t.create("c7", ["sh", "-c", script], join(CRI, "pod"), mounts=[bind])
     t.rs("start", "c7")
