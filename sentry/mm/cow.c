@@ -283,3 +283,15 @@ int mm_cow_break(struct mm *mm, struct vma *v, uint64_t addr)
 		return err;
 	return mm_for_each_run(mm, v, lo, hi, mm_run_map);
 }
+
+int mm_cow_break_range(struct mm *mm, struct vma *v, uint64_t lo, uint64_t hi)
+{
+	int err;
+
+	lo = MAX(lo, v->start);
+	hi = MIN(hi, v->end);
+	err = cow_copy(mm, lo, hi);
+	if (err || !mm->as)
+		return err;
+	return mm_for_each_run(mm, v, lo, hi, mm_run_map);
+}

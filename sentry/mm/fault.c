@@ -355,7 +355,12 @@ void mm_exec_prefault(struct mm *mm)
 			   (v->prot & PROT_WRITE) && (v->prot & PROT_READ) &&
 			   !(v->flags & MAP_GROWSDOWN) && strcmp(v->name, "[heap]") != 0) {
 			len = MIN(len, (uint64_t)EXEC_PREFAULT_RW_PAGES * PAGE_SIZE);
-			(void)mm_populate(mm, v->start, v->start + len, true);
+			/* A file's data: read in, then copied as one run (a write would copy
+			 * the cached pages one at a time). */
+			if (v->kind == VMA_ANON_PRIVATE)
+				(void)mm_populate(mm, v->start, v->start + len, true);
+			else if (mm_populate(mm, v->start, v->start + len, false) == 0)
+				(void)mm_cow_break_range(mm, v, v->start, v->start + len);
 		}
 	}
 }

@@ -71,6 +71,9 @@ int mm_run_protect(struct mm *mm, uint64_t addr, uint64_t size, uint64_t off, in
 /* Give the copy-on-write page at addr of v (and its copy-on-write neighbours) its own
  * copy (or take sole ownership when no one else holds it) and map it writable. */
 int mm_cow_break(struct mm *mm, struct vma *v, uint64_t addr);
+/* Give every copy-on-write page of [lo, hi) (within v) its own page, copied as one run,
+ * and map the range: for pages all about to be written. */
+int mm_cow_break_range(struct mm *mm, struct vma *v, uint64_t lo, uint64_t hi);
 /* A copy of v's attributes and references over [start, end) (pgoff adjusted). */
 struct vma *vma_dup(const struct vma *v, uint64_t start, uint64_t end);
 /* The soft limit r of the task running this mm (RLIM_INFINITY when none, as in tests). */
