@@ -32,9 +32,10 @@ ssize_t gofer_server_handle(struct gofer_server *s, const void *req, size_t len,
 
 /* The concurrent server (conn.c): one loop thread reads every connection's requests;
  * a pool of workers answers them, several in flight per connection (9P tags), replies
- * in completion order (getattr and statfs of local files the loop answers itself); host
+ * in completion order (getattr and statfs of local files, and a stat by name
+ * (Twalkgetattr, no new fid) in a local directory, the loop answers itself); host
  * reads, writes and fsyncs of regular files go through an io_uring, one io_uring_enter
- * per batch. */
+ * per batch. Stream connections are read ahead (one recv for whole requests). */
 struct gofer_loop;
 
 /* A loop with nworkers threads (0: from the CPU count) and, if use_ring and the kernel
