@@ -94,6 +94,13 @@ static int write_num(const char *ctrl, const char *path, const char *file, long 
 	return write_file(ctrl, path, file, buf, e);
 }
 
+/* The Sentry holds the container's own tasks to pids.max (its cgroupfs). The host cgroup
+ * also holds the runtime's tasks: the Sentry's threads (one per control connection too),
+ * the platform's stubs, the Gofer's workers (10-13 for a shell). It gets this many more,
+ * so that a small limit, or `update` to one, never keeps the Sentry from making a thread
+ * (with the limit itself the sandbox could not serve a request, or start). */
+#define PIDS_HOST_HEADROOM 64
+
 int cgroup_apply(const char *path, const struct oci_resources *r, struct oci_error *e)
 {
 	int err = 0;
@@ -119,7 +126,8 @@ int cgroup_apply(const char *path, const struct oci_resources *r, struct oci_err
 		err = write_num("cpu", path, "cpu.cfs_quota_us", r->cpu_quota, e);
 	if (!err && r->pids_limit && ctrl_mounted("pids"))
 		err = r->pids_limit < 0 ? write_file("pids", path, "pids.max", "max", e)
-					: write_num("pids", path, "pids.max", r->pids_limit, e);
+					: write_num("pids", path, "pids.max",
+						    r->pids_limit + PIDS_HOST_HEADROOM, e);
 	if (!err && (r->cpuset_cpus || r->cpuset_mems))
 		err = oci_errorf(e, "linux.resources.cpu.cpus/mems: cpusets are not supported by "
 				 "runsc yet");

@@ -97,21 +97,24 @@ has subtree_control_enabled "$out" "subtree=pids"
 has pids_limit_stops_forks "$out" "pids.current=5"
 has pids_events_counts_refusals "$out" "pids.events=max 1"
 
-# --- runsc update: the running container's cgroupfs shows the new limits at once,
-# absent keys are kept, -1 is "max". (The same pids.max is enforced at fork, above; a
-# tiny one cannot be tried here: the host cgroup gets it too, and the sandbox's own host
-# threads count there.) ---
+# --- runsc update: the running container's cgroupfs shows the new limits at once, a
+# small pids.max is enforced inside (the container's sh and sleep and the exec'd shell
+# are 3 of the 4 it allows: one more fork runs, the next is refused) while the sandbox
+# still serves requests (the host cgroup has room for the runtime's own threads), absent
+# keys are kept, -1 is "max" ---
 config 'echo up; sleep 1000' 1 50
 (cd "$B" && rs create c3 >"$work/c3.out" 2>&1 </dev/null)
 rs start c3
 limits() { rs exec c3 sh -c 'cd /sys/fs/cgroup; echo $(cat memory.max pids.max cpu.max)'; }
 out=$(limits)
 check update_before "$out" test "$out" == "268435456 50 50000 100000"
-echo '{"memory":{"limit":134217728},"pids":{"limit":77},"cpu":{"quota":20000,"period":50000}}' |
+echo '{"memory":{"limit":134217728},"pids":{"limit":4},"cpu":{"quota":20000,"period":50000}}' |
 	rs update --resources - c3 >"$work/out" 2>&1
 check update_exits_0 "$(cat "$work/out")" test $? -eq 0
 out=$(limits)
-check update_shown_inside "$out" test "$out" == "134217728 77 20000 50000"
+check update_shown_inside "$out" test "$out" == "134217728 4 20000 50000"
+out=$(rs exec c3 sh -c '(sleep 1 & sleep 1 & wait) 2>&1; echo done' 2>&1)
+check update_pids_enforced "$out" grep -q "can't fork" <<<"$out"
 echo '{"pids":{"limit":-1}}' | rs update --resources - c3 >"$work/out" 2>&1
 out=$(limits)
 check update_keeps_absent_keys "$out" test "$out" == "134217728 max 20000 50000"
