@@ -359,8 +359,10 @@ def check_release(t):
             isinstance(before, int) and during >= before + 2, f"{before} -> {during}: "
             f"{r.stderr}")
     r = t.rs("delete", "--force", "c7")
-    after = sentry_fds(t)
-    t.check("delete_releases_mounts_and_fds", r.returncode == 0 and after == before,
+    after = settled_fds(t)
+    # Not more than before (the platform may let go of fds of its own meanwhile).
+    t.check("delete_releases_mounts_and_fds", r.returncode == 0 and isinstance(after, int)
+            and isinstance(before, int) and after <= before,
             f"fds {before} before c7, {during} with it, {after} after: {r.stderr}")
     if os.path.exists(pid_file):
         wait_proxy(int(open(pid_file).read()))
