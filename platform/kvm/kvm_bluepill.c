@@ -255,12 +255,16 @@ static bool bp_exit(struct kvm_ctx *c, struct kvm_bp_frame *f, int ret, int err)
 		return true;
 	}
 	if (run->exit_reason != KVM_EXIT_HLT) {
-		/* Guest memory without a slot (an MMIO exit: a stale entry of a mapping the
-		 * Sentry replaced): complete it, replay in host mode, learn the mapping at the
-		 * next entry. */
+		/* Guest memory without a slot (an MMIO exit). Sentry slots are never deleted
+		 * (kvm_sentry.c), so this is not expected: a load is replayed in host mode,
+		 * but a store's exit may already have retired it, so say so loudly. */
 		count(c->p, KVM_STAT_OTHER);
 		if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.phys_addr >= KVM_SENTRY_GPA_OFF)
 			c->bp_missing = run->mmio.phys_addr - KVM_SENTRY_GPA_OFF;
+		if (run->exit_reason == KVM_EXIT_MMIO)
+			log_warn("kvm: ring-0 MMIO %s at %#llx (rip %#llx): no slot there",
+				 run->mmio.is_write ? "store" : "load",
+				 (unsigned long long)run->mmio.phys_addr, (unsigned long long)r.rip);
 		else
 			log_warn("kvm: ring-0 exit %u at %#llx", run->exit_reason,
 				 (unsigned long long)r.rip);

@@ -120,12 +120,22 @@ static int find_mapping(struct kvm_platform *p, uint64_t addr, struct maps_line 
 	return ret;
 }
 
-static bool mapped_already(struct kvm_platform *p, uint64_t start, uint64_t end)
+/* The end of the slot holding addr, or 0. */
+static uint64_t slot_end_at(struct kvm_platform *p, uint64_t addr)
 {
 	for (int i = 0; i < p->nsentry; i++)
-		if (p->sentry[i].start <= start && end <= p->sentry[i].end)
-			return true;
-	return false;
+		if (p->sentry[i].start <= addr && addr < p->sentry[i].end)
+			return p->sentry[i].end;
+	return 0;
+}
+
+/* Where the first slot starting in (addr, end) starts, or end. */
+static uint64_t next_slot_start(struct kvm_platform *p, uint64_t addr, uint64_t end)
+{
+	for (int i = 0; i < p->nsentry; i++)
+		if (p->sentry[i].end && addr < p->sentry[i].start && p->sentry[i].start < end)
+			end = p->sentry[i].start;
+	return end;
 }
 
 /* A kernel table with the ring-0 area, and no application pages. */
@@ -142,54 +152,71 @@ static int kernel_table(struct kvm_platform *p)
 	return ret;
 }
 
-/* A free entry of p->sentry: slots of mappings that [start, end) overlaps are stale (the
- * Sentry unmapped them) and are deleted first, since slots must not overlap. */
-static int sentry_entry(struct kvm_platform *p, uint64_t start, uint64_t end)
+/* A new entry of p->sentry. Slots are never deleted: another vCPU may be using one
+ * right now (the [heap] line grows, a thread's arena grows by mprotect, /proc/self/maps
+ * merges neighbours), and a vCPU touching guest memory that lost its slot takes an MMIO
+ * exit, whose store never reaches memory (KVM hands it to us and retires it), or an
+ * emulation failure (exit 17: an AVX access). A slot whose host mapping is gone only
+ * makes KVM_RUN fail with EFAULT there, which is replayed in host mode. */
+static int sentry_entry(struct kvm_platform *p)
 {
-	int free_i = -1;
-
-	for (int i = 0; i < p->nsentry; i++) {
-		if (p->sentry[i].end && p->sentry[i].start < end && start < p->sentry[i].end) {
-			kvm_set_slot(p, p->sentry[i].slot, 0, 0, NULL);
-			p->sentry[i].end = 0;
-		}
-		if (!p->sentry[i].end && free_i < 0)
-			free_i = i;
-	}
-	if (free_i >= 0)
-		return free_i;
 	if (p->nsentry == KVM_SENTRY_MAPS)
 		return -ENOSPC;
 	p->sentry[p->nsentry].slot = KVM_SLOT_SENTRY0 + (uint32_t)p->nsentry;
 	return p->nsentry++;
 }
 
-/* Give m a slot and map it in the kernel table. Caller holds sentry_lock. */
-static int sentry_add(struct kvm_platform *p, const struct maps_line *m)
+/* Give [start, end) of m, which no slot covers, a slot and kernel-table entries. */
+static int sentry_add_range(struct kvm_platform *p, const struct maps_line *m, uint64_t start,
+			    uint64_t end)
 {
-	uint64_t flags = PTE_P | PTE_A, len = m->end - m->start, gpa = m->start + KVM_SENTRY_GPA_OFF;
+	uint64_t flags = PTE_P | PTE_A, gpa = start + KVM_SENTRY_GPA_OFF;
 	int i, ret;
 
-	if (mapped_already(p, m->start, m->end))
-		return 0;
-	if (len > KVM_SENTRY_MAP_MAX || m->end > KVM_SENTRY_GPA_OFF)
-		return -ENOSPC;
-	if ((ret = kernel_table(p)) || (i = ret = sentry_entry(p, m->start, m->end)) < 0 ||
-	    (ret = kvm_set_slot(p, p->sentry[i].slot, gpa, len, (void *)(uintptr_t)m->start)))
+	if ((i = sentry_entry(p)) < 0)
+		return i;
+	ret = kvm_set_slot(p, p->sentry[i].slot, gpa, end - start, (void *)(uintptr_t)start);
+	if (ret) {
+		p->nsentry--; /* the entry just taken, given back */
 		return ret;
+	}
 	if (m->prot & PROT_WRITE)
 		flags |= PTE_W | PTE_D;
 	if (!(m->prot & PROT_EXEC) && p->nx)
 		flags |= PTE_NX;
-	ret = kvm_as_map_kernel(p->kas, m->start, len, gpa, flags);
+	p->sentry[i].start = start;
+	p->sentry[i].end = end;
+	ret = kvm_as_map_kernel(p->kas, start, end - start, gpa, flags);
 	if (ret)
 		return ret;
-	p->sentry[i].start = m->start;
-	p->sentry[i].end = m->end;
 	log_debug("kvm: Sentry mapping %#llx-%#llx (%c%c%c %s) at guest-physical +%#llx",
-		  (unsigned long long)m->start, (unsigned long long)m->end,
+		  (unsigned long long)start, (unsigned long long)end,
 		  m->prot & PROT_READ ? 'r' : '-', m->prot & PROT_WRITE ? 'w' : '-',
 		  m->prot & PROT_EXEC ? 'x' : '-', m->name, (unsigned long long)KVM_SENTRY_GPA_OFF);
+	return 0;
+}
+
+/* Give the parts of m that no slot covers yet slots and kernel-table entries (a mapping
+ * that grew gets one more slot for its new part). Caller holds sentry_lock. */
+static int sentry_add(struct kvm_platform *p, const struct maps_line *m)
+{
+	uint64_t addr = m->start, next;
+	int ret;
+
+	if (m->end - m->start > KVM_SENTRY_MAP_MAX || m->end > KVM_SENTRY_GPA_OFF)
+		return -ENOSPC;
+	if ((ret = kernel_table(p)))
+		return ret;
+	while (addr < m->end) {
+		if ((next = slot_end_at(p, addr))) {
+			addr = next;
+			continue;
+		}
+		next = next_slot_start(p, addr, m->end);
+		if ((ret = sentry_add_range(p, m, addr, next)))
+			return ret;
+		addr = next;
+	}
 	return 0;
 }
 
