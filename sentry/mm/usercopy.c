@@ -58,6 +58,40 @@ static int copy_user(struct mm *mm, uint64_t uaddr, void *kbuf, size_t size, int
 	return 0;
 }
 
+/* Bytes from uaddr up to the first one a write of size bytes would fault on; copies them
+ * from src when src is non-NULL (else only pages them in, copy-on-write broken). */
+static size_t copy_out_upto_fault(struct mm *mm, uint64_t uaddr, const void *src, size_t size)
+{
+	const uint8_t *k = src;
+	size_t done = 0;
+
+	if (uaddr >= MM_TASK_SIZE)
+		return 0;
+	size = MIN(size, MM_TASK_SIZE - uaddr);
+	while (done < size) {
+		uint64_t a = uaddr + done;
+		size_t chunk = MIN(size - done, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
+		uint8_t *p = user_page_ptr(mm, a, ACC_WRITE);
+
+		if (!p)
+			break;
+		if (k)
+			memcpy(p, k + done, chunk);
+		done += chunk;
+	}
+	return done;
+}
+
+size_t copy_to_user_upto_fault(struct task *t, uaddr_t dst, const void *src, size_t size)
+{
+	return copy_out_upto_fault(t->mm, dst.v, src, size);
+}
+
+size_t mm_user_writable(struct mm *mm, uint64_t uaddr, size_t size)
+{
+	return copy_out_upto_fault(mm, uaddr, NULL, size);
+}
+
 int mm_user_pin(struct mm *mm, uint64_t uaddr, size_t size, struct iovec *iov, int max, int *cnt,
 		size_t *pinned)
 {

@@ -35,8 +35,8 @@ struct uio {
 	size_t total;	/* bytes covered, clamped to MAX_RW_COUNT */
 };
 
-/* Move n bytes between kbuf and the application's iovecs, advancing the uio. */
-static int uio_copy(struct task *t, struct uio *u, void *kbuf, size_t n, bool to_user)
+/* Copy n bytes from the application's iovecs into kbuf, advancing the uio. */
+static int uio_copy_in(struct task *t, struct uio *u, void *kbuf, size_t n)
 {
 	char *p = kbuf;
 
@@ -44,7 +44,7 @@ static int uio_copy(struct task *t, struct uio *u, void *kbuf, size_t n, bool to
 		struct user_iov *v = &u->iov[u->idx];
 		size_t step = MIN(n, v->len - u->off);
 		uaddr_t ua = uaddr(v->base + u->off);
-		int ret = to_user ? copy_to_user(t, ua, p, step) : copy_from_user(t, p, ua, step);
+		int ret = copy_from_user(t, p, ua, step);
 
 		if (ret < 0)
 			return ret;
@@ -57,6 +57,47 @@ static int uio_copy(struct task *t, struct uio *u, void *kbuf, size_t n, bool to
 		}
 	}
 	return 0;
+}
+
+/* Copy n bytes of kbuf out to the application's iovecs up to the first byte that faults,
+ * advancing the uio; returns the bytes copied. */
+static size_t uio_copy_out(struct task *t, struct uio *u, const void *kbuf, size_t n)
+{
+	const char *p = kbuf;
+	size_t done = 0;
+
+	while (done < n && u->idx < u->cnt) {
+		struct user_iov *v = &u->iov[u->idx];
+		size_t step = MIN(n - done, v->len - u->off);
+		size_t got = copy_to_user_upto_fault(t, uaddr(v->base + u->off), p + done, step);
+
+		done += got;
+		u->off += got;
+		if (got < step)
+			break;
+		if (u->off == v->len) {
+			u->idx++;
+			u->off = 0;
+		}
+	}
+	return done;
+}
+
+/* How many of the next n bytes of u could be written before a fault (u is not moved). */
+static size_t uio_writable(struct task *t, const struct uio *u, size_t n)
+{
+	size_t done = 0;
+	uint64_t off = u->off;
+
+	for (int i = u->idx; done < n && i < u->cnt; i++, off = 0) {
+		size_t step = MIN(n - done, u->iov[i].len - off);
+		size_t got = mm_user_writable(t->mm, u->iov[i].base + off, step);
+
+		done += got;
+		if (got < step)
+			break;
+	}
+	return done;
 }
 
 /* Pin the next n bytes of u for a write (fewer at a fault or when seg fills: the result is
@@ -85,12 +126,15 @@ static int uio_pin(struct task *t, struct uio *u, size_t n, struct iovec *seg, i
 	return ret;
 }
 
-/* Read into u from f (at *off when off is non-NULL, else at the file position). */
+/* Read into u from f (at *off when off is non-NULL, else at the file position). A fault in
+ * the buffer ends the read after the bytes before it, as in Linux: a regular file's
+ * position goes back over what was read but not delivered; other files (pipes, sockets,
+ * devices) are asked only for what the buffer can take, so they keep the rest. */
 static long do_read(struct task *t, struct file *f, struct uio *u, uint64_t *off)
 {
 	bool regular = f->inode && S_ISREG(f->inode->mode);
 	bool full = f->fmode & FMODE_FULL_READ;
-	size_t done = 0, chunk;
+	size_t done = 0, chunk, got;
 	char *kbuf;
 	long ret = 0;
 
@@ -101,16 +145,23 @@ static long do_read(struct task *t, struct file *f, struct uio *u, uint64_t *off
 		ssize_t n;
 
 		chunk = MIN(u->total - done, (size_t)RW_CHUNK);
+		if (!regular && (chunk = uio_writable(t, u, chunk)) == 0) {
+			ret = -EFAULT;
+			break;
+		}
 		n = off ? vfs_pread(t, f, kbuf, chunk, *off + done) : vfs_read(t, f, kbuf, chunk);
 		if (n < 0) {
 			ret = n;
 			break;
 		}
-		if (n > 0 && uio_copy(t, u, kbuf, (size_t)n, true) < 0) {
+		got = n > 0 ? uio_copy_out(t, u, kbuf, (size_t)n) : 0;
+		done += got;
+		if (got < (size_t)n) {
+			if (regular && !off)
+				f->pos -= (size_t)n - got;
 			ret = -EFAULT;
 			break;
 		}
-		done += (size_t)n;
 		if ((size_t)n < chunk || !(regular || full) || (full && task_signal_pending(t)))
 			break;
 	}
@@ -184,7 +235,7 @@ static long do_write(struct task *t, struct file *f, struct uio *u, uint64_t *of
 		ssize_t n;
 
 		chunk = MIN(total - done, (size_t)RW_CHUNK);
-		if (uio_copy(t, u, kbuf, chunk, false) < 0) {
+		if (uio_copy_in(t, u, kbuf, chunk) < 0) {
 			ret = -EFAULT;
 			break;
 		}

@@ -1,0 +1,177 @@
+/* read_fault: a read whose buffer faults part way. Regular files (a memfd on tmpfs, a file
+ * in the scratch directory, the test binary itself, which the sandbox reaches through the
+ * Gofer) return the bytes before the fault and advance the offset by exactly that; EFAULT
+ * only when nothing could be copied. A pipe keeps what it could not deliver. */
+#include "harness.h"
+
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+
+#define P 4096L
+#define FILE_LEN (8 * P)
+
+static unsigned char g_want[FILE_LEN];	/* the file's bytes */
+
+/* Three pages: the first two writable, the third PROT_NONE. */
+static char *faulting_buf(void)
+{
+	char *b = mmap(NULL, 3 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (b == MAP_FAILED || mprotect(b + 2 * P, P, PROT_NONE) < 0) {
+		perror("faulting_buf");
+		exit(2);
+	}
+	return b;
+}
+
+static void fill_pattern(int fd)
+{
+	for (long i = 0; i < FILE_LEN; i++)
+		g_want[i] = (unsigned char)(i * 7 + 3);
+	if (write(fd, g_want, FILE_LEN) != FILE_LEN) {
+		perror("fill_pattern");
+		exit(2);
+	}
+}
+
+/* read(), then read() of a wholly bad buffer, on fd holding g_want. */
+static void check_read(int fd)
+{
+	char *b = faulting_buf();
+
+	CHECK_EQ(lseek(fd, 10, SEEK_SET), 10);
+	CHECK_EQ(read(fd, b, 3 * P), 2 * P);
+	CHECK_MEM(b, g_want + 10, 2 * P);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 10 + 2 * P);
+	/* Nothing copied: EFAULT, the offset stays. */
+	CHECK_ERR(read(fd, b + 2 * P, 100), EFAULT);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 10 + 2 * P);
+	/* A fault mid-page: exactly the bytes before it. */
+	CHECK_EQ(read(fd, b + P + 1000, 2 * P), P - 1000);
+	CHECK_MEM(b + P + 1000, g_want + 10 + 2 * P, P - 1000);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 10 + 3 * P - 1000);
+	munmap(b, 3 * P);
+}
+
+/* pread() leaves the offset alone. */
+static void check_pread(int fd)
+{
+	char *b = faulting_buf();
+
+	CHECK_EQ(lseek(fd, 5, SEEK_SET), 5);
+	CHECK_EQ(pread(fd, b + P + 1000, 2 * P, 50), P - 1000);
+	CHECK_MEM(b + P + 1000, g_want + 50, P - 1000);
+	CHECK_ERR(pread(fd, b + 2 * P, 10, 0), EFAULT);
+	CHECK_EQ(pread(fd, b, 3 * P, 3 * P), 2 * P);
+	CHECK_MEM(b, g_want + 3 * P, 2 * P);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 5);
+	munmap(b, 3 * P);
+}
+
+/* readv() stops in the iovec that faults; later iovecs get nothing. */
+static void check_readv(int fd)
+{
+	char *b = faulting_buf();
+	struct iovec iov[3] = { { b, 100 }, { b + 2 * P - 60, 200 }, { b, 50 } };
+	struct iovec bad_first[2] = { { b + 2 * P, 10 }, { b, 10 } };
+
+	CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+	CHECK_EQ(readv(fd, iov, 3), 160);
+	CHECK_MEM(b, g_want, 100);
+	CHECK_MEM(b + 2 * P - 60, g_want + 100, 60);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 160);
+	CHECK_ERR(readv(fd, bad_first, 2), EFAULT);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 160);
+	munmap(b, 3 * P);
+}
+
+/* An unmapped (rather than PROT_NONE) page ends the read the same way. */
+static void check_unmapped(int fd)
+{
+	char *b = faulting_buf();
+
+	munmap(b + P, 2 * P);
+	CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+	CHECK_EQ(read(fd, b + 96, 2 * P), P - 96);
+	CHECK_MEM(b + 96, g_want, P - 96);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), P - 96);
+	munmap(b, P);
+}
+
+static void check_all(int fd)
+{
+	check_read(fd);
+	check_pread(fd);
+	check_readv(fd);
+	check_unmapped(fd);
+}
+
+static void memfd_short_read_at_fault(void)
+{
+	int fd = CHECK_OK(memfd_create("read_fault", 0));
+
+	fill_pattern(fd);
+	check_all(fd);
+	close(fd);
+}
+
+static void tmpdir_file_short_read_at_fault(void)
+{
+	int fd = CHECK_OK(open(h_path("f"), O_RDWR | O_CREAT | O_TRUNC, 0644));
+
+	fill_pattern(fd);
+	check_all(fd);
+	close(fd);
+}
+
+/* The test's own binary: on the sandbox's root, served by the Gofer. */
+static void host_file_short_read_at_fault(void)
+{
+	int fd = CHECK_OK(open("/proc/self/exe", O_RDONLY));
+
+	CHECK_EQ(pread(fd, g_want, FILE_LEN, 0), FILE_LEN);
+	check_all(fd);
+	close(fd);
+}
+
+static int pipe_avail(int fd)
+{
+	int n = -1;
+
+	ioctl(fd, FIONREAD, &n);
+	return n;
+}
+
+/* A page-aligned fault: the pages before it are delivered, the rest stays in the pipe. */
+static void pipe_keeps_undelivered_bytes(void)
+{
+	int p[2];
+	char *b = faulting_buf();
+
+	CHECK_OK(pipe2(p, O_NONBLOCK)); /* a lost byte fails, never hangs */
+	for (long i = 0; i < 3 * P; i++)
+		g_want[i] = (unsigned char)(i * 13 + 1);
+	CHECK_EQ(write(p[1], g_want, 3 * P), 3 * P);
+	CHECK_ERR(read(p[0], b + 2 * P, 10), EFAULT);
+	CHECK_EQ(pipe_avail(p[0]), 3 * P);
+	CHECK_EQ(read(p[0], b, 3 * P), 2 * P);
+	CHECK_MEM(b, g_want, 2 * P);
+	CHECK_EQ(pipe_avail(p[0]), P);
+	CHECK_EQ(read(p[0], b, P), P);
+	CHECK_MEM(b, g_want + 2 * P, P);
+	close(p[0]);
+	close(p[1]);
+	munmap(b, 3 * P);
+}
+
+int main(void)
+{
+	h_begin();
+	h_setup_tmpdir();
+	RUN(memfd_short_read_at_fault);
+	RUN(tmpdir_file_short_read_at_fault);
+	RUN(host_file_short_read_at_fault);
+	RUN(pipe_keeps_undelivered_bytes);
+	return h_end();
+}
