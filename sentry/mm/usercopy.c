@@ -58,8 +58,7 @@ static int copy_user(struct mm *mm, uint64_t uaddr, void *kbuf, size_t size, int
 	return 0;
 }
 
-/* Bytes from uaddr up to the first one a write of size bytes would fault on; copies them
- * from src when src is non-NULL (else only pages them in, copy-on-write broken). */
+/* Copy size bytes from src to uaddr up to the first byte that faults; returns the count. */
 static size_t copy_out_upto_fault(struct mm *mm, uint64_t uaddr, const void *src, size_t size)
 {
 	const uint8_t *k = src;
@@ -75,8 +74,7 @@ static size_t copy_out_upto_fault(struct mm *mm, uint64_t uaddr, const void *src
 
 		if (!p)
 			break;
-		if (k)
-			memcpy(p, k + done, chunk);
+		memcpy(p, k + done, chunk);
 		done += chunk;
 	}
 	return done;
@@ -89,7 +87,19 @@ size_t copy_to_user_upto_fault(struct task *t, uaddr_t dst, const void *src, siz
 
 size_t mm_user_writable(struct mm *mm, uint64_t uaddr, size_t size)
 {
-	return copy_out_upto_fault(mm, uaddr, NULL, size);
+	uint64_t a = uaddr, end;
+
+	if (uaddr >= MM_TASK_SIZE)
+		return 0;
+	end = uaddr + MIN(size, MM_TASK_SIZE - uaddr);
+	while (a < end) {
+		struct vma *v = mm_find_vma_grow(mm, a);
+
+		if (!v || v->start > a || !(v->prot & PROT_WRITE))
+			break;
+		a = v->end;
+	}
+	return (size_t)(MIN(a, end) - uaddr);
 }
 
 int mm_user_pin(struct mm *mm, uint64_t uaddr, size_t size, struct iovec *iov, int max, int *cnt,
