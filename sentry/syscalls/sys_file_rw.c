@@ -1,8 +1,9 @@
-/* sys_file_rw.c: read, write, pread64, pwrite64, readv, writev, lseek and sendfile. Data
- * moves through a Sentry bounce buffer in chunks (writes to files with write_iov, tmpfs,
- * copy straight from the application's pinned pages); regular files loop until a short
- * transfer, /dev/zero and /dev/urandom until done or a signal is pending, other files
- * (pipes, ttys) read once so they never block with data in hand. */
+/* sys_file_rw.c: read, write, pread64, pwrite64, readv, writev, preadv(2), pwritev(2),
+ * lseek and sendfile. Data moves through a Sentry bounce buffer in chunks (writes to
+ * files with write_iov, tmpfs, copy straight from the application's pinned pages);
+ * regular files loop until a short transfer, /dev/zero and /dev/urandom until done or a
+ * signal is pending, other files (pipes, ttys) read once so they never block with data
+ * in hand. */
 #include "sentry/syscalls/sys_file.h"
 
 #include <errno.h>
@@ -292,36 +293,59 @@ long sys_pwrite64(struct task *t, const struct sysargs *a)
 	return rw_single(t, a, true, true);
 }
 
-static long rw_vector(struct task *t, const struct sysargs *a, bool write)
+/* The iovec array at uaddr, cnt entries, clamped to MAX_RW_COUNT in total. */
+static long uio_import(struct task *t, uaddr_t uaddr, int cnt, struct uio *u)
 {
-	int cnt = arg_int(a, 2);
-	struct uio u = {.cnt = cnt};
-	struct file *f;
 	uint64_t total = 0;
+	long ret;
+
+	if (cnt < 0 || cnt > UIO_MAXIOV)
+		return -EINVAL;
+	u->cnt = cnt;
+	u->iov = xcalloc((size_t)cnt + 1, sizeof(*u->iov));
+	ret = copy_from_user(t, u->iov, uaddr, (size_t)cnt * sizeof(*u->iov));
+	for (int i = 0; ret == 0 && i < cnt; i++) {
+		if ((int64_t)u->iov[i].len < 0 || total + u->iov[i].len > SSIZE_MAX)
+			ret = -EINVAL;
+		total += u->iov[i].len;
+		/* Linux transfers at most MAX_RW_COUNT: trim the rest. */
+		if (total > (uint64_t)MAX_RW_COUNT) {
+			u->iov[i].len -= total - (uint64_t)MAX_RW_COUNT;
+			total = MAX_RW_COUNT;
+		}
+	}
+	u->total = (size_t)total;
+	return ret;
+}
+
+/* The vector calls: readv/writev (off NULL), preadv/pwritev and the v2 pair. HIPRI is a
+ * polling hint with nothing to poll here; DSYNC/SYNC sync the file after a write.
+ * NOWAIT, APPEND and NOAPPEND are not supported (EOPNOTSUPP, as Linux answers for a
+ * file that can't honour them); unknown bits are EOPNOTSUPP as in Linux. */
+static long rw_vector_at(struct task *t, const struct sysargs *a, bool write, uint64_t *off,
+			 unsigned rwf)
+{
+	struct uio u = {0};
+	struct file *f;
 	long ret;
 
 	f = sys_fd_file(t, arg_int(a, 0));
 	if (!f)
 		return -EBADF;
-	if (cnt < 0 || cnt > UIO_MAXIOV) {
-		file_put(f);
-		return -EINVAL;
-	}
-	u.iov = xcalloc((size_t)cnt + 1, sizeof(*u.iov));
-	ret = copy_from_user(t, u.iov, arg_uaddr(a, 1), (size_t)cnt * sizeof(*u.iov));
-	for (int i = 0; ret == 0 && i < cnt; i++) {
-		if ((int64_t)u.iov[i].len < 0 || total + u.iov[i].len > SSIZE_MAX)
-			ret = -EINVAL;
-		total += u.iov[i].len;
-		/* Linux transfers at most MAX_RW_COUNT: trim the rest. */
-		if (total > (uint64_t)MAX_RW_COUNT) {
-			u.iov[i].len -= total - (uint64_t)MAX_RW_COUNT;
-			total = MAX_RW_COUNT;
-		}
-	}
-	u.total = (size_t)total;
+	if (off && !(f->fmode & FMODE_PREAD))
+		ret = -ESPIPE;
+	else
+		ret = uio_import(t, arg_uaddr(a, 1), arg_int(a, 2), &u);
+	if (ret == 0 && (rwf & ~(unsigned)(RWF_HIPRI | RWF_DSYNC | RWF_SYNC)))
+		ret = -EOPNOTSUPP;
 	if (ret == 0)
-		ret = write ? do_write(t, f, &u, NULL) : do_read(t, f, &u, NULL);
+		ret = write ? do_write(t, f, &u, off) : do_read(t, f, &u, off);
+	if (ret > 0 && write && (rwf & (RWF_DSYNC | RWF_SYNC))) {
+		int err = vfs_fsync(f);
+
+		if (err < 0)
+			ret = err;
+	}
 	free(u.iov);
 	file_put(f);
 	return ret;
@@ -329,12 +353,46 @@ static long rw_vector(struct task *t, const struct sysargs *a, bool write)
 
 long sys_readv(struct task *t, const struct sysargs *a)
 {
-	return rw_vector(t, a, false);
+	return rw_vector_at(t, a, false, NULL, 0);
 }
 
 long sys_writev(struct task *t, const struct sysargs *a)
 {
-	return rw_vector(t, a, true);
+	return rw_vector_at(t, a, true, NULL, 0);
+}
+
+/* preadv/pwritev: on x86-64 pos_l (arg 3) holds the whole offset; pos_h is unused. */
+static long rw_vector_pos(struct task *t, const struct sysargs *a, bool write, bool v2)
+{
+	int64_t pos = (int64_t)arg_u64(a, 3);
+	uint64_t off = (uint64_t)pos;
+	unsigned rwf = v2 ? (unsigned)arg_u64(a, 5) : 0;
+
+	if (v2 && pos == -1)
+		return rw_vector_at(t, a, write, NULL, rwf);
+	if (pos < 0)
+		return -EINVAL;
+	return rw_vector_at(t, a, write, &off, rwf);
+}
+
+long sys_preadv(struct task *t, const struct sysargs *a)
+{
+	return rw_vector_pos(t, a, false, false);
+}
+
+long sys_pwritev(struct task *t, const struct sysargs *a)
+{
+	return rw_vector_pos(t, a, true, false);
+}
+
+long sys_preadv2(struct task *t, const struct sysargs *a)
+{
+	return rw_vector_pos(t, a, false, true);
+}
+
+long sys_pwritev2(struct task *t, const struct sysargs *a)
+{
+	return rw_vector_pos(t, a, true, true);
 }
 
 long sys_lseek(struct task *t, const struct sysargs *a)

@@ -112,6 +112,10 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 			 "app threads are interrupted and waited for; SYNC_CORE and RSEQ: EINVAL"),
 	/* files and the fd table (sentry/syscalls/sys_file*.c, sys_fd*.c) */
 	OK(read), OK(write), OK(pread64), OK(pwrite64), OK(readv), OK(writev),
+	OK(preadv), OK(pwritev),
+	PART(preadv2, "flags HIPRI (a hint), DSYNC, SYNC; NOWAIT, APPEND, NOAPPEND: EOPNOTSUPP"),
+	PART(pwritev2, "flags HIPRI (a hint), DSYNC and SYNC (the file is synced after the write); "
+		       "NOWAIT, APPEND, NOAPPEND: EOPNOTSUPP"),
 	OK(open), OK(openat), OK(creat), OK(close), OK(close_range), OK(lseek),
 	OK(stat), OK(fstat), OK(lstat), OK(newfstatat), OK(statx),
 	OK(access), OK(faccessat), OK(faccessat2), OK(getdents64),
