@@ -107,6 +107,15 @@ static bool signal_before_start(int sig)
 	return handled;
 }
 
+static int handle_signal(int conn, json_t *req)
+{
+	int sig = (int)json_integer_value(json_object_get(req, "sig"));
+
+	if (sig > 0 && sig <= 64 && signal_before_start(sig))
+		return control_reply(conn, json_pack("{s:b}", "ok", 1));
+	return control_do_signal(conn, req, &g_control_sandbox, g_init_tg);
+}
+
 static int handle_wait(int conn)
 {
 	int status;
@@ -135,23 +144,25 @@ int control_handle(int conn, const char *msg, int len, int *fds, int nfds)
 	} else if (json_object_get(req, "id")) {
 		err = control_container_request(conn, cmd, req, fds, nfds);
 		nfds = 0; /* taken */
-	} else if (!strcmp(cmd, "start")) {
-		err = handle_start(conn);
-	} else if (!strcmp(cmd, "signal")) {
-		int sig = (int)json_integer_value(json_object_get(req, "sig"));
-		if (sig > 0 && sig <= 64 && signal_before_start(sig))
-			err = control_reply(conn, json_pack("{s:b}", "ok", 1));
-		else
-			err = control_do_signal(conn, req, &g_control_sandbox, g_init_tg);
+	} else if (!strcmp(cmd, "start") || !strcmp(cmd, "signal")) {
+		/* A start or a signal may end init at once: the process must not exit
+		 * before the reply is sent (control_init_exited waits for busy ones). */
+		control_busy(1);
+		err = !strcmp(cmd, "start") ? handle_start(conn) : handle_signal(conn, req);
+		control_busy(-1);
 	} else if (!strcmp(cmd, "exec")) {
 		err = control_do_exec(conn, req, fds, nfds, &g_control_sandbox);
 		nfds = 0; /* taken */
 	} else if (!strcmp(cmd, "wait")) {
 		err = handle_wait(conn);
 	} else if (!strcmp(cmd, "ps") || !strcmp(cmd, "stats")) {
+		control_busy(1); /* answered even if init exits meanwhile */
 		err = control_do_ps(conn, !strcmp(cmd, "stats"), &g_control_sandbox);
+		control_busy(-1);
 	} else if (!strcmp(cmd, "update")) {
+		control_busy(1);
 		err = control_do_update(conn, req, &g_control_sandbox);
+		control_busy(-1);
 	} else {
 		err = control_reply_error(conn, -EINVAL, "unknown control request `%s`", cmd);
 	}
