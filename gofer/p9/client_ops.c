@@ -24,6 +24,20 @@ int p9c_attach(struct p9_client *c, uint32_t fid, const char *uname, uint32_t n_
 	return ret;
 }
 
+/* The names of a Twalk or Twalkgetattr (same body); non-zero if one is too long. */
+static int walk_request(struct p9_fcall *req, uint32_t fid, uint32_t newfid, uint16_t nwname,
+			const char *const *names)
+{
+	req->twalk.fid = fid;
+	req->twalk.newfid = newfid;
+	req->twalk.nwname = nwname;
+	for (int i = 0; i < nwname; i++) {
+		if (p9c_cstr(names[i], &req->twalk.wnames[i]))
+			return -1;
+	}
+	return 0;
+}
+
 int p9c_walk(struct p9_client *c, uint32_t fid, uint32_t newfid, uint16_t nwname,
 	     const char *const *names, struct p9_qid *qids, uint16_t *nqid)
 {
@@ -34,13 +48,8 @@ int p9c_walk(struct p9_client *c, uint32_t fid, uint32_t newfid, uint16_t nwname
 		*nqid = 0;
 	if (nwname > P9_MAXWELEM)
 		return -EINVAL;
-	req.twalk.fid = fid;
-	req.twalk.newfid = newfid;
-	req.twalk.nwname = nwname;
-	for (int i = 0; i < nwname; i++) {
-		if (p9c_cstr(names[i], &req.twalk.wnames[i]))
-			return -ENAMETOOLONG;
-	}
+	if (walk_request(&req, fid, newfid, nwname, names))
+		return -ENAMETOOLONG;
 	ret = p9c_rpc(c, &req, P9_RWALK, &rep, NULL);
 	if (ret)
 		return ret;
@@ -76,13 +85,8 @@ int p9c_walkgetattr(struct p9_client *c, uint32_t fid, uint32_t newfid, uint16_t
 
 	if (nwname == 0 || nwname > P9_MAXWELEM || newfid == fid)
 		return -EINVAL;
-	req.twalk.fid = fid;
-	req.twalk.newfid = newfid;
-	req.twalk.nwname = nwname;
-	for (int i = 0; i < nwname; i++) {
-		if (p9c_cstr(names[i], &req.twalk.wnames[i]))
-			return -ENAMETOOLONG;
-	}
+	if (walk_request(&req, fid, newfid, nwname, names))
+		return -ENAMETOOLONG;
 	ret = p9c_rpc(c, &req, P9_RWALKGETATTR, &rep, NULL);
 	if (ret)
 		return ret;
