@@ -28,21 +28,10 @@ import tempfile
 import termios
 import time
 
+from checks import Checks
+
 TIMEOUT = 30
 PR_SET_CHILD_SUBREAPER = 36
-
-
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, ok, why=""):
-        if ok:
-            print(f"ok {name}")
-            self.passed += 1
-        else:
-            print(f"FAIL {name}: {why}")
-            self.failed += 1
 
 
 def make_bundle(work, busybox, args):
@@ -208,8 +197,7 @@ def main(argv):
         for cid in ids:
             subprocess.run(rs + ["delete", "--force", cid], capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{c.passed} passed, {c.failed} failed")
-    return 0 if c.failed == 0 else 1
+    return c.summary()
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from checks import Checks  # noqa: E402
 from cri_client import (CONTAINER_EXITED, CONTAINER_RUNNING, NS_NODE, NS_POD,  # noqa: E402
                         Cri)
 TIMEOUT = 120
@@ -41,25 +42,16 @@ CGROUP_PARENT = "/runsc-cri-test"
 APPLETS = ("sh", "sleep", "cat", "ls", "tr", "echo", "hostname", "true", "grep", "ps")
 
 
-class Test:
+class Test(Checks):
     def __init__(self, args):
         self.runsc, self.platform = args["runsc"], args["platform"]
         self.busybox = args["busybox"]
         self.work = tempfile.mkdtemp(prefix="runsc-cri-")
         self.sock = os.path.join(self.work, "containerd.sock")
         self.runc_root = os.path.join(self.work, "runc-root")
-        self.passed = self.failed = 0
+        super().__init__()
         self.ctd = None
         self.cri = None
-
-    def check(self, name, ok, why=""):
-        if ok:
-            print(f"ok {name}", flush=True)
-            self.passed += 1
-        else:
-            print(f"FAIL {name}: {why}", flush=True)
-            self.failed += 1
-        return ok
 
     def ctr(self, *args):
         return subprocess.run(["ctr", "-a", self.sock, "-n", NS, *args], capture_output=True,
@@ -336,8 +328,7 @@ def main(argv):
                 run_pod(t)
         finally:
             cleanup(t)
-    print(f"{t.passed} passed, {t.failed} failed")
-    return 0 if t.failed == 0 else 1
+    return t.summary()
 
 
 if __name__ == "__main__":

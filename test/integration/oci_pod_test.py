@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 
+from checks import Checks
+
 TIMEOUT = 60
 PR_SET_CHILD_SUBREAPER = 36
 CRI = ("io.kubernetes.cri.container-type", "io.kubernetes.cri.sandbox-id")
@@ -35,21 +37,13 @@ CRIO = ("io.kubernetes.cri-o.ContainerType", "io.kubernetes.cri-o.SandboxID")
 APPLETS = ("sh", "sleep", "cat", "ls", "hostname", "touch", "true", "grep")
 
 
-class Pod:
+class Pod(Checks):
     def __init__(self, args):
         self.runsc, self.platform = args["runsc"], args["platform"]
         self.busybox, self.shm = args["busybox"], args["shm"]
         self.work = tempfile.mkdtemp(prefix="runsc-pod-")
         self.state = os.path.join(self.work, "state")
-        self.passed = self.failed = 0
-
-    def check(self, name, ok, why=""):
-        if ok:
-            print(f"ok {name}", flush=True)
-            self.passed += 1
-        else:
-            print(f"FAIL {name}: {why}", flush=True)
-            self.failed += 1
+        super().__init__()
 
     def rs(self, *args, cwd=None, log=None):
         """runsc with the test's root; with log, its output (and the container's
@@ -459,8 +453,7 @@ def main(argv):
         check_errors(t)
     finally:
         t.cleanup()
-    print(f"{t.passed} passed, {t.failed} failed")
-    return 0 if t.failed == 0 else 1
+    return t.summary()
 
 
 if __name__ == "__main__":

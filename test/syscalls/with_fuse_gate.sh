@@ -34,14 +34,7 @@ if ! mountpoint -q "$d/rw/fuse"; then
 fi
 
 # Inside the sandbox the rw dir is bind-mounted at mnt/.
-args=() rw="$d/rw" seen_do=0
-for a in "$@"; do
-	args+=("$a")
-	if [ "$a" = do ] && [ $seen_do -eq 0 ]; then
-		args+=("--volume=$d/rw:$d/mnt")
-		rw="$d/mnt"
-		seen_do=1
-	fi
-done
+. "$(dirname "$0")/rw_volume.sh"
+with_rw_volume "$d/rw" "$d/mnt" "$@"
 H_RW_DIR=$rw "${args[@]}"
 exit $?

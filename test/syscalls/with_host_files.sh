@@ -21,15 +21,8 @@ for f in a b c d; do head -c 8192 /dev/zero | tr '\0' r >"$d/rw/$f"; done
 chmod -R a+rX "$d"
 
 # Inside the sandbox the rw dir is bind-mounted at mnt/, so rw/ stays the host's view.
-args=() rw="$d/rw" seen_do=0
-for a in "$@"; do
-	args+=("$a")
-	if [ "$a" = do ] && [ $seen_do -eq 0 ]; then
-		args+=("--volume=$d/rw:$d/mnt")
-		rw="$d/mnt"
-		seen_do=1
-	fi
-done
+. "$(dirname "$0")/rw_volume.sh"
+with_rw_volume "$d/rw" "$d/mnt" "$@"
 H_LOWER_DIR=$d H_RW_DIR=$rw H_RW_HOST_VIEW=$d/rw "${args[@]}"
 rc=$?
 if [ $rc -eq 0 ]; then
