@@ -1,6 +1,8 @@
-/* pipe.c: pipe(2)/pipe2(2): a 64 KiB ring buffer, blocking reads and writes on wait queues
- * (interruptible: -ERESTARTSYS), EOF after the last writer, EPIPE and SIGPIPE after the last
- * reader, atomic writes up to PIPE_BUF, poll, FIONREAD and F_{GET,SET}PIPE_SZ. */
+/* pipe.c: pipe(2)/pipe2(2): a ring of 16 page buffers (pipe_ring.c), blocking reads and
+ * writes on wait queues (interruptible: -ERESTARTSYS), EOF after the last writer, EPIPE
+ * and SIGPIPE after the last reader, atomic writes up to PIPE_BUF, poll, FIONREAD and
+ * F_{GET,SET}PIPE_SZ. read(2)/write(2) copy straight between the buffers and the
+ * application's memory (read_uio/write_uio), so a fault costs what it costs in Linux. */
 #include "sentry/fs/pipe.h"
 
 #include <errno.h>
@@ -12,110 +14,10 @@
 
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
+#include "sentry/mm/uio.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/vfs_internal.h"
-
-static uint64_t g_pipe_ino;
-
-struct pipe *pipe_new(size_t cap)
-{
-	struct pipe *p = xcalloc(1, sizeof(*p));
-
-	p->buf = xmalloc(cap);
-	p->cap = cap;
-	p->ino = ++g_pipe_ino;
-	waitq_init(&p->rq);
-	waitq_init(&p->wq);
-	return p;
-}
-
-void pipe_free(struct pipe *p)
-{
-	free(p->buf);
-	free(p);
-}
-
-size_t pipe_buf_write(struct pipe *p, const void *src, size_t size)
-{
-	size_t n = MIN(size, p->cap - p->len), tail = (p->head + p->len) % p->cap;
-	size_t first = MIN(n, p->cap - tail);
-
-	memcpy(p->buf + tail, src, first);
-	memcpy(p->buf, (const char *)src + first, n - first);
-	p->len += n;
-	return n;
-}
-
-size_t pipe_buf_read(struct pipe *p, void *dst, size_t size)
-{
-	size_t n = pipe_buf_peek(p, dst, size);
-
-	pipe_buf_consume(p, n);
-	return n;
-}
-
-size_t pipe_buf_peek(const struct pipe *p, void *dst, size_t size)
-{
-	size_t n = MIN(size, p->len), first = MIN(n, p->cap - p->head);
-
-	memcpy(dst, p->buf + p->head, first);
-	memcpy((char *)dst + first, p->buf, n - first);
-	return n;
-}
-
-void pipe_buf_consume(struct pipe *p, size_t n)
-{
-	n = MIN(n, p->len);
-	p->head = (p->head + n) % p->cap;
-	p->len -= n;
-	if (p->len == 0)
-		p->head = 0;
-}
-
-long pipe_buf_resize(struct pipe *p, unsigned long size)
-{
-	size_t cap = 4096;
-	char *buf;
-
-	if (size > PIPE_MAX_SIZE)
-		return -EPERM;
-	while (cap < size)
-		cap *= 2;
-	if (cap < p->len)
-		return -EBUSY;
-	buf = xmalloc(cap);
-	p->len = pipe_buf_read(p, buf, p->len);
-	free(p->buf);
-	p->buf = buf;
-	p->cap = cap;
-	p->head = 0;
-	return (long)cap;
-}
-
-static ssize_t pipe_read(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos)
-{
-	struct pipe *p = f->priv;
-	int ret;
-
-	if (size == 0)
-		return 0;
-	for (;;) {
-		if (p->len > 0) {
-			size_t n = pipe_buf_read(p, buf, size);
-
-			waitq_wake_all(&p->wq);
-			return (ssize_t)n;
-		}
-		if (p->writers == 0)
-			return 0;
-		if ((f->flags & O_NONBLOCK) || !t)
-			return -EAGAIN;
-		ret = task_block(t, &p->rq, NULL);
-		if (ret == -EINTR)
-			return -ERESTARTSYS;
-	}
-}
 
 static ssize_t broken_pipe(struct task *t, size_t done)
 {
@@ -126,33 +28,97 @@ static ssize_t broken_pipe(struct task *t, size_t done)
 	return -EPIPE;
 }
 
+/* A read: what the buffers hold, up to size, once there is data or no writer left. */
+static ssize_t pipe_read_io(struct task *t, struct file *f, struct pipe_io *io, size_t size)
+{
+	struct pipe *p = f->priv;
+	long n;
+
+	if (size == 0)
+		return 0;
+	for (;;) {
+		if (p->used > 0) {
+			n = pipe_ring_drain(p, io, size, true);
+			if (n > 0)
+				waitq_wake_all(&p->wq);
+			return n;
+		}
+		if (p->writers == 0)
+			return 0;
+		if ((f->flags & O_NONBLOCK) || !t)
+			return -EAGAIN;
+		if (task_block(t, &p->rq, NULL) == -EINTR)
+			return -ERESTARTSYS;
+	}
+}
+
+/* A write, as Linux places it: the sub-page part goes onto the newest buffer if it fits
+ * there, the rest fills new pages, waiting for free ones. A write of at most PIPE_BUF
+ * thus goes in whole (merged or one new page) or waits. A fault in the source ends it
+ * after the pages before the one it falls in (EFAULT if there are none). */
+static ssize_t pipe_write_io(struct task *t, struct file *f, struct pipe_io *io, size_t size)
+{
+	struct pipe *p = f->priv;
+	size_t done;
+	long n;
+
+	if (size == 0)
+		return 0; /* even with no reader left, as in Linux */
+	if (p->readers == 0)
+		return broken_pipe(t, 0);
+	n = pipe_ring_merge(p, io, size);
+	if (n < 0)
+		return n;
+	for (done = (size_t)n; done < size && !io->fault;) {
+		if (p->readers == 0)
+			return broken_pipe(t, done);
+		n = pipe_ring_fill(p, io, size - done);
+		if (n < 0)
+			break;
+		done += (size_t)n;
+		if (done == size || io->fault)
+			break;
+		if (done)
+			waitq_wake_all(&p->rq);
+		if ((f->flags & O_NONBLOCK) || !t)
+			break;
+		if (task_block(t, &p->wq, NULL) == -EINTR)
+			return done ? (ssize_t)done : -ERESTARTSYS;
+	}
+	if (done)
+		waitq_wake_all(&p->rq);
+	if (done == 0)
+		return io->fault ? -EFAULT : -EAGAIN;
+	return (ssize_t)done;
+}
+
+static ssize_t pipe_read(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos)
+{
+	struct pipe_io io = {.t = t, .dst = buf};
+
+	return pipe_read_io(t, f, &io, size);
+}
+
 static ssize_t pipe_write(struct task *t, struct file *f, const void *buf, size_t size,
 			  uint64_t *pos)
 {
-	struct pipe *p = f->priv;
-	size_t done = 0;
-	int ret;
+	struct pipe_io io = {.t = t, .src = buf};
 
-	if (size == 0)
-		return p->readers ? 0 : broken_pipe(t, 0);
-	for (;;) {
-		size_t space = p->cap - p->len;
+	return pipe_write_io(t, f, &io, size);
+}
 
-		if (p->readers == 0)
-			return broken_pipe(t, done);
-		/* Small writes go in whole or wait; large ones fill whatever space there is. */
-		if (space > 0 && (size > PIPE_ATOMIC || space >= size)) {
-			done += pipe_buf_write(p, (const char *)buf + done, size - done);
-			waitq_wake_all(&p->rq);
-			if (done == size)
-				return (ssize_t)done;
-		}
-		if ((f->flags & O_NONBLOCK) || !t)
-			return done ? (ssize_t)done : -EAGAIN;
-		ret = task_block(t, &p->wq, NULL);
-		if (ret == -EINTR)
-			return done ? (ssize_t)done : -ERESTARTSYS;
-	}
+static ssize_t pipe_read_uio(struct task *t, struct file *f, struct uio *u)
+{
+	struct pipe_io io = {.t = t, .u = u};
+
+	return pipe_read_io(t, f, &io, uio_left(u));
+}
+
+static ssize_t pipe_write_uio(struct task *t, struct file *f, struct uio *u)
+{
+	struct pipe_io io = {.t = t, .u = u};
+
+	return pipe_write_io(t, f, &io, uio_left(u));
 }
 
 static unsigned pipe_poll(struct task *t, struct file *f, struct waitq **wq)
@@ -168,7 +134,7 @@ static unsigned pipe_poll(struct task *t, struct file *f, struct waitq **wq)
 			ev |= POLLHUP;
 	} else {
 		*wq = &p->wq;
-		if (p->cap - p->len >= PIPE_ATOMIC || p->len == 0)
+		if (p->used < p->nslots)
 			ev |= POLLOUT | POLLWRNORM;
 		if (p->readers == 0)
 			ev |= POLLERR;
@@ -216,6 +182,8 @@ static void pipe_release(struct file *f)
 static const struct file_ops g_pipe_fops = {
 	.read = pipe_read,
 	.write = pipe_write,
+	.read_uio = pipe_read_uio,
+	.write_uio = pipe_write_uio,
 	.ioctl = pipe_ioctl,
 	.poll = pipe_poll,
 	.stat = pipe_stat,
@@ -229,7 +197,7 @@ struct pipe *pipe_of(struct file *f)
 
 int pipe_wait_data(struct task *t, struct pipe *p, bool nonblock)
 {
-	while (p->len == 0) {
+	while (p->used == 0) {
 		if (p->writers == 0)
 			return 0;
 		if (nonblock || !t)
@@ -245,7 +213,7 @@ int pipe_wait_space(struct task *t, struct pipe *p, bool nonblock)
 	for (;;) {
 		if (p->readers == 0)
 			return (int)broken_pipe(t, 0);
-		if (p->len < p->cap)
+		if (p->used < p->nslots)
 			return 0;
 		if (nonblock || !t)
 			return -EAGAIN;

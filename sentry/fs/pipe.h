@@ -12,11 +12,23 @@
 #define PIPE_DEFAULT_SIZE 65536
 #define PIPE_MAX_SIZE (1 << 20) /* Linux's default fs.pipe-max-size */
 #define PIPE_ATOMIC 4096	/* PIPE_BUF: writes up to this size are never split */
+#define PIPE_PAGE 4096		/* one buffer of the ring */
+
+/* One buffer: bytes [off, off + len) of its page. As in Linux, a write appends to the
+ * newest buffer only when that buffer allows it (merge) and the part of the write that is
+ * not a whole page fits there; otherwise each write starts new buffers. A read takes
+ * buffer by buffer and a fault in the reader's memory costs the whole buffer it falls in. */
+struct pipe_slot {
+	uint16_t off, len;
+	bool merge;	/* written by write(2): later writes may append */
+};
 
 struct pipe {
-	char *buf;
-	size_t cap;		/* capacity in bytes */
-	size_t head;		/* index of the oldest byte */
+	char *pages;		/* nslots pages: the slot at ring index i keeps its bytes in page i */
+	struct pipe_slot *slots;
+	unsigned nslots;	/* ring size: a power of two */
+	unsigned tail, used;	/* ring index of the oldest buffer; buffers holding data */
+	size_t cap;		/* capacity in bytes: nslots pages */
 	size_t len;		/* bytes buffered */
 	int readers, writers;	/* open ends */
 	uint64_t ino;
@@ -24,19 +36,50 @@ struct pipe {
 	struct waitq wq;	/* writers wait here for space or the last reader going */
 };
 
+struct uio;
+
+/* Where a transfer's bytes come from or go to: application memory through u (copies stop
+ * at a fault, which sets fault), or else a Sentry buffer (src for writes, dst for reads). */
+struct pipe_io {
+	struct task *t;
+	struct uio *u;
+	const char *src;
+	char *dst;
+	bool fault;
+};
+
+/* ---- the ring (pipe_ring.c): pure, never blocks ---- */
+
 struct pipe *pipe_new(size_t cap);
 void pipe_free(struct pipe *p);
-/* Copy up to size bytes in; returns the count (0 when full). */
-size_t pipe_buf_write(struct pipe *p, const void *src, size_t size);
-/* Copy up to size bytes out; returns the count (0 when empty). */
-size_t pipe_buf_read(struct pipe *p, void *dst, size_t size);
-/* Change the capacity (rounded up to a power of two pages). Returns the new capacity,
- * -EBUSY if more is buffered, -EPERM above PIPE_MAX_SIZE, -EINVAL for 0 overflow. */
-long pipe_buf_resize(struct pipe *p, unsigned long size);
-/* Copy up to size bytes out without consuming them; returns the count. */
-size_t pipe_buf_peek(const struct pipe *p, void *dst, size_t size);
+/* Append the first size % PIPE_PAGE bytes of a write to the newest buffer, if the pipe is
+ * not empty and that buffer takes them whole. Returns the bytes appended (0 or that
+ * many), or -EFAULT when the source faults (nothing is appended). */
+long pipe_ring_merge(struct pipe *p, struct pipe_io *io, size_t size);
+/* Fill new buffers, a page each, with up to size bytes while there are free slots.
+ * Returns the bytes added; a page whose source faults is dropped and ends the fill
+ * (io->fault), -EFAULT when that happens before any byte was added. */
+long pipe_ring_fill(struct pipe *p, struct pipe_io *io, size_t size);
+/* Take up to size bytes out buffer by buffer (consume false: copy only). A buffer whose
+ * part does not reach the destination whole stays (io->fault): returns the bytes of the
+ * buffers before it, -EFAULT if there are none. */
+long pipe_ring_drain(struct pipe *p, struct pipe_io *io, size_t size, bool consume);
 /* Drop n (at most len) bytes from the front. */
 void pipe_buf_consume(struct pipe *p, size_t n);
+/* Bytes a write could add now: the free slots' pages and the newest buffer's free tail. */
+size_t pipe_room(const struct pipe *p);
+/* Sentry-buffer forms of the above: a write as write(2) places it, without waiting
+ * (returns the bytes added, 0 when full); a read or peek of up to size bytes. */
+size_t pipe_buf_write(struct pipe *p, const void *src, size_t size);
+size_t pipe_buf_read(struct pipe *p, void *dst, size_t size);
+size_t pipe_buf_peek(struct pipe *p, void *dst, size_t size);
+/* Add len bytes of application memory at addr as vmsplice does: one buffer per piece of
+ * an application page, at that page's offset, never merged into. Returns the bytes added
+ * (stopping when the pipe fills or at a page that faults: io->fault), -EFAULT if none. */
+long pipe_ring_add_user(struct pipe *p, struct pipe_io *io, uint64_t addr, size_t len);
+/* Change the capacity (rounded up to a power of two pages). Returns the new capacity,
+ * -EBUSY if more buffers are in use, -EPERM above PIPE_MAX_SIZE. */
+long pipe_buf_resize(struct pipe *p, unsigned long size);
 
 /* ---- for splice, tee and vmsplice (sentry/syscalls/sys_splice.c); kernel lock held ---- */
 

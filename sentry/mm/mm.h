@@ -244,6 +244,8 @@ int copy_to_user(struct task *t, uaddr_t dst, const void *src, size_t size) __mu
 /* Copy to the application up to the first byte that would fault; returns the bytes
  * copied (size when none faults). For reads that end short at a bad buffer, as Linux's. */
 size_t copy_to_user_upto_fault(struct task *t, uaddr_t dst, const void *src, size_t size);
+/* The same from the application: the bytes copied before the first that would fault. */
+size_t copy_from_user_upto_fault(struct task *t, void *dst, uaddr_t src, size_t size);
 /* How many bytes from uaddr (at most size) lie in writable mappings, so a copy there
  * faults only if paging in fails. Pages nothing in. Kernel lock held. */
 size_t mm_user_writable(struct mm *mm, uint64_t uaddr, size_t size);

@@ -85,6 +85,27 @@ size_t copy_to_user_upto_fault(struct task *t, uaddr_t dst, const void *src, siz
 	return copy_out_upto_fault(t->mm, dst.v, src, size);
 }
 
+size_t copy_from_user_upto_fault(struct task *t, void *dst, uaddr_t src, size_t size)
+{
+	uint8_t *k = dst;
+	size_t done = 0;
+
+	if (src.v >= MM_TASK_SIZE)
+		return 0;
+	size = MIN(size, MM_TASK_SIZE - src.v);
+	while (done < size) {
+		uint64_t a = src.v + done;
+		size_t chunk = MIN(size - done, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
+		uint8_t *p = user_page_ptr(t->mm, a, ACC_READ);
+
+		if (!p)
+			break;
+		memcpy(k + done, p, chunk);
+		done += chunk;
+	}
+	return done;
+}
+
 size_t mm_user_writable(struct mm *mm, uint64_t uaddr, size_t size)
 {
 	uint64_t a = uaddr, end;

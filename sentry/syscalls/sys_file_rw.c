@@ -15,6 +15,7 @@
 
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
+#include "sentry/mm/uio.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/vfs_internal.h"
@@ -23,83 +24,6 @@
 /* A write without a bounce buffer: at most this much, in at most PIN_SEGS runs, per call. */
 #define PIN_CHUNK (1024 * 1024)
 #define PIN_SEGS 64
-
-struct user_iov {
-	uint64_t base, len;
-};
-
-/* A position in an application iovec array. */
-struct uio {
-	struct user_iov *iov;
-	int cnt, idx;
-	uint64_t off;	/* within iov[idx] */
-	size_t total;	/* bytes covered, clamped to MAX_RW_COUNT */
-};
-
-/* Copy n bytes from the application's iovecs into kbuf, advancing the uio. */
-static int uio_copy_in(struct task *t, struct uio *u, void *kbuf, size_t n)
-{
-	char *p = kbuf;
-
-	while (n > 0 && u->idx < u->cnt) {
-		struct user_iov *v = &u->iov[u->idx];
-		size_t step = MIN(n, v->len - u->off);
-		uaddr_t ua = uaddr(v->base + u->off);
-		int ret = copy_from_user(t, p, ua, step);
-
-		if (ret < 0)
-			return ret;
-		p += step;
-		n -= step;
-		u->off += step;
-		if (u->off == v->len) {
-			u->idx++;
-			u->off = 0;
-		}
-	}
-	return 0;
-}
-
-/* Copy n bytes of kbuf out to the application's iovecs up to the first byte that faults,
- * advancing the uio; returns the bytes copied. */
-static size_t uio_copy_out(struct task *t, struct uio *u, const void *kbuf, size_t n)
-{
-	const char *p = kbuf;
-	size_t done = 0;
-
-	while (done < n && u->idx < u->cnt) {
-		struct user_iov *v = &u->iov[u->idx];
-		size_t step = MIN(n - done, v->len - u->off);
-		size_t got = copy_to_user_upto_fault(t, uaddr(v->base + u->off), p + done, step);
-
-		done += got;
-		u->off += got;
-		if (got < step)
-			break;
-		if (u->off == v->len) {
-			u->idx++;
-			u->off = 0;
-		}
-	}
-	return done;
-}
-
-/* How many of the next n bytes of u could be written before a fault (u is not moved). */
-static size_t uio_writable(struct task *t, const struct uio *u, size_t n)
-{
-	size_t done = 0;
-	uint64_t off = u->off;
-
-	for (int i = u->idx; done < n && i < u->cnt; i++, off = 0) {
-		size_t step = MIN(n - done, u->iov[i].len - off);
-		size_t got = mm_user_writable(t->mm, u->iov[i].base + off, step);
-
-		done += got;
-		if (got < step)
-			break;
-	}
-	return done;
-}
 
 /* Pin the next n bytes of u for a write (fewer at a fault or when seg fills: the result is
  * mm_user_pin's), advancing u past the *pinned bytes; *cnt entries of seg are used. */
@@ -118,11 +42,7 @@ static int uio_pin(struct task *t, struct uio *u, size_t n, struct iovec *seg, i
 			ret = mm_user_pin(t->mm, v->base + u->off, step, seg, PIN_SEGS, cnt, &got);
 		*pinned += got;
 		n -= got;
-		u->off += got;
-		if (u->off == v->len) {
-			u->idx++;
-			u->off = 0;
-		}
+		uio_skip(u, got);
 	}
 	return ret;
 }
@@ -141,6 +61,8 @@ static long do_read(struct task *t, struct file *f, struct uio *u, uint64_t *off
 
 	if (u->total == 0)
 		return off ? vfs_pread(t, f, NULL, 0, *off) : vfs_read(t, f, NULL, 0);
+	if (!off && f->ops && f->ops->read_uio)
+		return vfs_read_uio(t, f, u);
 	kbuf = xmalloc(MIN(u->total, (size_t)RW_CHUNK));
 	while (done < u->total) {
 		ssize_t n;
@@ -229,6 +151,8 @@ static long do_write(struct task *t, struct file *f, struct uio *u, uint64_t *of
 	ret = fsize_clamp(t, f, off, &total);
 	if (ret)
 		return ret;
+	if (!off && f->ops && f->ops->write_uio)
+		return vfs_write_uio(t, f, u);
 	if (f->ops && f->ops->write_iov && (f->fmode & FMODE_WRITE))
 		return write_pinned(t, f, u, off, total);
 	kbuf = xmalloc(MIN(total, (size_t)RW_CHUNK));
@@ -236,7 +160,7 @@ static long do_write(struct task *t, struct file *f, struct uio *u, uint64_t *of
 		ssize_t n;
 
 		chunk = MIN(total - done, (size_t)RW_CHUNK);
-		if (uio_copy_in(t, u, kbuf, chunk) < 0) {
+		if (uio_copy_in(t, u, kbuf, chunk) != chunk) {
 			ret = -EFAULT;
 			break;
 		}
@@ -291,31 +215,6 @@ long sys_pread64(struct task *t, const struct sysargs *a)
 long sys_pwrite64(struct task *t, const struct sysargs *a)
 {
 	return rw_single(t, a, true, true);
-}
-
-/* The iovec array at uaddr, cnt entries, clamped to MAX_RW_COUNT in total. */
-static long uio_import(struct task *t, uaddr_t uaddr, int cnt, struct uio *u)
-{
-	uint64_t total = 0;
-	long ret;
-
-	if (cnt < 0 || cnt > UIO_MAXIOV)
-		return -EINVAL;
-	u->cnt = cnt;
-	u->iov = xcalloc((size_t)cnt + 1, sizeof(*u->iov));
-	ret = copy_from_user(t, u->iov, uaddr, (size_t)cnt * sizeof(*u->iov));
-	for (int i = 0; ret == 0 && i < cnt; i++) {
-		if ((int64_t)u->iov[i].len < 0 || total + u->iov[i].len > SSIZE_MAX)
-			ret = -EINVAL;
-		total += u->iov[i].len;
-		/* Linux transfers at most MAX_RW_COUNT: trim the rest. */
-		if (total > (uint64_t)MAX_RW_COUNT) {
-			u->iov[i].len -= total - (uint64_t)MAX_RW_COUNT;
-			total = MAX_RW_COUNT;
-		}
-	}
-	u->total = (size_t)total;
-	return ret;
 }
 
 /* The vector calls: readv/writev (off NULL), preadv/pwritev and the v2 pair. HIPRI is a

@@ -1,26 +1,29 @@
-/* sys_splice.c: splice, tee and vmsplice. Our pipes are byte rings, not page lists, so the
- * data is copied through a Sentry buffer where Linux moves pages; what the application
- * sees (counts, waits, errnos, SIGPIPE) follows Linux: a transfer waits for the pipe side
- * only (SPLICE_F_NONBLOCK or O_NONBLOCK on a pipe: EAGAIN), moves what is there, and
- * never waits for more once it has moved something. SPLICE_F_MOVE, SPLICE_F_MORE and
- * SPLICE_F_GIFT change nothing: vmsplice copies the pages when it is called. */
+/* sys_splice.c: splice, tee and vmsplice. Our pipe buffers hold copies, so data is copied
+ * where Linux moves or links pages; what the application sees (counts, waits, errnos,
+ * SIGPIPE, what a fault in its memory costs) follows Linux: a transfer waits for the pipe
+ * side only (SPLICE_F_NONBLOCK or O_NONBLOCK on a pipe: EAGAIN), moves what is there, and
+ * never waits for more once it has moved something. vmsplice into a pipe makes a buffer
+ * of each piece of an application page (copied when it is called) and stops at a page
+ * that faults; out of a pipe it keeps a buffer it could not deliver whole. SPLICE_F_MOVE,
+ * SPLICE_F_MORE and SPLICE_F_GIFT change nothing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include "lib/util.h"
 #include "sentry/fs/pipe.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
+#include "sentry/mm/uio.h"
 #include "sentry/syscalls/sys_file.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/vfs_internal.h"
 
 #define SPLICE_F_ALL (SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT)
-#define UIO_MAXIOV 1024
 
 /* Move (or for tee, copy) what both pipes allow now, after waiting for input, then for
  * room. */
@@ -37,10 +40,10 @@ static long pipe_to_pipe(struct task *t, struct pipe *in, struct pipe *out, size
 	if (ret < 0)
 		return ret;
 	/* The waits may have slept: take the sizes now. */
-	n = MIN(MIN(len, in->len), out->cap - out->len);
+	n = MIN(MIN(len, in->len), pipe_room(out));
 	buf = xmalloc(n ? n : 1);
 	n = pipe_buf_peek(in, buf, n);
-	pipe_buf_write(out, buf, n);
+	n = pipe_buf_write(out, buf, n);
 	free(buf);
 	if (!keep) {
 		pipe_buf_consume(in, n);
@@ -87,7 +90,7 @@ static long file_to_pipe(struct task *t, struct file *in, uint64_t *off, struct 
 
 	if (ret < 0)
 		return ret;
-	room = MIN(len, out->cap - out->len);
+	room = MIN(len, pipe_room(out));
 	buf = xmalloc(room);
 	n = off ? vfs_pread(t, in, buf, room, *off) : vfs_read(t, in, buf, room);
 	if (n > 0) {
@@ -228,94 +231,43 @@ long sys_tee(struct task *t, const struct sysargs *a)
 			     arg_uint(a, 3), true);
 }
 
-struct kiov {
-	uint64_t base, len;
-};
-
-/* The application's iovecs, their total clamped to MAX_RW_COUNT. */
-static long import_iov(struct task *t, uaddr_t uiov, unsigned long cnt, struct kiov **out)
+/* User memory into the pipe once there is room: a buffer per piece of an application
+ * page, as Linux links the pages; stops when the pipe is full or at a page that faults. */
+static long vmsplice_to_pipe(struct task *t, struct pipe *p, struct uio *u, bool nonblock)
 {
-	struct kiov *v;
-	uint64_t total = 0;
-
-	if (cnt > UIO_MAXIOV)
-		return -EINVAL;
-	v = xcalloc(cnt + 1, sizeof(*v));
-	if (copy_from_user(t, v, uiov, cnt * sizeof(*v))) {
-		free(v);
-		return -EFAULT;
-	}
-	for (unsigned long i = 0; i < cnt; i++) {
-		if ((int64_t)v[i].len < 0 || total + v[i].len > SSIZE_MAX) {
-			free(v);
-			return -EINVAL;
-		}
-		v[i].len = MIN(v[i].len, (uint64_t)MAX_RW_COUNT - total);
-		total += v[i].len;
-	}
-	*out = v;
-	return (long)total;
-}
-
-/* User memory into the pipe: as much as fits once there is room. */
-static long vmsplice_to_pipe(struct task *t, struct pipe *p, struct kiov *v,
-			     unsigned long cnt, bool nonblock)
-{
+	struct pipe_io io = {.t = t};
 	size_t done = 0;
-	char *buf;
-	int ret = pipe_wait_space(t, p, nonblock);
+	long n = pipe_wait_space(t, p, nonblock);
 
-	if (ret < 0)
-		return ret;
-	buf = xmalloc(p->cap);
-	for (unsigned long i = 0; i < cnt && p->len < p->cap; i++) {
-		size_t n = MIN(v[i].len, p->cap - p->len);
-
-		if (n && copy_from_user(t, buf, uaddr(v[i].base), n)) {
-			ret = -EFAULT;
-			break;
-		}
-		pipe_buf_write(p, buf, n);
-		done += n;
+	for (int i = 0; n >= 0 && i < u->cnt && p->used < p->nslots && !io.fault; i++) {
+		n = pipe_ring_add_user(p, &io, u->iov[i].base, u->iov[i].len);
+		done += n > 0 ? (size_t)n : 0;
 	}
-	free(buf);
 	if (done)
 		pipe_wake_readers(p);
-	return done ? (long)done : ret;
+	return done ? (long)done : n;
 }
 
-/* The pipe into user memory, as read(2) would but without waiting once data came. */
-static long vmsplice_to_user(struct task *t, struct pipe *p, struct kiov *v,
-			     unsigned long cnt, bool nonblock)
+/* The pipe into user memory, as read(2) would (a fault costs the buffer it falls in) but
+ * without waiting once data came. */
+static long vmsplice_to_user(struct task *t, struct pipe *p, struct uio *u, bool nonblock)
 {
-	size_t done = 0;
-	char *buf;
-	int ret = pipe_wait_data(t, p, nonblock);
+	struct pipe_io io = {.t = t, .u = u};
+	long n = pipe_wait_data(t, p, nonblock);
 
-	if (ret <= 0)
-		return ret;
-	buf = xmalloc(p->len);
-	for (unsigned long i = 0; i < cnt && p->len > 0; i++) {
-		size_t n = pipe_buf_peek(p, buf, v[i].len);
-
-		if (n && copy_to_user(t, uaddr(v[i].base), buf, n)) {
-			ret = -EFAULT;
-			break;
-		}
-		pipe_buf_consume(p, n);
-		done += n;
-	}
-	free(buf);
-	if (done)
+	if (n <= 0)
+		return n;
+	n = pipe_ring_drain(p, &io, uio_left(u), true);
+	if (n > 0)
 		pipe_wake_writers(p);
-	return done ? (long)done : (ret < 0 ? ret : 0);
+	return n;
 }
 
 long sys_vmsplice(struct task *t, const struct sysargs *a)
 {
 	unsigned long cnt = arg_u64(a, 2);
 	unsigned flags = arg_uint(a, 3);
-	struct kiov *v = NULL;
+	struct uio u = {0};
 	struct file *f;
 	struct pipe *p;
 	bool nonblock;
@@ -330,16 +282,18 @@ long sys_vmsplice(struct task *t, const struct sysargs *a)
 		file_put(f);
 		return -EBADF;
 	}
-	ret = import_iov(t, arg_uaddr(a, 1), cnt, &v);
+	ret = cnt > UIO_MAXIOV ? -EINVAL : uio_import(t, arg_uaddr(a, 1), (int)cnt, &u);
 	p = pipe_of(f);
 	nonblock = (flags & SPLICE_F_NONBLOCK) || (f->flags & O_NONBLOCK);
-	if (ret > 0 && !p)
+	if (ret == 0 && u.total == 0)
+		ret = 0;
+	else if (ret == 0 && !p)
 		ret = -EBADF;
-	else if (ret > 0 && (f->fmode & FMODE_WRITE))
-		ret = vmsplice_to_pipe(t, p, v, cnt, nonblock);
-	else if (ret > 0)
-		ret = vmsplice_to_user(t, p, v, cnt, nonblock);
-	free(v);
+	else if (ret == 0 && (f->fmode & FMODE_WRITE))
+		ret = vmsplice_to_pipe(t, p, &u, nonblock);
+	else if (ret == 0)
+		ret = vmsplice_to_user(t, p, &u, nonblock);
+	free(u.iov);
 	file_put(f);
 	return ret;
 }

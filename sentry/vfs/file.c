@@ -196,6 +196,24 @@ ssize_t vfs_read(struct task *t, struct file *f, void *buf, size_t size)
 	return notify_rw(f, f->ops->read(t, f, buf, size, &f->pos), IN_ACCESS);
 }
 
+ssize_t vfs_read_uio(struct task *t, struct file *f, struct uio *u)
+{
+	int ret = check_read(f);
+
+	if (ret < 0)
+		return ret;
+	return notify_rw(f, f->ops->read_uio(t, f, u), IN_ACCESS);
+}
+
+ssize_t vfs_write_uio(struct task *t, struct file *f, struct uio *u)
+{
+	int ret = check_write(f);
+
+	if (ret < 0)
+		return ret;
+	return notify_rw(f, f->ops->write_uio(t, f, u), IN_MODIFY);
+}
+
 ssize_t vfs_write(struct task *t, struct file *f, const void *buf, size_t size)
 {
 	int ret = check_write(f);

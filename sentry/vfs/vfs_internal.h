@@ -220,6 +220,7 @@ struct path {
 #define FMODE_FULL_READ 0x40 /* reads fill the buffer as a regular file's (/dev/zero) */
 
 struct iovec;
+struct uio;
 
 /* Operations on an open file. t may be NULL for kernel-side I/O (loader); pos points at
  * f->pos for read/write and at a local for pread/pwrite. Return bytes or -errno. */
@@ -233,6 +234,11 @@ struct file_ops {
 	 * or clear this with write. */
 	ssize_t (*write_iov)(struct task *t, struct file *f, const struct iovec *iov, int cnt,
 			     size_t size, uint64_t *pos);
+	/* read/write at the file position straight from/to the application's iovecs, for
+	 * files whose fault semantics depend on their structure (pipes: a fault costs
+	 * whole buffers, as in Linux). NULL: read/write through a bounce buffer. */
+	ssize_t (*read_uio)(struct task *t, struct file *f, struct uio *u);
+	ssize_t (*write_uio)(struct task *t, struct file *f, struct uio *u);
 	/* NULL: the generic seek on inode->size. */
 	int64_t (*llseek)(struct file *f, int64_t off, int whence);
 	/* NULL: -ENOTTY for every command the VFS itself does not handle. */
@@ -414,6 +420,10 @@ ssize_t vfs_pwrite(struct task *t, struct file *f, const void *buf, size_t size,
  * checked is there. */
 ssize_t vfs_write_iov(struct task *t, struct file *f, const struct iovec *iov, int cnt,
 		      size_t size, const uint64_t *off);
+/* vfs_read/vfs_write through f->ops->read_uio/write_uio, which the caller checked is
+ * there. */
+ssize_t vfs_read_uio(struct task *t, struct file *f, struct uio *u);
+ssize_t vfs_write_uio(struct task *t, struct file *f, struct uio *u);
 int64_t vfs_lseek(struct file *f, int64_t off, int whence);
 int vfs_fstat(struct file *f, struct kstat *st);
 unsigned vfs_poll(struct task *t, struct file *f, struct waitq **wq);
