@@ -112,6 +112,8 @@ static void put_cmsg(struct scm_out *o, int type, const void *data, size_t size,
 		m->out_flags |= MSG_CTRUNC;
 		len = room;
 	}
+	if (o->used + len > o->fault_at)
+		return; /* Linux's put_cmsg fails with EFAULT, which recvmsg ignores */
 	h.cmsg_len = len;
 	memcpy(o->buf + o->used, &h, HDR_SIZE);
 	memcpy(o->buf + o->used + HDR_SIZE, data, len - HDR_SIZE);
@@ -126,7 +128,8 @@ void scm_put(struct task *t, struct sock_msg *m, struct scm_out *o, bool cloexec
 		put_cmsg(o, SCM_CREDENTIALS, &m->cred, sizeof(m->cred), m);
 	if (m->nfds > 0) {
 		size_t room = o->cap - o->used;
-		int max = room < HDR_SIZE ? 0 : (int)((room - HDR_SIZE) / sizeof(int));
+		size_t ok = MIN(room, o->fault_at > o->used ? o->fault_at - o->used : 0);
+		int max = ok < HDR_SIZE ? 0 : (int)((ok - HDR_SIZE) / sizeof(int));
 		int *fds = xcalloc((size_t)m->nfds, sizeof(int));
 
 		for (; installed < m->nfds && installed < max; installed++) {

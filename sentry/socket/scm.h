@@ -10,10 +10,12 @@
 
 struct task;
 
-/* Where received control messages go: cap bytes at buf, used so far. */
+/* Where received control messages go: cap bytes at buf, used so far; the application's
+ * buffer faults after fault_at bytes. As in Linux, a message whose bytes would fault is
+ * not written (SCM_RIGHTS: fds whose slot faults are not installed, MSG_CTRUNC). */
 struct scm_out {
 	char *buf;
-	size_t cap, used;
+	size_t cap, used, fault_at;
 };
 
 /* Parse sendmsg's control data (size bytes) into m: fds referenced from t's table,

@@ -15,11 +15,13 @@
 
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
+#include "sentry/mm/uio.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/vfs_internal.h"
 
 #define SOCK_DEV 0x08		/* sockfs's anonymous device */
+#define SOCK_READ_CHUNK (256 * 1024) /* one read(2) asks the family for at most this */
 #define SOCK_DEFAULT_BUF 212992 /* net.core.{w,r}mem_default */
 #define SOCK_MAX_BUF 212992	/* net.core.{w,r}mem_max */
 #define SOCK_MIN_SNDBUF 4608
@@ -41,16 +43,37 @@ void socket_init(struct socket *s, int family, int type, int protocol,
 	s->rcvlowat = 1;
 }
 
-static ssize_t sock_read(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos)
+/* A read of size bytes into buf whose application destination faults after fault_at. */
+static ssize_t sock_recv_into(struct task *t, struct file *f, void *buf, size_t size,
+			      size_t fault_at)
 {
 	struct socket *s = f->priv;
-	struct sock_msg m = {.data = buf, .size = size};
+	struct sock_msg m = {.data = buf, .size = size, .faults = true, .fault_at = fault_at};
 	ssize_t n = s->ops->recvmsg(t, s, &m, 0, f->flags & O_NONBLOCK);
 
 	/* read(2) has nowhere to put passed fds: they are closed, as in Linux. */
 	for (int i = 0; i < m.nfds; i++)
 		file_put(m.fds[i]);
 	free(m.fds);
+	return n;
+}
+
+static ssize_t sock_read(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos)
+{
+	return sock_recv_into(t, f, buf, size, size);
+}
+
+/* read(2) through the application's iovecs: the socket learns where they fault. */
+static ssize_t sock_read_uio(struct task *t, struct file *f, struct uio *u)
+{
+	size_t size = MIN(uio_left(u), (size_t)SOCK_READ_CHUNK);
+	char *buf = xmalloc(MAX(size, (size_t)1));
+	ssize_t n;
+
+	n = sock_recv_into(t, f, buf, size, uio_writable(t, u, size));
+	if (n > 0)
+		uio_copy_out(t, u, buf, MIN((size_t)n, size));
+	free(buf);
 	return n;
 }
 
@@ -100,6 +123,7 @@ static void sock_release(struct file *f)
 static const struct file_ops g_socket_fops = {
 	.read = sock_read,
 	.write = sock_write,
+	.read_uio = sock_read_uio,
 	.ioctl = sock_ioctl,
 	.poll = sock_poll,
 	.stat = sock_stat,

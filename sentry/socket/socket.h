@@ -41,6 +41,12 @@ struct sock_msg {
 	bool has_cred;
 	struct sock_cred cred;
 	int out_flags;
+	/* A receive: the destination faults after fault_at bytes (when faults is set). As in
+	 * Linux, a stream keeps a piece it could not deliver whole and a datagram that does
+	 * not fit before the fault is lost (unless peeked); either way nothing delivered
+	 * means -EFAULT. */
+	bool faults;
+	size_t fault_at;
 };
 
 struct sock_ops {

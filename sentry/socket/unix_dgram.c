@@ -288,11 +288,26 @@ ssize_t unix_dgram_sendmsg(struct task *t, struct socket *s, struct sock_msg *m,
 	return ret;
 }
 
+/* Take skb off u's queue and free it. */
+static void dgram_drop(struct unix_sock *u, struct unix_skb *skb)
+{
+	unix_unqueue(u, skb);
+	unix_skb_free(skb);
+	waitq_wake_all(&u->wq); /* senders waiting for queue length */
+	unix_wake_pollers(u);
+}
+
 static ssize_t dgram_take(struct unix_sock *u, struct unix_skb *skb, struct sock_msg *m,
 			  int flags)
 {
 	size_t n = MIN(m->size, skb->len), full = skb->len;
 
+	if (m->faults && n > m->fault_at) {
+		/* Lost, with the fds it carried, unless peeked (Linux frees the skb). */
+		if (!(flags & MSG_PEEK))
+			dgram_drop(u, skb);
+		return -EFAULT;
+	}
 	memcpy(m->data, skb->data, n);
 	if (full > m->size)
 		m->out_flags |= MSG_TRUNC;
@@ -301,12 +316,8 @@ static ssize_t dgram_take(struct unix_sock *u, struct unix_skb *skb, struct sock
 		m->addr_len = skb->addr->len;
 	}
 	unix_skb_give_control(u, skb, m, flags & MSG_PEEK);
-	if (!(flags & MSG_PEEK)) {
-		unix_unqueue(u, skb);
-		unix_skb_free(skb);
-		waitq_wake_all(&u->wq); /* senders waiting for queue length */
-		unix_wake_pollers(u);
-	}
+	if (!(flags & MSG_PEEK))
+		dgram_drop(u, skb);
 	return (ssize_t)((flags & MSG_TRUNC) ? full : n);
 }
 

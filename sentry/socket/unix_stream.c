@@ -255,6 +255,9 @@ ssize_t unix_stream_recvmsg(struct task *t, struct socket *s, struct sock_msg *m
 			first = skb->cred;
 		else if (s->passcred && !same_cred(&first, &skb->cred))
 			break;
+		if (m->faults &&
+		    copied + MIN(skb->len - skb->off, m->size - copied) > m->fault_at)
+			return copied ? (ssize_t)copied : -EFAULT;
 		had_fds = skb->nfds > 0;
 		if (flags & MSG_PEEK)
 			peeked = &skb->link;

@@ -49,6 +49,8 @@ struct kmsg {
 	struct user_iov *iov;
 	struct user_iov one;
 	size_t total;
+	bool is_recvfrom;	/* the name's length is read at ulen after the receive */
+	uaddr_t ulen;
 };
 
 static int kmsg_iov(struct task *t, struct kmsg *k)
@@ -110,6 +112,29 @@ static int kmsg_copy(struct task *t, struct kmsg *k, size_t off, void *buf, size
 		off = 0;
 	}
 	return 0;
+}
+
+/* How many of n bytes from byte off of the message lie in writable memory. */
+static size_t kmsg_writable(struct task *t, const struct kmsg *k, size_t off, size_t n)
+{
+	size_t done = 0;
+
+	for (uint64_t i = 0; i < k->h.iovlen && done < n; i++) {
+		const struct user_iov *v = &k->iov[i];
+		size_t step, got;
+
+		if (off >= v->len) {
+			off -= v->len;
+			continue;
+		}
+		step = MIN(n - done, v->len - off);
+		got = mm_user_writable(t->mm, v->base + off, step);
+		done += got;
+		if (got < step)
+			break;
+		off = 0;
+	}
+	return done;
 }
 
 static long send_stream(struct task *t, struct socket *s, struct kmsg *k, struct sock_msg *m,
@@ -200,8 +225,12 @@ static long do_recv(struct task *t, struct file *f, struct socket *s, struct kms
 	long ret;
 
 	m.data = xmalloc(MAX(cap, (size_t)1));
+	m.faults = true;
 	for (;;) {
-		ssize_t n = s->ops->recvmsg(t, s, &m, flags, f->flags & O_NONBLOCK);
+		ssize_t n;
+
+		m.fault_at = kmsg_writable(t, k, done, cap);
+		n = s->ops->recvmsg(t, s, &m, flags, f->flags & O_NONBLOCK);
 
 		if (n < 0) {
 			ret = done ? (long)done : n;
@@ -220,6 +249,13 @@ static long do_recv(struct task *t, struct file *f, struct socket *s, struct kms
 		m.size = cap = MIN(k->total - done, (size_t)MSG_CHUNK);
 	}
 	free(m.data);
+	/* recvfrom reads the length only now, as Linux: a bad pointer fails the received call. */
+	if (ret >= 0 && k->h.name && k->is_recvfrom &&
+	    (uaddr_is_null(k->ulen) ||
+	     copy_from_user(t, &k->h.namelen, k->ulen, sizeof(k->h.namelen))))
+		ret = -EFAULT;
+	else if (ret >= 0 && k->h.name && MIN(k->h.namelen, (int32_t)m.addr_len) < 0)
+		ret = -EINVAL;
 	if (ret >= 0 && k->h.name) {
 		size_t n = MIN(m.addr_len, (size_t)MAX(k->h.namelen, 0));
 
@@ -230,6 +266,7 @@ static long do_recv(struct task *t, struct file *f, struct socket *s, struct kms
 	if (k->h.control && k->h.controllen) {
 		o.cap = MIN(k->h.controllen, (uint64_t)CTL_MAX);
 		o.buf = xcalloc(1, o.cap);
+		o.fault_at = mm_user_writable(t->mm, k->h.control, o.cap);
 	}
 	scm_put(t, &m, &o, flags & MSG_CMSG_CLOEXEC);
 	if (o.used && copy_to_user(t, uaddr(k->h.control), o.buf, o.used))
@@ -268,15 +305,11 @@ long sys_recvfrom(struct task *t, const struct sysargs *a)
 	if (ret < 0)
 		return ret;
 	kmsg_single(&k, arg_u64(a, 1), arg_u64(a, 2));
-	if (arg_u64(a, 4) && !uaddr_is_null(ulen)) {
-		k.h.name = arg_u64(a, 4);
-		if (copy_from_user(t, &k.h.namelen, ulen, sizeof(k.h.namelen)))
-			ret = -EFAULT;
-		else if (k.h.namelen < 0)
-			ret = -EINVAL;
-	}
-	if (ret == 0)
-		ret = do_recv(t, f, s, &k, arg_int(a, 3));
+	/* A name buffer with no length pointer fails after the receive (EFAULT), as Linux. */
+	k.h.name = arg_u64(a, 4);
+	k.is_recvfrom = true;
+	k.ulen = ulen;
+	ret = do_recv(t, f, s, &k, arg_int(a, 3));
 	if (ret >= 0 && k.h.name && copy_to_user(t, ulen, &k.h.namelen, sizeof(k.h.namelen)))
 		ret = -EFAULT;
 	file_put(f);

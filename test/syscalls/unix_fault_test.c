@@ -1,0 +1,203 @@
+/* unix_fault: faults in the application's memory on unix sockets, as Linux answers them.
+ * A stream keeps a piece (one send) it could not deliver whole and returns the pieces
+ * before it (EFAULT if none); a datagram or seqpacket message that faults is lost unless
+ * peeked; a send whose source faults sends nothing. recvfrom reads the name's length only
+ * after the receive; a control buffer that faults gets no fds (MSG_CTRUNC), the data
+ * still arrives. Values measured on Linux. */
+#include "harness.h"
+
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#define P 4096L
+
+static char g_src[8192];
+
+/* Three pages: the first two writable, the third PROT_NONE. */
+static char *faulting_buf(void)
+{
+	char *b = mmap(NULL, 3 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (b == MAP_FAILED || mprotect(b + 2 * P, P, PROT_NONE) < 0) {
+		perror("faulting_buf");
+		exit(2);
+	}
+	return b;
+}
+
+static int avail(int fd)
+{
+	int n = -1;
+
+	ioctl(fd, FIONREAD, &n);
+	return n;
+}
+
+static void pair(int type, int s[2])
+{
+	CHECK_OK(socketpair(AF_UNIX, type | SOCK_NONBLOCK, 0, s));
+}
+
+static void stream_keeps_piece_that_faults(void)
+{
+	char *b = faulting_buf();
+	int s[2];
+
+	pair(SOCK_STREAM, s);
+	CHECK_EQ(send(s[0], g_src, 100, 0), 100);
+	CHECK_EQ(send(s[0], g_src + 100, 100, 0), 100);
+	CHECK_ERR(recv(s[1], b + 2 * P - 50, 100, 0), EFAULT);
+	CHECK_EQ(avail(s[1]), 200);
+	CHECK_ERR(read(s[1], b + 2 * P - 50, 100), EFAULT);
+	CHECK_ERR(recv(s[1], b + 2 * P, 100, MSG_PEEK), EFAULT);
+	CHECK_EQ(avail(s[1]), 200);
+	CHECK_EQ(recv(s[1], b + 2 * P - 150, 300, 0), 100);
+	CHECK_MEM(b + 2 * P - 150, g_src, 100);
+	CHECK_EQ(avail(s[1]), 100);
+	CHECK_EQ(read(s[1], b, 300), 100);
+	CHECK_MEM(b, g_src + 100, 100);
+	close(s[0]);
+	close(s[1]);
+	munmap(b, 3 * P);
+}
+
+/* Datagrams and seqpacket messages: a fault loses the message, a peek keeps it. */
+static void check_message_lost(int type)
+{
+	char *b = faulting_buf();
+	int s[2];
+
+	pair(type, s);
+	CHECK_EQ(send(s[0], g_src, 100, 0), 100);
+	CHECK_EQ(send(s[0], g_src + 100, 100, 0), 100);
+	CHECK_EQ(send(s[0], g_src + 200, 100, 0), 100);
+	CHECK_ERR(recv(s[1], b + 2 * P, 100, MSG_PEEK), EFAULT);
+	CHECK_ERR(recv(s[1], b + 2 * P - 50, 100, 0), EFAULT);
+	CHECK_ERR(read(s[1], b + 2 * P - 50, 100), EFAULT);
+	CHECK_EQ(recv(s[1], b, 300, 0), 100);
+	CHECK_MEM(b, g_src + 200, 100);
+	CHECK_ERR(recv(s[1], b, 300, 0), EAGAIN);
+	/* MSG_TRUNC does not spare a message that faults. */
+	CHECK_EQ(send(s[0], g_src, 100, 0), 100);
+	CHECK_ERR(recv(s[1], b + 2 * P - 50, 100, MSG_TRUNC), EFAULT);
+	CHECK_ERR(recv(s[1], b, 300, 0), EAGAIN);
+	close(s[0]);
+	close(s[1]);
+	munmap(b, 3 * P);
+}
+
+static void dgram_message_lost_on_fault(void)
+{
+	check_message_lost(SOCK_DGRAM);
+}
+
+static void seqpacket_message_lost_on_fault(void)
+{
+	check_message_lost(SOCK_SEQPACKET);
+}
+
+/* A faulting source sends nothing, on every type. */
+static void send_from_faulting_source(void)
+{
+	int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
+	char *b = faulting_buf();
+
+	for (int i = 0; i < 3; i++) {
+		int s[2];
+
+		pair(types[i], s);
+		CHECK_ERR(send(s[0], b + 2 * P - 50, 100, 0), EFAULT);
+		CHECK_ERR(send(s[0], b + P - 100, 5000, 0), EFAULT);
+		CHECK_EQ(avail(s[1]), 0);
+		CHECK_EQ(send(s[0], b + 2 * P - 50, 50, 0), 50);
+		CHECK_EQ(avail(s[1]), 50);
+		close(s[0]);
+		close(s[1]);
+	}
+	munmap(b, 3 * P);
+}
+
+/* recvfrom: a bad length pointer fails after the data was taken; recvmsg: a bad msghdr
+ * or iovec array fails first, a read-only msghdr after. */
+static void bad_name_and_msghdr(void)
+{
+	char *b = faulting_buf();
+	struct iovec v = { b, 100 };
+	struct msghdr *ro = (struct msghdr *)(b + 2 * P - sizeof(struct msghdr));
+	struct msghdr badiov = { .msg_iov = (struct iovec *)(b + 2 * P), .msg_iovlen = 1 };
+	int s[2];
+
+	pair(SOCK_STREAM, s);
+	CHECK_EQ(send(s[0], g_src, 10, 0), 10);
+	CHECK_ERR(recvfrom(s[1], b, 100, 0, (struct sockaddr *)b, (socklen_t *)(b + 2 * P)),
+		  EFAULT);
+	CHECK_EQ(avail(s[1]), 0);
+	CHECK_EQ(send(s[0], g_src, 10, 0), 10);
+	CHECK_ERR(recvfrom(s[1], b, 100, 0, (struct sockaddr *)b, NULL), EFAULT);
+	CHECK_EQ(avail(s[1]), 0);
+	CHECK_EQ(send(s[0], g_src, 10, 0), 10);
+	CHECK_ERR(recvmsg(s[1], (struct msghdr *)(b + 2 * P), 0), EFAULT);
+	CHECK_ERR(recvmsg(s[1], &badiov, 0), EFAULT);
+	CHECK_EQ(avail(s[1]), 10);
+	memset(ro, 0, sizeof(*ro));
+	ro->msg_iov = &v;
+	ro->msg_iovlen = 1;
+	CHECK_OK(mprotect(b + P, P, PROT_READ));
+	CHECK_ERR(recvmsg(s[1], ro, 0), EFAULT);
+	CHECK_EQ(avail(s[1]), 0);
+	CHECK_OK(mprotect(b + P, P, PROT_READ | PROT_WRITE));
+	close(s[0]);
+	close(s[1]);
+	munmap(b, 3 * P);
+}
+
+/* The control buffer faults before the fd's slot: the data arrives, no fd is installed,
+ * MSG_CTRUNC. A faulting control buffer on send is EFAULT. */
+static void rights_into_faulting_control(void)
+{
+	char *b = faulting_buf(), cb[CMSG_SPACE(sizeof(int))];
+	struct iovec v = { g_src, 10 }, rv = { b, 100 };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = cb,
+			    .msg_controllen = sizeof(cb) };
+	struct msghdr rm = { .msg_iov = &rv, .msg_iovlen = 1, .msg_control = b + 2 * P - 8,
+			     .msg_controllen = sizeof(cb) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	int s[2], fd = CHECK_OK(dup(0)), next;
+
+	pair(SOCK_STREAM, s);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(fd));
+	CHECK_EQ(sendmsg(s[0], &m, 0), 10);
+	m.msg_control = b + 2 * P;
+	CHECK_ERR(sendmsg(s[0], &m, 0), EFAULT);
+	close(fd);
+	next = CHECK_OK(dup(0));
+	close(next);
+	CHECK_EQ(recvmsg(s[1], &rm, 0), 10);
+	CHECK_EQ(rm.msg_controllen, 0);
+	CHECK_EQ(rm.msg_flags, MSG_CTRUNC);
+	CHECK_EQ(avail(s[1]), 0);
+	CHECK_EQ(dup(0), next); /* nothing was installed */
+	close(next);
+	close(s[0]);
+	close(s[1]);
+	munmap(b, 3 * P);
+}
+
+int main(void)
+{
+	h_begin();
+	for (size_t i = 0; i < sizeof(g_src); i++)
+		g_src[i] = (char)(i * 13 + 1);
+	RUN(stream_keeps_piece_that_faults);
+	RUN(dgram_message_lost_on_fault);
+	RUN(seqpacket_message_lost_on_fault);
+	RUN(send_from_faulting_source);
+	RUN(bad_name_and_msghdr);
+	RUN(rights_into_faulting_control);
+	return h_end();
+}
