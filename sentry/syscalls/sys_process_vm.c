@@ -12,7 +12,7 @@
 #include "sentry/syscalls/syscalls.h"
 
 #define VM_IOV_MAX 1024
-#define VM_CHUNK 4096
+#define VM_CHUNK 4096 /* a page */
 
 /* Linux's ptrace_may_access (PTRACE_MODE_ATTACH_REALCREDS) for our credentials model. */
 static bool may_access(const struct task *t, const struct task *target)
@@ -42,9 +42,9 @@ static int copy_iovs(struct task *t, uaddr_t u, unsigned long n, struct iovec **
 	return 0;
 }
 
-/* Move bytes between the caller's local iovecs and the target's remote ones. Returns the
- * bytes moved; a fault on the remote side ends the transfer early (EFAULT only when
- * nothing moved), as Linux does. */
+/* Move bytes between the caller's local iovecs and the target's remote ones, a page piece
+ * at a time. Returns the bytes moved; a fault on either side ends the transfer at that
+ * page (EFAULT only when nothing moved), as Linux does. */
 static long transfer(struct task *t, struct mm *rmm, const struct iovec *lv, unsigned long ln,
 		     const struct iovec *rv, unsigned long rn, bool write)
 {
@@ -54,9 +54,11 @@ static long transfer(struct task *t, struct mm *rmm, const struct iovec *lv, uns
 	long done = 0;
 
 	while (li < ln && ri < rn) {
-		size_t n = MIN(MIN(lv[li].iov_len - loff, rv[ri].iov_len - roff), sizeof(buf));
 		uint64_t la = (uint64_t)(uintptr_t)lv[li].iov_base + loff;
 		uint64_t ra = (uint64_t)(uintptr_t)rv[ri].iov_base + roff;
+		/* Within one page on both sides: a fault loses no byte before it. */
+		size_t n = MIN(MIN(lv[li].iov_len - loff, rv[ri].iov_len - roff),
+			       MIN(VM_CHUNK - la % VM_CHUNK, VM_CHUNK - ra % VM_CHUNK));
 		int err;
 
 		if (n) {
