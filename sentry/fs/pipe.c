@@ -2,7 +2,8 @@
  * writes on wait queues (interruptible: -ERESTARTSYS), EOF after the last writer, EPIPE
  * and SIGPIPE after the last reader, atomic writes up to PIPE_BUF, poll, FIONREAD and
  * F_{GET,SET}PIPE_SZ. read(2)/write(2) copy straight between the buffers and the
- * application's memory (read_uio/write_uio), so a fault costs what it costs in Linux. */
+ * application's memory (read_uio/write_uio), so a fault costs what it costs in Linux.
+ * Named pipes (fifo.c) use the same files. */
 #include "sentry/fs/pipe.h"
 
 #include <errno.h>
@@ -130,7 +131,8 @@ static unsigned pipe_poll(struct task *t, struct file *f, struct waitq **wq)
 		*wq = &p->rq;
 		if (p->len > 0)
 			ev |= POLLIN | POLLRDNORM;
-		if (p->writers == 0)
+		/* A FIFO reader opened with O_NONBLOCK sees no hang-up before a writer came. */
+		if (p->writers == 0 && f->pipe_wseen != p->w_counter)
 			ev |= POLLHUP;
 	} else {
 		*wq = &p->wq;
@@ -175,8 +177,11 @@ static void pipe_release(struct file *f)
 		p->writers--;
 	waitq_wake_all(&p->rq);
 	waitq_wake_all(&p->wq);
-	if (p->readers == 0 && p->writers == 0)
+	if (p->readers == 0 && p->writers == 0) {
+		if (p->owner)
+			*p->owner = NULL;
 		pipe_free(p);
+	}
 }
 
 static const struct file_ops g_pipe_fops = {
@@ -189,6 +194,12 @@ static const struct file_ops g_pipe_fops = {
 	.stat = pipe_stat,
 	.release = pipe_release,
 };
+
+void pipe_file_init(struct file *f, struct pipe *p)
+{
+	f->ops = &g_pipe_fops;
+	f->priv = p;
+}
 
 struct pipe *pipe_of(struct file *f)
 {
@@ -266,6 +277,7 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
 	r->ops = w->ops = &g_pipe_fops;
 	r->priv = w->priv = p;
 	p->readers = p->writers = 1;
+	p->r_counter = p->w_counter = 1;
 	*rd = r;
 	*wr = w;
 	return 0;

@@ -32,6 +32,8 @@ struct pipe {
 	size_t len;		/* bytes buffered */
 	int readers, writers;	/* open ends */
 	uint64_t ino;
+	uint64_t r_counter, w_counter; /* opens of each side so far (FIFO open waits) */
+	struct pipe **owner;	/* a FIFO's: the inode's pointer, cleared when it goes */
 	struct waitq rq;	/* readers wait here for data or the last writer going */
 	struct waitq wq;	/* writers wait here for space or the last reader going */
 };
@@ -86,6 +88,8 @@ long pipe_buf_resize(struct pipe *p, unsigned long size);
 struct file;
 struct task;
 
+/* Make f an end of p (f->fmode says which; the caller counted it in readers/writers). */
+void pipe_file_init(struct file *f, struct pipe *p);
 /* The pipe behind f, or NULL if f is not a pipe. No reference is taken (f holds one). */
 struct pipe *pipe_of(struct file *f);
 /* Wait until p holds data. Returns 1 (data), 0 (empty and no writer left: EOF), -EAGAIN

@@ -1,11 +1,12 @@
 /* sys_file_attr.c: attribute changes: chmod family, chown family, umask, truncate,
- * ftruncate, utimensat, fsync, fdatasync. */
+ * ftruncate, utimensat (+ utime, utimes, futimesat), fsync, fdatasync. */
 #include "sentry/syscalls/sys_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -172,6 +173,65 @@ long sys_utimensat(struct task *t, const struct sysargs *a)
 	ret = vfs_utimensat(t, dirfd, path, uaddr_is_null(utimes) ? NULL : times, flags);
 	free(path);
 	return ret;
+}
+
+/* utime, utimes and futimesat: utimensat with whole seconds or microseconds. A NULL path
+ * with a real dirfd changes that file (futimesat(fd, NULL, ...), the old futimes). */
+static long do_utimes(struct task *t, int dirfd, uaddr_t upath, const struct timespec *times)
+{
+	char *path = NULL;
+	long ret;
+
+	if (!uaddr_is_null(upath) || dirfd == AT_FDCWD) {
+		ret = sys_copy_path(t, upath, &path);
+		if (ret < 0)
+			return ret;
+	}
+	ret = vfs_utimensat(t, dirfd, path, times, 0);
+	free(path);
+	return ret;
+}
+
+static long do_futimesat(struct task *t, int dirfd, uaddr_t upath, uaddr_t utv)
+{
+	struct timeval tv[2];
+	struct timespec times[2];
+
+	if (uaddr_is_null(utv))
+		return do_utimes(t, dirfd, upath, NULL);
+	if (copy_from_user(t, tv, utv, sizeof(tv)))
+		return -EFAULT;
+	for (int i = 0; i < 2; i++) {
+		if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
+			return -EINVAL;
+		times[i].tv_sec = tv[i].tv_sec;
+		times[i].tv_nsec = tv[i].tv_usec * 1000;
+	}
+	return do_utimes(t, dirfd, upath, times);
+}
+
+long sys_utime(struct task *t, const struct sysargs *a)
+{
+	struct { int64_t actime, modtime; } ub;
+	struct timespec times[2] = {{0}};
+
+	if (uaddr_is_null(arg_uaddr(a, 1)))
+		return do_utimes(t, AT_FDCWD, arg_uaddr(a, 0), NULL);
+	if (copy_from_user(t, &ub, arg_uaddr(a, 1), sizeof(ub)))
+		return -EFAULT;
+	times[0].tv_sec = ub.actime;
+	times[1].tv_sec = ub.modtime;
+	return do_utimes(t, AT_FDCWD, arg_uaddr(a, 0), times);
+}
+
+long sys_utimes(struct task *t, const struct sysargs *a)
+{
+	return do_futimesat(t, AT_FDCWD, arg_uaddr(a, 0), arg_uaddr(a, 1));
+}
+
+long sys_futimesat(struct task *t, const struct sysargs *a)
+{
+	return do_futimesat(t, arg_int(a, 0), arg_uaddr(a, 1), arg_uaddr(a, 2));
 }
 
 long sys_fsync(struct task *t, const struct sysargs *a)

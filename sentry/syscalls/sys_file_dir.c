@@ -1,10 +1,11 @@
-/* sys_file_dir.c: directories and names: getdents64, getcwd, chdir, fchdir, mkdir(at),
- * unlink(at), rmdir, rename(at/at2), symlink(at), link(at). */
+/* sys_file_dir.c: directories and names: getdents(64), getcwd, chdir, fchdir, chroot, mkdir(at),
+ * mknod(at), unlink(at), rmdir, rename(at/at2), symlink(at), link(at). */
 #include "sentry/syscalls/sys_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/sysmacros.h>
 
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -14,7 +15,7 @@
 
 #define GETDENTS_MAX (1 << 20) /* Sentry buffer cap per call; callers loop anyway */
 
-long sys_getdents64(struct task *t, const struct sysargs *a)
+static long do_getdents(struct task *t, const struct sysargs *a, bool old)
 {
 	struct file *f = sys_fd_file(t, arg_int(a, 0));
 	size_t size = MIN((size_t)arg_uint(a, 2), (size_t)GETDENTS_MAX);
@@ -24,12 +25,22 @@ long sys_getdents64(struct task *t, const struct sysargs *a)
 	if (!f)
 		return -EBADF;
 	buf = xmalloc(size ? size : 1);
-	ret = vfs_getdents64(t, f, buf, size);
+	ret = old ? vfs_getdents(t, f, buf, size) : vfs_getdents64(t, f, buf, size);
 	if (ret > 0 && copy_to_user(t, arg_uaddr(a, 1), buf, (size_t)ret))
 		ret = -EFAULT;
 	free(buf);
 	file_put(f);
 	return ret;
+}
+
+long sys_getdents64(struct task *t, const struct sysargs *a)
+{
+	return do_getdents(t, a, false);
+}
+
+long sys_getdents(struct task *t, const struct sysargs *a)
+{
+	return do_getdents(t, a, true);
 }
 
 long sys_getcwd(struct task *t, const struct sysargs *a)
@@ -52,6 +63,18 @@ long sys_chdir(struct task *t, const struct sysargs *a)
 	if (ret < 0)
 		return ret;
 	ret = vfs_chdir(t, path);
+	free(path);
+	return ret;
+}
+
+long sys_chroot(struct task *t, const struct sysargs *a)
+{
+	char *path = NULL;
+	long ret = sys_copy_path(t, arg_uaddr(a, 0), &path);
+
+	if (ret < 0)
+		return ret;
+	ret = vfs_chroot(t, path);
 	free(path);
 	return ret;
 }
@@ -88,6 +111,30 @@ long sys_mkdir(struct task *t, const struct sysargs *a)
 long sys_mkdirat(struct task *t, const struct sysargs *a)
 {
 	return do_mkdirat(t, arg_int(a, 0), arg_uaddr(a, 1), arg_uint(a, 2));
+}
+
+/* The dev argument is the kernel's 32-bit encoding (12-bit major, 20-bit minor). */
+static long do_mknodat(struct task *t, int dirfd, uaddr_t upath, unsigned mode, unsigned dev)
+{
+	dev_t rdev = makedev((dev & 0xfff00) >> 8, (dev & 0xff) | ((dev >> 12) & 0xfff00));
+	char *path = NULL;
+	long ret = sys_copy_path(t, upath, &path);
+
+	if (ret < 0)
+		return ret;
+	ret = vfs_mknodat(t, dirfd, path, mode, rdev);
+	free(path);
+	return ret;
+}
+
+long sys_mknod(struct task *t, const struct sysargs *a)
+{
+	return do_mknodat(t, AT_FDCWD, arg_uaddr(a, 0), arg_uint(a, 1), arg_uint(a, 2));
+}
+
+long sys_mknodat(struct task *t, const struct sysargs *a)
+{
+	return do_mknodat(t, arg_int(a, 0), arg_uaddr(a, 1), arg_uint(a, 2), arg_uint(a, 3));
 }
 
 static long do_unlinkat(struct task *t, int dirfd, uaddr_t upath, int flags)

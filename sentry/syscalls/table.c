@@ -118,12 +118,17 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 		       "NOWAIT, APPEND, NOAPPEND: EOPNOTSUPP"),
 	OK(open), OK(openat), OK(creat), OK(close), OK(close_range), OK(lseek),
 	OK(stat), OK(fstat), OK(lstat), OK(newfstatat), OK(statx),
-	OK(access), OK(faccessat), OK(faccessat2), OK(getdents64),
-	OK(readlink), OK(readlinkat), OK(getcwd), OK(chdir), OK(fchdir),
+	OK(access), OK(faccessat), OK(faccessat2), OK(getdents64), OK(getdents),
+	OK(readlink), OK(readlinkat), OK(getcwd), OK(chdir), OK(fchdir), OK(chroot),
 	OK(mkdir), OK(mkdirat), OK(unlink), OK(unlinkat), OK(rmdir),
 	OK(rename), OK(renameat), OK(renameat2), OK(symlink), OK(symlinkat), OK(link), OK(linkat),
 	OK(chmod), OK(fchmod), OK(fchmodat), OK(chown), OK(fchown), OK(lchown), OK(fchownat),
 	OK(umask), OK(truncate), OK(ftruncate), OK(utimensat), OK(fsync), OK(fdatasync),
+	OK(utime), OK(utimes), OK(futimesat),
+	PART(mknod, "FIFOs, sockets and device nodes (CAP_MKNOD) on tmpfs and the overlay; a "
+		    "device node opens only the devices the Sentry implements (others ENXIO); "
+		    "on a writable gofer bind mount only regular files (others EPERM)"),
+	PART(mknodat, "as mknod"),
 	OK(statfs), OK(fstatfs), OK(dup), OK(dup2), OK(dup3),
 	PART(fcntl, "O_ASYNC signals readiness of pipes and sockets only (not terminals), "
 		    "possibly more often than Linux; lease-break-time is fixed at 45 s"),

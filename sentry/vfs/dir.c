@@ -1,6 +1,7 @@
-/* dir.c: getdents64 over a per-open-file snapshot of a directory. Offsets are entry
- * indexes (0 = ".", 1 = "..", then the filesystem's entries), so reading resumes exactly
- * across calls however small the buffer; the snapshot is retaken at offset 0. */
+/* dir.c: getdents64 (and the old getdents) over a per-open-file snapshot of a directory.
+ * Offsets are entry indexes (0 = ".", 1 = "..", then the filesystem's entries), so reading
+ * resumes exactly across calls however small the buffer; the snapshot is retaken at
+ * offset 0. */
 #include "sentry/vfs/dir.h"
 
 #include <dirent.h>
@@ -27,6 +28,13 @@ struct dirent64_hdr {
 	int64_t d_off;
 	uint16_t d_reclen;
 	uint8_t d_type;
+} __attribute__((packed));
+
+/* The original struct linux_dirent header (getdents): the name follows. */
+struct dirent_old_hdr {
+	uint64_t d_ino;
+	int64_t d_off;
+	uint16_t d_reclen;
 } __attribute__((packed));
 
 void dirsnap_free(struct dirsnap *ds)
@@ -98,7 +106,26 @@ static int snap_take(struct file *f)
 	return 0;
 }
 
-ssize_t vfs_getdents64(struct task *t, struct file *f, void *buf, size_t size)
+/* Write e's record at dst (reclen bytes, zeroed): linux_dirent64, or with old the original
+ * linux_dirent (d_ino, d_off, d_reclen, the name, and d_type in the record's last byte). */
+static void put_dirent(char *dst, const struct snap_ent *e, int64_t off, size_t reclen, bool old)
+{
+	size_t namelen = strlen(e->name);
+	struct dirent64_hdr h = {e->ino, off, (uint16_t)reclen, e->type};
+	struct dirent_old_hdr oh = {e->ino, off, (uint16_t)reclen};
+
+	memset(dst, 0, reclen);
+	if (old) {
+		memcpy(dst, &oh, sizeof(oh));
+		memcpy(dst + sizeof(oh), e->name, namelen);
+		dst[reclen - 1] = (char)e->type;
+	} else {
+		memcpy(dst, &h, sizeof(h));
+		memcpy(dst + sizeof(h), e->name, namelen);
+	}
+}
+
+static ssize_t getdents_common(struct file *f, void *buf, size_t size, bool old)
 {
 	size_t done = 0;
 	int ret;
@@ -115,25 +142,29 @@ ssize_t vfs_getdents64(struct task *t, struct file *f, void *buf, size_t size)
 	while (f->pos < f->dir->n) {
 		struct snap_ent *e = &f->dir->ents[f->pos];
 		size_t namelen = strlen(e->name);
-		size_t reclen = ALIGN_UP(sizeof(struct dirent64_hdr) + namelen + 1, 8);
-		struct dirent64_hdr h;
+		size_t reclen = old ? ALIGN_UP(sizeof(struct dirent_old_hdr) + namelen + 2, 8)
+				    : ALIGN_UP(sizeof(struct dirent64_hdr) + namelen + 1, 8);
 
 		if (done + reclen > size) {
 			if (done == 0)
 				return -EINVAL;
 			break;
 		}
-		h.d_ino = e->ino;
-		h.d_off = (int64_t)f->pos + 1;
-		h.d_reclen = (uint16_t)reclen;
-		h.d_type = e->type;
-		memset((char *)buf + done, 0, reclen);
-		memcpy((char *)buf + done, &h, sizeof(h));
-		memcpy((char *)buf + done + sizeof(h), e->name, namelen);
+		put_dirent((char *)buf + done, e, (int64_t)f->pos + 1, reclen, old);
 		done += reclen;
 		f->pos++;
 	}
 	return (ssize_t)done;
+}
+
+ssize_t vfs_getdents64(struct task *t, struct file *f, void *buf, size_t size)
+{
+	return getdents_common(f, buf, size, false);
+}
+
+ssize_t vfs_getdents(struct task *t, struct file *f, void *buf, size_t size)
+{
+	return getdents_common(f, buf, size, true);
 }
 
 static ssize_t dir_read(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos)

@@ -46,6 +46,8 @@ int vfs_openat(struct task *t, int dirfd, const char *path, int flags, uint32_t 
 /* ---- namespace operations (namei_ops.c) ---- */
 
 int vfs_mkdirat(struct task *t, int dirfd, const char *path, uint32_t mode);
+/* mknodat: mode carries the type (0: regular); rdev only for S_IFCHR/S_IFBLK. */
+int vfs_mknodat(struct task *t, int dirfd, const char *path, uint32_t mode, dev_t rdev);
 int vfs_unlinkat(struct task *t, int dirfd, const char *path, int flags); /* AT_REMOVEDIR */
 int vfs_renameat2(struct task *t, int olddirfd, const char *oldpath, int newdirfd,
 		  const char *newpath, unsigned flags);
@@ -79,10 +81,14 @@ int vfs_fstatfs(struct file *f, struct statfs *st);
 /* Fill buf with linux_dirent64 records from f's position. Returns bytes, 0 at the end,
  * -EINVAL if buf cannot hold the next entry, -ENOTDIR if f is not a directory. */
 ssize_t vfs_getdents64(struct task *t, struct file *f, void *buf, size_t size);
+/* The same as the original struct linux_dirent records (getdents, d_type last). */
+ssize_t vfs_getdents(struct task *t, struct file *f, void *buf, size_t size);
 int vfs_chdir(struct task *t, const char *path);
 int vfs_fchdir(struct task *t, struct file *f);
+int vfs_chroot(struct task *t, const char *path);
 /* The cwd as an absolute path into buf (NUL-terminated); returns its size with the NUL,
- * -ERANGE if size is too small, -ENOENT if the cwd was removed. */
+ * -ERANGE if size is too small, -ENOENT if the cwd was removed. A cwd outside the task's
+ * root (after chroot) reads "(unreachable)/...", as Linux. */
 ssize_t vfs_getcwd(struct task *t, char *buf, size_t size);
 /* The absolute path of p as seen from t's root (for /proc/self/fd, getcwd); t NULL: from
  * the sandbox's root. */

@@ -1,11 +1,13 @@
 /* fs_context.c: each task's root, cwd and umask (shared under CLONE_FS), chdir/fchdir,
- * and turning a path back into a name (getcwd). */
+ * chroot, and turning a path back into a name (getcwd). */
 #include "sentry/vfs/vfs_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <string.h>
 
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/file.h"
 
@@ -116,33 +118,54 @@ static int prepend(char *buf, size_t *pos, const char *s, size_t len)
 	return 0;
 }
 
-ssize_t vfs_path_name(struct task *t, const struct path *p, char *buf, size_t size)
+/* Build p's name from root into tmp below *pos. *unreachable: p is not under root (the
+ * name is then from the top of the mount tree). */
+static int build_name(const struct path *root, const struct path *p, char *tmp, size_t *pos,
+		      bool *unreachable)
+{
+	struct path cur = *p;
+	int ret = 0;
+
+	*unreachable = false;
+	while (ret == 0 && !path_equal(&cur, root)) {
+		if (cur.dentry == cur.mnt->root) {
+			if (!cur.mnt->parent) {
+				*unreachable = true; /* outside the task's root */
+				break;
+			}
+			cur.dentry = cur.mnt->mountpoint;
+			cur.mnt = cur.mnt->parent;
+			continue;
+		}
+		ret = prepend(tmp, pos, cur.dentry->name, cur.dentry->name_len);
+		if (ret == 0)
+			ret = prepend(tmp, pos, "/", 1);
+		cur.dentry = cur.dentry->parent;
+	}
+	if (ret == 0 && *pos == VFS_PATH_MAX - 1)
+		ret = prepend(tmp, pos, "/", 1);
+	return ret;
+}
+
+/* p's name as seen from t's root; with mark_unreachable a name outside that root starts
+ * with "(unreachable)", as Linux's getcwd. */
+static ssize_t path_name(struct task *t, const struct path *p, char *buf, size_t size,
+			 bool mark_unreachable)
 {
 	char *tmp = xmalloc(VFS_PATH_MAX);
 	size_t pos = VFS_PATH_MAX - 1;
-	struct path cur = *p, root = {vfs_root_mount(), NULL};
-	int ret = 0;
+	struct path root = {vfs_root_mount(), NULL};
+	bool unreachable;
+	int ret;
 
 	if (t && t->fs)
 		root = t->fs->root;
 	else if (root.mnt)
 		root.dentry = root.mnt->root;
 	tmp[pos] = '\0';
-	while (ret == 0 && !path_equal(&cur, &root)) {
-		if (cur.dentry == cur.mnt->root) {
-			if (!cur.mnt->parent)
-				break; /* outside the task's root */
-			cur.dentry = cur.mnt->mountpoint;
-			cur.mnt = cur.mnt->parent;
-			continue;
-		}
-		ret = prepend(tmp, &pos, cur.dentry->name, cur.dentry->name_len);
-		if (ret == 0)
-			ret = prepend(tmp, &pos, "/", 1);
-		cur.dentry = cur.dentry->parent;
-	}
-	if (ret == 0 && pos == VFS_PATH_MAX - 1)
-		ret = prepend(tmp, &pos, "/", 1);
+	ret = build_name(&root, p, tmp, &pos, &unreachable);
+	if (ret == 0 && unreachable && mark_unreachable)
+		ret = prepend(tmp, &pos, "(unreachable)", 13);
 	if (ret == 0 && VFS_PATH_MAX - pos > size)
 		ret = -ERANGE;
 	if (ret == 0)
@@ -151,11 +174,38 @@ ssize_t vfs_path_name(struct task *t, const struct path *p, char *buf, size_t si
 	return ret < 0 ? ret : (ssize_t)(VFS_PATH_MAX - pos);
 }
 
+ssize_t vfs_path_name(struct task *t, const struct path *p, char *buf, size_t size)
+{
+	return path_name(t, p, buf, size, false);
+}
+
 ssize_t vfs_getcwd(struct task *t, char *buf, size_t size)
 {
 	struct path *cwd = &t->fs->cwd;
 
 	if (!cwd->dentry->hashed)
 		return -ENOENT;
-	return vfs_path_name(t, cwd, buf, size);
+	return path_name(t, cwd, buf, size, true);
+}
+
+/* chroot: the new root is per fs_context (shared by CLONE_FS); the cwd stays where it is,
+ * so it may be outside the root afterwards (getcwd then says "(unreachable)"). Search
+ * permission on the directory comes before the capability check, as Linux. */
+int vfs_chroot(struct task *t, const char *path)
+{
+	struct path p;
+	int ret = vfs_lookupat(t, AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+
+	if (ret < 0)
+		return ret;
+	ret = vfs_permission(task_fs_creds(t), p.dentry, MAY_EXEC);
+	if (ret == 0 && !caps_capable(t, CAP_SYS_CHROOT))
+		ret = -EPERM;
+	if (ret < 0) {
+		path_put(&p);
+		return ret;
+	}
+	path_put(&t->fs->root);
+	t->fs->root = p;
+	return 0;
 }

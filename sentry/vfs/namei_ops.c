@@ -1,14 +1,16 @@
 /* namei_ops.c: namespace changes: the kernel-side dentry operations (vfsk_*, no permission
- * checks, also used by the overlay on its upper layer) and mkdir/unlink/rmdir/symlink/link/
- * readlink on behalf of a task, with Linux's checks and errno order. */
+ * checks, also used by the overlay on its upper layer) and mkdir/mknod/unlink/rmdir/symlink/
+ * link/readlink on behalf of a task, with Linux's checks and errno order. */
 #include "sentry/vfs/vfs_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/inotify.h>
 
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/fsnotify.h"
@@ -219,6 +221,41 @@ int vfs_mkdirat(struct task *t, int dirfd, const char *path, uint32_t mode)
 	if (ret == 0)
 		ret = vfsk_mkdir(lp.dir.dentry, lp.last, mode & 07777 & ~t->fs->umask,
 				 task_fs_creds(t), NULL);
+	path_put(&lp.dir);
+	return ret;
+}
+
+/* mknodat: the type is checked before the path (EINVAL, or EPERM for a directory), mode 0
+ * makes a regular file, and device nodes need CAP_MKNOD (a 0:0 character device, the
+ * whiteout, does not). Device nodes are safe to allow: opening one reaches only the
+ * devices the Sentry implements itself (chrdev_open), never a host device. */
+int vfs_mknodat(struct task *t, int dirfd, const char *path, uint32_t mode, dev_t rdev)
+{
+	uint32_t type = mode & S_IFMT;
+	struct lookup_parent lp;
+	int ret;
+
+	if (type == S_IFDIR)
+		return -EPERM;
+	if (type != 0 && type != S_IFREG && type != S_IFCHR && type != S_IFBLK &&
+	    type != S_IFIFO && type != S_IFSOCK)
+		return -EINVAL;
+	if (type == 0)
+		type = S_IFREG;
+	if (type != S_IFCHR && type != S_IFBLK)
+		rdev = 0;
+	ret = vfs_lookup_parent(t, dirfd, path, &lp);
+	if (ret < 0)
+		return ret;
+	ret = lp.type != LAST_NORM ? -EEXIST : may_create(t, &lp);
+	if (ret == 0 && lp.trailing_slash)
+		ret = -ENOENT;
+	if (ret == 0 && (type == S_IFCHR || type == S_IFBLK) &&
+	    !(type == S_IFCHR && rdev == 0) && !caps_capable(t, CAP_MKNOD))
+		ret = -EPERM;
+	if (ret == 0)
+		ret = vfsk_mknod(lp.dir.dentry, lp.last, type | (mode & 07777 & ~t->fs->umask),
+				 rdev, task_fs_creds(t), NULL);
 	path_put(&lp.dir);
 	return ret;
 }

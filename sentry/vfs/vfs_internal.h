@@ -33,6 +33,7 @@ struct dentry;
 struct inode;
 struct super_block;
 struct path;
+struct pipe;
 
 #define VFS_NAME_MAX 255
 #define VFS_PATH_MAX 4096
@@ -120,6 +121,7 @@ struct inode {
 	/* Open file descriptions of it for reading only / for writing (lease conflicts),
 	 * counted on the inode of the file's path (the overlay's, not the layer's). */
 	int readcount, writecount;
+	struct pipe *pipe; /* a FIFO's pipe while it is open (sentry/fs/fifo.c) */
 };
 
 /* Directory and attribute operations. Names are NUL-terminated components, never "." or
@@ -284,6 +286,7 @@ struct file {
 	int owner_type, owner_id; /* F_SETOWN(_EX): F_OWNER_*, and 0 for no owner (fown.c) */
 	int sig;		/* F_SETSIG: 0 = plain SIGIO */
 	struct fasync *fasync;	/* O_ASYNC on a pipe or socket: the readiness hook (fown.c) */
+	uint64_t pipe_wseen;	/* FIFO read end: no POLLHUP while the pipe's w_counter is this */
 };
 
 /* Per-task (or per CLONE_FS group) filesystem context. */

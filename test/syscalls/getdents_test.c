@@ -1,5 +1,8 @@
-/* getdents64: entry names, types, inode numbers, small buffers and errnos. */
+/* getdents64 (and the old getdents): entry names, types, inode numbers, small buffers and
+ * errnos. */
 #include "harness.h"
+
+#include <stddef.h>
 
 struct linux_dirent64 {
 	unsigned long long d_ino;
@@ -167,6 +170,59 @@ static void getdents_lists_host_root(void)
 	CHECK(find(&g_list, "tmp") >= 0);
 }
 
+/* The original getdents: struct linux_dirent with d_type in the record's last byte. */
+struct linux_dirent_old {
+	unsigned long d_ino;
+	unsigned long d_off;
+	unsigned short d_reclen;
+	char d_name[];
+};
+
+static void old_getdents_has_type_in_last_byte(void)
+{
+	char buf[4096], *p;
+	int fd, seen = 0;
+	long n;
+
+	CHECK_OK(mkdir(h_path("old"), 0755));
+	CHECK_OK(mkdir(h_path("old/d"), 0755));
+	CHECK_OK(symlink("x", h_path("old/l")));
+	h_make_file("old/regular-file", "x");
+	fd = CHECK_OK(open(h_path("old"), O_RDONLY | O_DIRECTORY));
+	CHECK_ERR(syscall(SYS_getdents, fd, buf, 20), EINVAL);
+	n = CHECK_OK(syscall(SYS_getdents, fd, buf, sizeof(buf)));
+	for (p = buf; p < buf + n;) {
+		struct linux_dirent_old *d = (struct linux_dirent_old *)p;
+		unsigned char type = (unsigned char)p[d->d_reclen - 1];
+		struct stat st;
+
+		CHECK_EQ(d->d_reclen % 8, 0);
+		CHECK(d->d_reclen >= offsetof(struct linux_dirent_old, d_name) +
+					    strlen(d->d_name) + 2);
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..")) {
+			CHECK_EQ(type, DT_DIR);
+		} else {
+			char path[PATH_MAX];
+
+			snprintf(path, sizeof(path), "%s/%s", h_path("old"), d->d_name);
+			CHECK_OK(lstat(path, &st));
+			CHECK_EQ(d->d_ino, st.st_ino);
+			CHECK_EQ(type, !strcmp(d->d_name, "d") ? DT_DIR :
+				 !strcmp(d->d_name, "l") ? DT_LNK : DT_REG);
+		}
+		seen++;
+		p += d->d_reclen;
+	}
+	CHECK_EQ(seen, 5);
+	CHECK_EQ(syscall(SYS_getdents, fd, buf, sizeof(buf)), 0);
+	CHECK_ERR(syscall(SYS_getdents, 9999, buf, sizeof(buf)), EBADF);
+	close(fd);
+	fd = CHECK_OK(open(h_path("old/regular-file"), O_RDONLY));
+	CHECK_ERR(syscall(SYS_getdents, fd, buf, sizeof(buf)), ENOTDIR);
+	close(fd);
+	h_rm_tree(h_path("old"));
+}
+
 int main(void)
 {
 	h_begin();
@@ -177,5 +233,6 @@ int main(void)
 	RUN(getdents_at_end_returns_zero);
 	RUN(getdents_errors);
 	RUN(getdents_lists_host_root);
+	RUN(old_getdents_has_type_in_last_byte);
 	return h_end();
 }

@@ -10,6 +10,7 @@
 
 #include "lib/log.h"
 #include "sentry/fs/dev/dev.h"
+#include "sentry/fs/fifo.h"
 #include "sentry/vfs/dir.h"
 
 #define GOFER_READDIR_SIZE (64 * 1024)
@@ -172,8 +173,12 @@ int gofer_open(struct dentry *d, struct file *f)
 
 	if (S_ISCHR(inode->mode))
 		return chrdev_open(inode->rdev, f);
+	/* A FIFO the host made is served in the Sentry (fifo.c): no host FIFO is opened, so
+	 * the sandbox meets only its own openers there, never a host process. */
+	if (S_ISFIFO(inode->mode))
+		return fifo_open(inode, f);
 	if (!S_ISREG(inode->mode) && !S_ISDIR(inode->mode))
-		return -ENXIO; /* fifos and sockets on the root: not supported */
+		return -ENXIO; /* sockets (as Linux) and block devices */
 	if ((f->fmode & FMODE_WRITE) && !rw)
 		return -EROFS;
 	if (S_ISREG(inode->mode)) {

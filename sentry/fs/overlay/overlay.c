@@ -143,7 +143,9 @@ static int ovl_open(struct dentry *d, struct file *f)
 		f->ops = &g_dir_fops;
 		return 0;
 	}
-	if (f->fmode & FMODE_WRITE) {
+	/* A FIFO opens on the layer that has it, without a copy-up (as Linux's overlayfs):
+	 * its pipe is the real inode's, shared by every opener. */
+	if ((f->fmode & FMODE_WRITE) && !S_ISFIFO(d->inode->mode)) {
 		ret = ovl_copy_up(d);
 		if (ret < 0)
 			return ret;

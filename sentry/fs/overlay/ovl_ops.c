@@ -218,6 +218,10 @@ int ovl_mknod(struct dentry *dir, struct dentry *d, uint32_t mode, dev_t rdev,
 {
 	struct make_args a = {.mode = mode, .rdev = rdev};
 
+	/* A 0:0 character device in the upper layer is a whiteout: never the app's (Linux's
+	 * overlayfs refuses it too). */
+	if (S_ISCHR(mode) && rdev == 0)
+		return -EPERM;
 	return ovl_make(dir, d, &a, c);
 }
 

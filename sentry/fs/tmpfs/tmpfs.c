@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sentry/fs/dev/dev.h"
+#include "sentry/fs/fifo.h"
 #include "sentry/vfs/dir.h"
 
 static struct tmpfs_sb *tsb(struct super_block *sb)
@@ -218,8 +219,10 @@ static int tmpfs_open(struct dentry *d, struct file *f)
 
 	if (S_ISCHR(inode->mode))
 		return chrdev_open(inode->rdev, f);
-	if (S_ISFIFO(inode->mode) || S_ISSOCK(inode->mode) || S_ISBLK(inode->mode))
-		return -ENXIO; /* named pipes and sockets: not supported yet */
+	if (S_ISFIFO(inode->mode))
+		return fifo_open(inode, f);
+	if (S_ISSOCK(inode->mode) || S_ISBLK(inode->mode))
+		return -ENXIO; /* as Linux for sockets; no block device is implemented */
 	f->inode = inode;
 	inode_get(inode);
 	f->ops = inode->fops;
