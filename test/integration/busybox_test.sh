@@ -151,6 +151,16 @@ expect shell_redirections_and_pipeline "$(printf '3\nA\nB\nC\nmissing\nerr')" \
 expect shell_append_and_subshell "$(printf 'one\ntwo\n2')" \
 	"$BB" sh -c 'echo one > /tmp/f-$$; echo two >> /tmp/f-$$; cat /tmp/f-$$; (cd /tmp && wc -l < f-$$); rm /tmp/f-$$'
 
+# Named pipes: a writer and a reader meet at a FIFO made by mkfifo.
+expect mkfifo_carries_data_between_processes "$(printf 'through-fifo\nprw-------')" \
+	"$BB" sh -c 'f=/tmp/ff-$$; mkfifo -m 600 $f && { echo through-fifo > $f & cat $f; wait; };
+		ls -l $f | cut -c1-10; rm $f'
+# chroot into a directory holding a copy of busybox: / and .. are that directory.
+expect chroot_runs_program_in_new_root "$(printf '/\nbin\nbusybox')" \
+	"$BB" sh -c "d=/tmp/cr-\$\$; mkdir -p \$d/bin && cp $BB \$d/bin/busybox &&
+		chroot \$d /bin/busybox sh -c 'cd /..; /bin/busybox pwd; /bin/busybox ls /; /bin/busybox ls /bin';
+		rm -rf \$d"
+
 got=$(cd /usr/share && rs "$BB" pwd 2>/dev/null)
 check cwd_carried_over "got \`$got\`, want /usr/share" test "$got" == /usr/share
 got=$(cd /usr/share && rs "$BB" ls -d doc 2>/dev/null)
