@@ -51,6 +51,9 @@ static const struct {
 	{SCMP_SYS(fdatasync), ARGS_ANY, "ops_io.c: Tfsync datasync"},
 	{SCMP_SYS(mkdirat), ARGS_ANY, "ops_create.c: Tmkdir"},
 	{SCMP_SYS(symlinkat), ARGS_ANY, "ops_create.c: Tsymlink"},
+	/* Tmknod: FIFOs and socket files on writable mounts (mkfifo, binding a unix socket
+	 * there); ops_create.c refuses device nodes before calling it. */
+	{SCMP_SYS(mknodat), ARGS_ANY, "ops_create.c: Tmknod (FIFOs and sockets only)"},
 	{SCMP_SYS(unlinkat), ARGS_ANY, "ops_create.c: Tunlinkat, undoing a failed create"},
 	{SCMP_SYS(renameat), ARGS_ANY, "ops_create.c: Trenameat (glibc renameat)"},
 	{SCMP_SYS(renameat2), ARGS_ANY, "ops_create.c: Trenameat (newer glibc)"},

@@ -174,6 +174,7 @@ int gofer_op_write(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_fsync(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_lcreate(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_mkdir(struct gofer_server *s, struct gofer_call *call);
+int gofer_op_mknod(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_symlink(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_unlinkat(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_renameat(struct gofer_server *s, struct gofer_call *call);

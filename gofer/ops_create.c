@@ -1,4 +1,4 @@
-/* ops_create.c: directory-changing handlers: Tlcreate, Tmkdir, Tsymlink, Tunlinkat,
+/* ops_create.c: directory-changing handlers: Tlcreate, Tmkdir, Tmknod, Tsymlink, Tunlinkat,
  * Trenameat, Tlink. Every one is refused with EROFS on a read-only server. */
 #include "gofer/gofer_internal.h"
 
@@ -135,20 +135,16 @@ int gofer_op_lcreate(struct gofer_server *s, struct gofer_call *call)
 	return 0;
 }
 
-int gofer_op_mkdir(struct gofer_server *s, struct gofer_call *call)
+/* The reply to a request that made name in f's directory (made: 0 or -errno): the new
+ * entry owned as asked and its qid. Drops f. */
+static int reply_made(struct gofer_fid *f, const char *name, int made, uint32_t gid,
+		      bool is_dir, struct gofer_call *call)
 {
-	const struct p9_fcall *in = call->in;
-	char name[P9_NAME_MAX + 1];
-	struct gofer_fid *f;
 	struct gofer_node *child;
-	int ret;
+	int ret = made;
 
-	ret = dir_and_name(s, in->tmkdir.dfid, &in->tmkdir.name, name, &f);
-	if (ret)
-		return ret;
-	ret = mkdirat(f->node->fd, name, in->tmkdir.mode & 07777) < 0 ? -errno : 0;
 	if (!ret)
-		ret = new_entry(f->node, name, f->uid, in->tmkdir.gid, true, &child);
+		ret = new_entry(f->node, name, f->uid, gid, is_dir, &child);
 	fid_put(f);
 	if (ret)
 		return ret;
@@ -157,12 +153,46 @@ int gofer_op_mkdir(struct gofer_server *s, struct gofer_call *call)
 	return 0;
 }
 
+int gofer_op_mkdir(struct gofer_server *s, struct gofer_call *call)
+{
+	const struct p9_fcall *in = call->in;
+	char name[P9_NAME_MAX + 1];
+	struct gofer_fid *f;
+	int ret;
+
+	ret = dir_and_name(s, in->tmkdir.dfid, &in->tmkdir.name, name, &f);
+	if (ret)
+		return ret;
+	ret = mkdirat(f->node->fd, name, in->tmkdir.mode & 07777) < 0 ? -errno : 0;
+	return reply_made(f, name, ret, in->tmkdir.gid, true, call);
+}
+
+/* Tmknod: FIFOs and sockets only (a socket file is what binding a unix socket leaves).
+ * Device nodes are never made on the host: EPERM. The mode is exact (the Gofer runs with
+ * umask 0: the Sentry applied the application's), since a FIFO is never reopened here for
+ * a later chmod. */
+int gofer_op_mknod(struct gofer_server *s, struct gofer_call *call)
+{
+	const struct p9_fcall *in = call->in;
+	uint32_t type = in->tmknod.mode & S_IFMT;
+	char name[P9_NAME_MAX + 1];
+	struct gofer_fid *f;
+	int ret;
+
+	if (type != S_IFIFO && type != S_IFSOCK)
+		return type == S_IFCHR || type == S_IFBLK ? -EPERM : -EINVAL;
+	ret = dir_and_name(s, in->tmknod.dfid, &in->tmknod.name, name, &f);
+	if (ret)
+		return ret;
+	ret = mknodat(f->node->fd, name, type | (in->tmknod.mode & 07777), 0) < 0 ? -errno : 0;
+	return reply_made(f, name, ret, in->tmknod.gid, false, call);
+}
+
 int gofer_op_symlink(struct gofer_server *s, struct gofer_call *call)
 {
 	const struct p9_fcall *in = call->in;
 	char name[P9_NAME_MAX + 1], target[P9_PATH_MAX + 1];
 	struct gofer_fid *f;
-	struct gofer_node *child;
 	int ret;
 
 	if (in->tsymlink.target.len == 0)
@@ -174,14 +204,7 @@ int gofer_op_symlink(struct gofer_server *s, struct gofer_call *call)
 		return ret;
 	/* The target is stored, never resolved here: the Sentry interprets it. */
 	ret = symlinkat(target, f->node->fd, name) < 0 ? -errno : 0;
-	if (!ret)
-		ret = new_entry(f->node, name, f->uid, in->tsymlink.gid, false, &child);
-	fid_put(f);
-	if (ret)
-		return ret;
-	node_qid(child, &call->out->rqid.qid);
-	node_put(child);
-	return 0;
+	return reply_made(f, name, ret, in->tsymlink.gid, false, call);
 }
 
 int gofer_op_unlinkat(struct gofer_server *s, struct gofer_call *call)

@@ -237,6 +237,9 @@ int gofer_run(const struct gofer_opts *o)
 
 	if (o->nbinds < 0 || o->nbinds > GOFER_MAX_BINDS)
 		return 1;
+	/* Files are made with the modes the Sentry asks for: it applied the application's
+	 * umask already, and a FIFO (Tmknod) cannot be chmodded afterwards here. */
+	umask(0);
 	if (o->walls && (ret = close_other_fds(o))) {
 		log_err("cannot close inherited fds: %d", ret);
 		return 1;

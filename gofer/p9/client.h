@@ -64,6 +64,9 @@ int p9c_lcreate(struct p9_client *c, uint32_t fid, const char *name, uint32_t fl
 		uint32_t mode, uint32_t gid, struct p9_qid *qid, uint32_t *iounit, int *hostfd);
 int p9c_mkdir(struct p9_client *c, uint32_t dfid, const char *name, uint32_t mode,
 	      uint32_t gid, struct p9_qid *qid);
+/* Tmknod of a FIFO or socket (mode carries the type); devices are refused by the Gofer. */
+int p9c_mknod(struct p9_client *c, uint32_t dfid, const char *name, uint32_t mode,
+	      uint32_t gid, struct p9_qid *qid);
 int p9c_symlink(struct p9_client *c, uint32_t dfid, const char *name, const char *target,
 		uint32_t gid, struct p9_qid *qid);
 int p9c_unlinkat(struct p9_client *c, uint32_t dfid, const char *name, uint32_t flags);

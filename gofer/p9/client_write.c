@@ -51,6 +51,23 @@ int p9c_mkdir(struct p9_client *c, uint32_t dfid, const char *name, uint32_t mod
 	return ret;
 }
 
+int p9c_mknod(struct p9_client *c, uint32_t dfid, const char *name, uint32_t mode,
+	      uint32_t gid, struct p9_qid *qid)
+{
+	struct p9_fcall req = {.type = P9_TMKNOD}, rep;
+	int ret;
+
+	req.tmknod.dfid = dfid;
+	req.tmknod.mode = mode;
+	req.tmknod.gid = gid;
+	if (p9c_cstr(name, &req.tmknod.name))
+		return -ENAMETOOLONG;
+	ret = p9c_rpc(c, &req, P9_RMKNOD, &rep, NULL);
+	if (ret == 0 && qid)
+		*qid = rep.rqid.qid;
+	return ret;
+}
+
 int p9c_symlink(struct p9_client *c, uint32_t dfid, const char *name, const char *target,
 		uint32_t gid, struct p9_qid *qid)
 {

@@ -172,6 +172,11 @@ struct p9_fcall {
 		} tmkdir;
 		struct {
 			uint32_t dfid;
+			struct p9_str name;
+			uint32_t mode, major, minor, gid;
+		} tmknod;
+		struct {
+			uint32_t dfid;
 			struct p9_str name, target;
 			uint32_t gid;
 		} tsymlink;
@@ -197,7 +202,7 @@ struct p9_fcall {
 		} tfsync;
 		struct {
 			struct p9_qid qid;
-		} rqid; /* Rattach, Rmkdir, Rsymlink */
+		} rqid; /* Rattach, Rmkdir, Rsymlink, Rmknod */
 	};
 };
 

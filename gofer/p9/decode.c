@@ -136,6 +136,14 @@ static int decode_request(struct p9_rbuf *r, struct p9_fcall *f)
 		p9_get_u32(r, &f->tmkdir.mode);
 		p9_get_u32(r, &f->tmkdir.gid);
 		break;
+	case P9_TMKNOD:
+		p9_get_u32(r, &f->tmknod.dfid);
+		p9_get_str(r, &f->tmknod.name);
+		p9_get_u32(r, &f->tmknod.mode);
+		p9_get_u32(r, &f->tmknod.major);
+		p9_get_u32(r, &f->tmknod.minor);
+		p9_get_u32(r, &f->tmknod.gid);
+		break;
 	case P9_TSYMLINK:
 		p9_get_u32(r, &f->tsymlink.dfid);
 		p9_get_str(r, &f->tsymlink.name);
@@ -214,6 +222,7 @@ static int decode_reply(struct p9_rbuf *r, struct p9_fcall *f)
 	case P9_RATTACH:
 	case P9_RMKDIR:
 	case P9_RSYMLINK:
+	case P9_RMKNOD:
 		p9_get_qid(r, &f->rqid.qid);
 		break;
 	case P9_RCLUNK:

@@ -149,6 +149,14 @@ static int encode_body(struct p9_wbuf *w, const struct p9_fcall *f)
 		p9_put_u32(w, f->tmkdir.mode);
 		p9_put_u32(w, f->tmkdir.gid);
 		break;
+	case P9_TMKNOD:
+		p9_put_u32(w, f->tmknod.dfid);
+		p9_put_str(w, &f->tmknod.name);
+		p9_put_u32(w, f->tmknod.mode);
+		p9_put_u32(w, f->tmknod.major);
+		p9_put_u32(w, f->tmknod.minor);
+		p9_put_u32(w, f->tmknod.gid);
+		break;
 	case P9_TSYMLINK:
 		p9_put_u32(w, f->tsymlink.dfid);
 		p9_put_str(w, &f->tsymlink.name);
@@ -182,6 +190,7 @@ static int encode_body(struct p9_wbuf *w, const struct p9_fcall *f)
 	case P9_RATTACH:
 	case P9_RMKDIR:
 	case P9_RSYMLINK:
+	case P9_RMKNOD:
 		p9_put_qid(w, &f->rqid.qid);
 		break;
 	case P9_RCLUNK:

@@ -127,7 +127,8 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(utime), OK(utimes), OK(futimesat),
 	PART(mknod, "FIFOs, sockets and device nodes (CAP_MKNOD) on tmpfs and the overlay; a "
 		    "device node opens only the devices the Sentry implements (others ENXIO); "
-		    "on a writable gofer bind mount only regular files (others EPERM)"),
+		    "a writable gofer bind mount makes FIFOs and sockets on the host, device "
+		    "nodes EPERM; every FIFO, a host one too, is a pipe in the Sentry"),
 	PART(mknodat, "as mknod"),
 	OK(statfs), OK(fstatfs), OK(dup), OK(dup2), OK(dup3),
 	PART(fcntl, "O_ASYNC signals readiness of pipes and sockets only (not terminals), "

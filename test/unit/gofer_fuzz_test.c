@@ -44,6 +44,7 @@ static size_t seeds(struct p9_fcall *m)
 	m[n++] = (struct p9_fcall){.type = P9_TLOPEN, .tlopen = {0, 2}};
 	m[n++] = (struct p9_fcall){.type = P9_TLCREATE, .tlcreate = {0, S("c"), 2, 0644, 0}};
 	m[n++] = (struct p9_fcall){.type = P9_TMKDIR, .tmkdir = {0, S("m"), 0755, 0}};
+	m[n++] = (struct p9_fcall){.type = P9_TMKNOD, .tmknod = {0, S("p"), 010644, 0, 0, 0}};
 	m[n++] = (struct p9_fcall){.type = P9_TSYMLINK, .tsymlink = {0, S("s"), S("../x"), 0}};
 	m[n++] = (struct p9_fcall){.type = P9_TUNLINKAT, .tunlinkat = {0, S("file.txt"), 0}};
 	m[n++] = (struct p9_fcall){.type = P9_TRENAMEAT,

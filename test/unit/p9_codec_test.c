@@ -65,6 +65,9 @@ static size_t sample_messages(struct p9_fcall *m)
 	f = NEXT(P9_TMKDIR), f->tmkdir.dfid = 7, f->tmkdir.name = S("d"), f->tmkdir.mode = 0755;
 	f->tmkdir.gid = 0;
 	f = NEXT(P9_RMKDIR), f->rqid.qid = Q1;
+	f = NEXT(P9_TMKNOD), f->tmknod.dfid = 7, f->tmknod.name = S("fifo");
+	f->tmknod.mode = 010640, f->tmknod.major = 1, f->tmknod.minor = 3, f->tmknod.gid = 2;
+	f = NEXT(P9_RMKNOD), f->rqid.qid = Q2;
 	f = NEXT(P9_TSYMLINK), f->tsymlink.dfid = 7, f->tsymlink.name = S("l");
 	f->tsymlink.target = S("/abs/target"), f->tsymlink.gid = 1;
 	f = NEXT(P9_RSYMLINK), f->rqid.qid = Q2;

@@ -172,9 +172,16 @@ static int rw_mkdir(struct dentry *dir, struct dentry *d, uint32_t mode, const s
 static int rw_mknod(struct dentry *dir, struct dentry *d, uint32_t mode, dev_t rdev,
 		    const struct creds *c)
 {
+	int ret;
+
 	if (S_ISREG(mode))
 		return rw_create(dir, d, mode, c);
-	return -EPERM; /* devices, FIFOs and sockets are not made on the host */
+	/* FIFOs and socket files are made on the host (opening such a FIFO still gives a
+	 * pipe in the Sentry: fifo.c); device nodes never are. */
+	if (!S_ISFIFO(mode) && !S_ISSOCK(mode))
+		return -EPERM;
+	ret = p9c_mknod(client(dir->sb), gfid(dir), d->name, mode, new_gid(dir, c), NULL);
+	return ret < 0 ? ret : instantiate(dir, d, mode, c);
 }
 
 static int rw_symlink(struct dentry *dir, struct dentry *d, const char *target,
