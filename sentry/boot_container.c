@@ -69,15 +69,15 @@ static int container_tree(const struct boot_spec *s, int *fds, int nfds, struct 
 	return err;
 }
 
-static struct task *container_task(const struct boot_spec *s, struct mount *root, int *fds,
-				   char *msg, size_t msize)
+static struct task *container_task(const struct boot_spec *s, struct boot_container *c,
+				   int *fds, char *msg, size_t msize)
 {
 	struct creds cr = {
 		.uid = s->uid, .euid = s->uid, .suid = s->uid, .fsuid = s->uid,
 		.gid = s->gid, .egid = s->gid, .sgid = s->gid, .fsgid = s->gid,
 		.ngroups = s->ngids,
 	};
-	struct fs_context *fs = fs_context_new_at(root);
+	struct fs_context *fs = fs_context_new_at(c->root);
 	/* A terminal: the host pty slave, relayed to a pty of the sandbox once t exists. */
 	int console = s->terminal && isatty(fds[0]) ? fcntl(fds[0], F_DUPFD_CLOEXEC, 3) : -1;
 	struct task *t;
@@ -93,7 +93,7 @@ static struct task *container_task(const struct boot_spec *s, struct mount *root
 			close(console);
 		return NULL;
 	}
-	t = control_task_create(control_stdio_table(fds), fs, &cr, NULL);
+	t = control_task_create(c->target.pidns, control_stdio_table(fds), fs, &cr, NULL);
 	if (!t) {
 		snprintf(msg, msize, "no free pid in the sandbox");
 		if (console >= 0)
@@ -129,7 +129,7 @@ int boot_container_create(json_t *spec, int *fds, int nfds, struct boot_containe
 {
 	struct boot_spec s = {0};
 	json_t *host = json_object_get(spec, "hostname");
-	int err;
+	int err = 0;
 
 	if (nfds < 4 || boot_spec_parse(spec, &s) < 0) {
 		snprintf(msg, msize, "bad container request: %s",
@@ -142,7 +142,7 @@ int boot_container_create(json_t *spec, int *fds, int nfds, struct boot_containe
 	if (!err && json_is_string(host) && uts_new_container(c->cid, json_string_value(host)))
 		err = -EINVAL;
 	if (!err)
-		c->init = container_task(&s, c->root, fds, msg, msize);
+		c->init = container_task(&s, c, fds, msg, msize);
 	if (!err && !c->init)
 		err = -EAGAIN;
 	if (err) {

@@ -16,6 +16,7 @@
 #include "sentry/control/control_internal.h"
 #include "sentry/kernel/control_api.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/uts.h"
 #include "sentry/vfs/vfs.h"
@@ -111,6 +112,9 @@ static int pod_create(int conn, const char *id, json_t *req, int *fds, int nfds)
 	if (err) {
 		uts_drop_container(p->bc.cid);
 		free(p->bc.target.seccomp);
+		kernel_lock();
+		pidns_put(p->bc.target.pidns);
+		kernel_unlock();
 		free(p);
 		log_warn("container %s: %s", id, msg);
 		return control_reply_error(conn, err, "%s", msg);

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+struct pid_ns;
 struct task;
 struct fdtable;
 struct thread_group;
@@ -20,6 +21,8 @@ struct control_target {
 	struct sock_filter *seccomp;	/* cid > 0: its OCI profile (NULL: none) */
 	size_t seccomp_len;
 	bool seccomp_log;
+	struct pid_ns *pidns;		/* its processes' pid namespace (a reference); NULL:
+					 * the sandbox's */
 };
 
 /* The sandbox's own container. */

@@ -147,10 +147,11 @@ static struct task *exec_start(json_t *req, int *fds, char **argv, char **envp,
 		fs_context_put(fs);
 		return NULL;
 	}
-	t = control_task_create(ft, fs, &cr, NULL);
+	t = control_task_create(c->pidns, ft, fs, &cr, NULL);
 	if (!t) {
 		*err = -EAGAIN;
-		snprintf(msg, msize, "no free pid in the sandbox");
+		snprintf(msg, msize, "no free pid in the container's pid namespace (or its "
+			 "init has exited)");
 		fdtable_put(ft);
 		fs_context_put(fs);
 		if (console >= 0)

@@ -11,6 +11,7 @@
 #include "lib/list.h"
 #include "lib/util.h"
 #include "sentry/kernel/caps.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/sched.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -308,8 +309,8 @@ static long msg_stat(struct task *t, int id, int cmd, uaddr_t buf)
 	ds.msg_cbytes = q->cbytes;
 	ds.msg_qnum = q->qnum;
 	ds.msg_qbytes = q->qbytes;
-	ds.msg_lspid = q->lspid;
-	ds.msg_lrpid = q->lrpid;
+	ds.msg_lspid = pid_vnr(t, q->lspid); /* as the caller's pid namespace numbers them */
+	ds.msg_lrpid = pid_vnr(t, q->lrpid);
 	if (copy_to_user(t, buf, &ds, sizeof(ds)))
 		return -EFAULT;
 	return cmd == IPC_STAT_CMD ? 0 : q->perm.id;

@@ -9,6 +9,7 @@
 
 #include "lib/list.h"
 #include "lib/util.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/sched.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -425,7 +426,7 @@ static long sem_main(struct task *t, int id, int num, int cmd, uaddr_t arg)
 	case GETVAL_CMD:
 		return s->sems[num].val;
 	case GETPID_CMD:
-		return s->sems[num].pid;
+		return pid_vnr(t, s->sems[num].pid);
 	case GETNCNT_CMD:
 		return count_waiters(s, num, false);
 	default: /* GETZCNT */

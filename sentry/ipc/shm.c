@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 
 #include "sentry/kernel/caps.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -208,8 +209,8 @@ static void seg_fill(const struct shm_seg *s, struct abi_shmid64_ds *ds)
 	ds->shm_atime = s->atime;
 	ds->shm_dtime = s->dtime;
 	ds->shm_ctime = s->ctime;
-	ds->shm_cpid = s->cpid;
-	ds->shm_lpid = s->lpid;
+	ds->shm_cpid = pid_vnr(t_current, s->cpid); /* as the caller's pid namespace */
+	ds->shm_lpid = pid_vnr(t_current, s->lpid);
 	ds->shm_nattch = s->nattch;
 }
 

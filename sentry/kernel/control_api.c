@@ -7,6 +7,7 @@
 
 #include "lib/util.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
 
 #define MAX_EXEC_ROOTS 256
@@ -33,13 +34,14 @@ static void roots_del(struct thread_group *tg)
 			g_exec_roots[i] = NULL;
 }
 
-struct task *control_task_create(struct fdtable *files, struct fs_context *fs,
-				 const struct creds *creds, const struct rlimit *rlim)
+struct task *control_task_create(struct pid_ns *ns, struct fdtable *files,
+				 struct fs_context *fs, const struct creds *creds,
+				 const struct rlimit *rlim)
 {
-	struct task *t = task_alloc();
 	struct thread_group *tg;
+	struct task *t;
 
-	if (!t)
+	if (task_alloc(ns ?: pidns_root(), &t))
 		return NULL;
 	tg = tg_alloc(t, NULL);
 	if (roots_add(tg) < 0) {
@@ -51,7 +53,8 @@ struct task *control_task_create(struct fdtable *files, struct fs_context *fs,
 	tg->refs++;
 	tg->sighand = xcalloc(1, sizeof(*tg->sighand));
 	tg->sighand->refs = 1;
-	tg->pgid = tg->sid = t->tid;
+	tg_set_pgid(tg, t->tid);
+	tg_set_sid(tg, t->tid);
 	if (rlim)
 		memcpy(tg->rlim, rlim, sizeof(tg->rlim));
 	else if (g_init_tg)

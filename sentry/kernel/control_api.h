@@ -13,14 +13,18 @@ struct thread_group;
 struct fdtable;
 struct fs_context;
 struct creds;
+struct pid_ns;
 
 /* A new thread group with no parent in the sandbox (like init, but not init): the
  * process of a `runsc exec`. It is its own session and process group leader, takes
  * ownership of files and fs, and gets rlim (RLIM_NLIMITS entries, NULL: init's). It has
  * no mm until kernel_execve and no host thread until task_start. An extra reference on
- * its thread group is kept for control_tg_reap. Returns NULL when out of pids. */
-struct task *control_task_create(struct fdtable *files, struct fs_context *fs,
-				 const struct creds *creds, const struct rlimit *rlim);
+ * its thread group is kept for control_tg_reap. Its pid is in ns (NULL: the sandbox's);
+ * the first process of a new namespace is its init (pid 1). Returns NULL when out of
+ * pids or when ns's init has exited. */
+struct task *control_task_create(struct pid_ns *ns, struct fdtable *files,
+				 struct fs_context *fs, const struct creds *creds,
+				 const struct rlimit *rlim);
 
 /* Undo control_task_create for a task that never started (its execve failed). */
 void control_task_abort(struct task *t);

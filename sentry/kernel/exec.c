@@ -10,6 +10,7 @@
 #include "sentry/kernel/futex.h"
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/timer.h"
 #include "sentry/loader/loader.h"
 #include "sentry/mm/mm.h"
@@ -54,10 +55,14 @@ static int exec_single_thread(struct task *t)
 	}
 	if (tg->leader != t) {
 		struct task *old = tg->leader;
-		int tid = old->tid;
+		struct pid *mine = t->pid;
+
+		/* The thread takes the leader's pid (the process's), as on Linux. */
+		t->pid = old->pid;
+		old->pid = mine;
+		t->tid = t->pid->up[0].nr;
 		list_del(&old->tg_link);
 		task_free(old);
-		t->tid = tid;
 		tg->leader = t;
 	}
 	return 0;

@@ -11,6 +11,7 @@
 #include "sentry/kernel/cputime.h"
 #include "sentry/kernel/futex.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/timer.h"
 #include "sentry/ipc/ipc.h"
 #include "sentry/mm/mm.h"
@@ -51,7 +52,7 @@ static void fill_child_info(siginfo_t *info, struct thread_group *tg)
 	int st = tg->exit_status;
 
 	siginfo_kernel(info, SIGCHLD, CLD_EXITED);
-	info->si_pid = tg->tgid;
+	info->si_pid = tg->tgid; /* translated for the parent by tg_send_signal */
 	info->si_uid = tg->leader->creds.uid;
 	if (WIFEXITED(st)) {
 		info->si_status = WEXITSTATUS(st);
@@ -99,15 +100,31 @@ void tg_notify_parent(struct thread_group *tg)
 	waitq_wake_all(&parent->child_wq);
 }
 
-/* The new parent of tg's orphans: the nearest live ancestor that asked to be a child
- * subreaper (PR_SET_CHILD_SUBREAPER), else init. */
+/* The new parent of tg's orphans: the nearest live ancestor in tg's pid namespace that
+ * asked to be a child subreaper (PR_SET_CHILD_SUBREAPER), else the namespace's init (or,
+ * once that has gone, the nearest ancestor namespace's). */
 static struct thread_group *find_reaper(struct thread_group *tg)
 {
-	for (struct thread_group *a = tg->parent; a && a != g_init_tg; a = a->parent) {
+	struct pid_ns *ns = pid_ns_of(tg->pid);
+
+	for (struct thread_group *a = tg->parent; a && !tg_is_ns_init(a); a = a->parent) {
+		if (pid_ns_of(a->pid) != ns)
+			break;
 		if (a->subreaper && !a->exiting && a->nr_live > 0)
 			return a;
 	}
-	return g_init_tg;
+	return pidns_reaper_above(ns);
+}
+
+/* The init of a pid namespace below the sandbox's exits: the namespace takes no new
+ * process (fork fails ENOMEM) and every process in it or below gets SIGKILL. */
+static void pidns_init_exit(struct thread_group *init)
+{
+	struct pid_ns *ns = pid_ns_of(init->pid);
+
+	ns->reaper = NULL;
+	ns->closed = true;
+	tasks_kill_in_ns(ns, init);
 }
 
 /* The parent died: threads that asked for PR_SET_PDEATHSIG get their signal. */
@@ -170,6 +187,8 @@ static void tg_exit_last_thread(struct thread_group *tg, int code)
 		pthread_cond_broadcast(&g_init_done);
 		return;
 	}
+	if (tg_is_ns_init(tg))
+		pidns_init_exit(tg);
 	reparent_children(tg);
 	tg->zombie = true;
 	/* Our exit may orphan our own group, if our parent was its tie to the session. */

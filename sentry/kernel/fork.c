@@ -12,6 +12,7 @@
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/pidfd.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/timer.h"
 #include "sentry/mm/mm.h"
@@ -36,19 +37,25 @@ static int clone_check_flags(struct task *t, uint64_t flags)
 		return -EINVAL;
 	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
 		return -EINVAL;
-	if ((flags & CLONE_PARENT) && t->tg == g_init_tg)
+	if ((flags & CLONE_PARENT) && tg_is_ns_init(t->tg))
+		return -EINVAL;
+	/* A thread shares its process's pid namespace: none new, none from unshare. */
+	if ((flags & CLONE_THREAD) && ((flags & CLONE_NEWPID) || t->pidns_children))
 		return -EINVAL;
 	/* A vfork child sharing memory runs on the parent's thread: the parent must
 	 * have a platform context to lend. */
 	if ((flags & CLONE_VM) && (flags & CLONE_VFORK) && !t->ctx)
 		return -EINVAL;
-	if (flags & CLONE_NS_FLAGS & ~CLONE_NEWIPC)
+	if (flags & CLONE_NS_FLAGS & ~(CLONE_NEWIPC | CLONE_NEWPID))
 		return -EINVAL;
 	/* A new IPC namespace cannot share the parent's SEM_UNDO list. */
 	if ((flags & (CLONE_NEWIPC | CLONE_SYSVSEM)) == (CLONE_NEWIPC | CLONE_SYSVSEM))
 		return -EINVAL;
-	if ((flags & CLONE_NEWIPC) && !caps_capable(t, CAP_SYS_ADMIN))
+	if ((flags & (CLONE_NEWIPC | CLONE_NEWPID)) && !caps_capable(t, CAP_SYS_ADMIN))
 		return -EPERM;
+	/* After unshare(CLONE_NEWPID) the children's namespace is already a new one. */
+	if ((flags & CLONE_NEWPID) && t->pidns_children)
+		return -EINVAL;
 	/* clone() returns the pidfd where the parent tid would go: not both. */
 	if ((flags & CLONE_PIDFD) && (flags & CLONE_THREAD))
 		return -EINVAL;
@@ -87,8 +94,8 @@ static void clone_join_group(struct task *t, struct task *c, uint64_t flags)
 	} else {
 		tg->sighand = sighand_copy(t->tg->sighand);
 	}
-	tg->pgid = t->tg->pgid;
-	tg->sid = t->tg->sid;
+	tg_set_pgid(tg, t->tg->pgid);
+	tg_set_sid(tg, t->tg->sid);
 	tg->cid = t->tg->cid;
 	memcpy(tg->rlim, t->tg->rlim, sizeof(tg->rlim));
 	tg->oom_score_adj = t->tg->oom_score_adj;
@@ -112,14 +119,32 @@ static void clone_abort(struct task *c, uint64_t flags)
 	task_free(c);
 }
 
+/* The child's task with its pid: in the caller's namespace for children, or in a new
+ * one below it (CLONE_NEWPID), where it is pid 1. */
+static int clone_alloc(struct task *t, uint64_t flags, struct task **out)
+{
+	struct pid_ns *ns = t->pidns_children ?: task_active_pidns(t), *new_ns = NULL;
+	int err;
+
+	if (flags & CLONE_NEWPID) {
+		err = pidns_new(ns, &new_ns);
+		if (err)
+			return err;
+		ns = new_ns;
+	}
+	err = task_alloc(ns, out);
+	pidns_put(new_ns); /* the pid holds it now */
+	return err;
+}
+
 /* Build the child task (not yet running). */
 static int clone_task(struct task *t, const struct clone_args_k *ca, struct task **out)
 {
-	struct task *c = task_alloc();
-	int err;
+	struct task *c;
+	int err = clone_alloc(t, ca->flags, &c);
 
-	if (!c)
-		return -EAGAIN;
+	if (err)
+		return err;
 	clone_join_group(t, c, ca->flags);
 	if (ca->flags & CLONE_VM) {
 		mm_get(t->mm);
@@ -178,8 +203,10 @@ static int clone_task(struct task *t, const struct clone_args_k *ca, struct task
 	err = g_platform->ops->get_fpu(t->ctx, c->pending_fpu);
 	if (err)
 		plat_fpu_init(c->pending_fpu);
-	if (ca->flags & CLONE_CHILD_SETTID)
-		ignore_result(mm_copy_out(c->mm, ca->ctid.v, &c->tid, sizeof(c->tid)));
+	if (ca->flags & CLONE_CHILD_SETTID) {
+		int own = pid_nr_ns(c->pid, pid_ns_of(c->pid)); /* as the child sees itself */
+		ignore_result(mm_copy_out(c->mm, ca->ctid.v, &own, sizeof(own)));
+	}
 	if (ca->flags & CLONE_CHILD_CLEARTID)
 		c->clear_child_tid = ca->ctid;
 	*out = c;
@@ -211,7 +238,7 @@ static long do_clone(struct task *t, const struct clone_args_k *ca)
 	err = clone_task(t, ca, &c);
 	if (err)
 		return err;
-	tid = c->tid;
+	tid = pid_nr_ns(c->pid, task_active_pidns(t)); /* as the caller sees it */
 	if (ca->flags & CLONE_PIDFD) {
 		int pfd = pidfd_create(t, c->tg, 0);
 		if (pfd >= 0)
@@ -315,17 +342,33 @@ long sys_clone3(struct task *t, const struct sysargs *a)
 	return do_clone(t, &ca);
 }
 
+/* unshare(CLONE_NEWPID): the caller stays where it is; its next child is pid 1 of a
+ * new namespace below the caller's, and its later children join that one. */
+static int unshare_pidns(struct task *t)
+{
+	if (t->pidns_children)
+		return -EINVAL; /* Linux: the children's namespace must still be the caller's */
+	return pidns_new(task_active_pidns(t), &t->pidns_children);
+}
+
 /* unshare(2): a new IPC namespace (CLONE_NEWIPC, which implies CLONE_SYSVSEM: the
- * process's SEM_UNDO adjustments are applied, as at exit). Other flags: EINVAL. */
+ * process's SEM_UNDO adjustments are applied, as at exit) and a new pid namespace for
+ * the children (CLONE_NEWPID). Other flags: EINVAL. */
 long sys_unshare(struct task *t, const struct sysargs *a)
 {
 	uint64_t flags = arg_u64(a, 0);
 	struct ipc_ns *old;
+	int err;
 
-	if (flags & ~(uint64_t)(CLONE_NEWIPC | CLONE_SYSVSEM))
+	if (flags & ~(uint64_t)(CLONE_NEWIPC | CLONE_SYSVSEM | CLONE_NEWPID))
 		return -EINVAL;
-	if ((flags & CLONE_NEWIPC) && !caps_capable(t, CAP_SYS_ADMIN))
+	if ((flags & (CLONE_NEWIPC | CLONE_NEWPID)) && !caps_capable(t, CAP_SYS_ADMIN))
 		return -EPERM;
+	if (flags & CLONE_NEWPID) {
+		err = unshare_pidns(t);
+		if (err)
+			return err;
+	}
 	if ((flags & (CLONE_NEWIPC | CLONE_SYSVSEM)) && t->tg->nr_live == 1)
 		sem_undo_exit(t->tg);
 	if (flags & CLONE_NEWIPC) {
@@ -334,4 +377,16 @@ long sys_unshare(struct task *t, const struct sysargs *a)
 		ipc_ns_put(old);
 	}
 	return 0;
+}
+
+/* setns(2): the Sentry hands out no namespace fds (its /proc/PID/ns entries are plain
+ * links), so no open fd refers to a namespace: EINVAL, as Linux says of such an fd. */
+long sys_setns(struct task *t, const struct sysargs *a)
+{
+	struct file *f = fdtable_get(t->files, arg_int(a, 0));
+
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return -EINVAL;
 }

@@ -10,6 +10,7 @@
 
 #include "lib/list.h"
 #include "lib/util.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -270,7 +271,7 @@ static void robust_release(struct task *t, uint64_t addr)
 
 	if (copy_from_user(t, &val, uaddr(addr), sizeof(val)))
 		return;
-	if ((val & FUTEX_TID_MASK) != (uint32_t)t->tid)
+	if ((val & FUTEX_TID_MASK) != (uint32_t)task_vnr(t, t))
 		return;
 	nv = (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
 	if (copy_to_user(t, uaddr(addr), &nv, sizeof(nv)))

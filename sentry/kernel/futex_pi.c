@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <linux/futex.h>
 
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -30,6 +31,12 @@ static struct futex_waiter *first_pi_waiter(const struct futex_key *key, int *co
 	return first;
 }
 
+/* Lock words hold tids as the application sees them (its pid namespace's). */
+static uint32_t word_tid(struct task *viewer, struct task *t)
+{
+	return (uint32_t)task_vnr(viewer, t);
+}
+
 /* Take the lock if it is free (tid 0); else mark FUTEX_WAITERS. Returns 1 acquired, 0
  * held by another, -EDEADLK held by us. */
 static int try_acquire(struct task *t, uint32_t *w)
@@ -38,12 +45,12 @@ static int try_acquire(struct task *t, uint32_t *w)
 
 	for (;;) {
 		uint32_t owner = old & FUTEX_TID_MASK;
-		if (owner == (uint32_t)t->tid)
+		if (owner == word_tid(t, t))
 			return -EDEADLK;
-		if (owner == 0 || !task_find((int)owner)) {
+		if (owner == 0 || !task_find(pid_from_vnr(t, (int)owner))) {
 			/* Free, or its owner is gone without releasing it: ours (the dead
 			 * owner case keeps OWNER_DIED for robust mutexes to report). */
-			nv = (uint32_t)t->tid | (old & FUTEX_WAITERS) |
+			nv = word_tid(t, t) | (old & FUTEX_WAITERS) |
 			     (owner ? FUTEX_OWNER_DIED : (old & FUTEX_OWNER_DIED));
 			if (__atomic_compare_exchange_n(w, &old, nv, false, __ATOMIC_SEQ_CST,
 							__ATOMIC_RELAXED))
@@ -93,10 +100,10 @@ long futex_unlock_pi(struct task *t, const struct futex_key *key, uaddr_t uaddr)
 		return -EFAULT;
 	old = __atomic_load_n(word, __ATOMIC_RELAXED);
 	do {
-		if ((old & FUTEX_TID_MASK) != (uint32_t)t->tid)
+		if ((old & FUTEX_TID_MASK) != word_tid(t, t))
 			return -EPERM;
 		next = first_pi_waiter(key, &count);
-		nv = next ? (uint32_t)next->task->tid | (count > 1 ? FUTEX_WAITERS : 0) : 0;
+		nv = next ? word_tid(t, next->task) | (count > 1 ? FUTEX_WAITERS : 0) : 0;
 	} while (!__atomic_compare_exchange_n(word, &old, nv, false, __ATOMIC_SEQ_CST,
 					      __ATOMIC_RELAXED));
 	if (next) {

@@ -4,11 +4,17 @@
 
 #include "sentry/kernel/task.h"
 
-struct task *task_alloc(void);
+struct pid_ns;
+/* A new task with a pid in ns (and its ancestors): 0, -ENOMEM (ns's init has exited)
+ * or -EAGAIN (no free pid). */
+int task_alloc(struct pid_ns *ns, struct task **out);
 void task_free(struct task *t);
 struct thread_group *tg_alloc(struct task *leader, struct thread_group *parent);
 void tg_put(struct thread_group *tg);
-bool pid_in_use(int pid);
+/* Set tg's process group / session (and the pid references) to sandbox-wide number nr,
+ * which must name an existing pid. */
+void tg_set_pgid(struct thread_group *tg, int pgid);
+void tg_set_sid(struct thread_group *tg, int sid);
 /* Live tasks whose real uid is uid (RLIMIT_NPROC). */
 int task_count_user(uid_t uid);
 /* Live tasks running in mm on a context of their own (a vfork child borrows its
@@ -54,6 +60,8 @@ void tg_notify_parent(struct thread_group *tg);
 
 /* SIGKILL every thread group but `keep` (init's exit). */
 void tasks_kill_all_except(struct thread_group *keep);
+/* SIGKILL every thread group with a pid in ns but `keep` (a namespace's init exits). */
+void tasks_kill_in_ns(struct pid_ns *ns, struct thread_group *keep);
 /* Free a reaped zombie thread group. */
 void tg_release_zombie(struct thread_group *tg);
 

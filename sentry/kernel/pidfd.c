@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -86,7 +87,7 @@ int pidfd_to_pid(struct task *t, int fd)
 
 	if (!tg)
 		return -EBADF;
-	pid = tg->tgid;
+	pid = tg_vnr(t, tg); /* 0: outside the caller's pid namespace */
 	file_put(f);
 	return pid;
 }
@@ -101,6 +102,7 @@ long sys_pidfd_open(struct task *t, const struct sysargs *a)
 		return -EINVAL;
 	if (pid <= 0)
 		return -EINVAL;
+	pid = pid_from_vnr(t, pid);
 	tg = tg_find(pid);
 	if (!tg) {
 		struct task *th = task_find(pid);
@@ -119,8 +121,9 @@ static long pidfd_deliver(struct task *t, struct thread_group *tg, unsigned scop
 		return leader ? task_send_signal(leader, sig, info) : -ESRCH;
 	}
 	if (scope == PIDFD_SIGNAL_PROCESS_GROUP) {
-		struct sysargs ka = {.arg = {(uint64_t)(int64_t)-tg->pgid, (uint64_t)sig}};
-		return sys_kill(t, &ka);
+		int pgid = pid_vnr(t, tg->pgid);
+		struct sysargs ka = {.arg = {(uint64_t)(int64_t)-pgid, (uint64_t)sig}};
+		return pgid > 0 ? sys_kill(t, &ka) : -ESRCH;
 	}
 	return tg_send_signal(tg, sig, info);
 }

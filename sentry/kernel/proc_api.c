@@ -13,6 +13,7 @@
 #include "sentry/kernel/cputime.h"
 #include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
@@ -181,7 +182,34 @@ static void fill_creds(struct proc_task_info *info, const struct creds *c)
 	info->cap_amb = c->cap_ambient;
 }
 
+/* The numbers of t as the current task (the reader of /proc) sees them. */
+static void fill_ns_ids(struct proc_task_info *info, struct pid_ns *view,
+			struct thread_group *tg, struct task *t)
+{
+	info->v_tid = pid_nr_ns(t->pid, view);
+	info->v_tgid = pid_nr_ns(tg->pid, view);
+	info->v_ppid = tg->parent ? pid_nr_ns(tg->parent->pid, view) : 0;
+	info->v_pgid = pid_nr_ns(tg->pgrp, view);
+	info->v_sid = pid_nr_ns(tg->session, view);
+	if (pid_nr_ns(t->pid, view) == 0)
+		return;
+	for (int l = view->level; l <= t->pid->level; l++) {
+		struct pid_ns *ns = t->pid->up[l].ns;
+		int i = info->ns_count++;
+
+		info->ns_tid[i] = t->pid->up[l].nr;
+		info->ns_tgid[i] = pid_nr_ns(tg->pid, ns);
+		info->ns_pgid[i] = pid_nr_ns(tg->pgrp, ns);
+		info->ns_sid[i] = pid_nr_ns(tg->session, ns);
+	}
+}
+
 int proc_task_info(int tgid, int tid, struct proc_task_info *info)
+{
+	return proc_task_info_ns(task_active_pidns(t_current), tgid, tid, info);
+}
+
+int proc_task_info_ns(struct pid_ns *view, int tgid, int tid, struct proc_task_info *info)
 {
 	struct thread_group *tg = tg_lookup(tgid);
 	struct task *t = tg ? tg_thread(tg, tid) : NULL;
@@ -195,6 +223,7 @@ int proc_task_info(int tgid, int tid, struct proc_task_info *info)
 	info->ppid = tg->parent ? tg->parent->tgid : 0;
 	info->pgid = tg->pgid;
 	info->sid = tg->sid;
+	fill_ns_ids(info, view ?: pidns_root(), tg, t);
 	memcpy(info->comm, t->comm, sizeof(info->comm));
 	info->comm[sizeof(info->comm) - 1] = '\0';
 	info->state = task_state_char(tg, t);
@@ -234,6 +263,40 @@ int proc_task_tgid(const struct task *t)
 int proc_task_tid(const struct task *t)
 {
 	return t ? t->tid : 0;
+}
+
+static struct pid_ns *g_mount_pidns;
+
+struct pid_ns *proc_mount_pidns(void)
+{
+	return pidns_get(g_mount_pidns ?: task_active_pidns(t_current));
+}
+
+void proc_set_mount_pidns(struct pid_ns *ns)
+{
+	g_mount_pidns = ns;
+}
+
+int proc_pid_view(struct pid_ns *ns, int nr)
+{
+	return pidns_nr_of(ns, nr);
+}
+
+int proc_pid_unview(struct pid_ns *ns, int nr)
+{
+	return pidns_root_nr(ns, nr);
+}
+
+uint64_t proc_pidns_ino(int tgid, int tid, bool for_children)
+{
+	struct thread_group *tg = tg_lookup(tgid);
+	struct task *t = tg ? tg_thread(tg, tid) : NULL;
+
+	if (!tg)
+		return 0;
+	if (for_children && t && t->pidns_children)
+		return t->pidns_children->ino;
+	return pid_ns_of(tg->pid)->ino;
 }
 
 struct task *proc_any_task(int tgid)

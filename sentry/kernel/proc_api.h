@@ -14,10 +14,17 @@ struct mm;
 struct fdtable;
 struct fs_context;
 struct cgroup;
+struct pid_ns;
 
 /* A snapshot of one thread (and its thread group) as /proc/PID/stat and status show it. */
 struct proc_task_info {
-	int tid, tgid, ppid, pgid, sid;
+	int tid, tgid, ppid, pgid, sid;	/* sandbox-wide (level 0) numbers */
+	/* The same as the task reading /proc sees them (pidns.h; 0: outside its pid
+	 * namespace), and the NStgid/NSpid/NSpgid/NSsid columns: the numbers in its
+	 * namespace and each one below down to the task's own. */
+	int v_tid, v_tgid, v_ppid, v_pgid, v_sid;
+	int ns_count;
+	int ns_tgid[33], ns_tid[33], ns_pgid[33], ns_sid[33];
 	char comm[16];
 	char state;		/* 'R', 'S', 'Z' (zombie group), 'X' (dead thread) */
 	int nr_threads;
@@ -53,9 +60,24 @@ bool proc_thread_exists(int tgid, int tid);
 /* Fill info for thread tid of tgid (tid 0: the group's leader or first live thread).
  * Returns 0 or -ESRCH. */
 int proc_task_info(int tgid, int tid, struct proc_task_info *info);
+/* The same with the v_* and ns_* numbers as /proc of pid namespace ns shows them. */
+int proc_task_info_ns(struct pid_ns *ns, int tgid, int tid, struct proc_task_info *info);
 /* The tgid and tid of t (for /proc/self and thread-self); 0 for a NULL task. */
 int proc_task_tgid(const struct task *t);
 int proc_task_tid(const struct task *t);
+
+/* A /proc shows the pid namespace of whoever mounted it (Linux): proc_mount_pidns is
+ * that of a new procfs (a reference: the one proc_set_mount_pidns set while the Sentry
+ * builds a container's mounts, else the current task's). A sandbox-wide pid number as
+ * numbered in ns (0: outside it), and back (-1: it names nothing in ns). */
+struct pid_ns *proc_mount_pidns(void);
+void proc_set_mount_pidns(struct pid_ns *ns);
+int proc_pid_view(struct pid_ns *ns, int nr);
+int proc_pid_unview(struct pid_ns *ns, int nr);
+/* The inode number of thread group tgid's pid namespace (ns/pid), or of thread tid's
+ * (0: the leader's) namespace for children (ns/pid_for_children); 0 if there is no such
+ * group. */
+uint64_t proc_pidns_ino(int tgid, int tid, bool for_children);
 
 /* Referenced resources of a live thread of tgid, or NULL (zombie, no such group). Drop
  * them with mm_put, fdtable_put, fs_context_put. */

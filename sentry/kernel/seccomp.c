@@ -1,6 +1,7 @@
 /* seccomp.c: per-task seccomp state, filter install (with TSYNC) and the check made before
  * every syscall: all filters run, the action of highest precedence wins, and it is carried
  * out as Linux does (errno, SIGSYS trap with siginfo, thread or process kill, log). */
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/seccomp.h"
 
 #include <errno.h>
@@ -203,11 +204,11 @@ static int tsync_check(struct task *t)
 		if (o == t || o->state == TASK_EXITING)
 			continue;
 		if (o->seccomp_mode == SECCOMP_MODE_STRICT)
-			return o->tid;
+			return task_vnr(t, o);
 		while (f && f != o->seccomp)
 			f = f->prev;
 		if (f != o->seccomp)
-			return o->tid;
+			return task_vnr(t, o);
 	}
 	return 0;
 }

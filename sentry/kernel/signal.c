@@ -12,6 +12,7 @@
 #include "sentry/abi/signal.h"
 #include "sentry/fs/anon.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/proc_api.h"
 #include "sentry/kernel/signal_internal.h"
 
@@ -283,13 +284,42 @@ static void tg_wake_for(struct thread_group *tg, int sig)
 	}
 }
 
-/* Signals to the container's init that it has no handler for are dropped, as Linux does
- * for a pid namespace's init, except SIGKILL and SIGSTOP. A blocked signal is queued all
- * the same (sigwait may take it); delivery drops it then if still unhandled. */
-static bool init_protected(struct thread_group *tg, int sig)
+/* Signals to a pid namespace's init (the sandbox's too) that it has no handler for are
+ * dropped, as Linux does, except SIGKILL and SIGSTOP from outside the namespace (force).
+ * A blocked signal is queued all the same (sigwait may take it); delivery drops it then
+ * if still unhandled. */
+static bool init_protected(struct thread_group *tg, int sig, bool force)
 {
-	return tg == g_init_tg && sig != SIGKILL && sig != SIGSTOP &&
-	       tg->sighand->action[sig - 1].handler == (uint64_t)SIG_DFL;
+	if (force && (sig == SIGKILL || sig == SIGSTOP))
+		return false;
+	return tg_is_ns_init(tg) && tg->sighand->action[sig - 1].handler == (uint64_t)SIG_DFL;
+}
+
+/* Whether a signal comes from outside tg's pid namespace: from the kernel or the control
+ * socket (no info, SI_KERNEL, no current task), or from a task of an ancestor namespace. */
+static bool sent_from_outside(struct thread_group *tg, const siginfo_t *info)
+{
+	if (!info || info->si_code == SI_KERNEL || !t_current || !t_current->pid)
+		return true;
+	return !pidns_is_descendant(task_active_pidns(t_current), pid_ns_of(tg->pid));
+}
+
+/* Kernel-filled siginfo carries the sender's (or child's) sandbox-wide pid: the receiver
+ * sees it as numbered in its own pid namespace (0 if it cannot see it), as Linux. */
+static const siginfo_t *info_for(struct thread_group *tg, const siginfo_t *info, siginfo_t *buf)
+{
+	struct pid_ns *ns = pid_ns_of(tg->pid);
+	bool has_pid;
+
+	if (!info || ns->level == 0)
+		return info;
+	has_pid = info->si_code == SI_USER || info->si_code == SI_TKILL ||
+		  info->si_code == SI_MESGQ || (info->si_signo == SIGCHLD && info->si_code > 0);
+	if (!has_pid)
+		return info;
+	*buf = *info;
+	buf->si_pid = pid_nr_ns(pid_find_ns(pidns_root(), info->si_pid), ns);
+	return buf;
 }
 
 static bool tg_blocks(struct thread_group *tg, int sig)
@@ -306,13 +336,17 @@ static bool tg_blocks(struct thread_group *tg, int sig)
 
 int tg_send_signal(struct thread_group *tg, int sig, const siginfo_t *info)
 {
+	siginfo_t buf;
+
 	if (sig < 0 || sig > SENTRY_NSIG)
 		return -EINVAL;
 	if (sig == 0 || tg->zombie || tg->exiting)
 		return 0;
 	prepare_jobctl(tg, sig);
-	if (!tg_blocks(tg, sig) && (init_protected(tg, sig) || sig_ignored(tg, sig)))
+	if (!tg_blocks(tg, sig) &&
+	    (init_protected(tg, sig, sent_from_outside(tg, info)) || sig_ignored(tg, sig)))
 		return 0;
+	info = info_for(tg, info, &buf);
 	if (sig == SIGKILL) {
 		tg_exit_group(tg, SIGKILL);
 		return 0;
@@ -324,6 +358,8 @@ int tg_send_signal(struct thread_group *tg, int sig, const siginfo_t *info)
 
 int task_send_signal(struct task *t, int sig, const siginfo_t *info)
 {
+	siginfo_t buf;
+
 	if (sig < 0 || sig > SENTRY_NSIG)
 		return -EINVAL;
 	if (sig == 0 || t->state != TASK_RUNNING || t->tg->exiting)
@@ -332,8 +368,10 @@ int task_send_signal(struct task *t, int sig, const siginfo_t *info)
 		return tg_send_signal(t->tg, sig, info);
 	prepare_jobctl(t->tg, sig);
 	if (!((t->sigmask | t->sigwait) & sig_bit(sig)) &&
-	    (init_protected(t->tg, sig) || sig_ignored(t->tg, sig)))
+	    (init_protected(t->tg, sig, sent_from_outside(t->tg, info)) ||
+	     sig_ignored(t->tg, sig)))
 		return 0;
+	info = info_for(t->tg, info, &buf);
 	sigpending_add(&t->pending, sig, info);
 	if (!(t->sigmask & sig_bit(sig)))
 		task_kick(t);
@@ -458,7 +496,8 @@ again:
 			enum sig_default d = sig == SIGKILL ? SIGDFL_TERM : sig_default_action(sig);
 			if (d == SIGDFL_IGN)
 				continue;
-			if (!forced && init_protected(t->tg, sig))
+			/* SIGKILL and SIGSTOP queued for init passed the sender check. */
+			if (!forced && init_protected(t->tg, sig, true))
 				continue;
 			if (d == SIGDFL_STOP) {
 				/* SIGTSTP/TTIN/TTOU do not stop an orphaned process group. */

@@ -9,6 +9,7 @@
 #include "sentry/fs/cgroup/cgroup.h"
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/timer.h"
 #include "sentry/mm/mm.h"
@@ -19,12 +20,10 @@ __thread struct task *t_current;
 struct platform *g_platform;
 
 static struct list_head g_tasks = LIST_HEAD_INIT(g_tasks);
-static int g_next_pid = 1;
 
 #define PID_MAX_DEFAULT 32768
 #define PID_MAX_LIMIT 4194304
 #define PIDS_PER_CPU 1024
-#define RESERVED_PIDS 300 /* where allocation wraps to, as on Linux */
 
 static int g_pid_max = PID_MAX_DEFAULT;
 
@@ -124,16 +123,38 @@ bool task_is_group_rep(const struct task *t)
 	return false;
 }
 
-bool pid_in_use(int pid)
+/* tg's process group or session becomes the one of sandbox-wide number nr (a pid that
+ * exists: the caller's own or an existing group's). */
+static void tg_set_pid_ref(struct pid **slot, int nr)
+{
+	struct pid *p = pid_get(pid_find_ns(pidns_root(), nr));
+
+	pid_put(*slot);
+	*slot = p;
+}
+
+void tg_set_pgid(struct thread_group *tg, int pgid)
+{
+	tg->pgid = pgid;
+	tg_set_pid_ref(&tg->pgrp, pgid);
+}
+
+void tg_set_sid(struct thread_group *tg, int sid)
+{
+	tg->sid = sid;
+	tg_set_pid_ref(&tg->session, sid);
+}
+
+void tasks_kill_in_ns(struct pid_ns *ns, struct thread_group *keep)
 {
 	struct list_head *pos;
 
 	list_for_each(pos, &g_tasks) {
 		struct task *t = list_entry(pos, struct task, all_link);
-		if (t->tid == pid || t->tg->tgid == pid || t->tg->pgid == pid || t->tg->sid == pid)
-			return true;
+		if (t->tg != keep && t->state == TASK_RUNNING &&
+		    pidns_is_descendant(pid_ns_of(t->pid), ns))
+			tg_send_signal(t->tg, SIGKILL, NULL);
 	}
-	return false;
 }
 
 void tasks_kill_all_except(struct thread_group *keep)
@@ -147,29 +168,18 @@ void tasks_kill_all_except(struct thread_group *keep)
 	}
 }
 
-static int alloc_pid(void)
+int task_alloc(struct pid_ns *ns, struct task **out)
 {
-	for (int tries = 0; tries < g_pid_max; tries++) {
-		int pid = g_next_pid++;
-		if (g_next_pid >= g_pid_max)
-			g_next_pid = RESERVED_PIDS;
-		if (!pid_in_use(pid))
-			return pid;
-	}
-	return -EAGAIN;
-}
-
-struct task *task_alloc(void)
-{
-	struct task *t = xcalloc(1, sizeof(*t));
+	struct task *t;
 	pthread_condattr_t attr;
-	int tid = alloc_pid();
+	struct pid *pid;
+	int err = pid_alloc(ns, g_pid_max, &pid);
 
-	if (tid < 0) {
-		free(t);
-		return NULL;
-	}
-	t->tid = tid;
+	if (err)
+		return err;
+	t = xcalloc(1, sizeof(*t));
+	t->pid = pid;
+	t->tid = pid->up[0].nr;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&t->cond, &attr);
@@ -178,7 +188,8 @@ struct task *task_alloc(void)
 	list_init(&t->tg_link);
 	t->altstack_flags = SS_DISABLE;
 	list_add_tail(&t->all_link, &g_tasks);
-	return t;
+	*out = t;
+	return 0;
 }
 
 void task_free(struct task *t)
@@ -189,6 +200,8 @@ void task_free(struct task *t)
 	sigpending_flush(&t->pending);
 	pthread_cond_destroy(&t->cond);
 	free(t->pending_fpu);
+	pid_put(t->pid);
+	pidns_put(t->pidns_children);
 	free(t);
 }
 
@@ -196,7 +209,13 @@ struct thread_group *tg_alloc(struct task *leader, struct thread_group *parent)
 {
 	struct thread_group *tg = xcalloc(1, sizeof(*tg));
 
+	struct pid_ns *ns = pid_ns_of(leader->pid);
+
 	tg->tgid = leader->tid;
+	tg->pid = pid_get(leader->pid);
+	/* The first process of a namespace is its init. */
+	if (pid_nr_ns(leader->pid, ns) == 1 && !ns->reaper && !ns->closed)
+		ns->reaper = tg;
 	tg->refs = 1;
 	tg->leader = leader;
 	list_init(&tg->tasks);
@@ -227,6 +246,9 @@ void tg_put(struct thread_group *tg)
 		return;
 	timers_tg_exit(tg); /* a group freed without exiting (failed clone) may hold timers */
 	cgroup_put(tg->cgroup);
+	pid_put(tg->pid);
+	pid_put(tg->pgrp);
+	pid_put(tg->session);
 	sigpending_flush(&tg->shared_pending);
 	if (tg->sighand && --tg->sighand->refs == 0)
 		free(tg->sighand);
@@ -251,15 +273,16 @@ static void default_rlimits(struct rlimit *rl)
 struct task *task_create_init(struct mm *mm, struct fdtable *files, struct fs_context *fs,
 			      const struct creds *creds)
 {
-	struct task *t = task_alloc();
 	struct thread_group *tg;
+	struct task *t;
 
-	if (!t)
+	if (task_alloc(pidns_root(), &t))
 		return NULL;
 	tg = tg_alloc(t, NULL);
 	tg->sighand = xcalloc(1, sizeof(*tg->sighand));
 	tg->sighand->refs = 1;
-	tg->pgid = tg->sid = t->tid;
+	tg_set_pgid(tg, t->tid);
+	tg_set_sid(tg, t->tid);
 	default_rlimits(tg->rlim);
 	t->mm = mm;
 	t->files = files;

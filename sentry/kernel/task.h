@@ -24,6 +24,8 @@ struct tg_timers;
 struct fdtable;
 struct fs_context;
 struct ipc_ns;
+struct pid;
+struct pid_ns;
 
 #define SENTRY_NSIG 64 /* signals 1..64 */
 typedef uint64_t sigmask_t; /* bit (sig-1) set = signal sig */
@@ -77,6 +79,9 @@ enum task_state {
 
 struct thread_group {
 	int tgid;			/* == leader's tid */
+	/* Its pid (the leader's), its process group's and session's (pidns.h); tgid,
+	 * pgid and sid are their sandbox-wide numbers. References held. */
+	struct pid *pid, *pgrp, *session;
 	int refs;
 	struct task *leader;
 	struct list_head tasks;		/* of task.tg_link */
@@ -115,7 +120,9 @@ struct thread_group {
 };
 
 struct task {
-	int tid;
+	int tid;		   /* the sandbox-wide (level 0) number of pid */
+	struct pid *pid;	   /* reference held (sentry/kernel/pidns.h) */
+	struct pid_ns *pidns_children; /* unshare(CLONE_NEWPID): children's; NULL: pid's */
 	char comm[16];
 	struct thread_group *tg;
 	struct list_head tg_link;

@@ -1,4 +1,5 @@
 /* timer.c: the timer thread, armed-timer list, itimer and RLIMIT_CPU expiry. */
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/timer.h"
 
 #include <errno.h>
@@ -50,6 +51,7 @@ static int cpu_clock_of(struct task *t, clockid_t id, struct ktimer *k)
 
 	if (which == 3)
 		return -EINVAL;
+	pid = pid_from_vnr(t, pid);
 	if (id & 4) {
 		th = pid ? task_find(pid) : t;
 		if (!th || th->tg != t->tg)

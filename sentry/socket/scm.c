@@ -10,6 +10,7 @@
 #include <linux/capability.h>
 
 #include "sentry/kernel/caps.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/vfs_internal.h"
@@ -52,10 +53,13 @@ static int take_cred(struct task *t, const void *data, size_t size, struct sock_
 	if (size != sizeof(c))
 		return -EINVAL;
 	memcpy(&c, data, sizeof(c));
-	if ((c.pid != t->tg->tgid && !caps_capable(t, CAP_SYS_ADMIN)) ||
+	if ((c.pid != tg_vnr(t, t->tg) && !caps_capable(t, CAP_SYS_ADMIN)) ||
 	    (!id_ok(c.uid, cr->uid, cr->euid, cr->suid) && !caps_capable(t, CAP_SETUID)) ||
 	    (!id_ok(c.gid, cr->gid, cr->egid, cr->sgid) && !caps_capable(t, CAP_SETGID)))
 		return -EPERM;
+	c.pid = pid_from_vnr(t, c.pid); /* kept sandbox-wide, shown as the receiver sees it */
+	if (c.pid < 0)
+		return -ESRCH;
 	m->cred = c;
 	m->has_cred = true;
 	return 0;
@@ -124,8 +128,12 @@ void scm_put(struct task *t, struct sock_msg *m, struct scm_out *o, bool cloexec
 {
 	int installed = 0;
 
-	if (m->has_cred)
-		put_cmsg(o, SCM_CREDENTIALS, &m->cred, sizeof(m->cred), m);
+	if (m->has_cred) {
+		struct sock_cred c = m->cred;
+
+		c.pid = pid_vnr(t, c.pid);
+		put_cmsg(o, SCM_CREDENTIALS, &c, sizeof(c), m);
+	}
 	if (m->nfds > 0) {
 		size_t room = o->cap - o->used;
 		size_t ok = MIN(room, o->fault_at > o->used ? o->fault_at - o->used : 0);

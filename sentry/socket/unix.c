@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <linux/sockios.h>
 
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/file.h"
@@ -157,6 +158,7 @@ static int unix_getsockopt(struct task *t, struct socket *s, int level, int name
 	case SO_PEERCRED:
 		if (u->has_peercred)
 			c = u->peercred;
+		c.pid = pid_vnr(t, c.pid);
 		if (*len > sizeof(c))
 			*len = sizeof(c);
 		memcpy(val, &c, *len);

@@ -277,3 +277,4 @@ DECLARE_SYSCALL(mq_timedreceive);
 DECLARE_SYSCALL(mq_notify);
 DECLARE_SYSCALL(mq_getsetattr);
 DECLARE_SYSCALL(unshare);
+DECLARE_SYSCALL(setns);

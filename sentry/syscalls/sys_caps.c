@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sentry/kernel/caps.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -52,7 +53,7 @@ long sys_capget(struct task *t, const struct sysargs *a)
 		return n;
 	if (h.pid < 0)
 		return -EINVAL;
-	target = h.pid ? task_find(h.pid) : t;
+	target = h.pid ? task_find(pid_from_vnr(t, h.pid)) : t;
 	if (!target)
 		return -ESRCH;
 	c = &target->creds;
@@ -74,7 +75,7 @@ long sys_capset(struct task *t, const struct sysargs *a)
 	if (n < 0)
 		return n;
 	/* Only the caller's own capabilities can be set. */
-	if (h.pid != 0 && h.pid != t->tid)
+	if (h.pid != 0 && h.pid != task_vnr(t, t))
 		return -EPERM;
 	memset(d, 0, sizeof(d));
 	if (copy_from_user(t, d, arg_uaddr(a, 1), sizeof(d[0]) * (size_t)n))

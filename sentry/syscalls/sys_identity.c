@@ -3,6 +3,8 @@
 #include <linux/capability.h>
 
 #include "sentry/kernel/caps.h"
+#include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -64,26 +66,26 @@ long sys_getgroups(struct task *t, const struct sysargs *a)
 long sys_getpgid(struct task *t, const struct sysargs *a)
 {
 	int pid = arg_int(a, 0);
-	struct thread_group *tg = pid ? tg_find(pid) : t->tg;
+	struct thread_group *tg = pid ? tg_find(pid_from_vnr(t, pid)) : t->tg;
 
 	if (pid < 0 || !tg)
 		return -ESRCH;
-	return tg->pgid;
+	return pid_vnr(t, tg->pgid); /* 0: a group outside the caller's pid namespace */
 }
 
 long sys_getpgrp(struct task *t, const struct sysargs *a)
 {
-	return t->tg->pgid;
+	return pid_vnr(t, t->tg->pgid);
 }
 
 long sys_getsid(struct task *t, const struct sysargs *a)
 {
 	int pid = arg_int(a, 0);
-	struct thread_group *tg = pid ? tg_find(pid) : t->tg;
+	struct thread_group *tg = pid ? tg_find(pid_from_vnr(t, pid)) : t->tg;
 
 	if (pid < 0 || !tg)
 		return -ESRCH;
-	return tg->sid;
+	return pid_vnr(t, tg->sid);
 }
 
 /* Is there a process group pgid in session sid? */
@@ -101,9 +103,14 @@ long sys_setpgid(struct task *t, const struct sysargs *a)
 
 	if (pgid < 0)
 		return -EINVAL;
-	tg = pid ? tg_find(pid) : t->tg;
+	tg = pid ? tg_find(pid_from_vnr(t, pid)) : t->tg;
 	if (!tg || (tg != t->tg && tg->parent != t->tg))
 		return -ESRCH;
+	if (pgid) {
+		pgid = pid_from_vnr(t, pgid);
+		if (pgid < 0)
+			return -EPERM; /* no such group in the caller's namespace */
+	}
 	if (tg->sid != t->tg->sid)
 		return -EPERM;
 	if (tg->tgid == tg->sid)
@@ -112,7 +119,7 @@ long sys_setpgid(struct task *t, const struct sysargs *a)
 		pgid = tg->tgid;
 	if (pgid != tg->tgid && !pgrp_in_session(pgid, t->tg->sid))
 		return -EPERM;
-	tg->pgid = pgid;
+	tg_set_pgid(tg, pgid);
 	return 0;
 }
 
@@ -123,8 +130,9 @@ long sys_setsid(struct task *t, const struct sysargs *a)
 	/* EPERM when a process group with our pid exists (we lead it, or did). */
 	if (tg->pgid == tg->tgid)
 		return -EPERM;
-	tg->sid = tg->pgid = tg->tgid;
-	return tg->sid;
+	tg_set_sid(tg, tg->tgid);
+	tg_set_pgid(tg, tg->tgid);
+	return tg_vnr(t, tg);
 }
 
 /* Privilege for identity changes: CAP_SETUID for the uid family (r points into the

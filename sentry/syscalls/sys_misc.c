@@ -12,6 +12,7 @@
 
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/timer.h"
@@ -65,7 +66,7 @@ long sys_setdomainname(struct task *t, const struct sysargs *a)
 static int do_prlimit(struct task *t, int pid, unsigned res, const struct rlimit *nl,
 		      struct rlimit *old)
 {
-	struct thread_group *tg = pid ? tg_find(pid) : t->tg;
+	struct thread_group *tg = pid ? tg_find(pid_from_vnr(t, pid)) : t->tg;
 
 	if (res >= RLIM_NLIMITS)
 		return -EINVAL;

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "lib/util.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/timer.h"
 #include "sentry/mm/mm.h"
@@ -87,6 +88,7 @@ static int sigevent_check(struct task *t, struct ksigevent *ev)
 
 	switch (ev->notify) {
 	case K_SIGEV_THREAD_ID:
+		ev->tid = pid_from_vnr(t, ev->tid); /* kept as the sandbox-wide number */
 		th = task_find(ev->tid);
 		if (!th || th->tg != t->tg)
 			return -EINVAL;

@@ -9,6 +9,7 @@
 #include "sentry/kernel/cputime.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/pidfd.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -17,19 +18,21 @@
 #define EXEC_STR_MAX (32 * 4096)
 #define PATH_MAX_K 4096
 
+/* Ids as the caller's pid namespace numbers them (sentry/kernel/pidns.h). */
 long sys_getpid(struct task *t, const struct sysargs *a)
 {
-	return t->tg->tgid;
+	return tg_vnr(t, t->tg);
 }
 
 long sys_gettid(struct task *t, const struct sysargs *a)
 {
-	return t->tid;
+	return task_vnr(t, t);
 }
 
+/* 0 for a namespace's init: its parent is outside, invisible. */
 long sys_getppid(struct task *t, const struct sysargs *a)
 {
-	return t->tg->parent ? t->tg->parent->tgid : 0;
+	return t->tg->parent ? tg_vnr(t, t->tg->parent) : 0;
 }
 
 long sys_exit(struct task *t, const struct sysargs *a)
@@ -99,12 +102,14 @@ static int wait_find(struct task *t, int pid, int options, struct wait_result *r
 		if (!wait_matches(t->tg, c, pid))
 			continue;
 		any = true;
-		if (!c->zombie && wait_jobctl(c, options, nowait, res))
+		if (!c->zombie && wait_jobctl(c, options, nowait, res)) {
+			res->pid = tg_vnr(t, c);
 			return 1;
+		}
 		if (!c->zombie || !(options & WEXITED))
 			continue;
 		res->code = 0;
-		res->pid = c->tgid;
+		res->pid = tg_vnr(t, c); /* as the caller numbers it (its pid goes with it) */
 		res->status = c->exit_status;
 		res->uid = c->leader ? (int)c->leader->creds.uid : 0;
 		res->cpu = cputime_tg(c);
@@ -121,6 +126,13 @@ static int wait_common(struct task *t, int pid, int options, struct wait_result 
 {
 	int r;
 
+	/* A pid or process group named in the caller's namespace; none there: no child. */
+	if (pid > 0 || pid < -1) {
+		int nr = pid_from_vnr(t, pid > 0 ? pid : -pid);
+		if (nr < 0)
+			return -ECHILD;
+		pid = pid > 0 ? nr : -nr;
+	}
 	for (;;) {
 		r = wait_find(t, pid, options, res);
 		if (r != 0)
@@ -179,6 +191,8 @@ long sys_waitid(struct task *t, const struct sysargs *a)
 		pid = pidfd_to_pid(t, id);
 		if (pid < 0)
 			return pid;
+		if (pid == 0)
+			return -ECHILD; /* outside the caller's pid namespace: no child of it */
 		break;
 	default: return -EINVAL;
 	}
@@ -294,7 +308,7 @@ long sys_execveat(struct task *t, const struct sysargs *a)
 long sys_set_tid_address(struct task *t, const struct sysargs *a)
 {
 	t->clear_child_tid = arg_uaddr(a, 0);
-	return t->tid;
+	return task_vnr(t, t);
 }
 
 long sys_set_robust_list(struct task *t, const struct sysargs *a)
@@ -309,7 +323,7 @@ long sys_set_robust_list(struct task *t, const struct sysargs *a)
 long sys_get_robust_list(struct task *t, const struct sysargs *a)
 {
 	int pid = arg_int(a, 0);
-	struct task *target = pid ? task_find(pid) : t;
+	struct task *target = pid ? task_find(pid_from_vnr(t, pid)) : t;
 	uint64_t head, len = 24;
 
 	if (!target)

@@ -7,6 +7,7 @@
 
 #include "lib/util.h"
 #include "sentry/kernel/caps.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -108,7 +109,7 @@ static long process_vm(struct task *t, const struct sysargs *a, bool write)
 		free(lv);
 		return r;
 	}
-	tg = pid > 0 ? tg_find(pid) : NULL;
+	tg = pid > 0 ? tg_find(pid_from_vnr(t, pid)) : NULL;
 	target = tg ? task_find(tg->tgid) : NULL;
 	if (!target || !target->mm)
 		r = -ESRCH;

@@ -10,6 +10,7 @@
 
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/kernel_internal.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -25,7 +26,7 @@ static struct task *sched_target(struct task *t, int pid, int *err)
 		*err = -EINVAL;
 		return NULL;
 	}
-	target = pid ? task_find(pid) : t;
+	target = pid ? task_find(pid_from_vnr(t, pid)) : t;
 	if (!target)
 		*err = -ESRCH;
 	return target;
@@ -260,6 +261,8 @@ static long prio_walk(struct task *t, struct prio_ctx *c)
 	if (!c->who)
 		c->who = c->which == PRIO_PROCESS ? t->tid
 			 : c->which == PRIO_PGRP ? t->tg->pgid : (int)t->creds.uid;
+	else if (c->which != PRIO_USER)
+		c->who = pid_from_vnr(t, c->who); /* named in the caller's pid namespace */
 	task_for_each(prio_visit, c);
 	return c->found ? 0 : -ESRCH;
 }

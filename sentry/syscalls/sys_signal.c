@@ -5,6 +5,7 @@
 #include "sentry/abi/signal.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/signal_internal.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -156,6 +157,7 @@ static void user_siginfo(struct task *t, siginfo_t *info, int sig, int code)
 }
 
 struct kill_many {
+	struct task *viewer;
 	struct thread_group *sender;
 	bool all;
 	int pgid, sig, found, err;
@@ -169,7 +171,8 @@ static void kill_visit(struct task *t, void *arg)
 
 	if (!task_is_group_rep(t) || tg->zombie)
 		return;
-	if (km->all ? (tg == g_init_tg || tg == km->sender) : tg->pgid != km->pgid)
+	/* kill(-1): every process the sender sees but its namespace's init and itself. */
+	if (km->all ? (tg_vnr(km->viewer, tg) <= 1 || tg == km->sender) : tg->pgid != km->pgid)
 		return;
 	km->found++;
 	int r = tg_send_signal(tg, km->sig, km->info);
@@ -179,7 +182,6 @@ static void kill_visit(struct task *t, void *arg)
 
 long sys_kill(struct task *t, const struct sysargs *a)
 {
-	extern struct thread_group *g_init_tg;
 	int pid = arg_int(a, 0), sig = arg_int(a, 1);
 	siginfo_t info;
 
@@ -187,16 +189,17 @@ long sys_kill(struct task *t, const struct sysargs *a)
 		return -EINVAL;
 	user_siginfo(t, &info, sig, SI_USER);
 	if (pid > 0) {
-		struct thread_group *tg = tg_find(pid);
+		struct thread_group *tg = tg_find(pid_from_vnr(t, pid));
 		return tg ? tg_send_signal(tg, sig, &info) : -ESRCH;
 	}
 	if (pid == INT32_MIN)
 		return -ESRCH;
 	/* Process groups, or everyone (-1: all but init and the caller): one pass. */
 	struct kill_many km = {
+		.viewer = t,
 		.sender = t->tg,
 		.all = pid == -1,
-		.pgid = pid == 0 ? t->tg->pgid : -pid,
+		.pgid = pid == 0 ? t->tg->pgid : pid_from_vnr(t, -pid),
 		.sig = sig,
 		.info = &info,
 	};
@@ -215,8 +218,9 @@ static long send_to_thread(struct task *t, int tgid, int tid, int sig)
 		return -EINVAL;
 	if (sig < 0 || sig > SENTRY_NSIG)
 		return -EINVAL;
-	target = task_find(tid);
-	if (!target || target->state != TASK_RUNNING || (tgid != -1 && target->tg->tgid != tgid))
+	target = task_find(pid_from_vnr(t, tid));
+	if (!target || target->state != TASK_RUNNING ||
+	    (tgid != -1 && tg_vnr(t, target->tg) != tgid))
 		return -ESRCH;
 	user_siginfo(t, &info, sig, SI_TKILL);
 	return task_send_signal(target, sig, &info);
@@ -282,7 +286,7 @@ static int queueinfo_prepare(struct task *t, int pid, int sig, uaddr_t uinfo, si
 	if (copy_from_user(t, info, uinfo, sizeof(*info)))
 		return -EFAULT;
 	/* Only the kernel may claim to be the kernel or kill(2), except to oneself. */
-	if ((info->si_code >= 0 || info->si_code == SI_TKILL) && pid != t->tg->tgid)
+	if ((info->si_code >= 0 || info->si_code == SI_TKILL) && pid != tg_vnr(t, t->tg))
 		return -EPERM;
 	info->si_signo = sig;
 	return 0;
@@ -297,7 +301,7 @@ long sys_rt_sigqueueinfo(struct task *t, const struct sysargs *a)
 
 	if (err)
 		return err;
-	tg = pid > 0 ? tg_find(pid) : NULL;
+	tg = pid > 0 ? tg_find(pid_from_vnr(t, pid)) : NULL;
 	return tg ? tg_send_signal(tg, sig, &info) : -ESRCH;
 }
 
@@ -313,8 +317,8 @@ long sys_rt_tgsigqueueinfo(struct task *t, const struct sysargs *a)
 	err = queueinfo_prepare(t, tgid, sig, arg_uaddr(a, 3), &info);
 	if (err)
 		return err;
-	target = task_find(tid);
-	if (!target || target->tg->tgid != tgid || target->state != TASK_RUNNING)
+	target = task_find(pid_from_vnr(t, tid));
+	if (!target || tg_vnr(t, target->tg) != tgid || target->state != TASK_RUNNING)
 		return -ESRCH;
 	return task_send_signal(target, sig, &info);
 }

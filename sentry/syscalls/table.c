@@ -18,8 +18,11 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(getpid), OK(getppid), OK(gettid), OK(exit), OK(exit_group),
 	PART(wait4, "rusage is zeroed"),
 	OK(waitid),
-	PART(clone, "namespace flags other than CLONE_NEWIPC return EINVAL"),
-	PART(unshare, "CLONE_NEWIPC and CLONE_SYSVSEM; other flags return EINVAL"),
+	PART(clone, "namespace flags other than CLONE_NEWIPC and CLONE_NEWPID return EINVAL"),
+	PART(unshare, "CLONE_NEWIPC, CLONE_NEWPID and CLONE_SYSVSEM; other flags return "
+		      "EINVAL"),
+	PART(setns, "no namespace fds exist (/proc/PID/ns links are not openable): EBADF "
+		    "for a closed fd, else EINVAL"),
 	OK(pidfd_open), OK(pidfd_send_signal),
 	OK(fork),
 	OK(vfork),
@@ -28,7 +31,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 		    "ownership protocol without priority boosting; WAIT_REQUEUE_PI and "
 		    "CMP_REQUEUE_PI return ENOSYS"),
 	OK(set_tid_address), OK(set_robust_list), OK(get_robust_list),
-	PART(clone3, "set_tid and CLONE_INTO_CGROUP return EINVAL"),
+	PART(clone3, "set_tid and CLONE_INTO_CGROUP return EINVAL; namespaces as clone"),
 	/* identity */
 	OK(getuid), OK(geteuid), OK(getgid), OK(getegid), OK(getresuid), OK(getresgid),
 	OK(getgroups),

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/proc_api.h"
 #include "sentry/fs/pipe.h"
 #include "sentry/kernel/sched.h"
@@ -42,7 +43,8 @@ static bool owner_exists(int type, int id)
 
 static int fown_set(struct file *f, int type, int id)
 {
-	if (!owner_exists(type, id))
+	id = pid_from_vnr(t_current, id); /* kept sandbox-wide */
+	if (id < 0 || !owner_exists(type, id))
 		return -ESRCH;
 	f->owner_type = type;
 	f->owner_id = id;
@@ -78,7 +80,7 @@ static long fown_setown_ex(struct task *t, struct file *f, uaddr_t u)
 static long fown_getown_ex(struct task *t, struct file *f, uaddr_t u)
 {
 	struct f_owner_ex ex = {.type = f->owner_id ? f->owner_type : F_OWNER_TID,
-				.pid = f->owner_id};
+				.pid = pid_vnr(t, f->owner_id)};
 
 	return copy_to_user(t, u, &ex, sizeof(ex)) ? -EFAULT : 0;
 }
@@ -89,7 +91,8 @@ long fown_fcntl(struct task *t, struct file *f, int cmd, uint64_t arg)
 	case F_SETOWN:
 		return fown_setown(f, (int)arg);
 	case F_GETOWN:
-		return f->owner_type == F_OWNER_PGRP ? -f->owner_id : f->owner_id;
+		return f->owner_type == F_OWNER_PGRP ? -pid_vnr(t, f->owner_id)
+						     : pid_vnr(t, f->owner_id);
 	case F_SETOWN_EX:
 		return fown_setown_ex(t, f, uaddr(arg));
 	case F_GETOWN_EX:

@@ -9,6 +9,7 @@
 
 #include "lib/list.h"
 #include "lib/util.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/sched.h"
 #include "sentry/kernel/task.h"
 #include "sentry/syscalls/syscalls.h"
@@ -302,7 +303,7 @@ static void fill_conflict(struct flock *fl, const struct file_lock *c)
 	fl->l_whence = SEEK_SET;
 	fl->l_start = (off_t)c->start;
 	fl->l_len = c->end == LOCK_EOF ? 0 : (off_t)(c->end - c->start + 1);
-	fl->l_pid = c->kind == LK_OFD ? -1 : c->pid;
+	fl->l_pid = c->kind == LK_OFD ? -1 : pid_vnr(t_current, c->pid);
 }
 
 static int lock_getlk(struct lock_file *lf, const struct file_lock *req, struct flock *fl)

@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/proc_api.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -61,7 +62,8 @@ static long set_pgrp(struct task *t, struct tty *tty, uint64_t arg)
 		return -EFAULT;
 	if (pgid < 0)
 		return -EINVAL;
-	if (!proc_pgrp_in_session(pgid, tty->sid))
+	pgid = pid_from_vnr(t, pgid); /* kept sandbox-wide */
+	if (pgid < 0 || !proc_pgrp_in_session(pgid, tty->sid))
 		return -EPERM;
 	tty->fg_pgrp = pgid;
 	return 0;
@@ -193,13 +195,13 @@ long tty_ioctl(struct task *t, struct tty *tty, bool master, unsigned cmd, uint6
 	case TIOCGPGRP:
 		if (!is_ctty(t, tty) && !master)
 			return -ENOTTY;
-		return put_int(t, arg, tty->fg_pgrp);
+		return put_int(t, arg, pid_vnr(t, tty->fg_pgrp));
 	case TIOCSPGRP:
 		return set_pgrp(t, tty, arg);
 	case TIOCGSID:
 		if (!tty->sid)
 			return -ENOTTY;
-		return put_int(t, arg, tty->sid);
+		return put_int(t, arg, pid_vnr(t, tty->sid));
 	default:
 		return -ENOTTY;
 	}

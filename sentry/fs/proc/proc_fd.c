@@ -272,6 +272,8 @@ static int task_lookup(struct super_block *sb, const struct proc_node *dir, cons
 {
 	int tid = parse_num(name);
 
+	if (tid > 0)
+		tid = proc_pid_unview(dir->ns, tid); /* names are in this /proc's pid namespace */
 	if (tid <= 0 || !proc_thread_exists(dir->tgid, tid))
 		return -ENOENT;
 	*out = proc_inode_new(sb, &g_proc_tid_ent, dir->tgid, tid, -1);
@@ -284,7 +286,11 @@ static int task_readdir(const struct proc_node *dir, vfs_dirent_fn fn, void *arg
 	char name[16];
 
 	for (int i = 0; i < n && i < 256; i++) {
-		snprintf(name, sizeof(name), "%d", ids[i]);
+		int v = proc_pid_view(dir->ns, ids[i]);
+
+		if (v <= 0)
+			continue;
+		snprintf(name, sizeof(name), "%d", v);
 		if (proc_emit(fn, arg, name, &g_proc_tid_ent, dir->tgid, ids[i], -1))
 			break;
 	}

@@ -30,6 +30,7 @@ struct proc_node {
 	int tgid, tid;	   /* the process / thread the node is about; 0 for system nodes */
 	int fd;		   /* fd/N and fdinfo/N; -1 otherwise */
 	struct file *file; /* anonymous-file stand-ins (fd links to pipes): reference held */
+	struct pid_ns *ns; /* the pid namespace this /proc numbers processes in (sb->priv) */
 };
 
 struct proc_dir_ops {

@@ -373,7 +373,15 @@ static ssize_t ns_link(const struct proc_node *n, char *buf, size_t size)
 			const char *kind = g_ns[i].name;
 			size_t klen = strcspn(kind, "_");
 
-			len = snprintf(tmp, sizeof(tmp), "%.*s:[%lu]", (int)klen, kind, g_ns[i].ino);
+			unsigned long ino = g_ns[i].ino;
+
+			/* pid namespaces are real: each has its own number. */
+			if (!strncmp(kind, "pid", 3))
+				ino = proc_pidns_ino(n->tgid, n->tid == n->tgid ? 0 : n->tid,
+						     kind[3] == '_');
+			if (!ino)
+				return -ENOENT;
+			len = snprintf(tmp, sizeof(tmp), "%.*s:[%lu]", (int)klen, kind, ino);
 		}
 	}
 	if (len <= 0)

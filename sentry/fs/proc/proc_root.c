@@ -16,12 +16,13 @@ int proc_parse_pid(const char *name); /* proc_fd.c */
 static ssize_t self_link(const struct proc_node *n, char *buf, size_t size)
 {
 	char tmp[48];
-	int tgid = proc_task_tgid(t_current), len;
+	int tgid = proc_pid_view(n->ns, proc_task_tgid(t_current)), len;
 
 	if (!tgid)
 		return -ENOENT;
 	if (!strcmp(n->ent->name, "thread-self"))
-		len = snprintf(tmp, sizeof(tmp), "%d/task/%d", tgid, proc_task_tid(t_current));
+		len = snprintf(tmp, sizeof(tmp), "%d/task/%d", tgid,
+			       proc_pid_view(n->ns, proc_task_tid(t_current)));
 	else
 		len = snprintf(tmp, sizeof(tmp), "%d", tgid);
 	len = (int)MIN((size_t)len, size);
@@ -47,6 +48,8 @@ static int root_lookup(struct super_block *sb, const struct proc_node *dir, cons
 		return 0;
 	}
 	pid = proc_parse_pid(name);
+	if (pid > 0)
+		pid = proc_pid_unview(dir->ns, pid); /* names are in this /proc's pid ns */
 	if (pid <= 0 || !proc_tg_exists(pid))
 		return -ENOENT;
 	*out = proc_inode_new(sb, &g_proc_tgid_ent, pid, pid, -1);
@@ -63,7 +66,11 @@ static int root_readdir(const struct proc_node *dir, vfs_dirent_fn fn, void *arg
 	    proc_emit(fn, arg, "thread-self", &g_thread_self_ent, 0, 0, -1))
 		goto out;
 	for (int i = 0; i < n && i < PROC_LIST_MAX; i++) {
-		snprintf(name, sizeof(name), "%d", ids[i]);
+		int v = proc_pid_view(dir->ns, ids[i]);
+
+		if (v <= 0)
+			continue; /* outside this /proc's pid namespace */
+		snprintf(name, sizeof(name), "%d", v);
 		if (proc_emit(fn, arg, name, &g_proc_tgid_ent, ids[i], ids[i], -1))
 			break;
 	}

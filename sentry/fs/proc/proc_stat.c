@@ -35,19 +35,21 @@ int proc_show_stat(const struct proc_node *n, struct proc_buf *b)
 	struct mm *mm;
 	uint64_t start;
 	dev_t tty = 0;
-	int fg = -1, ret = proc_task_info(n->tgid, n->tid, &in);
+	int fg = -1, ret = proc_task_info_ns(n->ns, n->tgid, n->tid, &in);
 
 	if (ret < 0)
 		return ret;
 	if (tty_session_info(in.sid, &tty, &fg) < 0) {
 		tty = 0;
 		fg = -1;
+	} else if (fg > 0) {
+		fg = proc_pid_view(n->ns, fg);
 	}
 	stats_of(n->tgid, &st, &mm);
 	start = in.start_ns > proc_boot_ns() ? (in.start_ns - proc_boot_ns()) / (1000000000 / CLK_TCK)
 					      : 0;
-	pb_printf(b, "%d (%s) %c %d %d %d %u %d %u ", in.tid, in.comm, in.state, in.ppid,
-		  in.pgid, in.sid, (unsigned)(((major(tty) & 0xfff) << 8) | (minor(tty) & 0xff) |
+	pb_printf(b, "%d (%s) %c %d %d %d %u %d %u ", in.v_tid, in.comm, in.state, in.v_ppid,
+		  in.v_pgid, in.v_sid, (unsigned)(((major(tty) & 0xfff) << 8) | (minor(tty) & 0xff) |
 					     ((minor(tty) & ~0xffu) << 12)),
 		  fg, 0x400000u /* PF_RANDOMIZE-like flags: a user task */);
 	/* minflt..cmajflt (not counted), utime, stime, cutime, cstime in ticks, priority
@@ -114,6 +116,14 @@ static const char *state_name(char s)
 	}
 }
 
+/* One number per pid namespace level, from this /proc's down to the task's. */
+static void ns_column(struct proc_buf *b, const char *name, const int *nr, int n)
+{
+	pb_printf(b, "%s", name);
+	for (int i = 0; i < n; i++)
+		pb_printf(b, "\t%d", nr[i]);
+}
+
 static void status_ids(struct proc_buf *b, const struct proc_task_info *in)
 {
 	int fdsize = 0;
@@ -132,14 +142,17 @@ static void status_ids(struct proc_buf *b, const struct proc_task_info *in)
 		fs_context_put(fs);
 	}
 	pb_printf(b, "State:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
-		  state_name(in->state), in->tgid, in->tid, in->ppid);
+		  state_name(in->state), in->v_tgid, in->v_tid, in->v_ppid);
 	pb_printf(b, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\nGroups:\t",
 		  in->uid, in->euid, in->suid, in->fsuid, in->gid, in->egid, in->sgid, in->fsgid,
 		  fdsize);
 	for (int i = 0; i < in->ngroups; i++)
 		pb_printf(b, "%u ", in->groups[i]);
-	pb_printf(b, "\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nKthread:\t0\n",
-		  in->tgid, in->tid, in->pgid, in->sid);
+	ns_column(b, "\nNStgid:", in->ns_tgid, in->ns_count);
+	ns_column(b, "\nNSpid:", in->ns_tid, in->ns_count);
+	ns_column(b, "\nNSpgid:", in->ns_pgid, in->ns_count);
+	ns_column(b, "\nNSsid:", in->ns_sid, in->ns_count);
+	pb_printf(b, "\nKthread:\t0\n");
 }
 
 static void status_vm(struct proc_buf *b, int tgid)
@@ -170,7 +183,7 @@ static void status_vm(struct proc_buf *b, int tgid)
 int proc_show_status(const struct proc_node *n, struct proc_buf *b)
 {
 	struct proc_task_info in;
-	int ret = proc_task_info(n->tgid, n->tid, &in);
+	int ret = proc_task_info_ns(n->ns, n->tgid, n->tid, &in);
 
 	if (ret < 0)
 		return ret;

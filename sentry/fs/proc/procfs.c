@@ -71,6 +71,7 @@ struct inode *proc_inode_new(struct super_block *sb, const struct proc_ent *e, i
 	n->tgid = tgid;
 	n->tid = tid;
 	n->fd = fd;
+	n->ns = sb->priv;
 	inode->priv = n;
 	inode->iops = &g_proc_iops;
 	inode->ino = tgid || fd >= 0 || e != &g_proc_root_ent ? proc_ino(e, tgid, tid, fd) : 1;
@@ -304,6 +305,7 @@ struct super_block *procfs_new(void)
 	struct inode *root;
 
 	proc_boot_ns(); /* the sandbox's uptime counts from here without procfs_boot_init */
+	sb->priv = proc_mount_pidns(); /* a reference kept for the sandbox's life */
 	root = proc_inode_new(sb, &g_proc_root_ent, 0, 0, -1);
 	root->mode = S_IFDIR | 0555;
 	sb->prunable = true;
