@@ -1,7 +1,8 @@
 /* boot_container.c: another container of a pod in the running sandbox: its own mount
  * tree (its Gofer's root, overlaid by default, and its mounts), its own UTS names when its
  * spec has a hostname, its own cgroup under the pod's, and its first process, created but
- * not started. It shares the sandbox's kernel: pids, IPC, network. */
+ * not started, pid 1 of its own pid namespace unless its spec shares the sandbox's. It
+ * shares the sandbox's kernel: IPC, network. */
 #include "sentry/boot_internal.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include "sentry/fs/dev/tty.h"
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/control_api.h"
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/proc_api.h"
 #include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/task.h"
@@ -138,7 +140,14 @@ int boot_container_create(json_t *spec, int *fds, int nfds, struct boot_containe
 		boot_spec_free(&s);
 		return -EINVAL;
 	}
-	err = container_tree(&s, fds, nfds, &c->root, msg, msize);
+	/* Its own pid namespace, as Kubernetes gives each container, unless the spec joins
+	 * the sandbox's (a pid namespace path: shareProcessNamespace). Its /proc shows it. */
+	if (!json_is_true(json_object_get(spec, "pid_ns_shared")))
+		err = pidns_new(pidns_root(), &c->target.pidns);
+	proc_set_mount_pidns(c->target.pidns);
+	if (!err)
+		err = container_tree(&s, fds, nfds, &c->root, msg, msize);
+	proc_set_mount_pidns(NULL);
 	if (!err && json_is_string(host) && uts_new_container(c->cid, json_string_value(host)))
 		err = -EINVAL;
 	if (!err)

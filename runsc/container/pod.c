@@ -236,6 +236,8 @@ static int pod_request(struct container *c, const struct oci_spec *s, const int 
 
 	if (!s->hostname)
 		json_object_del(spec, "hostname"); /* it shares the sandbox's UTS names */
+	/* Its own pid namespace in the sandbox unless its spec joins the sandbox's. */
+	json_object_set_new(spec, "pid_ns_shared", json_boolean(s->pid_ns_joined));
 	memcpy(fds, stdio, 3 * sizeof(int));
 	memcpy(fds + 3, conns, (size_t)nconns * sizeof(int));
 	req = json_pack("{s:s, s:s, s:o}", "cmd", "create", "sandbox", c->sandbox, "spec", spec);

@@ -130,6 +130,8 @@ struct oci_spec {
 	int nannotations;
 	struct oci_annotation *annotations;
 	unsigned long namespaces; /* CLONE_NEW* bits listed */
+	bool pid_ns_joined;	  /* the pid namespace has a path: a pod container shares
+				   * its sandbox's (CRI's shareProcessNamespace) */
 	char *cgroups_path;	  /* NULL: not given */
 	struct oci_resources resources;
 	char **masked_paths;	  /* NULL-terminated */

@@ -154,8 +154,12 @@ static int parse_namespaces(json_t *lx, struct oci_spec *s, struct oci_error *e)
 			err = oci_errorf(e, "%s.type: namespace `%s` is listed twice", pfx, type);
 		if (!err) {
 			s->namespaces |= types[t].flag;
+			/* A pid namespace path in a pod container names its sandbox's (CRI
+			 * passes the pause container's): the container shares the sandbox's. */
+			if (path && path[0] && types[t].flag == CLONE_NEWPID)
+				s->pid_ns_joined = true;
 			/* The Sentry is its own kernel: joining a host namespace has no meaning. */
-			if (path && path[0])
+			else if (path && path[0])
 				oci_warn(&s->warnings, "%s.path: joining the host namespace `%s` is "
 					 "not supported (the sandbox has its own), ignored", pfx,
 					 path);

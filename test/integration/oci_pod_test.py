@@ -60,7 +60,7 @@ class Pod(Checks):
         return r
 
     def bundle(self, name, args, annotations, hostname=None, terminal=False, resources=None,
-               mounts=()):
+               mounts=(), pid_ns=None):
         """A busybox bundle whose root holds a file named after the container, with the
         cgroup2 filesystem at /sys/fs/cgroup."""
         b = os.path.join(self.work, name)
@@ -83,6 +83,9 @@ class Pod(Checks):
                 "annotations": annotations}
         if resources:
             spec["linux"] = {"resources": resources}
+        if pid_ns:
+            # As CRI says shareProcessNamespace: join the sandbox's pid namespace by path.
+            spec.setdefault("linux", {})["namespaces"] = [{"type": "pid", "path": pid_ns}]
         if hostname:
             spec["hostname"] = hostname
         spec["process"]["terminal"] = terminal
@@ -90,9 +93,10 @@ class Pod(Checks):
             json.dump(spec, f)
         return b
 
-    def create(self, name, args, annotations, hostname=None, resources=None, mounts=()):
+    def create(self, name, args, annotations, hostname=None, resources=None, mounts=(),
+               pid_ns=None):
         b = self.bundle(name, args, annotations, hostname, resources=resources,
-                        mounts=mounts)
+                        mounts=mounts, pid_ns=pid_ns)
         pid_file = os.path.join(self.work, name + ".pid")
         r = self.rs("create", "--bundle", b, "--pid-file", pid_file, name, cwd=b,
                     log=os.path.join(self.work, name + ".log"))
@@ -155,7 +159,10 @@ def start_pod(t):
     t.check("c1_pid_is_a_proxy", pid1 > 0 and alive(pid1) and
             pid1 != t.state_of("pod").get("pid"), f"pid {pid1}")
     wait_c2 = "while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 3"
-    r, pf2 = t.create("c2", ["sh", "-c", wait_c2], join(CRIO, "pod"))
+    # c1 gets a pid namespace of its own (as Kubernetes gives each container); c2 shares
+    # the sandbox's, named by path as containerd and CRI-O do for shareProcessNamespace.
+    sandbox_ns = f"/proc/{t.state_of('pod').get('pid', 0)}/ns/pid"
+    r, pf2 = t.create("c2", ["sh", "-c", wait_c2], join(CRIO, "pod"), pid_ns=sandbox_ns)
     t.check("c2_create_crio_annotations", r.returncode == 0, r.stderr)
     for c in ("c1", "c2"):
         r = t.rs("start", c)
@@ -182,8 +189,40 @@ def check_pod_semantics(t):
             t.exec_out("c2", "pod_shm", "get", "0x4242"))
     out = t.exec_out("c2", "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '")
     t.check("c2_sees_c1_process", "sleep 31337" in out, out)
+    t.check("c2_sees_sandbox_process", "trap" in out, out)
+    check_pid_namespaces(t)
     r = t.rs("exec", "c2", "sh", "-c", "exit 7")
     t.check("exec_exit_code", r.returncode == 7, f"rc {r.returncode} {r.stderr}")
+
+
+def check_pid_namespaces(t):
+    """c1's main process is pid 1 of its own pid namespace and sees only its own
+    processes; what `runsc exec` starts in c1 joins that namespace."""
+    cmd1 = t.exec_out("c1", "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline")
+    t.check("c1_main_is_pid1", cmd1.strip() == "sleep 31337", cmd1)
+    out = t.exec_out("c1", "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '")
+    t.check("c1_sees_only_its_own", "sleep 31337" in out and "trap" not in out and
+            "/tmp/go" not in out, out)
+    me = t.exec_out("c1", "sh", "-c", "echo $$ $PPID; grep NSpid /proc/$$/status")
+    f = me.split()
+    t.check("c1_exec_joins_its_ns", len(f) == 4 and f[0] == f[3] and f[0].isdigit() and
+            int(f[0]) > 1 and f[1] == "0", me)
+    r = t.rs("exec", "c1", "sh", "-c", "kill -0 1")
+    t.check("c1_signals_its_init", r.returncode == 0, r.stderr)
+    # A process of the sandbox (runsc ps numbers them as the sandbox's namespace does)
+    # that has no number in c1's namespace: ESRCH there.
+    r = t.rs("ps", "--format", "json", "pod")
+    mine = set(t.exec_out("c1", "ls", "/proc").split())
+    outside = [p for p in (json.loads(r.stdout) if r.returncode == 0 else [])
+               if str(p) not in mine]
+    r = t.rs("exec", "c1", "sh", "-c", f"kill -0 {outside[0] if outside else 1}")
+    t.check("c1_cannot_signal_outside", outside and r.returncode != 0,
+            f"{outside} {mine} rc {r.returncode}")
+    # The sandbox's /proc shows c1's main process with two numbers, the last 1.
+    c1_pids = json.loads(t.rs("ps", "--format", "json", "c1").stdout or "[]")
+    lines = t.exec_out("pod", "grep", "NSpid", *[f"/proc/{p}/status" for p in c1_pids])
+    nested = [ln.split()[-2:] for ln in lines.splitlines() if len(ln.split()) == 3]
+    t.check("sandbox_sees_c1_init_nested", any(n[1] == "1" for n in nested), lines)
 
 
 def check_cgroups(t):
