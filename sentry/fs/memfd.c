@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -82,6 +83,23 @@ static ssize_t memfd_write_iov(struct task *t, struct file *f, const struct iove
 	return ret ? ret : g_tmpfs_reg_fops.write_iov(t, f, iov, cnt, size, pos);
 }
 
+/* shmem's seal checks of fallocate: a hole is a write, an allocation past the end grows. */
+static int memfd_fallocate(struct task *t, struct file *f, int mode, uint64_t off,
+			   uint64_t len)
+{
+	struct memfd_seals *s = seals_of(f->inode);
+
+	if (s && !(mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))) {
+		if ((mode & FALLOC_FL_PUNCH_HOLE) &&
+		    (s->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+			return -EPERM;
+		if (!(mode & FALLOC_FL_PUNCH_HOLE) && (s->seals & F_SEAL_GROW) &&
+		    off + len > f->inode->size)
+			return -EPERM;
+	}
+	return g_tmpfs_reg_fops.fallocate(t, f, mode, off, len);
+}
+
 static int memfd_setattr(struct dentry *d, const struct vattr *va)
 {
 	struct memfd_seals *s = seals_of(d->inode);
@@ -120,6 +138,7 @@ static void memfd_init(void)
 	g_memfd_fops = g_tmpfs_reg_fops;
 	g_memfd_fops.write = memfd_write;
 	g_memfd_fops.write_iov = memfd_write_iov;
+	g_memfd_fops.fallocate = memfd_fallocate;
 	g_memfd_iops = g_tmpfs_iops;
 	g_memfd_iops.setattr = memfd_setattr;
 	g_memfd_iops.evict = memfd_evict;

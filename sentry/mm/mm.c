@@ -90,6 +90,90 @@ void mm_shm_truncate(struct shm_obj *o, uint64_t size)
 	shm_obj_drop_from(o, keep);
 }
 
+/* The present pages of a private mapping in a punched range that are still o's own (not
+ * copied on write): they leave the mapping, the private copies stay. */
+struct punch_scan {
+	struct shm_obj *o;
+	struct vma *v;
+	uint64_t *addrs;
+	size_t n, cap;
+};
+
+static int punch_scan_cb(void *arg, uint64_t addr, uint64_t val)
+{
+	struct punch_scan *ps = arg;
+	uint64_t ov = pmap_get(&ps->o->pages, ps->v->pgoff + (addr - ps->v->start));
+
+	if (!ov || pte_off(val) != ov - 1)
+		return 0;
+	if (ps->n == ps->cap) {
+		ps->cap = ps->cap ? ps->cap * 2 : 64;
+		ps->addrs = xrealloc(ps->addrs, ps->cap * sizeof(*ps->addrs));
+	}
+	ps->addrs[ps->n++] = addr;
+	return 0;
+}
+
+static void punch_unmap(struct mm *mm, uint64_t s, uint64_t e)
+{
+	mm_drop_pages(mm, s, e);
+	if (mm->as)
+		(void)plat_as_unmap(g_platform, mm->as, s, e - s);
+}
+
+void mm_shm_punch(struct shm_obj *o, uint64_t start, uint64_t end, pmap_fn put, void *arg)
+{
+	struct list_head *pos, *vpos;
+	struct punch_scan ps = {.o = o};
+
+	list_for_each(pos, &g_mms) {
+		struct mm *mm = list_entry(pos, struct mm, all);
+		list_for_each(vpos, &mm->vmas) {
+			struct vma *v = list_entry(vpos, struct vma, link);
+			uint64_t vend = v->pgoff + (v->end - v->start), s, e;
+
+			if (v->shm != o || vend <= start || v->pgoff >= end)
+				continue;
+			s = v->start + (MAX(start, v->pgoff) - v->pgoff);
+			e = v->start + (MIN(end, vend) - v->pgoff);
+			if (!vma_is_private(v)) {
+				punch_unmap(mm, s, e);
+				continue;
+			}
+			ps.v = v;
+			ps.n = 0;
+			pmap_for_each(&mm->pages, s, e, punch_scan_cb, &ps);
+			for (size_t i = 0; i < ps.n; i++)
+				punch_unmap(mm, ps.addrs[i], ps.addrs[i] + PAGE_SIZE);
+		}
+	}
+	free(ps.addrs);
+	pmap_clear(&o->pages, start, end, put, arg);
+	pmap_clear(&o->dirty, start, end, NULL, NULL);
+}
+
+int mm_writeback_shared(bool (*pick)(void *arg, struct file *f), void *arg)
+{
+	struct list_head *pos, *vpos;
+	int ret = 0;
+
+	list_for_each(pos, &g_mms) {
+		struct mm *mm = list_entry(pos, struct mm, all);
+		list_for_each(vpos, &mm->vmas) {
+			struct vma *v = list_entry(vpos, struct vma, link);
+			int err;
+
+			if (v->kind != VMA_FILE_SHARED || !v->shm || !v->shm->backing ||
+			    (pick && !pick(arg, v->file)))
+				continue;
+			err = shm_obj_writeback(v->shm);
+			if (err < 0 && ret == 0)
+				ret = err;
+		}
+	}
+	return ret;
+}
+
 /* Map every present page of mm into its (empty) platform address space. */
 static int map_all(struct mm *mm)
 {

@@ -118,6 +118,14 @@ void shm_obj_resize(struct shm_obj *o, uint64_t size);
  * past the new last page, private copies included, so touching them raises SIGBUS, and o
  * drops them too. Call after o->size is set. */
 void mm_shm_truncate(struct shm_obj *o, uint64_t size);
+/* A hole is punched in o over [start, end) (page aligned): every shared mapping loses
+ * those pages of o, a private one those it has not copied, and o drops them, calling put
+ * on each (its pmap value is the memory-file offset + 1; put owns that reference). */
+void mm_shm_punch(struct shm_obj *o, uint64_t start, uint64_t end, pmap_fn put, void *arg);
+/* sync/syncfs: write back the dirty pages of every shared mapping of a file with a page
+ * cache elsewhere (gofer files) for which pick(arg, file) says yes (pick NULL: all).
+ * Returns 0 or the first error. */
+int mm_writeback_shared(bool (*pick)(void *arg, struct file *f), void *arg);
 
 /* shmat: map all of obj (which has ops) shared at addr (0: anywhere, else fixed; what
  * is there is replaced when remap, else -EINVAL), as a VMA named name. Read-only

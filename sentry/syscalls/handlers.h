@@ -136,6 +136,7 @@ DECLARE_SYSCALL(preadv2);
 DECLARE_SYSCALL(pwritev2);
 DECLARE_SYSCALL(open);
 DECLARE_SYSCALL(openat);
+DECLARE_SYSCALL(openat2);
 DECLARE_SYSCALL(creat);
 DECLARE_SYSCALL(close);
 DECLARE_SYSCALL(close_range);
@@ -210,6 +211,11 @@ DECLARE_SYSCALL(ioctl);
 DECLARE_SYSCALL(sendfile);
 DECLARE_SYSCALL(copy_file_range);
 DECLARE_SYSCALL(fadvise64);
+DECLARE_SYSCALL(fallocate); /* sys_file_sync.c */
+DECLARE_SYSCALL(sync);
+DECLARE_SYSCALL(syncfs);
+DECLARE_SYSCALL(sync_file_range);
+DECLARE_SYSCALL(readahead);
 DECLARE_SYSCALL(splice); /* sys_splice.c */
 DECLARE_SYSCALL(tee);
 DECLARE_SYSCALL(vmsplice);

@@ -105,13 +105,9 @@ long sys_umask(struct task *t, const struct sysargs *a)
  * EFBIG, as Linux's inode_newsize_ok does. */
 static long fsize_check(struct task *t, const struct kstat *st, long len)
 {
-	uint64_t lim = t->tg->rlim[RLIMIT_FSIZE].rlim_cur;
-
-	if (lim == RLIM_INFINITY || !S_ISREG(st->mode) || len < 0 || (uint64_t)len <= st->size ||
-	    (uint64_t)len <= lim)
+	if (!S_ISREG(st->mode) || len < 0)
 		return 0;
-	task_send_signal(t, SIGXFSZ, NULL);
-	return -EFBIG;
+	return vfs_fsize_check(t, st->size, (uint64_t)len);
 }
 
 long sys_truncate(struct task *t, const struct sysargs *a)

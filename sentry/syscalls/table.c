@@ -134,6 +134,17 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 		    "nodes EPERM; every FIFO, a host one too, is a pipe in the Sentry"),
 	PART(mknodat, "as mknod"),
 	OK(statfs), OK(fstatfs), OK(dup), OK(dup2), OK(dup3),
+	PART(openat2, "RESOLVE_CACHED walks the dentry cache only: EAGAIN on a miss (no "
+		      "negative dentries are kept) and on filesystems that revalidate (gofer "
+		      "bind mounts, proc)"),
+	PART(fallocate, "tmpfs, memfd and the overlay's upper layer as Linux's tmpfs "
+			"(allocate, KEEP_SIZE, PUNCH_HOLE; other modes EOPNOTSUPP); gofer files "
+			"EOPNOTSUPP (9P2000.L has no fallocate, as Linux's 9p)"),
+	PART(sync, "writes dirty shared mappings of host files to the Gofer; the host's own "
+		   "page cache is not flushed (no Tfsync per file)"),
+	PART(syncfs, "as sync, for the fd's filesystem"),
+	PART(sync_file_range, "SYNC_FILE_RANGE_WRITE fsyncs the whole file"),
+	PART(readahead, "checks as Linux, then a hint only: nothing is read ahead"),
 	PART(fcntl, "O_ASYNC signals readiness of pipes and sockets only (not terminals), "
 		    "possibly more often than Linux; lease-break-time is fixed at 45 s"),
 	OK(pipe), OK(pipe2),

@@ -42,6 +42,10 @@ int fdtable_max_fds(struct task *t);
 /* openat: flags and mode as the syscall got them (umask applied here). */
 int vfs_openat(struct task *t, int dirfd, const char *path, int flags, uint32_t mode,
 	       struct file **out);
+/* openat2: as vfs_openat, the walk limited by resolve (LOOKUP_RESOLVE bits, vfs_internal.h);
+ * the caller has checked the flags as openat2 does. */
+int vfs_openat2(struct task *t, int dirfd, const char *path, int flags, uint32_t mode,
+		unsigned resolve, struct file **out);
 
 /* ---- namespace operations (namei_ops.c) ---- */
 
@@ -114,6 +118,19 @@ int file_set_status_flags(struct file *f, int flags);
 long file_generic_ioctl(struct task *t, struct file *f, unsigned cmd, uint64_t arg);
 long vfs_ioctl(struct task *t, struct file *f, unsigned cmd, uint64_t arg);
 int vfs_fsync(struct file *f);
+
+/* ---- space and flushing (sync.c) ---- */
+
+/* RLIMIT_FSIZE for growing a file from size to new_size: SIGXFSZ to t and -EFBIG past
+ * the limit, else 0 (t NULL: no limit). */
+int vfs_fsize_check(struct task *t, uint64_t size, uint64_t new_size);
+/* fallocate(2) on f: Linux's argument, fd and file-type checks, then the filesystem's op
+ * (EOPNOTSUPP without one: gofer files, as Linux's 9p). */
+int vfs_fallocate(struct task *t, struct file *f, int mode, int64_t off, int64_t len);
+/* sync(2): dirty pages of shared mappings of host files go to the Gofer. */
+int vfs_sync_all(void);
+/* syncfs(2): as sync, for f's filesystem only. -EBADF for O_PATH files. */
+int vfs_syncfs(struct file *f);
 bool file_can_read(const struct file *f);
 bool file_can_write(const struct file *f);
 

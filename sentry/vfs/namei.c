@@ -1,6 +1,7 @@
 /* namei.c: path walk: absolute and dirfd-relative starts, "." and ".." (across mounts,
  * clamped at the task's root), symlinks (ELOOP after VFS_MAXSYMLINKS), trailing slashes,
- * and the parent-plus-last-component lookups that create/unlink/rename need. */
+ * openat2's RESOLVE_* limits (as LOOKUP_* walk flags), and the parent-plus-last-component
+ * lookups that create/unlink/rename need. */
 #include "sentry/vfs/vfs_internal.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@ struct nameidata {
 	struct path root; /* reference held */
 	struct path cur;  /* reference held */
 	int nlinks;	  /* symlinks followed so far in this walk */
+	unsigned resolve; /* LOOKUP_RESOLVE bits: openat2's limits on the whole walk */
 };
 
 const struct creds *task_fs_creds(struct task *t)
@@ -36,52 +38,128 @@ static void nd_release(struct nameidata *nd)
 	path_put(&nd->root);
 }
 
-/* Set the walk's root and starting point. */
-static int nd_init(struct nameidata *nd, struct task *t, int dirfd, const char *path)
+/* The walk's start for a relative path: dirfd's directory or the cwd, referenced. */
+static int nd_start(struct task *t, int dirfd, const char *path, struct path *out)
 {
 	struct file *f;
 
-	memset(nd, 0, sizeof(*nd));
-	nd->t = t;
-	nd->creds = task_fs_creds(t);
-	nd->root = t->fs->root;
-	path_get(&nd->root);
-	if (path[0] == '/') {
-		nd_set(nd, &nd->root);
-		return 0;
-	}
 	if (dirfd == AT_FDCWD) {
-		nd_set(nd, &t->fs->cwd);
+		*out = t->fs->cwd;
+		path_get(out);
 		return 0;
 	}
 	f = fdtable_get(t->files, dirfd);
-	if (!f) {
-		nd_release(nd);
+	if (!f)
 		return -EBADF;
-	}
 	if (!f->path.dentry || (path[0] && !d_is_dir(f->path.dentry))) {
 		file_put(f);
-		nd_release(nd);
 		return -ENOTDIR;
 	}
-	nd_set(nd, &f->path);
+	*out = f->path;
+	path_get(out);
 	file_put(f);
 	return 0;
 }
 
-static void follow_dotdot(struct nameidata *nd)
+/* Set the walk's root and starting point. A scoped walk (RESOLVE_BENEATH, IN_ROOT) has
+ * the start as its root: an absolute path is EXDEV (BENEATH) or starts there (IN_ROOT). */
+static int nd_init(struct nameidata *nd, struct task *t, int dirfd, const char *path,
+		   unsigned flags)
+{
+	struct path start;
+	int ret;
+
+	memset(nd, 0, sizeof(*nd));
+	nd->t = t;
+	nd->creds = task_fs_creds(t);
+	nd->resolve = flags & LOOKUP_RESOLVE;
+	if (path[0] == '/' && (nd->resolve & LOOKUP_BENEATH))
+		return -EXDEV;
+	if (path[0] == '/' && !(nd->resolve & LOOKUP_IN_ROOT)) {
+		nd->root = t->fs->root;
+		path_get(&nd->root);
+		nd_set(nd, &nd->root);
+		return 0;
+	}
+	ret = nd_start(t, dirfd, path, &start);
+	if (ret < 0)
+		return ret;
+	nd->root = (nd->resolve & LOOKUP_SCOPED) ? start : t->fs->root;
+	path_get(&nd->root);
+	nd->cur = start;
+	return 0;
+}
+
+/* p moved onto the mounts over it; RESOLVE_NO_XDEV refuses a crossing. */
+static int nd_follow_mounts(const struct nameidata *nd, struct path *p)
+{
+	struct mount *before = p->mnt;
+
+	path_follow_mounts(p);
+	return (nd->resolve & LOOKUP_NO_XDEV) && p->mnt != before ? -EXDEV : 0;
+}
+
+/* An absolute path or symlink target: back to the walk's root. */
+static int nd_jump_root(struct nameidata *nd)
+{
+	if (nd->resolve & LOOKUP_BENEATH)
+		return -EXDEV;
+	if ((nd->resolve & LOOKUP_NO_XDEV) && nd->cur.mnt != nd->root.mnt)
+		return -EXDEV;
+	nd_set(nd, &nd->root);
+	return 0;
+}
+
+/* openat2's limits on following the symlink at link: 0, -ELOOP or -EXDEV. A magic link
+ * (get_link) is never safe in a scoped walk, as Linux says. */
+static int nd_may_follow(const struct nameidata *nd, const struct path *link)
+{
+	if (nd->resolve & LOOKUP_NO_SYMLINKS)
+		return -ELOOP;
+	if (!link->dentry->inode->iops->get_link)
+		return 0;
+	if (nd->resolve & LOOKUP_NO_MAGICLINKS)
+		return -ELOOP;
+	return (nd->resolve & LOOKUP_SCOPED) ? -EXDEV : 0;
+}
+
+/* Jump through the magic link at link to its object (*to, referenced). */
+static int nd_magic_link(struct nameidata *nd, struct path *link, struct path *to)
+{
+	int ret = nd_may_follow(nd, link);
+
+	if (ret == 0)
+		ret = link->dentry->inode->iops->get_link(nd->t, link, to);
+	if (ret == 0 && (nd->resolve & LOOKUP_NO_XDEV) && to->mnt != nd->cur.mnt) {
+		path_put(to);
+		ret = -EXDEV;
+	}
+	return ret;
+}
+
+/* "..": up one level, across mounts, clamped at the walk's root (RESOLVE_BENEATH: EXDEV
+ * there; RESOLVE_NO_XDEV: EXDEV when leaving a mount). */
+static int follow_dotdot(struct nameidata *nd)
 {
 	struct path p = nd->cur;
+	int ret = 0;
 
 	path_get(&p);
 	for (;;) {
-		if (path_equal(&p, &nd->root))
+		if (path_equal(&p, &nd->root)) {
+			if (nd->resolve & LOOKUP_BENEATH)
+				ret = -EXDEV;
 			break;
+		}
 		if (p.dentry == p.mnt->root) {
 			struct dentry *mp = p.mnt->mountpoint;
 
 			if (!p.mnt->parent)
 				break;
+			if (nd->resolve & LOOKUP_NO_XDEV) {
+				ret = -EXDEV;
+				break;
+			}
 			dget(mp);
 			dput(p.dentry);
 			p.mnt = p.mnt->parent;
@@ -93,9 +171,15 @@ static void follow_dotdot(struct nameidata *nd)
 		p.dentry = p.dentry->parent;
 		break;
 	}
-	path_follow_mounts(&p);
+	if (ret == 0)
+		ret = nd_follow_mounts(nd, &p);
+	if (ret < 0) {
+		path_put(&p);
+		return ret;
+	}
 	path_put(&nd->cur);
 	nd->cur = p;
+	return 0;
 }
 
 /* Read the target of symlink d into a new NUL-terminated buffer. */
@@ -132,10 +216,13 @@ static int follow_link(struct nameidata *nd, struct path *next, unsigned flags)
 
 	if (++nd->nlinks > VFS_MAXSYMLINKS)
 		return -ELOOP;
+	ret = nd_may_follow(nd, next);
+	if (ret < 0)
+		return ret;
 	if (next->dentry->inode->iops->get_link) {
 		struct path to;
 
-		ret = next->dentry->inode->iops->get_link(nd->t, next, &to);
+		ret = nd_magic_link(nd, next, &to);
 		if (ret < 0)
 			return ret;
 		path_put(&nd->cur);
@@ -152,6 +239,22 @@ static int follow_link(struct nameidata *nd, struct path *next, unsigned flags)
 	return ret;
 }
 
+/* Look comp up in nd->cur. RESOLVE_CACHED: only from the dentry cache, EAGAIN when that
+ * cannot answer: a miss (no negative dentries are kept) or a filesystem that revalidates
+ * its dentries (gofer, proc). */
+static int nd_lookup(struct nameidata *nd, const char *comp, size_t len, struct dentry **out)
+{
+	struct dentry *dir = nd->cur.dentry;
+	const struct super_ops *ops = dir->sb->ops;
+
+	if (!(nd->resolve & LOOKUP_CACHED))
+		return d_lookup(dir, comp, len, out);
+	if (ops && ops->d_revalidate)
+		return -EAGAIN;
+	*out = d_lookup_cached(dir, comp, len);
+	return *out ? 0 : -EAGAIN;
+}
+
 /* One component: nd->cur becomes the child named comp (following a symlink if asked). */
 static int walk_one(struct nameidata *nd, const char *comp, size_t len, unsigned flags)
 {
@@ -165,15 +268,17 @@ static int walk_one(struct nameidata *nd, const char *comp, size_t len, unsigned
 		return ret;
 	if (len == 1 && comp[0] == '.')
 		return 0;
-	if (len == 2 && comp[0] == '.' && comp[1] == '.') {
-		follow_dotdot(nd);
-		return 0;
-	}
+	if (len == 2 && comp[0] == '.' && comp[1] == '.')
+		return follow_dotdot(nd);
 	next.mnt = nd->cur.mnt;
-	ret = d_lookup(nd->cur.dentry, comp, len, &next.dentry);
+	ret = nd_lookup(nd, comp, len, &next.dentry);
 	if (ret < 0)
 		return ret;
-	path_follow_mounts(&next);
+	ret = nd_follow_mounts(nd, &next);
+	if (ret < 0) {
+		path_put(&next);
+		return ret;
+	}
 	if (d_is_symlink(next.dentry) && (flags & LOOKUP_FOLLOW)) {
 		ret = follow_link(nd, &next, flags);
 		path_put(&next);
@@ -191,7 +296,10 @@ static int walk_one(struct nameidata *nd, const char *comp, size_t len, unsigned
 static int link_walk(struct nameidata *nd, const char *path, unsigned flags)
 {
 	if (*path == '/') {
-		nd_set(nd, &nd->root);
+		int ret = nd_jump_root(nd);
+
+		if (ret < 0)
+			return ret;
 		while (*path == '/')
 			path++;
 	}
@@ -229,10 +337,12 @@ int vfs_lookupat(struct task *t, int dirfd, const char *path, unsigned flags, st
 
 	if (!path[0] && !(flags & LOOKUP_EMPTY))
 		return -ENOENT;
-	ret = nd_init(&nd, t, dirfd, path);
-	if (ret < 0)
+	ret = nd_init(&nd, t, dirfd, path, flags);
+	if (ret < 0) {
+		nd_release(&nd);
 		return ret;
-	ret = link_walk(&nd, path, flags);
+	}
+	ret = link_walk(&nd, path, flags & ~LOOKUP_RESOLVE);
 	if (ret == 0) {
 		*out = nd.cur;
 		nd.cur.dentry = NULL;
@@ -292,10 +402,9 @@ int vfs_lookup_parent(struct task *t, int dirfd, const char *path, struct lookup
 
 	if (!path[0])
 		return -ENOENT;
-	ret = nd_init(&nd, t, dirfd, path);
-	if (ret < 0)
-		return ret;
-	ret = walk_parent(&nd, path, lp);
+	ret = nd_init(&nd, t, dirfd, path, 0);
+	if (ret == 0)
+		ret = walk_parent(&nd, path, lp);
 	nd_release(&nd);
 	return ret;
 }
@@ -335,7 +444,7 @@ static int creat_last(struct task *t, struct lookup_parent *lp, uint32_t mode,
 }
 
 int vfs_lookup_creat(struct task *t, int dirfd, const char *path, bool excl, bool nofollow,
-		     uint32_t mode, struct path *out, bool *created)
+		     unsigned resolve, uint32_t mode, struct path *out, bool *created)
 {
 	struct nameidata nd;
 	struct lookup_parent lp;
@@ -345,10 +454,11 @@ int vfs_lookup_creat(struct task *t, int dirfd, const char *path, bool excl, boo
 	*created = false;
 	if (!path[0])
 		return -ENOENT;
-	ret = nd_init(&nd, t, dirfd, path);
-	if (ret < 0)
-		return ret;
-	ret = walk_parent(&nd, path, &lp);
+	ret = nd_init(&nd, t, dirfd, path, resolve);
+	if (ret == 0)
+		ret = walk_parent(&nd, path, &lp);
+	else
+		memset(&lp, 0, sizeof(lp));
 	while (ret == 0) {
 		if (lp.type != LAST_NORM || lp.trailing_slash) {
 			ret = -EISDIR;
@@ -363,14 +473,14 @@ int vfs_lookup_creat(struct task *t, int dirfd, const char *path, bool excl, boo
 			/* A magic link opens its object whatever the flags (no create). */
 			struct path link = *out;
 
-			ret = nofollow ? -ELOOP
-				       : link.dentry->inode->iops->get_link(t, &link, out);
+			nd_set(&nd, &lp.dir);
+			ret = nofollow ? -ELOOP : nd_magic_link(&nd, &link, out);
 			path_put(&link);
 			if (ret < 0)
 				out->dentry = NULL;
 			break;
 		} else if (d_is_symlink(out->dentry)) {
-			ret = nofollow ? -ELOOP : 0;
+			ret = nofollow ? -ELOOP : nd_may_follow(&nd, out);
 			if (ret == 0 && ++nd.nlinks > VFS_MAXSYMLINKS)
 				ret = -ELOOP;
 			if (ret == 0)

@@ -65,15 +65,15 @@ static int do_truncate_open(struct path *p)
 }
 
 static int open_lookup(struct task *t, int dirfd, const char *path, int flags, uint32_t mode,
-		       struct path *p, bool *created)
+		       unsigned resolve, struct path *p, bool *created)
 {
-	unsigned lf = 0;
+	unsigned lf = resolve;
 	int ret;
 
 	*created = false;
 	if ((flags & O_CREAT) && !(flags & O_PATH))
 		return vfs_lookup_creat(t, dirfd, path, flags & O_EXCL, flags & O_NOFOLLOW,
-					mode & ~t->fs->umask, p, created);
+					resolve, mode & ~t->fs->umask, p, created);
 	if (!(flags & O_NOFOLLOW))
 		lf |= LOOKUP_FOLLOW;
 	if (flags & O_DIRECTORY)
@@ -90,7 +90,7 @@ static int open_lookup(struct task *t, int dirfd, const char *path, int flags, u
  * O_EXCL. The checks and their order are Linux's: the flags, then the directory (ENOENT,
  * ENOTDIR), then EROFS, EACCES and a filesystem without the operation (EOPNOTSUPP). */
 static int open_tmpfile(struct task *t, int dirfd, const char *path, int flags, uint32_t mode,
-			struct file **out)
+			unsigned resolve, struct file **out)
 {
 	struct path dir, tp;
 	int ret;
@@ -98,7 +98,8 @@ static int open_tmpfile(struct task *t, int dirfd, const char *path, int flags, 
 	if ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE || (flags & O_ACCMODE) == O_RDONLY)
 		return -EINVAL;
 	ret = vfs_lookupat(t, dirfd, path,
-			   LOOKUP_DIRECTORY | ((flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW), &dir);
+			   resolve | LOOKUP_DIRECTORY | ((flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW),
+			   &dir);
 	if (ret < 0)
 		return ret;
 	ret = d_is_dir(dir.dentry) ? mnt_want_write(dir.mnt) : -ENOTDIR;
@@ -120,17 +121,23 @@ static int open_tmpfile(struct task *t, int dirfd, const char *path, int flags, 
 int vfs_openat(struct task *t, int dirfd, const char *path, int flags, uint32_t mode,
 	       struct file **out)
 {
+	return vfs_openat2(t, dirfd, path, flags, mode, 0, out);
+}
+
+int vfs_openat2(struct task *t, int dirfd, const char *path, int flags, uint32_t mode,
+		unsigned resolve, struct file **out)
+{
 	struct path p;
 	bool created;
 	int ret;
 
 	if (flags & KERNEL_O_TMPFILE_BIT)
-		return open_tmpfile(t, dirfd, path, flags, mode, out);
+		return open_tmpfile(t, dirfd, path, flags, mode, resolve, out);
 	if ((flags & O_CREAT) && (flags & O_DIRECTORY))
 		return -EINVAL;
 	if (flags & O_PATH)
 		flags &= O_PATH | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW;
-	ret = open_lookup(t, dirfd, path, flags, mode, &p, &created);
+	ret = open_lookup(t, dirfd, path, flags, mode, resolve, &p, &created);
 	if (ret < 0)
 		return ret;
 	if (!created)

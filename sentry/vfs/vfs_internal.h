@@ -250,6 +250,9 @@ struct file_ops {
 	 * readable and writable. */
 	unsigned (*poll)(struct task *t, struct file *f, struct waitq **wq);
 	int (*fsync)(struct file *f);
+	/* fallocate after the VFS's checks (vfs_fallocate): mode as the syscall got it, off +
+	 * len within int64_t. NULL: EOPNOTSUPP. */
+	int (*fallocate)(struct task *t, struct file *f, int mode, uint64_t off, uint64_t len);
 	/* fstat of a file with no dentry (pipes, host fds). */
 	int (*stat)(struct file *f, struct kstat *st);
 	/* The memory-file pages holding the file's data (tmpfs), shared by read/write and
@@ -301,6 +304,16 @@ struct fs_context {
 #define LOOKUP_FOLLOW 0x1	/* follow a symlink in the last component */
 #define LOOKUP_DIRECTORY 0x2	/* the result must be a directory (ENOTDIR) */
 #define LOOKUP_EMPTY 0x4	/* an empty path means the dirfd itself (AT_EMPTY_PATH) */
+/* openat2's RESOLVE_* limits, for the whole walk (namei.c says what each refuses). */
+#define LOOKUP_NO_XDEV 0x10	  /* crossing a mount: EXDEV */
+#define LOOKUP_NO_MAGICLINKS 0x20 /* following a magic link (/proc/PID/fd/N): ELOOP */
+#define LOOKUP_NO_SYMLINKS 0x40	  /* following any symlink: ELOOP */
+#define LOOKUP_BENEATH 0x80	  /* leaving the start by "..", "/" or a magic link: EXDEV */
+#define LOOKUP_IN_ROOT 0x100	  /* the start is the root for "..", "/" and symlinks */
+#define LOOKUP_CACHED 0x200	  /* only what the dentry cache answers, else EAGAIN */
+#define LOOKUP_SCOPED (LOOKUP_BENEATH | LOOKUP_IN_ROOT)
+#define LOOKUP_RESOLVE (LOOKUP_NO_XDEV | LOOKUP_NO_MAGICLINKS | LOOKUP_NO_SYMLINKS | \
+			LOOKUP_SCOPED | LOOKUP_CACHED)
 
 enum last_type { LAST_NORM, LAST_DOT, LAST_DOTDOT, LAST_ROOT };
 
@@ -315,7 +328,8 @@ struct lookup_parent {
 
 /* Resolve path relative to dirfd (AT_FDCWD: the cwd) for task t. Returns 0 with a
  * referenced positive path in *out, or -errno (ENOENT, ENOTDIR, ELOOP, EACCES, EBADF,
- * ENAMETOOLONG). An empty path is ENOENT unless LOOKUP_EMPTY. */
+ * ENAMETOOLONG; EXDEV, EAGAIN from LOOKUP_RESOLVE bits). An empty path is ENOENT unless
+ * LOOKUP_EMPTY. */
 int vfs_lookupat(struct task *t, int dirfd, const char *path, unsigned flags,
 		 struct path *out);
 /* Resolve everything but the last component. lp->dir must be released by the caller. */
@@ -326,9 +340,10 @@ int vfs_lookup_last(struct task *t, struct lookup_parent *lp, struct path *out);
 /* open(O_CREAT): resolve path following symlinks in the last component (unless nofollow:
  * then a symlink is ELOOP), creating a regular file with mode (umask applied by the
  * caller) when the final name is missing, as Linux does for dangling symlinks. excl:
- * EEXIST if anything is there. Returns 0 with *out referenced and *created set. */
+ * EEXIST if anything is there. resolve: LOOKUP_RESOLVE bits. Returns 0 with *out
+ * referenced and *created set. */
 int vfs_lookup_creat(struct task *t, int dirfd, const char *path, bool excl, bool nofollow,
-		     uint32_t mode, struct path *out, bool *created);
+		     unsigned resolve, uint32_t mode, struct path *out, bool *created);
 /* The credentials a task's file accesses use (NULL task: the kernel). */
 const struct creds *task_fs_creds(struct task *t);
 

@@ -1,13 +1,16 @@
-/* tmpfs_file.c: tmpfs regular file data (read, write, truncate) and symlink targets. */
+/* tmpfs_file.c: tmpfs regular file data (read, write, truncate, fallocate) and symlink
+ * targets. */
 #include "sentry/fs/tmpfs/tmpfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "sentry/kernel/task.h"
+#include "sentry/vfs/file.h"
 
 static struct tmpfs_sb *tsb(struct inode *inode)
 {
@@ -295,12 +298,105 @@ static int tmpfs_adopt_page_cache(struct file *f, struct shm_obj *obj)
 	return 0;
 }
 
+static int count_page(void *arg, uint64_t key, uint64_t val)
+{
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+/* Give every page of [off, end) memory (zeroed), all or none: ENOSPC past the mount's
+ * size= or what the host could ever commit. */
+static int tmpfs_allocate(struct inode *inode, uint64_t off, uint64_t end)
+{
+	struct tmpfs_data *data = inode->priv;
+	uint64_t first = ALIGN_DOWN(off, PAGE_SIZE), last = ALIGN_UP(end, PAGE_SIZE);
+	uint64_t have = 0, need;
+
+	pmap_for_each(&data->obj->pages, first, last, count_page, &have);
+	need = (last - first) - have * PAGE_SIZE;
+	if (tsb(inode)->max_bytes && tsb(inode)->used_bytes + need > tsb(inode)->max_bytes)
+		return -ENOSPC;
+	if (!memfile_may_commit(need))
+		return -ENOSPC;
+	for (uint64_t at = first; at < last; at += PAGE_SIZE) {
+		if (pmap_get(&data->obj->pages, at))
+			continue;
+		if (shm_obj_page(data->obj, at) < 0)
+			return -ENOSPC;
+		tsb(inode)->used_bytes += PAGE_SIZE;
+	}
+	return 0;
+}
+
+/* Zero [off, end) of the page at page_off if it has memory. */
+static void zero_part(struct inode *inode, uint64_t page_off, uint64_t off, uint64_t end)
+{
+	struct tmpfs_data *data = inode->priv;
+	uint64_t v = pmap_get(&data->obj->pages, page_off);
+
+	if (v && end > off)
+		memset((char *)memfile_ptr(v - 1) + (off - page_off), 0, end - off);
+}
+
+/* A hole over [off, end): whole pages go back to the host and out of every mapping;
+ * the partial pages at the edges are zeroed in place. */
+static void tmpfs_punch(struct inode *inode, uint64_t off, uint64_t end)
+{
+	struct tmpfs_data *data = inode->priv;
+	uint64_t first = ALIGN_UP(off, PAGE_SIZE), last = ALIGN_DOWN(end, PAGE_SIZE);
+
+	if (first > last) { /* inside one page */
+		zero_part(inode, last, off, end);
+		return;
+	}
+	zero_part(inode, ALIGN_DOWN(off, PAGE_SIZE), off, first);
+	zero_part(inode, last, last, end);
+	if (first < last)
+		mm_shm_punch(data->obj, first, last, drop_page, inode);
+}
+
+/* Linux's shmem_fallocate: allocation (KEEP_SIZE or growing) and PUNCH_HOLE; every other
+ * mode (ZERO_RANGE, COLLAPSE_RANGE, INSERT_RANGE, UNSHARE_RANGE) is EOPNOTSUPP. */
+static int tmpfs_fallocate(struct task *t, struct file *f, int mode, uint64_t off,
+			   uint64_t len)
+{
+	struct inode *inode = f->inode;
+	struct tmpfs_data *data = inode->priv;
+	uint64_t end = off + len;
+	int ret;
+
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		tmpfs_punch(inode, off, end);
+		update_blocks(inode);
+		inode_touch(inode, VA_MTIME | VA_CTIME);
+		return 0;
+	}
+	/* RLIMIT_FSIZE counts even with KEEP_SIZE, as shmem's inode_newsize_ok. */
+	ret = vfs_fsize_check(t, inode->size, end);
+	if (ret == 0 && end > TMPFS_MAX_FILE_SIZE)
+		ret = -EFBIG;
+	if (ret == 0)
+		ret = tmpfs_allocate(inode, off, end);
+	update_blocks(inode);
+	if (ret < 0)
+		return ret;
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > inode->size) {
+		inode->size = end;
+		data->obj->size = end;
+	}
+	inode_touch(inode, VA_CTIME);
+	return 0;
+}
+
 const struct file_ops g_tmpfs_reg_fops = {
 	.read = tmpfs_read,
 	.write = tmpfs_write,
 	.write_iov = tmpfs_write_iov,
 	.page_cache = tmpfs_file_page_cache,
 	.adopt_page_cache = tmpfs_adopt_page_cache,
+	.fallocate = tmpfs_fallocate,
 };
 
 ssize_t tmpfs_readlink(struct dentry *d, char *buf, size_t size)
