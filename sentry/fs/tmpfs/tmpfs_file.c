@@ -304,8 +304,9 @@ static int count_page(void *arg, uint64_t key, uint64_t val)
 	return 0;
 }
 
-/* Give every page of [off, end) memory (zeroed), all or none: ENOSPC past the mount's
- * size= or what the host could ever commit. */
+/* Give every page of [off, end) memory (zeroed). ENOSPC before any is allocated when the
+ * range would pass the mount's size= or what the host could ever commit; pages allocated
+ * before a later failure of the memory file stay (zeros, counted in st_blocks). */
 static int tmpfs_allocate(struct inode *inode, uint64_t off, uint64_t end)
 {
 	struct tmpfs_data *data = inode->priv;
