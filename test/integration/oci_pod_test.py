@@ -218,6 +218,9 @@ def check_pid_namespaces(t):
     r = t.rs("exec", "c1", "sh", "-c", f"kill -0 {outside[0] if outside else 1}")
     t.check("c1_cannot_signal_outside", outside and r.returncode != 0,
             f"{outside} {mine} rc {r.returncode}")
+    # cgroup.procs lists pids as the reader's namespace numbers them.
+    procs = t.exec_out("c1", "cat", "/sys/fs/cgroup/c1/cgroup.procs").split()
+    t.check("c1_cgroup_procs_in_its_ns", "1" in procs and "0" not in procs, str(procs))
     # The sandbox's /proc shows c1's main process with two numbers, the last 1.
     c1_pids = json.loads(t.rs("ps", "--format", "json", "c1").stdout or "[]")
     lines = t.exec_out("pod", "grep", "NSpid", *[f"/proc/{p}/status" for p in c1_pids])

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sentry/kernel/pidns.h"
 #include "sentry/kernel/proc_api.h"
+#include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/mm/mm_proc.h"
 
@@ -159,14 +161,23 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
+/* Print ids as the reader's pid namespace numbers them (0 for one outside it, as Linux),
+ * in that order. */
+static void print_ids_vnr(struct ids *ids, struct proc_buf *b)
+{
+	for (int i = 0; i < ids->n; i++)
+		ids->v[i] = pid_vnr(t_current, ids->v[i]);
+	qsort(ids->v, (size_t)ids->n, sizeof(int), cmp_int);
+	for (int i = 0; i < ids->n; i++)
+		pb_printf(b, "%d\n", ids->v[i]);
+}
+
 static int show_procs(struct cgroup *cg, struct proc_buf *b)
 {
 	struct ids ids = {0};
 
 	cg_for_each_proc(cg, false, ids_add, &ids);
-	qsort(ids.v, (size_t)ids.n, sizeof(int), cmp_int);
-	for (int i = 0; i < ids.n; i++)
-		pb_printf(b, "%d\n", ids.v[i]);
+	print_ids_vnr(&ids, b);
 	free(ids.v);
 	return 0;
 }
@@ -185,9 +196,7 @@ static int show_threads(struct cgroup *cg, struct proc_buf *b)
 		n = proc_tid_list(ids.v[i], tids.v + tids.n, tids.cap - tids.n);
 		tids.n += MIN(n, tids.cap - tids.n);
 	}
-	qsort(tids.v, (size_t)tids.n, sizeof(int), cmp_int);
-	for (int i = 0; i < tids.n; i++)
-		pb_printf(b, "%d\n", tids.v[i]);
+	print_ids_vnr(&tids, b);
 	free(ids.v);
 	free(tids.v);
 	return 0;
@@ -202,7 +211,8 @@ static int write_procs(struct cgroup *cg, char *buf)
 	pid = strtol(buf, &end, 10);
 	if (end == buf || *end || errno || pid < 0 || pid > INT32_MAX)
 		return -EINVAL;
-	return cg_attach(cg, (int)pid);
+	pid = pid_from_vnr(t_current, (int)pid); /* named in the writer's pid namespace */
+	return pid < 0 ? -ESRCH : cg_attach(cg, (int)pid);
 }
 
 /* Threads move alone only between threaded cgroups, which we do not support: Linux's
