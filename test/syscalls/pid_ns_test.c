@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -362,6 +363,53 @@ static void siginfo_pids_translated(void)
 	close(g_reply[1]);
 }
 
+static int g_sock[2];
+
+/* The sender's pid of the next datagram on fd (SO_PASSCRED set); -1 if none came. */
+static pid_t recv_cred_pid(int fd)
+{
+	char data[8], ctl[CMSG_SPACE(sizeof(struct ucred))];
+	struct iovec iov = {data, sizeof(data)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			    .msg_controllen = sizeof(ctl)};
+	struct cmsghdr *c;
+	struct ucred cr;
+
+	if (recvmsg(fd, &mh, 0) < 0)
+		return -1;
+	c = CMSG_FIRSTHDR(&mh);
+	if (!c || c->cmsg_type != SCM_CREDENTIALS)
+		return -1;
+	memcpy(&cr, CMSG_DATA(c), sizeof(cr));
+	return cr.pid;
+}
+
+/* Init reports the parent's datagram's sender pid (outside: 0), then sends its own. */
+static int init_creds(void *arg)
+{
+	pid_t seen = recv_cred_pid(g_sock[1]);
+
+	if (seen != 0)
+		return 1;
+	return send(g_sock[1], "i", 1, 0) == 1 ? 0 : 2;
+}
+
+static void scm_credentials_translated(void)
+{
+	int on = 1;
+
+	CHECK_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, g_sock));
+	CHECK_OK(setsockopt(g_sock[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)));
+	CHECK_OK(setsockopt(g_sock[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)));
+	pid_t pid = CHECK_OK(clone_newpid(init_creds, NULL));
+	CHECK_EQ(send(g_sock[0], "p", 1, 0), 1);
+	/* Init's datagram: its pid as this namespace numbers it. */
+	CHECK_EQ(recv_cred_pid(g_sock[0]), pid);
+	CHECK_EQ(exit_code(pid), 0);
+	close(g_sock[0]);
+	close(g_sock[1]);
+}
+
 /* A regular file is no namespace; a closed fd is no fd. */
 static void setns_rejects_other_fds(void)
 {
@@ -390,6 +438,7 @@ int main(void)
 	RUN(flag_rules);
 	RUN(setns_rejects_other_fds);
 	RUN(siginfo_pids_translated);
+	RUN(scm_credentials_translated);
 	kill(g_outside, SIGKILL);
 	waitpid(g_outside, NULL, 0);
 	return h_end();
