@@ -44,7 +44,8 @@ struct sock_msg {
 	/* A receive: the destination faults after fault_at bytes (when faults is set). As in
 	 * Linux, a stream keeps a piece it could not deliver whole and a datagram that does
 	 * not fit before the fault is lost (unless peeked); either way nothing delivered
-	 * means -EFAULT. */
+	 * means -EFAULT. A stream send: the source faults right after its size bytes, so
+	 * only the whole pieces before the fault are sent. */
 	bool faults;
 	size_t fault_at;
 };

@@ -11,7 +11,9 @@
 #include "sentry/kernel/task.h"
 
 #define SOMAXCONN_DEFAULT 4096	/* net.core.somaxconn */
-#define STREAM_SKB_MAX 65536
+/* A send is cut into pieces of at most this (Linux: SKB_MAX_HEAD(0) + UNIX_SKB_FRAGS_SZ,
+ * 3776 + 32768 bytes on x86-64), and of at most half the send buffer less 64. */
+#define STREAM_SKB_MAX (3776 + 32768)
 
 void unix_pair(struct unix_sock *a, struct unix_sock *b)
 {
@@ -160,6 +162,10 @@ ssize_t unix_stream_sendmsg(struct task *t, struct socket *s, struct sock_msg *m
 				return sent ? (ssize_t)sent : ret;
 			continue;
 		}
+		/* A source that faults after m->size bytes: Linux's copy of the piece holding
+		 * the fault fails; the pieces before it are sent. */
+		if (m->faults && sent + max > m->size)
+			return sent ? (ssize_t)sent : -EFAULT;
 		n = MIN(m->size - sent, max);
 		skb = unix_skb_new(u, (char *)m->data + sent, n);
 		unix_skb_take_control(skb, t, m); /* the fds ride on the first piece */

@@ -14,6 +14,7 @@
 
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
+#include "sentry/mm/uio.h"
 #include "sentry/socket/scm.h"
 #include "sentry/socket/socket.h"
 #include "sentry/syscalls/sys_file.h"
@@ -37,10 +38,6 @@ struct user_msghdr {
 struct user_mmsghdr {
 	struct user_msghdr hdr;
 	uint32_t len, pad;
-};
-
-struct user_iov {
-	uint64_t base, len;
 };
 
 /* One message being sent or received, with its iovecs copied in. */
@@ -88,53 +85,41 @@ static void kmsg_free(struct kmsg *k)
 		free(k->iov);
 }
 
+/* The message's iovecs as a uio positioned at byte off. */
+static struct uio kmsg_at(struct kmsg *k, size_t off)
+{
+	struct uio u = {.iov = k->iov, .cnt = (int)k->h.iovlen, .total = k->total};
+
+	uio_skip(&u, off);
+	return u;
+}
+
 /* Copy n bytes between buf and the iovecs starting at byte off of the message. */
 static int kmsg_copy(struct task *t, struct kmsg *k, size_t off, void *buf, size_t n,
 		     bool to_user)
 {
-	char *p = buf;
+	struct uio u = kmsg_at(k, off);
+	size_t got = to_user ? uio_copy_out(t, &u, buf, n) : uio_copy_in(t, &u, buf, n);
 
-	for (uint64_t i = 0; i < k->h.iovlen && n > 0; i++) {
-		struct user_iov *v = &k->iov[i];
-		size_t step;
-		uaddr_t ua;
+	return got == n ? 0 : -EFAULT;
+}
 
-		if (off >= v->len) {
-			off -= v->len;
-			continue;
-		}
-		step = MIN(n, v->len - off);
-		ua = uaddr(v->base + off);
-		if (to_user ? copy_to_user(t, ua, p, step) : copy_from_user(t, p, ua, step))
-			return -EFAULT;
-		p += step;
-		n -= step;
-		off = 0;
-	}
-	return 0;
+/* Copy up to n bytes from byte off of the message into buf, stopping at the first byte
+ * that faults; returns the bytes copied. */
+static size_t kmsg_copy_in_upto_fault(struct task *t, struct kmsg *k, size_t off, void *buf,
+				      size_t n)
+{
+	struct uio u = kmsg_at(k, off);
+
+	return uio_copy_in(t, &u, buf, n);
 }
 
 /* How many of n bytes from byte off of the message lie in writable memory. */
-static size_t kmsg_writable(struct task *t, const struct kmsg *k, size_t off, size_t n)
+static size_t kmsg_writable(struct task *t, struct kmsg *k, size_t off, size_t n)
 {
-	size_t done = 0;
+	struct uio u = kmsg_at(k, off);
 
-	for (uint64_t i = 0; i < k->h.iovlen && done < n; i++) {
-		const struct user_iov *v = &k->iov[i];
-		size_t step, got;
-
-		if (off >= v->len) {
-			off -= v->len;
-			continue;
-		}
-		step = MIN(n - done, v->len - off);
-		got = mm_user_writable(t->mm, v->base + off, step);
-		done += got;
-		if (got < step)
-			break;
-		off = 0;
-	}
-	return done;
+	return uio_writable(t, &u, n);
 }
 
 static long send_stream(struct task *t, struct socket *s, struct kmsg *k, struct sock_msg *m,
@@ -148,12 +133,15 @@ static long send_stream(struct task *t, struct socket *s, struct kmsg *k, struct
 		size_t chunk = MIN(k->total - done, (size_t)MSG_CHUNK);
 		ssize_t n;
 
-		if (kmsg_copy(t, k, done, kbuf, chunk, false)) {
+		size_t ok = kmsg_copy_in_upto_fault(t, k, done, kbuf, chunk);
+
+		if (ok == 0) {
 			ret = -EFAULT;
 			break;
 		}
 		m->data = kbuf;
-		m->size = chunk;
+		m->size = ok;
+		m->faults = ok < chunk;
 		/* SIGPIPE only when nothing at all was sent, as Linux. */
 		n = s->ops->sendmsg(t, s, m, done ? flags | MSG_NOSIGNAL : flags, nonblock);
 		if (n < 0) {
@@ -269,8 +257,10 @@ static long do_recv(struct task *t, struct file *f, struct socket *s, struct kms
 		o.fault_at = mm_user_writable(t->mm, k->h.control, o.cap);
 	}
 	scm_put(t, &m, &o, flags & MSG_CMSG_CLOEXEC);
-	if (o.used && copy_to_user(t, uaddr(k->h.control), o.buf, o.used))
-		ret = ret >= 0 ? -EFAULT : ret;
+	/* Every message fits before o.fault_at; only the padding after the last may not,
+	 * which Linux does not write either. */
+	if (o.used)
+		copy_to_user_upto_fault(t, uaddr(k->h.control), o.buf, o.used);
 	free(o.buf);
 	k->h.controllen = o.used;
 	k->h.flags = m.out_flags;

@@ -1,7 +1,8 @@
 /* unix_fault: faults in the application's memory on unix sockets, as Linux answers them.
  * A stream keeps a piece (one send) it could not deliver whole and returns the pieces
  * before it (EFAULT if none); a datagram or seqpacket message that faults is lost unless
- * peeked; a send whose source faults sends nothing. recvfrom reads the name's length only
+ * peeked; a send whose source faults sends the stream pieces before the fault (nothing
+ * for a message). recvfrom reads the name's length only
  * after the receive; a control buffer that faults gets no fds (MSG_CTRUNC), the data
  * still arrives. Values measured on Linux. */
 #include "harness.h"
@@ -119,6 +120,29 @@ static void send_from_faulting_source(void)
 	munmap(b, 3 * P);
 }
 
+/* A large stream send goes in pieces of 36544 bytes (Linux's skb size for the default
+ * buffer): the pieces before the one holding the fault are sent. */
+static void stream_send_keeps_pieces_before_fault(void)
+{
+	char *b = mmap(NULL, 64 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	static char sink[1 << 20];
+	int s[2];
+
+	CHECK(b != MAP_FAILED);
+	CHECK_OK(mprotect(b + 40 * P, P, PROT_NONE));
+	pair(SOCK_STREAM, s);
+	CHECK_EQ(send(s[0], b, 50 * P, 0), 4 * 36544);
+	CHECK_EQ(avail(s[1]), 4 * 36544);
+	while (recv(s[1], sink, sizeof(sink), 0) > 0)
+		;
+	CHECK_EQ(send(s[0], b + 20 * P, 30 * P, 0), 2 * 36544);
+	CHECK_EQ(recv(s[1], sink, sizeof(sink), 0), 2 * 36544);
+	CHECK_ERR(send(s[0], b + 40 * P - 100, 200, 0), EFAULT);
+	close(s[0]);
+	close(s[1]);
+	munmap(b, 64 * P);
+}
+
 /* recvfrom: a bad length pointer fails after the data was taken; recvmsg: a bad msghdr
  * or iovec array fails first, a read-only msghdr after. */
 static void bad_name_and_msghdr(void)
@@ -183,6 +207,33 @@ static void rights_into_faulting_control(void)
 	CHECK_EQ(avail(s[1]), 0);
 	CHECK_EQ(dup(0), next); /* nothing was installed */
 	close(next);
+	/* Two fds, room before the fault for the header and one: that one is installed. */
+	{
+		int two[2] = { 0, 0 };
+		char cb2[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr *h = (struct cmsghdr *)(b + 2 * P - 20);
+
+		m.msg_control = cb2;
+		m.msg_controllen = sizeof(cb2);
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+		memcpy(CMSG_DATA(c), two, sizeof(two));
+		CHECK_EQ(sendmsg(s[0], &m, 0), 10);
+		rm.msg_control = h;
+		rm.msg_controllen = sizeof(cb2);
+		CHECK_EQ(recvmsg(s[1], &rm, 0), 10);
+		CHECK_EQ(rm.msg_flags, MSG_CTRUNC);
+		CHECK_EQ(rm.msg_controllen, CMSG_SPACE(sizeof(int)));
+		CHECK_EQ(h->cmsg_len, CMSG_LEN(sizeof(int)));
+		CHECK_EQ(h->cmsg_type, SCM_RIGHTS);
+		CHECK_EQ(*(int *)CMSG_DATA(h), next);
+		CHECK_EQ(fcntl(next, F_GETFD), 0);
+		close(next);
+		CHECK_EQ(dup(0), next); /* only one was installed */
+		close(next);
+	}
 	close(s[0]);
 	close(s[1]);
 	munmap(b, 3 * P);
@@ -197,6 +248,7 @@ int main(void)
 	RUN(dgram_message_lost_on_fault);
 	RUN(seqpacket_message_lost_on_fault);
 	RUN(send_from_faulting_source);
+	RUN(stream_send_keeps_pieces_before_fault);
 	RUN(bad_name_and_msghdr);
 	RUN(rights_into_faulting_control);
 	return h_end();
