@@ -129,6 +129,7 @@ int eventfd_create(unsigned initval, int flags, struct file **out)
 	f = file_alloc(O_RDWR | (flags & EFD_NONBLOCK));
 	f->ops = &g_eventfd_ops;
 	f->priv = e;
+	f->fmode |= FMODE_WHOLE_RECORDS;
 	*out = f;
 	return 0;
 }

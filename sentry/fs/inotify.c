@@ -318,6 +318,7 @@ int inotify_new(int flags, struct file **out)
 	f = file_alloc(O_RDONLY | (flags & IN_NONBLOCK));
 	f->ops = &g_inotify_ops;
 	f->priv = in;
+	f->fmode |= FMODE_WHOLE_RECORDS;
 	*out = f;
 	return 0;
 }

@@ -149,6 +149,7 @@ int signalfd_new(sigmask_t mask, int flags, struct file **out)
 	f = file_alloc(O_RDWR | (flags & SFD_NONBLOCK));
 	f->ops = &g_signalfd_ops;
 	f->priv = s;
+	f->fmode |= FMODE_WHOLE_RECORDS;
 	*out = f;
 	return 0;
 }

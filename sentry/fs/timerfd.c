@@ -184,6 +184,7 @@ int timerfd_new(int clockid, int flags, struct file **out)
 	f = file_alloc(O_RDWR | (flags & TFD_NONBLOCK));
 	f->ops = &g_timerfd_ops;
 	f->priv = tf;
+	f->fmode |= FMODE_WHOLE_RECORDS;
 	*out = f;
 	return 0;
 }

@@ -49,12 +49,14 @@ static int uio_pin(struct task *t, struct uio *u, size_t n, struct iovec *seg, i
 
 /* Read into u from f (at *off when off is non-NULL, else at the file position). A fault in
  * the buffer ends the read after the bytes before it, as in Linux: a regular file's
- * position goes back over what was read but not delivered; other files (pipes, sockets,
- * devices) are asked only for what the buffer can take, so they keep the rest. */
+ * position goes back over what was read but not delivered; files of records
+ * (FMODE_WHOLE_RECORDS) lose the records read and fail with EFAULT; other files (ttys,
+ * devices, host fds) are asked only for what the buffer can take, so they keep the rest.
+ * Pipes and sockets have their own rules (read_uio). */
 static long do_read(struct task *t, struct file *f, struct uio *u, uint64_t *off)
 {
 	bool regular = f->inode && S_ISREG(f->inode->mode);
-	bool full = f->fmode & FMODE_FULL_READ;
+	bool full = f->fmode & FMODE_FULL_READ, records = f->fmode & FMODE_WHOLE_RECORDS;
 	size_t done = 0, chunk, got;
 	char *kbuf;
 	long ret = 0;
@@ -68,7 +70,7 @@ static long do_read(struct task *t, struct file *f, struct uio *u, uint64_t *off
 		ssize_t n;
 
 		chunk = MIN(u->total - done, (size_t)RW_CHUNK);
-		if (!regular && (chunk = uio_writable(t, u, chunk)) == 0) {
+		if (!regular && !records && (chunk = uio_writable(t, u, chunk)) == 0) {
 			ret = -EFAULT;
 			break;
 		}
@@ -78,13 +80,14 @@ static long do_read(struct task *t, struct file *f, struct uio *u, uint64_t *off
 			break;
 		}
 		got = n > 0 ? uio_copy_out(t, u, kbuf, (size_t)n) : 0;
-		done += got;
 		if (got < (size_t)n) {
 			if (regular && !off)
 				f->pos -= (size_t)n - got;
+			done += records ? 0 : got;
 			ret = -EFAULT;
 			break;
 		}
+		done += got;
 		if ((size_t)n < chunk || !(regular || full) || (full && task_signal_pending(t)))
 			break;
 	}

@@ -220,6 +220,9 @@ struct path {
 #define FMODE_PATH 0x10	 /* O_PATH: no I/O at all */
 #define FMODE_COUNTED 0x20 /* counted in its inode's readcount/writecount (leases) */
 #define FMODE_FULL_READ 0x40 /* reads fill the buffer as a regular file's (/dev/zero) */
+/* A read takes its records (an eventfd count, siginfos, inotify events, timer ticks)
+ * whatever the destination can hold, as Linux: a fault then costs them (EFAULT). */
+#define FMODE_WHOLE_RECORDS 0x80
 
 struct iovec;
 struct uio;

@@ -1,10 +1,17 @@
 /* read_fault: a read whose buffer faults part way. Regular files (a memfd on tmpfs, a file
  * in the scratch directory, the test binary itself, which the sandbox reaches through the
  * Gofer) return the bytes before the fault and advance the offset by exactly that; EFAULT
- * only when nothing could be copied. A pipe keeps what it could not deliver. */
+ * only when nothing could be copied. A pipe keeps what it could not deliver; eventfd,
+ * signalfd, inotify and timerfd lose the records they read (EFAULT). */
 #include "harness.h"
 
+#include <signal.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 
@@ -165,6 +172,49 @@ static void pipe_keeps_undelivered_bytes(void)
 	munmap(b, 3 * P);
 }
 
+/* eventfd, signalfd, inotify and timerfd take their records whatever the buffer holds:
+ * a fault loses them and fails with EFAULT (a partly writable eventfd buffer too). */
+static void records_lost_on_fault(void)
+{
+	char *b = faulting_buf();
+	int efd = CHECK_OK(eventfd(5, EFD_NONBLOCK));
+	int tfd = CHECK_OK(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK));
+	int ifd = CHECK_OK(inotify_init1(IN_NONBLOCK)), sfd;
+	struct itimerspec its = { { 0, 0 }, { 0, 1000 } };
+	sigset_t ss;
+
+	CHECK_ERR(read(efd, b + 2 * P - 4, 8), EFAULT);
+	CHECK_ERR(read(efd, b, 8), EAGAIN);
+	CHECK_EQ(write(efd, &(uint64_t){ 3 }, 8), 8);
+	CHECK_ERR(read(efd, b + 2 * P, 8), EFAULT);
+	CHECK_ERR(read(efd, b, 8), EAGAIN);
+	CHECK_ERR(write(efd, b + 2 * P - 4, 8), EFAULT);
+
+	CHECK_OK(timerfd_settime(tfd, 0, &its, NULL));
+	usleep(10000);
+	CHECK_ERR(read(tfd, b + 2 * P, 8), EFAULT);
+	CHECK_ERR(read(tfd, b, 8), EAGAIN);
+
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGUSR1);
+	CHECK_OK(sigprocmask(SIG_BLOCK, &ss, NULL));
+	sfd = CHECK_OK(signalfd(-1, &ss, SFD_NONBLOCK));
+	CHECK_OK(raise(SIGUSR1));
+	CHECK_ERR(read(sfd, b + 2 * P - 64, 128), EFAULT);
+	CHECK_ERR(read(sfd, b, 128), EAGAIN);
+
+	CHECK(inotify_add_watch(ifd, g_tmpdir, IN_CREATE) > 0);
+	close(CHECK_OK(open(h_path("ev"), O_CREAT | O_WRONLY, 0600)));
+	CHECK_ERR(read(ifd, b + 2 * P - 10, 4096), EFAULT);
+	CHECK_ERR(read(ifd, b, 4096), EAGAIN);
+	close(efd);
+	close(tfd);
+	close(sfd);
+	close(ifd);
+	CHECK_OK(sigprocmask(SIG_UNBLOCK, &ss, NULL));
+	munmap(b, 3 * P);
+}
+
 int main(void)
 {
 	h_begin();
@@ -173,5 +223,6 @@ int main(void)
 	RUN(tmpdir_file_short_read_at_fault);
 	RUN(host_file_short_read_at_fault);
 	RUN(pipe_keeps_undelivered_bytes);
+	RUN(records_lost_on_fault);
 	return h_end();
 }
