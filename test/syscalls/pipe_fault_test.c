@@ -1,10 +1,9 @@
-/* pipe_fault: faults in the application's memory on pipes, as Linux answers them. A
- * Linux pipe is a ring of page buffers: a write appends its sub-page part to the newest
- * buffer when it fits there and fills new pages with the rest; a read copies buffer by
- * buffer. So a read whose destination faults inside a buffer leaves that buffer whole in
- * the pipe (EFAULT if it is the first), and a write whose source faults keeps the whole
- * pages before the fault (EFAULT if there are none). Values measured on Linux. (FIFOs
- * share the pipe code, but mknod is not in the Sentry yet, so none is made here.) */
+/* pipe_fault: faults in the application's memory on pipes and FIFOs, as Linux answers
+ * them. A Linux pipe is a ring of page buffers: a write appends its sub-page part to the
+ * newest buffer when it fits there and fills new pages with the rest; a read copies
+ * buffer by buffer. So a read whose destination faults inside a buffer leaves that buffer
+ * whole in the pipe (EFAULT if it is the first), and a write whose source faults keeps
+ * the whole pages before the fault (EFAULT if there are none). Values measured on Linux. */
 #include "harness.h"
 
 #include <signal.h>
@@ -64,7 +63,7 @@ static void close_pair(int p[2])
 	close(p[1]);
 }
 
-/* Reads on fd (a pipe read end) whose write end is w. */
+/* Reads on fd (a pipe or FIFO read end) whose write end is w. */
 static void check_read_faults(int fd, int w)
 {
 	char *b = faulting_buf();
@@ -107,6 +106,16 @@ static void pipe_read_fault_costs_whole_buffer(void)
 	setup(p);
 	check_read_faults(p[0], p[1]);
 	close_pair(p);
+}
+
+static void fifo_read_fault_costs_whole_buffer(void)
+{
+	int fd;
+
+	CHECK_OK(mkfifo(h_path("fifo"), 0600));
+	fd = CHECK_OK(open(h_path("fifo"), O_RDWR | O_NONBLOCK));
+	check_read_faults(fd, fd);
+	close(fd);
 }
 
 /* readv: the iovecs are one destination; a buffer is taken only when it fits whole. */
@@ -268,6 +277,7 @@ int main(void)
 	for (size_t i = 0; i < sizeof(g_src); i++)
 		g_src[i] = (unsigned char)(i * 13 + 1);
 	RUN(pipe_read_fault_costs_whole_buffer);
+	RUN(fifo_read_fault_costs_whole_buffer);
 	RUN(pipe_readv_fault);
 	RUN(pipe_write_fault_keeps_whole_pages);
 	RUN(pipe_writev_fault);
