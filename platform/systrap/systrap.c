@@ -212,6 +212,7 @@ static int systrap_ctx_create(struct platform *p, struct plat_ctx **out)
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->p = to_sp(p);
 	ctx->wake_score = SPIN_SCORE_MAX;
+	ctx->sentry_score = SPIN_SCORE_MAX;
 	for (int i = 0; i < SPIN_KEYS; i++)
 		ctx->stub_score[i] = SPIN_SCORE_MAX;
 	plat_fpu_init(&ctx->fpu);

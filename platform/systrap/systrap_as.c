@@ -349,7 +349,7 @@ int systrap_wait_trap(struct systrap_as *as, int slot, unsigned spin)
 
 	for (unsigned i = 0; i < spin; i++) {
 		if (atomic_load_explicit(state, memory_order_acquire) == ST_TRAP)
-			return 0;
+			return 1;
 		__builtin_ia32_pause();
 	}
 	for (;;) {

@@ -23,6 +23,16 @@
  *    slept through every write: two more sleeps and wake-ups per round trip);
  *  - the Sentry keeps the mean resume-to-trap time of its waits with and without its
  *    spin, and uses the faster way, trying the other one wait in 32 to stay current;
+ *    but it spins only while at least 1 in 4 of its recent spins caught the trap (a
+ *    1/8-weight average of what its own spins saw). Under others' load (~20 on 2
+ *    CPUs) both sides used to spin in vain, each waiting for a thread that waited for
+ *    a CPU: with the rule, A/B over 5 rounds (test/benchmarks/counts.py), getpid
+ *    29 -> 16 us and 16 -> 11 us CPU per call, the pipe round trip 348 -> 261 us and
+ *    131 -> 119 us CPU at the same ~10 context switches, fork+exit+wait 662 -> 642
+ *    us; under chrt -f 10 (no wait for a CPU, as on an idle machine) unchanged: pipe
+ *    35.7 us and ~4.1 switches, getpid 4.5-4.7 us, fork+exit+wait 474-481 us. A
+ *    3-in-4 rule cost the pipe round trip there 43 -> 58 us: spins that catch 1 in 2
+ *    still pay while a CPU is free;
  *  - a task blocked in the Sentry (a pipe's reader) has two sleeping threads: its
  *    Sentry thread and the handler. Woken one after the other, each wake-up of a
  *    halted vCPU costs ~20 us on an idle VM; so the waker also wakes the handler to
@@ -44,6 +54,8 @@
 #include <unistd.h>
 
 #define SPIN_SCORE_MIN (SPIN_SCORE_MAX * 3 / 4)
+/* The Sentry spins only while at least 1 in 4 of its recent spins caught the trap. */
+#define SENTRY_SCORE_MIN (SPIN_SCORE_MAX / 4)
 /* How long a handler woken ahead of a resume spins for it: the Sentry thread's own
  * wake-up (a halted vCPU takes ~20 us to answer here), the kernel lock, and the rest
  * of the syscall. */
@@ -57,8 +69,8 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* Does the Sentry spin in this wait? The faster way by the means, the other way every
- * 32nd wait, and each way until it has a mean. */
+/* Does the Sentry spin in this wait? The faster way by the means if its spins still
+ * catch traps, the other way every 32nd wait, and each way until it has a mean. */
 static bool sentry_spin_now(struct systrap_ctx *ctx)
 {
 	bool spin;
@@ -67,7 +79,7 @@ static bool sentry_spin_now(struct systrap_ctx *ctx)
 		return false;
 	if (!ctx->lat_spin || !ctx->lat_sleep)
 		return !ctx->lat_spin;
-	spin = ctx->lat_spin <= ctx->lat_sleep;
+	spin = ctx->lat_spin <= ctx->lat_sleep && ctx->sentry_score >= SENTRY_SCORE_MIN;
 	return ++ctx->explore % 32 == 0 ? !spin : spin;
 }
 
@@ -164,10 +176,12 @@ void systrap_handoff_wake(struct systrap_ctx *ctx, struct systrap_thread *thr)
 			NULL, 0);
 }
 
-void systrap_handoff_trapped(struct systrap_ctx *ctx)
+void systrap_handoff_trapped(struct systrap_ctx *ctx, bool caught)
 {
 	uint64_t now = now_ns();
 
+	if (ctx->spinning) /* a spin that ran out counts as a miss */
+		score(&ctx->sentry_score, caught ? 0 : 1, 0);
 	if (ctx->resumed_at)
 		mean(ctx->spinning ? &ctx->lat_spin : &ctx->lat_sleep, now - ctx->resumed_at);
 	ctx->resumed_at = 0;

@@ -119,6 +119,7 @@ struct systrap_ctx {
 	uint16_t stub_score[SPIN_KEYS];
 	uint8_t last_key, spin_key;
 	uint32_t lat_spin, lat_sleep;
+	uint16_t sentry_score;		/* how often the Sentry's own spins caught the trap */
 	bool spinning;
 	uint8_t explore;
 	uint64_t resumed_at, trapped_at;
@@ -209,7 +210,8 @@ int systrap_as_ready(struct systrap_as *as);
 /* Find an idle stub thread of as, or clone one, waiting in the handler (as->lock held). */
 int systrap_as_get_thread(struct systrap_as *as, struct systrap_thread **out);
 /* Wait until the thread's state is ST_TRAP: spin `spin` pauses, then sleep on the futex,
- * checking every so often that the stub lives. Returns 0 or -ESRCH. */
+ * checking every so often that the stub lives. Returns 1 (seen while spinning), 0 (after
+ * sleeping) or -ESRCH. */
 int systrap_wait_trap(struct systrap_as *as, int slot, unsigned spin);
 
 /* ---- systrap_frame.c: the signal frame in a slot: registers and FPU ---- */
@@ -236,8 +238,9 @@ unsigned systrap_handoff_resume(struct systrap_ctx *ctx, struct systrap_thread *
 /* The task of ctx, waiting in the Sentry while its handler sleeps, was woken: wake the
  * handler to spin for the resume that follows (own_lock held, ctx bound). */
 void systrap_handoff_wake(struct systrap_ctx *ctx, struct systrap_thread *thr);
-/* The wait that followed the resume saw a trap: score the Sentry's spin. */
-void systrap_handoff_trapped(struct systrap_ctx *ctx);
+/* The wait that followed the resume saw a trap, while spinning (caught) or not: score
+ * the Sentry's spin. */
+void systrap_handoff_trapped(struct systrap_ctx *ctx, bool caught);
 /* What the trap was (a syscall's number, or -1 for any other): the handler's spin for
  * the next trap is predicted by it. */
 static inline void systrap_handoff_kind(struct systrap_ctx *ctx, long nr)

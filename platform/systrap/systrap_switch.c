@@ -170,8 +170,8 @@ int systrap_switch_to(struct plat_ctx *ctx_, struct plat_as *as_, plat_regs_t *r
 		spin = systrap_handoff_resume(ctx, thr);
 		ret = systrap_wait_trap(as, thr->slot, spin);
 		atomic_store(&ctx->running, 0);
-		systrap_handoff_trapped(ctx);
-		if (ret) {
+		systrap_handoff_trapped(ctx, ret > 0);
+		if (ret < 0) {
 			pthread_mutex_lock(&as->lock);
 			if (!as->err)
 				as->err = ret;
