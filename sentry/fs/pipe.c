@@ -40,8 +40,10 @@ static ssize_t pipe_read_io(struct task *t, struct file *f, struct pipe_io *io, 
 	for (;;) {
 		if (p->used > 0) {
 			n = pipe_ring_drain(p, io, size, true);
-			if (n > 0)
+			if (n > 0) {
 				waitq_wake_all(&p->wq);
+				file_touch_atime(f); /* a FIFO's inode (anonymous: none) */
+			}
 			return n;
 		}
 		if (p->writers == 0)
@@ -90,6 +92,8 @@ static ssize_t pipe_write_io(struct task *t, struct file *f, struct pipe_io *io,
 		waitq_wake_all(&p->rq);
 	if (done == 0)
 		return io->fault ? -EFAULT : -EAGAIN;
+	if (f->inode)
+		inode_touch(f->inode, VA_MTIME | VA_CTIME); /* a FIFO's, as Linux */
 	return (ssize_t)done;
 }
 

@@ -2,6 +2,7 @@
 #include "sentry/vfs/vfs_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include "sentry/kernel/task.h"
@@ -50,6 +51,20 @@ void inode_touch(struct inode *inode, unsigned which)
 		inode->mtime = now;
 	if (which & VA_CTIME)
 		inode->ctime = now;
+}
+
+void file_touch_atime(struct file *f)
+{
+	struct inode *inode = f->inode;
+	struct timespec now;
+
+	if (!inode || (f->flags & O_NOATIME))
+		return;
+	/* relatime: only when atime is older than mtime/ctime or a day old. */
+	vfs_now(&now);
+	if (inode->atime.tv_sec <= inode->mtime.tv_sec ||
+	    inode->atime.tv_sec <= inode->ctime.tv_sec || now.tv_sec - inode->atime.tv_sec > 86400)
+		inode->atime = now;
 }
 
 void inode_apply_attr(struct inode *inode, const struct vattr *va)

@@ -357,6 +357,8 @@ void inode_get(struct inode *inode);
 void inode_put(struct inode *inode);
 /* Stamp atime/mtime/ctime with the current time (bits: VA_ATIME | VA_MTIME | VA_CTIME). */
 void inode_touch(struct inode *inode, unsigned which);
+/* A read of f: its inode's atime as relatime moves it (not with O_NOATIME). */
+void file_touch_atime(struct file *f);
 /* Store va's mode permission bits, owner and times (whichever va->valid names) in the
  * inode: the setattr of a filesystem that keeps its attributes in memory. */
 void inode_apply_attr(struct inode *inode, const struct vattr *va);

@@ -194,6 +194,28 @@ static void fstat_shows_the_inode(void)
 	close(fd);
 }
 
+/* Writes move the FIFO's mtime and ctime, reads its atime, as a file's. */
+static void io_updates_inode_times(void)
+{
+	struct timespec old[2] = {{100, 0}, {100, 0}};
+	int fd = CHECK_OK(open(g_fifo, O_RDWR));
+	struct stat st;
+	char c;
+
+	CHECK_OK(futimens(fd, old));
+	CHECK_OK(fstat(fd, &st));
+	CHECK_EQ(st.st_mtim.tv_sec, 100);
+	CHECK_EQ(write(fd, "t", 1), 1);
+	CHECK_OK(fstat(fd, &st));
+	CHECK(st.st_mtim.tv_sec > 100);
+	CHECK(st.st_ctim.tv_sec > 100);
+	CHECK_EQ(st.st_atim.tv_sec, 100);
+	CHECK_EQ(read(fd, &c, 1), 1);
+	CHECK_OK(stat(g_fifo, &st));
+	CHECK(st.st_atim.tv_sec > 100);
+	close(fd);
+}
+
 static int g_alarm_fd = -1;
 
 static void on_alarm_open_writer(int sig)
@@ -263,6 +285,7 @@ int main(void)
 	RUN(no_reader_is_epipe_and_sigpipe);
 	RUN(epoll_readiness);
 	RUN(fstat_shows_the_inode);
+	RUN(io_updates_inode_times);
 	RUN(signal_interrupts_blocked_open);
 	RUN(mkfifo_errors);
 	return h_end();

@@ -58,20 +58,6 @@ int tmpfs_set_size(struct inode *inode, uint64_t size)
 	return 0;
 }
 
-static void touch_atime(struct file *f)
-{
-	struct inode *inode = f->inode;
-	struct timespec now;
-
-	if (f->flags & O_NOATIME)
-		return;
-	/* relatime: only when atime is older than mtime/ctime or a day old. */
-	vfs_now(&now);
-	if (inode->atime.tv_sec <= inode->mtime.tv_sec ||
-	    inode->atime.tv_sec <= inode->ctime.tv_sec || now.tv_sec - inode->atime.tv_sec > 86400)
-		inode->atime = now;
-}
-
 static ssize_t tmpfs_read(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos)
 {
 	struct inode *inode = f->inode;
@@ -79,7 +65,7 @@ static ssize_t tmpfs_read(struct task *t, struct file *f, void *buf, size_t size
 	uint64_t off = *pos, n, done = 0;
 
 	if (off >= inode->size || size == 0) {
-		touch_atime(f);
+		file_touch_atime(f);
 		return 0;
 	}
 	n = MIN(size, inode->size - off);
@@ -94,7 +80,7 @@ static ssize_t tmpfs_read(struct task *t, struct file *f, void *buf, size_t size
 		done += chunk;
 	}
 	*pos = off + n;
-	touch_atime(f);
+	file_touch_atime(f);
 	return (ssize_t)n;
 }
 
