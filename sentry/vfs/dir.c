@@ -12,14 +12,18 @@
 #include "sentry/vfs/file.h"
 
 struct snap_ent {
-	char *name;
 	uint64_t ino;
+	uint32_t name_off; /* into dirsnap.names, NUL-terminated there */
+	uint16_t name_len;
 	unsigned char type;
 };
 
+/* One allocation for the entries and one for all their names, however many. */
 struct dirsnap {
 	size_t n, cap;
 	struct snap_ent *ents;
+	char *names;
+	size_t names_size, names_cap;
 };
 
 /* The kernel's struct linux_dirent64 header (the name follows, NUL-terminated). */
@@ -41,33 +45,48 @@ void dirsnap_free(struct dirsnap *ds)
 {
 	if (!ds)
 		return;
-	for (size_t i = 0; i < ds->n; i++)
-		free(ds->ents[i].name);
 	free(ds->ents);
+	free(ds->names);
 	free(ds);
 }
 
-static void snap_add(struct dirsnap *ds, const char *name, size_t len, uint64_t ino,
-		     unsigned char type)
+static int snap_add(struct dirsnap *ds, const char *name, size_t len, uint64_t ino,
+		    unsigned char type)
 {
 	struct snap_ent *e;
 
+	if (len > VFS_NAME_MAX || ds->names_size > UINT32_MAX - VFS_NAME_MAX - 1)
+		return -ENOMEM; /* 4 GiB of names in one directory */
 	if (ds->n == ds->cap) {
-		ds->cap = ds->cap ? ds->cap * 2 : 16;
+		ds->cap = ds->cap ? ds->cap * 2 : 64;
 		ds->ents = xrealloc(ds->ents, ds->cap * sizeof(*ds->ents));
 	}
+	if (ds->names_size + len + 1 > ds->names_cap) {
+		ds->names_cap = MAX(ds->names_cap * 2, ds->names_size + len + 1 + 1024);
+		ds->names = xrealloc(ds->names, ds->names_cap);
+	}
 	e = &ds->ents[ds->n++];
-	e->name = xmalloc(len + 1);
-	memcpy(e->name, name, len);
-	e->name[len] = '\0';
+	e->name_off = (uint32_t)ds->names_size;
+	e->name_len = (uint16_t)len;
+	memcpy(ds->names + ds->names_size, name, len);
+	ds->names[ds->names_size + len] = '\0';
+	ds->names_size += len + 1;
 	e->ino = ino;
 	e->type = type;
+	return 0;
 }
+
+struct snap_emit_state {
+	struct dirsnap *ds;
+	int err;
+};
 
 static int snap_emit(void *arg, const struct vfs_dirent *ent)
 {
-	snap_add(arg, ent->name, ent->name_len, ent->ino, ent->type);
-	return 0;
+	struct snap_emit_state *s = arg;
+
+	s->err = snap_add(s->ds, ent->name, ent->name_len, ent->ino, ent->type);
+	return s->err;
 }
 
 static uint64_t dentry_ino(struct dentry *d)
@@ -89,13 +108,16 @@ static int snap_take(struct file *f)
 {
 	struct dentry *d = f->path.dentry;
 	struct dirsnap *ds = xcalloc(1, sizeof(*ds));
+	struct snap_emit_state es = {ds, 0};
 	int ret = 0;
 
 	if (d->hashed) {
 		snap_add(ds, ".", 1, dentry_ino(d), DT_DIR);
 		snap_add(ds, "..", 2, dentry_ino(dotdot_of(&f->path)), DT_DIR);
 		if (d->inode->iops->readdir)
-			ret = d->inode->iops->readdir(d, snap_emit, ds);
+			ret = d->inode->iops->readdir(d, snap_emit, &es);
+		if (ret == 0)
+			ret = es.err;
 	}
 	if (ret < 0) {
 		dirsnap_free(ds);
@@ -108,20 +130,21 @@ static int snap_take(struct file *f)
 
 /* Write e's record at dst (reclen bytes, zeroed): linux_dirent64, or with old the original
  * linux_dirent (d_ino, d_off, d_reclen, the name, and d_type in the record's last byte). */
-static void put_dirent(char *dst, const struct snap_ent *e, int64_t off, size_t reclen, bool old)
+static void put_dirent(char *dst, const struct snap_ent *e, const char *name, int64_t off,
+		       size_t reclen, bool old)
 {
-	size_t namelen = strlen(e->name);
+	size_t namelen = e->name_len;
 	struct dirent64_hdr h = {e->ino, off, (uint16_t)reclen, e->type};
 	struct dirent_old_hdr oh = {e->ino, off, (uint16_t)reclen};
 
 	memset(dst, 0, reclen);
 	if (old) {
 		memcpy(dst, &oh, sizeof(oh));
-		memcpy(dst + sizeof(oh), e->name, namelen);
+		memcpy(dst + sizeof(oh), name, namelen);
 		dst[reclen - 1] = (char)e->type;
 	} else {
 		memcpy(dst, &h, sizeof(h));
-		memcpy(dst + sizeof(h), e->name, namelen);
+		memcpy(dst + sizeof(h), name, namelen);
 	}
 }
 
@@ -141,7 +164,8 @@ static ssize_t getdents_common(struct file *f, void *buf, size_t size, bool old)
 	}
 	while (f->pos < f->dir->n) {
 		struct snap_ent *e = &f->dir->ents[f->pos];
-		size_t namelen = strlen(e->name);
+		const char *name = f->dir->names + e->name_off;
+		size_t namelen = e->name_len;
 		size_t reclen = old ? ALIGN_UP(sizeof(struct dirent_old_hdr) + namelen + 2, 8)
 				    : ALIGN_UP(sizeof(struct dirent64_hdr) + namelen + 1, 8);
 
@@ -150,7 +174,7 @@ static ssize_t getdents_common(struct file *f, void *buf, size_t size, bool old)
 				return -EINVAL;
 			break;
 		}
-		put_dirent((char *)buf + done, e, (int64_t)f->pos + 1, reclen, old);
+		put_dirent((char *)buf + done, e, name, (int64_t)f->pos + 1, reclen, old);
 		done += reclen;
 		f->pos++;
 	}

@@ -2,7 +2,8 @@
 # A read-write bind mount shares its files with the host: what another host process
 # changes while the sandbox runs is what the sandbox sees next (Linux semantics), even for
 # names the sandbox looked up before: a file grown and chmod'ed, a name renamed away, a
-# name replaced by another file, a directory replaced, a file created.
+# name replaced by another file, a directory replaced, a file created, and a directory
+# listed before lists the host's entries now.
 #
 # usage: gofer_host_change_test.sh [--runsc=PATH] [--platform=P]
 #
@@ -55,6 +56,7 @@ stat -c "before f=%s" "$r/f"; stat -c "before gone=%s" "$r/gone"
 stat -c "before replaced=%i" "$r/replaced"; stat -c "before sub=%s" "$r/sub/g"
 [ -e "$r/new" ] || echo "before new=ENOENT"
 cat "$r/f" >/dev/null
+echo "before ls=$(ls "$r" | tr "\n" " ")"
 : >"$r/ready"
 i=0
 while [ ! -e "$r/go" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done
@@ -64,7 +66,9 @@ stat -c "after moved=%s" "$r/moved"
 stat -c "after replaced=%i" "$r/replaced"
 stat -c "after sub=%s" "$r/sub/g"
 stat -c "after new=%s" "$r/new"
-echo "after cat=$(cat "$r/f")"'
+echo "after cat=$(cat "$r/f")"
+echo "after ls=$(ls "$r" | tr "\n" " ")"
+echo "after ls sub=$(ls "$r/sub" | tr "\n" " ")"'
 
 out=$d/out
 timeout "$TMO" "$RUNSC" --platform="$PLATFORM" do --volume="$r:$r" /bin/sh -c "$inner" sh "$r" \
@@ -99,5 +103,9 @@ check replaced_is_new_inode "$got" has "after replaced=$(stat -c %i "$r/replaced
 check replaced_dir_seen "$got" has "after sub=7"
 check created_seen "$got" has "after new=10"
 check new_content_read "$got" has "after cat=one two three"
+# A directory listed before lists what the host has now (its kept open fid reads again).
+check listed_before "$got" has "before ls=f gone replaced sub "
+check listing_sees_host_changes "$got" has "after ls=f go moved new ready replaced sub sub.old "
+check replaced_dir_listed "$got" has "after ls sub=g "
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -147,6 +147,46 @@ static void unlink_leaves_whiteouts(void **state)
 	assert_int_equal(list_dir("/ovl/etc", names, sizeof(names)), 2);
 }
 
+/* The d_ino getdents gives name in dir. */
+static uint64_t listed_ino(const char *dir, const char *name)
+{
+	char buf[4096];
+	int fd = vt_open(dir, O_RDONLY | O_DIRECTORY, 0);
+	uint64_t ino = 0;
+	ssize_t got;
+
+	assert_true(fd >= 0);
+	while ((got = vfs_getdents64(&g_vt, vt_file(fd), buf, sizeof(buf))) > 0)
+		for (ssize_t off = 0; off < got; off += ((struct dirent64 *)(buf + off))->d_reclen)
+			if (!strcmp(((struct dirent64 *)(buf + off))->d_name, name))
+				ino = ((struct dirent64 *)(buf + off))->d_ino;
+	vt_close(fd);
+	return ino;
+}
+
+/* A lower dir with nothing above it (never copied up, or copied up and emptied again) lists
+ * the lower entries as they are, with the inode numbers stat gives. */
+static void lower_only_and_emptied_upper_dirs(void **state)
+{
+	char names[256];
+	struct kstat st;
+
+	assert_int_equal(list_dir("/ovl/etc", names, sizeof(names)), 2);
+	assert_int_equal(vt_stat("/ovl/etc/hosts", &st), 0);
+	assert_int_equal(listed_ino("/ovl/etc", "hosts"), st.ino);
+	/* A file made and removed again: etc is copied up, its upper dir is empty. */
+	assert_int_equal(vt_write_file("/ovl/etc/tmp", "t"), 0);
+	assert_int_equal(list_dir("/ovl/etc", names, sizeof(names)), 3);
+	assert_int_equal(vfs_unlinkat(&g_vt, AT_FDCWD, "/ovl/etc/tmp", 0), 0);
+	assert_int_equal(list_dir("/ovl/etc", names, sizeof(names)), 2);
+	assert_non_null(strstr(names, "passwd "));
+	assert_non_null(strstr(names, "hosts "));
+	assert_int_equal(vt_stat("/ovl/etc/hosts", &st), 0);
+	assert_int_equal(listed_ino("/ovl/etc", "hosts"), st.ino);
+	assert_int_equal(vt_stat("/ovl/etc", &st), 0);
+	assert_int_equal(listed_ino("/ovl/etc", "."), st.ino);
+}
+
 static void rmdir_and_opaque_mkdir(void **state)
 {
 	char names[256];
@@ -267,6 +307,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(writes_copy_up_and_spare_the_lower, ovl_setup,
 						vt_teardown),
 		cmocka_unit_test_setup_teardown(unlink_leaves_whiteouts, ovl_setup, vt_teardown),
+		cmocka_unit_test_setup_teardown(lower_only_and_emptied_upper_dirs, ovl_setup,
+						vt_teardown),
 		cmocka_unit_test_setup_teardown(rmdir_and_opaque_mkdir, ovl_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(rename_on_the_merged_view, ovl_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(exchange_on_the_merged_view, ovl_setup, vt_teardown),

@@ -13,8 +13,6 @@
 #include "sentry/fs/fifo.h"
 #include "sentry/vfs/dir.h"
 
-#define GOFER_READDIR_SIZE (64 * 1024)
-
 void gofer_inode_set_attr(struct inode *inode, const struct p9_attr *a)
 {
 	inode->mode = (inode->mode & S_IFMT) | (a->mode & 07777);
@@ -67,6 +65,7 @@ void gofer_evict(struct inode *inode)
 	if (gi->hostfd >= 0)
 		close(gi->hostfd);
 	free(gi->link);
+	gofer_dirents_free(gi->dents);
 	free(gi);
 }
 
@@ -88,59 +87,6 @@ int gofer_lookup(struct dentry *dir, const char *name, struct inode **out)
 	fs->spare_fid = P9_NOFID;
 	*out = gofer_inode_new(dir->sb, fid, &attr);
 	return 0;
-}
-
-struct readdir_state {
-	vfs_dirent_fn fn;
-	void *arg;
-	uint64_t next_off;
-	bool stop;
-};
-
-static int readdir_one(void *arg, const struct p9_dirent *de)
-{
-	struct readdir_state *s = arg;
-	struct vfs_dirent ent = {
-		.name = de->name, .name_len = de->name_len, .ino = de->qid.path, .type = de->type,
-	};
-
-	s->next_off = de->offset;
-	if ((de->name_len == 1 && de->name[0] == '.') ||
-	    (de->name_len == 2 && de->name[0] == '.' && de->name[1] == '.'))
-		return 0;
-	if (de->name_len == 0 || de->name_len > VFS_NAME_MAX || memchr(de->name, '/', de->name_len))
-		return 0; /* a name no directory can hold: ignore it */
-	if (s->fn(s->arg, &ent))
-		s->stop = true;
-	return s->stop;
-}
-
-int gofer_readdir(struct dentry *dir, vfs_dirent_fn fn, void *arg)
-{
-	struct gofer_fs *fs = gofer_fs(dir->sb);
-	struct gofer_inode *gi = dir->inode->priv;
-	struct readdir_state s = {.fn = fn, .arg = arg};
-	uint32_t fid = p9c_fid_alloc(fs->c);
-	int hostfd = -1;
-	ssize_t n;
-	int ret;
-
-	ret = p9c_walk(fs->c, gi->fid, fid, 0, NULL, NULL, NULL);
-	if (ret == 0)
-		ret = p9c_lopen(fs->c, fid, O_RDONLY | O_DIRECTORY, NULL, NULL, &hostfd);
-	if (hostfd >= 0)
-		close(hostfd);
-	while (ret == 0 && !s.stop) {
-		uint64_t off = s.next_off;
-
-		n = p9c_readdir(fs->c, fid, off, GOFER_READDIR_SIZE, readdir_one, &s);
-		if (n < 0)
-			ret = (int)n;
-		if (n <= 0 || (s.next_off == off && !s.stop))
-			break; /* the end, or a server that does not advance */
-	}
-	p9c_clunk(fs->c, fid);
-	return ret;
 }
 
 ssize_t gofer_readlink(struct dentry *d, char *buf, size_t size)

@@ -25,6 +25,9 @@ struct gofer_inode {
 	int hostfd;	   /* donated by the gofer with the open, or -1 */
 	uint32_t write_fid; /* opened O_WRONLY for writes (writable mounts), or P9_NOFID */
 	char *link;	   /* cached symlink target */
+	/* A directory's listing: kept for the sandbox's life on a read-only mount (its tree
+	 * never changes, as the cached dentries and attributes assume); NULL until read. */
+	struct gofer_dirents *dents;
 	/* Page cache for mmap, created by the first mapping, filled from the file on demand;
 	 * emptied when no mapping uses it (one reference held here). */
 	struct shm_obj *cache;
@@ -49,7 +52,10 @@ struct inode *gofer_inode_new(struct super_block *sb, uint32_t fid, const struct
 void gofer_inode_set_attr(struct inode *inode, const struct p9_attr *a);
 /* The read-only operations shared by both tables. */
 int gofer_lookup(struct dentry *dir, const char *name, struct inode **out);
+/* gofer_dir.c: the listing from the host (a writable mount's each time, through the
+ * directory's open fid kept from its first listing), or the cached one. */
 int gofer_readdir(struct dentry *dir, vfs_dirent_fn fn, void *arg);
+void gofer_dirents_free(struct gofer_dirents *ds);
 ssize_t gofer_readlink(struct dentry *d, char *buf, size_t size);
 void gofer_evict(struct inode *inode);
 bool gofer_d_revalidate(struct dentry *d);

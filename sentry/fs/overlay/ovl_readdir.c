@@ -93,6 +93,12 @@ int ovl_readdir(struct dentry *dir, vfs_dirent_fn fn, void *arg)
 	int ret;
 
 	ret = read_layer(oi->upper, &up);
+	if (ret == 0 && up.n == 0 && !opaque && oi->lower && oi->lower->inode->iops->readdir) {
+		/* Nothing above the lower dir (not copied up, or an empty copy): its entries
+		 * as they come, with nothing to merge or hide. */
+		ret = oi->lower->inode->iops->readdir(oi->lower, fn, arg);
+		goto out;
+	}
 	if (ret == 0 && !opaque)
 		ret = read_layer(oi->lower, &low);
 	if (ret < 0)
