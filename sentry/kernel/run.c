@@ -24,6 +24,11 @@ static bool is_restart_code(long ret)
 /* Source of task.syscall_id; never 0. */
 static uint64_t g_syscall_ids;
 
+uint64_t task_syscall_id_latest(void)
+{
+	return __atomic_load_n(&g_syscall_ids, __ATOMIC_RELAXED);
+}
+
 static void handle_syscall(struct task *t, const struct plat_trap *trap)
 {
 	struct sysargs a = {

@@ -265,6 +265,8 @@ int kernel_wait_init(void);
 
 /* Monotonic nanoseconds (for uptime and timeouts). */
 uint64_t kernel_now_ns(void);
+/* The syscall_id last given out: every syscall with an id up to it had begun by now. */
+uint64_t task_syscall_id_latest(void);
 /* pid_max: Linux's boot-time default for a machine of ncpus possible CPUs,
  * max(32768, 1024 * ncpus) up to 4194304; 32768 until set. Pids wrap below it. */
 void task_pid_max_init(int ncpus);

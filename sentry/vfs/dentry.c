@@ -277,17 +277,28 @@ struct dentry *d_lookup_cached(struct dentry *dir, const char *name, size_t len)
 	return NULL;
 }
 
+/* The cached dentry for name in dir, still valid, or NULL. A d_revalidate may let the
+ * kernel lock go (a gofer round trip): if another task cached the name again meanwhile,
+ * that one is checked in turn (a few times at most), so the name is never cached twice. */
+static struct dentry *d_lookup_valid(struct dentry *dir, const char *name, size_t len)
+{
+	for (int tries = 0; tries < 4; tries++) {
+		struct dentry *d = d_lookup_cached(dir, name, len);
+
+		if (!d || !d->sb->ops || !d->sb->ops->d_revalidate || d->sb->ops->d_revalidate(d))
+			return d;
+		d_drop(d); /* stale: look the name up afresh */
+		dput(d);
+	}
+	return NULL;
+}
+
 int d_lookup(struct dentry *dir, const char *name, size_t len, struct dentry **out)
 {
-	struct dentry *d = d_lookup_cached(dir, name, len);
+	struct dentry *d = d_lookup_valid(dir, name, len);
 	struct inode *inode;
 	int ret;
 
-	if (d && d->sb->ops && d->sb->ops->d_revalidate && !d->sb->ops->d_revalidate(d)) {
-		d_drop(d); /* stale: look the name up afresh */
-		dput(d);
-		d = NULL;
-	}
 	if (d) {
 		*out = d;
 		return 0;

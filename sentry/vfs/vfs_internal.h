@@ -78,7 +78,9 @@ struct super_ops {
 	int (*statfs)(struct super_block *sb, struct statfs *st);
 	/* Whether a cached dentry still names what it named (procfs: the process or fd is
 	 * still there). NULL: cached dentries are always valid. A false answer unhashes it
-	 * and the name is looked up again. */
+	 * and the name is looked up again. It may let the kernel lock go (the caller holds
+	 * d, and d its parent) if it answers false when d was dropped, moved or renamed
+	 * meanwhile. */
 	bool (*d_revalidate)(struct dentry *d);
 	/* The last tree mounting sb is gone (a deleted pod container's) and its dentries are
 	 * dropped: let go of what it holds besides (connections, inner filesystems). NULL:

@@ -36,19 +36,25 @@ static void attr_changed(struct inode *inode)
 		((struct gofer_inode *)inode->priv)->attr_syscall = 0;
 }
 
-/* Attributes just fetched. */
-static void attr_fetched(struct inode *inode, const struct p9_attr *attr)
+/* Attributes just fetched by a request sent when task_syscall_id_latest() was sent_at:
+ * they are current for every syscall that had begun by then. */
+static void attr_fetched(struct inode *inode, const struct p9_attr *attr, uint64_t sent_at)
 {
+	struct gofer_inode *gi = inode->priv;
+
+	if (sent_at < gi->attr_syscall)
+		return; /* an answer overtaken by a later request's (the lock was let go) */
 	gofer_inode_set_attr(inode, attr);
-	((struct gofer_inode *)inode->priv)->attr_syscall = gofer_syscall_id();
+	gi->attr_syscall = sent_at;
 }
 
-/* The attributes were fetched during this syscall: what the host has now. */
+/* The attributes were fetched during this syscall (by this task or another): what the
+ * host had at some point since it began. */
 static bool attr_current(const struct inode *inode)
 {
 	uint64_t now = gofer_syscall_id();
 
-	return now && ((const struct gofer_inode *)inode->priv)->attr_syscall == now;
+	return now && ((const struct gofer_inode *)inode->priv)->attr_syscall >= now;
 }
 
 /* Fetch the attributes of the inode again. */
@@ -56,28 +62,46 @@ static int refresh(struct inode *inode)
 {
 	struct gofer_inode *gi = inode->priv;
 	struct p9_attr attr;
+	uint64_t sent_at = task_syscall_id_latest();
 	int ret = p9c_getattr(client(inode->sb), gi->fid, GOFER_ATTR_MASK, &attr);
 
 	if (ret == 0)
-		attr_fetched(inode, &attr);
+		attr_fetched(inode, &attr, sent_at);
 	return ret;
 }
 
 bool gofer_d_revalidate(struct dentry *d)
 {
-	const char *name = d->name;
+	char name[VFS_NAME_MAX + 1];
+	const char *np = name;
+	struct dentry *parent = d->parent;
+	struct inode *inode = d->inode;
 	struct p9_attr attr;
+	uint64_t sent_at;
+	bool dropped;
+	int ret;
 
-	if (!d->inode || !d->parent || !d->parent->inode)
+	if (!inode || !parent || !parent->inode || d->name_len > VFS_NAME_MAX)
 		return false;
+	memcpy(name, d->name, d->name_len);
+	name[d->name_len] = '\0';
 	/* The name may have been removed, renamed away or replaced on the host: look it up
 	 * again (one stat by name, no fid made) and keep the dentry only if it still leads
-	 * to the inode the fid holds. */
-	if (p9c_walkgetattr(client(d->sb), gfid(d->parent), P9_NOFID, 1, &name, &attr) < 0)
+	 * to the inode the fid holds. The kernel lock goes meanwhile (other tasks' walks on
+	 * this mount overlap): the caller holds d, d its parent and the parent its fid. */
+	sent_at = task_syscall_id_latest();
+	dropped = gofer_unlock();
+	ret = p9c_walkgetattr(client(d->sb), gfid(parent), P9_NOFID, 1, &np, &attr);
+	gofer_relock(dropped);
+	if (ret < 0)
 		return false;
-	if (attr.qid.path != d->inode->ino || (attr.mode & S_IFMT) != (d->inode->mode & S_IFMT))
+	/* Dropped, moved or renamed in the Sentry meanwhile: the answer was for another name. */
+	if (!d->hashed || d->parent != parent || d->inode != inode ||
+	    d->name_len != strlen(name) || memcmp(d->name, name, d->name_len))
 		return false;
-	attr_fetched(d->inode, &attr);
+	if (attr.qid.path != inode->ino || (attr.mode & S_IFMT) != (inode->mode & S_IFMT))
+		return false;
+	attr_fetched(inode, &attr, sent_at);
 	return true;
 }
 
@@ -85,6 +109,7 @@ static int rw_getattr(struct dentry *d, struct kstat *st)
 {
 	struct gofer_inode *gi = d->inode->priv;
 	struct p9_attr attr;
+	uint64_t sent_at;
 	bool dropped;
 	int ret;
 
@@ -94,12 +119,13 @@ static int rw_getattr(struct dentry *d, struct kstat *st)
 		return 0;
 	}
 	/* stat holds the dentry: the inode and its fid stay while the lock is let go. */
+	sent_at = task_syscall_id_latest();
 	dropped = gofer_unlock();
 	ret = p9c_getattr(client(d->sb), gi->fid, GOFER_ATTR_MASK, &attr);
 	gofer_relock(dropped);
 	if (ret < 0)
 		return ret;
-	attr_fetched(d->inode, &attr);
+	attr_fetched(d->inode, &attr, sent_at);
 	inode_fill_kstat(d->inode, st);
 	return 0;
 }
