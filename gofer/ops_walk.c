@@ -168,8 +168,8 @@ static bool stat_by_name(const struct gofer_node *dir, const struct p9_str *name
 	return node_is_dir(dir) && !dir->kernfs && gofer_check_name(name, false) == 0;
 }
 
-/* Twalkgetattr's steps from f's node: the qids and the attributes of the last file in
- * out, and that file's node in *reached when reached is not NULL (a new fid will hold it).
+/* Twalkgetattr's steps from f's node: f's attributes, the qids and the attributes of the
+ * last file in out, and that file's node in *reached when reached is not NULL (a new fid will hold it).
  * 0 or -errno of the first step that failed. */
 static int walkgetattr_names(struct gofer_fid *f, const struct p9_fcall *in, struct p9_fcall *out,
 			     struct gofer_node **reached)
@@ -177,7 +177,7 @@ static int walkgetattr_names(struct gofer_fid *f, const struct p9_fcall *in, str
 	struct gofer_node *n = node_get(f->node), *next;
 	uint16_t nw = in->twalk.nwname;
 	char buf[P9_NAME_MAX + 1];
-	int ret = 0;
+	int ret = gofer_node_attr(n, &out->rwalkgetattr.dirattr); /* before the walk */
 
 	for (int i = 0; i < nw && ret == 0; i++) {
 		const struct p9_str *name = &in->twalk.wnames[i];
@@ -246,8 +246,11 @@ int gofer_walkgetattr_prompt(struct gofer_server *s, const struct p9_fcall *in,
 		/* Cached attributes if it is a mount point of a remote or FUSE filesystem:
 		 * then (another device) a worker asks again the slow way. Local filesystems
 		 * ignore AT_STATX_DONT_SYNC. */
-		ret = gofer_stat_attr(f->node->fd, buf, AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC,
-				      &out->rwalkgetattr.attr, &dev);
+		ret = gofer_node_attr(f->node, &out->rwalkgetattr.dirattr);
+		if (ret == 0)
+			ret = gofer_stat_attr(f->node->fd, buf,
+					      AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC,
+					      &out->rwalkgetattr.attr, &dev);
 		if (ret == 0 && dev != f->node->dev)
 			ret = 1;
 		out->rwalkgetattr.nwqid = 1;

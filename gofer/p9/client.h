@@ -38,11 +38,12 @@ int p9c_walk(struct p9_client *c, uint32_t fid, uint32_t newfid, uint16_t nwname
 	     const char *const *names, struct p9_qid *qids, uint16_t *nqid);
 int p9c_getattr(struct p9_client *c, uint32_t fid, uint64_t mask, struct p9_attr *attr);
 /* Twalkgetattr: walk every name (1..P9_MAXWELEM) from fid and get the attributes of the
- * file reached, in one round trip. newfid (not fid) becomes that file's fid, or with
- * P9_NOFID no fid is made (a stat by name). Returns 0, or the errno of the step or
- * getattr that failed (newfid then not established). Symlinks are never followed. */
+ * file reached, and (dirattr, if not NULL) of fid's file, in one round trip. newfid (not
+ * fid) becomes that file's fid, or with P9_NOFID no fid is made (a stat by name). Returns
+ * 0, or the errno of the step or getattr that failed (newfid then not established).
+ * Symlinks are never followed. */
 int p9c_walkgetattr(struct p9_client *c, uint32_t fid, uint32_t newfid, uint16_t nwname,
-		    const char *const *names, struct p9_attr *attr);
+		    const char *const *names, struct p9_attr *attr, struct p9_attr *dirattr);
 /* Open fid (flags: Linux O_* bits). If the server donated a host fd for the file, it is
  * returned in *hostfd (else -1); the caller owns it. */
 int p9c_lopen(struct p9_client *c, uint32_t fid, uint32_t flags, struct p9_qid *qid,

@@ -78,7 +78,7 @@ int p9c_getattr(struct p9_client *c, uint32_t fid, uint64_t mask, struct p9_attr
 }
 
 int p9c_walkgetattr(struct p9_client *c, uint32_t fid, uint32_t newfid, uint16_t nwname,
-		    const char *const *names, struct p9_attr *attr)
+		    const char *const *names, struct p9_attr *attr, struct p9_attr *dirattr)
 {
 	struct p9_fcall req = {.type = P9_TWALKGETATTR}, rep;
 	int ret;
@@ -96,6 +96,8 @@ int p9c_walkgetattr(struct p9_client *c, uint32_t fid, uint32_t newfid, uint16_t
 		return -EIO;
 	}
 	*attr = rep.rwalkgetattr.attr;
+	if (dirattr)
+		*dirattr = rep.rwalkgetattr.dirattr;
 	return 0;
 }
 

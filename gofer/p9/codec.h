@@ -115,12 +115,15 @@ struct p9_fcall {
 			struct p9_qid wqids[P9_MAXWELEM];
 		} rwalk;
 		/* Twalkgetattr is Twalk's twalk; Rwalkgetattr: attributes of the file reached,
-		 * then the qids of Rwalk. Unlike Twalk it succeeds only when every name is
-		 * walked (else Rlerror), and newfid P9_NOFID makes no fid: a stat by name. */
+		 * then the qids of Rwalk, then the attributes of the file walked from (fid's:
+		 * a client checking search permission there needs no Tgetattr). Unlike Twalk
+		 * it succeeds only when every name is walked (else Rlerror), and newfid
+		 * P9_NOFID makes no fid: a stat by name. */
 		struct {
 			struct p9_attr attr;
 			uint16_t nwqid; /* <= P9_MAXWELEM */
 			struct p9_qid wqids[P9_MAXWELEM];
+			struct p9_attr dirattr;
 		} rwalkgetattr;
 		struct {
 			uint32_t fid;

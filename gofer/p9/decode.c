@@ -194,6 +194,7 @@ static int decode_reply(struct p9_rbuf *r, struct p9_fcall *f)
 	case P9_RWALKGETATTR:
 		get_attr(r, &f->rwalkgetattr.attr);
 		get_qids(r, &f->rwalkgetattr.nwqid, f->rwalkgetattr.wqids);
+		get_attr(r, &f->rwalkgetattr.dirattr);
 		break;
 	case P9_RGETATTR:
 		get_attr(r, &f->rgetattr);

@@ -85,6 +85,7 @@ static int encode_body(struct p9_wbuf *w, const struct p9_fcall *f)
 		p9_put_u16(w, f->rwalkgetattr.nwqid);
 		for (int i = 0; i < f->rwalkgetattr.nwqid; i++)
 			p9_put_qid(w, &f->rwalkgetattr.wqids[i]);
+		put_attr(w, &f->rwalkgetattr.dirattr);
 		break;
 	case P9_TGETATTR:
 		p9_put_u32(w, f->tgetattr.fid);

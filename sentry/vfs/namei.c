@@ -255,6 +255,27 @@ static int nd_lookup(struct nameidata *nd, const char *comp, size_t len, struct 
 	return *out ? 0 : -EAGAIN;
 }
 
+/* Search permission on nd->cur, then its child named comp. Where the lookup also fetches
+ * the directory's attributes (sb.lookup_fetches_dir_attrs) it is asked first, so the check
+ * needs no fetch of its own; the check still decides first, as in Linux: EACCES over the
+ * lookup's error, and the child is let go. */
+static int search_and_lookup(struct nameidata *nd, const char *comp, size_t len,
+			     struct dentry **out)
+{
+	struct dentry *dir = nd->cur.dentry;
+	int ret, perm;
+
+	if (!dir->sb->lookup_fetches_dir_attrs || !nd->creds || nd->creds->fsuid == 0) {
+		ret = vfs_permission(nd->creds, dir, MAY_EXEC);
+		return ret < 0 ? ret : nd_lookup(nd, comp, len, out);
+	}
+	ret = nd_lookup(nd, comp, len, out);
+	perm = vfs_permission(nd->creds, dir, MAY_EXEC);
+	if (perm < 0 && ret == 0)
+		dput(*out);
+	return perm < 0 ? perm : ret;
+}
+
 /* One component: nd->cur becomes the child named comp (following a symlink if asked). */
 static int walk_one(struct nameidata *nd, const char *comp, size_t len, unsigned flags)
 {
@@ -263,15 +284,14 @@ static int walk_one(struct nameidata *nd, const char *comp, size_t len, unsigned
 
 	if (!d_is_dir(nd->cur.dentry))
 		return -ENOTDIR;
-	ret = vfs_permission(nd->creds, nd->cur.dentry, MAY_EXEC);
-	if (ret < 0)
-		return ret;
-	if (len == 1 && comp[0] == '.')
-		return 0;
-	if (len == 2 && comp[0] == '.' && comp[1] == '.')
-		return follow_dotdot(nd);
+	if ((len == 1 || len == 2) && !memcmp(comp, "..", len)) {
+		ret = vfs_permission(nd->creds, nd->cur.dentry, MAY_EXEC);
+		if (ret < 0)
+			return ret;
+		return len == 2 ? follow_dotdot(nd) : 0;
+	}
 	next.mnt = nd->cur.mnt;
-	ret = nd_lookup(nd, comp, len, &next.dentry);
+	ret = search_and_lookup(nd, comp, len, &next.dentry);
 	if (ret < 0)
 		return ret;
 	ret = nd_follow_mounts(nd, &next);

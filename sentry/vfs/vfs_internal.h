@@ -96,6 +96,10 @@ struct super_block {
 	uint64_t next_ino;	/* for filesystems that number their own inodes */
 	struct dentry *root;	/* reference held */
 	bool prunable;		/* unused dentries may be dropped (caches of another source) */
+	/* A lookup (or revalidation) of a name also brings its directory's attributes: the
+	 * path walk asks it before checking search permission there (writable gofer mounts,
+	 * where fetching them alone would be a round trip of its own). */
+	bool lookup_fetches_dir_attrs;
 	bool global;		/* one for the whole sandbox (mqueue): never released */
 	void *priv;
 };

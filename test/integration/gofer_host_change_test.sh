@@ -3,7 +3,8 @@
 # changes while the sandbox runs is what the sandbox sees next (Linux semantics), even for
 # names the sandbox looked up before: a file grown and chmod'ed, a name renamed away, a
 # name replaced by another file, a directory replaced, a file created, and a directory
-# listed before lists the host's entries now.
+# listed before lists the host's entries now, and the mount root's new mode denies a
+# caller that is not root.
 #
 # usage: gofer_host_change_test.sh [--runsc=PATH] [--platform=P]
 #
@@ -30,6 +31,7 @@ failed=0
 d=$(mktemp -d /tmp/runsc-hostchg-XXXXXX) || exit 2
 trap 'rm -rf "$d"' EXIT
 r=$d/rw
+chmod 755 "$d" # a caller that is not root reaches rw/ (the nobody_* checks)
 mkdir "$r" "$r/sub"
 echo one >"$r/f"
 echo gone >"$r/gone"
@@ -57,6 +59,8 @@ stat -c "before replaced=%i" "$r/replaced"; stat -c "before sub=%s" "$r/sub/g"
 [ -e "$r/new" ] || echo "before new=ENOENT"
 cat "$r/f" >/dev/null
 echo "before ls=$(ls "$r" | tr "\n" " ")"
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+nobody stat -c "before nobody f=%s" "$r/f"
 : >"$r/ready"
 i=0
 while [ ! -e "$r/go" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done
@@ -68,7 +72,8 @@ stat -c "after sub=%s" "$r/sub/g"
 stat -c "after new=%s" "$r/new"
 echo "after cat=$(cat "$r/f")"
 echo "after ls=$(ls "$r" | tr "\n" " ")"
-echo "after ls sub=$(ls "$r/sub" | tr "\n" " ")"'
+echo "after ls sub=$(ls "$r/sub" | tr "\n" " ")"
+nobody stat -c "after nobody f=%s" "$r/f" 2>/dev/null || echo "after nobody f=denied"'
 
 out=$d/out
 timeout "$TMO" "$RUNSC" --platform="$PLATFORM" do --volume="$r:$r" /bin/sh -c "$inner" sh "$r" \
@@ -88,6 +93,7 @@ mv "$r/sub" "$r/sub.old"
 mkdir "$r/sub"
 echo longer >"$r/sub/g"
 echo brand-new >"$r/new"
+chmod 700 "$r"
 touch "$r/go"
 wait "$pid"
 rc=$?
@@ -107,5 +113,9 @@ check new_content_read "$got" has "after cat=one two three"
 check listed_before "$got" has "before ls=f gone replaced sub "
 check listing_sees_host_changes "$got" has "after ls=f go moved new ready replaced sub sub.old "
 check replaced_dir_listed "$got" has "after ls sub=g "
+# Search permission on the mount root for a caller that is not root: the mode the host
+# gave it since, though the sandbox looked at it before.
+check nobody_searched_before "$got" has "before nobody f=4"
+check nobody_denied_after_host_chmod "$got" has "after nobody f=denied"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -210,45 +210,57 @@ static void test_walkgetattr(void **state)
 	struct fixture *fx = *state;
 	const char *file = "file.txt", *two[] = {"dir", "sub.txt"}, *miss[] = {"dir", "missing"};
 	const char *esc[] = {"escape", "secret"}, *up[] = {"..", ".."}, *bad = "a/b";
-	uint32_t nf = p9c_fid_alloc(fx->c);
-	struct p9_attr a;
-	struct stat st;
+	uint32_t nf = p9c_fid_alloc(fx->c), nf2 = p9c_fid_alloc(fx->c);
+	struct p9_attr a, da;
+	struct stat st, dst;
 	char path[300], buf[8];
 
 	gt_path(&fx->tree, "file.txt", path, sizeof(path));
 	assert_int_equal(stat(path, &st), 0);
-	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 1, &file, &a), 0);
+	assert_int_equal(stat(fx->tree.root, &dst), 0);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 1, &file, &a, &da), 0);
 	assert_int_equal(a.size, 11);
+	/* The directory walked from comes with it, as the host has it now. */
+	assert_int_equal(da.qid.path, dst.st_ino);
+	assert_int_equal(da.mode, dst.st_mode);
+	assert_int_equal(chmod(fx->tree.root, 0711), 0);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 1, &file, &a, &da), 0);
+	assert_int_equal(da.mode, S_IFDIR | 0711);
+	assert_int_equal(chmod(fx->tree.root, dst.st_mode & 07777), 0);
+	/* And with a new fid (a worker's walk, not the loop thread's stat by name). */
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, nf2, 1, &file, &a, &da), 0);
+	assert_int_equal(da.mode, dst.st_mode);
+	assert_int_equal(p9c_clunk(fx->c, nf2), 0);
 	assert_int_equal(a.qid.path, st.st_ino);
 	assert_int_equal(a.qid.type, P9_QTFILE);
 	assert_true(S_ISREG(a.mode));
 	/* A change made on the host is seen by the next stat by name. */
 	gt_write(fx->tree.root, "file.txt", "hello again, world");
-	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 1, &file, &a), 0);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 1, &file, &a, NULL), 0);
 	assert_int_equal(a.size, 18);
 	/* Two names to a new fid that then reads the file. */
-	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, nf, 2, two, &a), 0);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, nf, 2, two, &a, NULL), 0);
 	assert_int_equal(a.size, 3);
 	assert_int_equal(p9c_lopen(fx->c, nf, O_RDONLY, NULL, NULL, NULL), 0);
 	assert_int_equal(p9c_read(fx->c, nf, 0, buf, sizeof(buf)), 3);
-	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, nf, 1, &file, &a), -EBADF); /* in use */
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, nf, 1, &file, &a, NULL), -EBADF); /* in use */
 	assert_int_equal(p9c_clunk(fx->c, nf), 0);
 	/* Only a whole walk succeeds, and a failed one establishes no fid. */
-	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, nf, 2, miss, &a), -ENOENT);
-	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 2, miss, &a), -ENOENT);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, nf, 2, miss, &a, NULL), -ENOENT);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 2, miss, &a, NULL), -ENOENT);
 	assert_int_equal(p9c_clunk(fx->c, nf), -EBADF);
 	/* A symlink is the link itself, never its target, and is not walked through. */
-	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 1, esc, &a), 0);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 1, esc, &a, NULL), 0);
 	assert_true(S_ISLNK(a.mode));
-	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 2, esc, &a), -ENOTDIR);
-	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, nf, 2, esc, &a), -ENOTDIR);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 2, esc, &a, NULL), -ENOTDIR);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, nf, 2, esc, &a, NULL), -ENOTDIR);
 	/* ".." at the root stays there. */
 	assert_int_equal(stat(fx->tree.root, &st), 0);
-	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 2, up, &a), 0);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 2, up, &a, NULL), 0);
 	assert_int_equal(a.qid.path, st.st_ino);
-	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 1, &bad, &a), -EINVAL);
-	assert_int_equal(p9c_walkgetattr(fx->c, 12345, P9_NOFID, 1, &file, &a), -EBADF);
-	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, fx->root, 1, &file, &a), -EINVAL);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, P9_NOFID, 1, &bad, &a, NULL), -EINVAL);
+	assert_int_equal(p9c_walkgetattr(fx->c, 12345, P9_NOFID, 1, &file, &a, NULL), -EBADF);
+	assert_int_equal(p9c_walkgetattr(fx->c, fx->root, fx->root, 1, &file, &a, NULL), -EINVAL);
 }
 
 struct names {
@@ -445,10 +457,10 @@ static void test_host_root_keeps_out_of_proc(void **state)
 	assert_int_equal(p9c_lopen(c, fid, O_RDONLY | O_DIRECTORY, NULL, NULL, NULL), -EACCES);
 	assert_int_equal(p9c_clunk(c, fid), 0);
 	/* A stat by name of the mount point (another device: a worker's) but not inside. */
-	assert_int_equal(p9c_walkgetattr(c, root, P9_NOFID, 1, self, &a), 0);
+	assert_int_equal(p9c_walkgetattr(c, root, P9_NOFID, 1, self, &a, NULL), 0);
 	assert_true(S_ISDIR(a.mode));
-	assert_int_equal(p9c_walkgetattr(c, root, P9_NOFID, 2, self, &a), -EACCES);
-	assert_int_equal(p9c_walkgetattr(c, root, fid, 2, self, &a), -EACCES);
+	assert_int_equal(p9c_walkgetattr(c, root, P9_NOFID, 2, self, &a, NULL), -EACCES);
+	assert_int_equal(p9c_walkgetattr(c, root, fid, 2, self, &a, NULL), -EACCES);
 	p9c_close(c);
 	assert_int_equal(gt_join(&g), 0);
 	assert_int_equal(gt_count_fds(), fds);

@@ -88,6 +88,7 @@ static size_t sample_messages(struct p9_fcall *m)
 	f = NEXT(P9_RWALKGETATTR);
 	f->rwalkgetattr.attr = (struct p9_attr){P9_GETATTR_BASIC, Q1, 040755, 0, 0, 2, 0, 4096};
 	f->rwalkgetattr.nwqid = 2, f->rwalkgetattr.wqids[0] = Q1, f->rwalkgetattr.wqids[1] = Q2;
+	f->rwalkgetattr.dirattr = (struct p9_attr){P9_GETATTR_BASIC, Q2, 040711, 7, 8, 3, 0, 512};
 #undef NEXT
 	return n;
 }
@@ -132,6 +133,9 @@ static void test_decoded_fields(void **state)
 			assert_int_equal(d.rwalkgetattr.attr.mode, 040755);
 			assert_int_equal(d.rwalkgetattr.nwqid, 2);
 			assert_int_equal(d.rwalkgetattr.wqids[1].path, Q2.path);
+			assert_int_equal(d.rwalkgetattr.dirattr.mode, 040711);
+			assert_int_equal(d.rwalkgetattr.dirattr.uid, 7);
+			assert_int_equal(d.rwalkgetattr.dirattr.size, 512);
 			break;
 		case P9_RGETATTR:
 			assert_int_equal(d.rgetattr.qid.path, Q2.path);

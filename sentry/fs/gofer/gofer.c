@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "sentry/kernel/task.h"
 #include "sentry/fs/dev/dev.h"
 #include "sentry/fs/fifo.h"
 #include "sentry/vfs/dir.h"
@@ -73,17 +74,20 @@ int gofer_lookup(struct dentry *dir, const char *name, struct inode **out)
 {
 	struct gofer_fs *fs = gofer_fs(dir->sb);
 	struct gofer_inode *gdir = dir->inode->priv;
-	struct p9_attr attr;
+	struct p9_attr attr, dirattr;
+	uint64_t sent_at = task_syscall_id_latest();
 	uint32_t fid;
 	int ret;
 
 	if (fs->spare_fid == P9_NOFID)
 		fs->spare_fid = p9c_fid_alloc(fs->c);
 	fid = fs->spare_fid;
-	/* One round trip: the walk to the new fid and its attributes. */
-	ret = p9c_walkgetattr(fs->c, gdir->fid, fid, 1, &name, &attr);
+	/* One round trip: the walk to the new fid and its attributes (and dir's). */
+	ret = p9c_walkgetattr(fs->c, gdir->fid, fid, 1, &name, &attr, &dirattr);
 	if (ret < 0)
 		return ret; /* the fid was not established: keep it as the spare */
+	if (fs->writable)
+		gofer_attr_fetched(dir->inode, &dirattr, sent_at);
 	fs->spare_fid = P9_NOFID;
 	*out = gofer_inode_new(dir->sb, fid, &attr);
 	return 0;
@@ -265,8 +269,10 @@ int gofer_fs_new_mount(int fd, bool writable, bool want_dir, struct super_block 
 	sb = sb_new(&g_gofer_sops, "9p", V9FS_MAGIC);
 	sb->priv = fs;
 	sb->prunable = true;
-	if (writable)
+	if (writable) {
 		sb->ops = &g_gofer_rw_sops;
+		sb->lookup_fetches_dir_attrs = true;
+	}
 	sb->root = d_alloc_root(sb, gofer_inode_new(sb, fid, &attr));
 	*out = sb;
 	return 0;

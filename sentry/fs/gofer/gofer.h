@@ -46,6 +46,10 @@ extern const struct file_ops g_gofer_rw_reg_fops;
 
 /* The current task's syscall_id (0 outside a syscall): see gofer_inode.attr_syscall. */
 uint64_t gofer_syscall_id(void);
+/* Writable mounts: attributes a of inode just fetched by a request sent when
+ * task_syscall_id_latest() was sent_at; they are current for every syscall that had begun
+ * by then (gofer_write.c). */
+void gofer_attr_fetched(struct inode *inode, const struct p9_attr *a, uint64_t sent_at);
 /* A new inode for walked fid (taken) with attributes a, fetched during this syscall. */
 struct inode *gofer_inode_new(struct super_block *sb, uint32_t fid, const struct p9_attr *a);
 /* Copy fresh attributes into an inode (type bits kept). */

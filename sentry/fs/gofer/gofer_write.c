@@ -36,9 +36,7 @@ static void attr_changed(struct inode *inode)
 		((struct gofer_inode *)inode->priv)->attr_syscall = 0;
 }
 
-/* Attributes just fetched by a request sent when task_syscall_id_latest() was sent_at:
- * they are current for every syscall that had begun by then. */
-static void attr_fetched(struct inode *inode, const struct p9_attr *attr, uint64_t sent_at)
+void gofer_attr_fetched(struct inode *inode, const struct p9_attr *attr, uint64_t sent_at)
 {
 	struct gofer_inode *gi = inode->priv;
 
@@ -66,7 +64,7 @@ static int refresh(struct inode *inode)
 	int ret = p9c_getattr(client(inode->sb), gi->fid, GOFER_ATTR_MASK, &attr);
 
 	if (ret == 0)
-		attr_fetched(inode, &attr, sent_at);
+		gofer_attr_fetched(inode, &attr, sent_at);
 	return ret;
 }
 
@@ -76,7 +74,7 @@ bool gofer_d_revalidate(struct dentry *d)
 	const char *np = name;
 	struct dentry *parent = d->parent;
 	struct inode *inode = d->inode;
-	struct p9_attr attr;
+	struct p9_attr attr, dirattr;
 	uint64_t sent_at;
 	bool dropped;
 	int ret;
@@ -91,17 +89,19 @@ bool gofer_d_revalidate(struct dentry *d)
 	 * this mount overlap): the caller holds d, d its parent and the parent its fid. */
 	sent_at = task_syscall_id_latest();
 	dropped = gofer_unlock();
-	ret = p9c_walkgetattr(client(d->sb), gfid(parent), P9_NOFID, 1, &np, &attr);
+	ret = p9c_walkgetattr(client(d->sb), gfid(parent), P9_NOFID, 1, &np, &attr, &dirattr);
 	gofer_relock(dropped);
 	if (ret < 0)
 		return false;
+	/* The parent's too: a search permission check there needs no round trip of its own. */
+	gofer_attr_fetched(parent->inode, &dirattr, sent_at);
 	/* Dropped, moved or renamed in the Sentry meanwhile: the answer was for another name. */
 	if (!d->hashed || d->parent != parent || d->inode != inode ||
 	    d->name_len != strlen(name) || memcmp(d->name, name, d->name_len))
 		return false;
 	if (attr.qid.path != inode->ino || (attr.mode & S_IFMT) != (inode->mode & S_IFMT))
 		return false;
-	attr_fetched(inode, &attr, sent_at);
+	gofer_attr_fetched(inode, &attr, sent_at);
 	return true;
 }
 
@@ -125,7 +125,7 @@ static int rw_getattr(struct dentry *d, struct kstat *st)
 	gofer_relock(dropped);
 	if (ret < 0)
 		return ret;
-	attr_fetched(d->inode, &attr, sent_at);
+	gofer_attr_fetched(d->inode, &attr, sent_at);
 	inode_fill_kstat(d->inode, st);
 	return 0;
 }
@@ -139,7 +139,7 @@ static int instantiate(struct dentry *dir, struct dentry *d, uint32_t mode,
 	const char *name = d->name;
 	struct p9_attr attr;
 	uint32_t fid = p9c_fid_alloc(pc);
-	int ret = p9c_walkgetattr(pc, gfid(dir), fid, 1, &name, &attr);
+	int ret = p9c_walkgetattr(pc, gfid(dir), fid, 1, &name, &attr, NULL);
 
 	attr_changed(dir->inode); /* a new entry: its mtime and maybe nlink moved */
 	if (ret < 0) {
