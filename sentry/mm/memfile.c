@@ -6,7 +6,8 @@
  * order, mostly contiguous in the file), and one fallocate per run costs what one per page
  * did (4-5 us each here, ~250 per exec'd static binary). A pending run is punched before
  * any of its pages is handed out again, when it reaches PUNCH_MAX pages, when a page
- * outside it is freed, and by memfile_flush() at the end of a bulk release. */
+ * outside it is freed, and by memfile_flush() at the end of a bulk release. Truncated
+ * files' pages may instead be kept for a rewrite (memfile_put_keep, below). */
 #include "sentry/mm/mm.h"
 
 #include <errno.h>
@@ -160,7 +161,7 @@ static int64_t take_from_free(uint64_t npages)
 }
 
 /* Return the pending run to the host; its pages read as zeros from now on. */
-void memfile_flush(void)
+static void punch_pending(void)
 {
 	off_t off = (off_t)(g_punch_page << PAGE_SHIFT), len = (off_t)(g_punch_n << PAGE_SHIFT);
 
@@ -181,7 +182,7 @@ int64_t memfile_alloc(uint64_t npages)
 	/* Pages of the pending run are not zero yet. */
 	if (page >= 0 && g_punch_n && (uint64_t)page < g_punch_page + g_punch_n &&
 	    g_punch_page < (uint64_t)page + npages)
-		memfile_flush();
+		punch_pending();
 	if (page < 0) {
 		if (g_bump + npages > MEMFILE_PAGES)
 			return -ENOMEM;
@@ -210,12 +211,12 @@ static void free_page(uint64_t page)
 		g_punch_page--;
 		g_punch_n++;
 	} else {
-		memfile_flush();
+		punch_pending();
 		g_punch_page = page;
 		g_punch_n = 1;
 	}
 	if (g_punch_n >= PUNCH_MAX)
-		memfile_flush();
+		punch_pending();
 	g_used_pages--;
 	/* Merge with the most recent extent when adjacent (frees come in runs). */
 	if (!list_empty(&g_free)) {
@@ -234,6 +235,66 @@ static void free_page(uint64_t page)
 	e->page = page;
 	e->npages = 1;
 	list_add(&e->link, &g_free);
+}
+
+/*
+ * The kept run (memfile_put_keep): freed pages of truncated files, contents left in place,
+ * for writes that overwrite whole pages. Truncation frees a file's pages in file order,
+ * which a sequential write made contiguous in the memory file, so one run holds them all
+ * and hands them out again in the same order (the rewrite's pwritev runs stay long).
+ */
+#define KEEP_MAX (64ULL << (20 - PAGE_SHIFT))
+static uint64_t g_keep_page, g_keep_n;
+
+static void keep_release(void)
+{
+	off_t off = (off_t)(g_keep_page << PAGE_SHIFT), len = (off_t)(g_keep_n << PAGE_SHIFT);
+	struct free_extent *e;
+
+	if (g_keep_n == 0)
+		return;
+	if (fallocate(g_memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len) < 0)
+		memset(g_base + off, 0, (size_t)len);
+	e = xmalloc(sizeof(*e));
+	e->page = g_keep_page;
+	e->npages = g_keep_n;
+	list_add(&e->link, &g_free);
+	g_keep_n = 0;
+}
+
+void memfile_flush(void)
+{
+	punch_pending();
+	keep_release();
+}
+
+void memfile_put_keep(uint64_t off)
+{
+	uint64_t page = off >> PAGE_SHIFT;
+
+	if (g_refs[page] == 0)
+		log_fatal("memory file page %#lx freed twice", (unsigned long)off);
+	if (--g_refs[page] != 0)
+		return;
+	if (g_keep_n && (page != g_keep_page + g_keep_n || g_keep_n >= KEEP_MAX))
+		keep_release();
+	if (g_keep_n == 0)
+		g_keep_page = page;
+	g_keep_n++;
+	g_used_pages--;
+}
+
+int64_t memfile_alloc_overwrite(void)
+{
+	uint64_t page = g_keep_page;
+
+	if (g_keep_n == 0)
+		return memfile_alloc(1);
+	g_keep_page++;
+	g_keep_n--;
+	g_refs[page] = 1;
+	g_used_pages++;
+	return (int64_t)(page << PAGE_SHIFT);
 }
 
 void memfile_put(uint64_t off)

@@ -43,8 +43,18 @@ int64_t memfile_alloc(uint64_t npages);
 /* Take/drop a reference on one page; the last put frees it and returns it to the host. */
 void memfile_get(uint64_t off);
 void memfile_put(uint64_t off);
-/* Return freed pages still held back for batching to the host (after a bulk release). */
+/* Return freed pages still held back for batching to the host (after a bulk release),
+ * and the kept run of memfile_put_keep's. */
 void memfile_flush(void);
+/* memfile_put for a page whose contents nobody needs (a truncated tmpfs file's): the last
+ * put keeps it, not zeroed, in one contiguous run of at most 64 MiB that
+ * memfile_alloc_overwrite hands out again, so a file rewritten after O_TRUNC costs the
+ * host neither the punch nor a new zeroed page. The run counts as free (meminfo,
+ * memory.current); it is punched when a put cannot extend it and by memfile_flush. */
+void memfile_put_keep(uint64_t off);
+/* One page for a caller that overwrites all of it before anyone can read it (kernel lock
+ * held throughout): from the kept run if any, else memfile_alloc(1). */
+int64_t memfile_alloc_overwrite(void);
 unsigned memfile_refs(uint64_t off);
 /* The Sentry's own pointer to file offset off (valid for the life of the page). */
 void *memfile_ptr(uint64_t off);
@@ -105,6 +115,9 @@ void shm_obj_put(struct shm_obj *o);
  * or read by o->fill. Returns it, -ENOMEM or fill's error. The object keeps its own
  * reference. */
 int64_t shm_obj_page(struct shm_obj *o, uint64_t off);
+/* shm_obj_page for a caller that overwrites the whole page before the kernel lock goes:
+ * a new page may hold old bytes (memfile_alloc_overwrite). Objects without a backing. */
+int64_t shm_obj_page_overwrite(struct shm_obj *o, uint64_t off);
 /* Drop the pages of o at or past off. Mappings may still hold them. */
 void shm_obj_drop_from(struct shm_obj *o, uint64_t off);
 /* A writable shared mapping maps the page at off of a backed object: it may be written. */

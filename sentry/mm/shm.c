@@ -78,6 +78,21 @@ void shm_obj_resize(struct shm_obj *o, uint64_t size)
 	o->size = size;
 }
 
+int64_t shm_obj_page_overwrite(struct shm_obj *o, uint64_t off)
+{
+	uint64_t v = pmap_get(&o->pages, off);
+	int64_t page;
+
+	if (v)
+		return (int64_t)(v - 1);
+	if (off >= PMAP_KEY_LIMIT || o->backing)
+		return o->backing ? shm_obj_page(o, off) : -ENOMEM;
+	page = memfile_alloc_overwrite();
+	if (page >= 0)
+		pmap_set(&o->pages, off, (uint64_t)page + 1);
+	return page;
+}
+
 int64_t shm_obj_page(struct shm_obj *o, uint64_t off)
 {
 	uint64_t v = pmap_get(&o->pages, off);

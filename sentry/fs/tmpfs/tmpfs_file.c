@@ -29,7 +29,7 @@ static int drop_page(void *arg, uint64_t key, uint64_t val)
 {
 	struct inode *inode = arg;
 
-	memfile_put(val - 1);
+	memfile_put_keep(val - 1); /* its bytes are gone for good: a rewrite may reuse it */
 	tsb(inode)->used_bytes -= PAGE_SIZE;
 	return 0;
 }
@@ -151,8 +151,10 @@ static void fresh_flush(struct fresh_run *r, struct src *s)
 		int n = src_peek(s, r->len, vec, FRESH_SEGS, &size);
 		ssize_t w;
 
-		if (size == 0) /* the source is shorter than the run: never, as callers count */
+		if (size == 0) { /* the source is shorter than the run: never, as callers count */
+			memset(memfile_ptr((uint64_t)r->at), 0, r->len); /* no old bytes shown */
 			break;
+		}
 		w = pwritev(memfile_fd(), vec, n, r->at);
 
 		/* Refused or short (never expected): the rest through the view. */
@@ -180,7 +182,11 @@ static ssize_t data_write(struct inode *inode, struct src *s, size_t size, uint6
 		if (fresh && tsb(inode)->max_bytes &&
 		    tsb(inode)->used_bytes + PAGE_SIZE > tsb(inode)->max_bytes)
 			break;
-		page = shm_obj_page(data->obj, at - in);
+		/* A page written whole (here, before the lock goes) need not start zeroed. */
+		if (chunk == PAGE_SIZE)
+			page = shm_obj_page_overwrite(data->obj, at);
+		else
+			page = shm_obj_page(data->obj, at - in);
 		if (page < 0)
 			break;
 		done += chunk;
