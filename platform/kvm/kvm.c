@@ -2,8 +2,9 @@
  *
  * Design (exit per trap). One VM per sandbox. Guest-physical memory is: the ring-0 area
  * (slot 0: IDT, handler code, the user syscall stub, per-vCPU GDT/TSS/stack), a pool of
- * page-table pages (slot 1), and the Sentry's memory file from KVM_MEM_GPA in 1 GiB slots
- * registered on first use (the memfd mapped MAP_SHARED by create()). Every address space
+ * page-table pages (slot 1), and the Sentry's memory file from KVM_MEM_GPA in slots
+ * registered on first use (64 MiB ones in its first GiB, then 1 GiB ones; the memfd
+ * mapped MAP_SHARED by create()). Every address space
  * has its own 4-level table: application pages in the lower half with the User bit, and
  * the ring-0 area at KVM_KVA (PML4 slot 511, supervisor only) shared by all. Each context
  * owns a vCPU while it lives, bound to the thread that created it; KVM cannot destroy a
@@ -108,7 +109,7 @@ static int kvm_open_checked(const char **why)
 		*why = "KVM lacks KVM_CAP_XSAVE";
 		goto fail;
 	}
-	if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS) < KVM_SLOT_MEM0 + 64) {
+	if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS) < KVM_SLOT_MEM0 + KVM_MEM_UNITS) {
 		*why = "KVM offers too few memory slots";
 		goto fail;
 	}

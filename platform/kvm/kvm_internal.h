@@ -17,7 +17,9 @@
 /* Guest-physical layout. The ring-0 area (IDT, handler code, the user syscall stub page,
  * per-vCPU GDT/TSS/stack) is slot 0 at GPA 0; page-table pages are slot 1 (its first
  * KVM_PT_SLOT0 bytes, grown as the pool fills: kvm_pt.c); the memory file is mapped from
- * KVM_MEM_GPA in 1 GiB slots added on first use. */
+ * KVM_MEM_GPA in slots added on first use: 64 MiB ones for its first GiB (a small sandbox
+ * registers one or two: a slot costs KVM metadata per page, made at start and freed at
+ * exit), then 1 GiB ones (kvm_mem.c). */
 #define KVM_R0_GPA 0x0ULL
 #define KVM_R0_SIZE (8ULL << 20) /* 4 pages + 2 per vCPU, mapped by 4 page tables */
 #define KVM_PT_GPA (1ULL << 30)
@@ -25,13 +27,16 @@
 #define KVM_PT_SLOT0 (16ULL << 20) /* a slot costs KVM metadata per page, made and freed */
 #define KVM_MEM_GPA (1ULL << 36)
 #define KVM_MEM_CHUNK (1ULL << 30)
+#define KVM_MEM_SMALL (64ULL << 20) /* slot size in the first chunk */
+#define KVM_MEM_NSMALL ((int)(KVM_MEM_CHUNK / KVM_MEM_SMALL))
+#define KVM_MEM_UNITS (KVM_MEM_NSMALL + 63) /* slots the memory file (64 GiB) may take */
 #define KVM_SLOT_R0 0
 #define KVM_SLOT_PT 1
 #define KVM_SLOT_MEM0 2
 /* The Sentry's own mappings (kvm_sentry.c): guest-physical = host-virtual + this offset,
  * one slot per mapping from KVM_SLOT_SENTRY0. Needs 48 guest-physical address bits. */
 #define KVM_SENTRY_GPA_OFF (1ULL << 47)
-#define KVM_SLOT_SENTRY0 (KVM_SLOT_MEM0 + 64)
+#define KVM_SLOT_SENTRY0 (KVM_SLOT_MEM0 + 80)
 #define KVM_SENTRY_MAPS 1024
 #define KVM_SENTRY_MAP_MAX (1ULL << 30) /* larger mappings wait for 2 MiB/1 GiB pages */
 
@@ -99,7 +104,7 @@ struct kvm_platform {
 	uint8_t *mem;		 /* host view of the memory file (MAP_SHARED) */
 	uint64_t mem_size;
 	pthread_mutex_t lock;	 /* slots, page-table pool, vCPU ids, the context list */
-	uint64_t mem_slots;	 /* bitmap of memory-file chunks registered (first 64 GiB) */
+	uint64_t mem_slots[2];	 /* bitmap of memory-file slots registered (kvm_mem.c) */
 	uint32_t *pt_free;	 /* recycled pool pages (page numbers) */
 	uint32_t pt_nfree, pt_next, pt_limit;
 	uint32_t pt_slot;	 /* pool pages in the slot now (grown by flips up to pt_limit) */
@@ -127,6 +132,7 @@ struct kvm_platform {
 	bool ring0;		 /* ring-0 mode: switch_to runs the app from guest ring 0 */
 	int maps_fd;		 /* /proc/self/maps, opened at create (ring-0 mode) */
 	_Atomic bool vdso_ok;	 /* every vCPU's TSC is the host's: the vDSO may join */
+	_Atomic uint64_t sentry_bytes; /* in the Sentry's slots (kvm_mmu_budget counts them) */
 };
 
 struct kvm_as {
@@ -194,6 +200,10 @@ void kvm_as_loaded(struct kvm_as *as);
 
 /* kvm_mem.c: the memory file as guest memory, the ring-0 area. */
 int kvm_mem_ensure(struct kvm_platform *p, uint64_t off, uint64_t size);
+/* Memory-file slot u: its offset and length in the file (clipped to its size). */
+void kvm_mem_unit(const struct kvm_platform *p, int u, uint64_t *off, uint64_t *len);
+/* Set the shadow MMU's page budget for the slots registered now. Caller holds p->lock. */
+void kvm_mmu_budget(struct kvm_platform *p);
 int kvm_set_slot(struct kvm_platform *p, uint32_t slot, uint64_t gpa, uint64_t size,
 		 void *host);
 void kvm_r0_build(struct kvm_platform *p);
@@ -235,8 +245,9 @@ int kvm_sentry_map(struct kvm_platform *p, uint64_t addr);
  * chunks at their host addresses (its guest-physical chunks, 2 MiB pages). -ENOSYS when
  * the guest has fewer than 48 physical address bits. */
 int kvm_sentry_map_all(struct kvm_platform *p);
-/* Memory-file chunks (bitmap) just given slots: map them in the kernel table. */
-void kvm_sentry_mem_chunks(struct kvm_platform *p, uint64_t chunks);
+/* Memory-file slots (bitmap of kvm_mem_unit numbers) just registered: map them in the
+ * kernel table. */
+void kvm_sentry_mem_chunks(struct kvm_platform *p, const uint64_t units[2]);
 int kvm_ring0_call(struct kvm_platform *p, long (*fn)(long), long arg, long *result);
 /* The same, with prepare(c, cb_arg) called on the vCPU just before it runs. */
 int kvm_ring0_call_ex(struct kvm_platform *p, long (*fn)(long), long arg, long *result,

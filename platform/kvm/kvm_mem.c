@@ -21,34 +21,90 @@ int kvm_set_slot(struct kvm_platform *p, uint32_t slot, uint64_t gpa, uint64_t s
 	return ioctl(p->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
 }
 
-/* Register the 1 GiB chunks of the memory file that [off, off+size) touches. Slots cost
- * KVM metadata per page, so only chunks in use are registered. */
+/* The memory file's slots: 64 MiB ones for its first GiB, then 1 GiB ones. A small
+ * sandbox registers one or two small slots: each costs KVM metadata per page (a reverse
+ * map made at registration and freed at VM teardown), so a 1 GiB one cost ~0.4 ms at
+ * start and more at exit. */
+static int mem_unit_of(uint64_t off)
+{
+	if (off < KVM_MEM_CHUNK)
+		return (int)(off / KVM_MEM_SMALL);
+	return KVM_MEM_NSMALL - 1 + (int)(off / KVM_MEM_CHUNK);
+}
+
+void kvm_mem_unit(const struct kvm_platform *p, int u, uint64_t *off, uint64_t *len)
+{
+	if (u < KVM_MEM_NSMALL)
+		*off = (uint64_t)u * KVM_MEM_SMALL, *len = KVM_MEM_SMALL;
+	else
+		*off = (uint64_t)(u - KVM_MEM_NSMALL + 1) * KVM_MEM_CHUNK, *len = KVM_MEM_CHUNK;
+	if (*off >= p->mem_size)
+		*len = 0;
+	else if (*off + *len > p->mem_size)
+		*len = p->mem_size - *off;
+}
+
+/* KVM sizes a shadow MMU's page budget by the guest memory in slots (2% of its pages),
+ * and past the budget it zaps the oldest shadow pages. Small memory-file slots would
+ * shrink it to a few hundred pages: with hundreds of vCPUs, each zap kicks them all and
+ * they rebuild at once, a livelock (thread_limit_test: a table change not taken for
+ * seconds). So the budget is set as if the memory file's first GiB were one slot, as it
+ * used to be; it follows the slots on, the Sentry's own too (ring-0 mode): once set, KVM
+ * no longer grows it as slots come. Ignored by a TDP MMU (hardware EPT/NPT). */
+void kvm_mmu_budget(struct kvm_platform *p)
+{
+	uint64_t gib = 0, pages;
+	bool small = false;
+
+	for (int u = 0; u < KVM_MEM_UNITS; u++)
+		if (p->mem_slots[u / 64] & (1ULL << (u % 64))) {
+			small |= u < KVM_MEM_NSMALL;
+			gib += u >= KVM_MEM_NSMALL;
+		}
+	gib += small;
+	pages = KVM_R0_SIZE / KVM_PG + p->pt_slot + gib * (KVM_MEM_CHUNK / KVM_PG) +
+		atomic_load(&p->sentry_bytes) / KVM_PG; /* ring-0 mode: the Sentry's slots */
+	pages = pages * 20 / 1000; /* KVM's own share: KVM_PERMILLE_MMU_PAGES */
+	if (ioctl(p->vm_fd, KVM_SET_NR_MMU_PAGES, (unsigned long)(pages < 64 ? 64 : pages)))
+		log_debug("kvm: KVM_SET_NR_MMU_PAGES: %d", -errno);
+}
+
+/* Register the slots of the memory file that [off, off+size) touches. */
 int kvm_mem_ensure(struct kvm_platform *p, uint64_t off, uint64_t size)
 {
-	uint64_t first = off / KVM_MEM_CHUNK, last = (off + size - 1) / KVM_MEM_CHUNK, added = 0;
-	int ret = 0;
+	uint64_t added[2] = { 0, 0 };
+	int first, last, ret = 0;
 
 	if (!size)
 		return 0;
-	if (last >= 64)
-		return -ENOMEM; /* the bitmap covers 64 GiB, the Sentry's memory file size */
+	first = mem_unit_of(off);
+	last = mem_unit_of(off + size - 1);
+	if (last >= KVM_MEM_UNITS)
+		return -ENOMEM; /* beyond the Sentry's memory file (64 GiB) */
 	pthread_mutex_lock(&p->lock);
-	for (uint64_t c = first; c <= last && !ret; c++) {
-		uint64_t len = KVM_MEM_CHUNK;
+	for (int u = first; u <= last && !ret; u++) {
+		uint64_t bit = 1ULL << (u % 64), uoff, len;
 
-		if (p->mem_slots & (1ULL << c))
+		if (p->mem_slots[u / 64] & bit)
 			continue;
-		if (c * KVM_MEM_CHUNK + len > p->mem_size)
-			len = p->mem_size - c * KVM_MEM_CHUNK;
-		ret = kvm_set_slot(p, KVM_SLOT_MEM0 + (uint32_t)c, KVM_MEM_GPA + c * KVM_MEM_CHUNK,
-				   len, p->mem + c * KVM_MEM_CHUNK);
+		kvm_mem_unit(p, u, &uoff, &len);
+		if (!len) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = kvm_set_slot(p, KVM_SLOT_MEM0 + (uint32_t)u, KVM_MEM_GPA + uoff, len,
+				   p->mem + uoff);
 		if (!ret)
-			p->mem_slots |= 1ULL << c, added |= 1ULL << c;
+			p->mem_slots[u / 64] |= bit, added[u / 64] |= bit;
 		else
-			log_err("kvm: memory slot for chunk %llu: %d", (unsigned long long)c, ret);
+			log_err("kvm: memory slot %d (file offset %#llx): %d", u,
+				(unsigned long long)uoff, ret);
 	}
+	if (added[0] | added[1])
+		kvm_mmu_budget(p);
 	pthread_mutex_unlock(&p->lock);
-	if (added && atomic_load(&p->kas_ready)) /* the Sentry's view in the kernel table */
+	/* the Sentry's view in the kernel table */
+	if ((added[0] | added[1]) && atomic_load(&p->kas_ready))
 		kvm_sentry_mem_chunks(p, added);
 	return ret;
 }

@@ -78,6 +78,8 @@ static int pt_flip(struct kvm_platform *p, uint32_t pages)
 		ret = kvm_set_slot(p, KVM_SLOT_PT, KVM_PT_GPA, old, p->pt);
 	if (!ret)
 		atomic_fetch_add(&p->flips, 1); /* a root may come back: force CR3 loads */
+	if (!ret && (p->mem_slots[0] | p->mem_slots[1]))
+		kvm_mmu_budget(p); /* a set budget stays: follow the pool's new size */
 	kvm_gate_open(p);
 	if (ret) {
 		log_err("kvm: page-table slot flip failed: %d", ret);

@@ -186,6 +186,11 @@ static int sentry_add_range(struct kvm_platform *p, const struct maps_line *m, u
 		flags |= PTE_NX;
 	p->sentry[i].start = start;
 	p->sentry[i].end = end;
+	atomic_fetch_add(&p->sentry_bytes, end - start);
+	pthread_mutex_lock(&p->lock); /* after sentry_lock, never before it */
+	if (p->mem_slots[0] | p->mem_slots[1])
+		kvm_mmu_budget(p); /* a budget once set no longer follows the slots */
+	pthread_mutex_unlock(&p->lock);
 	ret = kvm_as_map_kernel(p->kas, start, end - start, gpa, flags);
 	if (ret)
 		return ret;
@@ -248,20 +253,18 @@ int kvm_sentry_map(struct kvm_platform *p, uint64_t addr)
 	return ret;
 }
 
-void kvm_sentry_mem_chunks(struct kvm_platform *p, uint64_t chunks)
+void kvm_sentry_mem_chunks(struct kvm_platform *p, const uint64_t units[2])
 {
-	for (uint64_t c = 0; c < 64; c++) {
-		uint64_t off = c * KVM_MEM_CHUNK, len = KVM_MEM_CHUNK;
+	for (int u = 0; u < KVM_MEM_UNITS; u++) {
+		uint64_t off, len;
 
-		if (!(chunks & (1ULL << c)))
+		if (!(units[u / 64] & (1ULL << (u % 64))))
 			continue;
-		if (off + len > p->mem_size)
-			len = p->mem_size - off;
-		if (kvm_as_map_kernel(p->kas, (uint64_t)(uintptr_t)p->mem + off, len,
+		kvm_mem_unit(p, u, &off, &len);
+		if (len && kvm_as_map_kernel(p->kas, (uint64_t)(uintptr_t)p->mem + off, len,
 				      KVM_MEM_GPA + off,
 				      PTE_P | PTE_W | PTE_A | PTE_D | (p->nx ? PTE_NX : 0)))
-			log_warn("kvm: memory-file chunk %llu not in the kernel table",
-				 (unsigned long long)c);
+			log_warn("kvm: memory-file slot %d not in the kernel table", u);
 	}
 }
 
@@ -298,9 +301,9 @@ int kvm_sentry_map_all(struct kvm_platform *p)
 		return ret;
 	atomic_store(&p->kas_ready, true);
 	pthread_mutex_lock(&p->lock);
-	uint64_t chunks = p->mem_slots;
+	uint64_t units[2] = { p->mem_slots[0], p->mem_slots[1] };
 	pthread_mutex_unlock(&p->lock);
-	kvm_sentry_mem_chunks(p, chunks);
+	kvm_sentry_mem_chunks(p, units);
 	log_debug("kvm: %d Sentry mappings in guest memory", n);
 	return 0;
 }
