@@ -142,6 +142,12 @@ struct platform_ops {
 	/* Return the platform's host resources (stub processes, fds). */
 	void (*destroy)(struct platform *p);
 
+	/* Optional (NULL: nothing to do): the sandbox's init has exited and the Sentry is
+	 * about to exit. Release now, if nothing uses them any more, host resources whose
+	 * teardown the process exit would make slower (kvm: the VM). Later calls of the
+	 * other ops may then fail cleanly; stats stay readable. */
+	void (*sandbox_done)(struct platform *p);
+
 	/* Optional (NULL: none): a one-line summary of the platform's counters for the
 	 * debug log (kvm: VM exits by reason), NUL-terminated in buf; returns its length. */
 	size_t (*debug_stats)(struct platform *p, char *buf, size_t size);

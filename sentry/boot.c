@@ -564,5 +564,8 @@ int boot_main(const struct boot_opts *o)
 	boot_log_platform_stats();
 	if (o->control_fd >= 0)
 		control_init_exited(status);
+	/* The status is out: teardown that would slow the exit itself starts now. */
+	if (g_platform->ops->sandbox_done)
+		g_platform->ops->sandbox_done(g_platform);
 	return boot_exit_code(status);
 }

@@ -133,6 +133,7 @@ struct kvm_platform {
 	int maps_fd;		 /* /proc/self/maps, opened at create (ring-0 mode) */
 	_Atomic bool vdso_ok;	 /* every vCPU's TSC is the host's: the vDSO may join */
 	_Atomic uint64_t sentry_bytes; /* in the Sentry's slots (kvm_mmu_budget counts them) */
+	_Atomic int nas;	 /* address spaces alive (kas included) */
 };
 
 struct kvm_as {

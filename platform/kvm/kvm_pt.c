@@ -373,6 +373,7 @@ int kvm_as_create(struct platform *pp, struct plat_as **out)
 	if (!as)
 		return -ENOMEM;
 	as->p = p;
+	atomic_fetch_add(&p->nas, 1);
 	pthread_mutex_init(&as->lock, NULL);
 	if (!(root = pt_alloc(as)))
 		goto nomem;
@@ -409,6 +410,7 @@ void kvm_as_release(struct plat_as *a)
 		return;
 	if (as->root)
 		pt_free_tree(as->p, pa_pg(as->root), 4);
+	atomic_fetch_sub(&as->p->nas, 1);
 	free(as->fresh);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
