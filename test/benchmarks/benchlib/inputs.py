@@ -74,8 +74,8 @@ def write_all(bench):
     os.makedirs(os.path.join(data, "dir"), exist_ok=True)
     with open(os.path.join(data, "file"), "w") as f:
         f.write("a small file for open, stat and read\n")
-    for i in range(64):
-        open(os.path.join(data, "dir", f"entry{i:03d}"), "w").close()
+    for i in range(1000):  # the readdir of 1,000 entries
+        open(os.path.join(data, "dir", f"entry{i:04d}"), "w").close()
     with open(os.path.join(bench, "imports.py"), "w") as f:
         f.write(IMPORTS_PY)
     for name, rows, commits in [("sqlite.sql", 20000, 200), ("sqlite-small.sql", 200, 5)]:

@@ -15,7 +15,7 @@ MICRO = [
     ("stat", "stat(2) of a rootfs file"),
     ("pread_4k", "4 KiB pread from a /tmp file"),
     ("pwrite_4k", "4 KiB pwrite to a /tmp file"),
-    ("readdir", "opendir+readdir+closedir of a 64-entry rootfs directory"),
+    ("readdir", "opendir+readdir+closedir of a 1,000-entry rootfs directory"),
     ("pipe_roundtrip", "1-byte round trip between two processes over pipes"),
     ("fork_exit_wait", "fork, child _exit, wait"),
     ("fork_exec_wait", "fork, exec of a static binary, wait"),
