@@ -254,6 +254,10 @@ int container_create(const struct create_opts *o, struct container **out, struct
 		err = pod_sandbox_id(s, o->id, &sandbox, e);
 	if (!err && sandbox)
 		err = pod_open_sandbox(o->root, sandbox, &sb, e);
+	/* Only a pod container can join a pid namespace (its sandbox's) by path. */
+	if (!err && !sandbox && s->pid_ns_joined)
+		log_warn("config.json: linux.namespaces: joining the pid namespace at a path is "
+			 "not supported (the sandbox has its own), ignored");
 	if (!err)
 		err = container_new(o->root, o->id, &c, e);
 	if (err)
