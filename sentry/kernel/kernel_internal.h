@@ -22,6 +22,8 @@ int task_count_user(uid_t uid);
 int task_count_mm(const struct mm *mm);
 /* Call fn for every live task (getpriority/setpriority by group or user). */
 void task_for_each(void (*fn)(struct task *t, void *arg), void *arg);
+/* The same, also visiting each unreaped zombie's leader (kill(2) counts zombies). */
+void task_for_each_with_zombies(void (*fn)(struct task *t, void *arg), void *arg);
 /* POSIX: a process group that has just become orphaned (an exit or a reparent cut its
  * last tie to a parent in another group of its session) and has stopped members gets
  * SIGHUP then SIGCONT, so nothing stays stopped with nobody left to resume it. */

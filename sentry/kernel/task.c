@@ -74,6 +74,18 @@ struct thread_group *tg_find(int tgid)
 	return NULL;
 }
 
+struct thread_group *tg_find_with_zombies(int tgid)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &g_tasks) {
+		struct task *t = list_entry(pos, struct task, all_link);
+		if (t->tg->tgid == tgid)
+			return t->tg;
+	}
+	return NULL;
+}
+
 int task_count_user(uid_t uid)
 {
 	struct list_head *pos;
@@ -107,6 +119,17 @@ void task_for_each(void (*fn)(struct task *t, void *arg), void *arg)
 	list_for_each_safe(pos, n, &g_tasks) {
 		struct task *t = list_entry(pos, struct task, all_link);
 		if (t->state != TASK_DEAD)
+			fn(t, arg);
+	}
+}
+
+void task_for_each_with_zombies(void (*fn)(struct task *t, void *arg), void *arg)
+{
+	struct list_head *pos, *n;
+
+	list_for_each_safe(pos, n, &g_tasks) {
+		struct task *t = list_entry(pos, struct task, all_link);
+		if (t->state != TASK_DEAD || (t->tg->zombie && t->tg->leader == t))
 			fn(t, arg);
 	}
 }

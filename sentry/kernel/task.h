@@ -242,6 +242,9 @@ void task_run(struct task *t);
 /* Look up a live task / thread group by id in the sandbox pid namespace. */
 struct task *task_find(int tid);
 struct thread_group *tg_find(int tgid);
+/* The same, counting a zombie not yet reaped: it still exists for kill(2), which answers
+ * 0 and delivers nothing, as Linux. */
+struct thread_group *tg_find_with_zombies(int tgid);
 
 /* Signals. Send sig to a thread group (kill) or one thread (tgkill). info may be NULL
  * (SI_KERNEL). Kernel lock held. Returns 0 or -errno. */

@@ -66,7 +66,7 @@ long sys_getgroups(struct task *t, const struct sysargs *a)
 long sys_getpgid(struct task *t, const struct sysargs *a)
 {
 	int pid = arg_int(a, 0);
-	struct thread_group *tg = pid ? tg_find(pid_from_vnr(t, pid)) : t->tg;
+	struct thread_group *tg = pid ? tg_find_with_zombies(pid_from_vnr(t, pid)) : t->tg;
 
 	if (pid < 0 || !tg)
 		return -ESRCH;
@@ -81,7 +81,7 @@ long sys_getpgrp(struct task *t, const struct sysargs *a)
 long sys_getsid(struct task *t, const struct sysargs *a)
 {
 	int pid = arg_int(a, 0);
-	struct thread_group *tg = pid ? tg_find(pid_from_vnr(t, pid)) : t->tg;
+	struct thread_group *tg = pid ? tg_find_with_zombies(pid_from_vnr(t, pid)) : t->tg;
 
 	if (pid < 0 || !tg)
 		return -ESRCH;

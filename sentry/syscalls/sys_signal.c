@@ -169,7 +169,8 @@ static void kill_visit(struct task *t, void *arg)
 	struct kill_many *km = arg;
 	struct thread_group *tg = t->tg;
 
-	if (!task_is_group_rep(t) || tg->zombie)
+	/* A zombie (its leader kept until reaped) counts as found, as in Linux. */
+	if (tg->zombie ? tg->leader != t : !task_is_group_rep(t))
 		return;
 	/* kill(-1): every process the sender sees but its namespace's init and itself. */
 	if (km->all ? (tg_vnr(km->viewer, tg) <= 1 || tg == km->sender) : tg->pgid != km->pgid)
@@ -189,7 +190,7 @@ long sys_kill(struct task *t, const struct sysargs *a)
 		return -EINVAL;
 	user_siginfo(t, &info, sig, SI_USER);
 	if (pid > 0) {
-		struct thread_group *tg = tg_find(pid_from_vnr(t, pid));
+		struct thread_group *tg = tg_find_with_zombies(pid_from_vnr(t, pid));
 		return tg ? tg_send_signal(tg, sig, &info) : -ESRCH;
 	}
 	if (pid == INT32_MIN)
@@ -203,7 +204,7 @@ long sys_kill(struct task *t, const struct sysargs *a)
 		.sig = sig,
 		.info = &info,
 	};
-	task_for_each(kill_visit, &km);
+	task_for_each_with_zombies(kill_visit, &km);
 	if (!km.found)
 		return -ESRCH;
 	return km.err;
@@ -301,7 +302,7 @@ long sys_rt_sigqueueinfo(struct task *t, const struct sysargs *a)
 
 	if (err)
 		return err;
-	tg = pid > 0 ? tg_find(pid_from_vnr(t, pid)) : NULL;
+	tg = pid > 0 ? tg_find_with_zombies(pid_from_vnr(t, pid)) : NULL;
 	return tg ? tg_send_signal(tg, sig, &info) : -ESRCH;
 }
 

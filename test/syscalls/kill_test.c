@@ -24,6 +24,35 @@ static void kill_signal_zero_probes_existence(void)
 	CHECK_ERR(kill(pid, SIGTERM), ESRCH);
 }
 
+/* A zombie still exists until it is reaped: kill answers 0 (and delivers nothing), for
+ * its pid and for its process group; only the reaped pid is gone. */
+static void kill_zombie_succeeds_until_reaped(void)
+{
+	siginfo_t si;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		_exit(7);
+	}
+	memset(&si, 0, sizeof(si));
+	CHECK_OK(waitid(P_PID, pid, &si, WEXITED | WNOWAIT));
+	CHECK_EQ(si.si_pid, pid);
+	CHECK_EQ(kill(pid, 0), 0);
+	CHECK_EQ(kill(pid, SIGTERM), 0);
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	CHECK_EQ(kill(-pid, 0), 0);
+	CHECK_EQ(getpgid(pid), pid);
+	CHECK_EQ(getsid(pid), getsid(0));
+	/* Nothing was delivered: it still exited with its own status. */
+	int status = h_wait(pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 7);
+	CHECK_ERR(kill(pid, 0), ESRCH);
+	CHECK_ERR(kill(-pid, 0), ESRCH);
+}
+
 static void kill_invalid_signal_returns_einval(void)
 {
 	CHECK_ERR(kill(getpid(), 1000), EINVAL);
@@ -163,6 +192,7 @@ int main(void)
 {
 	h_begin();
 	RUN(kill_signal_zero_probes_existence);
+	RUN(kill_zombie_succeeds_until_reaped);
 	RUN(kill_invalid_signal_returns_einval);
 	RUN(kill_sigkill_terminates_child);
 	RUN(kill_delivers_to_child_handler);
