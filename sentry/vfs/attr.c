@@ -4,9 +4,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/lease.h"
@@ -119,9 +121,25 @@ int vfs_fchmod(struct task *t, struct file *f, uint32_t mode)
 	return chmod_path(t, &f->path, mode);
 }
 
-static int chown_path(struct task *t, struct path *p, uid_t uid, gid_t gid)
+/* Linux's chown_ok/chgrp_ok: CAP_CHOWN may set anything; the owner may only keep its uid
+ * and move the file to one of its groups (or keep the file's group). */
+static int chown_allowed(struct task *t, const struct kstat *st, uid_t uid, gid_t gid)
 {
 	const struct creds *c = task_fs_creds(t);
+	bool owner;
+
+	if (!c || caps_capable(t, CAP_CHOWN))
+		return 0;
+	owner = c->fsuid == st->uid;
+	if (uid != (uid_t)-1 && (!owner || uid != st->uid))
+		return -EPERM;
+	if (gid != (gid_t)-1 && (!owner || (gid != st->gid && !creds_in_group(c, gid))))
+		return -EPERM;
+	return 0;
+}
+
+static int chown_path(struct task *t, struct path *p, uid_t uid, gid_t gid)
+{
 	struct vattr va = {.valid = VA_CTIME};
 	struct kstat st;
 	int ret;
@@ -129,16 +147,10 @@ static int chown_path(struct task *t, struct path *p, uid_t uid, gid_t gid)
 	ret = mnt_want_write(p->mnt);
 	if (ret == 0)
 		ret = vfs_getattr(p->dentry, &st);
+	if (ret == 0)
+		ret = chown_allowed(t, &st, uid, gid);
 	if (ret < 0)
 		return ret;
-	if (c && c->fsuid != 0) {
-		if (uid != (uid_t)-1 && uid != st.uid)
-			return -EPERM;
-		if (gid != (gid_t)-1 && (c->fsuid != st.uid || !creds_in_group(c, gid)))
-			return -EPERM;
-		if (uid == (uid_t)-1 && gid == (gid_t)-1 && c->fsuid != st.uid)
-			return -EPERM;
-	}
 	if (uid != (uid_t)-1) {
 		va.valid |= VA_UID;
 		va.uid = uid;
@@ -147,12 +159,17 @@ static int chown_path(struct task *t, struct path *p, uid_t uid, gid_t gid)
 		va.valid |= VA_GID;
 		va.gid = gid;
 	}
-	/* A change of owner drops set-user-ID, and set-group-ID of group-executables. */
-	if ((va.valid & (VA_UID | VA_GID)) && !S_ISDIR(st.mode) && (st.mode & (S_ISUID | S_ISGID))) {
-		va.valid |= VA_MODE;
+	/* Any chown, even of nothing, drops set-user-ID, and set-group-ID of group-executables;
+	 * that mode change is a chmod, so it needs ownership (Linux's ATTR_KILL_SUID). */
+	if (!S_ISDIR(st.mode) && (st.mode & (S_ISUID | S_ISGID))) {
 		va.mode = st.mode & 07777 & ~S_ISUID;
 		if (st.mode & S_IXGRP)
 			va.mode &= ~S_ISGID;
+		if (va.mode != (st.mode & 07777)) {
+			if (!vfs_is_owner(task_fs_creds(t), &st))
+				return -EPERM;
+			va.valid |= VA_MODE;
+		}
 	}
 	vfs_now(&va.ctime);
 	return vfsk_setattr(p->dentry, &va);

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/file.h"
@@ -40,6 +41,7 @@ static inline int vt_setup(void **state)
 	memset(&g_vt, 0, sizeof(g_vt));
 	memset(&g_vt_tg, 0, sizeof(g_vt_tg));
 	g_vt.tg = &g_vt_tg;
+	caps_init(&g_vt.creds); /* root's full capabilities, as a real root task has */
 	g_vt_tg.rlim[RLIMIT_NOFILE].rlim_cur = 1024;
 	g_vt.fs = fs_context_new_root();
 	g_vt.files = fdtable_new();
@@ -57,6 +59,7 @@ static inline void vt_as_user(uid_t uid, gid_t gid)
 {
 	g_vt.creds.uid = g_vt.creds.euid = g_vt.creds.fsuid = uid;
 	g_vt.creds.gid = g_vt.creds.egid = g_vt.creds.fsgid = gid;
+	caps_init(&g_vt.creds);
 }
 
 /* open(2) as the fake task: returns an fd or -errno. */
