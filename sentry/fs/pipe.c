@@ -259,11 +259,11 @@ long pipe_get_size(struct file *f)
 	return (long)((struct pipe *)f->priv)->cap;
 }
 
-long pipe_set_size(struct file *f, unsigned long size)
+long pipe_set_size(struct file *f, unsigned long size, bool privileged)
 {
 	if (!file_is_pipe(f))
 		return -EBADF;
-	return pipe_buf_resize(f->priv, size);
+	return pipe_buf_resize(f->priv, size, privileged);
 }
 
 int pipe_create(int flags, struct file **rd, struct file **wr)

@@ -11,6 +11,7 @@
 
 #define PIPE_DEFAULT_SIZE 65536
 #define PIPE_MAX_SIZE (1 << 20) /* Linux's default fs.pipe-max-size */
+#define PIPE_LIMIT_SIZE (1ul << 31) /* the most F_SETPIPE_SZ rounds to */
 #define PIPE_ATOMIC 4096	/* PIPE_BUF: writes up to this size are never split */
 #define PIPE_PAGE 4096		/* one buffer of the ring */
 
@@ -79,9 +80,11 @@ size_t pipe_buf_peek(struct pipe *p, void *dst, size_t size);
  * an application page, at that page's offset, never merged into. Returns the bytes added
  * (stopping when the pipe fills or at a page that faults: io->fault), -EFAULT if none. */
 long pipe_ring_add_user(struct pipe *p, struct pipe_io *io, uint64_t addr, size_t len);
-/* Change the capacity (rounded up to a power of two pages). Returns the new capacity,
- * -EBUSY if more buffers are in use, -EPERM above PIPE_MAX_SIZE. */
-long pipe_buf_resize(struct pipe *p, unsigned long size);
+/* Change the capacity (rounded up to a power of two pages; 0 is one page). Returns the new
+ * capacity, -EINVAL above 2 GiB, -EPERM growing above PIPE_MAX_SIZE unless privileged
+ * (CAP_SYS_RESOURCE), -EBUSY if more buffers are in use, -ENOMEM if the ring cannot be
+ * allocated. */
+long pipe_buf_resize(struct pipe *p, unsigned long size, bool privileged);
 
 /* ---- for splice, tee and vmsplice (sentry/syscalls/sys_splice.c); kernel lock held ---- */
 

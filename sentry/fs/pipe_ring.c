@@ -6,6 +6,7 @@
 #include "sentry/fs/pipe.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/util.h"
@@ -225,19 +226,27 @@ long pipe_ring_add_user(struct pipe *p, struct pipe_io *io, uint64_t addr, size_
 	return (long)done;
 }
 
-long pipe_buf_resize(struct pipe *p, unsigned long size)
+long pipe_buf_resize(struct pipe *p, unsigned long size, bool privileged)
 {
 	unsigned nslots;
 	char *pages;
 	struct pipe_slot *slots;
 
-	if (size > PIPE_MAX_SIZE)
-		return -EPERM;
+	if (size > PIPE_LIMIT_SIZE)
+		return -EINVAL;
 	nslots = slots_for(size);
+	if (nslots > p->nslots && size > PIPE_MAX_SIZE && !privileged)
+		return -EPERM;
 	if (nslots < p->used)
 		return -EBUSY;
-	pages = xmalloc((size_t)nslots * PIPE_PAGE);
-	slots = xcalloc(nslots, sizeof(*slots));
+	/* A privileged app may ask for up to 2 GiB: refuse what the host will not give. */
+	pages = malloc((size_t)nslots * PIPE_PAGE);
+	slots = calloc(nslots, sizeof(*slots));
+	if (!pages || !slots) {
+		free(pages);
+		free(slots);
+		return -ENOMEM;
+	}
 	for (unsigned i = 0; i < p->used; i++) {
 		unsigned idx = slot_at(p, i);
 

@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sys/ioctl.h>
 
 #include "sentry/fs/dnotify.h"
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -103,7 +105,8 @@ static long do_fcntl(struct task *t, int fd, struct file *f, int cmd, uint64_t a
 	case F_GETPIPE_SZ:
 		return path_only ? -EBADF : pipe_get_size(f);
 	case F_SETPIPE_SZ:
-		return path_only ? -EBADF : pipe_set_size(f, (unsigned)arg);
+		return path_only ? -EBADF : pipe_set_size(f, (unsigned)arg,
+							 caps_capable(t, CAP_SYS_RESOURCE));
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:

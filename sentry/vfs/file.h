@@ -104,7 +104,7 @@ ssize_t vfs_path_name(struct task *t, const struct path *p, char *buf, size_t si
 int pipe_create(int flags, struct file **rd, struct file **wr);
 /* Pipe capacity in bytes if f is a pipe, else -EBADF... (F_GETPIPE_SZ). */
 long pipe_get_size(struct file *f);
-long pipe_set_size(struct file *f, unsigned long size);
+long pipe_set_size(struct file *f, unsigned long size, bool privileged);
 bool file_is_pipe(const struct file *f);
 /* A new open file description of f's pipe for flags (O_ACCMODE, O_NONBLOCK), as opening
  * /proc/PID/fd/N of a pipe gives. *out is referenced. */

@@ -60,9 +60,10 @@ static void resize_keeps_data(void **state)
 	char *big = calloc(1, 8192), out[8];
 
 	assert_int_equal(pipe_buf_write(p, big, 8000), 8000); /* two buffers */
-	assert_int_equal(pipe_buf_resize(p, 4096), -EBUSY);
-	assert_int_equal(pipe_buf_resize(p, PIPE_MAX_SIZE + 1), -EPERM);
-	assert_int_equal(pipe_buf_resize(p, 5000), 8192);
+	assert_int_equal(pipe_buf_resize(p, 4096, false), -EBUSY);
+	assert_int_equal(pipe_buf_resize(p, PIPE_MAX_SIZE + 1, false), -EPERM);
+	assert_int_equal(pipe_buf_resize(p, PIPE_LIMIT_SIZE + 1, true), -EINVAL);
+	assert_int_equal(pipe_buf_resize(p, 5000, false), 8192);
 	assert_int_equal(pipe_buf_read(p, big, 7998), 7998);
 	assert_int_equal(pipe_buf_write(p, "xy", 2), 2);
 	assert_int_equal(pipe_buf_read(p, out, 4), 4);
