@@ -481,6 +481,14 @@ static void restart_for_handler(struct task *t, const struct ksigaction *ka)
 		t->regs.rax = (uint64_t)-EINTR;
 }
 
+void signal_end_wait_mask(struct task *t, long ret)
+{
+	if (!t->restore_sigmask || ret == -EINTR || ret == -ERESTARTNOHAND)
+		return;
+	t->restore_sigmask = false;
+	t->sigmask = t->saved_sigmask;
+}
+
 void signal_deliver(struct task *t)
 {
 	siginfo_t info;

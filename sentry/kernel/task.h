@@ -258,6 +258,11 @@ void signal_deliver(struct task *t);
 void signal_force_fault(struct task *t, int sig, int code, uint64_t addr);
 /* The same with a full siginfo (seccomp's SIGSYS). */
 void signal_force_info(struct task *t, const siginfo_t *info);
+/* End a wait made under a temporary mask (ppoll, pselect6, epoll_pwait): unless a signal cut
+ * it short (ret -EINTR or -ERESTARTNOHAND), the old mask is back at once, so a signal it
+ * blocks stays pending rather than being delivered on the way out (as Linux's
+ * restore_saved_sigmask_unless). */
+void signal_end_wait_mask(struct task *t, long ret);
 
 /* Exit paths. task_exit ends this thread; tg_exit starts exit_group with a wait status. */
 void task_do_exit(struct task *t, int code);

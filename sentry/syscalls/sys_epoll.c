@@ -136,7 +136,11 @@ long sys_epoll_pwait(struct task *t, const struct sysargs *a)
 {
 	long ret = set_wait_sigmask(t, arg_uaddr(a, 4), arg_u64(a, 5));
 
-	return ret < 0 ? ret : epoll_wait_ms(t, a, arg_int(a, 3));
+	if (ret < 0)
+		return ret;
+	ret = epoll_wait_ms(t, a, arg_int(a, 3));
+	signal_end_wait_mask(t, ret);
+	return ret;
 }
 
 long sys_epoll_pwait2(struct task *t, const struct sysargs *a)
@@ -154,14 +158,17 @@ long sys_epoll_pwait2(struct task *t, const struct sysargs *a)
 	ret = set_wait_sigmask(t, arg_uaddr(a, 4), arg_u64(a, 5));
 	if (ret < 0)
 		return ret;
-	if (uaddr_is_null(uts))
-		return do_epoll_wait(t, arg_int(a, 0), arg_uaddr(a, 1), arg_int(a, 2), NULL);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	deadline.tv_sec = now.tv_sec + ts.tv_sec;
-	deadline.tv_nsec = now.tv_nsec + ts.tv_nsec;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_nsec -= 1000000000L;
-		deadline.tv_sec++;
+	if (!uaddr_is_null(uts)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		deadline.tv_sec = now.tv_sec + ts.tv_sec;
+		deadline.tv_nsec = now.tv_nsec + ts.tv_nsec;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_nsec -= 1000000000L;
+			deadline.tv_sec++;
+		}
 	}
-	return do_epoll_wait(t, arg_int(a, 0), arg_uaddr(a, 1), arg_int(a, 2), &deadline);
+	ret = do_epoll_wait(t, arg_int(a, 0), arg_uaddr(a, 1), arg_int(a, 2),
+			    uaddr_is_null(uts) ? NULL : &deadline);
+	signal_end_wait_mask(t, ret);
+	return ret;
 }

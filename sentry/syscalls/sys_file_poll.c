@@ -171,6 +171,7 @@ long sys_ppoll(struct task *t, const struct sysargs *a)
 		t->sigmask = mask & ~(sig_bit(SIGKILL) | sig_bit(SIGSTOP));
 	}
 	ret = do_poll(t, arg_uaddr(a, 0), arg_uint(a, 1), uaddr_is_null(uts) ? NULL : &deadline);
+	signal_end_wait_mask(t, ret);
 	/* ppoll writes back the time left; Linux does this unless the timeout was NULL. */
 	if (!uaddr_is_null(uts) && ret != -EFAULT) {
 		struct timespec now, left = {0, 0};

@@ -271,6 +271,7 @@ long sys_pselect6(struct task *t, const struct sysargs *a)
 		}
 	}
 	ret = do_select(t, arg_int(a, 0), usets, uaddr_is_null(uts) ? NULL : &deadline);
+	signal_end_wait_mask(t, ret);
 	if (!uaddr_is_null(uts) && ret != -EFAULT) {
 		ts = time_left(&deadline);
 		if (copy_to_user(t, uts, &ts, sizeof(ts)) && ret >= 0)
