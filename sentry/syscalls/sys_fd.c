@@ -77,9 +77,16 @@ static long fcntl_dupfd(struct task *t, struct file *f, long min, bool cloexec)
 }
 
 /* Status flags, and O_ASYNC's signalling with them. */
-static long fcntl_setfl(struct file *f, int fd, int flags)
+static long fcntl_setfl(struct task *t, struct file *f, int fd, int flags)
 {
-	int ret = file_set_status_flags(f, flags);
+	struct kstat st;
+	int ret;
+
+	/* Turning on O_NOATIME needs ownership (or CAP_FOWNER), as at open. */
+	if ((flags & O_NOATIME) && !(f->flags & O_NOATIME) && f->path.dentry &&
+	    vfs_getattr(f->path.dentry, &st) == 0 && !vfs_is_owner(task_fs_creds(t), &st))
+		return -EPERM;
+	ret = file_set_status_flags(f, flags);
 
 	if (ret == 0)
 		fown_async_update(f, fd);
@@ -101,7 +108,7 @@ static long do_fcntl(struct task *t, int fd, struct file *f, int cmd, uint64_t a
 	case F_GETFL:
 		return f->flags;
 	case F_SETFL:
-		return path_only ? -EBADF : fcntl_setfl(f, fd, (int)arg);
+		return path_only ? -EBADF : fcntl_setfl(t, f, fd, (int)arg);
 	case F_GETPIPE_SZ:
 		return path_only ? -EBADF : pipe_get_size(f);
 	case F_SETPIPE_SZ:
@@ -206,7 +213,7 @@ long sys_ioctl(struct task *t, const struct sysargs *a)
 		if (ret == 0) {
 			int bit = cmd == FIONBIO ? O_NONBLOCK : O_ASYNC;
 
-			ret = fcntl_setfl(f, fd, on ? (f->flags | bit) : (f->flags & ~bit));
+			ret = fcntl_setfl(t, f, fd, on ? (f->flags | bit) : (f->flags & ~bit));
 		}
 		break;
 	default:

@@ -1,13 +1,16 @@
 /* sys_file_xattr.c: the extended-attribute calls. No in-Sentry filesystem stores extended
  * attributes yet: lookups resolve the file (so ENOENT, EBADF... are exact), reads find no
- * attribute (ENODATA), lists are empty, and setting one is EOPNOTSUPP. */
+ * attribute (ENODATA), lists are empty, and setting one is EOPNOTSUPP. trusted.* follows
+ * Linux's permission rule first: without CAP_SYS_ADMIN writes are EPERM. */
 #include "sentry/syscalls/sys_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -39,7 +42,8 @@ static long xattr_target(struct task *t, uaddr_t upath, int fd, bool nofollow)
 	return ret;
 }
 
-/* Linux's name checks: a known namespace prefix, 1..255 bytes. */
+/* Linux's name checks: a known namespace prefix, 1..255 bytes. Returns 1 for trusted.*,
+ * which only CAP_SYS_ADMIN sees (others read ENODATA and write EPERM), else 0. */
 static long xattr_name(struct task *t, uaddr_t uname)
 {
 	char name[XATTR_NAME_MAX + 2];
@@ -52,7 +56,7 @@ static long xattr_name(struct task *t, uaddr_t uname)
 	if (strncmp(name, "user.", 5) && strncmp(name, "system.", 7) &&
 	    strncmp(name, "security.", 9) && strncmp(name, "trusted.", 8))
 		return -EOPNOTSUPP;
-	return 0;
+	return strncmp(name, "trusted.", 8) == 0;
 }
 
 static long do_getxattr(struct task *t, const struct sysargs *a, int fd, bool nofollow)
@@ -80,6 +84,8 @@ static long do_setxattr(struct task *t, const struct sysargs *a, int fd, bool no
 		ret = xattr_name(t, arg_uaddr(a, 1));
 	if (ret < 0)
 		return ret;
+	if (ret == 1 && !caps_capable(t, CAP_SYS_ADMIN))
+		return -EPERM;
 	return remove ? -ENODATA : -EOPNOTSUPP;
 }
 

@@ -154,8 +154,10 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(getxattr, "no filesystem stores xattrs yet: ENODATA"), PART(lgetxattr, "as getxattr"),
 	PART(fgetxattr, "as getxattr"), PART(listxattr, "always an empty list"),
 	PART(llistxattr, "as listxattr"), PART(flistxattr, "as listxattr"),
-	PART(setxattr, "EOPNOTSUPP: no filesystem stores xattrs yet"), PART(lsetxattr, "as setxattr"),
-	PART(fsetxattr, "as setxattr"), PART(removexattr, "ENODATA: nothing to remove"),
+	PART(setxattr, "EOPNOTSUPP: no filesystem stores xattrs yet (trusted.* without "
+		       "CAP_SYS_ADMIN: EPERM)"),
+	PART(lsetxattr, "as setxattr"), PART(fsetxattr, "as setxattr"),
+	PART(removexattr, "ENODATA: nothing to remove (trusted.* without CAP_SYS_ADMIN: EPERM)"),
 	PART(lremovexattr, "as removexattr"), PART(fremovexattr, "as removexattr"),
 	OK(sendfile), OK(copy_file_range), OK(fadvise64), OK(poll), OK(ppoll),
 	PART(splice, "data is copied, not moved page by page: pipe-to-pipe and file-to-pipe "

@@ -45,7 +45,15 @@ static int may_open(struct task *t, struct path *p, int flags)
 		if (ret < 0)
 			return ret;
 	}
-	return vfs_permission(task_fs_creds(t), p->dentry, mask);
+	ret = vfs_permission(task_fs_creds(t), p->dentry, mask);
+	/* O_NOATIME is for the owner (or CAP_FOWNER): others may not hide their reads. */
+	if (ret == 0 && (flags & O_NOATIME)) {
+		struct kstat st;
+
+		if (vfs_getattr(p->dentry, &st) == 0 && !vfs_is_owner(task_fs_creds(t), &st))
+			ret = -EPERM;
+	}
+	return ret;
 }
 
 bool file_on_noexec_mount(const struct file *f)
