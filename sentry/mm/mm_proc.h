@@ -27,6 +27,8 @@ struct mm_stats {
  * (NULL: from the sandbox root). Returns the length the whole text needs without the
  * NUL, so a caller whose buffer was too small can retry with a larger one. */
 size_t mm_format_maps(struct mm *mm, struct task *viewer, char *buf, size_t size);
+/* The same with /proc/PID/smaps's block of sizes (kB) and VmFlags after each line. */
+size_t mm_format_smaps(struct mm *mm, struct task *viewer, char *buf, size_t size);
 void mm_get_stats(struct mm *mm, struct mm_stats *st);
 /* The file of the executable (the lowest file mapping), referenced, or NULL. */
 struct file *mm_exe_file(struct mm *mm);

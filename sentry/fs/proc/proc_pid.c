@@ -1,5 +1,5 @@
 /* proc_pid.c: /proc/PID and /proc/PID/task/TID: their entry tables and the simple files
- * (cmdline, environ, comm, auxv, limits, cgroup, maps, mounts), the exe/cwd/root magic
+ * (cmdline, environ, comm, auxv, limits, cgroup, maps, smaps, mounts), the exe/cwd/root magic
  * links and the ns/ directory. stat, status and statm are in proc_stat.c. */
 #include "sentry/fs/proc/proc_internal.h"
 
@@ -263,7 +263,8 @@ static int show_zero(const struct proc_node *n, struct proc_buf *b)
 	return 0;
 }
 
-static int show_maps(const struct proc_node *n, struct proc_buf *b)
+static int show_vmas(const struct proc_node *n, struct proc_buf *b,
+		     size_t (*format)(struct mm *, struct task *, char *, size_t))
 {
 	struct mm *mm = proc_get_mm(n->tgid);
 	struct task *viewer = t_current;
@@ -271,14 +272,24 @@ static int show_maps(const struct proc_node *n, struct proc_buf *b)
 
 	if (!mm)
 		return proc_tg_exists(n->tgid) ? 0 : -ESRCH;
-	need = mm_format_maps(mm, viewer, NULL, 0);
+	need = format(mm, viewer, NULL, 0);
 	b->cap = need + 1;
 	b->buf = xrealloc(b->buf, b->cap);
-	b->len = mm_format_maps(mm, viewer, b->buf, b->cap);
+	b->len = format(mm, viewer, b->buf, b->cap);
 	if (b->len > need)
 		b->len = need;
 	mm_put(mm);
 	return 0;
+}
+
+static int show_maps(const struct proc_node *n, struct proc_buf *b)
+{
+	return show_vmas(n, b, mm_format_maps);
+}
+
+static int show_smaps(const struct proc_node *n, struct proc_buf *b)
+{
+	return show_vmas(n, b, mm_format_smaps);
 }
 
 /* ---- exe, cwd, root: magic links ---- */
@@ -417,6 +428,7 @@ static const struct proc_ent g_ns_ents[] = {
 	{"oom_score", S_IFREG | 0444, show_zero},                                          \
 	{"oom_score_adj", S_IFREG | 0644, show_oom_score_adj, write_oom_score_adj},        \
 	{"root", S_IFLNK | 0777, .link = root_link, .get_link = root_get_link},            \
+	{"smaps", S_IFREG | 0444, show_smaps},                                             \
 	{"stat", S_IFREG | 0444, proc_show_stat},                                          \
 	{"statm", S_IFREG | 0444, proc_show_statm},                                        \
 	{"status", S_IFREG | 0444, proc_show_status}
