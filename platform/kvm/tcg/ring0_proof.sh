@@ -36,13 +36,23 @@ done
 	echo '#!/bin/busybox sh'
 	echo 'fails=0; R="/bin/runsc --platform=kvm --kvm-mode=ring0"'
 	echo 'mkdir -p /tmp; cd /tmp'
+	# SIGKILL: runsc do forwards SIGTERM to the sandbox's pid 1, which ignores it (as
+	# under runc), so a stuck test would hold the whole proof until QEMU's limit.
+	echo 'run1() { timeout -s KILL 120 $R do /bin/$1 > /tmp/out 2>&1; }'
+	# A test that fails is run once more and said so loudly: under TCG a ring-0 run now and
+	# then hangs (open bug, see platform/kvm/README.md); twice is a failure.
 	echo "for t in ${tests[*]}; do"
-	echo '	if timeout 120 $R do /bin/$t > /tmp/out 2>&1; then echo "ring0 test PASS $t"'
-	echo '	else echo "ring0 test FAIL $t"; tail -15 /tmp/out; fails=$((fails+1)); fi'
+	echo '	if run1 $t; then echo "ring0 test PASS $t"'
+	echo '	else echo "ring0 test RETRY $t: failed or hung once:"; tail -5 /tmp/out'
+	echo '		if run1 $t; then echo "ring0 test PASS $t (on the second run)"'
+	echo '		else echo "ring0 test FAIL $t"; tail -15 /tmp/out; fails=$((fails+1)); fi'
+	echo '	fi'
 	echo 'done'
-	echo 'exits() { timeout 120 $R --debug do /bin/getpid_loop $1 2>&1 |
-		sed -n "s/.*platform kvm stats: \(kvm exits: \([0-9]*\).*\)/\2 \1/p" | tail -1; }'
-	echo 'a=$(exits 0); b=$(exits 10000)'
+	# Through a file, not a pipe: a Sentry left behind by the kill would hold a pipe open.
+	echo 'exits() { timeout -s KILL 120 $R --debug do /bin/getpid_loop $1 > /tmp/ex 2>&1
+		sed -n "s/.*platform kvm stats: \(kvm exits: \([0-9]*\).*\)/\2 \1/p" /tmp/ex | tail -1; }'
+	echo 'a=$(exits 0); [ -n "$a" ] || { echo "ring0 getpid RETRY (0 calls)"; a=$(exits 0); }'
+	echo 'b=$(exits 10000); [ -n "$b" ] || { echo "ring0 getpid RETRY (10000 calls)"; b=$(exits 10000); }'
 	echo 'echo "ring0 getpid: 0 calls: ${a#* }"; echo "ring0 getpid: 10000 calls: ${b#* }"'
 	echo 'n0=${a%% *}; n1=${b%% *}'
 	echo 'if [ -z "$n0" ] || [ -z "$n1" ] || [ $((n1 - n0)) -ge 1000 ]; then'
@@ -51,5 +61,5 @@ done
 	echo 'echo "ring0 proof: $fails failures"; [ $fails = 0 ]'
 } > "$work/ring0_guest"
 chmod +x "$work/ring0_guest"
-KVM_TCG_FILES="$files" KVM_TCG_ONLY=1 KVM_TCG_MEM=1024 KVM_TCG_TIMEOUT=${KVM_TCG_TIMEOUT:-900} \
+KVM_TCG_FILES="$files" KVM_TCG_ONLY=1 KVM_TCG_MEM=1024 KVM_TCG_TIMEOUT=${KVM_TCG_TIMEOUT:-780} \
 	"$here/run.sh" "$build" "$work/ring0_guest"
