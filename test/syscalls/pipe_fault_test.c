@@ -5,36 +5,16 @@
  * whole in the pipe (EFAULT if it is the first), and a write whose source faults keeps
  * the whole pages before the fault (EFAULT if there are none). Values measured on Linux. */
 #include "harness.h"
+#include "fault_buf.h"
 
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 
-#define P 4096L
 
 static unsigned char g_src[80000];
 static char g_sink[80000];
-
-/* Three pages: the first two writable, the third PROT_NONE. */
-static char *faulting_buf(void)
-{
-	char *b = mmap(NULL, 3 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (b == MAP_FAILED || mprotect(b + 2 * P, P, PROT_NONE) < 0) {
-		perror("faulting_buf");
-		exit(2);
-	}
-	return b;
-}
-
-static int avail(int fd)
-{
-	int n = -1;
-
-	ioctl(fd, FIONREAD, &n);
-	return n;
-}
 
 static void drain(int fd)
 {

@@ -4,6 +4,7 @@
  * only when nothing could be copied. A pipe keeps what it could not deliver; eventfd,
  * signalfd, inotify and timerfd lose the records they read (EFAULT). */
 #include "harness.h"
+#include "fault_buf.h"
 
 #include <signal.h>
 #include <stdint.h>
@@ -15,22 +16,9 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 
-#define P 4096L
 #define FILE_LEN (8 * P)
 
 static unsigned char g_want[FILE_LEN];	/* the file's bytes */
-
-/* Three pages: the first two writable, the third PROT_NONE. */
-static char *faulting_buf(void)
-{
-	char *b = mmap(NULL, 3 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (b == MAP_FAILED || mprotect(b + 2 * P, P, PROT_NONE) < 0) {
-		perror("faulting_buf");
-		exit(2);
-	}
-	return b;
-}
 
 static void fill_pattern(int fd)
 {

@@ -4,35 +4,15 @@
  * the transfer (the data has moved). process_vm_* stop at the page that faults, on
  * either side. Values measured on Linux. */
 #include "harness.h"
+#include "fault_buf.h"
 
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/uio.h>
 
-#define P 4096L
 
 static char g_src[16384];
-
-/* Three pages: the first two writable, the third PROT_NONE. */
-static char *faulting_buf(void)
-{
-	char *b = mmap(NULL, 3 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (b == MAP_FAILED || mprotect(b + 2 * P, P, PROT_NONE) < 0) {
-		perror("faulting_buf");
-		exit(2);
-	}
-	return b;
-}
-
-static int avail(int fd)
-{
-	int n = -1;
-
-	ioctl(fd, FIONREAD, &n);
-	return n;
-}
 
 static int data_file(void)
 {
