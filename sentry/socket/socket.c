@@ -22,6 +22,8 @@
 
 #define SOCK_DEV 0x08		/* sockfs's anonymous device */
 #define SOCK_READ_CHUNK (256 * 1024) /* one read(2) asks the family for at most this */
+#define SOCK_SEND_CHUNK (256 * 1024) /* stream data per call into the family */
+#define SOCK_DGRAM_MAX (1 << 20) /* above any SO_SNDBUF: EMSGSIZE without allocating */
 #define SOCK_DEFAULT_BUF 212992 /* net.core.{w,r}mem_default */
 #define SOCK_MAX_BUF 212992	/* net.core.{w,r}mem_max */
 #define SOCK_MIN_SNDBUF 4608
@@ -43,9 +45,10 @@ void socket_init(struct socket *s, int family, int type, int protocol,
 	s->rcvlowat = 1;
 }
 
-/* A read of size bytes into buf whose application destination faults after fault_at. */
+/* A read of size bytes into buf whose application destination faults after fault_at;
+ * *filled: the bytes of buf to copy out (see struct sock_msg). */
 static ssize_t sock_recv_into(struct task *t, struct file *f, void *buf, size_t size,
-			      size_t fault_at)
+			      size_t fault_at, size_t *filled)
 {
 	struct socket *s = f->priv;
 	struct sock_msg m = {.data = buf, .size = size, .faults = true, .fault_at = fault_at};
@@ -55,24 +58,27 @@ static ssize_t sock_recv_into(struct task *t, struct file *f, void *buf, size_t 
 	for (int i = 0; i < m.nfds; i++)
 		file_put(m.fds[i]);
 	free(m.fds);
+	*filled = MAX(n > 0 ? MIN((size_t)n, size) : 0, m.filled);
 	return n;
 }
 
 static ssize_t sock_read(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos)
 {
-	return sock_recv_into(t, f, buf, size, size);
+	size_t filled;
+
+	return sock_recv_into(t, f, buf, size, size, &filled);
 }
 
 /* read(2) through the application's iovecs: the socket learns where they fault. */
 static ssize_t sock_read_uio(struct task *t, struct file *f, struct uio *u)
 {
-	size_t size = MIN(uio_left(u), (size_t)SOCK_READ_CHUNK);
+	size_t size = MIN(uio_left(u), (size_t)SOCK_READ_CHUNK), filled;
 	char *buf = xmalloc(MAX(size, (size_t)1));
 	ssize_t n;
 
-	n = sock_recv_into(t, f, buf, size, uio_writable(t, u, size));
-	if (n > 0)
-		uio_copy_out(t, u, buf, MIN((size_t)n, size));
+	n = sock_recv_into(t, f, buf, size, uio_writable(t, u, size), &filled);
+	if (filled)
+		uio_copy_out(t, u, buf, filled);
 	free(buf);
 	return n;
 }
@@ -84,6 +90,69 @@ static ssize_t sock_write(struct task *t, struct file *f, const void *buf, size_
 	struct sock_msg m = {.data = (void *)buf, .size = size};
 
 	return s->ops->sendmsg(t, s, &m, 0, f->flags & O_NONBLOCK);
+}
+
+/* write(2) from the application's iovecs: a stream sends the pieces before a fault. */
+static ssize_t sock_write_uio(struct task *t, struct file *f, struct uio *u)
+{
+	struct sock_msg m = {0};
+
+	return socket_send_uio(t, f->priv, u, &m, 0, f->flags & O_NONBLOCK);
+}
+
+/* A stream: chunk after chunk, each cut where the source faults. */
+static ssize_t send_stream(struct task *t, struct socket *s, struct uio *u,
+			   struct sock_msg *m, int flags, bool nonblock)
+{
+	size_t total = uio_left(u), done = 0;
+	char *kbuf = xmalloc(MAX(MIN(total, (size_t)SOCK_SEND_CHUNK), (size_t)1));
+	ssize_t ret = 0;
+
+	do {
+		size_t chunk = MIN(total - done, (size_t)SOCK_SEND_CHUNK);
+		size_t ok = uio_copy_in(t, u, kbuf, chunk);
+		ssize_t n;
+
+		if (ok == 0 && chunk) {
+			ret = -EFAULT;
+			break;
+		}
+		m->data = kbuf;
+		m->size = ok;
+		m->faults = ok < chunk;
+		/* SIGPIPE only when nothing at all was sent, as Linux. */
+		n = s->ops->sendmsg(t, s, m, done ? flags | MSG_NOSIGNAL : flags, nonblock);
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		done += (size_t)n;
+		if ((size_t)n < chunk)
+			break;
+	} while (done < total);
+	free(kbuf);
+	return done ? (ssize_t)done : ret;
+}
+
+ssize_t socket_send_uio(struct task *t, struct socket *s, struct uio *u, struct sock_msg *m,
+			int flags, bool nonblock)
+{
+	size_t total = uio_left(u);
+	char *buf;
+	ssize_t ret;
+
+	if (s->type == SOCK_STREAM)
+		return send_stream(t, s, u, m, flags, nonblock);
+	if (total > SOCK_DGRAM_MAX)
+		return -EMSGSIZE;
+	buf = xmalloc(MAX(total, (size_t)1));
+	ret = uio_copy_in(t, u, buf, total) == total ? 0 : -EFAULT;
+	m->data = buf;
+	m->size = total;
+	if (ret == 0)
+		ret = s->ops->sendmsg(t, s, m, flags, nonblock);
+	free(buf);
+	return ret;
 }
 
 static unsigned sock_poll(struct task *t, struct file *f, struct waitq **wq)
@@ -124,6 +193,7 @@ static const struct file_ops g_socket_fops = {
 	.read = sock_read,
 	.write = sock_write,
 	.read_uio = sock_read_uio,
+	.write_uio = sock_write_uio,
 	.ioctl = sock_ioctl,
 	.poll = sock_poll,
 	.stat = sock_stat,

@@ -16,6 +16,7 @@ struct task;
 struct file;
 struct waitq;
 struct socket;
+struct uio;
 
 #define SOCK_ADDR_MAX 128	/* sizeof(struct sockaddr_storage) */
 #define SCM_MAX_FD 253		/* Linux's limit of fds in one SCM_RIGHTS message */
@@ -48,6 +49,10 @@ struct sock_msg {
 	 * only the whole pieces before the fault are sent. */
 	bool faults;
 	size_t fault_at;
+	/* A receive that met the fault: bytes of data the family filled (up to fault_at),
+	 * which the caller copies out even beyond the count returned or with -EFAULT, as
+	 * Linux's copy writes the bytes before the faulting one. 0: just the count. */
+	size_t filled;
 };
 
 struct sock_ops {
@@ -116,6 +121,12 @@ int socket_wait(struct task *t, struct socket *s, struct waitq *wq, bool rcv,
 		const struct timespec *deadline);
 /* The absolute deadline of s's receive (rcv) or send timeout into *ts, or NULL if none. */
 const struct timespec *socket_deadline(struct socket *s, bool rcv, struct timespec *ts);
+
+/* Send the application's bytes at u on s (m: the name and control data, taken over). A
+ * stream goes in chunks, each cut at the first byte that faults, so the whole pieces
+ * before a fault are sent (Linux's skbs); other types send one message or -EFAULT. */
+ssize_t socket_send_uio(struct task *t, struct socket *s, struct uio *u, struct sock_msg *m,
+			int flags, bool nonblock);
 
 /* AF_UNIX (unix.c). */
 int unix_socket_new(int type, int protocol, struct socket **out);

@@ -303,7 +303,10 @@ static ssize_t dgram_take(struct unix_sock *u, struct unix_skb *skb, struct sock
 	size_t n = MIN(m->size, skb->len), full = skb->len;
 
 	if (m->faults && n > m->fault_at) {
-		/* Lost, with the fds it carried, unless peeked (Linux frees the skb). */
+		/* The bytes before the fault are written; the message is lost, with the fds
+		 * it carried, unless peeked (Linux frees the skb). */
+		memcpy(m->data, skb->data, m->fault_at);
+		m->filled = m->fault_at;
 		if (!(flags & MSG_PEEK))
 			dgram_drop(u, skb);
 		return -EFAULT;

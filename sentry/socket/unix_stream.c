@@ -262,8 +262,13 @@ ssize_t unix_stream_recvmsg(struct task *t, struct socket *s, struct sock_msg *m
 		else if (s->passcred && !same_cred(&first, &skb->cred))
 			break;
 		if (m->faults &&
-		    copied + MIN(skb->len - skb->off, m->size - copied) > m->fault_at)
+		    copied + MIN(skb->len - skb->off, m->size - copied) > m->fault_at) {
+			/* The bytes before the fault are written, but not counted. */
+			memcpy((char *)m->data + copied, skb->data + skb->off,
+			       m->fault_at - copied);
+			m->filled = m->fault_at;
 			return copied ? (ssize_t)copied : -EFAULT;
+		}
 		had_fds = skb->nfds > 0;
 		if (flags & MSG_PEEK)
 			peeked = &skb->link;

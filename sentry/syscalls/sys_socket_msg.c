@@ -94,26 +94,6 @@ static struct uio kmsg_at(struct kmsg *k, size_t off)
 	return u;
 }
 
-/* Copy n bytes between buf and the iovecs starting at byte off of the message. */
-static int kmsg_copy(struct task *t, struct kmsg *k, size_t off, void *buf, size_t n,
-		     bool to_user)
-{
-	struct uio u = kmsg_at(k, off);
-	size_t got = to_user ? uio_copy_out(t, &u, buf, n) : uio_copy_in(t, &u, buf, n);
-
-	return got == n ? 0 : -EFAULT;
-}
-
-/* Copy up to n bytes from byte off of the message into buf, stopping at the first byte
- * that faults; returns the bytes copied. */
-static size_t kmsg_copy_in_upto_fault(struct task *t, struct kmsg *k, size_t off, void *buf,
-				      size_t n)
-{
-	struct uio u = kmsg_at(k, off);
-
-	return uio_copy_in(t, &u, buf, n);
-}
-
 /* How many of n bytes from byte off of the message lie in writable memory. */
 static size_t kmsg_writable(struct task *t, struct kmsg *k, size_t off, size_t n)
 {
@@ -122,46 +102,12 @@ static size_t kmsg_writable(struct task *t, struct kmsg *k, size_t off, size_t n
 	return uio_writable(t, &u, n);
 }
 
-static long send_stream(struct task *t, struct socket *s, struct kmsg *k, struct sock_msg *m,
-			int flags, bool nonblock)
-{
-	char *kbuf = xmalloc(MAX(MIN(k->total, (size_t)MSG_CHUNK), (size_t)1));
-	size_t done = 0;
-	long ret = 0;
-
-	do {
-		size_t chunk = MIN(k->total - done, (size_t)MSG_CHUNK);
-		ssize_t n;
-
-		size_t ok = kmsg_copy_in_upto_fault(t, k, done, kbuf, chunk);
-
-		if (ok == 0) {
-			ret = -EFAULT;
-			break;
-		}
-		m->data = kbuf;
-		m->size = ok;
-		m->faults = ok < chunk;
-		/* SIGPIPE only when nothing at all was sent, as Linux. */
-		n = s->ops->sendmsg(t, s, m, done ? flags | MSG_NOSIGNAL : flags, nonblock);
-		if (n < 0) {
-			ret = n;
-			break;
-		}
-		done += (size_t)n;
-		if ((size_t)n < chunk)
-			break;
-	} while (done < k->total);
-	free(kbuf);
-	return done ? (long)done : ret;
-}
-
 static long do_send(struct task *t, struct file *f, struct socket *s, struct kmsg *k,
 		    int flags)
 {
 	struct sock_msg m = {0};
 	bool nonblock = f->flags & O_NONBLOCK;
-	char *buf = NULL;
+	struct uio u;
 	long ret = 0;
 
 	if (k->h.name) {
@@ -173,33 +119,32 @@ static long do_send(struct task *t, struct file *f, struct socket *s, struct kms
 	if (k->h.controllen > INT_MAX || k->h.controllen > CTL_MAX)
 		return -ENOBUFS;
 	if (k->h.controllen) {
-		buf = xmalloc(k->h.controllen);
+		char *buf = xmalloc(k->h.controllen);
+
 		ret = copy_from_user(t, buf, uaddr(k->h.control), k->h.controllen) ? -EFAULT : 0;
 		if (ret == 0)
 			ret = scm_parse(t, buf, k->h.controllen, &m);
 		free(buf);
-		buf = NULL;
 	}
 	if (ret < 0)
 		goto out;
-	if (s->type == SOCK_STREAM) {
-		ret = send_stream(t, s, k, &m, flags, nonblock);
-		goto out;
-	}
-	if (k->total > DGRAM_MAX) {
-		ret = -EMSGSIZE;
-		goto out;
-	}
-	buf = xmalloc(MAX(k->total, (size_t)1));
-	ret = kmsg_copy(t, k, 0, buf, k->total, false);
-	m.data = buf;
-	m.size = k->total;
-	if (ret == 0)
-		ret = s->ops->sendmsg(t, s, &m, flags, nonblock);
+	u = kmsg_at(k, 0);
+	ret = socket_send_uio(t, s, &u, &m, flags, nonblock);
 out:
-	free(buf);
 	scm_drop(&m);
 	return ret;
+}
+
+/* Copy what the family received (n, or its result when negative) to byte off of the
+ * message, with the bytes it filled before a fault; -EFAULT if the count received does
+ * not reach the application. */
+static int recv_copy_out(struct task *t, struct kmsg *k, size_t off, const struct sock_msg *m,
+			 ssize_t n, size_t cap)
+{
+	size_t want = n > 0 ? MIN((size_t)n, cap) : 0;
+	struct uio u = kmsg_at(k, off);
+
+	return uio_copy_out(t, &u, m->data, MAX(want, m->filled)) < want ? -EFAULT : 0;
 }
 
 /* Receive into k; fills the name, control data and flags of k->h for the caller. */
@@ -218,14 +163,14 @@ static long do_recv(struct task *t, struct file *f, struct socket *s, struct kms
 		ssize_t n;
 
 		m.fault_at = kmsg_writable(t, k, done, cap);
+		m.filled = 0;
 		n = s->ops->recvmsg(t, s, &m, flags, f->flags & O_NONBLOCK);
-
-		if (n < 0) {
-			ret = done ? (long)done : n;
+		if (recv_copy_out(t, k, done, &m, n, cap)) {
+			ret = -EFAULT;
 			break;
 		}
-		if (kmsg_copy(t, k, done, m.data, MIN((size_t)n, cap), true)) {
-			ret = -EFAULT;
+		if (n < 0) {
+			ret = done ? (long)done : n;
 			break;
 		}
 		done += (size_t)n;

@@ -1,8 +1,9 @@
 /* unix_fault: faults in the application's memory on unix sockets, as Linux answers them.
  * A stream keeps a piece (one send) it could not deliver whole and returns the pieces
  * before it (EFAULT if none); a datagram or seqpacket message that faults is lost unless
- * peeked; a send whose source faults sends the stream pieces before the fault (nothing
- * for a message). recvfrom reads the name's length only
+ * peeked; either way the bytes before the fault are written though not counted. A send
+ * or write whose source faults sends the stream pieces before the fault (nothing for a
+ * message). recvfrom reads the name's length only
  * after the receive; a control buffer that faults gets no fds (MSG_CTRUNC), the data
  * still arrives. Values measured on Linux. */
 #include "harness.h"
@@ -36,11 +37,54 @@ static void stream_keeps_piece_that_faults(void)
 	CHECK_EQ(avail(s[1]), 200);
 	CHECK_EQ(recv(s[1], b + 2 * P - 150, 300, 0), 100);
 	CHECK_MEM(b + 2 * P - 150, g_src, 100);
+	/* The next piece's bytes before the fault were written too, though not counted. */
+	CHECK_MEM(b + 2 * P - 50, g_src + 100, 50);
 	CHECK_EQ(avail(s[1]), 100);
 	CHECK_EQ(read(s[1], b, 300), 100);
 	CHECK_MEM(b, g_src + 100, 100);
 	close(s[0]);
 	close(s[1]);
+	munmap(b, 3 * P);
+}
+
+/* A receive that faults still writes the bytes before the fault, on every type, through
+ * recv, read, a peek and recvmsg's iovecs, though it fails with EFAULT. */
+static void fault_writes_bytes_before_it(void)
+{
+	int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
+	char *b = faulting_buf();
+
+	for (int i = 0; i < 3; i++) {
+		struct iovec v[2] = { { b, 30 }, { b + 2 * P - 10, 70 } };
+		struct msghdr m = { .msg_iov = v, .msg_iovlen = 2 };
+		int s[2];
+
+		pair(types[i], s);
+		memset(b, 0, 2 * P);
+		CHECK_EQ(send(s[0], g_src, 100, 0), 100);
+		CHECK_ERR(recv(s[1], b + 2 * P - 50, 100, MSG_PEEK), EFAULT);
+		CHECK_MEM(b + 2 * P - 50, g_src, 50);
+		memset(b, 0, 2 * P);
+		CHECK_ERR(recv(s[1], b + 2 * P - 50, 100, 0), EFAULT);
+		CHECK_MEM(b + 2 * P - 50, g_src, 50);
+		CHECK_EQ(avail(s[1]), types[i] == SOCK_STREAM ? 100 : 0);
+		memset(b, 0, 2 * P);
+		CHECK_EQ(send(s[0], g_src + 100, 100, 0), 100);
+		CHECK_ERR(read(s[1], b + 2 * P - 40, 100), EFAULT);
+		CHECK_MEM(b + 2 * P - 40, types[i] == SOCK_STREAM ? g_src : g_src + 100, 40);
+		memset(b, 0, 2 * P);
+		CHECK_EQ(send(s[0], g_src + 200, 100, 0), 100);
+		CHECK_ERR(recvmsg(s[1], &m, 0), EFAULT);
+		if (types[i] != SOCK_STREAM) {
+			CHECK_MEM(b, g_src + 200, 30);
+			CHECK_MEM(b + 2 * P - 10, g_src + 230, 10);
+		} else {
+			CHECK_MEM(b, g_src, 30);
+			CHECK_MEM(b + 2 * P - 10, g_src + 30, 10);
+		}
+		close(s[0]);
+		close(s[1]);
+	}
 	munmap(b, 3 * P);
 }
 
@@ -121,6 +165,57 @@ static void stream_send_keeps_pieces_before_fault(void)
 	close(s[0]);
 	close(s[1]);
 	munmap(b, 64 * P);
+}
+
+/* write(2) and writev(2) cut a stream the same way as send. */
+static void stream_write_keeps_pieces_before_fault(void)
+{
+	char *b = mmap(NULL, 64 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct iovec small[3] = { { b, 1000 }, { b + 10 * P, 1000 }, { b + 40 * P - 10, 100 } };
+	struct iovec big[3] = { { b, 30000 }, { b + 10 * P, 30000 }, { b + 40 * P - 10, 100 } };
+	struct iovec late[2] = { { b, 30000 }, { b + 40 * P, 100 } };
+	static char sink[1 << 20];
+	int s[2];
+
+	CHECK(b != MAP_FAILED);
+	CHECK_OK(mprotect(b + 40 * P, P, PROT_NONE));
+	pair(SOCK_STREAM, s);
+	CHECK_EQ(write(s[0], b, 50 * P), 4 * 36544);
+	CHECK_EQ(recv(s[1], sink, sizeof(sink), 0), 4 * 36544);
+	CHECK_EQ(write(s[0], b + 20 * P, 30 * P), 2 * 36544);
+	CHECK_EQ(recv(s[1], sink, sizeof(sink), 0), 2 * 36544);
+	CHECK_ERR(write(s[0], b + 40 * P - 100, 200), EFAULT);
+	CHECK_ERR(writev(s[0], small, 3), EFAULT);
+	CHECK_ERR(writev(s[0], late, 2), EFAULT);
+	CHECK_EQ(avail(s[1]), 0);
+	CHECK_EQ(writev(s[0], big, 3), 36544);
+	CHECK_EQ(recv(s[1], sink, sizeof(sink), 0), 36544);
+	CHECK_MEM(sink, b, 30000);
+	close(s[0]);
+	close(s[1]);
+	munmap(b, 64 * P);
+}
+
+/* Datagrams and seqpacket messages from a source that faults are not sent. */
+static void message_write_from_faulting_source(void)
+{
+	int types[] = { SOCK_DGRAM, SOCK_SEQPACKET };
+	char *b = faulting_buf();
+	struct iovec v[2] = { { g_src, 30 }, { b + 2 * P - 10, 70 } };
+
+	for (int i = 0; i < 2; i++) {
+		int s[2];
+
+		pair(types[i], s);
+		CHECK_ERR(write(s[0], b + 2 * P - 10, 20), EFAULT);
+		CHECK_ERR(writev(s[0], v, 2), EFAULT);
+		CHECK_EQ(avail(s[1]), 0);
+		CHECK_EQ(writev(s[0], v, 1), 30);
+		CHECK_EQ(avail(s[1]), 30);
+		close(s[0]);
+		close(s[1]);
+	}
+	munmap(b, 3 * P);
 }
 
 /* recvfrom: a bad length pointer fails after the data was taken; recvmsg: a bad msghdr
@@ -225,10 +320,13 @@ int main(void)
 	for (size_t i = 0; i < sizeof(g_src); i++)
 		g_src[i] = (char)(i * 13 + 1);
 	RUN(stream_keeps_piece_that_faults);
+	RUN(fault_writes_bytes_before_it);
 	RUN(dgram_message_lost_on_fault);
 	RUN(seqpacket_message_lost_on_fault);
 	RUN(send_from_faulting_source);
 	RUN(stream_send_keeps_pieces_before_fault);
+	RUN(stream_write_keeps_pieces_before_fault);
+	RUN(message_write_from_faulting_source);
 	RUN(bad_name_and_msghdr);
 	RUN(rights_into_faulting_control);
 	return h_end();
