@@ -1,150 +1,199 @@
-/* sys_file_xattr.c: the extended-attribute calls. No in-Sentry filesystem stores extended
- * attributes yet: lookups resolve the file (so ENOENT, EBADF... are exact), reads find no
- * attribute (ENODATA), lists are empty, and setting one is EOPNOTSUPP. trusted.* follows
- * Linux's permission rule first: without CAP_SYS_ADMIN writes are EPERM. */
+/* sys_file_xattr.c: the extended-attribute calls. Here the name and value are copied in
+ * (and the result out) in Linux's order: flags (EINVAL), then the name (ERANGE when empty
+ * or longer than 255 bytes), then the value (E2BIG over 64 KiB), then the path; the
+ * namespace, permission and file-type rules and the filesystems' storage are the VFS's
+ * (sentry/vfs/xattr.c). The f* calls act on the open file (EBADF for O_PATH). */
 #include "sentry/syscalls/sys_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/xattr.h>
 
-#include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/file.h"
-#include "sentry/vfs/vfs_internal.h"
 
-#define XATTR_NAME_MAX 255
+/* Where a call points: a path (relative to the cwd) or an fd. */
+struct xat {
+	int dirfd;
+	char *path; /* NULL: the file dirfd */
+	int at_flags;
+};
 
-/* Resolve the target: a path (following symlinks unless nofollow) or an fd. */
-static long xattr_target(struct task *t, uaddr_t upath, int fd, bool nofollow)
+static long xattr_name(struct task *t, uaddr_t uname, char name[XATTR_NAME_LEN_MAX + 2])
 {
-	struct kstat st;
-	char *path = NULL;
-	long ret;
+	long len = strncpy_from_user(t, name, uname, XATTR_NAME_LEN_MAX + 2);
 
-	if (fd >= 0) {
-		struct file *f = sys_fd_file(t, fd);
+	if (len == -ENAMETOOLONG || len > XATTR_NAME_LEN_MAX || len == 0)
+		return -ERANGE;
+	return len < 0 ? len : 0;
+}
 
-		if (!f)
-			return -EBADF;
-		file_put(f);
+/* The target of a call: arg 0 is a path, or (byfd) an fd. */
+static long xat_get(struct task *t, const struct sysargs *a, bool byfd, bool nofollow,
+		    struct xat *x)
+{
+	x->path = NULL;
+	x->at_flags = nofollow ? AT_SYMLINK_NOFOLLOW : 0;
+	if (byfd) {
+		x->dirfd = arg_int(a, 0); /* with no path, AT_FDCWD too is EBADF */
 		return 0;
 	}
-	ret = sys_copy_path(t, upath, &path);
+	x->dirfd = AT_FDCWD;
+	return sys_copy_path(t, arg_uaddr(a, 0), &x->path);
+}
+
+static long do_getxattr(struct task *t, const struct sysargs *a, bool byfd, bool nofollow)
+{
+	char name[XATTR_NAME_LEN_MAX + 2];
+	size_t size = arg_u64(a, 3);
+	void *buf = NULL;
+	struct xat x;
+	long ret;
+
+	ret = xattr_name(t, arg_uaddr(a, 1), name);
+	if (ret == 0)
+		ret = xat_get(t, a, byfd, nofollow, &x);
 	if (ret < 0)
 		return ret;
-	ret = vfs_statat(t, AT_FDCWD, path, nofollow ? AT_SYMLINK_NOFOLLOW : 0, &st);
-	free(path);
+	if (size > XATTR_SIZE_MAX)
+		size = XATTR_SIZE_MAX;
+	if (size)
+		buf = xmalloc(size);
+	ret = vfs_getxattrat(t, x.dirfd, x.path, x.at_flags, name, buf, size);
+	if (ret > 0 && size && copy_to_user(t, arg_uaddr(a, 2), buf, (size_t)ret))
+		ret = -EFAULT;
+	free(buf);
+	free(x.path);
 	return ret;
 }
 
-/* Linux's name checks: a known namespace prefix, 1..255 bytes. Returns 1 for trusted.*,
- * which only CAP_SYS_ADMIN sees (others read ENODATA and write EPERM), else 0. */
-static long xattr_name(struct task *t, uaddr_t uname)
+static long do_listxattr(struct task *t, const struct sysargs *a, bool byfd, bool nofollow)
 {
-	char name[XATTR_NAME_MAX + 2];
-	long len = strncpy_from_user(t, name, uname, sizeof(name));
+	size_t size = arg_u64(a, 2);
+	char *buf = NULL;
+	struct xat x;
+	long ret;
 
-	if (len == -ENAMETOOLONG || len > XATTR_NAME_MAX || len == 0)
-		return -ERANGE;
-	if (len < 0)
-		return len;
-	if (strncmp(name, "user.", 5) && strncmp(name, "system.", 7) &&
-	    strncmp(name, "security.", 9) && strncmp(name, "trusted.", 8))
-		return -EOPNOTSUPP;
-	return strncmp(name, "trusted.", 8) == 0;
-}
-
-static long do_getxattr(struct task *t, const struct sysargs *a, int fd, bool nofollow)
-{
-	long ret = xattr_target(t, arg_uaddr(a, 0), fd, nofollow);
-
-	if (ret == 0)
-		ret = xattr_name(t, arg_uaddr(a, 1));
-	return ret < 0 ? ret : -ENODATA;
-}
-
-static long do_listxattr(struct task *t, const struct sysargs *a, int fd, bool nofollow)
-{
-	long ret = xattr_target(t, arg_uaddr(a, 0), fd, nofollow);
-
-	return ret < 0 ? ret : 0; /* an empty list */
-}
-
-static long do_setxattr(struct task *t, const struct sysargs *a, int fd, bool nofollow,
-			bool remove)
-{
-	long ret = xattr_target(t, arg_uaddr(a, 0), fd, nofollow);
-
-	if (ret == 0)
-		ret = xattr_name(t, arg_uaddr(a, 1));
+	ret = xat_get(t, a, byfd, nofollow, &x);
 	if (ret < 0)
 		return ret;
-	if (ret == 1 && !caps_capable(t, CAP_SYS_ADMIN))
-		return -EPERM;
-	return remove ? -ENODATA : -EOPNOTSUPP;
+	if (size > XATTR_LIST_MAX)
+		size = XATTR_LIST_MAX;
+	if (size)
+		buf = xmalloc(size);
+	ret = vfs_listxattrat(t, x.dirfd, x.path, x.at_flags, buf, size);
+	if (ret > 0 && size && copy_to_user(t, arg_uaddr(a, 1), buf, (size_t)ret))
+		ret = -EFAULT;
+	free(buf);
+	free(x.path);
+	return ret;
+}
+
+static long do_setxattr(struct task *t, const struct sysargs *a, bool byfd, bool nofollow)
+{
+	char name[XATTR_NAME_LEN_MAX + 2];
+	size_t size = arg_u64(a, 3);
+	int flags = arg_int(a, 4);
+	void *value = NULL;
+	struct xat x = {.path = NULL};
+	long ret;
+
+	if (flags & ~(XATTR_CREATE | XATTR_REPLACE))
+		return -EINVAL;
+	ret = xattr_name(t, arg_uaddr(a, 1), name);
+	if (ret < 0)
+		return ret;
+	if (size > XATTR_SIZE_MAX)
+		return -E2BIG;
+	if (size) {
+		value = xmalloc(size);
+		ret = copy_from_user(t, value, arg_uaddr(a, 2), size);
+	}
+	if (ret == 0)
+		ret = xat_get(t, a, byfd, nofollow, &x);
+	if (ret == 0)
+		ret = vfs_setxattrat(t, x.dirfd, x.path, x.at_flags, name, value, size, flags);
+	free(value);
+	free(x.path);
+	return ret;
+}
+
+static long do_removexattr(struct task *t, const struct sysargs *a, bool byfd, bool nofollow)
+{
+	char name[XATTR_NAME_LEN_MAX + 2];
+	struct xat x;
+	long ret;
+
+	ret = xattr_name(t, arg_uaddr(a, 1), name);
+	if (ret == 0)
+		ret = xat_get(t, a, byfd, nofollow, &x);
+	if (ret < 0)
+		return ret;
+	ret = vfs_removexattrat(t, x.dirfd, x.path, x.at_flags, name);
+	free(x.path);
+	return ret;
 }
 
 long sys_getxattr(struct task *t, const struct sysargs *a)
 {
-	return do_getxattr(t, a, -1, false);
+	return do_getxattr(t, a, false, false);
 }
 
 long sys_lgetxattr(struct task *t, const struct sysargs *a)
 {
-	return do_getxattr(t, a, -1, true);
+	return do_getxattr(t, a, false, true);
 }
 
 long sys_fgetxattr(struct task *t, const struct sysargs *a)
 {
-	return arg_int(a, 0) < 0 ? -EBADF : do_getxattr(t, a, arg_int(a, 0), false);
+	return do_getxattr(t, a, true, false);
 }
 
 long sys_listxattr(struct task *t, const struct sysargs *a)
 {
-	return do_listxattr(t, a, -1, false);
+	return do_listxattr(t, a, false, false);
 }
 
 long sys_llistxattr(struct task *t, const struct sysargs *a)
 {
-	return do_listxattr(t, a, -1, true);
+	return do_listxattr(t, a, false, true);
 }
 
 long sys_flistxattr(struct task *t, const struct sysargs *a)
 {
-	return arg_int(a, 0) < 0 ? -EBADF : do_listxattr(t, a, arg_int(a, 0), false);
+	return do_listxattr(t, a, true, false);
 }
 
 long sys_setxattr(struct task *t, const struct sysargs *a)
 {
-	return do_setxattr(t, a, -1, false, false);
+	return do_setxattr(t, a, false, false);
 }
 
 long sys_lsetxattr(struct task *t, const struct sysargs *a)
 {
-	return do_setxattr(t, a, -1, true, false);
+	return do_setxattr(t, a, false, true);
 }
 
 long sys_fsetxattr(struct task *t, const struct sysargs *a)
 {
-	return arg_int(a, 0) < 0 ? -EBADF : do_setxattr(t, a, arg_int(a, 0), false, false);
+	return do_setxattr(t, a, true, false);
 }
 
 long sys_removexattr(struct task *t, const struct sysargs *a)
 {
-	return do_setxattr(t, a, -1, false, true);
+	return do_removexattr(t, a, false, false);
 }
 
 long sys_lremovexattr(struct task *t, const struct sysargs *a)
 {
-	return do_setxattr(t, a, -1, true, true);
+	return do_removexattr(t, a, false, true);
 }
 
 long sys_fremovexattr(struct task *t, const struct sysargs *a)
 {
-	return arg_int(a, 0) < 0 ? -EBADF : do_setxattr(t, a, arg_int(a, 0), false, true);
+	return do_removexattr(t, a, true, false);
 }

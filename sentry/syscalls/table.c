@@ -151,13 +151,18 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(ioctl, "FIONREAD, FIOCLEX/FIONCLEX, FIONBIO, terminal queries on host ttys, and the "
 		    "pty ioctls (termios, winsize, TIOCGPTN/SPTLCK, ctty, pgrp); "
 		    "other requests return ENOTTY"),
-	PART(getxattr, "no filesystem stores xattrs yet: ENODATA"), PART(lgetxattr, "as getxattr"),
-	PART(fgetxattr, "as getxattr"), PART(listxattr, "always an empty list"),
+	PART(getxattr, "user.*, trusted.* and security.* stored on tmpfs, memfd and the "
+		       "overlay (copy-up carries them) with Linux's checks; files of the "
+		       "gofer filesystem store none yet (ENODATA); ACLs are not implemented: "
+		       "system.posix_acl_* read as absent"),
+	PART(lgetxattr, "as getxattr"), PART(fgetxattr, "as getxattr"),
+	PART(listxattr, "as getxattr (trusted.* listed only with CAP_SYS_ADMIN)"),
 	PART(llistxattr, "as listxattr"), PART(flistxattr, "as listxattr"),
-	PART(setxattr, "EOPNOTSUPP: no filesystem stores xattrs yet (trusted.* without "
-		       "CAP_SYS_ADMIN: EPERM)"),
+	PART(setxattr, "as getxattr; gofer files: EOPNOTSUPP; system.posix_acl_*: "
+		       "EOPNOTSUPP (no ACLs); security.capability is stored but execve "
+		       "grants no file capabilities"),
 	PART(lsetxattr, "as setxattr"), PART(fsetxattr, "as setxattr"),
-	PART(removexattr, "ENODATA: nothing to remove (trusted.* without CAP_SYS_ADMIN: EPERM)"),
+	PART(removexattr, "as setxattr"),
 	PART(lremovexattr, "as removexattr"), PART(fremovexattr, "as removexattr"),
 	OK(sendfile), OK(copy_file_range), OK(fadvise64), OK(poll), OK(ppoll),
 	PART(splice, "data is copied, not moved page by page: pipe-to-pipe and file-to-pipe "

@@ -80,6 +80,27 @@ int vfs_utimensat(struct task *t, int dirfd, const char *path, const struct time
 int vfs_statfs_path(struct task *t, const char *path, struct statfs *st);
 int vfs_fstatfs(struct file *f, struct statfs *st);
 
+/* ---- extended attributes (xattr.c) ---- */
+
+#define XATTR_SIZE_MAX 65536 /* a value's largest size (larger: E2BIG) */
+#define XATTR_LIST_MAX 65536 /* a name list's largest size */
+#define XATTR_NAME_LEN_MAX 255
+
+/* The *xattr calls after the syscall copied the name (at most XATTR_NAME_LEN_MAX bytes)
+ * and value in. The target is path relative to dirfd (at_flags: AT_SYMLINK_NOFOLLOW,
+ * AT_EMPTY_PATH) or, path NULL, the open file dirfd (EBADF for O_PATH). buf/size is a
+ * Sentry buffer of at most XATTR_SIZE_MAX (XATTR_LIST_MAX) bytes; size 0 asks for the
+ * length. The VFS applies Linux's namespace, permission and file-type rules, then the
+ * filesystem's inode_ops xattr operations. Return a length, 0 or -errno. */
+ssize_t vfs_getxattrat(struct task *t, int dirfd, const char *path, int at_flags,
+		       const char *name, void *buf, size_t size);
+ssize_t vfs_listxattrat(struct task *t, int dirfd, const char *path, int at_flags, char *buf,
+			size_t size);
+int vfs_setxattrat(struct task *t, int dirfd, const char *path, int at_flags, const char *name,
+		   const void *value, size_t size, int flags);
+int vfs_removexattrat(struct task *t, int dirfd, const char *path, int at_flags,
+		      const char *name);
+
 /* ---- directories and the cwd (dir.c, fs_context.c) ---- */
 
 /* Fill buf with linux_dirent64 records from f's position. Returns bytes, 0 at the end,

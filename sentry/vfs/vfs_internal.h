@@ -34,6 +34,7 @@ struct inode;
 struct super_block;
 struct path;
 struct pipe;
+struct tmpfs_xattr;
 
 #define VFS_NAME_MAX 255
 #define VFS_PATH_MAX 4096
@@ -128,6 +129,7 @@ struct inode {
 	 * counted on the inode of the file's path (the overlay's, not the layer's). */
 	int readcount, writecount;
 	struct pipe *pipe; /* a FIFO's pipe while it is open (sentry/fs/fifo.c) */
+	struct tmpfs_xattr *xattrs; /* tmpfs: its extended attributes (tmpfs_xattr.c) */
 };
 
 /* Directory and attribute operations. Names are NUL-terminated components, never "." or
@@ -181,6 +183,16 @@ struct inode_ops {
 	/* Opening d gives an open file other than a fresh one (a /proc fd link to a pipe or
 	 * host fd): *out is referenced. flags as vfs_open_path got them. NULL: usual open. */
 	int (*reopen)(struct dentry *d, int flags, struct file **out);
+	/* Extended attributes. name is the whole name ("user.x"), already checked by the VFS
+	 * (namespace, length, permission, file type). Return the value's length (size 0: the
+	 * length only; too small: -ERANGE), or -errno (-ENODATA: none). NULL: none stored. */
+	ssize_t (*getxattr)(struct dentry *d, const char *name, void *buf, size_t size);
+	/* Every name, each NUL-terminated, back to back; size 0: the length only. */
+	ssize_t (*listxattr)(struct dentry *d, char *buf, size_t size);
+	/* flags: XATTR_CREATE / XATTR_REPLACE as the syscall got them. NULL: EOPNOTSUPP. */
+	int (*setxattr)(struct dentry *d, const char *name, const void *value, size_t size,
+			int flags);
+	int (*removexattr)(struct dentry *d, const char *name);
 };
 
 struct dentry {

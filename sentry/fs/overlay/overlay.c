@@ -177,6 +177,10 @@ const struct inode_ops g_ovl_iops = {
 	.setattr = ovl_setattr,
 	.open = ovl_open,
 	.evict = ovl_evict,
+	.getxattr = ovl_getxattr,
+	.listxattr = ovl_listxattr,
+	.setxattr = ovl_setxattr,
+	.removexattr = ovl_removexattr,
 };
 
 static int ovl_statfs(struct super_block *sb, struct statfs *st)

@@ -49,4 +49,13 @@ int ovl_rename(struct dentry *odir, struct dentry *od, struct dentry *ndir, stru
 int ovl_exchange(struct dentry *odir, struct dentry *od, struct dentry *ndir, struct dentry *nd);
 int ovl_readdir(struct dentry *dir, vfs_dirent_fn fn, void *arg);
 
+/* Extended attributes (ovl_xattr.c). */
+ssize_t ovl_getxattr(struct dentry *d, const char *name, void *buf, size_t size);
+ssize_t ovl_listxattr(struct dentry *d, char *buf, size_t size);
+int ovl_setxattr(struct dentry *d, const char *name, const void *value, size_t size,
+		 int flags);
+int ovl_removexattr(struct dentry *d, const char *name);
+/* Give up (a new copy-up) the attributes of low. */
+int ovl_copy_xattrs(struct dentry *low, struct dentry *up);
+
 #endif

@@ -103,6 +103,8 @@ int ovl_copy_up(struct dentry *d)
 		ret = vfs_getattr(oi->lower, &st);
 	if (ret == 0)
 		ret = copy_object(ovl_i(d->parent)->upper, d, &st, &up);
+	if (ret == 0)
+		ret = ovl_copy_xattrs(oi->lower, up);
 	if (ret < 0) {
 		if (up) {
 			if (S_ISDIR(st.mode))

@@ -247,6 +247,10 @@ const struct inode_ops g_tmpfs_iops = {
 	.setattr = tmpfs_setattr,
 	.open = tmpfs_open,
 	.evict = tmpfs_evict,
+	.getxattr = tmpfs_getxattr,
+	.listxattr = tmpfs_listxattr,
+	.setxattr = tmpfs_setxattr,
+	.removexattr = tmpfs_removexattr,
 };
 
 static int tmpfs_statfs(struct super_block *sb, struct statfs *st)

@@ -14,6 +14,7 @@ struct tmpfs_sb {
 	uint64_t used_bytes; /* file data allocated */
 	uint64_t inodes;     /* live inodes */
 	uint64_t max_bytes;  /* size= of the mount: writes past it get ENOSPC; 0 = no limit */
+	uint64_t xattr_bytes; /* held by extended attributes (tmpfs_xattr.c) */
 };
 
 /* Regular file data: a shared-memory object of memory-file pages keyed by offset (holes
@@ -32,6 +33,14 @@ struct inode *tmpfs_inode_new(struct super_block *sb, uint32_t mode, dev_t rdev)
 int tmpfs_set_size(struct inode *inode, uint64_t size);
 ssize_t tmpfs_readlink(struct dentry *d, char *buf, size_t size);
 void tmpfs_evict(struct inode *inode);
+/* Extended attributes kept in memory per inode (user.*, trusted.*, security.*). */
+ssize_t tmpfs_getxattr(struct dentry *d, const char *name, void *buf, size_t size);
+ssize_t tmpfs_listxattr(struct dentry *d, char *buf, size_t size);
+int tmpfs_setxattr(struct dentry *d, const char *name, const void *value, size_t size,
+		   int flags);
+int tmpfs_removexattr(struct dentry *d, const char *name);
+/* Free the inode's attributes (evict). */
+void tmpfs_xattrs_free(struct inode *inode);
 /* The pages of a regular file (for mmap), or NULL. */
 struct shm_obj *tmpfs_page_cache(struct inode *inode);
 

@@ -413,5 +413,6 @@ void tmpfs_evict(struct inode *inode)
 		shm_obj_put(data->obj);
 	}
 	free(inode->priv);
+	tmpfs_xattrs_free(inode);
 	tsb(inode)->inodes--;
 }

@@ -1,0 +1,147 @@
+/* ovl_xattr.c: extended attributes on the overlay: read from the upper object once it is
+ * copied up, else from the lower; a change copies up first and goes to the upper copy.
+ * Copy-up carries the lower's attributes along. trusted.overlay.* belongs to overlayfs
+ * itself in Linux: never shown, set or copied (EOPNOTSUPP). */
+#include "sentry/fs/overlay/ovl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OVL_PRIVATE "trusted.overlay."
+
+static bool ovl_private(const char *name)
+{
+	return !strncmp(name, OVL_PRIVATE, sizeof(OVL_PRIVATE) - 1);
+}
+
+static ssize_t layer_get(struct dentry *real, const char *name, void *buf, size_t size)
+{
+	const struct inode_ops *ops = real->inode->iops;
+
+	return ops->getxattr ? ops->getxattr(real, name, buf, size) : -ENODATA;
+}
+
+static ssize_t layer_list(struct dentry *real, char *buf, size_t size)
+{
+	const struct inode_ops *ops = real->inode->iops;
+
+	return ops->listxattr ? ops->listxattr(real, buf, size) : 0;
+}
+
+ssize_t ovl_getxattr(struct dentry *d, const char *name, void *buf, size_t size)
+{
+	if (ovl_private(name))
+		return -EOPNOTSUPP;
+	return layer_get(ovl_real(d), name, buf, size);
+}
+
+/* The real object's list without overlayfs's own names. */
+ssize_t ovl_listxattr(struct dentry *d, char *buf, size_t size)
+{
+	ssize_t len = layer_list(ovl_real(d), NULL, 0), out = 0;
+	char *all;
+
+	if (len <= 0)
+		return len;
+	all = xmalloc((size_t)len);
+	len = layer_list(ovl_real(d), all, (size_t)len);
+	for (ssize_t i = 0; i < len;) {
+		size_t n = strnlen(all + i, (size_t)(len - i));
+
+		if (n && !ovl_private(all + i)) {
+			if (size && (size_t)out + n + 1 > size) {
+				out = -ERANGE;
+				break;
+			}
+			if (size)
+				memcpy(buf + out, all + i, n + 1);
+			out += (ssize_t)n + 1;
+		}
+		i += (ssize_t)n + 1;
+	}
+	free(all);
+	return len < 0 ? len : out;
+}
+
+int ovl_setxattr(struct dentry *d, const char *name, const void *value, size_t size,
+			int flags)
+{
+	struct dentry *up;
+	int ret;
+
+	if (ovl_private(name))
+		return -EOPNOTSUPP;
+	ret = ovl_copy_up(d);
+	if (ret < 0)
+		return ret;
+	up = ovl_i(d)->upper;
+	if (!up->inode->iops->setxattr)
+		return -EOPNOTSUPP;
+	return up->inode->iops->setxattr(up, name, value, size, flags);
+}
+
+int ovl_removexattr(struct dentry *d, const char *name)
+{
+	struct dentry *up;
+	int ret;
+
+	if (ovl_private(name))
+		return -EOPNOTSUPP;
+	/* Removing what is not there changes nothing: no copy-up for it. */
+	ret = (int)layer_get(ovl_real(d), name, NULL, 0);
+	if (ret < 0)
+		return ret;
+	ret = ovl_copy_up(d);
+	if (ret < 0)
+		return ret;
+	up = ovl_i(d)->upper;
+	if (!up->inode->iops->removexattr)
+		return -EOPNOTSUPP;
+	return up->inode->iops->removexattr(up, name);
+}
+
+/* Copy one attribute of low to up. */
+static int copy_one(struct dentry *low, struct dentry *up, const char *name)
+{
+	ssize_t len = layer_get(low, name, NULL, 0);
+	char *value;
+	int ret;
+
+	if (len == -ENODATA)
+		return 0; /* gone meanwhile */
+	if (len < 0)
+		return (int)len;
+	value = xmalloc(len ? (size_t)len : 1);
+	len = layer_get(low, name, value, (size_t)len);
+	ret = len < 0 ? (int)len : up->inode->iops->setxattr(up, name, value, (size_t)len, 0);
+	free(value);
+	return ret;
+}
+
+int ovl_copy_xattrs(struct dentry *low, struct dentry *up)
+{
+	ssize_t len = layer_list(low, NULL, 0);
+	char *all;
+	int ret = 0;
+
+	if (len <= 0)
+		return (int)len;
+	if (!up->inode->iops->setxattr)
+		return 0;
+	all = xmalloc((size_t)len);
+	len = layer_list(low, all, (size_t)len);
+	if (len < 0)
+		ret = (int)len;
+	for (ssize_t i = 0; ret == 0 && i < len;) {
+		size_t n = strnlen(all + i, (size_t)(len - i));
+
+		/* ACLs (system.*) are not implemented; overlayfs's own names stay below. */
+		if (n && !ovl_private(all + i) && strncmp(all + i, "system.", 7))
+			ret = copy_one(low, up, all + i);
+		i += (ssize_t)n + 1;
+	}
+	free(all);
+	return ret;
+}
+
