@@ -92,6 +92,7 @@ needs script_pty script &&
 same python3_pty_spawn sh -c "/usr/bin/python3 -c 'import pty; pty.spawn([\"/bin/sh\", \"-c\", \"tty; stty -g; ps -o stat= -p \$\$\"])' | sed '$pts'"
 needs bash_job_control_tty script &&
 	same bash_job_control_tty sh -c "script -qc 'bash --norc $here/programs/jobctl.sh 2>/dev/null' /dev/null"
+same python3_xattrs /usr/bin/python3 "$here/programs/xattr.py" "$work/xattr"
 same resource_limits sh -c 'ulimit -a'
 same dd_dev_zero_1m_records sh -c 'dd if=/dev/zero bs=1M count=20 2>/dev/null | gzip -1 | gzip -d | wc -c'
 
