@@ -108,15 +108,16 @@ static int copy_one(struct dentry *low, struct dentry *up, const char *name)
 	char *value;
 	int ret;
 
-	if (len == -ENODATA)
-		return 0; /* gone meanwhile */
+	if (len == -ENODATA || len == -EOPNOTSUPP)
+		return 0; /* gone meanwhile, or a name the lower cannot read */
 	if (len < 0)
 		return (int)len;
 	value = xmalloc(len ? (size_t)len : 1);
 	len = layer_get(low, name, value, (size_t)len);
 	ret = len < 0 ? (int)len : up->inode->iops->setxattr(up, name, value, (size_t)len, 0);
 	free(value);
-	return ret;
+	/* As Linux's overlayfs: names the upper cannot store are left behind. */
+	return ret == -EOPNOTSUPP || ret == -ENODATA ? 0 : ret;
 }
 
 int ovl_copy_xattrs(struct dentry *low, struct dentry *up)
@@ -126,7 +127,7 @@ int ovl_copy_xattrs(struct dentry *low, struct dentry *up)
 	int ret = 0;
 
 	if (len <= 0)
-		return (int)len;
+		return len == -EOPNOTSUPP ? 0 : (int)len; /* a lower without xattrs */
 	if (!up->inode->iops->setxattr)
 		return 0;
 	all = xmalloc((size_t)len);
