@@ -206,6 +206,23 @@ struct p9_fcall {
 		struct {
 			struct p9_qid qid;
 		} rqid; /* Rattach, Rmkdir, Rsymlink, Rmknod */
+		/* Txattrwalk: newfid reads the value of name in fid's file, or with name ""
+		 * the list of names (NUL-terminated, back to back); Rxattrwalk: its size. */
+		struct {
+			uint32_t fid, newfid;
+			struct p9_str name;
+		} txattrwalk;
+		struct {
+			uint64_t size;
+		} rxattrwalk;
+		/* Txattrcreate: fid becomes a fid that Twrite fills with size bytes of the value
+		 * of name; its Tclunk sets it (flags: P9_XATTR_*). */
+		struct {
+			uint32_t fid;
+			struct p9_str name;
+			uint64_t size;
+			uint32_t flags;
+		} txattrcreate;
 	};
 };
 

@@ -174,6 +174,17 @@ static int decode_request(struct p9_rbuf *r, struct p9_fcall *f)
 		p9_get_u32(r, &f->tfsync.fid);
 		p9_get_u32(r, &f->tfsync.datasync);
 		break;
+	case P9_TXATTRWALK:
+		p9_get_u32(r, &f->txattrwalk.fid);
+		p9_get_u32(r, &f->txattrwalk.newfid);
+		p9_get_str(r, &f->txattrwalk.name);
+		break;
+	case P9_TXATTRCREATE:
+		p9_get_u32(r, &f->txattrcreate.fid);
+		p9_get_str(r, &f->txattrcreate.name);
+		p9_get_u64(r, &f->txattrcreate.size);
+		p9_get_u32(r, &f->txattrcreate.flags);
+		break;
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -220,6 +231,9 @@ static int decode_reply(struct p9_rbuf *r, struct p9_fcall *f)
 	case P9_RLERROR:
 		p9_get_u32(r, &f->rlerror.ecode);
 		break;
+	case P9_RXATTRWALK:
+		p9_get_u64(r, &f->rxattrwalk.size);
+		break;
 	case P9_RATTACH:
 	case P9_RMKDIR:
 	case P9_RSYMLINK:
@@ -227,6 +241,7 @@ static int decode_reply(struct p9_rbuf *r, struct p9_fcall *f)
 		p9_get_qid(r, &f->rqid.qid);
 		break;
 	case P9_RCLUNK:
+	case P9_RXATTRCREATE:
 	case P9_RFLUSH:
 	case P9_RUNLINKAT:
 	case P9_RRENAMEAT:

@@ -194,7 +194,22 @@ static int encode_body(struct p9_wbuf *w, const struct p9_fcall *f)
 	case P9_RMKNOD:
 		p9_put_qid(w, &f->rqid.qid);
 		break;
+	case P9_TXATTRWALK:
+		p9_put_u32(w, f->txattrwalk.fid);
+		p9_put_u32(w, f->txattrwalk.newfid);
+		p9_put_str(w, &f->txattrwalk.name);
+		break;
+	case P9_RXATTRWALK:
+		p9_put_u64(w, f->rxattrwalk.size);
+		break;
+	case P9_TXATTRCREATE:
+		p9_put_u32(w, f->txattrcreate.fid);
+		p9_put_str(w, &f->txattrcreate.name);
+		p9_put_u64(w, f->txattrcreate.size);
+		p9_put_u32(w, f->txattrcreate.flags);
+		break;
 	case P9_RCLUNK:
+	case P9_RXATTRCREATE:
 	case P9_RFLUSH:
 	case P9_RUNLINKAT:
 	case P9_RRENAMEAT:

@@ -92,6 +92,15 @@ enum p9_msg_type {
 #define P9_SETATTR_ATIME_SET 0x00000080U
 #define P9_SETATTR_MTIME_SET 0x00000100U
 
+/* Txattrcreate flags: Linux's setxattr flags (XATTR_CREATE, XATTR_REPLACE), and one bit
+ * of ours. An attr_size of 0 removes the attribute (the Linux v9fs client's convention),
+ * unless P9_XATTR_EMPTY asks for an attribute with an empty value instead. */
+#define P9_XATTR_CREATE 0x1u
+#define P9_XATTR_REPLACE 0x2u
+#define P9_XATTR_EMPTY 0x80000000u /* our extension: set "", do not remove */
+#define P9_XATTR_SIZE_MAX 65536u   /* a value, as Linux XATTR_SIZE_MAX */
+#define P9_XATTR_LIST_MAX 65536u   /* a list of names, as Linux XATTR_LIST_MAX */
+
 struct p9_qid {
 	uint8_t type;
 	uint32_t version;

@@ -89,6 +89,14 @@ static size_t sample_messages(struct p9_fcall *m)
 	f->rwalkgetattr.attr = (struct p9_attr){P9_GETATTR_BASIC, Q1, 040755, 0, 0, 2, 0, 4096};
 	f->rwalkgetattr.nwqid = 2, f->rwalkgetattr.wqids[0] = Q1, f->rwalkgetattr.wqids[1] = Q2;
 	f->rwalkgetattr.dirattr = (struct p9_attr){P9_GETATTR_BASIC, Q2, 040711, 7, 8, 3, 0, 512};
+	f = NEXT(P9_TXATTRWALK), f->txattrwalk.fid = 3, f->txattrwalk.newfid = 4;
+	f->txattrwalk.name = S("user.mime_type");
+	f = NEXT(P9_TXATTRWALK), f->txattrwalk.fid = 3, f->txattrwalk.newfid = 5;
+	f->txattrwalk.name = S(""); /* a list */
+	f = NEXT(P9_RXATTRWALK), f->rxattrwalk.size = 0x123456789aULL;
+	f = NEXT(P9_TXATTRCREATE), f->txattrcreate.fid = 6, f->txattrcreate.name = S("user.k");
+	f->txattrcreate.size = P9_XATTR_SIZE_MAX, f->txattrcreate.flags = P9_XATTR_REPLACE;
+	NEXT(P9_RXATTRCREATE);
 #undef NEXT
 	return n;
 }
@@ -152,6 +160,19 @@ static void test_decoded_fields(void **state)
 			assert_int_equal(d.tsetattr.attr.size, 99);
 			assert_int_equal(d.tsetattr.attr.mtime_nsec, 13);
 			break;
+		case P9_TXATTRWALK:
+			assert_int_equal(d.txattrwalk.fid, 3);
+			assert_int_equal(d.txattrwalk.newfid, m[i].txattrwalk.newfid);
+			assert_int_equal(d.txattrwalk.name.len, m[i].txattrwalk.name.len);
+			break;
+		case P9_RXATTRWALK:
+			assert_true(d.rxattrwalk.size == 0x123456789aULL);
+			break;
+		case P9_TXATTRCREATE:
+			assert_true(p9_str_eq(&d.txattrcreate.name, "user.k"));
+			assert_int_equal(d.txattrcreate.size, P9_XATTR_SIZE_MAX);
+			assert_int_equal(d.txattrcreate.flags, P9_XATTR_REPLACE);
+			break;
 		case P9_RSTATFS:
 			assert_int_equal(d.rstatfs.fsid, 0xabcdef);
 			assert_int_equal(d.rstatfs.namelen, 255);
@@ -170,6 +191,37 @@ static void test_golden_tversion(void **state)
 	f.version.version = S("9P2000.L");
 	assert_int_equal(p9_encode(g_buf, sizeof(g_buf), &f), sizeof(want));
 	assert_memory_equal(g_buf, want, sizeof(want));
+}
+
+/* The xattr messages byte for byte as Linux's v9fs sends and reads them. */
+static void test_golden_xattr(void **state)
+{
+	static const uint8_t walk[] = {22, 0, 0, 0, 30, 1, 0, 3, 0, 0, 0, 4, 0, 0, 0,
+				       5,  0, 'u', 's', 'e', 'r', '.'};
+	static const uint8_t create[] = {31, 0, 0,   0,	  32,  2,   0,	 6, 0, 0, 0, 6, 0, 'u',
+					 's', 'e', 'r', '.', 'k', 9, 0, 0, 0, 0, 0, 0, 0, 1, 0,
+					 0,   0};
+	struct p9_fcall f = {.type = P9_TXATTRWALK, .tag = 1}, d;
+
+	f.txattrwalk = (typeof(f.txattrwalk)){3, 4, S("user.")};
+	assert_int_equal(p9_encode(g_buf, sizeof(g_buf), &f), sizeof(walk));
+	assert_memory_equal(g_buf, walk, sizeof(walk));
+	f = (struct p9_fcall){.type = P9_TXATTRCREATE, .tag = 2};
+	f.txattrcreate = (typeof(f.txattrcreate)){6, S("user.k"), 9, P9_XATTR_CREATE};
+	assert_int_equal(p9_encode(g_buf, sizeof(g_buf), &f), sizeof(create));
+	assert_memory_equal(g_buf, create, sizeof(create));
+	f = (struct p9_fcall){.type = P9_RXATTRWALK, .tag = 3};
+	f.rxattrwalk.size = 65536;
+	assert_int_equal(p9_encode(g_buf, sizeof(g_buf), &f), 15);
+	assert_int_equal(p9_decode(g_buf, 15, P9_MAX_MSIZE, &d), 0);
+	assert_int_equal(d.rxattrwalk.size, 65536);
+	f = (struct p9_fcall){.type = P9_RXATTRCREATE, .tag = 4};
+	assert_int_equal(p9_encode(g_buf, sizeof(g_buf), &f), P9_HDR_SIZE);
+	/* A NUL inside the name is malformed. */
+	memcpy(g_buf, walk, sizeof(walk));
+	g_buf[19] = 0;
+	assert_int_equal(p9_decode(g_buf, sizeof(walk), P9_MAX_MSIZE, &d), -EPROTO);
+	assert_int_equal(d.type, P9_TXATTRWALK);
 }
 
 static void test_rgetattr_size_matches_linux(void **state)
@@ -415,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_every_message),
 		cmocka_unit_test(test_decoded_fields),
 		cmocka_unit_test(test_golden_tversion),
+		cmocka_unit_test(test_golden_xattr),
 		cmocka_unit_test(test_rgetattr_size_matches_linux),
 		cmocka_unit_test(test_every_truncation_is_eproto),
 		cmocka_unit_test(test_size_field_checks),
