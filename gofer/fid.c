@@ -196,6 +196,7 @@ void fid_put(struct gofer_fid *f)
 		return;
 	if (f->open_fd >= 0)
 		close(f->open_fd);
+	gofer_xattr_free(f->xattr);
 	node_put(f->node);
 	pthread_mutex_destroy(&f->dir_lock);
 	free(f);
@@ -239,6 +240,12 @@ static struct gofer_fid *fid_alloc(uint32_t num, struct gofer_node *node, uint32
 
 int fid_insert(struct gofer_server *s, uint32_t num, struct gofer_node *node, uint32_t uid)
 {
+	return fid_insert_xattr(s, num, node, uid, NULL);
+}
+
+int fid_insert_xattr(struct gofer_server *s, uint32_t num, struct gofer_node *node,
+		     uint32_t uid, struct gofer_xattr *x)
+{
 	struct gofer_fid *f;
 	size_t b = fid_bucket(num);
 	int ret = 0;
@@ -250,6 +257,7 @@ int fid_insert(struct gofer_server *s, uint32_t num, struct gofer_node *node, ui
 		ret = -ENFILE;
 	if (ret == 0) {
 		f = fid_alloc(num, node, uid);
+		f->xattr = x;
 		f->next = s->fids[b];
 		s->fids[b] = f;
 		s->nfids++;
@@ -258,8 +266,9 @@ int fid_insert(struct gofer_server *s, uint32_t num, struct gofer_node *node, ui
 	return ret;
 }
 
-int fid_replace(struct gofer_server *s, struct gofer_fid *old, struct gofer_node *node, int fd,
-		int flags, struct gofer_fid **out)
+/* fid_replace, and fid_replace_xattr with x. */
+static int replace(struct gofer_server *s, struct gofer_fid *old, struct gofer_node *node,
+		   int fd, int flags, struct gofer_xattr *x, struct gofer_fid **out)
 {
 	struct gofer_fid **pp = &s->fids[fid_bucket(old->num)];
 	struct gofer_fid *f = NULL;
@@ -271,6 +280,7 @@ int fid_replace(struct gofer_server *s, struct gofer_fid *old, struct gofer_node
 		f = fid_alloc(old->num, node, old->uid);
 		f->open_fd = fd;
 		f->open_flags = (uint32_t)flags;
+		f->xattr = x;
 		f->next = old->next;
 		*pp = fid_ref(f);
 	}
@@ -282,7 +292,24 @@ int fid_replace(struct gofer_server *s, struct gofer_fid *old, struct gofer_node
 	return 0;
 }
 
-int fid_remove(struct gofer_server *s, uint32_t num)
+int fid_replace(struct gofer_server *s, struct gofer_fid *old, struct gofer_node *node, int fd,
+		int flags, struct gofer_fid **out)
+{
+	return replace(s, old, node, fd, flags, NULL, out);
+}
+
+int fid_replace_xattr(struct gofer_server *s, struct gofer_fid *old, struct gofer_xattr *x,
+		      struct gofer_fid **out)
+{
+	struct gofer_node *node = node_get(old->node);
+	int ret = replace(s, old, node, -1, 0, x, out);
+
+	if (ret)
+		node_put(node);
+	return ret;
+}
+
+struct gofer_fid *fid_take(struct gofer_server *s, uint32_t num)
 {
 	struct gofer_fid *f = NULL;
 
@@ -296,8 +323,7 @@ int fid_remove(struct gofer_server *s, uint32_t num)
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
-	fid_put(f); /* requests still using it keep it until they finish */
-	return f ? 0 : -EBADF;
+	return f;
 }
 
 void fid_remove_all(struct gofer_server *s)

@@ -58,6 +58,12 @@ static const struct {
 	{SCMP_SYS(renameat), ARGS_ANY, "ops_create.c: Trenameat (glibc renameat)"},
 	{SCMP_SYS(renameat2), ARGS_ANY, "ops_create.c: Trenameat (newer glibc)"},
 	{SCMP_SYS(linkat), ARGS_ANY, "ops_create.c: Tlink (flags 0: never follows)"},
+	/* Extended attributes, on fds reopened by ops_xattr.c (never by path): it serves the
+	 * user.* names alone, so a sandbox cannot set security.* or trusted.* on host files. */
+	{SCMP_SYS(fgetxattr), ARGS_ANY, "ops_xattr.c: Txattrwalk of a value (user.* only)"},
+	{SCMP_SYS(flistxattr), ARGS_ANY, "ops_xattr.c: Txattrwalk of the list (user.* kept)"},
+	{SCMP_SYS(fsetxattr), ARGS_ANY, "ops_xattr.c: Tclunk of a Txattrcreate fid (user.*)"},
+	{SCMP_SYS(fremovexattr), ARGS_ANY, "ops_xattr.c: Tclunk of a size-0 Txattrcreate fid"},
 	{SCMP_SYS(geteuid), ARGS_ANY, "ops_create.c: owner of new files"},
 	{SCMP_SYS(getegid), ARGS_ANY, "ops_create.c: group of new files"},
 	{SCMP_SYS(brk), ARGS_ANY, "malloc"},

@@ -34,6 +34,19 @@ struct gofer_node {
 		      * wait on another process or host for ever */
 };
 
+/* An xattr fid's state (ops_xattr.c), fixed from creation but for buf and written, which
+ * Twrite changes under lock: the value or list Txattrwalk read (size bytes), or the value
+ * of size bytes that Twrite fills in order after Txattrcreate and Tclunk sets. */
+struct gofer_xattr {
+	bool write;	 /* Txattrcreate's: Tclunk commits it */
+	uint32_t flags;	 /* P9_XATTR_* of Txattrcreate */
+	uint64_t size;	 /* <= P9_XATTR_SIZE_MAX (a list: <= P9_XATTR_LIST_MAX) */
+	uint64_t written; /* bytes Twrite has filled, from 0 on */
+	pthread_mutex_t lock;
+	char name[P9_NAME_MAX + 1]; /* Linux's XATTR_NAME_MAX is 255 too */
+	uint8_t buf[];
+};
+
 /* A fid as one request sees it. Requests run concurrently, so a fid is reference counted:
  * the table holds one reference and every request using it one more (fid_get), so a Tclunk
  * racing a Tread never frees what the read uses; the open fd is closed with the last
@@ -48,6 +61,7 @@ struct gofer_fid {
 	uint32_t open_flags;	 /* O_* it was opened with */
 	uint32_t uid;		 /* Tattach n_uname, owner of files created through it */
 	pthread_mutex_t dir_lock; /* Treaddir's lseek + getdents64 on open_fd */
+	struct gofer_xattr *xattr; /* an xattr fid's (set at creation), else NULL */
 	struct gofer_fid *next;	 /* hash chain, under the server lock */
 };
 
@@ -118,7 +132,14 @@ int fid_insert(struct gofer_server *s, uint32_t num, struct gofer_node *node, ui
  * success *out is the new fid with a reference for the caller. */
 int fid_replace(struct gofer_server *s, struct gofer_fid *old, struct gofer_node *node, int fd,
 		int flags, struct gofer_fid **out);
-int fid_remove(struct gofer_server *s, uint32_t num);
+/* The same for xattr fids: fid num (or old's place) holding node (or old's node) and x,
+ * taken on success (on failure the caller keeps node and x). */
+int fid_insert_xattr(struct gofer_server *s, uint32_t num, struct gofer_node *node,
+		     uint32_t uid, struct gofer_xattr *x);
+int fid_replace_xattr(struct gofer_server *s, struct gofer_fid *old, struct gofer_xattr *x,
+		      struct gofer_fid **out);
+/* Take fid num out of the table: the table's reference for the caller, or NULL. */
+struct gofer_fid *fid_take(struct gofer_server *s, uint32_t num);
 void fid_remove_all(struct gofer_server *s);
 /* n's parent with a new reference (NULL at the root) and a copy of its name in buf
  * (P9_NAME_MAX + 1 bytes), read together under the names lock. */
@@ -157,6 +178,14 @@ int gofer_node_attr(const struct gofer_node *n, struct p9_attr *a);
 int gofer_walkgetattr_prompt(struct gofer_server *s, const struct p9_fcall *in,
 			     struct p9_fcall *out);
 
+/* ops_xattr.c: Tread and Twrite of xattr fids (ops_io.c hands over the fids that are not
+ * open files), Tclunk's commit of a Txattrcreate fid (0 or the host's -errno; other fids:
+ * 0), and freeing an xattr fid's state. */
+int gofer_xattr_read(struct gofer_server *s, struct gofer_call *call);
+int gofer_xattr_write(struct gofer_server *s, struct gofer_call *call);
+int gofer_xattr_commit(struct gofer_fid *f);
+void gofer_xattr_free(struct gofer_xattr *x);
+
 /* ops_*.c: one handler per message. */
 int gofer_op_version(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_attach(struct gofer_server *s, struct gofer_call *call);
@@ -180,5 +209,7 @@ int gofer_op_unlinkat(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_renameat(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_link(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_setattr(struct gofer_server *s, struct gofer_call *call);
+int gofer_op_xattrwalk(struct gofer_server *s, struct gofer_call *call);
+int gofer_op_xattrcreate(struct gofer_server *s, struct gofer_call *call);
 
 #endif

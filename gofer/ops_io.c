@@ -45,7 +45,7 @@ int gofer_op_lopen(struct gofer_server *s, struct gofer_call *call)
 
 	if (!f)
 		return -EBADF;
-	ret = fid_open_fd(f, NULL) >= 0 ? -EINVAL : 0;
+	ret = fid_open_fd(f, NULL) >= 0 || f->xattr ? -EINVAL : 0;
 	if (!ret)
 		ret = gofer_open_flags(s, call->in->tlopen.flags, &flags);
 	if (!ret)
@@ -86,7 +86,7 @@ int gofer_op_read(struct gofer_server *s, struct gofer_call *call)
 	int ret = gofer_io_fd(s, in->io.fid, O_RDONLY, &f);
 
 	if (ret)
-		return ret;
+		return ret == -EBADF ? gofer_xattr_read(s, call) : ret; /* not an open file */
 	if (in->io.offset > INT64_MAX) {
 		fid_put(f);
 		return -EINVAL;
@@ -113,7 +113,7 @@ int gofer_op_write(struct gofer_server *s, struct gofer_call *call)
 		return -EROFS;
 	ret = gofer_io_fd(s, in->io.fid, O_WRONLY, &f);
 	if (ret)
-		return ret;
+		return ret == -EBADF ? gofer_xattr_write(s, call) : ret; /* not an open file */
 	if (in->io.offset > INT64_MAX) {
 		fid_put(f);
 		return -EINVAL;

@@ -262,7 +262,15 @@ int gofer_walkgetattr_prompt(struct gofer_server *s, const struct p9_fcall *in,
 
 int gofer_op_clunk(struct gofer_server *s, struct gofer_call *call)
 {
-	return fid_remove(s, call->in->tfid.fid);
+	struct gofer_fid *f = fid_take(s, call->in->tfid.fid);
+	int ret;
+
+	if (!f)
+		return -EBADF;
+	/* The fid is gone whatever the answer; a Txattrcreate fid's setxattr may fail. */
+	ret = gofer_xattr_commit(f);
+	fid_put(f); /* requests still using it keep it until they finish */
+	return ret;
 }
 
 int gofer_op_flush(struct gofer_server *s, struct gofer_call *call)

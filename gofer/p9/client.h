@@ -78,4 +78,25 @@ int p9c_link(struct p9_client *c, uint32_t dfid, uint32_t fid, const char *name)
 int p9c_setattr(struct p9_client *c, uint32_t fid, const struct p9_setattr *sa);
 int p9c_fsync(struct p9_client *c, uint32_t fid);
 
+/* Extended attributes (client_xattr.c; the gofer serves user.* alone: others EOPNOTSUPP).
+ * Txattrwalk: newfid reads name's value, or with name NULL or "" the list of names, of
+ * size *size (read it with p9c_read, then p9c_clunk it; on error newfid is not made). */
+int p9c_xattrwalk(struct p9_client *c, uint32_t fid, uint32_t newfid, const char *name,
+		  uint64_t *size);
+/* Txattrcreate: fid (walked, not open) becomes a fid that p9c_write fills with size bytes
+ * from offset 0 on; its p9c_clunk sets name (P9_XATTR_* flags) and answers with the
+ * result. Size 0 removes name unless flags hold P9_XATTR_EMPTY. */
+int p9c_xattrcreate(struct p9_client *c, uint32_t fid, const char *name, uint64_t size,
+		    uint32_t flags);
+/* Whole operations on fid's file as the syscalls answer them (fid itself is kept):
+ * getxattr's value into buf[size] (size 0: its length only; too small: -ERANGE; none:
+ * -ENODATA), listxattr's NUL-terminated names, setxattr (flags XATTR_CREATE/REPLACE)
+ * and removexattr (-ENODATA when there is none). */
+ssize_t p9c_getxattr(struct p9_client *c, uint32_t fid, const char *name, void *buf,
+		     size_t size);
+ssize_t p9c_listxattr(struct p9_client *c, uint32_t fid, char *buf, size_t size);
+int p9c_setxattr(struct p9_client *c, uint32_t fid, const char *name, const void *value,
+		 size_t size, int flags);
+int p9c_removexattr(struct p9_client *c, uint32_t fid, const char *name);
+
 #endif

@@ -87,8 +87,10 @@ static inline bool p9_fuzz_feed(struct p9_fuzz *fz, struct gofer_server *s, cons
 	return true;
 }
 
-/* Fids 0 (root), 1 (file.txt, open for reading, and writing when rw), 2 (root, open for readdir) exist before the input,
- * so short random messages reach the handlers behind the fid checks. */
+/* Fids 0 (root), 1 (file.txt, open for reading, and writing when rw), 2 (root, open for
+ * readdir), 3 (an xattr fid reading the root's list of names) and, when rw, 4 (an xattr
+ * fid writing 8 bytes of user.fz of the root) exist before the input, so short random
+ * messages reach the handlers behind the fid checks. */
 static inline void p9_fuzz_prime(struct p9_fuzz *fz, struct gofer_server *s, bool rw)
 {
 	static const char *const file = "file.txt";
@@ -99,10 +101,14 @@ static inline void p9_fuzz_prime(struct p9_fuzz *fz, struct gofer_server *s, boo
 		{.type = P9_TLOPEN, .tlopen = {.fid = 1, .flags = rw ? O_RDWR : O_RDONLY}},
 		{.type = P9_TWALK, .twalk = {.fid = 0, .newfid = 2}},
 		{.type = P9_TLOPEN, .tlopen = {.fid = 2, .flags = O_RDONLY | O_DIRECTORY}},
+		{.type = P9_TXATTRWALK, .txattrwalk = {.fid = 0, .newfid = 3}},
+		{.type = P9_TWALK, .twalk = {.fid = 0, .newfid = 4}},
+		{.type = P9_TXATTRCREATE, .txattrcreate = {.fid = 4, .size = 8}},
 	};
 	uint8_t buf[256];
 
 	m[2].twalk.wnames[0] = (struct p9_str){file, 8};
+	m[8].txattrcreate.name = (struct p9_str){"user.fz", 7}; /* EROFS when read-only */
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		ssize_t n = p9_encode(buf, sizeof(buf), &m[i]);
 

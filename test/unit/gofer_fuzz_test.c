@@ -54,6 +54,15 @@ static size_t seeds(struct p9_fcall *m)
 						    3}}};
 	m[n++] = (struct p9_fcall){.type = P9_TFSYNC, .tfsync = {1, 1}};
 	m[n++] = (struct p9_fcall){.type = P9_TATTACH, .tattach = {5, P9_NOFID, 0, S("u"), S("")}};
+	m[n++] = (struct p9_fcall){.type = P9_TXATTRWALK, .txattrwalk = {1, 6, S("user.a")}};
+	m[n++] = (struct p9_fcall){.type = P9_TXATTRWALK, .txattrwalk = {0, 7, S("")}};
+	m[n++] = (struct p9_fcall){.type = P9_TREAD, .io = {7, 0, 100, NULL}};
+	m[n++] = (struct p9_fcall){.type = P9_TXATTRCREATE,
+				   .txattrcreate = {0, S("user.f"), 3, P9_XATTR_CREATE}};
+	m[n++] = (struct p9_fcall){.type = P9_TXATTRCREATE,
+				   .txattrcreate = {0, S("trusted.t"), 0, P9_XATTR_EMPTY}};
+	m[n++] = (struct p9_fcall){.type = P9_TWRITE, .io = {0, 0, 3, "abc"}};
+	m[n++] = (struct p9_fcall){.type = P9_TCLUNK, .tfid = {0}};
 	m[n++] = (struct p9_fcall){.type = P9_TVERSION, .version = {8192, S("9P2000.L")}};
 	return n;
 }
@@ -94,7 +103,7 @@ static size_t mutate(uint8_t *msg, size_t len, size_t cap)
 
 static void test_fuzz_entry_mutated_and_random(void **state)
 {
-	struct p9_fcall m[32];
+	struct p9_fcall m[48];
 	size_t nseeds = seeds(m);
 	static uint8_t input[8192];
 	struct p9_fuzz fz;
@@ -126,7 +135,7 @@ static void test_fuzz_entry_mutated_and_random(void **state)
 
 static void test_fuzz_entry_unmutated_seeds_work(void **state)
 {
-	struct p9_fcall m[32];
+	struct p9_fcall m[48];
 	size_t nseeds = seeds(m);
 	static uint8_t input[4096];
 	struct p9_fuzz fz;
