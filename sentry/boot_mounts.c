@@ -274,7 +274,8 @@ static int mount_one(json_t *m, const struct boot_mounts *bm, int *next_fd)
 		if (err)
 			return err;
 		vfs_mount(&p, type[0] == 'p' ? procfs_new() : sysfs_new(),
-			  flags | (type[0] == 's' ? MNT_READONLY : 0));
+			  flags | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC |
+				  (type[0] == 's' ? MNT_READONLY : 0));
 		path_put(&p);
 		return 0;
 	}

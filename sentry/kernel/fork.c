@@ -46,12 +46,13 @@ static int clone_check_flags(struct task *t, uint64_t flags)
 	 * have a platform context to lend. */
 	if ((flags & CLONE_VM) && (flags & CLONE_VFORK) && !t->ctx)
 		return -EINVAL;
-	if (flags & CLONE_NS_FLAGS & ~(CLONE_NEWIPC | CLONE_NEWPID))
+	if (flags & CLONE_NS_FLAGS & ~(CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNS))
 		return -EINVAL;
 	/* A new IPC namespace cannot share the parent's SEM_UNDO list. */
 	if ((flags & (CLONE_NEWIPC | CLONE_SYSVSEM)) == (CLONE_NEWIPC | CLONE_SYSVSEM))
 		return -EINVAL;
-	if ((flags & (CLONE_NEWIPC | CLONE_NEWPID)) && !caps_capable(t, CAP_SYS_ADMIN))
+	if ((flags & (CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNS)) &&
+	    !caps_capable(t, CAP_SYS_ADMIN))
 		return -EPERM;
 	/* After unshare(CLONE_NEWPID) the children's namespace is already a new one. */
 	if ((flags & CLONE_NEWPID) && t->pidns_children)
@@ -166,6 +167,8 @@ static int clone_task(struct task *t, const struct clone_args_k *ca, struct task
 	c->ipc_ns = ipc_ns_fork(t->ipc_ns, ca->flags & CLONE_NEWIPC);
 	c->files = fdtable_fork(t->files, ca->flags & CLONE_FILES);
 	c->fs = fs_context_fork(t->fs, ca->flags & CLONE_FS);
+	if (ca->flags & CLONE_NEWNS)
+		fs_context_unshare_ns(c->fs); /* not shared: CLONE_FS with it is EINVAL */
 	c->creds = t->creds;
 	/* Scheduling attributes and personality are inherited (sys_sched.c). */
 	c->sched_policy = t->sched_policy;
@@ -351,24 +354,38 @@ static int unshare_pidns(struct task *t)
 	return pidns_new(task_active_pidns(t), &t->pidns_children);
 }
 
+/* unshare(CLONE_FS, and CLONE_NEWNS which implies it): a private root, cwd and umask,
+ * then a copy of the mount namespace. */
+static void unshare_fs(struct task *t, uint64_t flags)
+{
+	t->fs = fs_context_unshare(t->fs);
+	if (flags & CLONE_NEWNS)
+		fs_context_unshare_ns(t->fs);
+}
+
 /* unshare(2): a new IPC namespace (CLONE_NEWIPC, which implies CLONE_SYSVSEM: the
- * process's SEM_UNDO adjustments are applied, as at exit) and a new pid namespace for
- * the children (CLONE_NEWPID). Other flags: EINVAL. */
+ * process's SEM_UNDO adjustments are applied, as at exit), a new pid namespace for
+ * the children (CLONE_NEWPID), a new mount namespace (CLONE_NEWNS) and a private fs
+ * context (CLONE_FS). Other flags: EINVAL. */
 long sys_unshare(struct task *t, const struct sysargs *a)
 {
 	uint64_t flags = arg_u64(a, 0);
 	struct ipc_ns *old;
 	int err;
 
-	if (flags & ~(uint64_t)(CLONE_NEWIPC | CLONE_SYSVSEM | CLONE_NEWPID))
+	if (flags & ~(uint64_t)(CLONE_NEWIPC | CLONE_SYSVSEM | CLONE_NEWPID | CLONE_NEWNS |
+				CLONE_FS))
 		return -EINVAL;
-	if ((flags & (CLONE_NEWIPC | CLONE_NEWPID)) && !caps_capable(t, CAP_SYS_ADMIN))
+	if ((flags & (CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNS)) &&
+	    !caps_capable(t, CAP_SYS_ADMIN))
 		return -EPERM;
 	if (flags & CLONE_NEWPID) {
 		err = unshare_pidns(t);
 		if (err)
 			return err;
 	}
+	if (flags & (CLONE_NEWNS | CLONE_FS))
+		unshare_fs(t, flags);
 	if ((flags & (CLONE_NEWIPC | CLONE_SYSVSEM)) && t->tg->nr_live == 1)
 		sem_undo_exit(t->tg);
 	if (flags & CLONE_NEWIPC) {

@@ -30,6 +30,11 @@ struct pid_ns *pidns_root(void)
 	return &g_root_ns;
 }
 
+uint64_t ns_ino_alloc(void)
+{
+	return g_next_ino++;
+}
+
 int pidns_new(struct pid_ns *parent, struct pid_ns **out)
 {
 	struct pid_ns *ns;
@@ -41,7 +46,7 @@ int pidns_new(struct pid_ns *parent, struct pid_ns **out)
 	ns->refs = 1;
 	ns->level = parent->level + 1;
 	ns->parent = pidns_get(parent);
-	ns->ino = g_next_ino++;
+	ns->ino = ns_ino_alloc();
 	*out = ns;
 	return 0;
 }

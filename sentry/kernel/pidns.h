@@ -51,6 +51,8 @@ struct pid {
 struct pid_ns *pidns_root(void);
 /* A child namespace of parent (CLONE_NEWPID): -ENOSPC beyond PIDNS_MAX_LEVEL. */
 int pidns_new(struct pid_ns *parent, struct pid_ns **out);
+/* A new namespace inode number (/proc/PID/ns links) for any kind of namespace. */
+uint64_t ns_ino_alloc(void);
 struct pid_ns *pidns_get(struct pid_ns *ns);
 void pidns_put(struct pid_ns *ns);
 /* Whether ns is anc or below it. */

@@ -18,9 +18,10 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(getpid), OK(getppid), OK(gettid), OK(exit), OK(exit_group),
 	PART(wait4, "rusage is zeroed"),
 	OK(waitid),
-	PART(clone, "namespace flags other than CLONE_NEWIPC and CLONE_NEWPID return EINVAL"),
-	PART(unshare, "CLONE_NEWIPC, CLONE_NEWPID and CLONE_SYSVSEM; other flags return "
-		      "EINVAL"),
+	PART(clone, "namespace flags other than CLONE_NEWIPC, CLONE_NEWPID and CLONE_NEWNS "
+		    "return EINVAL"),
+	PART(unshare, "CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNS (private propagation only), "
+		      "CLONE_FS and CLONE_SYSVSEM; other flags return EINVAL"),
 	PART(setns, "no namespace fds exist (/proc/PID/ns links are not openable): EBADF "
 		    "for a closed fd, else EINVAL"),
 	OK(pidfd_open), OK(pidfd_send_signal),
@@ -133,6 +134,17 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 		    "a writable gofer bind mount makes FIFOs and sockets on the host, device "
 		    "nodes EPERM; every FIFO, a host one too, is a pipe in the Sentry"),
 	PART(mknodat, "as mknod"),
+	PART(mount, "CAP_SYS_ADMIN; tmpfs (size, nr_inodes, mode, uid, gid), proc, sysfs, "
+		    "cgroup2, mqueue (the sandbox's one), bind (MS_REC), remount (tmpfs "
+		    "size/nr_inodes; other filesystems' options ignored; no EBUSY for files "
+		    "open for writing on ro), MS_MOVE; propagation is private only: MS_SHARED "
+		    "and MS_SLAVE are accepted and change nothing, MS_UNBINDABLE is kept; other "
+		    "types (devpts, ext4...) ENODEV"),
+	PART(umount2, "MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW; MNT_FORCE as plain; EBUSY "
+		      "while open files, roots, cwds or mounts use it; a namespace's root "
+		      "mount EINVAL"),
+	PART(pivot_root, "a namespace's root mount may be pivoted though it hangs from no "
+			 "parent; only the caller's root and cwd move to the new root"),
 	OK(statfs), OK(fstatfs), OK(dup), OK(dup2), OK(dup3),
 	PART(openat2, "RESOLVE_CACHED walks the dentry cache only: EAGAIN on a miss (no "
 		      "negative dentries are kept) and on filesystems that revalidate (gofer "

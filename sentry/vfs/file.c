@@ -18,6 +18,7 @@
 #include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/lease.h"
 #include "sentry/vfs/lock.h"
+#include "sentry/vfs/mount.h"
 
 struct file *file_alloc(int flags)
 {
@@ -57,6 +58,7 @@ void file_put(struct file *f)
 		f->ops->release(f);
 	dirsnap_free(f->dir);
 	inode_put(f->inode);
+	mnt_release(f->path.mnt);
 	path_put(&f->path);
 	free(f);
 }
@@ -97,6 +99,7 @@ int vfs_open_path(const struct path *p, int flags, struct file **out)
 	f = file_alloc(flags);
 	f->path = *p;
 	path_get(p);
+	mnt_hold(p->mnt);
 	if (flags & O_PATH) {
 		f->fmode = FMODE_PATH;
 		f->flags = flags & (O_PATH | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY);

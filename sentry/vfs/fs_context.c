@@ -10,6 +10,7 @@
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/mount.h"
 
 struct fs_context *fs_context_new_root(void)
 {
@@ -26,6 +27,9 @@ struct fs_context *fs_context_new_at(struct mount *m)
 	fs->root.dentry = fs->cwd.dentry = m->root;
 	dget(m->root);
 	dget(m->root);
+	mnt_hold(m);
+	mnt_hold(m);
+	fs->mnt_ns = mnt_ns_get(m->ns);
 	return fs;
 }
 
@@ -44,6 +48,9 @@ struct fs_context *fs_context_fork(struct fs_context *old, bool share)
 	fs->cwd = old->cwd;
 	path_get(&fs->root);
 	path_get(&fs->cwd);
+	mnt_hold(fs->root.mnt);
+	mnt_hold(fs->cwd.mnt);
+	fs->mnt_ns = mnt_ns_get(old->mnt_ns);
 	return fs;
 }
 
@@ -51,13 +58,34 @@ void fs_context_put(struct fs_context *fs)
 {
 	if (!fs || --fs->refs > 0)
 		return;
+	mnt_release(fs->root.mnt);
+	mnt_release(fs->cwd.mnt);
 	path_put(&fs->root);
 	path_put(&fs->cwd);
+	mnt_ns_put(fs->mnt_ns);
 	free(fs);
+}
+
+struct fs_context *fs_context_unshare(struct fs_context *fs)
+{
+	struct fs_context *copy;
+
+	if (fs->refs == 1)
+		return fs;
+	copy = fs_context_fork(fs, false);
+	fs_context_put(fs);
+	return copy;
+}
+
+void fs_context_unshare_ns(struct fs_context *fs)
+{
+	mnt_ns_unshare(fs);
 }
 
 static void set_cwd(struct fs_context *fs, struct path *p)
 {
+	mnt_hold(p->mnt);
+	mnt_release(fs->cwd.mnt);
 	path_put(&fs->cwd);
 	fs->cwd = *p;
 }
@@ -147,31 +175,50 @@ static int build_name(const struct path *root, const struct path *p, char *tmp, 
 	return ret;
 }
 
-/* p's name as seen from t's root; with mark_unreachable a name outside that root starts
- * with "(unreachable)", as Linux's getcwd. */
-static ssize_t path_name(struct task *t, const struct path *p, char *buf, size_t size,
-			 bool mark_unreachable)
+enum unreachable_as { UNREACHABLE_FULL, UNREACHABLE_MARKED, UNREACHABLE_ENOENT };
+
+/* p's name as seen from root into buf; a name outside root is from the top of the tree,
+ * "(unreachable)/..." as Linux's getcwd, or ENOENT. */
+static ssize_t name_from(const struct path *root, const struct path *p, char *buf,
+			 size_t size, enum unreachable_as as)
 {
 	char *tmp = xmalloc(VFS_PATH_MAX);
 	size_t pos = VFS_PATH_MAX - 1;
-	struct path root = {vfs_root_mount(), NULL};
 	bool unreachable;
 	int ret;
 
-	if (t && t->fs)
-		root = t->fs->root;
-	else if (root.mnt)
-		root.dentry = root.mnt->root;
 	tmp[pos] = '\0';
-	ret = build_name(&root, p, tmp, &pos, &unreachable);
-	if (ret == 0 && unreachable && mark_unreachable)
+	ret = build_name(root, p, tmp, &pos, &unreachable);
+	if (ret == 0 && unreachable && as == UNREACHABLE_MARKED)
 		ret = prepend(tmp, &pos, "(unreachable)", 13);
+	if (ret == 0 && unreachable && as == UNREACHABLE_ENOENT)
+		ret = -ENOENT;
 	if (ret == 0 && VFS_PATH_MAX - pos > size)
 		ret = -ERANGE;
 	if (ret == 0)
 		memcpy(buf, tmp + pos, VFS_PATH_MAX - pos);
 	free(tmp);
 	return ret < 0 ? ret : (ssize_t)(VFS_PATH_MAX - pos);
+}
+
+/* p's name as seen from t's root (NULL: the sandbox's). */
+static ssize_t path_name(struct task *t, const struct path *p, char *buf, size_t size,
+			 bool mark_unreachable)
+{
+	struct path root = {vfs_root_mount(), NULL};
+
+	if (t && t->fs)
+		root = t->fs->root;
+	else if (root.mnt)
+		root.dentry = root.mnt->root;
+	return name_from(&root, p, buf, size,
+			 mark_unreachable ? UNREACHABLE_MARKED : UNREACHABLE_FULL);
+}
+
+ssize_t vfs_path_name_from(const struct path *root, const struct path *p, char *buf,
+			   size_t size)
+{
+	return name_from(root, p, buf, size, UNREACHABLE_ENOENT);
 }
 
 ssize_t vfs_path_name(struct task *t, const struct path *p, char *buf, size_t size)
@@ -205,6 +252,8 @@ int vfs_chroot(struct task *t, const char *path)
 		path_put(&p);
 		return ret;
 	}
+	mnt_hold(p.mnt);
+	mnt_release(t->fs->root.mnt);
 	path_put(&t->fs->root);
 	t->fs->root = p;
 	return 0;

@@ -58,7 +58,7 @@ void file_touch_atime(struct file *f)
 	struct inode *inode = f->inode;
 	struct timespec now;
 
-	if (!inode || (f->flags & O_NOATIME))
+	if (!inode || (f->flags & O_NOATIME) || (f->path.mnt && (f->path.mnt->flags & MNT_NOATIME)))
 		return;
 	/* relatime: only when atime is older than mtime/ctime or a day old. */
 	vfs_now(&now);

@@ -10,6 +10,7 @@
 #include "lib/log.h"
 #include "sentry/fs/dev/tty.h"
 #include "sentry/ipc/ipc.h"
+#include "sentry/vfs/mount.h"
 
 static struct list_head g_mounts = LIST_HEAD_INIT(g_mounts);
 static struct mount *g_root_mount;
@@ -27,25 +28,43 @@ struct super_block *sb_new(const struct super_ops *ops, const char *type, unsign
 	return sb;
 }
 
-struct mount *vfs_mount(struct path *mountpoint, struct super_block *sb, int flags)
+struct mount *mnt_attach(struct path *mp, struct super_block *sb, struct dentry *root,
+			 int flags, const char *source)
 {
 	struct mount *m = xcalloc(1, sizeof(*m));
 
 	m->id = g_next_mount_id++;
 	m->sb = sb;
-	m->root = sb->root;
+	m->root = root;
 	dget(m->root);
 	m->flags = flags;
-	if (mountpoint) {
-		m->parent = mountpoint->mnt;
-		m->mountpoint = mountpoint->dentry;
+	m->source = source ? xstrdup(source) : NULL;
+	if (mp) {
+		m->parent = mp->mnt;
+		m->ns = mp->mnt->ns;
+		m->mountpoint = mp->dentry;
 		dget(m->mountpoint);
 		m->mountpoint->mounts++;
-	} else if (!g_root_mount) {
-		g_root_mount = m; /* the sandbox's; a pod container's tree has its own root */
 	}
 	list_add_tail(&m->link, &g_mounts);
 	return m;
+}
+
+struct mount *vfs_mount(struct path *mountpoint, struct super_block *sb, int flags)
+{
+	struct mount *m = mnt_attach(mountpoint, sb, sb->root, flags, NULL);
+
+	if (!mountpoint) {
+		if (!g_root_mount)
+			g_root_mount = m; /* the sandbox's; a pod container's tree has its own */
+		m->ns = mnt_ns_for_root(m);
+	}
+	return m;
+}
+
+struct list_head *mnt_list(void)
+{
+	return &g_mounts;
 }
 
 struct mount *vfs_root_mount(void)
@@ -115,16 +134,6 @@ static bool mount_in_tree(const struct mount *m, const struct mount *root)
 	return m == root;
 }
 
-static bool sb_mounted(const struct super_block *sb)
-{
-	struct list_head *pos;
-
-	list_for_each(pos, &g_mounts)
-		if (list_entry(pos, struct mount, link)->sb == sb)
-			return true;
-	return false;
-}
-
 void vfs_release_tree(struct mount *root)
 {
 	struct list_head *pos, *next, gone = LIST_HEAD_INIT(gone);
@@ -147,7 +156,7 @@ void vfs_release_tree(struct mount *root)
 
 		for (struct list_head *q = pos->next; q != &gone && !again; q = q->next)
 			again = list_entry(q, struct mount, link)->sb == m->sb;
-		if (!again && !sb_mounted(m->sb))
+		if (!again && !mnt_sb_in_use(m->sb))
 			sb_release(m->sb);
 	}
 	list_for_each_safe(pos, next, &gone) {
@@ -255,10 +264,11 @@ int vfs_new_tree(const struct vfs_config *cfg, struct mount **out)
 			path_put(&devp);
 		}
 	}
-	ret = mount_at(root, "proc", procfs_new(), 0);
+	ret = mount_at(root, "proc", procfs_new(), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC);
 	if (ret < 0)
 		log_warn("vfs: cannot mount /proc: %s", strerror(-ret));
-	ret = mount_at(root, "sys", sysfs_new(), MNT_READONLY);
+	ret = mount_at(root, "sys", sysfs_new(),
+		       MNT_READONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC);
 	if (ret < 0)
 		log_warn("vfs: cannot mount /sys: %s", strerror(-ret));
 	if (cfg->tmp_tmpfs) {

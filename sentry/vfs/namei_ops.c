@@ -174,7 +174,7 @@ int vfsk_dir_is_empty(struct dentry *dir)
 
 int mnt_want_write(const struct mount *m)
 {
-	return (m->flags & MNT_READONLY) ? -EROFS : 0;
+	return ((m->flags & MNT_READONLY) || m->sb->rdonly) ? -EROFS : 0;
 }
 
 /* The checks every create shares: the name is free, the mount writable, the dir W+X. */

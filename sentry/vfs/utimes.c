@@ -9,6 +9,7 @@
 
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/mount.h"
 
 #define PIPEFS_MAGIC 0x50495045
 #define ST_VALID_BIT 0x0020 /* f_flags is valid (Linux ST_VALID) */
@@ -103,7 +104,7 @@ static int statfs_dentry(struct mount *m, struct dentry *d, struct statfs *st)
 	st->f_fsid.__val[0] = (int)sb->dev;
 	if (sb->ops && sb->ops->statfs)
 		ret = sb->ops->statfs(sb, st);
-	st->f_flags = ST_VALID_BIT | ((m && (m->flags & MNT_READONLY)) ? ST_RDONLY : 0);
+	st->f_flags = ST_VALID_BIT | mnt_statfs_flags(m);
 	return ret;
 }
 

@@ -85,6 +85,11 @@ struct fs_context *fs_context_new_root(void);
 struct fs_context *fs_context_new_at(struct mount *root);
 struct fs_context *fs_context_fork(struct fs_context *old, bool share);
 void fs_context_put(struct fs_context *fs);
+/* unshare(CLONE_FS): fs itself if no one shares it, else a private copy (the caller's
+ * reference to fs moves to it). */
+struct fs_context *fs_context_unshare(struct fs_context *fs);
+/* CLONE_NEWNS: fs (not shared) moves to a copy of its mount namespace. */
+void fs_context_unshare_ns(struct fs_context *fs);
 /* Set cwd by an absolute path (boot: the spec's cwd). Returns 0 or -errno. */
 int fs_context_chdir(struct fs_context *fs, const char *path) __must_check;
 

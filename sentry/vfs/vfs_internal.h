@@ -10,7 +10,8 @@
  *    dentry only the cache holds goes on an LRU and is dropped when the cache is full;
  *    the gofer root is read-only, so what is cached stays valid for the sandbox's life
  *    (writable gofer bind mounts revalidate through super_ops.d_revalidate);
- *  - a struct path holds one reference on its dentry; mounts live for the sandbox's life.
+ *  - a struct path holds one reference on its dentry; mount structs live for the sandbox's
+ *    life (an unmounted one stays, its filesystem released once unused: vfs/mount.h).
  */
 #ifndef RUNSC_SENTRY_VFS_VFS_INTERNAL_H
 #define RUNSC_SENTRY_VFS_VFS_INTERNAL_H
@@ -35,6 +36,7 @@ struct super_block;
 struct path;
 struct pipe;
 struct tmpfs_xattr;
+struct mnt_ns;
 
 #define VFS_NAME_MAX 255
 #define VFS_PATH_MAX 4096
@@ -102,6 +104,7 @@ struct super_block {
 	 * where fetching them alone would be a round trip of its own). */
 	bool lookup_fetches_dir_attrs;
 	bool global;		/* one for the whole sandbox (mqueue): never released */
+	bool rdonly;		/* mounted or remounted read-only (MS_RDONLY): every mount EROFS */
 	void *priv;
 };
 
@@ -214,6 +217,9 @@ struct dentry {
 #define MNT_NOSUID 0x2	/* set-user-ID bits ignored (the Sentry never honours them) */
 #define MNT_NODEV 0x4	/* device files cannot be opened: EACCES */
 #define MNT_NOEXEC 0x8	/* execve: EACCES; mmap with PROT_EXEC: EPERM */
+#define MNT_NOATIME 0x10 /* reads leave atime alone */
+#define MNT_UNBINDABLE 0x20 /* MS_UNBINDABLE: a bind of it is EINVAL (mount_ops.c) */
+#define MNT_EXPIRE_MARK 0x40 /* umount2(MNT_EXPIRE) marked it and nothing used it since */
 
 struct mount {
 	int id;			 /* mount ID as /proc/PID/mountinfo shows it */
@@ -222,7 +228,11 @@ struct mount {
 	struct dentry *root;	 /* reference held */
 	struct super_block *sb;
 	int flags;		 /* MNT_* */
-	struct list_head link;	 /* g_mounts */
+	struct list_head link;	 /* g_mounts; g_detached once unmounted and still used */
+	struct mnt_ns *ns;	 /* its mount namespace; NULL once unmounted (mnt_ns.c) */
+	int users;		 /* open files and fs_context roots/cwds on it: umount EBUSY */
+	char *source;		 /* mount(2)'s source for /proc/mounts; NULL: from the type */
+	struct mount *copy;	 /* scratch while its namespace is copied */
 };
 
 struct path {
@@ -316,7 +326,8 @@ struct file {
 /* Per-task (or per CLONE_FS group) filesystem context. */
 struct fs_context {
 	int refs;
-	struct path root, cwd; /* references held */
+	struct path root, cwd; /* references held (mnt_hold on their mounts too) */
+	struct mnt_ns *mnt_ns; /* reference held; CLONE_FS sharers are in one namespace */
 	uint32_t umask;
 };
 

@@ -15,6 +15,7 @@
 #include "sentry/mm/mm.h"
 #include "sentry/mm/mm_proc.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/mount.h"
 
 int proc_show_stat(const struct proc_node *n, struct proc_buf *b);   /* proc_stat.c */
 int proc_show_status(const struct proc_node *n, struct proc_buf *b); /* proc_stat.c */
@@ -364,6 +365,18 @@ LINK_FNS(LINK_ROOT, root)
 
 /* ---- ns/ ---- */
 
+static unsigned long mnt_ns_ino_of(int tgid)
+{
+	struct fs_context *fs = proc_get_fs(tgid);
+	unsigned long ino;
+
+	if (!fs)
+		return 0;
+	ino = (unsigned long)mnt_ns_ino(fs->mnt_ns);
+	fs_context_put(fs);
+	return ino;
+}
+
 static const struct {
 	const char *name;
 	unsigned long ino;
@@ -390,6 +403,8 @@ static ssize_t ns_link(const struct proc_node *n, char *buf, size_t size)
 			if (!strncmp(kind, "pid", 3))
 				ino = proc_pidns_ino(n->tgid, n->tid == n->tgid ? 0 : n->tid,
 						     kind[3] == '_');
+			if (!strcmp(kind, "mnt"))
+				ino = mnt_ns_ino_of(n->tgid);
 			if (!ino)
 				return -ENOENT;
 			len = snprintf(tmp, sizeof(tmp), "%.*s:[%lu]", (int)klen, kind, ino);

@@ -21,6 +21,7 @@
 #include "sentry/kernel/uts.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/mount.h"
 
 #define CPUINFO_MAX (1 << 20)
 
@@ -255,6 +256,7 @@ static int show_filesystems(const struct proc_node *n, struct proc_buf *b)
 
 struct mounts_ctx {
 	struct proc_buf *b;
+	struct path root; /* the process's root: mounts outside it are not shown */
 	bool info;
 };
 
@@ -262,60 +264,100 @@ static const char *mount_source(const struct mount *m)
 {
 	const char *type = m->sb->type;
 
+	if (m->source)
+		return m->source;
 	if (!strcmp(type, "9p") || !strcmp(type, "overlay"))
 		return "none";
 	return type;
 }
 
-/* "rw,nosuid,nodev,noexec": what a mount's flags make of it (proc and sysfs always have the
- * last three, as Linux mounts them in containers). */
+/* "rw,nosuid,nodev,noexec,relatime": the per-mount flags. */
 static void mount_opts(const struct mount *m, char *buf, size_t size)
 {
-	bool special = !strcmp(m->sb->type, "proc") || !strcmp(m->sb->type, "sysfs");
+	snprintf(buf, size, "%s%s%s%s%s", (m->flags & MNT_READONLY) ? "ro" : "rw",
+		 (m->flags & MNT_NOSUID) ? ",nosuid" : "", (m->flags & MNT_NODEV) ? ",nodev" : "",
+		 (m->flags & MNT_NOEXEC) ? ",noexec" : "",
+		 (m->flags & MNT_NOATIME) ? ",noatime" : ",relatime");
+}
 
-	snprintf(buf, size, "%s%s%s%s", (m->flags & MNT_READONLY) ? "ro" : "rw",
-		 (special || (m->flags & MNT_NOSUID)) ? ",nosuid" : "",
-		 (special || (m->flags & MNT_NODEV)) ? ",nodev" : "",
-		 (special || (m->flags & MNT_NOEXEC)) ? ",noexec" : "");
+/* The filesystem's own options: "ro" or "rw", then tmpfs's size, nr_inodes... */
+static void super_opts(const struct mount *m, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s", m->sb->rdonly ? "ro" : "rw");
+
+	if (!strcmp(m->sb->type, "tmpfs") && n > 0 && (size_t)n < size)
+		tmpfs_show_options(m->sb, buf + n, size - (size_t)n);
+}
+
+/* Names with spaces, tabs, newlines or backslashes as Linux's mangle(): octal escapes. */
+static void pb_escaped(struct proc_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\\')
+			pb_printf(b, "\\%03o", (unsigned char)*s);
+		else
+			pb_printf(b, "%c", *s);
+	}
 }
 
 static void mounts_visit(void *arg, struct mount *m)
 {
 	struct mounts_ctx *c = arg;
 	struct path p = {m, m->root};
-	char *name = xmalloc(VFS_PATH_MAX);
-	const char *ro = (m->flags & MNT_READONLY) ? "ro" : "rw";
-	char opts[48];
+	char *name = xmalloc(VFS_PATH_MAX), opts[64], sopts[160];
 
-	if (proc_path_name(&p, name, VFS_PATH_MAX) < 0) {
+	if (vfs_path_name_from(&c->root, &p, name, VFS_PATH_MAX) < 0) {
 		free(name);
-		return; /* outside the viewer's root */
+		return; /* outside the process's root */
 	}
 	mount_opts(m, opts, sizeof(opts));
-	if (c->info)
-		pb_printf(c->b, "%d %d %u:%u / %s %s,relatime - %s %s %s\n", m->id,
-			  m->parent ? m->parent->id : 1, major(m->sb->dev), minor(m->sb->dev),
-			  name, opts, m->sb->type, mount_source(m), ro);
-	else
-		pb_printf(c->b, "%s %s %s %s,relatime 0 0\n", mount_source(m), name,
-			  m->sb->type, opts);
+	super_opts(m, sopts, sizeof(sopts));
+	if (c->info) {
+		char *mroot = xmalloc(VFS_PATH_MAX);
+
+		mnt_root_name(m, mroot, VFS_PATH_MAX);
+		pb_printf(c->b, "%d %d %u:%u ", m->id, m->parent ? m->parent->id : 1,
+			  major(m->sb->dev), minor(m->sb->dev));
+		pb_escaped(c->b, mroot);
+		pb_printf(c->b, " ");
+		pb_escaped(c->b, name);
+		/* Propagation is private only: no shared:/master: fields (mount.h). */
+		pb_printf(c->b, " %s%s - %s ", opts,
+			  (m->flags & MNT_UNBINDABLE) ? " unbindable" : "", m->sb->type);
+		pb_escaped(c->b, mount_source(m));
+		pb_printf(c->b, " %s\n", sopts);
+		free(mroot);
+	} else {
+		pb_escaped(c->b, mount_source(m));
+		pb_printf(c->b, " ");
+		pb_escaped(c->b, name);
+		pb_printf(c->b, " %s %s%s 0 0\n", m->sb->type, opts, sopts + 2);
+	}
 	free(name);
+}
+
+/* The mounts of the process's namespace that its root reaches, in mount order. */
+static int show_mounts(const struct proc_node *n, struct proc_buf *b, bool info)
+{
+	struct fs_context *fs = proc_get_fs(n->tgid);
+	struct mounts_ctx c = {b, {NULL, NULL}, info};
+
+	if (!fs)
+		return 0;
+	c.root = fs->root;
+	mnt_ns_for_each(fs->mnt_ns, mounts_visit, &c);
+	fs_context_put(fs);
+	return 0;
 }
 
 int proc_show_mounts(const struct proc_node *n, struct proc_buf *b)
 {
-	struct mounts_ctx c = {b, false};
-
-	vfs_for_each_mount(mounts_visit, &c);
-	return 0;
+	return show_mounts(n, b, false);
 }
 
 int proc_show_mountinfo(const struct proc_node *n, struct proc_buf *b)
 {
-	struct mounts_ctx c = {b, true};
-
-	vfs_for_each_mount(mounts_visit, &c);
-	return 0;
+	return show_mounts(n, b, true);
 }
 
 /* ---- /proc/sys ---- */

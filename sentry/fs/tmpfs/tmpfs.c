@@ -37,6 +37,13 @@ struct inode *tmpfs_inode_new(struct super_block *sb, uint32_t mode, dev_t rdev)
 	return inode;
 }
 
+int tmpfs_inode_reserve(struct super_block *sb)
+{
+	uint64_t max = tsb(sb)->max_inodes;
+
+	return max && max != TMPFS_UNLIMITED && tsb(sb)->inodes >= max ? -ENOSPC : 0;
+}
+
 static void dir_changed(struct inode *dir, int64_t entries)
 {
 	dir->size += (uint64_t)(entries * TMPFS_DIRENT_SIZE);
@@ -51,8 +58,11 @@ static int tmpfs_lookup(struct dentry *dir, const char *name, struct inode **out
 static int tmpfs_mknod(struct dentry *dir, struct dentry *d, uint32_t mode, dev_t rdev,
 		       const struct creds *c)
 {
-	struct inode *inode = tmpfs_inode_new(dir->sb, mode, rdev);
+	struct inode *inode;
 
+	if (tmpfs_inode_reserve(dir->sb))
+		return -ENOSPC;
+	inode = tmpfs_inode_new(dir->sb, mode, rdev);
 	inode_init_owner(inode, dir, c);
 	d_instantiate(d, inode);
 	if (S_ISDIR(mode))
@@ -75,6 +85,8 @@ static int tmpfs_symlink(struct dentry *dir, struct dentry *d, const char *targe
 
 	if (len >= VFS_PATH_MAX)
 		return -ENAMETOOLONG;
+	if (tmpfs_inode_reserve(dir->sb))
+		return -ENOSPC;
 	inode = tmpfs_inode_new(dir->sb, S_IFLNK | 0777, 0);
 	inode->priv = xstrdup(target);
 	inode->size = len;
@@ -87,8 +99,11 @@ static int tmpfs_symlink(struct dentry *dir, struct dentry *d, const char *targe
 static int tmpfs_tmpfile(struct dentry *dir, uint32_t mode, const struct creds *c,
 			 struct inode **out)
 {
-	struct inode *inode = tmpfs_inode_new(dir->sb, mode, 0);
+	struct inode *inode;
 
+	if (tmpfs_inode_reserve(dir->sb))
+		return -ENOSPC;
+	inode = tmpfs_inode_new(dir->sb, mode, 0);
 	inode_init_owner(inode, dir, c);
 	inode->nlink = 0;
 	*out = inode;
@@ -253,18 +268,24 @@ const struct inode_ops g_tmpfs_iops = {
 	.removexattr = tmpfs_removexattr,
 };
 
+/* Without size= or nr_inodes=, half the memory is what Linux gives. */
 static int tmpfs_statfs(struct super_block *sb, struct statfs *st)
 {
+	struct tmpfs_sb *ts = tsb(sb);
 	long pages = sysconf(_SC_PHYS_PAGES);
-	uint64_t blocks = pages > 0 ? (uint64_t)pages / 2 : (1ULL << 20);
-	uint64_t used = tsb(sb)->used_bytes / 4096;
+	uint64_t half = pages > 0 ? (uint64_t)pages / 2 : (1ULL << 20);
+	uint64_t blocks = ts->max_bytes ? ts->max_bytes / 4096 : half;
+	uint64_t files = ts->max_inodes ? ts->max_inodes : half;
+	uint64_t used = ts->used_bytes / 4096;
 
-	if (tsb(sb)->max_bytes)
-		blocks = tsb(sb)->max_bytes / 4096;
-	st->f_blocks = blocks;
-	st->f_bfree = st->f_bavail = used < blocks ? blocks - used : 0;
-	st->f_files = blocks;
-	st->f_ffree = tsb(sb)->inodes < blocks ? blocks - tsb(sb)->inodes : 0;
+	if (ts->max_bytes != TMPFS_UNLIMITED) {
+		st->f_blocks = blocks;
+		st->f_bfree = st->f_bavail = used < blocks ? blocks - used : 0;
+	}
+	if (ts->max_inodes != TMPFS_UNLIMITED) {
+		st->f_files = files;
+		st->f_ffree = ts->inodes < files ? files - ts->inodes : 0;
+	}
 	return 0;
 }
 
@@ -283,6 +304,9 @@ struct super_block *tmpfs_new(uint32_t root_mode, uid_t uid, gid_t gid)
 	struct inode *root;
 
 	sb->priv = xcalloc(1, sizeof(struct tmpfs_sb));
+	tsb(sb)->mode = root_mode & 07777;
+	tsb(sb)->uid = uid;
+	tsb(sb)->gid = gid;
 	root = tmpfs_inode_new(sb, S_IFDIR | (root_mode & 07777), 0);
 	root->uid = uid;
 	root->gid = gid;

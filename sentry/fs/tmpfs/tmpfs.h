@@ -13,9 +13,20 @@
 struct tmpfs_sb {
 	uint64_t used_bytes; /* file data allocated */
 	uint64_t inodes;     /* live inodes */
-	uint64_t max_bytes;  /* size= of the mount: writes past it get ENOSPC; 0 = no limit */
+	uint64_t max_bytes;  /* size= of the mount: writes past it get ENOSPC; 0 = no limit
+			      * (none given: statfs says half the memory), TMPFS_UNLIMITED
+			      * for size=0 */
 	uint64_t xattr_bytes; /* held by extended attributes (tmpfs_xattr.c) */
+	uint64_t max_inodes; /* nr_inodes=: more is ENOSPC; 0 and TMPFS_UNLIMITED as above */
+	uint32_t mode;	     /* mode= as given (01777 by default), for /proc/mounts */
+	uid_t uid;	     /* uid= and gid= of the root as given, for /proc/mounts */
+	gid_t gid;
 };
+
+#define TMPFS_UNLIMITED UINT64_MAX
+
+/* -ENOSPC if a new inode would pass nr_inodes=. */
+int tmpfs_inode_reserve(struct super_block *sb);
 
 /* Regular file data: a shared-memory object of memory-file pages keyed by offset (holes
  * read as zero and cost nothing). Its size follows the file's, so mappings fault SIGBUS
