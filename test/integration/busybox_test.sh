@@ -161,6 +161,14 @@ expect chroot_runs_program_in_new_root "$(printf '/\nbin\nbusybox')" \
 		chroot \$d /bin/busybox sh -c 'cd /..; /bin/busybox pwd; /bin/busybox ls /; /bin/busybox ls /bin';
 		rm -rf \$d"
 
+# unshare -m: a tmpfs mounted in the new mount namespace, remounted read-only, is gone
+# for the parent (mount(2), umount2(2) and CLONE_NEWNS; see test/syscalls/mount_*_test).
+expect unshare_mount_tmpfs_stays_private "$(printf 'hi\nro\nparent-clean')" \
+	"$BB" sh -c "D=/tmp/um-\$\$; mkdir \$D; export D; $BB unshare -m $BB sh -c '
+		$BB mount -t tmpfs -o size=1m none \$D && echo hi > \$D/f && cat \$D/f &&
+		$BB mount -o remount,ro \$D && { echo x 2>/dev/null > \$D/g || echo ro; }';
+		$BB grep -q \" \$D \" /proc/self/mounts || echo parent-clean; ls \$D; rmdir \$D"
+
 got=$(cd /usr/share && rs "$BB" pwd 2>/dev/null)
 check cwd_carried_over "got \`$got\`, want /usr/share" test "$got" == /usr/share
 got=$(cd /usr/share && rs "$BB" ls -d doc 2>/dev/null)

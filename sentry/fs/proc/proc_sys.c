@@ -248,7 +248,7 @@ static int show_version(const struct proc_node *n, struct proc_buf *b)
 static int show_filesystems(const struct proc_node *n, struct proc_buf *b)
 {
 	pb_printf(b, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevpts\n"
-		     "nodev\toverlay\nnodev\t9p\n");
+		     "nodev\toverlay\nnodev\t9p\nnodev\tcgroup2\nnodev\tmqueue\n");
 	return 0;
 }
 
