@@ -164,13 +164,16 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 		    "pty ioctls (termios, winsize, TIOCGPTN/SPTLCK, ctty, pgrp); "
 		    "other requests return ENOTTY"),
 	PART(getxattr, "user.*, trusted.* and security.* stored on tmpfs, memfd and the "
-		       "overlay (copy-up carries them) with Linux's checks; files of the "
-		       "gofer filesystem store none yet (ENODATA); ACLs are not implemented: "
-		       "system.posix_acl_* read as absent"),
+		       "overlay (copy-up carries them) with Linux's checks; gofer mounts "
+		       "(host files) serve user.* from the host file, other namespaces "
+		       "EOPNOTSUPP; ACLs are not implemented: system.posix_acl_* read as "
+		       "absent"),
 	PART(lgetxattr, "as getxattr"), PART(fgetxattr, "as getxattr"),
 	PART(listxattr, "as getxattr (trusted.* listed only with CAP_SYS_ADMIN)"),
 	PART(llistxattr, "as listxattr"), PART(flistxattr, "as listxattr"),
-	PART(setxattr, "as getxattr; gofer files: EOPNOTSUPP; system.posix_acl_*: "
+	PART(setxattr, "as getxattr; gofer mounts: user.* set on the host file "
+		       "(read-only mounts: EROFS; the overlay root copies up first); "
+		       "system.posix_acl_*: "
 		       "EOPNOTSUPP (no ACLs); security.capability is stored but execve "
 		       "grants no file capabilities"),
 	PART(lsetxattr, "as setxattr"), PART(fsetxattr, "as setxattr"),

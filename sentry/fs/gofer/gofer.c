@@ -196,6 +196,10 @@ const struct inode_ops g_gofer_iops = {
 	.setattr = rofs_setattr,
 	.open = gofer_open,
 	.evict = gofer_evict,
+	.getxattr = gofer_getxattr,
+	.listxattr = gofer_listxattr,
+	.setxattr = gofer_setxattr,
+	.removexattr = gofer_removexattr,
 };
 
 static int gofer_statfs(struct super_block *sb, struct statfs *st)

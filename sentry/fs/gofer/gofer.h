@@ -80,6 +80,14 @@ static inline struct gofer_fs *gofer_fs(struct super_block *sb)
 bool gofer_unlock(void);
 void gofer_relock(bool dropped);
 
+/* gofer_xattr.c: the inode_ops xattr calls of both tables (writes: EROFS on the
+ * read-only root, whose overlay copies up first). */
+ssize_t gofer_getxattr(struct dentry *d, const char *name, void *buf, size_t size);
+ssize_t gofer_listxattr(struct dentry *d, char *buf, size_t size);
+int gofer_setxattr(struct dentry *d, const char *name, const void *value, size_t size,
+		   int flags);
+int gofer_removexattr(struct dentry *d, const char *name);
+
 /* Open ino's read fid (and host fd) if not yet. Returns 0 or -errno. */
 int gofer_inode_open(struct inode *inode);
 /* Read up to size bytes at off from the host file: the donated host fd, else 9P Tread. */

@@ -406,4 +406,8 @@ const struct inode_ops g_gofer_rw_iops = {
 	.setattr = rw_setattr,
 	.open = gofer_open,
 	.evict = gofer_evict,
+	.getxattr = gofer_getxattr,
+	.listxattr = gofer_listxattr,
+	.setxattr = gofer_setxattr,
+	.removexattr = gofer_removexattr,
 };
