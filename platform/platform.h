@@ -130,8 +130,9 @@ struct platform_ops {
 	/* Optional (NULL: nothing to gain). The task that runs ctx was woken from a wait in
 	 * the Sentry and will soon switch_to ctx again: get its application thread ready
 	 * (systrap: wake the stub thread to spin for the resume, in parallel with the
-	 * wake-up of the task's own host thread). Called by another thread with the kernel
-	 * lock held while the task is blocked, so ctx does not change meanwhile. */
+	 * wake-up of the task's own host thread). Called by the waking thread, just after it
+	 * dropped the kernel lock (or with it held), for a task that was blocked when woken:
+	 * ctx stays allocated meanwhile, but the task's own thread may already run again. */
 	void (*wake_hint)(struct plat_ctx *ctx);
 
 	/* Read or replace the context's FPU state (XSAVE layout, plat_fpu_size() bytes).

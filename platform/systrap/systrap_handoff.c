@@ -132,12 +132,16 @@ unsigned systrap_handoff_resume(struct systrap_ctx *ctx, struct systrap_thread *
 	uint8_t *slot = slot_view(as, thr->slot);
 	bool asleep = atomic_load(msg_word(as, thr->slot, M_STUB_WAIT)) != 0;
 	uint64_t now = now_ns();
+	uint64_t woken = atomic_exchange_explicit(&ctx->woken_at, 0, memory_order_relaxed);
 	unsigned stub_spin = 0;
 
 	/* Did the handler woken ahead of us (systrap_handoff_wake) spin long enough? */
-	if (ctx->woken_at)
-		score(&ctx->wake_score, now - ctx->woken_at, WAKE_SPIN_NS);
-	ctx->woken_at = 0;
+	if (woken) {
+		uint16_t ws = atomic_load_explicit(&ctx->wake_score, memory_order_relaxed);
+
+		score(&ws, now > woken ? now - woken : 0, WAKE_SPIN_NS);
+		atomic_store_explicit(&ctx->wake_score, ws, memory_order_relaxed);
+	}
 	/* The handler has waited since the last trap: would its spin have caught us? */
 	if (ctx->trapped_at)
 		score(&ctx->stub_score[ctx->spin_key], now - ctx->trapped_at,
@@ -167,8 +171,8 @@ void systrap_handoff_wake(struct systrap_ctx *ctx, struct systrap_thread *thr)
 		return;
 	/* Scored whether or not the handler spins this time, so that a score lowered by
 	 * a busy spell comes back up once the resumes are quick again. */
-	ctx->woken_at = now_ns();
-	if (ctx->wake_score < SPIN_SCORE_MIN)
+	atomic_store_explicit(&ctx->woken_at, now_ns(), memory_order_relaxed);
+	if (atomic_load_explicit(&ctx->wake_score, memory_order_relaxed) < SPIN_SCORE_MIN)
 		return;
 	atomic_exchange(msg_word(thr->as, thr->slot, M_WAKE_SPIN), spin);
 	if (atomic_load(msg_word(thr->as, thr->slot, M_STUB_WAIT)))

@@ -125,10 +125,10 @@ struct systrap_ctx {
 	uint64_t resumed_at, trapped_at;
 	/* Waking the handler ahead of a resume (systrap_handoff_wake): how often its spin
 	 * would have lasted until the resume, and when it was woken (0 = not since the
-	 * last resume). Written by the waker with the kernel lock and own_lock held while
-	 * the task sleeps; read by the task's thread once it runs again. */
-	uint16_t wake_score;
-	uint64_t woken_at;
+	 * last resume). The waker hints just after it dropped the kernel lock, by when the
+	 * task's own thread may run again: both sides use relaxed atomics. */
+	_Atomic uint16_t wake_score;
+	_Atomic uint64_t woken_at;
 	struct plat_fpu fpu;		/* FPU state while no frame holds it */
 };
 

@@ -210,6 +210,7 @@ void task_do_exit(struct task *t, int code)
 		futex_wake_exit(t, t->clear_child_tid.v);
 	vfork_release(t);
 	if (t->ctx) {
+		kernel_forget_wakes(t); /* a waker may still be hinting t->ctx (sched.c) */
 		g_platform->ops->ctx_release(t->ctx);
 		t->ctx = NULL;
 	}

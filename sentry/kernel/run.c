@@ -175,6 +175,7 @@ void task_run_vfork_child(struct task *parent, struct task *child, struct vfork_
 	child->ctx = parent->ctx;
 	t_current = child;
 	task_loop(child, vc);
+	kernel_forget_wakes(child); /* a waker may still be hinting the borrowed context */
 	child->ctx = NULL;
 	t_current = parent;
 	if (child->exit_now || !vc->done)

@@ -15,31 +15,52 @@ static __thread bool t_lock_held;
 /* Tasks this thread woke under the kernel lock, signalled once it drops the lock: a task
  * signalled while the waker still holds the lock wakes only to sleep again on the lock
  * (two more context switches per wake-up, and on an idle VM two more wake-ups of a halted
- * vCPU). Each entry holds a wake_refs count on its task, which task_free waits out.
- * A thread that wakes without holding the lock (it has nothing to drop) signals at once. */
+ * vCPU). The platform's wake hint for the task (its application thread told to get ready,
+ * see wake_hint) waits for the lock drop too: a thread woken while we hold the lock can
+ * take our CPU and then spin for a resume that needs the lock. Each entry holds a
+ * wake_refs count on its task, which task_free and the release of its platform context
+ * (task_do_exit) wait out. A thread that wakes without holding the lock (it has nothing
+ * to drop) signals at once. */
 #define DEFER_MAX 16
-static __thread struct task *t_defer[DEFER_MAX];
+struct deferred_wake {
+	struct task *t;
+	struct plat_ctx *hint; /* the context to hint, or NULL */
+};
+static __thread struct deferred_wake t_defer[DEFER_MAX];
 static __thread unsigned t_ndefer;
 
-static void defer_wake(struct task *t)
+/* Hint first: once signalled, t may run (and exit) unless we hold the lock. */
+static void wake_now(struct task *t, struct plat_ctx *hint)
+{
+	if (hint)
+		g_platform->ops->wake_hint(hint);
+	pthread_cond_signal(&t->cond);
+}
+
+static void defer_wake(struct task *t, struct plat_ctx *hint)
 {
 	for (unsigned i = 0; i < t_ndefer; i++)
-		if (t_defer[i] == t)
+		if (t_defer[i].t == t) {
+			if (hint)
+				t_defer[i].hint = hint;
 			return;
+		}
 	if (t_ndefer == DEFER_MAX || !t_lock_held) {
-		pthread_cond_signal(&t->cond);
+		wake_now(t, hint);
 		return;
 	}
 	atomic_fetch_add(&t->wake_refs, 1);
-	t_defer[t_ndefer++] = t;
+	t_defer[t_ndefer++] = (struct deferred_wake){ t, hint };
 }
 
 /* A task about to be woken from a wait will soon run application code again: the
- * platform may get that ready in parallel with the task's own wake-up. */
-static void wake_hint(struct task *t)
+ * platform may get that ready in parallel with the task's own wake-up. The context to
+ * hint, decided under the lock while the task is still blocked. */
+static struct plat_ctx *wake_hint_ctx(const struct task *t)
 {
 	if (t->blocked && t->ctx && !t->in_app && g_platform->ops->wake_hint)
-		g_platform->ops->wake_hint(t->ctx);
+		return t->ctx;
+	return NULL;
 }
 
 void kernel_flush_wakes(void)
@@ -48,9 +69,13 @@ void kernel_flush_wakes(void)
 
 	t_ndefer = 0;
 	for (unsigned i = 0; i < n; i++) {
-		struct task *t = t_defer[i];
+		struct task *t = t_defer[i].t;
 
+		/* Our wake_refs count keeps the context: the task's thread first, so that
+		 * it runs even if the hinted thread then takes our CPU. */
 		pthread_cond_signal(&t->cond);
+		if (t_defer[i].hint)
+			g_platform->ops->wake_hint(t_defer[i].hint);
 		atomic_fetch_sub(&t->wake_refs, 1);
 	}
 }
@@ -58,7 +83,7 @@ void kernel_flush_wakes(void)
 void kernel_forget_wakes(struct task *t)
 {
 	for (unsigned i = 0; i < t_ndefer; i++)
-		if (t_defer[i] == t) {
+		if (t_defer[i].t == t) {
 			atomic_fetch_sub(&t->wake_refs, 1);
 			t_defer[i] = t_defer[--t_ndefer];
 			break;
@@ -105,10 +130,8 @@ void waitq_wake_all(struct waitq *q)
 			h->fn(h);
 			continue;
 		}
-		if (!w->task->woken)
-			wake_hint(w->task);
+		defer_wake(w->task, w->task->woken ? NULL : wake_hint_ctx(w->task));
 		w->task->woken = true;
-		defer_wake(w->task);
 	}
 }
 

@@ -64,8 +64,8 @@ void waitq_wake_all(struct waitq *q);
 /* Signal the tasks this thread woke now (before a pthread_cond_wait on the kernel mutex
  * outside block_on; kernel_unlock does it itself). */
 void kernel_flush_wakes(void);
-/* Before t is freed (kernel lock held): drop this thread's pending wake-up of t and wait
- * until no other thread is still signalling it. */
+/* Before t is freed or its platform context released (kernel lock held): drop this
+ * thread's pending wake-up of t and wait until no other thread is still signalling it. */
 void kernel_forget_wakes(struct task *t);
 
 /* Block the current task on q until woken, a signal becomes deliverable, or the deadline
