@@ -1,10 +1,12 @@
 /* Extended attributes on a tmpfs the test mounts (natively too: Linux's tmpfs stores
  * user.* since 6.6, trusted.* and security.* always), and on read-only mounts: a remount
  * read-only or a read-only bind mount refuses set and remove with EROFS (also through an
- * fd opened before), while get and list still work. Each case runs in a child in a
+ * fd opened before), while get and list still work. Attributes share the inode space of
+ * nr_inodes= with the inodes (ENOSPC), as in Linux 6.6+. Each case runs in a child in a
  * private mount namespace, so natively the host's mounts are never touched. */
 #include "harness.h"
 
+#include <sys/statfs.h>
 #include <sys/xattr.h>
 
 #include "mount_util.h"
@@ -125,11 +127,52 @@ static void readonly_mounts_refuse_changes(void)
 	in_private_ns(readonly_body);
 }
 
+/* nr_inodes=3 gives 3 KiB of inode space: the root and each file take 1 KiB, an
+ * attribute 40 bytes plus its name and value. */
+static void ispace_body(void)
+{
+	char *v = calloc(1, 1024);
+	struct statfs sf;
+
+	CHECK_OK(mount("tmpfs", g_mnt, "tmpfs", 0, "nr_inodes=3"));
+	make(at("f"));
+	CHECK_OK(setxattr(at("f"), "user.a", v, 900, 0)); /* 946 of the 1024 left */
+	CHECK_ERR(setxattr(at("f"), "user.b", v, 100, 0), ENOSPC);
+	CHECK_ERR(setxattr(at("f"), "trusted.b", v, 100, 0), ENOSPC);
+	CHECK_OK(setxattr(at("f"), "user.b", v, 10, 0)); /* 56 more */
+	/* A new value needs its whole room before the old one gives its own back. */
+	CHECK_ERR(setxattr(at("f"), "user.a", v, 900, XATTR_REPLACE), ENOSPC);
+	CHECK_OK(statfs(g_mnt, &sf));
+	CHECK_EQ(sf.f_files, 3);
+	CHECK_EQ(sf.f_ffree, 0);
+	/* The attributes hold the room a third inode needs. */
+	CHECK_ERR(open(at("g"), O_CREAT | O_WRONLY, 0644), ENOSPC);
+	CHECK_OK(removexattr(at("f"), "user.a"));
+	CHECK_OK(statfs(g_mnt, &sf));
+	CHECK_EQ(sf.f_ffree, 0); /* 968 bytes: less than an inode */
+	CHECK_OK(removexattr(at("f"), "user.b"));
+	CHECK_OK(statfs(g_mnt, &sf));
+	CHECK_EQ(sf.f_ffree, 1);
+	make(at("g"));
+	/* An unlinked file gives its attributes' room back with its own. */
+	CHECK_OK(unlink(at("f")));
+	CHECK_OK(setxattr(at("g"), "user.a", v, 900, 0));
+	CHECK_OK(umount(g_mnt));
+	free(v);
+}
+
+static void xattrs_take_inode_space(void)
+{
+	g_mnt = fresh_dir("ispace");
+	in_private_ns(ispace_body);
+}
+
 int main(void)
 {
 	h_begin();
 	h_setup_tmpdir();
 	RUN(tmpfs_stores_xattrs);
 	RUN(readonly_mounts_refuse_changes);
+	RUN(xattrs_take_inode_space);
 	return h_end();
 }

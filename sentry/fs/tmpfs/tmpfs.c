@@ -37,11 +37,22 @@ struct inode *tmpfs_inode_new(struct super_block *sb, uint32_t mode, dev_t rdev)
 	return inode;
 }
 
+uint64_t tmpfs_free_ispace(struct super_block *sb)
+{
+	struct tmpfs_sb *ts = tsb(sb);
+	uint64_t max = ts->max_inodes, cap, used;
+
+	if (!max || max == TMPFS_UNLIMITED)
+		return UINT64_MAX;
+	cap = max > UINT64_MAX / TMPFS_BOGO_INODE_SIZE ? UINT64_MAX
+						       : max * TMPFS_BOGO_INODE_SIZE;
+	used = ts->inodes * TMPFS_BOGO_INODE_SIZE + ts->xattr_ispace;
+	return used < cap ? cap - used : 0;
+}
+
 int tmpfs_inode_reserve(struct super_block *sb)
 {
-	uint64_t max = tsb(sb)->max_inodes;
-
-	return max && max != TMPFS_UNLIMITED && tsb(sb)->inodes >= max ? -ENOSPC : 0;
+	return tmpfs_free_ispace(sb) < TMPFS_BOGO_INODE_SIZE ? -ENOSPC : 0;
 }
 
 static void dir_changed(struct inode *dir, int64_t entries)
@@ -285,6 +296,8 @@ static int tmpfs_statfs(struct super_block *sb, struct statfs *st)
 	if (ts->max_inodes != TMPFS_UNLIMITED) {
 		st->f_files = files;
 		st->f_ffree = ts->inodes < files ? files - ts->inodes : 0;
+		if (ts->max_inodes) /* xattrs take inode space too */
+			st->f_ffree = tmpfs_free_ispace(sb) / TMPFS_BOGO_INODE_SIZE;
 	}
 	return 0;
 }

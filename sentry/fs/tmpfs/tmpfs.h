@@ -16,7 +16,8 @@ struct tmpfs_sb {
 	uint64_t max_bytes;  /* size= of the mount: writes past it get ENOSPC; 0 = no limit
 			      * (none given: statfs says half the memory), TMPFS_UNLIMITED
 			      * for size=0 */
-	uint64_t xattr_bytes; /* held by extended attributes (tmpfs_xattr.c) */
+	uint64_t xattr_bytes; /* heap held by extended attributes (tmpfs_xattr.c) */
+	uint64_t xattr_ispace; /* their share of the inode space (tmpfs_free_ispace) */
 	uint64_t max_inodes; /* nr_inodes=: more is ENOSPC; 0 and TMPFS_UNLIMITED as above */
 	uint32_t mode;	     /* mode= as given (01777 by default), for /proc/mounts */
 	uid_t uid;	     /* uid= and gid= of the root as given, for /proc/mounts */
@@ -25,7 +26,11 @@ struct tmpfs_sb {
 
 #define TMPFS_UNLIMITED UINT64_MAX
 
-/* -ENOSPC if a new inode would pass nr_inodes=. */
+/* Linux's inode space: nr_inodes= times TMPFS_BOGO_INODE_SIZE bytes, taken by every
+ * inode and by extended attributes; what is left (UINT64_MAX without nr_inodes=). */
+#define TMPFS_BOGO_INODE_SIZE 1024
+uint64_t tmpfs_free_ispace(struct super_block *sb);
+/* -ENOSPC if a new inode would pass nr_inodes= (its inode space). */
 int tmpfs_inode_reserve(struct super_block *sb);
 
 /* Regular file data: a shared-memory object of memory-file pages keyed by offset (holes

@@ -1,8 +1,8 @@
 /* tmpfs_xattr.c: extended attributes of tmpfs (and memfd) inodes, a short list per inode
  * in the Sentry's heap. The VFS (sentry/vfs/xattr.c) has checked the name, namespace and
- * permissions. Their memory counts per instance: past TMPFS_XATTR_BYTES_MAX (or the
- * instance's size= with its file data) a new value gets ENOSPC, as Linux's tmpfs when its
- * inode space runs out. */
+ * permissions. As Linux's tmpfs, a new value needs room in the instance's inode space
+ * (nr_inodes=, tmpfs_free_ispace) before the old one gives its room back, else ENOSPC;
+ * and their heap memory is capped per instance (TMPFS_XATTR_BYTES_MAX, ENOSPC too). */
 #include "sentry/fs/tmpfs/tmpfs.h"
 
 #include <errno.h>
@@ -24,10 +24,16 @@ static struct tmpfs_sb *tsb(struct inode *inode)
 	return inode->sb->priv;
 }
 
-/* What one attribute costs its instance. */
+/* What one attribute costs the Sentry's heap. */
 static uint64_t xattr_cost(size_t name_len, size_t size)
 {
 	return sizeof(struct tmpfs_xattr) + name_len + 1 + size;
+}
+
+/* Its inode space as Linux counts it (simple_xattr_space). */
+static uint64_t xattr_ispace(size_t name_len, size_t size)
+{
+	return 40 + name_len + size;
 }
 
 static struct tmpfs_xattr **xattr_find(struct inode *inode, const char *name)
@@ -68,19 +74,12 @@ ssize_t tmpfs_listxattr(struct dentry *d, char *buf, size_t size)
 	return (ssize_t)len;
 }
 
-/* May the instance hold delta more bytes of attributes? */
-static bool space_for(struct inode *inode, uint64_t delta)
-{
-	struct tmpfs_sb *sb = tsb(inode);
-
-	if (sb->xattr_bytes + delta > TMPFS_XATTR_BYTES_MAX)
-		return false;
-	return !sb->max_bytes || sb->used_bytes + sb->xattr_bytes + delta <= sb->max_bytes;
-}
-
 static void xattr_free(struct inode *inode, struct tmpfs_xattr *x)
 {
-	tsb(inode)->xattr_bytes -= xattr_cost(strlen(x->name), x->size);
+	size_t len = strlen(x->name);
+
+	tsb(inode)->xattr_bytes -= xattr_cost(len, x->size);
+	tsb(inode)->xattr_ispace -= xattr_ispace(len, x->size);
 	free(x->value);
 	free(x);
 }
@@ -98,7 +97,9 @@ int tmpfs_setxattr(struct dentry *d, const char *name, const void *value, size_t
 		return -EEXIST;
 	if (!old && (flags & XATTR_REPLACE))
 		return -ENODATA;
-	if (cost > freed && !space_for(inode, cost - freed))
+	if (tmpfs_free_ispace(inode->sb) < xattr_ispace(len, size))
+		return -ENOSPC;
+	if (cost > freed && tsb(inode)->xattr_bytes + cost - freed > TMPFS_XATTR_BYTES_MAX)
 		return -ENOSPC;
 	x = xmalloc(sizeof(*x) + len + 1);
 	memcpy(x->name, name, len + 1);
@@ -106,6 +107,7 @@ int tmpfs_setxattr(struct dentry *d, const char *name, const void *value, size_t
 	x->value = xmalloc(size ? size : 1);
 	memcpy(x->value, value, size);
 	tsb(inode)->xattr_bytes += cost;
+	tsb(inode)->xattr_ispace += xattr_ispace(len, size);
 	/* A replaced value keeps its place in the list. */
 	x->next = old ? old->next : NULL;
 	*pp = x;
