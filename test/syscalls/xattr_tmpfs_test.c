@@ -157,6 +157,11 @@ static void ispace_body(void)
 	/* An unlinked file gives its attributes' room back with its own. */
 	CHECK_OK(unlink(at("f")));
 	CHECK_OK(setxattr(at("g"), "user.a", v, 900, 0));
+	/* A remount may not leave less inode space than is in use, attributes included. */
+	CHECK_ERR(mount(NULL, g_mnt, NULL, MS_REMOUNT, "nr_inodes=2"), EINVAL);
+	CHECK_OK(mount(NULL, g_mnt, NULL, MS_REMOUNT, "nr_inodes=4"));
+	CHECK_OK(setxattr(at("g"), "user.b", v, 900, 0));
+	CHECK_ERR(mount(NULL, g_mnt, NULL, MS_REMOUNT, "nr_inodes=3"), EINVAL);
 	CHECK_OK(umount(g_mnt));
 	free(v);
 }

@@ -178,7 +178,10 @@ int tmpfs_remount(struct super_block *sb, const char *data)
 	    (ts->max_bytes == TMPFS_UNLIMITED || ts->used_bytes > o.size))
 		return -EINVAL;
 	if (o.has_inodes && o.inodes &&
-	    (ts->max_inodes == TMPFS_UNLIMITED || ts->inodes > o.inodes))
+	    (ts->max_inodes == TMPFS_UNLIMITED || ts->inodes > o.inodes ||
+	     /* xattrs use inode space too (1024 bytes an inode) */
+	     ts->inodes + (ts->xattr_ispace + TMPFS_BOGO_INODE_SIZE - 1) / TMPFS_BOGO_INODE_SIZE >
+		     o.inodes))
 		return -EINVAL;
 	if (o.has_size)
 		ts->max_bytes = limit_of(o.size);
