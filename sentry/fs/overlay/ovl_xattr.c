@@ -65,7 +65,7 @@ ssize_t ovl_listxattr(struct dentry *d, char *buf, size_t size)
 }
 
 int ovl_setxattr(struct dentry *d, const char *name, const void *value, size_t size,
-			int flags)
+		 int flags)
 {
 	struct dentry *up;
 	int ret;
