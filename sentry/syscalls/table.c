@@ -136,15 +136,16 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(mknodat, "as mknod"),
 	PART(mount, "CAP_SYS_ADMIN; tmpfs (size, nr_inodes, mode, uid, gid), proc, sysfs, "
 		    "cgroup2, mqueue (the sandbox's one), bind (MS_REC), remount (tmpfs "
-		    "size/nr_inodes; other filesystems' options ignored; no EBUSY for files "
-		    "open for writing on ro), MS_MOVE; propagation is private only: MS_SHARED "
-		    "and MS_SLAVE are accepted and change nothing, MS_UNBINDABLE is kept; other "
+		    "size/nr_inodes; other filesystems' options ignored), MS_MOVE; MS_NOSYMFOLLOW, "
+		    "MS_NODIRATIME, MS_STRICTATIME, MS_LAZYTIME, MS_SYNCHRONOUS and MS_DIRSYNC "
+		    "are accepted without effect; propagation is private only: MS_SHARED and "
+		    "MS_SLAVE are accepted and change nothing, MS_UNBINDABLE is kept; other "
 		    "types (devpts, ext4...) ENODEV"),
 	PART(umount2, "MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW; MNT_FORCE as plain; EBUSY "
 		      "while open files, roots, cwds or mounts use it; a namespace's root "
 		      "mount EINVAL"),
 	PART(pivot_root, "a namespace's root mount may be pivoted though it hangs from no "
-			 "parent; only the caller's root and cwd move to the new root"),
+			 "parent (Linux's hang from an unseen rootfs)"),
 	OK(statfs), OK(fstatfs), OK(dup), OK(dup2), OK(dup3),
 	PART(openat2, "RESOLVE_CACHED walks the dentry cache only: EAGAIN on a miss (no "
 		      "negative dentries are kept) and on filesystems that revalidate (gofer "

@@ -58,6 +58,8 @@ void file_put(struct file *f)
 		f->ops->release(f);
 	dirsnap_free(f->dir);
 	inode_put(f->inode);
+	if (f->fmode & FMODE_MNT_WRITE)
+		f->path.mnt->writers--;
 	mnt_release(f->path.mnt);
 	path_put(&f->path);
 	free(f);
@@ -107,6 +109,10 @@ int vfs_open_path(const struct path *p, int flags, struct file **out)
 		inode_get(inode);
 		*out = f;
 		return 0;
+	}
+	if ((f->fmode & FMODE_WRITE) && p->mnt) {
+		p->mnt->writers++;
+		f->fmode |= FMODE_MNT_WRITE;
 	}
 	if (S_ISREG(inode->mode) || S_ISDIR(inode->mode) || S_ISBLK(inode->mode))
 		f->fmode |= FMODE_LSEEK | FMODE_PREAD;

@@ -178,7 +178,24 @@ out:
 	return ret;
 }
 
-/* MS_REMOUNT (and MS_BIND|MS_REMOUNT: this mount's flags only) on a mount's root. */
+/* Whether a file is open for writing through m, or through any mount of sb (sb_wide). */
+static bool has_writers(const struct mount *m, bool sb_wide)
+{
+	struct list_head *pos;
+
+	if (!sb_wide)
+		return m->writers > 0;
+	list_for_each(pos, mnt_list()) {
+		const struct mount *o = list_entry(pos, struct mount, link);
+
+		if (o->sb == m->sb && o->writers > 0)
+			return true;
+	}
+	return false;
+}
+
+/* MS_REMOUNT (and MS_BIND|MS_REMOUNT: this mount's flags only) on a mount's root. A
+ * change to read-only while files are open for writing is EBUSY, as in Linux. */
 static int do_remount(struct task *t, struct path *p, unsigned long flags, const char *data)
 {
 	struct mount *m = p->mnt;
@@ -188,8 +205,15 @@ static int do_remount(struct task *t, struct path *p, unsigned long flags, const
 
 	if (!check_mnt(t, m) || p->dentry != m->root)
 		return -EINVAL;
+	if ((flags & MS_BIND) && (flags & MS_RDONLY) && !(m->flags & MNT_READONLY) &&
+	    has_writers(m, false))
+		return -EBUSY;
 	if (!(flags & MS_BIND)) {
 		rest = strip_sb_words(data, &rdonly);
+		if (rdonly && !m->sb->rdonly && has_writers(m, true)) {
+			free(rest);
+			return -EBUSY;
+		}
 		/* Only tmpfs has options to change; the others' are not looked at. */
 		if (!strcmp(m->sb->type, "tmpfs"))
 			ret = tmpfs_remount(m->sb, rest);

@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 
 #include "sentry/kernel/caps.h"
+#include "sentry/kernel/kernel_internal.h" /* task_for_each */
 #include "sentry/kernel/task.h"
 
 static bool check_mnt(struct task *t, const struct mount *m)
@@ -107,15 +108,39 @@ static int pivot_check(struct task *t, const struct path *newp, const struct pat
 	return 0;
 }
 
+/* A root or cwd at the old root moves to the new one (Linux's chroot_fs_refs). */
+static void move_fs_path(struct path *p, struct mount *from, struct mount *to)
+{
+	if (p->mnt != from || p->dentry != from->root)
+		return;
+	mnt_hold(to);
+	mnt_release(from);
+	path_put(p);
+	p->mnt = to;
+	p->dentry = to->root;
+	dget(p->dentry);
+}
+
+static void move_task_fs(struct task *t, void *arg)
+{
+	struct mount **mv = arg;
+
+	if (t->fs) {
+		move_fs_path(&t->fs->root, mv[0], mv[1]);
+		move_fs_path(&t->fs->cwd, mv[0], mv[1]);
+	}
+}
+
 /* The old root goes to put_old, the new root takes its place (the namespace's root if the
  * old one was: the Sentry's namespace roots hang from nothing, where Linux's hang from an
- * unseen rootfs). The caller's root and cwd follow when they were the old root. */
+ * unseen rootfs). Every task's root and cwd at the old root follow. */
 static void pivot(struct task *t, struct path *newp, struct path *old)
 {
 	struct mount *root_mnt = t->fs->root.mnt, *new_mnt = newp->mnt;
 	struct mount *root_parent = root_mnt->parent;
 	struct dentry *root_mp = root_mnt->mountpoint;
 	struct fs_context *fs = t->fs;
+	struct mount *mv[2] = {root_mnt, new_mnt};
 
 	if (root_mp)
 		dget(root_mp);
@@ -127,18 +152,7 @@ static void pivot(struct task *t, struct path *newp, struct path *old)
 	if (fs->mnt_ns->root == root_mnt)
 		fs->mnt_ns->root = new_mnt;
 	mnt_reorder(new_mnt);
-	for (int i = 0; i < 2; i++) {
-		struct path *p = i ? &fs->cwd : &fs->root;
-
-		if (p->mnt == root_mnt && p->dentry == root_mnt->root) {
-			mnt_hold(new_mnt);
-			mnt_release(root_mnt);
-			path_put(p);
-			p->mnt = new_mnt;
-			p->dentry = new_mnt->root;
-			dget(p->dentry);
-		}
-	}
+	task_for_each(move_task_fs, mv);
 }
 
 int vfs_pivot_root(struct task *t, const char *new_root, const char *put_old)

@@ -231,6 +231,7 @@ struct mount {
 	struct list_head link;	 /* g_mounts; g_detached once unmounted and still used */
 	struct mnt_ns *ns;	 /* its mount namespace; NULL once unmounted (mnt_ns.c) */
 	int users;		 /* open files and fs_context roots/cwds on it: umount EBUSY */
+	int writers;		 /* files open for writing on it: remount read-only EBUSY */
 	char *source;		 /* mount(2)'s source for /proc/mounts; NULL: from the type */
 	struct mount *copy;	 /* scratch while its namespace is copied */
 };
@@ -251,6 +252,7 @@ struct path {
 /* A read takes its records (an eventfd count, siginfos, inotify events, timer ticks)
  * whatever the destination can hold, as Linux: a fault then costs them (EFAULT). */
 #define FMODE_WHOLE_RECORDS 0x80
+#define FMODE_MNT_WRITE 0x100 /* counted in its mount's writers (a remount read-only: EBUSY) */
 
 struct iovec;
 struct uio;

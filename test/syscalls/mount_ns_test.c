@@ -252,6 +252,8 @@ static void pivot_root_body(void)
 	const char *nr = fresh_dir("newroot");
 	char old[PATH_MAX], buf[PATH_MAX];
 	struct statfs sf;
+	pid_t pid;
+	int st;
 
 	CHECK_OK(mount("none", nr, "tmpfs", 0, NULL));
 	snprintf(old, sizeof(old), "%s/old", nr);
@@ -260,7 +262,13 @@ static void pivot_root_body(void)
 	CHECK_ERR(syscall(SYS_pivot_root, old, old), EINVAL); /* not a mount's root */
 	CHECK_ERR(syscall(SYS_pivot_root, "/", old), EBUSY);  /* the root's own mount */
 	CHECK_OK(chdir(nr));
-	CHECK_OK(syscall(SYS_pivot_root, ".", "old"));
+	/* Done by a child, as pivot_root(8) does: every root and cwd at the old root
+	 * moves, this process's too. */
+	pid = fork();
+	if (pid == 0)
+		_exit(syscall(SYS_pivot_root, ".", "old") == 0 ? 0 : 10 + errno);
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK_EQ(WIFEXITED(st) ? WEXITSTATUS(st) : 100, 0);
 	CHECK(exists("/marker"));
 	CHECK(exists("/old/proc/self"));
 	CHECK(getcwd(buf, sizeof(buf)) != NULL);

@@ -151,7 +151,7 @@ static void remount_body(void)
 	char path[PATH_MAX];
 	struct statvfs sv;
 	struct statfs sf;
-	int err;
+	int err, fd;
 
 	CHECK_OK(mount("none", m, "tmpfs", 0, "size=64k"));
 	CHECK_OK(mount(NULL, m, NULL, MS_REMOUNT, "size=128k"));
@@ -162,6 +162,10 @@ static void remount_body(void)
 	/* Not below what is used. */
 	CHECK_ERR(mount(NULL, m, NULL, MS_REMOUNT, "size=64k"), EINVAL);
 	CHECK_ERR(mount(NULL, m, NULL, MS_REMOUNT, "bogus=1"), EINVAL);
+	/* Not read-only while a file is open for writing. */
+	fd = CHECK_OK(open(path, O_WRONLY));
+	CHECK_ERR(mount(NULL, m, NULL, MS_REMOUNT | MS_RDONLY, NULL), EBUSY);
+	CHECK_OK(close(fd));
 	CHECK_OK(mount(NULL, m, NULL, MS_REMOUNT | MS_RDONLY, NULL));
 	CHECK_ERR(open(path, O_WRONLY), EROFS);
 	CHECK_ERR(mkdir(h_path("remount/d"), 0755), EROFS);
@@ -211,8 +215,14 @@ static void bind_mounts_body(void)
 	CHECK_ERR(mount(src, h_path("bsrc/f"), NULL, MS_BIND, NULL), ENOTDIR);
 	CHECK_ERR(mount(h_path("bsrc/f"), dst, NULL, MS_BIND, NULL), ENOTDIR);
 	CHECK_ERR(mount(h_path("nothing"), dst, NULL, MS_BIND, NULL), ENOENT);
-	/* Read-only for this mount only. */
+	/* Read-only for this mount only: a writer through it is in the way, one through
+	 * the source is not. */
+	fd = CHECK_OK(open(h_path("bdst/f"), O_WRONLY));
+	CHECK_ERR(mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL), EBUSY);
+	close(fd);
+	fd = CHECK_OK(open(h_path("bsrc/f"), O_WRONLY));
 	CHECK_OK(mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL));
+	close(fd);
 	CHECK_ERR(open(h_path("bdst/h"), O_WRONLY | O_CREAT, 0644), EROFS);
 	CHECK_OK(open_close(h_path("bsrc/h"), O_WRONLY | O_CREAT, 0644));
 	CHECK(exists(h_path("bdst/h")));

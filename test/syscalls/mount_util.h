@@ -5,19 +5,27 @@
 #define RUNSC_TEST_SYSCALLS_MOUNT_UTIL_H
 
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 
-/* Run fn in a child in a new private mount namespace; its failed checks fail the case. */
+/* Run fn in a child in a new private mount namespace; its failed checks fail the case,
+ * and its checks count in the summary. */
 static void in_private_ns(void (*fn)(void))
 {
+	static int *child_checks;
 	pid_t pid;
 	int st;
 
+	if (!child_checks)
+		child_checks = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	*child_checks = 0;
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
 		g_case_fails = 0;
+		g_checks = 0;
 		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 			printf("  setup: cannot make a private mount namespace: %s\n",
 			       h_errname(errno));
@@ -25,12 +33,14 @@ static void in_private_ns(void (*fn)(void))
 			_exit(3);
 		}
 		fn();
+		*child_checks = g_checks;
 		fflush(stdout);
 		_exit(g_case_fails ? 1 : 0);
 	}
 	CHECK(pid > 0);
 	CHECK_EQ(waitpid(pid, &st, 0), pid);
 	CHECK_EQ(WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st), 0);
+	g_checks += *child_checks;
 }
 
 /* The line of file whose mount point (field number field, from 0) is path (the last
