@@ -135,12 +135,14 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 		    "nodes EPERM; every FIFO, a host one too, is a pipe in the Sentry"),
 	PART(mknodat, "as mknod"),
 	PART(mount, "CAP_SYS_ADMIN; tmpfs (size, nr_inodes, mode, uid, gid), proc, sysfs, "
-		    "cgroup2, mqueue (the sandbox's one), bind (MS_REC), remount (tmpfs "
-		    "size/nr_inodes; other filesystems' options ignored), MS_MOVE; MS_NOSYMFOLLOW, "
+		    "cgroup2, mqueue (the sandbox's one), devpts (a view of the sandbox's one "
+		    "set of ptys, as before Linux 4.7's instances; its options ignored), bind "
+		    "(MS_REC), remount (tmpfs size/nr_inodes; other filesystems' options "
+		    "ignored), MS_MOVE; MS_NOSYMFOLLOW, "
 		    "MS_NODIRATIME, MS_STRICTATIME, MS_LAZYTIME, MS_SYNCHRONOUS and MS_DIRSYNC "
 		    "are accepted without effect; propagation is private only: MS_SHARED and "
 		    "MS_SLAVE are accepted and change nothing, MS_UNBINDABLE is kept; other "
-		    "types (devpts, ext4...) ENODEV"),
+		    "types (ext4, overlay...) ENODEV"),
 	PART(umount2, "MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW; MNT_FORCE as plain; EBUSY "
 		      "while open files, roots, cwds or mounts use it; a namespace's root "
 		      "mount EINVAL"),

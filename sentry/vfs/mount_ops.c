@@ -1,4 +1,4 @@
-/* mount_ops.c: mount(2): new tmpfs, proc, sysfs, cgroup2 and mqueue mounts, bind mounts
+/* mount_ops.c: mount(2): new tmpfs, proc, sysfs, cgroup2, mqueue, devpts mounts, bind mounts
  * (MS_BIND, MS_REC), remounts (MS_REMOUNT, with MS_BIND per mount), MS_MOVE and the
  * propagation types, in Linux's order of checks. Every mount is a Sentry filesystem or
  * a bind of something already in the sandbox: nothing reaches the host. */
@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 
 #include "sentry/fs/cgroup/cgroup.h"
+#include "sentry/fs/dev/tty.h"
 #include "sentry/ipc/ipc.h"
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
@@ -70,6 +71,8 @@ static int new_sb(struct task *t, const char *type, const char *data, struct sup
 		*out = cgroupfs_new();
 	else if (!strcmp(type, "mqueue"))
 		*out = mqueue_fs_sb(); /* one for the sandbox, as one IPC namespace's */
+	else if (!strcmp(type, "devpts"))
+		*out = devpts_new(); /* a view of the sandbox's one set of ptys */
 	else
 		return -ENODEV;
 	return 0;
@@ -108,7 +111,9 @@ static int do_new_mount(struct task *t, struct path *mp, const char *type, unsig
 		return ret;
 	}
 	sb->rdonly = rdonly;
-	mnt_attach(mp, sb, sb->root, flags_to_mnt(flags) | (rdonly ? MNT_READONLY : 0), source);
+	/* No source: /proc/mounts says "none", as Linux. */
+	mnt_attach(mp, sb, sb->root, flags_to_mnt(flags) | (rdonly ? MNT_READONLY : 0),
+		   source ? source : "none");
 	return 0;
 }
 

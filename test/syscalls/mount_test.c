@@ -1,6 +1,6 @@
 /* mount(2) (man 2 mount, man 5 tmpfs): tmpfs options (size, nr_inodes, mode, uid, gid)
  * with ENOSPC and statfs, remounts, bind mounts (files too, MS_REC), per-mount read-only,
- * noexec/nodev, MS_MOVE, propagation types, proc and sysfs, and the errors. Every case
+ * noexec/nodev, MS_MOVE, propagation types, proc, sysfs and devpts, and the errors. Every case
  * runs in a private mount namespace of its own (mount_util.h). */
 #include "harness.h"
 
@@ -85,6 +85,8 @@ static void tmpfs_defaults_body(void)
 	CHECK(strstr(mountinfo_line(m), " - tmpfs tmpfs rw"));
 	CHECK(!strstr(mountinfo_line(m), "size="));
 	CHECK(!strstr(mountinfo_line(m), "mode="));
+	CHECK_OK(mount(NULL, m, "tmpfs", 0, NULL));
+	CHECK(strstr(mountinfo_line(m), " - tmpfs none rw"));
 }
 
 static void tmpfs_defaults(void)
@@ -339,6 +341,11 @@ static void proc_sysfs_body(void)
 	CHECK_EQ(sf.f_type, SYSFS_MAGIC);
 	CHECK(exists(h_path("sys/devices/system/cpu/online")));
 	CHECK(strstr(mountinfo_line(s), " ro,relatime - sysfs sysfs "));
+	CHECK_OK(mount("devpts", s, "devpts", 0, NULL));
+	CHECK_OK(statfs(s, &sf));
+	CHECK_EQ(sf.f_type, DEVPTS_SUPER_MAGIC);
+	CHECK(exists(h_path("sys/ptmx")));
+	CHECK(strstr(mountinfo_line(s), " - devpts devpts rw"));
 }
 
 static void proc_sysfs(void)
