@@ -211,5 +211,7 @@ int gofer_op_link(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_setattr(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_xattrwalk(struct gofer_server *s, struct gofer_call *call);
 int gofer_op_xattrcreate(struct gofer_server *s, struct gofer_call *call);
+int gofer_op_xattrget(struct gofer_server *s, struct gofer_call *call);
+int gofer_op_xattrset(struct gofer_server *s, struct gofer_call *call);
 
 #endif

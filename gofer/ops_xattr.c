@@ -1,5 +1,6 @@
 /* ops_xattr.c: extended attributes: Txattrwalk (a value or the list of names, read through
- * the new fid), Txattrcreate (a value written through the fid and set by its Tclunk).
+ * the new fid), Txattrcreate (a value written through the fid and set by its Tclunk), and
+ * our one-round-trip Txattrget and Txattrset, which do the same with the bytes inline.
  *
  * Only the user.* namespace is served: security.*, trusted.* and system.* name host
  * kernel policy (file capabilities, ACLs, LSM labels) that a sandbox must never set, nor
@@ -122,24 +123,29 @@ static ssize_t host_list(struct gofer_fid *f, uint8_t *buf)
 	return n < 0 ? n : (ssize_t)kept;
 }
 
-/* Read what Txattrwalk asks of f into a new state. */
-static int xattr_read_all(struct gofer_fid *f, const struct p9_str *name, uint8_t *scratch,
-			  struct gofer_xattr **out)
+/* name's value (name "": the list) of f's file into scratch: its size or -errno. */
+static ssize_t xattr_read(struct gofer_fid *f, const struct p9_str *name, uint8_t *scratch)
 {
 	char cname[P9_NAME_MAX + 1];
-	ssize_t n;
 	int ret = 0;
 
+	if (f->xattr || f->node->kernfs)
+		return f->xattr ? -EINVAL : -EACCES;
 	if (name->len)
 		ret = xattr_name(name, cname);
 	if (ret)
 		return ret;
 	if (!xattr_allowed(f))
-		n = name->len ? -ENODATA : 0; /* an empty list */
-	else if (name->len)
-		n = host_get(f, cname, scratch);
-	else
-		n = host_list(f, scratch);
+		return name->len ? -ENODATA : 0; /* an empty list */
+	return name->len ? host_get(f, cname, scratch) : host_list(f, scratch);
+}
+
+/* Read what Txattrwalk asks of f into a new state. */
+static int xattr_read_all(struct gofer_fid *f, const struct p9_str *name, uint8_t *scratch,
+			  struct gofer_xattr **out)
+{
+	ssize_t n = xattr_read(f, name, scratch);
+
 	if (n < 0)
 		return (int)n;
 	*out = xattr_alloc((uint64_t)n);
@@ -158,10 +164,7 @@ int gofer_op_xattrwalk(struct gofer_server *s, struct gofer_call *call)
 
 	if (!f)
 		return -EBADF;
-	if (f->xattr || f->node->kernfs)
-		ret = f->xattr ? -EINVAL : -EACCES;
-	else
-		ret = xattr_read_all(f, &in->txattrwalk.name, call->scratch, &x);
+	ret = xattr_read_all(f, &in->txattrwalk.name, call->scratch, &x);
 	if (ret == 0) {
 		ret = fid_insert_xattr(s, in->txattrwalk.newfid, node_get(f->node), f->uid, x);
 		if (ret) {
@@ -175,22 +178,32 @@ int gofer_op_xattrwalk(struct gofer_server *s, struct gofer_call *call)
 	return ret;
 }
 
-/* Txattrcreate's checks, in Linux's order where it has one. */
-static int create_check(struct gofer_server *s, const struct p9_fcall *in, char *name)
+/* The checks of Txattrcreate and Txattrset, in Linux's order where it has one. */
+static int create_check(struct gofer_server *s, const struct p9_str *pname, uint64_t size,
+			uint32_t flags, char *name)
 {
-	uint32_t flags = in->txattrcreate.flags;
 	int ret;
 
 	if (s->readonly)
 		return -EROFS;
 	if (flags & ~(P9_XATTR_CREATE | P9_XATTR_REPLACE | P9_XATTR_EMPTY))
 		return -EINVAL;
-	if ((flags & P9_XATTR_EMPTY) && in->txattrcreate.size)
+	if ((flags & P9_XATTR_EMPTY) && size)
 		return -EINVAL;
-	ret = xattr_name(&in->txattrcreate.name, name);
+	ret = xattr_name(pname, name);
 	if (ret)
 		return ret;
-	return in->txattrcreate.size > P9_XATTR_SIZE_MAX ? -E2BIG : 0;
+	return size > P9_XATTR_SIZE_MAX ? -E2BIG : 0;
+}
+
+/* Whether f may have name set through it (after create_check). 0 or -errno. */
+static int set_allowed(struct gofer_fid *f)
+{
+	if (f->xattr || fid_open_fd(f, NULL) >= 0)
+		return -EINVAL; /* only a walked fid becomes an xattr fid or sets one */
+	if (f->node->kernfs || !xattr_allowed(f))
+		return -EPERM;
+	return 0;
 }
 
 int gofer_op_xattrcreate(struct gofer_server *s, struct gofer_call *call)
@@ -199,17 +212,15 @@ int gofer_op_xattrcreate(struct gofer_server *s, struct gofer_call *call)
 	struct gofer_fid *f, *nf;
 	struct gofer_xattr *x;
 	char name[P9_NAME_MAX + 1];
-	int ret = create_check(s, in, name);
+	int ret = create_check(s, &in->txattrcreate.name, in->txattrcreate.size,
+			       in->txattrcreate.flags, name);
 
 	if (ret)
 		return ret;
 	f = fid_get(s, in->txattrcreate.fid);
 	if (!f)
 		return -EBADF;
-	if (f->xattr || fid_open_fd(f, NULL) >= 0)
-		ret = -EINVAL; /* only a walked fid becomes an xattr fid */
-	else if (f->node->kernfs || !xattr_allowed(f))
-		ret = -EPERM;
+	ret = set_allowed(f);
 	x = ret ? NULL : xattr_alloc(in->txattrcreate.size);
 	if (!ret && !x)
 		ret = -ENOMEM;
@@ -282,11 +293,30 @@ int gofer_xattr_write(struct gofer_server *s, struct gofer_call *call)
 	return ret;
 }
 
+/* Set name of f's file to value[size] (size 0 without P9_XATTR_EMPTY: remove it). */
+static int host_set(struct gofer_fid *f, const char *name, const void *value, size_t size,
+		    uint32_t flags)
+{
+	bool owned;
+	int fd, ret = xattr_fd(f, &fd, &owned);
+
+	if (ret)
+		return ret;
+	if (size == 0 && !(flags & P9_XATTR_EMPTY))
+		ret = fremovexattr(fd, name);
+	else
+		ret = fsetxattr(fd, name, value, size,
+				(int)(flags & (P9_XATTR_CREATE | P9_XATTR_REPLACE)));
+	ret = ret < 0 ? -errno : 0;
+	if (owned)
+		close(fd);
+	return ret;
+}
+
 int gofer_xattr_commit(struct gofer_fid *f)
 {
 	struct gofer_xattr *x = f->xattr;
-	bool owned, done;
-	int fd, ret;
+	bool done;
 
 	if (!x || !x->write)
 		return 0;
@@ -295,16 +325,52 @@ int gofer_xattr_commit(struct gofer_fid *f)
 	pthread_mutex_unlock(&x->lock);
 	if (!done)
 		return -EINVAL; /* fewer bytes written than Txattrcreate announced */
-	ret = xattr_fd(f, &fd, &owned);
+	return host_set(f, x->name, x->buf, x->size, x->flags);
+}
+
+/* Rxattrget: the header before the data (size[4] type[1] tag[2] size[8] count[4]). */
+#define XATTRGET_HDR 19u
+
+int gofer_op_xattrget(struct gofer_server *s, struct gofer_call *call)
+{
+	const struct p9_fcall *in = call->in;
+	struct gofer_fid *f = fid_get(s, in->txattrget.fid);
+	size_t room = call->payload_max + P9_READ_HDR - XATTRGET_HDR; /* msize - header */
+	ssize_t n;
+
+	if (!f)
+		return -EBADF;
+	n = xattr_read(f, &in->txattrget.name, call->scratch);
+	fid_put(f);
+	if (n < 0)
+		return (int)n;
+	call->out->rxattrget.size = (uint64_t)n;
+	/* The bytes only when the caller has room and they fit the msize: else it knows
+	 * the size (a size query, ERANGE) or reads the value through Txattrwalk. */
+	if ((size_t)n <= in->txattrget.count && (size_t)n <= room) {
+		call->out->rxattrget.count = (uint32_t)n;
+		call->out->rxattrget.data = call->scratch;
+	}
+	return 0;
+}
+
+int gofer_op_xattrset(struct gofer_server *s, struct gofer_call *call)
+{
+	const struct p9_fcall *in = call->in;
+	struct gofer_fid *f;
+	char name[P9_NAME_MAX + 1];
+	int ret = create_check(s, &in->txattrset.name, in->txattrset.count, in->txattrset.flags,
+			       name);
+
 	if (ret)
 		return ret;
-	if (x->size == 0 && !(x->flags & P9_XATTR_EMPTY))
-		ret = fremovexattr(fd, x->name);
-	else
-		ret = fsetxattr(fd, x->name, x->buf, x->size,
-				(int)(x->flags & (P9_XATTR_CREATE | P9_XATTR_REPLACE)));
-	ret = ret < 0 ? -errno : 0;
-	if (owned)
-		close(fd);
+	f = fid_get(s, in->txattrset.fid);
+	if (!f)
+		return -EBADF;
+	ret = set_allowed(f);
+	if (ret == 0)
+		ret = host_set(f, name, in->txattrset.data, in->txattrset.count,
+			       in->txattrset.flags);
+	fid_put(f);
 	return ret;
 }

@@ -25,6 +25,7 @@ static const gofer_op_fn g_ops[256] = {
 	[P9_TSETATTR] = gofer_op_setattr,   [P9_TLINK] = gofer_op_link,
 	[P9_TWALKGETATTR] = gofer_op_walkgetattr, [P9_TMKNOD] = gofer_op_mknod,
 	[P9_TXATTRWALK] = gofer_op_xattrwalk, [P9_TXATTRCREATE] = gofer_op_xattrcreate,
+	[P9_TXATTRGET] = gofer_op_xattrget, [P9_TXATTRSET] = gofer_op_xattrset,
 };
 
 static struct gofer_server *server_alloc(struct gofer_node *root, bool readonly)

@@ -1,5 +1,7 @@
 /* client_xattr.c: the client's extended-attribute requests (Txattrwalk, Txattrcreate) and
- * the whole get/list/set/remove operations made of them, with Linux's results. */
+ * the whole get/list/set/remove operations, with Linux's results: one round trip each
+ * through our Txattrget/Txattrset, the 9P2000.L messages when a value does not fit the
+ * msize. */
 #include "gofer/p9/client_rpc.h"
 
 #include <errno.h>
@@ -82,17 +84,59 @@ static ssize_t xattr_get(struct p9_client *c, uint32_t fid, const char *name, vo
 	return ret;
 }
 
+/* Txattrget: as xattr_get in one round trip. *too_big: the value fits buf but not the
+ * msize (xattr_get must read it). */
+static ssize_t xattr_get_inline(struct p9_client *c, uint32_t fid, const char *name,
+				void *buf, size_t size, bool *too_big)
+{
+	struct p9_fcall req = {.type = P9_TXATTRGET}, rep;
+	uint64_t len;
+	int ret;
+
+	req.txattrget.fid = fid;
+	req.txattrget.count = (uint32_t)MIN(size, (size_t)UINT32_MAX);
+	if (p9c_cstr(name, &req.txattrget.name))
+		return -ERANGE;
+	ret = p9c_rpc(c, &req, P9_RXATTRGET, &rep, NULL);
+	if (ret)
+		return ret;
+	len = rep.rxattrget.size;
+	if (len > MAX(P9_XATTR_SIZE_MAX, P9_XATTR_LIST_MAX) ||
+	    (rep.rxattrget.count && rep.rxattrget.count != len) ||
+	    rep.rxattrget.count > size) {
+		log_warn("9p: Rxattrget of %u bytes for a size of %llu", rep.rxattrget.count,
+			 (unsigned long long)len);
+		return -EIO;
+	}
+	if (size == 0)
+		return (ssize_t)len; /* the size alone */
+	if (len > size)
+		return -ERANGE;
+	*too_big = rep.rxattrget.count != len;
+	if (*too_big)
+		return -EMSGSIZE;
+	memcpy(buf, rep.rxattrget.data, len);
+	return (ssize_t)len;
+}
+
 ssize_t p9c_getxattr(struct p9_client *c, uint32_t fid, const char *name, void *buf,
 		     size_t size)
 {
+	bool too_big = false;
+	ssize_t ret;
+
 	if (!name || !*name)
 		return -ERANGE;
-	return xattr_get(c, fid, name, buf, size);
+	ret = xattr_get_inline(c, fid, name, buf, size, &too_big);
+	return too_big ? xattr_get(c, fid, name, buf, size) : ret;
 }
 
 ssize_t p9c_listxattr(struct p9_client *c, uint32_t fid, char *buf, size_t size)
 {
-	return xattr_get(c, fid, NULL, buf, size);
+	bool too_big = false;
+	ssize_t ret = xattr_get_inline(c, fid, NULL, buf, size, &too_big);
+
+	return too_big ? xattr_get(c, fid, NULL, buf, size) : ret;
 }
 
 /* Clone fid, make the clone an xattr fid for name, write value[size] through it and clunk
@@ -120,6 +164,24 @@ static int xattr_put(struct p9_client *c, uint32_t fid, const char *name, const 
 	return ret ? ret : cret;
 }
 
+/* Txattrset in one round trip when the message fits the msize, else xattr_put. */
+static int xattr_set(struct p9_client *c, uint32_t fid, const char *name, const void *value,
+		     size_t size, uint32_t flags)
+{
+	struct p9_fcall req = {.type = P9_TXATTRSET}, rep;
+
+	req.txattrset.fid = fid;
+	req.txattrset.flags = flags;
+	req.txattrset.count = (uint32_t)size;
+	req.txattrset.data = value;
+	if (p9c_cstr(name, &req.txattrset.name))
+		return -ERANGE;
+	/* size[4] type[1] tag[2] fid[4] name[2+n] flags[4] count[4] data[count] */
+	if (P9_HDR_SIZE + 16u + req.txattrset.name.len + size > c->msize)
+		return xattr_put(c, fid, name, value, size, flags);
+	return p9c_rpc(c, &req, P9_RXATTRSET, &rep, NULL);
+}
+
 int p9c_setxattr(struct p9_client *c, uint32_t fid, const char *name, const void *value,
 		 size_t size, int flags)
 {
@@ -130,7 +192,7 @@ int p9c_setxattr(struct p9_client *c, uint32_t fid, const char *name, const void
 	if (flags & ~(int)(P9_XATTR_CREATE | P9_XATTR_REPLACE))
 		return -EINVAL;
 	/* Size 0 on the wire removes: an empty value says so with our flag. */
-	return xattr_put(c, fid, name, value, size,
+	return xattr_set(c, fid, name, value, size,
 			 (uint32_t)flags | (size == 0 ? P9_XATTR_EMPTY : 0));
 }
 
@@ -138,5 +200,5 @@ int p9c_removexattr(struct p9_client *c, uint32_t fid, const char *name)
 {
 	if (!name || !*name)
 		return -ERANGE;
-	return xattr_put(c, fid, name, NULL, 0, P9_XATTR_REPLACE);
+	return xattr_set(c, fid, name, NULL, 0, P9_XATTR_REPLACE);
 }

@@ -223,6 +223,27 @@ struct p9_fcall {
 			uint64_t size;
 			uint32_t flags;
 		} txattrcreate;
+		/* Txattrget: name's value (name "": the list of names) of fid's file;
+		 * Rxattrget: its size, and the bytes when they fit in count (and the msize),
+		 * else none (count 0). */
+		struct {
+			uint32_t fid;
+			struct p9_str name;
+			uint32_t count;
+		} txattrget;
+		struct {
+			uint64_t size;
+			uint32_t count;
+			const void *data;
+		} rxattrget;
+		/* Txattrset: set name to count bytes of data, as Txattrcreate, Twrite and Tclunk
+		 * would (count 0 without P9_XATTR_EMPTY removes it); Rxattrset is empty. */
+		struct {
+			uint32_t fid;
+			struct p9_str name;
+			uint32_t flags, count;
+			const void *data;
+		} txattrset;
 	};
 };
 

@@ -185,6 +185,17 @@ static int decode_request(struct p9_rbuf *r, struct p9_fcall *f)
 		p9_get_u64(r, &f->txattrcreate.size);
 		p9_get_u32(r, &f->txattrcreate.flags);
 		break;
+	case P9_TXATTRGET:
+		p9_get_u32(r, &f->txattrget.fid);
+		p9_get_str(r, &f->txattrget.name);
+		p9_get_u32(r, &f->txattrget.count);
+		break;
+	case P9_TXATTRSET:
+		p9_get_u32(r, &f->txattrset.fid);
+		p9_get_str(r, &f->txattrset.name);
+		p9_get_u32(r, &f->txattrset.flags);
+		get_data(r, &f->txattrset.count, &f->txattrset.data);
+		break;
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -234,6 +245,10 @@ static int decode_reply(struct p9_rbuf *r, struct p9_fcall *f)
 	case P9_RXATTRWALK:
 		p9_get_u64(r, &f->rxattrwalk.size);
 		break;
+	case P9_RXATTRGET:
+		p9_get_u64(r, &f->rxattrget.size);
+		get_data(r, &f->rxattrget.count, &f->rxattrget.data);
+		break;
 	case P9_RATTACH:
 	case P9_RMKDIR:
 	case P9_RSYMLINK:
@@ -242,6 +257,7 @@ static int decode_reply(struct p9_rbuf *r, struct p9_fcall *f)
 		break;
 	case P9_RCLUNK:
 	case P9_RXATTRCREATE:
+	case P9_RXATTRSET:
 	case P9_RFLUSH:
 	case P9_RUNLINKAT:
 	case P9_RRENAMEAT:

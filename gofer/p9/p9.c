@@ -208,8 +208,26 @@ static int encode_body(struct p9_wbuf *w, const struct p9_fcall *f)
 		p9_put_u64(w, f->txattrcreate.size);
 		p9_put_u32(w, f->txattrcreate.flags);
 		break;
+	case P9_TXATTRGET:
+		p9_put_u32(w, f->txattrget.fid);
+		p9_put_str(w, &f->txattrget.name);
+		p9_put_u32(w, f->txattrget.count);
+		break;
+	case P9_RXATTRGET:
+		p9_put_u64(w, f->rxattrget.size);
+		p9_put_u32(w, f->rxattrget.count);
+		p9_put_bytes(w, f->rxattrget.data, f->rxattrget.count);
+		break;
+	case P9_TXATTRSET:
+		p9_put_u32(w, f->txattrset.fid);
+		p9_put_str(w, &f->txattrset.name);
+		p9_put_u32(w, f->txattrset.flags);
+		p9_put_u32(w, f->txattrset.count);
+		p9_put_bytes(w, f->txattrset.data, f->txattrset.count);
+		break;
 	case P9_RCLUNK:
 	case P9_RXATTRCREATE:
+	case P9_RXATTRSET:
 	case P9_RFLUSH:
 	case P9_RUNLINKAT:
 	case P9_RRENAMEAT:

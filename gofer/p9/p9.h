@@ -56,6 +56,10 @@ enum p9_msg_type {
 	/* Our extension (the number gVisor's p9 used for the same idea): Twalk's request, and
 	 * a reply with the attributes of the file reached; see codec.h. */
 	P9_TWALKGETATTR = 128, P9_RWALKGETATTR,
+	/* Ours too: an xattr get or set in one round trip, where 9P2000.L takes three
+	 * (Txattrwalk, Tread, Tclunk) or four (Twalk, Txattrcreate, Twrite, Tclunk). */
+	P9_TXATTRGET = 130, P9_RXATTRGET,
+	P9_TXATTRSET = 132, P9_RXATTRSET,
 };
 
 /* qid.type bits */

@@ -63,6 +63,12 @@ static size_t seeds(struct p9_fcall *m)
 				   .txattrcreate = {0, S("trusted.t"), 0, P9_XATTR_EMPTY}};
 	m[n++] = (struct p9_fcall){.type = P9_TWRITE, .io = {0, 0, 3, "abc"}};
 	m[n++] = (struct p9_fcall){.type = P9_TCLUNK, .tfid = {0}};
+	m[n++] = (struct p9_fcall){.type = P9_TXATTRGET, .txattrget = {1, S("user.f"), 64}};
+	m[n++] = (struct p9_fcall){.type = P9_TXATTRGET, .txattrget = {0, S(""), 0}};
+	m[n++] = (struct p9_fcall){.type = P9_TXATTRSET,
+				   .txattrset = {1, S("user.g"), 0, 3, "xyz"}};
+	m[n++] = (struct p9_fcall){.type = P9_TXATTRSET,
+				   .txattrset = {0, S("user.g"), P9_XATTR_REPLACE, 0, NULL}};
 	m[n++] = (struct p9_fcall){.type = P9_TVERSION, .version = {8192, S("9P2000.L")}};
 	return n;
 }

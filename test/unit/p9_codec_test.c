@@ -97,6 +97,14 @@ static size_t sample_messages(struct p9_fcall *m)
 	f = NEXT(P9_TXATTRCREATE), f->txattrcreate.fid = 6, f->txattrcreate.name = S("user.k");
 	f->txattrcreate.size = P9_XATTR_SIZE_MAX, f->txattrcreate.flags = P9_XATTR_REPLACE;
 	NEXT(P9_RXATTRCREATE);
+	f = NEXT(P9_TXATTRGET), f->txattrget.fid = 3, f->txattrget.name = S("user.k");
+	f->txattrget.count = 65536;
+	f = NEXT(P9_RXATTRGET), f->rxattrget.size = sizeof(g_data);
+	f->rxattrget.count = sizeof(g_data), f->rxattrget.data = g_data;
+	f = NEXT(P9_TXATTRSET), f->txattrset.fid = 3, f->txattrset.name = S("user.k");
+	f->txattrset.flags = P9_XATTR_CREATE, f->txattrset.count = sizeof(g_data);
+	f->txattrset.data = g_data;
+	NEXT(P9_RXATTRSET);
 #undef NEXT
 	return n;
 }
@@ -155,6 +163,14 @@ static void test_decoded_fields(void **state)
 		case P9_RREAD:
 			assert_memory_equal(d.type == P9_TWRITE ? d.io.data : d.rdata.data, g_data,
 					    sizeof(g_data));
+			break;
+		case P9_RXATTRGET:
+			assert_int_equal(d.rxattrget.size, sizeof(g_data));
+			assert_memory_equal(d.rxattrget.data, g_data, sizeof(g_data));
+			break;
+		case P9_TXATTRSET:
+			assert_int_equal(d.txattrset.flags, P9_XATTR_CREATE);
+			assert_memory_equal(d.txattrset.data, g_data, sizeof(g_data));
 			break;
 		case P9_TSETATTR:
 			assert_int_equal(d.tsetattr.attr.size, 99);
