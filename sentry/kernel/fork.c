@@ -10,6 +10,7 @@
 #include "sentry/fs/cgroup/cgroup.h"
 #include "sentry/ipc/ipc.h"
 #include "sentry/kernel/caps.h"
+#include "sentry/kernel/ioprio.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/pidfd.h"
 #include "sentry/kernel/pidns.h"
@@ -187,6 +188,7 @@ static int clone_task(struct task *t, const struct clone_args_k *ca, struct task
 	c->no_new_privs = t->no_new_privs;
 	task_seccomp_fork(c, t);
 	c->timer_slack_ns = t->timer_slack_ns;
+	c->io = ioprio_fork(t->io, ca->flags & CLONE_IO);
 	c->sigmask = t->sigmask;
 	memcpy(c->comm, t->comm, sizeof(c->comm));
 	/* A child sharing memory but not waiting for exec gets no alternate stack. */

@@ -8,6 +8,7 @@
 #include "lib/log.h"
 #include "sentry/fs/cgroup/cgroup.h"
 #include "sentry/kernel/caps.h"
+#include "sentry/kernel/ioprio.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/pidns.h"
 #include "sentry/kernel/seccomp.h"
@@ -225,6 +226,7 @@ void task_free(struct task *t)
 	free(t->pending_fpu);
 	pid_put(t->pid);
 	pidns_put(t->pidns_children);
+	ioprio_put(t->io);
 	free(t);
 }
 

@@ -26,6 +26,7 @@ struct fs_context;
 struct ipc_ns;
 struct pid;
 struct pid_ns;
+struct io_context;
 
 #define SENTRY_NSIG 64 /* signals 1..64 */
 typedef uint64_t sigmask_t; /* bit (sig-1) set = signal sig */
@@ -203,6 +204,7 @@ struct task {
 	uint64_t affinity;	 /* CPUs 0..63 */
 	unsigned personality;
 	uint64_t timer_slack_ns; /* PR_SET_TIMERSLACK; 0 = the default 50 us */
+	struct io_context *io;	 /* ioprio_set's (sentry/kernel/ioprio.h); NULL: none */
 
 	/* FPU state to load into a fresh context before first running (fork, exec). */
 	struct plat_fpu *pending_fpu;

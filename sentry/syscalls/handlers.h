@@ -287,3 +287,5 @@ DECLARE_SYSCALL(mq_notify);
 DECLARE_SYSCALL(mq_getsetattr);
 DECLARE_SYSCALL(unshare);
 DECLARE_SYSCALL(setns);
+DECLARE_SYSCALL(ioprio_set);
+DECLARE_SYSCALL(ioprio_get);

@@ -97,6 +97,9 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(sched_getattr),
 	OK(getpriority), PART(setpriority, "nice values kept and checked; host threads keep "
 					 "their priority"),
+	PART(ioprio_set, "recorded per task (CLONE_IO shares it) and reported; host I/O is not "
+			 "reprioritized"),
+	OK(ioprio_get),
 	OK(getrandom), OK(arch_prctl),
 	PART(seccomp, "strict and filter modes (classic BPF run by the Sentry before each "
 		      "syscall; TSYNC, LOG, all actions; TRACE and USER_NOTIF act as with no "
