@@ -169,3 +169,15 @@ long caps_prctl(struct task *t, int opt, uint64_t a2, uint64_t a3, uint64_t a4, 
 		return -EINVAL;
 	}
 }
+
+bool caps_ptrace_may_access(const struct task *t, const struct task *target)
+{
+	const struct creds *c = &t->creds, *tc = &target->creds;
+
+	if (t->tg == target->tg)
+		return true;
+	if (c->uid == tc->uid && c->uid == tc->euid && c->uid == tc->suid &&
+	    c->gid == tc->gid && c->gid == tc->egid && c->gid == tc->sgid)
+		return true;
+	return caps_capable(t, CAP_SYS_PTRACE);
+}

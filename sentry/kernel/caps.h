@@ -17,6 +17,10 @@ void caps_init(struct creds *c);
 
 /* Does t hold cap in its effective set? */
 bool caps_capable(const struct task *t, int cap);
+/* Linux's ptrace_may_access(target, PTRACE_MODE_*_REALCREDS) (process_vm_*, kcmp,
+ * pidfd_getfd, migrate_pages, move_pages): t's own thread group, t's real uid and gid
+ * equal to all of target's, or CAP_SYS_PTRACE. Dumpability is not checked. */
+bool caps_ptrace_may_access(const struct task *t, const struct task *target);
 
 /* Adjust caps after uids changed from old to c (setuid family), as Linux does. */
 void caps_fix_setuid(struct creds *c, const struct creds *old);

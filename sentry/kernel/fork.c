@@ -189,6 +189,7 @@ static int clone_task(struct task *t, const struct clone_args_k *ca, struct task
 	task_seccomp_fork(c, t);
 	c->timer_slack_ns = t->timer_slack_ns;
 	c->io = ioprio_fork(t->io, ca->flags & CLONE_IO);
+	c->mempolicy = t->mempolicy;
 	c->sigmask = t->sigmask;
 	memcpy(c->comm, t->comm, sizeof(c->comm));
 	/* A child sharing memory but not waiting for exec gets no alternate stack. */

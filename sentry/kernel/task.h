@@ -17,6 +17,7 @@
 #include "platform/platform.h"
 #include "sentry/abi/uaddr.h"
 #include "sentry/kernel/sched.h"
+#include "sentry/mm/mempolicy.h"
 
 struct mm;
 struct cgroup;
@@ -205,6 +206,7 @@ struct task {
 	unsigned personality;
 	uint64_t timer_slack_ns; /* PR_SET_TIMERSLACK; 0 = the default 50 us */
 	struct io_context *io;	 /* ioprio_set's (sentry/kernel/ioprio.h); NULL: none */
+	struct mempolicy mempolicy; /* set_mempolicy's; copied at fork */
 
 	/* FPU state to load into a fresh context before first running (fork, exec). */
 	struct plat_fpu *pending_fpu;

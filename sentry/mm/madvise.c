@@ -25,11 +25,6 @@
 #define MCL_ONFAULT 4
 #endif
 
-static struct vma *vma_next(struct mm *mm, struct vma *v)
-{
-	return v->link.next == &mm->vmas ? NULL : list_entry(v->link.next, struct vma, link);
-}
-
 typedef int (*vma_fn)(struct mm *mm, struct vma *v, uint64_t s, uint64_t e, int arg);
 
 /* Call fn on each VMA piece of [start, end) (split to the range when split). Returns the

@@ -17,6 +17,7 @@
 #include "lib/list.h"
 #include "lib/util.h"
 #include "sentry/abi/uaddr.h"
+#include "sentry/mm/mempolicy.h"
 #include "sentry/mm/pmap.h"
 
 #undef PAGE_SIZE
@@ -164,6 +165,7 @@ struct vma {
 	uint64_t pgoff;		/* offset in file or shm of start, bytes */
 	unsigned vflags;	/* VMA_* below */
 	char name[24];		/* "[stack]", "[heap]", "[vdso]", or "" */
+	struct mempolicy pol;	/* mbind's (sentry/mm/mempolicy.h); zero: none */
 };
 
 /* struct vma.vflags (Linux's VM_LOCKED, VM_DONTCOPY, VM_WIPEONFORK...). */

@@ -15,6 +15,11 @@
 struct vma *vma_find(struct mm *mm, uint64_t addr);
 /* The VMA containing addr, or NULL. */
 struct vma *vma_lookup(struct mm *mm, uint64_t addr);
+/* The VMA after v, or NULL. */
+static inline struct vma *vma_next(struct mm *mm, struct vma *v)
+{
+	return v->link.next == &mm->vmas ? NULL : list_entry(v->link.next, struct vma, link);
+}
 struct vma *vma_new(uint64_t start, uint64_t end, int prot, int flags, enum vma_kind kind);
 void vma_insert(struct mm *mm, struct vma *v);
 void vma_free(struct vma *v);

@@ -95,6 +95,7 @@ struct vma *vma_dup(const struct vma *v, uint64_t start, uint64_t end)
 	n->pgoff = v->pgoff + (start - v->start);
 	n->vflags = v->vflags;
 	memcpy(n->name, v->name, sizeof(n->name));
+	n->pol = v->pol;
 	return n;
 }
 
@@ -128,7 +129,8 @@ static bool vma_can_merge(const struct vma *a, const struct vma *b)
 	if (a->end != b->start || a->prot != b->prot || a->kind != b->kind ||
 	    a->vflags != b->vflags || a->file != b->file || a->shm != b->shm ||
 	    ((a->flags ^ b->flags) & VMA_MERGE_FLAGS) || strcmp(a->name, b->name) != 0 ||
-	    (a->vflags & VMA_NOMERGE) || (a->shm && a->shm->ops))
+	    (a->vflags & VMA_NOMERGE) || (a->shm && a->shm->ops) ||
+	    !mempolicy_equal(&a->pol, &b->pol))
 		return false; /* System V attachments count their VMAs: never merged */
 	return !(a->file || a->shm) || a->pgoff + (a->end - a->start) == b->pgoff;
 }

@@ -2,7 +2,6 @@
  * sandbox: iovec lists on both sides, partial transfers as Linux reports them, and the
  * ptrace access check (same real/effective ids as the target, or CAP_SYS_PTRACE). */
 #include <errno.h>
-#include <linux/capability.h>
 #include <sys/uio.h>
 
 #include "lib/util.h"
@@ -14,17 +13,6 @@
 
 #define VM_IOV_MAX 1024
 #define VM_CHUNK 4096 /* a page */
-
-/* Linux's ptrace_may_access (PTRACE_MODE_ATTACH_REALCREDS) for our credentials model. */
-static bool may_access(const struct task *t, const struct task *target)
-{
-	const struct creds *c = &t->creds, *tc = &target->creds;
-
-	if (c->uid == tc->uid && c->uid == tc->euid && c->uid == tc->suid &&
-	    c->gid == tc->gid && c->gid == tc->egid && c->gid == tc->sgid)
-		return true;
-	return caps_capable(t, CAP_SYS_PTRACE);
-}
 
 static int copy_iovs(struct task *t, uaddr_t u, unsigned long n, struct iovec **out)
 {
@@ -113,7 +101,7 @@ static long process_vm(struct task *t, const struct sysargs *a, bool write)
 	target = tg ? task_find(tg->tgid) : NULL;
 	if (!target || !target->mm)
 		r = -ESRCH;
-	else if (!may_access(t, target))
+	else if (!caps_ptrace_may_access(t, target))
 		r = -EPERM;
 	else
 		r = transfer(t, target->mm, lv, ln, rv, rn, write);

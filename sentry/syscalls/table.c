@@ -64,6 +64,17 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(munlockall),
 	PART(msync, "MS_ASYNC writes back at once, as MS_SYNC; a gofer file's dirty pages "
 		    "go to the host, tmpfs pages are the file"),
+	/* NUMA: one node (node 0), as a one-node Linux machine (sys_mempolicy.c) */
+	PART(set_mempolicy, "every mode and flag checked as Linux on one node and reported back; "
+			    "all memory is node 0"),
+	OK(get_mempolicy),
+	PART(mbind, "policies kept per VMA (a shared mapping's per mapping, not per object); "
+		    "MOVE moves nothing: every page is on node 0"),
+	PART(set_mempolicy_home_node, "recorded per VMA; no allocation effect"),
+	PART(migrate_pages, "checks as Linux; returns 0: every page is on node 0"),
+	PART(move_pages, "status: 0 (node 0) for present pages, ENOENT for absent, EFAULT "
+			 "unmapped; a page only read is present (Linux: the zero page, EFAULT) "
+			 "and a fault brings in up to 16 neighbours (mbind STRICT sees them too)"),
 	/* time */
 	PART(clock_gettime, "CPU clocks (incl. per-pid/tid) read accounted application time: "
 			    "user = wall time inside the platform's switch_to, system = Sentry "
