@@ -26,6 +26,9 @@ int eventfd_create(unsigned initval, int flags, struct file **out);
 /* epoll_create1 (EPOLL_CLOEXEC is the caller's). */
 int eventpoll_create(struct file **out);
 bool file_is_epoll(const struct file *f);
+/* The file of the toff-th item of ep registered under fd (kcmp KCMP_EPOLL_TFD), not
+ * referenced; NULL with *err -EINVAL (ep is no epoll) or -ENOENT (no such item). */
+struct file *eventpoll_target(struct file *ep, int fd, uint64_t toff, int *err);
 /* epoll_ctl on ep for target with op and the caller's event (NULL for DEL). */
 int eventpoll_ctl(struct task *t, struct file *ep, int op, int fd, struct file *target,
 		  const struct epoll_event *ev);

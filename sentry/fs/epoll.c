@@ -58,6 +58,23 @@ bool file_is_epoll(const struct file *f)
 	return f->ops == &g_epoll_ops;
 }
 
+struct file *eventpoll_target(struct file *epf, int fd, uint64_t toff, int *err)
+{
+	struct list_head *pos;
+
+	*err = -EINVAL;
+	if (!file_is_epoll(epf))
+		return NULL;
+	*err = -ENOENT;
+	list_for_each(pos, &((struct eventpoll *)epf->priv)->items) {
+		struct epitem *it = list_entry(pos, struct epitem, ep_link);
+
+		if (it->fd == fd && toff-- == 0)
+			return it->file;
+	}
+	return NULL;
+}
+
 static void item_woken(struct waitq_hook *h)
 {
 	struct epitem *it = list_entry(h, struct epitem, hook);

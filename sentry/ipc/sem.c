@@ -180,6 +180,7 @@ static struct sem_undo *undo_find(struct thread_group *tg, struct sem_set *s, bo
 		return NULL;
 	u = xcalloc(1, sizeof(*u) + s->nsems * sizeof(u->adj[0]));
 	u->tg = tg;
+	tg->sem_undo_list = true;
 	u->set = s;
 	list_add_tail(&u->tg_link, &g_undos);
 	list_add_tail(&u->set_link, &s->undos);
@@ -327,6 +328,7 @@ void sem_undo_exit(struct thread_group *tg)
 {
 	struct list_head *pos, *n;
 
+	tg->sem_undo_list = false;
 	list_for_each_safe(pos, n, &g_undos) {
 		struct sem_undo *u = list_entry(pos, struct sem_undo, tg_link);
 		struct sem_set *s = u->set;

@@ -166,6 +166,8 @@ static int clone_task(struct task *t, const struct clone_args_k *ca, struct task
 		return err;
 	}
 	c->ipc_ns = ipc_ns_fork(t->ipc_ns, ca->flags & CLONE_NEWIPC);
+	if (ca->flags & CLONE_SYSVSEM)
+		t->tg->sem_undo_list = c->tg->sem_undo_list = true;
 	c->files = fdtable_fork(t->files, ca->flags & CLONE_FILES);
 	c->fs = fs_context_fork(t->fs, ca->flags & CLONE_FS);
 	if (ca->flags & CLONE_NEWNS)

@@ -119,6 +119,9 @@ struct thread_group {
 	/* /proc/PID/oom_score_adj (-1000..1000), inherited at fork, and the floor below
 	 * which a write needs CAP_SYS_RESOURCE (set by a write made with it). */
 	int oom_score_adj, oom_score_adj_min;
+	/* Linux's SysV undo list exists (kcmp KCMP_SYSVSEM): made by the first SEM_UNDO
+	 * operation or a CLONE_SYSVSEM clone, dropped at exit and unshare(CLONE_SYSVSEM). */
+	bool sem_undo_list;
 };
 
 struct task {

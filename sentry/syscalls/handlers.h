@@ -295,3 +295,4 @@ DECLARE_SYSCALL(mbind);
 DECLARE_SYSCALL(set_mempolicy_home_node);
 DECLARE_SYSCALL(migrate_pages);
 DECLARE_SYSCALL(move_pages);
+DECLARE_SYSCALL(kcmp);
