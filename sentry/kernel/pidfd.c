@@ -1,5 +1,5 @@
-/* pidfd.c: process file descriptors: pidfd_open, pidfd_send_signal, CLONE_PIDFD and
- * waitid(P_PIDFD). A pidfd is an anonymous file holding a reference on a thread group;
+/* pidfd.c: process file descriptors: pidfd_open, pidfd_send_signal, pidfd_getfd,
+ * CLONE_PIDFD and waitid(P_PIDFD). A pidfd is an anonymous file holding a reference on a thread group;
  * it polls readable once the process has exited. */
 #include "sentry/kernel/pidfd.h"
 
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
@@ -170,5 +171,37 @@ long sys_pidfd_send_signal(struct task *t, const struct sysargs *a)
 	r = pidfd_deliver(t, tg, scope, sig, &info);
 out:
 	file_put(f);
+	return r;
+}
+
+/* pidfd_getfd: a close-on-exec duplicate of another process's descriptor, for a caller
+ * that may ptrace-attach to it. */
+long sys_pidfd_getfd(struct task *t, const struct sysargs *a)
+{
+	struct thread_group *tg;
+	struct task *target;
+	struct file *pf, *f;
+	long r;
+
+	if (arg_uint(a, 2))
+		return -EINVAL;
+	tg = pidfd_get(t, arg_int(a, 0), &pf);
+	if (!tg)
+		return -EBADF;
+	target = task_find(tg->tgid);
+	r = -ESRCH;
+	if (!target || tg->zombie || tg->nr_live == 0 || !target->files)
+		goto out;
+	r = -EPERM;
+	if (!caps_ptrace_may_access(t, target))
+		goto out;
+	r = -EBADF;
+	f = fdtable_get(target->files, arg_int(a, 1));
+	if (!f)
+		goto out;
+	r = fdtable_alloc(t, t->files, f, 0, true);
+	file_put(f);
+out:
+	file_put(pf);
 	return r;
 }

@@ -296,3 +296,4 @@ DECLARE_SYSCALL(set_mempolicy_home_node);
 DECLARE_SYSCALL(migrate_pages);
 DECLARE_SYSCALL(move_pages);
 DECLARE_SYSCALL(kcmp);
+DECLARE_SYSCALL(pidfd_getfd);

@@ -25,6 +25,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(setns, "no namespace fds exist (/proc/PID/ns links are not openable): EBADF "
 		    "for a closed fd, else EINVAL"),
 	OK(pidfd_open), OK(pidfd_send_signal),
+	OK(pidfd_getfd),
 	PART(kcmp, "all types; KCMP_SYSVSEM: a process has an undo list while it holds SEM_UNDO "
 		   "adjustments, and CLONE_SYSVSEM between processes does not share it"),
 	OK(fork),
