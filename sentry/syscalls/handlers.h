@@ -297,3 +297,4 @@ DECLARE_SYSCALL(migrate_pages);
 DECLARE_SYSCALL(move_pages);
 DECLARE_SYSCALL(kcmp);
 DECLARE_SYSCALL(pidfd_getfd);
+DECLARE_SYSCALL(syslog);

@@ -127,6 +127,9 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(sched_yield, "yields the Sentry thread"),
 	PART(sched_getaffinity, "the mask set by sched_setaffinity, else every online host CPU"),
 	PART(sysinfo, "host memory, load and uptime figures; procs counts the sandbox's threads"),
+	PART(syslog, "the sandbox's own kernel log (a short boot log saying it is a sandbox), "
+		     "never the host's; CAP_SYSLOG for every action (dmesg_restrict 1); console "
+		     "levels kept, no console"),
 	PART(getcpu, "reports the CPU of the Sentry thread"),
 	NO(rseq, "ENOSYS: glibc runs without restartable sequences"),
 	PART(membarrier, "GLOBAL, GLOBAL_EXPEDITED, PRIVATE_EXPEDITED (+ registrations): running "
