@@ -298,3 +298,4 @@ DECLARE_SYSCALL(move_pages);
 DECLARE_SYSCALL(kcmp);
 DECLARE_SYSCALL(pidfd_getfd);
 DECLARE_SYSCALL(syslog);
+DECLARE_SYSCALL(futex_waitv);

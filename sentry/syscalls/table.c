@@ -35,6 +35,8 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 		    "ownership protocol without priority boosting; WAIT_REQUEUE_PI and "
 		    "CMP_REQUEUE_PI return ENOSYS"),
 	OK(set_tid_address), OK(set_robust_list), OK(get_robust_list),
+	PART(futex_waitv, "32-bit futexes, private or shared; FUTEX2_NUMA and FUTEX2_MPOL "
+			  "(Linux 6.16+) return EINVAL"),
 	PART(clone3, "set_tid and CLONE_INTO_CGROUP return EINVAL; namespaces as clone"),
 	/* identity */
 	OK(getuid), OK(geteuid), OK(getgid), OK(getegid), OK(getresuid), OK(getresgid),
