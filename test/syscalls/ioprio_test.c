@@ -45,17 +45,24 @@ static int in_child(int (*fn)(void))
 	return WEXITSTATUS(status);
 }
 
+/* The level a task that never set one reports in a group: (nice + 20) / 5. */
+static int nice_level(void)
+{
+	errno = 0;
+	return (getpriority(PRIO_PROCESS, 0) + 20) / 5;
+}
+
 static int defaults_child(void)
 {
 	if (io_get(WHO_PROCESS, 0) != 0) /* never set: class NONE */
 		return 1;
-	if (io_get(WHO_PGRP, 0) != PRIO(CLASS_BE, 4)) /* from nice 0: (0 + 20) / 5 */
+	if (io_get(WHO_PGRP, 0) != PRIO(CLASS_BE, nice_level()))
 		return 2;
-	if (setpriority(PRIO_PROCESS, 0, 7) < 0 || io_get(WHO_PGRP, 0) != PRIO(CLASS_BE, 5))
+	if (setpriority(PRIO_PROCESS, 0, 17) < 0 || io_get(WHO_PGRP, 0) != PRIO(CLASS_BE, 7))
 		return 3;
 	if (io_get(WHO_PROCESS, 0) != 0)
 		return 4;
-	if (io_get(WHO_PGRP, getpgrp()) != PRIO(CLASS_BE, 5))
+	if (io_get(WHO_PGRP, getpgrp()) != PRIO(CLASS_BE, 7))
 		return 5;
 	return 0;
 }
@@ -88,7 +95,7 @@ static int round_trip_child(void)
 		return 6;
 	/* Class NONE, level 0: back to "not set". */
 	if (io_set(WHO_PROCESS, 0, 0) != 0 || io_get(WHO_PROCESS, 0) != 0 ||
-	    io_get(WHO_PGRP, 0) != PRIO(CLASS_BE, 4))
+	    io_get(WHO_PGRP, 0) != PRIO(CLASS_BE, nice_level()))
 		return 7;
 	return 0;
 }
