@@ -2,9 +2,9 @@
  * sandbox's own kernel log: a few lines the Sentry writes at the first use (that it is a
  * sandbox, its release and platform), never the host's. Linux's rules otherwise: actions
  * and their errors, CAP_SYSLOG for all but READ_ALL and SIZE_BUFFER, and for those too
- * since dmesg_restrict is 1 (as Debian's kernels), READ consuming the unread part and
- * blocking when there is none, CLEAR emptying what READ_ALL returns, console levels kept
- * (the log goes to no console). */
+ * since kernel.dmesg_restrict is 1 (as Debian's kernels; /proc/sys shows it), READ
+ * consuming the unread part and blocking when there is none, CLEAR emptying what
+ * READ_ALL returns, console levels kept (the log goes to no console). */
 #include <errno.h>
 #include <linux/capability.h>
 #include <stdio.h>

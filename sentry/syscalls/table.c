@@ -26,8 +26,9 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 		    "for a closed fd, else EINVAL"),
 	OK(pidfd_open), OK(pidfd_send_signal),
 	OK(pidfd_getfd),
-	PART(kcmp, "all types; KCMP_SYSVSEM: a process has an undo list while it holds SEM_UNDO "
-		   "adjustments, and CLONE_SYSVSEM between processes does not share it"),
+	PART(kcmp, "all types; KCMP_SYSVSEM: an undo list exists from the first SEM_UNDO "
+		   "operation or CLONE_SYSVSEM clone, but processes cloned with CLONE_SYSVSEM "
+		   "(without CLONE_THREAD) do not share one"),
 	OK(fork),
 	OK(vfork),
 	OK(execve), OK(execveat),
@@ -130,8 +131,8 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(sched_getaffinity, "the mask set by sched_setaffinity, else every online host CPU"),
 	PART(sysinfo, "host memory, load and uptime figures; procs counts the sandbox's threads"),
 	PART(syslog, "the sandbox's own kernel log (a short boot log saying it is a sandbox), "
-		     "never the host's; CAP_SYSLOG for every action (dmesg_restrict 1); console "
-		     "levels kept, no console"),
+		     "never the host's; CAP_SYSLOG for every action (kernel.dmesg_restrict is 1, "
+		     "read-only); console levels kept, no console"),
 	PART(getcpu, "reports the CPU of the Sentry thread"),
 	NO(rseq, "ENOSYS: glibc runs without restartable sequences"),
 	PART(membarrier, "GLOBAL, GLOBAL_EXPEDITED, PRIVATE_EXPEDITED (+ registrations): running "

@@ -14,15 +14,16 @@ static long klog(int type, char *buf, long len)
 	return syscall(SYS_syslog, type, buf, len);
 }
 
-/* kernel.dmesg_restrict: the host's natively; the sandbox has no such file and acts as 1. */
+/* kernel.dmesg_restrict: the host's natively, 1 in the sandbox (read-only there); -1 if
+ * it cannot be read. */
 static int dmesg_restrict(void)
 {
 	FILE *f = fopen("/proc/sys/kernel/dmesg_restrict", "r");
-	int v = 1;
+	int v = -1;
 
 	if (f) {
 		if (fscanf(f, "%d", &v) != 1)
-			v = 1;
+			v = -1;
 		fclose(f);
 	}
 	return v;
@@ -82,6 +83,8 @@ static void capability_rules(void)
 {
 	int restricted = dmesg_restrict(), status;
 	pid_t pid;
+
+	CHECK(restricted == 0 || restricted == 1);
 
 	fflush(stdout);
 	pid = fork();

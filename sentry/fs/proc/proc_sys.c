@@ -459,6 +459,7 @@ SYS_VALUE(show_lease_break_time, "45") /* LEASE_BREAK_TIME (sentry/vfs/lease.h) 
 SYS_VALUE(show_somaxconn, "4096")
 SYS_VALUE(show_threads_max, "4194304")
 SYS_VALUE(show_randomize, "2")
+SYS_VALUE(show_dmesg_restrict, "1") /* syslog(2) always needs CAP_SYSLOG (sys_syslog.c) */
 
 /* /proc/sysvipc/{shm,sem,msg}: the tables as Linux prints them. */
 static int show_sysvipc(struct proc_buf *b, size_t (*fmt)(struct task *, char *, size_t))
@@ -499,6 +500,7 @@ static const struct proc_ent g_sysvipc[] = {
 
 static const struct proc_ent g_sys_kernel[] = {
 	{"cap_last_cap", S_IFREG | 0444, show_cap_last_cap},
+	{"dmesg_restrict", S_IFREG | 0444, show_dmesg_restrict},
 	{"domainname", S_IFREG | 0644, show_hostname, write_hostname},
 	{"hostname", S_IFREG | 0644, show_hostname, write_hostname},
 	IPC_SYSCTL("msgmax"),
