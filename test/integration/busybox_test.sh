@@ -155,6 +155,8 @@ expect shell_append_and_subshell "$(printf 'one\ntwo\n2')" \
 expect mkfifo_carries_data_between_processes "$(printf 'through-fifo\nprw-------')" \
 	"$BB" sh -c 'f=/tmp/ff-$$; mkfifo -m 600 $f && { echo through-fifo > $f & cat $f; wait; };
 		ls -l $f | cut -c1-10; rm $f'
+# dmesg reads the sandbox's own kernel log through syslog(2), never the host's.
+expect dmesg_reads_the_sandbox_log "1" "$BB" sh -c "$BB dmesg | $BB grep -c 'runsc: a sandbox'"
 # chroot into a directory holding a copy of busybox: / and .. are that directory.
 expect chroot_runs_program_in_new_root "$(printf '/\nbin\nbusybox')" \
 	"$BB" sh -c "d=/tmp/cr-\$\$; mkdir -p \$d/bin && cp $BB \$d/bin/busybox &&

@@ -95,6 +95,9 @@ needs bash_job_control_tty script &&
 same python3_xattrs /usr/bin/python3 "$here/programs/xattr.py" "$work/xattr"
 same resource_limits sh -c 'ulimit -a'
 same dd_dev_zero_1m_records sh -c 'dd if=/dev/zero bs=1M count=20 2>/dev/null | gzip -1 | gzip -d | wc -c'
+# ionice: I/O priorities recorded and reported as Linux reports them (ioprio_set/get).
+needs ionice ionice &&
+	same ionice sh -c 'ionice; ionice -c2 -n5 -p $$; ionice -p $$; ionice -c3 ionice; ionice -c1 -n2 ionice'
 
 # CPUs as lscpu and libc see them: /sys topology, caches, nodes and vulnerabilities from
 # the host's view at boot. MHz lines are read live natively and at boot in the sandbox.
