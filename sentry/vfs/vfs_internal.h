@@ -510,6 +510,10 @@ int vfs_create_checked(struct task *t, struct path *dir, const char *name, uint3
 int vfsk_tmpfile(struct dentry *dir, uint32_t mode, const struct creds *c, struct dentry **out);
 /* Whether a directory has any entry (through readdir). */
 int vfsk_dir_is_empty(struct dentry *dir);
+/* Every xattr name d's filesystem lists (inode_ops.listxattr, nothing hidden) in a new
+ * buffer *out (NULL when empty; freed by the caller): one call when the list fits in
+ * 64 KiB. Returns its length or -errno. */
+ssize_t vfsk_listxattr_all(struct dentry *d, char **out);
 
 /* ---- filesystems ---- */
 

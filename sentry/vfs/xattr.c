@@ -244,25 +244,47 @@ static ssize_t list_filter(struct task *t, const char *list, size_t len, char *b
 	return (ssize_t)out;
 }
 
-static ssize_t list_names(struct task *t, struct dentry *d, char *buf, size_t size)
+ssize_t vfsk_listxattr_all(struct dentry *d, char **out)
 {
 	const struct inode_ops *ops = d->inode->iops;
-	ssize_t len, ret = -ERANGE;
+	size_t cap = XATTR_LIST_MAX;
+	ssize_t ret = -ERANGE;
 	char *all;
 
-	/* The list may grow between the two calls if the filesystem lets the lock go. */
+	*out = NULL;
+	if (!ops->listxattr)
+		return 0;
+	/* One call when the list fits (a round trip on the gofer); if it does not, or grows
+	 * between the calls while the filesystem lets the lock go, ask its length. */
 	for (int tries = 0; tries < 3 && ret == -ERANGE; tries++) {
-		len = ops->listxattr(d, NULL, 0);
-		if (len <= 0)
-			return len;
-		if (len > LIST_FETCH_MAX)
-			return -E2BIG;
-		all = xmalloc((size_t)len);
-		ret = ops->listxattr(d, all, (size_t)len);
-		if (ret >= 0)
-			ret = list_filter(t, all, (size_t)ret, buf, size);
+		all = xmalloc(cap);
+		ret = ops->listxattr(d, all, cap);
+		if (ret > 0) {
+			*out = all;
+			return ret;
+		}
 		free(all);
+		if (ret != -ERANGE)
+			return ret;
+		ret = ops->listxattr(d, NULL, 0);
+		if (ret <= 0)
+			return ret;
+		if (ret > LIST_FETCH_MAX)
+			return -E2BIG;
+		cap = (size_t)ret;
+		ret = -ERANGE;
 	}
+	return ret;
+}
+
+static ssize_t list_names(struct task *t, struct dentry *d, char *buf, size_t size)
+{
+	char *all;
+	ssize_t ret = vfsk_listxattr_all(d, &all);
+
+	if (ret > 0)
+		ret = list_filter(t, all, (size_t)ret, buf, size);
+	free(all);
 	return ret;
 }
 

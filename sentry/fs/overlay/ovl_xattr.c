@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sentry/vfs/file.h"
+
 #define OVL_PRIVATE "trusted.overlay."
 
 static bool ovl_private(const char *name)
@@ -22,13 +24,6 @@ static ssize_t layer_get(struct dentry *real, const char *name, void *buf, size_
 	return ops->getxattr ? ops->getxattr(real, name, buf, size) : -ENODATA;
 }
 
-static ssize_t layer_list(struct dentry *real, char *buf, size_t size)
-{
-	const struct inode_ops *ops = real->inode->iops;
-
-	return ops->listxattr ? ops->listxattr(real, buf, size) : 0;
-}
-
 ssize_t ovl_getxattr(struct dentry *d, const char *name, void *buf, size_t size)
 {
 	if (ovl_private(name))
@@ -39,13 +34,9 @@ ssize_t ovl_getxattr(struct dentry *d, const char *name, void *buf, size_t size)
 /* The real object's list without overlayfs's own names. */
 ssize_t ovl_listxattr(struct dentry *d, char *buf, size_t size)
 {
-	ssize_t len = layer_list(ovl_real(d), NULL, 0), out = 0;
 	char *all;
+	ssize_t len = vfsk_listxattr_all(ovl_real(d), &all), out = 0;
 
-	if (len <= 0)
-		return len;
-	all = xmalloc((size_t)len);
-	len = layer_list(ovl_real(d), all, (size_t)len);
 	for (ssize_t i = 0; i < len;) {
 		size_t n = strnlen(all + i, (size_t)(len - i));
 
@@ -101,48 +92,42 @@ int ovl_removexattr(struct dentry *d, const char *name)
 	return up->inode->iops->removexattr(up, name);
 }
 
-/* Copy one attribute of low to up. */
-static int copy_one(struct dentry *low, struct dentry *up, const char *name)
+/* Copy one attribute of low to up; value is a buffer of XATTR_SIZE_MAX bytes, so one
+ * call reads it (a round trip on the gofer). */
+static int copy_one(struct dentry *low, struct dentry *up, const char *name, char *value)
 {
-	ssize_t len = layer_get(low, name, NULL, 0);
-	char *value;
+	ssize_t len = layer_get(low, name, value, XATTR_SIZE_MAX);
 	int ret;
 
 	if (len == -ENODATA || len == -EOPNOTSUPP)
 		return 0; /* gone meanwhile, or a name the lower cannot read */
 	if (len < 0)
 		return (int)len;
-	value = xmalloc(len ? (size_t)len : 1);
-	len = layer_get(low, name, value, (size_t)len);
-	ret = len < 0 ? (int)len : up->inode->iops->setxattr(up, name, value, (size_t)len, 0);
-	free(value);
+	ret = up->inode->iops->setxattr(up, name, value, (size_t)len, 0);
 	/* As Linux's overlayfs: names the upper cannot store are left behind. */
 	return ret == -EOPNOTSUPP || ret == -ENODATA ? 0 : ret;
 }
 
 int ovl_copy_xattrs(struct dentry *low, struct dentry *up)
 {
-	ssize_t len = layer_list(low, NULL, 0);
-	char *all;
+	char *all, *value;
+	ssize_t len = vfsk_listxattr_all(low, &all);
 	int ret = 0;
 
-	if (len <= 0)
-		return len == -EOPNOTSUPP ? 0 : (int)len; /* a lower without xattrs */
-	if (!up->inode->iops->setxattr)
-		return 0;
-	all = xmalloc((size_t)len);
-	len = layer_list(low, all, (size_t)len);
-	if (len < 0)
-		ret = (int)len;
+	if (len <= 0 || !up->inode->iops->setxattr) {
+		free(all);
+		return len == -EOPNOTSUPP || len > 0 ? 0 : (int)len; /* a lower without xattrs */
+	}
+	value = xmalloc(XATTR_SIZE_MAX);
 	for (ssize_t i = 0; ret == 0 && i < len;) {
 		size_t n = strnlen(all + i, (size_t)(len - i));
 
 		/* ACLs (system.*) are not implemented; overlayfs's own names stay below. */
 		if (n && !ovl_private(all + i) && strncmp(all + i, "system.", 7))
-			ret = copy_one(low, up, all + i);
+			ret = copy_one(low, up, all + i, value);
 		i += (ssize_t)n + 1;
 	}
+	free(value);
 	free(all);
 	return ret;
 }
-
