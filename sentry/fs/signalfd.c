@@ -131,6 +131,7 @@ static void sfd_release(struct file *f)
 
 static const struct file_ops g_signalfd_ops = {
 	.read = sfd_read,
+	.fault_record = sizeof(struct signalfd_siginfo), /* the siginfos before a fault */
 	.poll = sfd_poll,
 	.stat = sfd_stat,
 	.release = sfd_release,

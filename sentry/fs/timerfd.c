@@ -161,6 +161,7 @@ static void tfd_release(struct file *f)
 
 static const struct file_ops g_timerfd_ops = {
 	.read = tfd_read,
+	.fault_record = 1, /* copy_to_iter: the bytes before a fault count */
 	.poll = tfd_poll,
 	.stat = tfd_stat,
 	.release = tfd_release,

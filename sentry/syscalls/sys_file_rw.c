@@ -47,10 +47,18 @@ static int uio_pin(struct task *t, struct uio *u, size_t n, struct iovec *seg, i
 	return ret;
 }
 
+/* Of got bytes of records that reached the application before a fault, those kept. */
+static size_t record_floor(const struct file *f, size_t got)
+{
+	unsigned rec = f->ops ? f->ops->fault_record : 0;
+
+	return rec ? got - got % rec : 0;
+}
+
 /* Read into u from f (at *off when off is non-NULL, else at the file position). A fault in
  * the buffer ends the read after the bytes before it, as in Linux: a regular file's
  * position goes back over what was read but not delivered; files of records
- * (FMODE_WHOLE_RECORDS) lose the records read and fail with EFAULT; other files (ttys,
+ * (FMODE_WHOLE_RECORDS) lose the records read from the fault on (fault_record); other files (ttys,
  * devices, host fds) are asked only for what the buffer can take, so they keep the rest.
  * Pipes and sockets have their own rules (read_uio). */
 static long do_read(struct task *t, struct file *f, struct uio *u, uint64_t *off)
@@ -83,7 +91,7 @@ static long do_read(struct task *t, struct file *f, struct uio *u, uint64_t *off
 		if (got < (size_t)n) {
 			if (regular && !off)
 				f->pos -= (size_t)n - got;
-			done += records ? 0 : got;
+			done += records ? record_floor(f, got) : got;
 			ret = -EFAULT;
 			break;
 		}

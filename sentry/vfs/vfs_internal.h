@@ -250,7 +250,8 @@ struct path {
 #define FMODE_COUNTED 0x20 /* counted in its inode's readcount/writecount (leases) */
 #define FMODE_FULL_READ 0x40 /* reads fill the buffer as a regular file's (/dev/zero) */
 /* A read takes its records (an eventfd count, siginfos, inotify events, timer ticks)
- * whatever the destination can hold, as Linux: a fault then costs them (EFAULT). */
+ * whatever the destination can hold, as Linux: a fault then costs them (EFAULT), all
+ * but those before it when the ops say so (fault_record). */
 #define FMODE_WHOLE_RECORDS 0x80
 #define FMODE_MNT_WRITE 0x100 /* counted in its mount's writers (a remount read-only: EBUSY) */
 
@@ -300,6 +301,10 @@ struct file_ops {
 	/* FILE_MMAP_CONTENTS (0): mmap maps the file; FILE_MMAP_ANON: anonymous memory
 	 * (/dev/zero); FILE_MMAP_NONE: ENODEV, as Linux files without an mmap op (procfs). */
 	int mmap_as;
+	/* FMODE_WHOLE_RECORDS: a fault keeps the whole records of this many bytes before it
+	 * (signalfd: siginfos; timerfd: 1, the bytes of its count); 0: the read fails with
+	 * EFAULT (eventfd, inotify). */
+	unsigned fault_record;
 	/* A descriptor of f is being closed (any fd, by t_current's process; Linux's
 	 * ->flush): message queues drop that process's mq_notify registration. */
 	void (*flush)(struct file *f);

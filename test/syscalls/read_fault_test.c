@@ -1,8 +1,9 @@
 /* read_fault: a read whose buffer faults part way. Regular files (a memfd on tmpfs, a file
  * in the scratch directory, the test binary itself, which the sandbox reaches through the
  * Gofer) return the bytes before the fault and advance the offset by exactly that; EFAULT
- * only when nothing could be copied. A pipe keeps what it could not deliver; eventfd,
- * signalfd, inotify and timerfd lose the records they read (EFAULT). */
+ * only when nothing could be copied. A pipe keeps what it could not deliver; eventfd and
+ * inotify lose the records they read (EFAULT), signalfd those from the fault on, and
+ * timerfd counts the bytes of its count before the fault. */
 #include "harness.h"
 #include "fault_buf.h"
 
@@ -203,6 +204,54 @@ static void records_lost_on_fault(void)
 	munmap(b, 3 * P);
 }
 
+/* signalfd keeps the whole siginfos before a fault (the one it falls in is lost); timerfd
+ * counts the bytes of its tick count that reached the buffer; the bytes before a fault are
+ * written even when the read fails. Too small a buffer is EINVAL, before any wait. */
+static void records_before_fault_kept(void)
+{
+	char *b = faulting_buf();
+	int tfd = CHECK_OK(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK)), sfd;
+	struct itimerspec its = { { 0, 0 }, { 0, 1000 } };
+	struct signalfd_siginfo *si = (struct signalfd_siginfo *)(b + 2 * P - 192);
+	struct iovec v[2] = { { b, 100 }, { b + 2 * P - 28, 100 } };
+	sigset_t ss;
+
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGUSR1);
+	sigaddset(&ss, SIGUSR2);
+	CHECK_OK(sigprocmask(SIG_BLOCK, &ss, NULL));
+	sfd = CHECK_OK(signalfd(-1, &ss, SFD_NONBLOCK));
+	CHECK_ERR(read(sfd, b, sizeof(*si) - 1), EINVAL);
+	CHECK_OK(raise(SIGUSR1));
+	CHECK_OK(raise(SIGUSR2));
+	memset(b, 0, 2 * P);
+	CHECK_EQ(read(sfd, si, 2 * sizeof(*si)), sizeof(*si));
+	CHECK_EQ(si->ssi_signo, SIGUSR1);
+	CHECK_EQ(si[1].ssi_signo, SIGUSR2); /* written, not counted */
+	CHECK_ERR(read(sfd, b, sizeof(*si)), EAGAIN);
+	CHECK_OK(raise(SIGUSR1));
+	memset(b, 0, 2 * P);
+	CHECK_ERR(read(sfd, b + 2 * P - 64, sizeof(*si)), EFAULT);
+	CHECK_EQ(((struct signalfd_siginfo *)(b + 2 * P - 64))->ssi_signo, SIGUSR1);
+	CHECK_OK(raise(SIGUSR1));
+	CHECK_OK(raise(SIGUSR2));
+	CHECK_EQ(readv(sfd, v, 2), sizeof(*si)); /* 228 bytes: room for one */
+	CHECK_EQ(read(sfd, b, 4 * sizeof(*si)), sizeof(*si));
+
+	CHECK_ERR(read(tfd, b, 7), EINVAL);
+	CHECK_OK(timerfd_settime(tfd, 0, &its, NULL));
+	usleep(10000);
+	CHECK_ERR(read(tfd, b, 7), EINVAL);
+	memset(b, 0, 2 * P);
+	CHECK_EQ(read(tfd, b + 2 * P - 4, 8), 4);
+	CHECK_EQ(*(uint32_t *)(b + 2 * P - 4), 1);
+	CHECK_ERR(read(tfd, b, 8), EAGAIN);
+	close(tfd);
+	close(sfd);
+	CHECK_OK(sigprocmask(SIG_UNBLOCK, &ss, NULL));
+	munmap(b, 3 * P);
+}
+
 int main(void)
 {
 	h_begin();
@@ -212,5 +261,6 @@ int main(void)
 	RUN(host_file_short_read_at_fault);
 	RUN(pipe_keeps_undelivered_bytes);
 	RUN(records_lost_on_fault);
+	RUN(records_before_fault_kept);
 	return h_end();
 }
