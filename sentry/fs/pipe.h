@@ -80,6 +80,18 @@ size_t pipe_buf_peek(struct pipe *p, void *dst, size_t size);
  * an application page, at that page's offset, never merged into. Returns the bytes added
  * (stopping when the pipe fills or at a page that faults: io->fault), -EFAULT if none. */
 long pipe_ring_add_user(struct pipe *p, struct pipe_io *io, uint64_t addr, size_t len);
+/* Buffers as splice and tee make them (Linux's pipe_buffers moved, linked or filled by a
+ * file), never merged into the newest buffer. pipe_ring_splice: up to size bytes of in's
+ * buffers become buffers of out while out has free slots, each at its page offset; splice
+ * (keep false) consumes them and a buffer moved whole keeps its merge flag, tee (keep)
+ * leaves them and its copies take no merges, nor does a partial buffer. Returns bytes. */
+size_t pipe_ring_splice(struct pipe *in, struct pipe *out, size_t size, bool keep);
+/* size bytes of a file's data in new buffers a page piece each, the first piece starting
+ * at page_off in its page (a regular file's offset in its page cache page, else 0), while
+ * there are free slots; no merges. Returns the bytes added. */
+size_t pipe_buf_add(struct pipe *p, const void *src, size_t size, size_t page_off);
+/* Bytes pipe_buf_add could add now at page_off. */
+size_t pipe_slot_room(const struct pipe *p, size_t page_off);
 /* Change the capacity (rounded up to a power of two pages; 0 is one page). Returns the new
  * capacity, -EINVAL above 2 GiB, -EPERM growing above PIPE_MAX_SIZE unless privileged
  * (CAP_SYS_RESOURCE), -EBUSY if more buffers are in use, -ENOMEM if the ring cannot be

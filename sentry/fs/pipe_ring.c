@@ -204,6 +204,54 @@ size_t pipe_buf_peek(struct pipe *p, void *dst, size_t size)
 	return (size_t)pipe_ring_drain(p, &io, size, false);
 }
 
+size_t pipe_ring_splice(struct pipe *in, struct pipe *out, size_t size, bool keep)
+{
+	size_t done = 0;
+	unsigned i = 0;
+
+	while (done < size && i < in->used && out->used < out->nslots) {
+		unsigned from = slot_at(in, i), to = slot_at(out, out->used);
+		const struct pipe_slot *s = &in->slots[from];
+		size_t n = MIN((size_t)s->len, size - done);
+
+		out->slots[to] = (struct pipe_slot){
+			.off = s->off, .len = (uint16_t)n, .merge = !keep && n == s->len && s->merge};
+		memcpy(slot_data(out, to), slot_data(in, from), n);
+		out->used++;
+		out->len += n;
+		done += n;
+		if (keep)
+			i++;
+		else
+			take_front(in, n);
+	}
+	return done;
+}
+
+size_t pipe_buf_add(struct pipe *p, const void *src, size_t size, size_t page_off)
+{
+	size_t done = 0;
+
+	while (done < size && p->used < p->nslots) {
+		size_t off = (page_off + done) % PIPE_PAGE, n = MIN(size - done, PIPE_PAGE - off);
+		unsigned idx = slot_at(p, p->used);
+
+		p->slots[idx] = (struct pipe_slot){.off = (uint16_t)off, .len = (uint16_t)n};
+		memcpy(slot_data(p, idx), (const char *)src + done, n);
+		p->used++;
+		p->len += n;
+		done += n;
+	}
+	return done;
+}
+
+size_t pipe_slot_room(const struct pipe *p, size_t page_off)
+{
+	size_t free = p->nslots - p->used;
+
+	return free ? free * PIPE_PAGE - page_off % PIPE_PAGE : 0;
+}
+
 long pipe_ring_add_user(struct pipe *p, struct pipe_io *io, uint64_t addr, size_t len)
 {
 	size_t done = 0;

@@ -62,6 +62,20 @@ static ssize_t sock_recv_into(struct task *t, struct file *f, void *buf, size_t 
 	return n;
 }
 
+ssize_t socket_read_piece(struct task *t, struct file *f, void *buf, size_t size,
+			  bool dontwait)
+{
+	struct socket *s = f->priv;
+	struct sock_msg m = {.data = buf, .size = size, .one_piece = true};
+	ssize_t n = s->ops->recvmsg(t, s, &m, dontwait ? MSG_DONTWAIT : 0,
+				    f->flags & O_NONBLOCK);
+
+	for (int i = 0; i < m.nfds; i++)
+		file_put(m.fds[i]);
+	free(m.fds);
+	return n;
+}
+
 static ssize_t sock_read(struct task *t, struct file *f, void *buf, size_t size, uint64_t *pos)
 {
 	size_t filled;

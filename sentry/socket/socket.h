@@ -53,6 +53,9 @@ struct sock_msg {
 	 * which the caller copies out even beyond the count returned or with -EFAULT, as
 	 * Linux's copy writes the bytes before the faulting one. 0: just the count. */
 	size_t filled;
+	/* A stream receive for splice: stop after one piece (one send), which becomes a pipe
+	 * buffer of its own as Linux's skb_splice_bits makes it. */
+	bool one_piece;
 };
 
 struct sock_ops {
@@ -127,6 +130,11 @@ const struct timespec *socket_deadline(struct socket *s, bool rcv, struct timesp
  * before a fault are sent (Linux's skbs); other types send one message or -EFAULT. */
 ssize_t socket_send_uio(struct task *t, struct socket *s, struct uio *u, struct sock_msg *m,
 			int flags, bool nonblock);
+
+/* splice from the stream socket of f: up to size bytes of its next piece into buf, as
+ * a read (MSG_DONTWAIT when dontwait). Bytes, 0 at the end, or -errno. */
+ssize_t socket_read_piece(struct task *t, struct file *f, void *buf, size_t size,
+			  bool dontwait);
 
 /* AF_UNIX (unix.c). */
 int unix_socket_new(int type, int protocol, struct socket **out);

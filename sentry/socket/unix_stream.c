@@ -273,7 +273,7 @@ ssize_t unix_stream_recvmsg(struct task *t, struct socket *s, struct sock_msg *m
 		if (flags & MSG_PEEK)
 			peeked = &skb->link;
 		copied += stream_take(u, skb, m, copied, flags);
-		if (had_fds)
+		if (had_fds || m->one_piece)
 			break; /* a read ends after the piece that carried fds */
 		if (copied >= m->size)
 			break;

@@ -4,12 +4,15 @@
  * side only (SPLICE_F_NONBLOCK or O_NONBLOCK on a pipe: EAGAIN), moves what is there, and
  * never waits for more once it has moved something. vmsplice into a pipe makes a buffer
  * of each piece of an application page (copied when it is called) and stops at a page
- * that faults; out of a pipe it keeps a buffer it could not deliver whole. SPLICE_F_MOVE,
- * SPLICE_F_MORE and SPLICE_F_GIFT change nothing. */
+ * that faults; out of a pipe it keeps a buffer it could not deliver whole. The buffers
+ * splice and tee make count as Linux's do (pipe_ring_splice, pipe_buf_add): they never
+ * merge into the newest buffer, so a pipe's capacity in buffers fills as on Linux.
+ * SPLICE_F_MOVE, SPLICE_F_MORE and SPLICE_F_GIFT change nothing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
@@ -18,6 +21,7 @@
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/mm/uio.h"
+#include "sentry/socket/socket.h"
 #include "sentry/syscalls/sys_file.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/file.h"
@@ -31,7 +35,6 @@ static long pipe_to_pipe(struct task *t, struct pipe *in, struct pipe *out, size
 			 bool nonblock, bool keep)
 {
 	size_t n;
-	char *buf;
 	int ret = pipe_wait_data(t, in, nonblock);
 
 	if (ret <= 0)
@@ -39,16 +42,10 @@ static long pipe_to_pipe(struct task *t, struct pipe *in, struct pipe *out, size
 	ret = pipe_wait_space(t, out, nonblock);
 	if (ret < 0)
 		return ret;
-	/* The waits may have slept: take the sizes now. */
-	n = MIN(MIN(len, in->len), pipe_room(out));
-	buf = xmalloc(n ? n : 1);
-	n = pipe_buf_peek(in, buf, n);
-	n = pipe_buf_write(out, buf, n);
-	free(buf);
-	if (!keep) {
-		pipe_buf_consume(in, n);
+	/* Buffer by buffer while out has free slots, as Linux moves or links them. */
+	n = pipe_ring_splice(in, out, len, keep);
+	if (!keep)
 		pipe_wake_writers(in);
-	}
 	pipe_wake_readers(out);
 	return (long)n;
 }
@@ -79,29 +76,33 @@ static long pipe_to_file(struct task *t, struct pipe *in, struct file *out, uint
 	return w;
 }
 
-/* A file, socket or tty into a pipe: read at most what the pipe has room for. */
+/* A file, socket or tty into a pipe: read at most what the pipe's free slots take, into
+ * buffers of their own, a page piece each (a regular file's at its offset's place in the
+ * page, as Linux's page cache pieces). */
 static long file_to_pipe(struct task *t, struct file *in, uint64_t *off, struct pipe *out,
 			 size_t len, bool nonblock)
 {
+	bool regular = in->inode && S_ISREG(in->inode->mode);
+	size_t room, page_off;
 	ssize_t n;
-	size_t room;
 	char *buf;
 	int ret = pipe_wait_space(t, out, nonblock);
 
 	if (ret < 0)
 		return ret;
-	room = MIN(len, pipe_room(out));
+	page_off = regular ? (off ? *off : in->pos) % PIPE_PAGE : 0;
+	room = MIN(len, pipe_slot_room(out, page_off));
 	buf = xmalloc(room);
 	n = off ? vfs_pread(t, in, buf, room, *off) : vfs_read(t, in, buf, room);
 	if (n > 0) {
 		/* A read that slept may find less room (another writer): wait for the rest. */
-		size_t done = pipe_buf_write(out, buf, (size_t)n);
+		size_t done = pipe_buf_add(out, buf, (size_t)n, page_off);
 
 		while (done < (size_t)n && out->readers > 0) {
 			pipe_wake_readers(out);
 			if (pipe_wait_space(t, out, false) < 0)
 				break;
-			done += pipe_buf_write(out, buf + done, (size_t)n - done);
+			done += pipe_buf_add(out, buf + done, (size_t)n - done, page_off + done);
 		}
 		pipe_wake_readers(out);
 		if (off)
@@ -109,6 +110,33 @@ static long file_to_pipe(struct task *t, struct file *in, uint64_t *off, struct 
 	}
 	free(buf);
 	return n;
+}
+
+/* A stream socket into a pipe: piece after piece (one send each) while the pipe has free
+ * slots, each in buffers of its own, waiting only for the first (Linux's
+ * unix_stream_splice_read; SPLICE_F_NONBLOCK, or O_NONBLOCK on either: EAGAIN). */
+static long socket_to_pipe(struct task *t, struct file *in, struct pipe *out, size_t len,
+			   bool nonblock)
+{
+	size_t done = 0, room;
+	ssize_t n = 0;
+	char *buf;
+	int ret = pipe_wait_space(t, out, nonblock);
+
+	if (ret < 0)
+		return ret;
+	buf = xmalloc(MIN(len, pipe_slot_room(out, 0)));
+	while (done < len && (room = MIN(len - done, pipe_slot_room(out, 0))) > 0) {
+		n = socket_read_piece(t, in, buf, room, nonblock || done);
+		if (n <= 0)
+			break;
+		pipe_buf_add(out, buf, (size_t)n, 0);
+		done += (size_t)n;
+	}
+	free(buf);
+	if (done)
+		pipe_wake_readers(out);
+	return done ? (long)done : n;
 }
 
 /* Copy in *off (NULL pointer: no offset). Negative offsets are EINVAL. */
@@ -133,6 +161,13 @@ static int check_file_end(struct file *f, bool has_off, int64_t off, bool writin
 	if (has_off && off < 0)
 		return -EINVAL;
 	return 0;
+}
+
+static bool socket_is_stream(struct file *f)
+{
+	struct socket *s = socket_from_file(f);
+
+	return s && s->type == SOCK_STREAM;
 }
 
 static long do_splice(struct task *t, struct file *in, uaddr_t uin, struct file *out,
@@ -168,7 +203,11 @@ static long do_splice(struct task *t, struct file *in, uaddr_t uin, struct file 
 				   nonblock);
 	} else {
 		nonblock |= (out->flags & O_NONBLOCK) != 0;
-		ret = file_to_pipe(t, in, has_in ? (uint64_t *)&off : NULL, opipe, len, nonblock);
+		if (socket_is_stream(in))
+			ret = socket_to_pipe(t, in, opipe, len, nonblock);
+		else
+			ret = file_to_pipe(t, in, has_in ? (uint64_t *)&off : NULL, opipe, len,
+					   nonblock);
 	}
 	if (ret >= 0 && (has_in || has_out) &&
 	    copy_to_user(t, has_in ? uin : uout, &off, sizeof(off)))
