@@ -32,7 +32,33 @@ void caps_init(struct creds *c)
 
 bool caps_capable(const struct task *t, int cap)
 {
-	return cap >= 0 && cap <= CAPS_LAST_CAP && (t->creds.cap_effective & BIT(cap));
+	return caps_creds_capable(&t->creds, cap);
+}
+
+bool caps_creds_capable(const struct creds *c, int cap)
+{
+	return cap >= 0 && cap <= CAPS_LAST_CAP && (c->cap_effective & BIT(cap));
+}
+
+static uint64_t fnv(uint64_t h, uint64_t v)
+{
+	for (int i = 0; i < 8; i++, v >>= 8)
+		h = (h ^ (v & 0xff)) * 0x100000001b3ULL;
+	return h;
+}
+
+uint64_t caps_creds_sig(const struct creds *c)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const uint64_t v[] = {c->uid, c->euid, c->suid, c->fsuid, c->gid, c->egid, c->sgid,
+			      c->fsgid, c->cap_inheritable, c->cap_permitted, c->cap_effective,
+			      c->cap_bset, c->cap_ambient, c->securebits, (uint64_t)c->ngroups};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		h = fnv(h, v[i]);
+	for (int i = 0; i < c->ngroups && i < (int)(sizeof(c->groups) / sizeof(c->groups[0])); i++)
+		h = fnv(h, c->groups[i]);
+	return h;
 }
 
 void caps_fix_setuid(struct creds *c, const struct creds *old)

@@ -22,6 +22,13 @@ bool caps_capable(const struct task *t, int cap);
  * equal to all of target's, or CAP_SYS_PTRACE. Dumpability is not checked. */
 bool caps_ptrace_may_access(const struct task *t, const struct task *target);
 
+/* Do credentials c (a task's fs creds) hold cap in their effective set? */
+bool caps_creds_capable(const struct creds *c, int cap);
+
+/* A digest of every id, group and capability set in c: equal for equal credentials (a
+ * file's opener's, compared as Linux compares f_cred with current_cred()). */
+uint64_t caps_creds_sig(const struct creds *c);
+
 /* Adjust caps after uids changed from old to c (setuid family), as Linux does. */
 void caps_fix_setuid(struct creds *c, const struct creds *old);
 

@@ -3,8 +3,10 @@
 #include "sentry/mm/mm_internal.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <sys/resource.h>
 
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
 
 bool vma_is_data(const struct vma *v)
@@ -51,8 +53,7 @@ int mm_may_expand(struct mm *mm, uint64_t start, uint64_t len, bool data)
 
 bool mm_capable_ipc_lock(void)
 {
-	/* The sandbox's root has every capability, CAP_IPC_LOCK included. */
-	return !t_current || t_current->creds.euid == 0;
+	return !t_current || caps_capable(t_current, CAP_IPC_LOCK);
 }
 
 int mm_may_lock(struct mm *mm, uint64_t add, uint64_t already)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/securebits.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -51,8 +52,12 @@ int vfs_faccessat(struct task *t, int dirfd, const char *path, int mode, int fla
 	if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	if (!(flags & AT_EACCESS)) {
+		/* As Linux's access_override_creds: the real ids, and capabilities to match
+		 * (a real root checks with its permitted set, others with none). */
 		real.fsuid = real.uid;
 		real.fsgid = real.gid;
+		if (!(real.securebits & SECBIT_NO_SETUID_FIXUP))
+			real.cap_effective = real.uid == 0 ? real.cap_permitted : 0;
 	}
 	ret = vfs_lookupat(t, dirfd, path,
 			   ((flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) |
@@ -85,7 +90,8 @@ static int chmod_path(struct task *t, struct path *p, uint32_t mode)
 	if (!vfs_is_owner(c, &st))
 		return -EPERM;
 	va.mode = mode & 07777;
-	if (c && c->fsuid != 0 && !S_ISDIR(st.mode) && !creds_in_group(c, st.gid))
+	if (c && !S_ISDIR(st.mode) && !creds_in_group(c, st.gid) &&
+	    !caps_creds_capable(c, CAP_FSETID))
 		va.mode &= ~S_ISGID;
 	vfs_now(&va.ctime);
 	return vfsk_setattr(p->dentry, &va);

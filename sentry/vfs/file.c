@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 
 #include "sentry/fs/anon.h"
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/dir.h"
@@ -26,6 +27,8 @@ struct file *file_alloc(int flags)
 
 	f->refs = 1;
 	f->flags = flags;
+	if (t_current)
+		f->cred_sig = caps_creds_sig(&t_current->creds);
 	switch (flags & O_ACCMODE) {
 	case O_RDONLY:
 		f->fmode = FMODE_READ;

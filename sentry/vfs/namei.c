@@ -265,7 +265,7 @@ static int search_and_lookup(struct nameidata *nd, const char *comp, size_t len,
 	struct dentry *dir = nd->cur.dentry;
 	int ret, perm;
 
-	if (!dir->sb->lookup_fetches_dir_attrs || !nd->creds || nd->creds->fsuid == 0) {
+	if (!dir->sb->lookup_fetches_dir_attrs || vfs_may_skip_dac(nd->creds, dir, MAY_EXEC)) {
 		ret = vfs_permission(nd->creds, dir, MAY_EXEC);
 		return ret < 0 ? ret : nd_lookup(nd, comp, len, out);
 	}

@@ -353,6 +353,22 @@ static int may_link_unlinked(struct dentry *old)
 	return 0;
 }
 
+/* linkat(fd, "", AT_EMPTY_PATH) (Linux 6.10 on): the caller opened fd with the
+ * credentials it has now, or has CAP_DAC_READ_SEARCH. */
+static bool may_link_fd(struct task *t, int fd)
+{
+	struct file *f;
+	bool ok;
+
+	if (!t || caps_capable(t, CAP_DAC_READ_SEARCH))
+		return true;
+	f = fdtable_get(t->files, fd);
+	ok = f && f->cred_sig == caps_creds_sig(&t->creds);
+	if (f)
+		file_put(f);
+	return ok;
+}
+
 int vfs_linkat(struct task *t, int olddirfd, const char *oldpath, int newdirfd,
 	       const char *newpath, int flags)
 {
@@ -363,8 +379,8 @@ int vfs_linkat(struct task *t, int olddirfd, const char *oldpath, int newdirfd,
 
 	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	if ((flags & AT_EMPTY_PATH) && !oldpath[0] && t && t->creds.euid != 0)
-		return -ENOENT; /* needs CAP_DAC_READ_SEARCH */
+	if ((flags & AT_EMPTY_PATH) && !oldpath[0] && !may_link_fd(t, olddirfd))
+		return -ENOENT;
 	ret = vfs_lookupat(t, olddirfd, oldpath,
 			   ((flags & AT_SYMLINK_FOLLOW) ? LOOKUP_FOLLOW : 0) |
 				   ((flags & AT_EMPTY_PATH) ? LOOKUP_EMPTY : 0),

@@ -328,6 +328,7 @@ struct file {
 	int sig;		/* F_SETSIG: 0 = plain SIGIO */
 	struct fasync *fasync;	/* O_ASYNC on a pipe or socket: the readiness hook (fown.c) */
 	uint64_t pipe_wseen;	/* FIFO read end: no POLLHUP while the pipe's w_counter is this */
+	uint64_t cred_sig;	/* caps_creds_sig of the opener's credentials (0: the kernel) */
 };
 
 /* Per-task (or per CLONE_FS group) filesystem context. */
@@ -456,10 +457,13 @@ void vfs_reset_for_test(void);
 /* Whether creds may access the inode of d with mask (MAY_*). NULL creds: the kernel
  * itself, always allowed. Returns 0 or -EACCES. */
 int vfs_permission(const struct creds *c, struct dentry *d, int mask);
-/* Whether creds owns the inode (or has CAP_FOWNER as root). */
+/* Whether vfs_permission(c, d, mask) is 0 whatever d's mode bits (CAP_DAC_OVERRIDE, or
+ * the kernel), so a caller may skip fetching d's attributes. */
+bool vfs_may_skip_dac(const struct creds *c, const struct dentry *d, int mask);
+/* Whether creds owns the inode or has CAP_FOWNER (Linux's inode_owner_or_capable). */
 bool vfs_is_owner(const struct creds *c, const struct kstat *st);
 bool creds_in_group(const struct creds *c, gid_t gid);
-/* Sticky directory check for unlink/rename: 0 or -EPERM. */
+/* Sticky directory check for unlink/rename (owner of either, or CAP_FOWNER): 0 or -EPERM. */
 int vfs_check_sticky(const struct creds *c, struct dentry *dir, struct dentry *victim);
 /* Attributes through the filesystem (getattr or the inode fields). */
 int vfs_getattr(struct dentry *d, struct kstat *st);

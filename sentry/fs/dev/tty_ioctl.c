@@ -4,11 +4,13 @@
 #include "sentry/fs/dev/tty.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/pidns.h"
 #include "sentry/kernel/proc_api.h"
 #include "sentry/kernel/task.h"
@@ -31,8 +33,8 @@ static long set_ctty(struct task *t, struct tty *tty, uint64_t arg)
 	if (t->tg->sid != t->tg->tgid || tty_session_info(t->tg->sid, &dev, &fg) == 0)
 		return -EPERM;
 	if (tty->sid) {
-		/* Stealing another session's terminal needs arg 1 and CAP_SYS_ADMIN (root). */
-		if (arg != 1 || t->creds.euid != 0)
+		/* Stealing another session's terminal needs arg 1 and CAP_SYS_ADMIN. */
+		if (arg != 1 || !caps_capable(t, CAP_SYS_ADMIN))
 			return -EPERM;
 	}
 	tty->sid = t->tg->sid;

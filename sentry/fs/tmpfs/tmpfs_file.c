@@ -4,11 +4,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/falloc.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/file.h"
 
@@ -237,7 +239,7 @@ static ssize_t tmpfs_write_src(struct task *t, struct file *f, struct src *s, si
 	update_blocks(inode);
 	inode_touch(inode, VA_MTIME | VA_CTIME);
 	/* A write without CAP_FSETID drops set-user-ID (and set-group-ID with group exec). */
-	if ((inode->mode & (S_ISUID | S_ISGID)) && t && t->creds.fsuid != 0) {
+	if ((inode->mode & (S_ISUID | S_ISGID)) && t && !caps_capable(t, CAP_FSETID)) {
 		inode->mode &= ~S_ISUID;
 		if (inode->mode & S_IXGRP)
 			inode->mode &= ~S_ISGID;
