@@ -251,6 +251,8 @@ static bool ring_queue(struct gofer_loop *l, struct job *j)
 		j->fid = fid_get(s, in->tfsync.fid);
 		if (!j->fid || fid_open_fd(j->fid, NULL) < 0 || !S_ISREG(j->fid->node->type))
 			goto out_worker;
+		/* Logged as server.c logs what workers serve (sync tests count these). */
+		log_debug("9p: <- type %u tag %u (ring)", in->type, in->tag);
 		gofer_ring_fsync(l->ring, j->fid->open_fd, in->tfsync.datasync, j);
 		return true;
 	}

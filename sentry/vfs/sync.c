@@ -1,12 +1,14 @@
 /* sync.c: file space and flushing: fallocate's checks (in Linux's order) before the
  * filesystem's op, the RLIMIT_FSIZE check growth shares, and sync/syncfs/sync_file_range
- * over the page caches the Sentry keeps of host files. */
+ * over the page caches the Sentry keeps of host files, then each filesystem's sync_fs
+ * (writable gofer mounts: Tfsync of the files written). */
 #include "sentry/vfs/vfs_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
 
@@ -90,16 +92,54 @@ static bool same_sb(void *arg, struct file *f)
 	return f && f->inode && f->inode->sb == arg;
 }
 
+static int sync_sb(struct super_block *sb)
+{
+	return sb->ops && sb->ops->sync_fs ? sb->ops->sync_fs(sb) : 0;
+}
+
+/* Each filesystem once, though several mounts may show it. */
+struct sync_walk {
+	struct super_block **done;
+	size_t n, cap;
+};
+
+static void sync_mount(void *arg, struct mount *m)
+{
+	struct sync_walk *w = arg;
+	struct super_block *sb = m->sb;
+
+	if (!sb || !sb->ops || !sb->ops->sync_fs)
+		return;
+	for (size_t i = 0; i < w->n; i++)
+		if (w->done[i] == sb)
+			return;
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 8;
+		w->done = xrealloc(w->done, w->cap * sizeof(*w->done));
+	}
+	w->done[w->n++] = sb;
+	(void)sync_sb(sb);
+}
+
 int vfs_sync_all(void)
 {
-	return mm_writeback_shared(NULL, NULL);
+	struct sync_walk w = {0};
+	int ret = mm_writeback_shared(NULL, NULL);
+
+	vfs_for_each_mount(sync_mount, &w);
+	free(w.done);
+	return ret;
 }
 
 int vfs_syncfs(struct file *f)
 {
+	int ret, err;
+
 	if (f->fmode & FMODE_PATH)
 		return -EBADF;
 	if (!f->inode)
 		return 0; /* pipes, sockets: nothing kept */
-	return mm_writeback_shared(same_sb, f->inode->sb);
+	ret = mm_writeback_shared(same_sb, f->inode->sb);
+	err = sync_sb(f->inode->sb);
+	return ret < 0 ? ret : err;
 }

@@ -85,6 +85,10 @@ struct super_ops {
 	 * d, and d its parent) if it answers false when d was dropped, moved or renamed
 	 * meanwhile. */
 	bool (*d_revalidate)(struct dentry *d);
+	/* sync(2)/syncfs(2), after the shared mappings' dirty pages were written back: make
+	 * what was written durable (writable gofer mounts: Tfsync of their written files).
+	 * NULL: nothing more to do. 0 or -errno (syncfs reports it). */
+	int (*sync_fs)(struct super_block *sb);
 	/* The last tree mounting sb is gone (a deleted pod container's) and its dentries are
 	 * dropped: let go of what it holds besides (connections, inner filesystems). NULL:
 	 * nothing more. */

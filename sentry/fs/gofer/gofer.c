@@ -60,8 +60,10 @@ void gofer_evict(struct inode *inode)
 	gofer_cache_release(inode); /* may write back: before the fids go */
 	if (gi->open_fid != P9_NOFID)
 		p9c_clunk(fs->c, gi->open_fid);
-	if (gi->write_fid != P9_NOFID)
+	if (gi->write_fid != P9_NOFID) {
+		list_del(&gi->wlink);
 		p9c_clunk(fs->c, gi->write_fid);
+	}
 	p9c_clunk(fs->c, gi->fid);
 	if (gi->hostfd >= 0)
 		close(gi->hostfd);
@@ -237,6 +239,7 @@ static const struct super_ops g_gofer_sops = {
 static const struct super_ops g_gofer_rw_sops = {
 	.statfs = gofer_statfs,
 	.d_revalidate = gofer_d_revalidate,
+	.sync_fs = gofer_sync_fs,
 	.release = gofer_release,
 };
 
@@ -256,6 +259,7 @@ int gofer_fs_new_mount(int fd, bool writable, bool want_dir, struct super_block 
 	}
 	fs->spare_fid = P9_NOFID;
 	fs->writable = writable;
+	list_init(&fs->writers);
 	fid = p9c_fid_alloc(fs->c);
 	ret = p9c_attach(fs->c, fid, "root", 0, "", &qid);
 	if (ret == 0)

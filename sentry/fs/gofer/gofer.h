@@ -16,6 +16,9 @@ struct gofer_fs {
 	uint32_t spare_fid; /* allocated, not in use: failed walks leave it for the next */
 	bool writable;	    /* a read-write bind mount: changes go to the host, and the host
 			     * may change files too, so attributes are fetched again */
+	/* Inodes holding a write fid (gofer_inode.wlink): what sync(2) and syncfs(2) make
+	 * durable on the host. */
+	struct list_head writers;
 };
 
 struct gofer_inode {
@@ -24,6 +27,7 @@ struct gofer_inode {
 	uint32_t iounit;
 	int hostfd;	   /* donated by the gofer with the open, or -1 */
 	uint32_t write_fid; /* opened O_WRONLY for writes (writable mounts), or P9_NOFID */
+	struct list_head wlink; /* in gofer_fs.writers while write_fid is open */
 	char *link;	   /* cached symlink target */
 	/* A directory's listing: kept for the sandbox's life on a read-only mount (its tree
 	 * never changes, as the cached dentries and attributes assume); NULL until read. */
@@ -109,5 +113,8 @@ void gofer_cache_resized(struct inode *inode);
 void gofer_cache_release(struct inode *inode);
 /* Open the inode's write fid once; every writer of the file shares it (gofer_write.c). */
 int gofer_open_write_fid(struct inode *inode);
+/* sync(2)/syncfs(2) of a writable mount: the page caches' dirty pages, then Tfsync of every
+ * file written through it (the host makes them durable). Kernel lock held throughout. */
+int gofer_sync_fs(struct super_block *sb);
 
 #endif

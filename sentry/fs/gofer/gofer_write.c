@@ -311,7 +311,26 @@ int gofer_open_write_fid(struct inode *inode)
 		return ret;
 	}
 	gi->write_fid = fid;
+	list_add(&gi->wlink, &gofer_fs(inode->sb)->writers);
 	return 0;
+}
+
+int gofer_sync_fs(struct super_block *sb)
+{
+	struct gofer_fs *fs = gofer_fs(sb);
+	struct list_head *pos;
+	int ret = 0;
+
+	/* The lock stays held: no inode on the list can be evicted (and clunk its fid)
+	 * under the loop. sync(2) is rare; the host's fsyncs are what it is for. */
+	list_for_each(pos, &fs->writers) {
+		struct gofer_inode *gi = list_entry(pos, struct gofer_inode, wlink);
+		int err = p9c_fsync(fs->c, gi->write_fid);
+
+		if (err < 0 && ret == 0)
+			ret = err;
+	}
+	return ret;
 }
 
 int gofer_rw_open_reg(struct inode *inode, unsigned fmode)
