@@ -173,8 +173,9 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 			 "parent (Linux's hang from an unseen rootfs)"),
 	OK(statfs), OK(fstatfs), OK(dup), OK(dup2), OK(dup3),
 	PART(openat2, "RESOLVE_CACHED walks the dentry cache only: EAGAIN on a miss (no "
-		      "negative dentries are kept) and on filesystems that revalidate (gofer "
-		      "bind mounts, proc)"),
+		      "negative dentries are kept), on filesystems that revalidate (gofer "
+		      "bind mounts, proc), and where Linux leaves its lockless walk (a file "
+		      "walked through, a denied search)"),
 	PART(fallocate, "tmpfs, memfd and the overlay's upper layer as Linux's tmpfs "
 			"(allocate, KEEP_SIZE, PUNCH_HOLE; other modes EOPNOTSUPP); gofer files "
 			"EOPNOTSUPP (9P2000.L has no fallocate, as Linux's 9p)"),

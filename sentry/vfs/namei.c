@@ -277,21 +277,31 @@ static int search_and_lookup(struct nameidata *nd, const char *comp, size_t len,
 }
 
 /* One component: nd->cur becomes the child named comp (following a symlink if asked). */
+/* RESOLVE_CACHED: Linux answers only what its lockless walk can; an error it must leave
+ * that walk to report (a non-directory to walk through, a failed search permission) is
+ * EAGAIN instead. */
+static int walk_err(const struct nameidata *nd, int err)
+{
+	return (nd->resolve & LOOKUP_CACHED) ? -EAGAIN : err;
+}
+
 static int walk_one(struct nameidata *nd, const char *comp, size_t len, unsigned flags)
 {
 	struct path next;
 	int ret;
 
 	if (!d_is_dir(nd->cur.dentry))
-		return -ENOTDIR;
+		return walk_err(nd, -ENOTDIR);
 	if ((len == 1 || len == 2) && !memcmp(comp, "..", len)) {
 		ret = vfs_permission(nd->creds, nd->cur.dentry, MAY_EXEC);
 		if (ret < 0)
-			return ret;
+			return walk_err(nd, ret);
 		return len == 2 ? follow_dotdot(nd) : 0;
 	}
 	next.mnt = nd->cur.mnt;
 	ret = search_and_lookup(nd, comp, len, &next.dentry);
+	if (ret == -EACCES)
+		return walk_err(nd, ret);
 	if (ret < 0)
 		return ret;
 	ret = nd_follow_mounts(nd, &next);
@@ -341,6 +351,8 @@ static int link_walk(struct nameidata *nd, const char *path, unsigned flags)
 		else
 			f = flags | (slash ? LOOKUP_FOLLOW | LOOKUP_DIRECTORY : 0);
 		ret = walk_one(nd, path, len, f);
+		if (ret == -ENOTDIR && *rest)
+			return walk_err(nd, ret); /* a file to walk through */
 		if (ret < 0)
 			return ret;
 		path = rest;
