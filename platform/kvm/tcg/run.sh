@@ -10,7 +10,8 @@
 # Environment: KVM_TCG_FILES="PATH..." more files for /bin; KVM_TCG_ONLY=1 runs PROGRAM
 # without kvm_hw_check; KVM_TCG_TIMEOUT seconds for the guest (240); KVM_TCG_MEM MiB (512);
 # KVM_TCG_LOG=FILE keeps the whole serial log. tsc=reliable: under TCG the kernel's
-# watchdog may call the TSC unstable, and then the vDSO makes real syscalls.
+# watchdog may call the TSC unstable, and then the vDSO makes real syscalls;
+# tsc_early_khz: the host's TSC rate (tsc_khz.c), the guest's own calibration may be off.
 #
 # The kernel .deb comes from the Debian mirror through `apt-get download` and is cached in
 # BUILD_DIR/kvm-tcg. Needs qemu-system-x86, cpio, kmod, busybox-static (scripts/setup.sh).
@@ -86,12 +87,15 @@ done
 chmod +x "$ir/init"
 (cd "$ir" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "$work/initrd.gz")
 
+# tsc_early_khz: the guest's TSC is the host's; its own PIT calibration can be 10x off
+# under load (tsc_khz.c), and its clock with it.
+khz=$(gcc -O2 "$here/tsc_khz.c" -o "$work/tsc_khz" 2>/dev/null && "$work/tsc_khz" || true)
 start=$(date +%s)
 # no_timer_check: under a loaded host the guest's boot-time check of the IO-APIC timer
 # can miss its ticks and panic ("IO-APIC + timer doesn't work"), a flaky kvm-svm run.
 timeout ${KVM_TCG_TIMEOUT:-240} qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,phys-bits=48 -smp 1 -m ${KVM_TCG_MEM:-512} \
 	-nographic -no-reboot -kernel "$kdir/boot/vmlinuz-$flavour" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 panic=-1 quiet tsc=reliable no_timer_check" > "$work/serial.log" 2>&1 || true
+	-append "console=ttyS0 panic=-1 quiet tsc=reliable no_timer_check${khz:+ tsc_early_khz=$khz}" > "$work/serial.log" 2>&1 || true
 tr -d '\r' < "$work/serial.log" |
 	grep -aE '^(hardware=|getpid|avx|exits|kind|ring0|FAIL|KVMHW|E1|W1|  )|PASS|FAIL' |
 	grep -av '^\[' || true
