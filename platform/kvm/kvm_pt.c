@@ -423,12 +423,24 @@ int kvm_pt_init(struct kvm_platform *p)
 	uint64_t *pdpt, *pd, *pt;
 	int ret;
 
-	p->pt = mmap(NULL, KVM_PT_SIZE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p->pt == MAP_FAILED) {
-		p->pt = NULL;
+	/* Between two PROT_NONE guard pages. What raced (the ring-0 hang of 2026-11-22):
+	 * the pool is private, anonymous and MAP_NORESERVE, like a glibc thread arena, and
+	 * Linux merges such neighbours into one VMA. When create()'s cpuid thread made its
+	 * arena before this mmap, the pool landed right below it and /proc/self/maps showed
+	 * one line of 1 GiB + the arena's first pages: over KVM_SENTRY_MAP_MAX, so neither
+	 * joined guest memory. A later task thread reused that arena, and its first ring-0
+	 * switch faulted on its own state there on every round (kvm_r0switch.c). */
+	uint8_t *g = mmap(NULL, KVM_PT_SIZE + 2 * KVM_PG, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (g == MAP_FAILED)
 		return -errno;
+	if (mprotect(g + KVM_PG, KVM_PT_SIZE, PROT_READ | PROT_WRITE)) {
+		ret = -errno;
+		munmap(g, KVM_PT_SIZE + 2 * KVM_PG);
+		return ret;
 	}
+	p->pt = g + KVM_PG;
 	p->pt_free = calloc(PT_PAGES, sizeof(uint32_t));
 	p->pt_dead = calloc(PT_PAGES, sizeof(uint32_t));
 	p->pt_fresh = calloc(PT_PAGES, 1);
@@ -461,7 +473,7 @@ int kvm_pt_init(struct kvm_platform *p)
 void kvm_pt_fini(struct kvm_platform *p)
 {
 	if (p->pt)
-		munmap(p->pt, KVM_PT_SIZE);
+		munmap(p->pt - KVM_PG, KVM_PT_SIZE + 2 * KVM_PG); /* with its guards */
 	free(p->pt_free);
 	free(p->pt_dead);
 	free(p->pt_fresh);

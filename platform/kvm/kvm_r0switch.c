@@ -189,7 +189,7 @@ int kvm_switch_ring0(struct kvm_ctx *c, struct kvm_as *as, plat_regs_t *regs,
 		     struct plat_trap *t)
 {
 	uint64_t *b = kvm_ring0_block_ptr(c);
-	unsigned misses = 0;
+	unsigned misses = 0, drops = 0;
 	long v;
 
 	if (regs->rip >= CANONICAL_LIMIT || regs->rsp >= CANONICAL_LIMIT ||
@@ -217,8 +217,19 @@ int kvm_switch_ring0(struct kvm_ctx *c, struct kvm_as *as, plat_regs_t *regs,
 		load_table(c, as, b);
 		fill_block(c, b, regs);
 		v = kvm_r0_run_user(c->r0_fpu, c->r0_xmask, kvm_ring0_switch_va());
-		if (v < 0)
-			continue; /* back in host mode before ring 3: again */
+		if (v < 0) { /* back in host mode before ring 3 (a kick, a fault): again */
+			/* A ring-0 fault on this thread's own state (regs, FPU) in Sentry memory
+			 * that cannot join the guest (kvm_sentry_map refuses it) would drop it
+			 * here on every round and spin for ever, as the pool merged with an
+			 * arena did (kvm_pt.c): fail loudly instead. A kick cannot do that. */
+			if (++drops > 1000) {
+				log_err("kvm: vCPU %d keeps faulting in ring 0 before reaching the "
+					"application (Sentry memory outside the guest?)", c->id);
+				return -EIO;
+			}
+			continue;
+		}
+		drops = 0;
 		if (v != KVM_R0_KICK_VEC)
 			return decode(b, v, regs, t);
 		read_block(b, regs); /* a kick: an interrupt, or a table change (run on) */

@@ -39,24 +39,18 @@ done
 	# SIGKILL: runsc do forwards SIGTERM to the sandbox's pid 1, which ignores it (as
 	# under runc), so a stuck test would hold the whole proof until QEMU's limit.
 	echo 'run1() { timeout -s KILL 120 $R do /bin/$1 > /tmp/out 2>&1; }'
-	# A test that fails is run once more and said so loudly: under TCG a ring-0 run now and
-	# then hangs (open bug, see platform/kvm/README.md); twice is a failure.
 	echo "for t in ${tests[*]}; do"
 	echo '	if run1 $t; then echo "ring0 test PASS $t"'
-	echo '	else echo "ring0 test RETRY $t: failed or hung once:"; tail -5 /tmp/out'
-	echo '		if run1 $t; then echo "ring0 test PASS $t (on the second run)"'
-	echo '		else echo "ring0 test FAIL $t"; tail -15 /tmp/out; fails=$((fails+1)); fi'
-	echo '	fi'
+	echo '	else echo "ring0 test FAIL $t"; tail -15 /tmp/out; fails=$((fails+1)); fi'
 	echo 'done'
 	# Through a file, not a pipe: a Sentry left behind by the kill would hold a pipe open.
 	echo 'exits() { timeout -s KILL 120 $R --debug do /bin/getpid_loop $1 > /tmp/ex 2>&1
 		sed -n "s/.*platform kvm stats: \(kvm exits: \([0-9]*\).*\)/\2 \1/p" /tmp/ex | tail -1; }'
-	echo 'a=$(exits 0); [ -n "$a" ] || { echo "ring0 getpid RETRY (0 calls)"; a=$(exits 0); }'
-	echo 'b=$(exits 10000); [ -n "$b" ] || { echo "ring0 getpid RETRY (10000 calls)"; b=$(exits 10000); }'
+	echo 'a=$(exits 0); b=$(exits 10000)'
 	echo 'echo "ring0 getpid: 0 calls: ${a#* }"; echo "ring0 getpid: 10000 calls: ${b#* }"'
 	echo 'n0=${a%% *}; n1=${b%% *}'
 	echo 'if [ -z "$n0" ] || [ -z "$n1" ] || [ $((n1 - n0)) -ge 1000 ]; then'
-	echo '	echo "ring0 getpid FAIL: exits $n0 -> $n1"; fails=$((fails+1))'
+	echo '	echo "ring0 getpid FAIL: exits $n0 -> $n1"; tail -15 /tmp/ex; fails=$((fails+1))'
 	echo 'else echo "ring0 getpid: 10000 calls added $((n1 - n0)) exits"; fi'
 	echo 'echo "ring0 proof: $fails failures"; [ $fails = 0 ]'
 } > "$work/ring0_guest"
