@@ -193,6 +193,63 @@ static void sentry_maps_and_bluepill(void **state)
 	}
 }
 
+/* The /proc/self/maps line holding addr: [*start, *end); false when none. */
+static bool maps_line_of(uintptr_t addr, uintptr_t *start, uintptr_t *end)
+{
+	FILE *m = fopen("/proc/self/maps", "r");
+	unsigned long s, e;
+	char line[512];
+	bool found = false;
+
+	assert_non_null(m);
+	while (!found && fgets(line, sizeof(line), m))
+		if (sscanf(line, "%lx-%lx", &s, &e) == 2 && addr >= s && addr < e)
+			*start = s, *end = e, found = true;
+	fclose(m);
+	return found;
+}
+
+/* An arena-like page (private, anonymous, MAP_NORESERVE, read-write) at addr, if that is
+ * free; the address already taken (another neighbour) is fine too. */
+static bool arena_page(uint8_t *addr)
+{
+	void *m = mmap(addr, KVM_PG, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (m == MAP_FAILED)
+		return false;
+	if (m != addr) /* a kernel without MAP_FIXED_NOREPLACE took it as a hint */
+		munmap(m, KVM_PG);
+	return m == addr;
+}
+
+/* The page-table pool never merges with a neighbour into one maps line: a glibc thread
+ * arena made right next to it (private, anonymous, MAP_NORESERVE, read-write) did, and the
+ * line, over KVM_SENTRY_MAP_MAX, kept both out of guest memory (a ring-0 task spun for
+ * ever on its own state in that arena). Arena-like pages beside its guards stay apart. */
+static void table_pool_never_merges(void **state)
+{
+	struct fixture *f = *state;
+	struct kvm_platform *p = (struct kvm_platform *)f->p;
+	uint8_t *above, *below;
+	bool a, b;
+	uintptr_t s, e;
+
+	NEED_KVM(f);
+	above = p->pt + KVM_PT_SIZE + KVM_PG, below = p->pt - 2 * KVM_PG;
+	assert_false(arena_page(p->pt + KVM_PT_SIZE)); /* a guard page is there */
+	assert_false(arena_page(p->pt - KVM_PG));
+	a = arena_page(above), b = arena_page(below);
+	assert_true(maps_line_of((uintptr_t)p->pt, &s, &e));
+	assert_int_equal(s, (uintptr_t)p->pt);
+	assert_int_equal(e - s, KVM_PT_SIZE);
+	assert_true(e - s <= KVM_SENTRY_MAP_MAX);
+	if (a)
+		munmap(above, KVM_PG);
+	if (b)
+		munmap(below, KVM_PG);
+}
+
 static void registers_survive(void **state)
 {
 	struct fixture *f = *state;
@@ -646,6 +703,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(kind_detected_and_mode_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(sentry_code_runs_in_ring0, setup, teardown),
 		cmocka_unit_test_setup_teardown(sentry_maps_and_bluepill, setup, teardown),
+		cmocka_unit_test_setup_teardown(table_pool_never_merges, setup, teardown),
 		cmocka_unit_test_setup_teardown(unmapped_access_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(ud2_and_int3_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(protect_and_unmap_take_effect, setup, teardown),
