@@ -232,9 +232,10 @@ thread_fail:
 
 /* Signal handler for traps, faults and the interrupt signal: rdi = signo, rsi = siginfo,
  * rdx = ucontext, rsp on this thread's alternate stack, every signal blocked. Publishes
- * the trap in the slot's message block, waits for ST_RESUME (spinning M_SPIN times, then
- * on the futex; woken with M_WAKE_SPIN set, it spins that many times again before it
- * sleeps again), applies CPU and fs/gs base requests and returns through the restorer,
+ * the trap in the slot's message block, waits for ST_RESUME (spinning M_SPIN times unless
+ * its Sentry thread last ran on this same CPU, then on the futex; woken with M_WAKE_SPIN
+ * set, it spins that many times again before it sleeps again, unless it woke on the
+ * waker's CPU), applies CPU and fs/gs base requests and returns through the restorer,
  * which rt_sigreturns into the context the Sentry wrote. No stack use but the return
  * address; no FPU use (the application's FPU state is in the frame). */
 systrap_stub_handler:
@@ -263,6 +264,11 @@ systrap_stub_handler:
 	movq	%rax, M_FS_BASE(%r8)
 	rdgsbase %rax
 	movq	%rax, M_GS_BASE(%r8)
+1:	cmpl	$0, PARAM(P_RDPID)
+	je	1f
+	rdpid	%rax
+	andl	$0xfff, %eax
+	movl	%eax, M_STUB_CPU(%r8)
 1:	movl	$ST_TRAP, %eax
 	xchgl	%eax, M_STATE(%r8)
 	cmpl	$0, M_SENTRY_WAIT(%r8)
@@ -274,6 +280,14 @@ systrap_stub_handler:
 systrap_stub_wake_syscall:
 	syscall
 2:	movl	M_SPIN(%r8), %ecx
+	testl	%ecx, %ecx
+	jz	3f
+	cmpl	$0, PARAM(P_RDPID)		/* the Sentry thread last ran on our CPU: */
+	je	3f				/* awake, it runs only once we stop; woken */
+	movl	M_STUB_CPU(%r8), %eax		/* by our trap, it is mostly put here too */
+	cmpl	M_SENTRY_CPU(%r8), %eax
+	jne	3f
+	xorl	%ecx, %ecx
 3:	cmpl	$ST_RESUME, M_STATE(%r8)
 	je	resumed
 	testl	%ecx, %ecx
@@ -290,7 +304,13 @@ sleep:
 	xchgl	%ecx, M_WAKE_SPIN(%r8)
 	testl	%ecx, %ecx
 	jz	9f
-	movl	$0, M_STUB_WAIT(%r8)
+	cmpl	$0, PARAM(P_RDPID)		/* not on the waker's CPU: the threads */
+	je	5f				/* we wait for need it first */
+	rdpid	%rax
+	andl	$0xfff, %eax
+	cmpl	M_HINT_CPU(%r8), %eax
+	je	9f
+5:	movl	$0, M_STUB_WAIT(%r8)
 	jmp	3b
 9:	leaq	M_STATE(%r8), %rdi		/* futex(&state, WAIT, ST_TRAP, NULL) */
 	xorl	%esi, %esi

@@ -151,9 +151,9 @@ static int systrap_create(int memfd, struct platform **out)
 		free(p);
 		return ret;
 	}
-	log_debug("systrap: stub region at %#llx, stub zero %d, fsgsbase %s, %d CPUs, "
-		  "pause %u ns", (unsigned long long)p->region, p->factory_pid,
-		  p->fsgsbase ? "yes" : "no", p->ncpus, p->pause_ns);
+	log_debug("systrap: stub region at %#llx, stub zero %d, fsgsbase %s, rdpid %s, "
+		  "%d CPUs, pause %u ns", (unsigned long long)p->region, p->factory_pid,
+		  p->fsgsbase ? "yes" : "no", p->rdpid ? "yes" : "no", p->ncpus, p->pause_ns);
 	*out = &p->base;
 	return 0;
 }

@@ -37,6 +37,7 @@
 /* Parameter block (code page + PARAMS_OFF), written by the Sentry at create(). */
 #define P_REGION 0		/* u64 B */
 #define P_FSGSBASE 8		/* u32: rd/wr{fs,gs}base usable in user mode */
+#define P_RDPID 12		/* u32: rdpid usable (it reads the CPU number) */
 #define P_APPMASK 16		/* u64: blocked-signal mask of application threads */
 #define P_FPROG_A 24		/* struct sock_fprog of the stub-wide filter (16 bytes) */
 #define P_FPROG_B 40		/* struct sock_fprog of the application-thread filter */
@@ -80,6 +81,9 @@
 #define M_TID 96		/* u32: host tid, stored by the control thread at clone */
 #define M_WAKE_SPIN 100		/* u32: spin iterations for a handler woken while it sleeps
 				 * (the Sentry thread it waits for was woken: a resume comes) */
+#define M_STUB_CPU 104		/* i32: CPU the handler last trapped on (with P_RDPID) */
+#define M_SENTRY_CPU 108	/* i32: CPU of the Sentry thread at its last resume */
+#define M_HINT_CPU 112		/* i32: CPU of the thread that set M_WAKE_SPIN */
 #define M_SIZE 256		/* the alternate stack starts after the block */
 
 #define ST_NONE 0

@@ -153,6 +153,7 @@ int systrap_params_fill(struct systrap_platform *p, uint8_t *page)
 	struct bld a = { f, 0, P_FILTERS_MAX, false }, b;
 	struct fprog_image pa, pb;
 	uint64_t mask = systrap_app_sigmask(), fsgs = p->fsgsbase;
+	uint32_t rdpid = p->rdpid;
 
 	build_filter_a(&a, p->region);
 	b = (struct bld){ f + a.n, 0, P_FILTERS_MAX - a.n, false };
@@ -164,6 +165,7 @@ int systrap_params_fill(struct systrap_platform *p, uint8_t *page)
 	pb = (struct fprog_image){ .len = (uint16_t)b.n, .filter = pa.filter + a.n * 8 };
 	memcpy(par + P_REGION, &p->region, 8);
 	memcpy(par + P_FSGSBASE, &fsgs, 4);
+	memcpy(par + P_RDPID, &rdpid, 4);
 	memcpy(par + P_APPMASK, &mask, 8);
 	memcpy(par + P_FPROG_A, &pa, sizeof(pa));
 	memcpy(par + P_FPROG_B, &pb, sizeof(pb));

@@ -43,6 +43,25 @@
  * off our CPUs much as an idle machine would; load ~22): 104 us before, 73 with the
  * per-kind handler spin alone, 44.5 with the wake-up hint too, native 35.5; context
  * switches per round trip 8.5, 4.2, 4.2; getpid unchanged at ~4.5 us.
+ *
+ * A spin cannot catch a thread that needs the spinner's CPU: such a spin only delays
+ * it. The handler reads its CPU with rdpid (P_RDPID, M_STUB_CPU) and
+ *  - skips its spin after a trap when its Sentry thread last ran on that CPU
+ *    (M_SENTRY_CPU, written at each resume): awake, the Sentry thread runs there only
+ *    once we stop; asleep, our trap's futex wake-up mostly puts it there too;
+ *  - skips the spin of a wake hint when it wakes on the hinting thread's CPU
+ *    (M_HINT_CPU): that thread is finishing its own syscall, and the task's Sentry
+ *    thread, woken just before, is mostly queued there as well;
+ * and the Sentry skips its spin when the handler it resumes is awake on its CPU. The
+ * scores cannot see this: without the spin such a resume comes quickly, so they
+ * turned the spin back on every few traps. Measured A/B interleaved (counts.py, 7
+ * rounds, load 17-20 from other jobs), pipe round trip: nice -n -20 (other load
+ * keeps our threads on one CPU, where the CFS scheduler interleaves them) 173 -> 74
+ * us, CPU 115 -> 65 us per round trip; no prefix 168 -> 112 us; chrt -f 10 (two free
+ * CPUs, threads run until they block) 36.1 -> 36.6 us but 4.1 -> 5.3 switches (a
+ * Sentry thread and its handler that meet on one CPU now hand over by futex
+ * instead of spinning); getpid unchanged (3.44 -> 3.48 us under chrt, 14.1 ->
+ * 13.8 us under nice -20); fork+exit+wait under chrt 634 -> 650 us.
  */
 #include "platform/systrap/systrap_internal.h"
 
@@ -100,10 +119,9 @@ static void score(uint16_t *s, uint64_t took_ns, unsigned budget_ns)
  * sleeps (its wake-up then happens on the right CPU), else through the message block
  * (the handler applies it before it returns to the application). */
 static void place(const struct systrap_platform *p, struct systrap_thread *thr,
-		  uint8_t *slot, bool asleep)
+		  uint8_t *slot, bool asleep, int cpu)
 {
 	bool other = p->tune.pin == SYSTRAP_PIN_OTHER;
-	int cpu = sched_getcpu();
 	uint64_t all, mask;
 	int32_t seq, cur;
 
@@ -125,6 +143,15 @@ static void place(const struct systrap_platform *p, struct systrap_thread *thr,
 	memcpy(slot + M_WANT_CPU, &seq, 4);
 }
 
+/* The CPU the handler last trapped on, as it wrote it (untrusted: only compared). */
+static int stub_cpu(const uint8_t *slot)
+{
+	int32_t cpu;
+
+	memcpy(&cpu, slot + M_STUB_CPU, 4);
+	return cpu;
+}
+
 unsigned systrap_handoff_resume(struct systrap_ctx *ctx, struct systrap_thread *thr)
 {
 	struct systrap_platform *p = ctx->p;
@@ -134,6 +161,7 @@ unsigned systrap_handoff_resume(struct systrap_ctx *ctx, struct systrap_thread *
 	uint64_t now = now_ns();
 	uint64_t woken = atomic_exchange_explicit(&ctx->woken_at, 0, memory_order_relaxed);
 	unsigned stub_spin = 0;
+	int cpu = sched_getcpu();
 
 	/* Did the handler woken ahead of us (systrap_handoff_wake) spin long enough? */
 	if (woken) {
@@ -151,9 +179,12 @@ unsigned systrap_handoff_resume(struct systrap_ctx *ctx, struct systrap_thread *
 	ctx->spin_key = ctx->last_key;
 	if (ctx->stub_score[ctx->spin_key] >= SPIN_SCORE_MIN)
 		stub_spin = systrap_spins(p, p->tune.stub_spin_ns);
-	ctx->spinning = sentry_spin_now(ctx);
-	place(p, thr, slot, asleep);
+	/* A handler awake on our own CPU runs only once we stop: no spin can catch it. */
+	ctx->spinning = sentry_spin_now(ctx) &&
+			!(p->rdpid && !asleep && stub_cpu(slot) == cpu);
+	place(p, thr, slot, asleep, cpu);
 	memcpy(slot + M_SPIN, &stub_spin, 4);
+	memcpy(slot + M_SENTRY_CPU, &cpu, 4);
 	atomic_exchange(msg_word(as, thr->slot, M_STATE), ST_RESUME);
 	if (asleep || atomic_load(msg_word(as, thr->slot, M_STUB_WAIT)))
 		syscall(SYS_futex, msg_word(as, thr->slot, M_STATE), FUTEX_WAKE, 1, NULL, NULL,
@@ -174,6 +205,7 @@ void systrap_handoff_wake(struct systrap_ctx *ctx, struct systrap_thread *thr)
 	atomic_store_explicit(&ctx->woken_at, now_ns(), memory_order_relaxed);
 	if (atomic_load_explicit(&ctx->wake_score, memory_order_relaxed) < SPIN_SCORE_MIN)
 		return;
+	atomic_store(msg_word(thr->as, thr->slot, M_HINT_CPU), (uint32_t)sched_getcpu());
 	atomic_exchange(msg_word(thr->as, thr->slot, M_WAKE_SPIN), spin);
 	if (atomic_load(msg_word(thr->as, thr->slot, M_STUB_WAIT)))
 		syscall(SYS_futex, msg_word(thr->as, thr->slot, M_STATE), FUTEX_WAKE, 1, NULL,

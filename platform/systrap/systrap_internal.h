@@ -47,6 +47,7 @@ struct systrap_platform {
 	uint32_t mxcsr_mask;		/* MXCSR bits the CPU accepts */
 	uint64_t xcr0;			/* XSAVE features enabled (0 without XSAVE) */
 	bool fsgsbase;			/* user-mode rd/wr{fs,gs}base allowed */
+	bool rdpid;			/* the stub can read its CPU number (rdpid) */
 	int ncpus;			/* CPUs the Sentry may run on (pinning masks) */
 	struct systrap_tune tune;
 	unsigned pause_ns;		/* cost of one `pause`, measured at create() */

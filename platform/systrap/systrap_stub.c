@@ -16,6 +16,7 @@
  */
 #include "platform/systrap/systrap_internal.h"
 
+#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -219,6 +220,26 @@ static _Noreturn void zero_main(const struct systrap_platform *p, pid_t parent, 
 
 /* ---- the Sentry side ---- */
 
+/* Whether the CPU has rdpid and the kernel keeps the CPU number in TSC_AUX (bits 0-11),
+ * as the stub reads it to tell whether its Sentry thread shares its CPU. */
+static bool cpu_has_rdpid(void)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(c & (1u << 22)))
+		return false;
+	for (int i = 0; i < 3; i++) {
+		int before = sched_getcpu(), after;
+		uint64_t aux;
+
+		__asm__ volatile("rdpid %0" : "=r"(aux));
+		after = sched_getcpu();
+		if (before >= 0 && before == after)
+			return (int)(aux & 0xfff) == before;
+	}
+	return false;
+}
+
 static int find_region(struct systrap_platform *p, uint8_t **page)
 {
 	for (uint64_t a = PLAT_APP_MAX_ADDR; a + SYSTRAP_REGION_SIZE <= SYSTRAP_USER_END;
@@ -252,6 +273,7 @@ int systrap_stub_setup(struct systrap_platform *p)
 	if (size != SYSTRAP_PAGE)
 		return -E2BIG;
 	p->fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
+	p->rdpid = cpu_has_rdpid();
 	ret = find_region(p, &page);
 	if (ret)
 		return ret;
