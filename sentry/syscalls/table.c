@@ -194,7 +194,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 		       "overlay (copy-up carries them) with Linux's checks; gofer mounts "
 		       "(host files) serve user.* from the host file, other namespaces "
 		       "EOPNOTSUPP; ACLs are not implemented: system.posix_acl_* read as "
-		       "absent"),
+		       "absent; procfs reads ENODATA (Linux: EOPNOTSUPP)"),
 	PART(lgetxattr, "as getxattr"), PART(fgetxattr, "as getxattr"),
 	PART(listxattr, "as getxattr (trusted.* listed only with CAP_SYS_ADMIN)"),
 	PART(llistxattr, "as listxattr"), PART(flistxattr, "as listxattr"),
