@@ -262,6 +262,15 @@ static int find_region(struct systrap_platform *p, uint8_t **page)
 	return -ENOMEM;
 }
 
+/* RUNSC_SYSTRAP_SAMECPU=0 turns the same-CPU spin rules (systrap_handoff.c) off: a
+ * measurement knob, as RUNSC_SYSTRAP_TUNE (the Sentry inherits runsc's environment). */
+static bool samecpu_rules(void)
+{
+	const char *env = getenv("RUNSC_SYSTRAP_SAMECPU");
+
+	return !env || strcmp(env, "0") != 0;
+}
+
 int systrap_stub_setup(struct systrap_platform *p)
 {
 	size_t size = (size_t)(systrap_stub_end - systrap_stub_begin);
@@ -273,7 +282,7 @@ int systrap_stub_setup(struct systrap_platform *p)
 	if (size != SYSTRAP_PAGE)
 		return -E2BIG;
 	p->fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
-	p->rdpid = cpu_has_rdpid();
+	p->rdpid = cpu_has_rdpid() && samecpu_rules();
 	ret = find_region(p, &page);
 	if (ret)
 		return ret;
