@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -254,3 +255,31 @@ __attribute__((unused)) static int h_end(void)
 }
 
 #endif /* RUNSC_TEST_SYSCALLS_HARNESS_H */
+
+/* Run fn in a forked child (a case that changes credentials or capabilities); the
+ * child's failed checks fail the calling case. */
+__attribute__((unused)) static void h_in_child_checked(void (*fn)(void))
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		fn();
+		_exit(g_case_fails ? 1 : 0);
+	}
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* Become uid/gid 1000 with no supplementary groups (no capabilities left). */
+__attribute__((unused)) static bool h_become_user(void)
+{
+	if (setgroups(0, NULL) < 0 || setresgid(1000, 1000, 1000) < 0 ||
+	    setresuid(1000, 1000, 1000) < 0) {
+		CHECK(!"drop privilege");
+		return false;
+	}
+	return true;
+}

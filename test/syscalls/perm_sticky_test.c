@@ -8,31 +8,6 @@
 #include <grp.h>
 #include <sys/xattr.h>
 
-static void in_child(void (*fn)(void))
-{
-	pid_t pid;
-	int st;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		fn();
-		_exit(g_case_fails ? 1 : 0);
-	}
-	CHECK_EQ(waitpid(pid, &st, 0), pid);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-}
-
-static bool become_user(void)
-{
-	if (setgroups(0, NULL) < 0 || setresgid(1000, 1000, 1000) < 0 ||
-	    setresuid(1000, 1000, 1000) < 0) {
-		CHECK(!"drop privilege");
-		return false;
-	}
-	return true;
-}
-
 static bool exists(const char *p)
 {
 	struct stat st;
@@ -59,7 +34,7 @@ static void dir_as(const char *name, uid_t uid, mode_t mode)
 
 static void sticky_child(void)
 {
-	if (!become_user())
+	if (!h_become_user())
 		return;
 	/* Others' entries in a sticky directory: no unlink, rmdir or rename. */
 	CHECK_ERR(unlink(h_path("st/roots")), EPERM);
@@ -97,7 +72,7 @@ static void sticky_directories(void)
 	file_as("own/others", 1001, 0644);
 	file_as("open/roots", 0, 0644);
 	file_as("open/mine2", 1000, 0644);
-	in_child(sticky_child);
+	h_in_child_checked(sticky_child);
 	CHECK(exists(h_path("st/roots")));
 	CHECK(exists(h_path("st/others")));
 	CHECK(exists(h_path("st/rootdir")));
@@ -114,7 +89,7 @@ static void noatime_child(void)
 {
 	int fd;
 
-	if (!become_user())
+	if (!h_become_user())
 		return;
 	/* Someone else's file: readable, but not without updating its atime. */
 	CHECK_ERR(open(h_path("na_roots"), O_RDONLY | O_NOATIME), EPERM);
@@ -149,7 +124,7 @@ static void noatime_for_owner_only(void)
 	file_as("na_roots", 0, 0644);
 	file_as("na_secret", 0, 0600);
 	file_as("na_mine", 1000, 0644);
-	in_child(noatime_child);
+	h_in_child_checked(noatime_child);
 	/* Root may use it on anyone's file. */
 	fd = (int)CHECK_OK(open(h_path("na_mine"), O_RDONLY | O_NOATIME));
 	CHECK(fcntl(fd, F_GETFL) & O_NOATIME);
@@ -161,7 +136,7 @@ static void trusted_child(void)
 	char buf[16];
 	const char *p = h_path("tx_mine");
 
-	if (!become_user())
+	if (!h_become_user())
 		return;
 	/* Without CAP_SYS_ADMIN the trusted namespace does not exist for reads... */
 	CHECK_ERR(getxattr(p, "trusted.x", buf, sizeof(buf)), ENODATA);
@@ -180,7 +155,7 @@ static void trusted_xattrs_need_cap_sys_admin(void)
 
 	CHECK_OK(chmod(g_tmpdir, 0755));
 	file_as("tx_mine", 1000, 0666);
-	in_child(trusted_child);
+	h_in_child_checked(trusted_child);
 	/* Root reads an absent trusted attribute as absent. */
 	CHECK_ERR(getxattr(h_path("tx_mine"), "trusted.absent", buf, sizeof(buf)), ENODATA);
 	CHECK_ERR(removexattr(h_path("tx_mine"), "trusted.absent"), ENODATA);

@@ -169,25 +169,10 @@ static void as_user(void)
 	close(p[1]);
 }
 
-static void in_child(void (*fn)(void))
-{
-	pid_t pid;
-	int st;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		fn();
-		_exit(g_case_fails ? 1 : 0);
-	}
-	CHECK_EQ(waitpid(pid, &st, 0), pid);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-}
-
 static void unprivileged_max(void)
 {
-	in_child(as_user);
-	in_child(root_without_cap_sys_resource);
+	h_in_child_checked(as_user);
+	h_in_child_checked(root_without_cap_sys_resource);
 }
 
 int main(void)

@@ -18,31 +18,6 @@ static bool list_has(const char *list, ssize_t len, const char *name)
 	return false;
 }
 
-static void in_child(void (*fn)(void))
-{
-	pid_t pid;
-	int st;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		fn();
-		_exit(g_case_fails ? 1 : 0);
-	}
-	CHECK_EQ(waitpid(pid, &st, 0), pid);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-}
-
-static bool become_user(void)
-{
-	if (setgroups(0, NULL) < 0 || setresgid(1000, 1000, 1000) < 0 ||
-	    setresuid(1000, 1000, 1000) < 0) {
-		CHECK(!"drop privilege");
-		return false;
-	}
-	return true;
-}
-
 /* Stay root but lose CAP_SYS_ADMIN from every set. */
 static bool drop_sys_admin(void)
 {
@@ -105,7 +80,7 @@ static void trusted_needs_cap_sys_admin(void)
 	CHECK_MEM(buf, "secret", 6);
 	len = listxattr(p, buf, sizeof(buf));
 	CHECK(len > 0 && list_has(buf, len, "trusted.t") && list_has(buf, len, "user.u"));
-	in_child(trusted_root_child);
+	h_in_child_checked(trusted_root_child);
 	/* Still there, and the child's user.* write went through. */
 	CHECK_EQ(getxattr(p, "trusted.t", buf, sizeof(buf)), 6);
 	CHECK_EQ(getxattr(p, "user.u2", buf, sizeof(buf)), 1);
@@ -144,7 +119,7 @@ static void user_child(void)
 	char buf[64];
 	ssize_t len;
 
-	if (!become_user())
+	if (!h_become_user())
 		return;
 	/* Root's 0644 file: readable, not writable. */
 	CHECK_EQ(getxattr(h_path("ro"), "user.r", buf, sizeof(buf)), 2);
@@ -190,7 +165,7 @@ static void user_xattr_permissions(void)
 	CHECK_OK(chmod(h_path("sticky_mine"), 01777));
 	CHECK_OK(mkdir(h_path("shared"), 0777));
 	CHECK_OK(chmod(h_path("shared"), 0777));
-	in_child(user_child);
+	h_in_child_checked(user_child);
 }
 
 int main(void)
