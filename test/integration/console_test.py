@@ -81,6 +81,8 @@ class Console:
         out, _ = create.communicate(timeout=TIMEOUT)
         self.create_rc, self.create_out, self.name = create.returncode, out.decode(), msg
         self.master = fds[0] if fds else -1
+        if self.create_rc != 0:
+            raise RuntimeError(f"runsc create {cid}: exit {self.create_rc}: {self.create_out}")
         with open(os.path.join(work, f"{cid}.pid")) as f:
             self.pid = int(f.read())
 
