@@ -202,8 +202,10 @@ bool caps_ptrace_may_access(const struct task *t, const struct task *target)
 
 	if (t->tg == target->tg)
 		return true;
-	if (c->uid == tc->uid && c->uid == tc->euid && c->uid == tc->suid &&
-	    c->gid == tc->gid && c->gid == tc->egid && c->gid == tc->sgid)
-		return true;
-	return caps_capable(t, CAP_SYS_PTRACE);
+	if (!(c->uid == tc->uid && c->uid == tc->euid && c->uid == tc->suid &&
+	      c->gid == tc->gid && c->gid == tc->egid && c->gid == tc->sgid))
+		return caps_capable(t, CAP_SYS_PTRACE);
+	/* Same ids: a process that is not dumpable (PR_SET_DUMPABLE 0, or after changing
+	 * ids) still needs CAP_SYS_PTRACE, as Linux's __ptrace_may_access. */
+	return target->tg->dumpable || caps_capable(t, CAP_SYS_PTRACE);
 }

@@ -252,6 +252,9 @@ struct thread_group *tg_alloc(struct task *leader, struct thread_group *parent)
 	waitq_init(&tg->stop_wq);
 	waitq_init(&tg->exit_wq);
 	tg->exit_signal = SIGCHLD;
+	/* Linux keeps the flag with the memory: a fork copies its parent's, init starts at
+	 * SUID_DUMP_USER (1). */
+	tg->dumpable = parent ? parent->dumpable : 1;
 	tg->start_ns = kernel_now_ns();
 	tg->parent = parent;
 	if (parent)

@@ -220,6 +220,18 @@ static long set_fs(struct task *t, unsigned *r, unsigned *e, unsigned *s, unsign
 	return old;
 }
 
+/* After a credential change: as Linux's commit_creds, a process whose effective or
+ * filesystem ids changed is no longer dumpable (suid_dumpable, 0 by default). */
+static long commit(struct task *t, const struct creds *old, long ret)
+{
+	const struct creds *c = &t->creds;
+
+	if (c->euid != old->euid || c->egid != old->egid || c->fsuid != old->fsuid ||
+	    c->fsgid != old->fsgid)
+		t->tg->dumpable = 0;
+	return ret;
+}
+
 #define UIDS(t) &(t)->creds.uid, &(t)->creds.euid, &(t)->creds.suid, &(t)->creds.fsuid
 #define GIDS(t) &(t)->creds.gid, &(t)->creds.egid, &(t)->creds.sgid, &(t)->creds.fsgid
 
@@ -229,12 +241,14 @@ long sys_setuid(struct task *t, const struct sysargs *a)
 	long ret = set_one(t, UIDS(t), arg_uint(a, 0));
 
 	caps_fix_setuid(&t->creds, &old);
-	return ret;
+	return commit(t, &old, ret);
 }
 
 long sys_setgid(struct task *t, const struct sysargs *a)
 {
-	return set_one(t, GIDS(t), arg_uint(a, 0));
+	struct creds old = t->creds;
+
+	return commit(t, &old, set_one(t, GIDS(t), arg_uint(a, 0)));
 }
 
 long sys_setreuid(struct task *t, const struct sysargs *a)
@@ -243,12 +257,14 @@ long sys_setreuid(struct task *t, const struct sysargs *a)
 	long ret = set_re(t, UIDS(t), arg_uint(a, 0), arg_uint(a, 1));
 
 	caps_fix_setuid(&t->creds, &old);
-	return ret;
+	return commit(t, &old, ret);
 }
 
 long sys_setregid(struct task *t, const struct sysargs *a)
 {
-	return set_re(t, GIDS(t), arg_uint(a, 0), arg_uint(a, 1));
+	struct creds old = t->creds;
+
+	return commit(t, &old, set_re(t, GIDS(t), arg_uint(a, 0), arg_uint(a, 1)));
 }
 
 long sys_setresuid(struct task *t, const struct sysargs *a)
@@ -257,12 +273,14 @@ long sys_setresuid(struct task *t, const struct sysargs *a)
 	long ret = set_res(t, UIDS(t), arg_uint(a, 0), arg_uint(a, 1), arg_uint(a, 2));
 
 	caps_fix_setuid(&t->creds, &old);
-	return ret;
+	return commit(t, &old, ret);
 }
 
 long sys_setresgid(struct task *t, const struct sysargs *a)
 {
-	return set_res(t, GIDS(t), arg_uint(a, 0), arg_uint(a, 1), arg_uint(a, 2));
+	struct creds old = t->creds;
+
+	return commit(t, &old, set_res(t, GIDS(t), arg_uint(a, 0), arg_uint(a, 1), arg_uint(a, 2)));
 }
 
 long sys_setfsuid(struct task *t, const struct sysargs *a)
@@ -271,12 +289,14 @@ long sys_setfsuid(struct task *t, const struct sysargs *a)
 	long ret = set_fs(t, UIDS(t), arg_uint(a, 0));
 
 	caps_fix_setuid(&t->creds, &old);
-	return ret;
+	return commit(t, &old, ret);
 }
 
 long sys_setfsgid(struct task *t, const struct sysargs *a)
 {
-	return set_fs(t, GIDS(t), arg_uint(a, 0));
+	struct creds old = t->creds;
+
+	return commit(t, &old, set_fs(t, GIDS(t), arg_uint(a, 0)));
 }
 
 long sys_setgroups(struct task *t, const struct sysargs *a)
