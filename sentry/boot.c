@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -248,9 +249,19 @@ static int boot_drop_caps(void)
 	return 0;
 }
 
+/* The nice value runsc ran with: the sandbox's init starts there, as a container's
+ * init under runc inherits it (read before the seccomp filter goes in). */
+static int g_host_nice;
+
 static int boot_walls(struct platform *plat, const struct boot_opts *o)
 {
-	int err = boot_chroot_empty();
+	int err;
+
+	errno = 0;
+	g_host_nice = getpriority(PRIO_PROCESS, 0);
+	if (errno)
+		g_host_nice = 0;
+	err = boot_chroot_empty();
 
 	if (err) {
 		log_err("cannot chroot the Sentry into an empty directory: %s", strerror(-err));
@@ -452,6 +463,7 @@ static int boot_create_init(const struct boot_opts *o, const struct boot_spec *s
 	t = task_create_init(NULL, boot_stdio(), fs, &cr);
 	if (!t)
 		return BOOT_EXIT_SETUP;
+	t->nice = g_host_nice;
 	if (s->terminal)
 		boot_console(t);
 	boot_task_setup(t, s);

@@ -99,6 +99,17 @@ same dd_dev_zero_1m_records sh -c 'dd if=/dev/zero bs=1M count=20 2>/dev/null | 
 needs ionice ionice &&
 	same ionice sh -c 'ionice; ionice -c2 -n5 -p $$; ionice -p $$; ionice -c3 ionice; ionice -c1 -n2 ionice'
 
+# A sandbox started under nice runs its init at that nice value, as a container under runc.
+want=$(nice -n 4 nice 2>&1)
+got=$(nice -n 4 timeout "$TMO" "$RUNSC" --platform="$PLATFORM" do nice 2>&1 </dev/null)
+if [ "$want" = "$got" ]; then
+	echo "ok nice_inherited"
+	passed=$((passed + 1))
+else
+	echo "FAIL nice_inherited: native \`$want\`, sandbox \`$got\`"
+	failed=$((failed + 1))
+fi
+
 # CPUs as lscpu and libc see them: /sys topology, caches, nodes and vulnerabilities from
 # the host's view at boot. MHz lines are read live natively and at boot in the sandbox.
 same cpu_counts sh -c 'nproc; getconf _NPROCESSORS_ONLN; getconf _NPROCESSORS_CONF'
