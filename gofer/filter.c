@@ -15,6 +15,7 @@ enum arg_rule {
 	ARGS_ANY,
 	ARGS_NOFOLLOW, /* openat: flags (arg 2) must hold O_NOFOLLOW */
 	ARGS_NOEXEC,   /* mmap, mprotect: prot (arg 2) must not hold PROT_EXEC */
+	ARGS_OFDLOCK,  /* fcntl: cmd (arg 1) must be F_OFD_SETLK or F_OFD_GETLK */
 };
 
 static const struct {
@@ -49,6 +50,9 @@ static const struct {
 	{SCMP_SYS(getdents64), ARGS_ANY, "ops_io.c: Treaddir"},
 	{SCMP_SYS(fsync), ARGS_ANY, "ops_io.c: Tfsync"},
 	{SCMP_SYS(fdatasync), ARGS_ANY, "ops_io.c: Tfsync datasync"},
+	/* Tlock/Tgetlock: open file description locks on open fids' fds, and nothing else of
+	 * fcntl (no F_SETFL, F_SETOWN, F_SETLKW: the gofer never waits for a lock). */
+	{SCMP_SYS(fcntl), ARGS_OFDLOCK, "ops_lock.c: Tlock, Tgetlock (F_OFD_SETLK/GETLK)"},
 	{SCMP_SYS(mkdirat), ARGS_ANY, "ops_create.c: Tmkdir"},
 	{SCMP_SYS(symlinkat), ARGS_ANY, "ops_create.c: Tsymlink"},
 	/* Tmknod: FIFOs and socket files on writable mounts (mkfifo, binding a unix socket
@@ -96,6 +100,11 @@ static int add_rule(scmp_filter_ctx ctx, int nr, enum arg_rule rule)
 	case ARGS_NOEXEC:
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 					SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	case ARGS_OFDLOCK:
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					SCMP_A1(SCMP_CMP_EQ, F_OFD_SETLK)) ?:
+		       seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					SCMP_A1(SCMP_CMP_EQ, F_OFD_GETLK));
 	case ARGS_ANY:
 		break;
 	}

@@ -1,5 +1,5 @@
 /* ops_create.c: directory-changing handlers: Tlcreate, Tmkdir, Tmknod, Tsymlink, Tunlinkat,
- * Trenameat, Tlink. Every one is refused with EROFS on a read-only server. */
+ * Trenameat, Trename, Tlink. Every one is refused with EROFS on a read-only server. */
 #include "gofer/gofer_internal.h"
 
 #include <errno.h>
@@ -292,5 +292,43 @@ int gofer_op_renameat(struct gofer_server *s, struct gofer_call *call)
 			    &in->trenameat.newname);
 	fid_put(olddir);
 	fid_put(newdir);
+	return ret;
+}
+
+/* Trename: fid's file, by the name its walk came through in its parent, into dfid as
+ * name. The name is checked to still be fid's file first (the host tree may have changed
+ * under it), as node_reopen does; the root of the tree cannot move (EBUSY, as a mount
+ * point on Linux). */
+int gofer_op_rename(struct gofer_server *s, struct gofer_call *call)
+{
+	const struct p9_fcall *in = call->in;
+	char oldname[P9_NAME_MAX + 1], newname[P9_NAME_MAX + 1];
+	struct gofer_node *parent = NULL;
+	struct gofer_fid *f, *dir;
+	struct stat st;
+	int ret;
+
+	ret = dir_and_name(s, in->trename.dfid, &in->trename.name, newname, &dir);
+	if (ret)
+		return ret;
+	f = fid_get(s, in->trename.fid);
+	if (!f)
+		ret = -EBADF;
+	else if (f->node->kernfs)
+		ret = -EACCES;
+	else if (!(parent = node_parent(f->node, oldname)))
+		ret = -EBUSY;
+	else if (fstatat(parent->fd, oldname, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		ret = -errno;
+	else if (st.st_dev != f->node->dev || st.st_ino != f->node->ino)
+		ret = -ESTALE;
+	else if (renameat(parent->fd, oldname, dir->node->fd, newname) < 0)
+		ret = -errno;
+	else
+		fid_renamed(s, parent, &(struct p9_str){oldname, (uint16_t)strlen(oldname)},
+			    dir->node, &in->trename.name);
+	node_put(parent);
+	fid_put(f);
+	fid_put(dir);
 	return ret;
 }

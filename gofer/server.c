@@ -26,6 +26,8 @@ static const gofer_op_fn g_ops[256] = {
 	[P9_TWALKGETATTR] = gofer_op_walkgetattr, [P9_TMKNOD] = gofer_op_mknod,
 	[P9_TXATTRWALK] = gofer_op_xattrwalk, [P9_TXATTRCREATE] = gofer_op_xattrcreate,
 	[P9_TXATTRGET] = gofer_op_xattrget, [P9_TXATTRSET] = gofer_op_xattrset,
+	[P9_TRENAME] = gofer_op_rename,	    [P9_TLOCK] = gofer_op_lock,
+	[P9_TGETLOCK] = gofer_op_getlock,
 };
 
 static struct gofer_server *server_alloc(struct gofer_node *root, bool readonly)

@@ -78,6 +78,16 @@ int p9c_link(struct p9_client *c, uint32_t dfid, uint32_t fid, const char *name)
 int p9c_setattr(struct p9_client *c, uint32_t fid, const struct p9_setattr *sa);
 int p9c_fsync(struct p9_client *c, uint32_t fid);
 
+/* Byte range locks on open fid's file, owned by that open fid (client_lock.c). Tlock sets
+ * or clears *lock; *status is P9_LOCK_SUCCESS, or P9_LOCK_BLOCKED when another owner's
+ * lock conflicts (the gofer never waits: a P9_LOCK_FLAGS_BLOCK caller retries). Tgetlock
+ * replaces *lock by the first conflicting lock, or sets its type to P9_LOCK_TYPE_UNLCK. */
+int p9c_lock(struct p9_client *c, uint32_t fid, uint32_t flags, const struct p9_lock *lock,
+	     uint8_t *status);
+int p9c_getlock(struct p9_client *c, uint32_t fid, struct p9_lock *lock);
+/* Trename: move fid's file into directory dfid as name; fid stays the file's. */
+int p9c_rename(struct p9_client *c, uint32_t fid, uint32_t dfid, const char *name);
+
 /* Extended attributes (client_xattr.c; the gofer serves user.* alone: others EOPNOTSUPP).
  * Txattrwalk: newfid reads name's value, or with name NULL or "" the list of names, of
  * size *size (read it with p9c_read, then p9c_clunk it; on error newfid is not made). */

@@ -203,6 +203,28 @@ struct p9_fcall {
 		struct {
 			uint32_t fid, datasync;
 		} tfsync;
+		/* Tlock: set or clear a byte range lock on open fid's file (flags:
+		 * P9_LOCK_FLAGS_*); Rlock: P9_LOCK_SUCCESS or P9_LOCK_BLOCKED (a conflict). */
+		struct {
+			uint32_t fid, flags;
+			struct p9_lock lock;
+			struct p9_str client_id;
+		} tlock;
+		struct {
+			uint8_t status;
+		} rlock;
+		/* Tgetlock: the first lock conflicting with lock (fid is unused in Rgetlock);
+		 * Rgetlock: that lock, or type P9_LOCK_TYPE_UNLCK if none does. */
+		struct {
+			uint32_t fid;
+			struct p9_lock lock;
+			struct p9_str client_id;
+		} getlock;
+		/* Trename: move fid's file into directory dfid as name (Rrename is empty). */
+		struct {
+			uint32_t fid, dfid;
+			struct p9_str name;
+		} trename;
 		struct {
 			struct p9_qid qid;
 		} rqid; /* Rattach, Rmkdir, Rsymlink, Rmknod */

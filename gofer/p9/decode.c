@@ -72,6 +72,19 @@ static void get_qids(struct p9_rbuf *r, uint16_t *nwqid, struct p9_qid *wqids)
 		p9_get_qid(r, &wqids[i]);
 }
 
+/* A lock as put_lock of p9.c writes it. */
+static void get_lock(struct p9_rbuf *r, struct p9_lock *l, uint32_t *flags,
+		     struct p9_str *client_id)
+{
+	p9_get_u8(r, &l->type);
+	if (flags)
+		p9_get_u32(r, flags);
+	p9_get_u64(r, &l->start);
+	p9_get_u64(r, &l->length);
+	p9_get_u32(r, &l->proc_id);
+	p9_get_str(r, client_id);
+}
+
 /* count then count bytes of payload. */
 static void get_data(struct p9_rbuf *r, uint32_t *count, const void **data)
 {
@@ -174,6 +187,19 @@ static int decode_request(struct p9_rbuf *r, struct p9_fcall *f)
 		p9_get_u32(r, &f->tfsync.fid);
 		p9_get_u32(r, &f->tfsync.datasync);
 		break;
+	case P9_TLOCK:
+		p9_get_u32(r, &f->tlock.fid);
+		get_lock(r, &f->tlock.lock, &f->tlock.flags, &f->tlock.client_id);
+		break;
+	case P9_TGETLOCK:
+		p9_get_u32(r, &f->getlock.fid);
+		get_lock(r, &f->getlock.lock, NULL, &f->getlock.client_id);
+		break;
+	case P9_TRENAME:
+		p9_get_u32(r, &f->trename.fid);
+		p9_get_u32(r, &f->trename.dfid);
+		p9_get_str(r, &f->trename.name);
+		break;
 	case P9_TXATTRWALK:
 		p9_get_u32(r, &f->txattrwalk.fid);
 		p9_get_u32(r, &f->txattrwalk.newfid);
@@ -249,6 +275,12 @@ static int decode_reply(struct p9_rbuf *r, struct p9_fcall *f)
 		p9_get_u64(r, &f->rxattrget.size);
 		get_data(r, &f->rxattrget.count, &f->rxattrget.data);
 		break;
+	case P9_RLOCK:
+		p9_get_u8(r, &f->rlock.status);
+		break;
+	case P9_RGETLOCK:
+		get_lock(r, &f->getlock.lock, NULL, &f->getlock.client_id);
+		break;
 	case P9_RATTACH:
 	case P9_RMKDIR:
 	case P9_RSYMLINK:
@@ -261,6 +293,7 @@ static int decode_reply(struct p9_rbuf *r, struct p9_fcall *f)
 	case P9_RFLUSH:
 	case P9_RUNLINKAT:
 	case P9_RRENAMEAT:
+	case P9_RRENAME:
 	case P9_RLINK:
 	case P9_RSETATTR:
 	case P9_RFSYNC:

@@ -32,6 +32,20 @@ static void put_statfs(struct p9_wbuf *w, const struct p9_statfs *s)
 	p9_put_u32(w, s->namelen);
 }
 
+/* Tlock's and Tgetlock's lock after the fid (Tlock puts its flags between type and
+ * start), and the client id that ends both. */
+static void put_lock(struct p9_wbuf *w, const struct p9_lock *l, const uint32_t *flags,
+		     const struct p9_str *client_id)
+{
+	p9_put_u8(w, l->type);
+	if (flags)
+		p9_put_u32(w, *flags);
+	p9_put_u64(w, l->start);
+	p9_put_u64(w, l->length);
+	p9_put_u32(w, l->proc_id);
+	p9_put_str(w, client_id);
+}
+
 static void put_setattr(struct p9_wbuf *w, const struct p9_setattr *s)
 {
 	p9_put_u32(w, s->valid);
@@ -188,6 +202,25 @@ static int encode_body(struct p9_wbuf *w, const struct p9_fcall *f)
 		p9_put_u32(w, f->tfsync.fid);
 		p9_put_u32(w, f->tfsync.datasync);
 		break;
+	case P9_TLOCK:
+		p9_put_u32(w, f->tlock.fid);
+		put_lock(w, &f->tlock.lock, &f->tlock.flags, &f->tlock.client_id);
+		break;
+	case P9_RLOCK:
+		p9_put_u8(w, f->rlock.status);
+		break;
+	case P9_TGETLOCK:
+		p9_put_u32(w, f->getlock.fid);
+		put_lock(w, &f->getlock.lock, NULL, &f->getlock.client_id);
+		break;
+	case P9_RGETLOCK:
+		put_lock(w, &f->getlock.lock, NULL, &f->getlock.client_id);
+		break;
+	case P9_TRENAME:
+		p9_put_u32(w, f->trename.fid);
+		p9_put_u32(w, f->trename.dfid);
+		p9_put_str(w, &f->trename.name);
+		break;
 	case P9_RATTACH:
 	case P9_RMKDIR:
 	case P9_RSYMLINK:
@@ -231,6 +264,7 @@ static int encode_body(struct p9_wbuf *w, const struct p9_fcall *f)
 	case P9_RFLUSH:
 	case P9_RUNLINKAT:
 	case P9_RRENAMEAT:
+	case P9_RRENAME:
 	case P9_RLINK:
 	case P9_RSETATTR:
 	case P9_RFSYNC:

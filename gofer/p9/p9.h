@@ -105,6 +105,26 @@ enum p9_msg_type {
 #define P9_XATTR_SIZE_MAX 65536u   /* a value, as Linux XATTR_SIZE_MAX */
 #define P9_XATTR_LIST_MAX 65536u   /* a list of names, as Linux XATTR_LIST_MAX */
 
+/* Tlock and Tgetlock (the values of the Linux v9fs client): a lock type, Tlock's flags
+ * (BLOCK: the caller will wait, so a conflict answers BLOCKED and it retries; the server
+ * itself never waits), and Rlock's status. */
+#define P9_LOCK_TYPE_RDLCK 0
+#define P9_LOCK_TYPE_WRLCK 1
+#define P9_LOCK_TYPE_UNLCK 2
+#define P9_LOCK_FLAGS_BLOCK 0x1u
+#define P9_LOCK_FLAGS_RECLAIM 0x2u
+#define P9_LOCK_SUCCESS 0
+#define P9_LOCK_BLOCKED 1
+#define P9_LOCK_ERROR 2
+#define P9_LOCK_GRACE 3
+
+/* A byte range lock as Tlock/Tgetlock carry it: length 0 runs to the end of the file. */
+struct p9_lock {
+	uint8_t type; /* P9_LOCK_TYPE_* */
+	uint64_t start, length;
+	uint32_t proc_id;
+};
+
 struct p9_qid {
 	uint8_t type;
 	uint32_t version;

@@ -69,6 +69,13 @@ static size_t seeds(struct p9_fcall *m)
 				   .txattrset = {1, S("user.g"), 0, 3, "xyz"}};
 	m[n++] = (struct p9_fcall){.type = P9_TXATTRSET,
 				   .txattrset = {0, S("user.g"), P9_XATTR_REPLACE, 0, NULL}};
+	m[n++] = (struct p9_fcall){.type = P9_TLOCK,
+				   .tlock = {1, 0, {P9_LOCK_TYPE_WRLCK, 0, 10, 1}, S("c")}};
+	m[n++] = (struct p9_fcall){.type = P9_TLOCK,
+				   .tlock = {1, 1, {P9_LOCK_TYPE_UNLCK, 5, 0, 1}, S("")}};
+	m[n++] = (struct p9_fcall){.type = P9_TGETLOCK,
+				   .getlock = {1, {P9_LOCK_TYPE_RDLCK, 2, 3, 7}, S("c")}};
+	m[n++] = (struct p9_fcall){.type = P9_TRENAME, .trename = {1, 0, S("r")}};
 	m[n++] = (struct p9_fcall){.type = P9_TVERSION, .version = {8192, S("9P2000.L")}};
 	return n;
 }

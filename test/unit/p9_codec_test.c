@@ -105,6 +105,16 @@ static size_t sample_messages(struct p9_fcall *m)
 	f->txattrset.flags = P9_XATTR_CREATE, f->txattrset.count = sizeof(g_data);
 	f->txattrset.data = g_data;
 	NEXT(P9_RXATTRSET);
+	f = NEXT(P9_TLOCK), f->tlock.fid = 4, f->tlock.flags = P9_LOCK_FLAGS_BLOCK;
+	f->tlock.lock = (struct p9_lock){P9_LOCK_TYPE_WRLCK, 100, 0x7fffffffffffffffULL, 77};
+	f->tlock.client_id = S("host");
+	f = NEXT(P9_RLOCK), f->rlock.status = P9_LOCK_BLOCKED;
+	f = NEXT(P9_TGETLOCK), f->getlock.fid = 4, f->getlock.client_id = S("c");
+	f->getlock.lock = (struct p9_lock){P9_LOCK_TYPE_RDLCK, 1, 2, 3};
+	f = NEXT(P9_RGETLOCK), f->getlock.client_id = S("");
+	f->getlock.lock = (struct p9_lock){P9_LOCK_TYPE_UNLCK, 9, 0, 0xffffffffu};
+	f = NEXT(P9_TRENAME), f->trename.fid = 4, f->trename.dfid = 5, f->trename.name = S("n");
+	NEXT(P9_RRENAME);
 #undef NEXT
 	return n;
 }
@@ -167,6 +177,22 @@ static void test_decoded_fields(void **state)
 		case P9_RXATTRGET:
 			assert_int_equal(d.rxattrget.size, sizeof(g_data));
 			assert_memory_equal(d.rxattrget.data, g_data, sizeof(g_data));
+			break;
+		case P9_TLOCK:
+			/* fid type flags start length proc_id client_id, in that order */
+			assert_int_equal(len, 7 + 4 + 1 + 4 + 8 + 8 + 4 + 2 + 4);
+			assert_int_equal(g_buf[11], P9_LOCK_TYPE_WRLCK);
+			assert_int_equal(g_buf[12], P9_LOCK_FLAGS_BLOCK);
+			assert_int_equal(g_buf[16], 100);
+			assert_int_equal(d.tlock.lock.length, 0x7fffffffffffffffULL);
+			assert_int_equal(d.tlock.lock.proc_id, 77);
+			assert_true(p9_str_eq(&d.tlock.client_id, "host"));
+			break;
+		case P9_RGETLOCK:
+			assert_int_equal(len, 7 + 1 + 8 + 8 + 4 + 2);
+			assert_int_equal(d.getlock.lock.type, P9_LOCK_TYPE_UNLCK);
+			assert_int_equal(d.getlock.lock.start, 9);
+			assert_int_equal(d.getlock.lock.proc_id, 0xffffffffu);
 			break;
 		case P9_TXATTRSET:
 			assert_int_equal(d.txattrset.flags, P9_XATTR_CREATE);
