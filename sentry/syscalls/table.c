@@ -185,7 +185,9 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(sync_file_range, "SYNC_FILE_RANGE_WRITE fsyncs the whole file"),
 	PART(readahead, "checks as Linux, then a hint only: nothing is read ahead"),
 	PART(fcntl, "O_ASYNC signals readiness of pipes and sockets only (not terminals), "
-		    "possibly more often than Linux; lease-break-time is fixed at 45 s"),
+		    "possibly more often than Linux; lease-break-time is fixed at 45 s; record "
+		    "locks hold within the sandbox: host processes sharing a bind mount "
+		    "neither see nor block them"),
 	OK(pipe), OK(pipe2),
 	PART(ioctl, "FIONREAD, FIOCLEX/FIONCLEX, FIONBIO, terminal queries on host ttys, and the "
 		    "pty ioctls (termios, winsize, TIOCGPTN/SPTLCK, ctty, pgrp); "
@@ -212,7 +214,8 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(tee),
 	PART(vmsplice, "the pages are copied when called (SPLICE_F_GIFT is accepted): later "
 		       "changes to the application's buffer do not reach the pipe"),
-	PART(flock, "advisory; LOCK_MAND is EINVAL"),
+	PART(flock, "advisory, within the sandbox (not seen by host processes); LOCK_MAND is "
+		    "EINVAL"),
 	OK(eventfd), OK(eventfd2),
 	OK(epoll_create), OK(epoll_create1), OK(epoll_wait), OK(epoll_pwait), OK(epoll_pwait2),
 	PART(epoll_ctl, "EPOLLEXCLUSIVE is accepted and wakes every waiter; EPOLLWAKEUP is ignored"),
