@@ -36,6 +36,13 @@ long sys_fchmodat(struct task *t, const struct sysargs *a)
 	return do_fchmodat(t, arg_int(a, 0), arg_uaddr(a, 1), arg_uint(a, 2), 0);
 }
 
+/* fchmodat2 (Linux 6.6): fchmodat with flags (AT_SYMLINK_NOFOLLOW: EOPNOTSUPP on a
+ * symlink, AT_EMPTY_PATH). */
+long sys_fchmodat2(struct task *t, const struct sysargs *a)
+{
+	return do_fchmodat(t, arg_int(a, 0), arg_uaddr(a, 1), arg_uint(a, 2), arg_int(a, 3));
+}
+
 long sys_fchmod(struct task *t, const struct sysargs *a)
 {
 	struct file *f = sys_fd_file(t, arg_int(a, 0));

@@ -197,3 +197,150 @@ long sys_fremovexattr(struct task *t, const struct sysargs *a)
 {
 	return do_removexattr(t, a, true, false);
 }
+
+/* The *xattrat calls (Linux 6.13): a dirfd, a path (NULL or "" with AT_EMPTY_PATH: the
+ * file dirfd) and at_flags; set/get take value, size and flags in a struct xattr_args
+ * whose size the caller passes (at least 16 bytes, at most a page, any tail zero). */
+struct xattr_args_k {
+	uint64_t value;
+	uint32_t size;
+	uint32_t flags;
+};
+
+#define XATTR_ARGS_SIZE_VER0 16
+
+static long xattr_args_get(struct task *t, uaddr_t uargs, size_t usize, struct xattr_args_k *k)
+{
+	unsigned char tail[64];
+
+	if (usize < XATTR_ARGS_SIZE_VER0)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	if (copy_from_user(t, k, uargs, sizeof(*k)))
+		return -EFAULT;
+	for (size_t off = sizeof(*k); off < usize; off += sizeof(tail)) {
+		size_t n = MIN(sizeof(tail), usize - off);
+
+		if (copy_from_user(t, tail, uaddr_add(uargs, off), n))
+			return -EFAULT;
+		for (size_t i = 0; i < n; i++)
+			if (tail[i])
+				return -E2BIG;
+	}
+	return 0;
+}
+
+/* The target of an *at call: arg 0 the dirfd, arg 1 the path, arg 2 at_flags. */
+static long xat_get_at(struct task *t, const struct sysargs *a, struct xat *x)
+{
+	uaddr_t upath = arg_uaddr(a, 1);
+
+	x->dirfd = arg_int(a, 0);
+	x->at_flags = arg_int(a, 2);
+	x->path = NULL;
+	if (x->at_flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if ((x->at_flags & AT_EMPTY_PATH) && uaddr_is_null(upath))
+		return 0; /* the file dirfd */
+	return sys_copy_path(t, upath, &x->path);
+}
+
+long sys_getxattrat(struct task *t, const struct sysargs *a)
+{
+	char name[XATTR_NAME_LEN_MAX + 2];
+	struct xattr_args_k k;
+	struct xat x = {.path = NULL};
+	void *buf = NULL;
+	size_t size;
+	long ret;
+
+	if (arg_int(a, 2) & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	ret = xattr_args_get(t, arg_uaddr(a, 4), arg_u64(a, 5), &k);
+	if (ret == 0 && k.flags)
+		ret = -EINVAL;
+	if (ret == 0)
+		ret = xattr_name(t, arg_uaddr(a, 3), name);
+	if (ret == 0)
+		ret = xat_get_at(t, a, &x);
+	if (ret < 0)
+		goto out;
+	size = MIN((size_t)k.size, (size_t)XATTR_SIZE_MAX);
+	if (size)
+		buf = xmalloc(size);
+	ret = vfs_getxattrat(t, x.dirfd, x.path, x.at_flags, name, buf, size);
+	if (ret > 0 && size && copy_to_user(t, uaddr(k.value), buf, (size_t)ret))
+		ret = -EFAULT;
+out:
+	free(buf);
+	free(x.path);
+	return ret;
+}
+
+long sys_setxattrat(struct task *t, const struct sysargs *a)
+{
+	char name[XATTR_NAME_LEN_MAX + 2];
+	struct xattr_args_k k;
+	struct xat x = {.path = NULL};
+	void *value = NULL;
+	long ret;
+
+	if (arg_int(a, 2) & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	ret = xattr_args_get(t, arg_uaddr(a, 4), arg_u64(a, 5), &k);
+	if (ret == 0 && (k.flags & ~(XATTR_CREATE | XATTR_REPLACE)))
+		ret = -EINVAL;
+	if (ret == 0)
+		ret = xattr_name(t, arg_uaddr(a, 3), name);
+	if (ret == 0 && k.size > XATTR_SIZE_MAX)
+		ret = -E2BIG;
+	if (ret == 0 && k.size) {
+		value = xmalloc(k.size);
+		ret = copy_from_user(t, value, uaddr(k.value), k.size);
+	}
+	if (ret == 0)
+		ret = xat_get_at(t, a, &x);
+	if (ret == 0)
+		ret = vfs_setxattrat(t, x.dirfd, x.path, x.at_flags, name, value, k.size,
+				     (int)k.flags);
+	free(value);
+	free(x.path);
+	return ret;
+}
+
+long sys_listxattrat(struct task *t, const struct sysargs *a)
+{
+	size_t size = MIN(arg_u64(a, 4), (uint64_t)XATTR_LIST_MAX);
+	struct xat x;
+	char *buf = NULL;
+	long ret = xat_get_at(t, a, &x);
+
+	if (ret < 0)
+		return ret;
+	if (size)
+		buf = xmalloc(size);
+	ret = vfs_listxattrat(t, x.dirfd, x.path, x.at_flags, buf, size);
+	if (ret > 0 && size && copy_to_user(t, arg_uaddr(a, 3), buf, (size_t)ret))
+		ret = -EFAULT;
+	free(buf);
+	free(x.path);
+	return ret;
+}
+
+long sys_removexattrat(struct task *t, const struct sysargs *a)
+{
+	char name[XATTR_NAME_LEN_MAX + 2];
+	struct xat x = {.path = NULL};
+	long ret;
+
+	if (arg_int(a, 2) & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	ret = xattr_name(t, arg_uaddr(a, 3), name);
+	if (ret == 0)
+		ret = xat_get_at(t, a, &x);
+	if (ret == 0)
+		ret = vfs_removexattrat(t, x.dirfd, x.path, x.at_flags, name);
+	free(x.path);
+	return ret;
+}

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 
 #include "lib/log.h"
+#include "sentry/abi/unistd_new.h"
 #include "sentry/kernel/task.h"
 
 #define OK(n) [__NR_##n] = {#n, sys_##n, SYS_SUPPORTED, NULL}
@@ -149,7 +150,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(readlink), OK(readlinkat), OK(getcwd), OK(chdir), OK(fchdir), OK(chroot),
 	OK(mkdir), OK(mkdirat), OK(unlink), OK(unlinkat), OK(rmdir),
 	OK(rename), OK(renameat), OK(renameat2), OK(symlink), OK(symlinkat), OK(link), OK(linkat),
-	OK(chmod), OK(fchmod), OK(fchmodat), OK(chown), OK(fchown), OK(lchown), OK(fchownat),
+	OK(chmod), OK(fchmod), OK(fchmodat), OK(fchmodat2), OK(chown), OK(fchown), OK(lchown), OK(fchownat),
 	OK(umask), OK(truncate), OK(ftruncate), OK(utimensat), OK(fsync), OK(fdatasync),
 	OK(utime), OK(utimes), OK(futimesat),
 	PART(mknod, "FIFOs, sockets and device nodes (CAP_MKNOD) on tmpfs and the overlay; a "
@@ -208,6 +209,10 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(lsetxattr, "as setxattr"), PART(fsetxattr, "as setxattr"),
 	PART(removexattr, "as setxattr"),
 	PART(lremovexattr, "as removexattr"), PART(fremovexattr, "as removexattr"),
+	PART(getxattrat, "as getxattr (Linux 6.13's struct xattr_args; AT_EMPTY_PATH with a "
+			 "NULL or empty path: the dirfd)"),
+	PART(setxattrat, "as setxattr, with struct xattr_args"),
+	PART(listxattrat, "as listxattr"), PART(removexattrat, "as removexattr"),
 	OK(sendfile), OK(copy_file_range), OK(fadvise64), OK(poll), OK(ppoll),
 	PART(splice, "data is copied, not moved page by page: pipe-to-pipe and file-to-pipe "
 		     "counts can differ from Linux's page-granular ones when a pipe is partly full"),
