@@ -142,6 +142,8 @@ int mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 		return -EINVAL;
 	if (end == addr)
 		return 0;
+	if (mm_madvise_sealed(mm, addr, end, advice))
+		return -EPERM;
 	switch (advice) {
 	case MADV_DONTNEED: case MADV_DONTNEED_LOCKED: case MADV_FREE:
 		return for_each_vma(mm, addr, end, false, advise_dontneed, advice);

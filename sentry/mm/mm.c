@@ -224,6 +224,8 @@ int mm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (addr + len > MM_TASK_SIZE || addr + len < addr)
 		return -EINVAL;
+	if (mm_range_sealed(mm, addr, addr + len))
+		return -EPERM;
 	return vma_remove_range(mm, addr, addr + len);
 }
 
@@ -271,6 +273,8 @@ int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
 	if (!range_mapped(mm, addr, end))
 		return -ENOMEM;
+	if (mm_range_sealed(mm, addr, end))
+		return -EPERM;
 	list_for_each(pos, &mm->vmas) {
 		struct vma *v = list_entry(pos, struct vma, link);
 		if (v->start >= end || v->end <= addr || !(prot & PROT_WRITE))
@@ -323,7 +327,7 @@ int64_t mm_brk(struct mm *mm, uint64_t addr)
 	if (addr < mm->brk_start || addr > MM_TASK_SIZE)
 		return (int64_t)mm->brk;
 	if (new_end < old_end) {
-		if (vma_remove_range(mm, new_end, old_end))
+		if (mm_range_sealed(mm, new_end, old_end) || vma_remove_range(mm, new_end, old_end))
 			return (int64_t)mm->brk;
 	} else if (new_end > old_end) {
 		/* RLIMIT_DATA counts the heap and the data segment, as Linux's brk does. */

@@ -175,6 +175,7 @@ struct vma {
 #define VMA_WIPEONFORK 0x8  /* MADV_WIPEONFORK: empty (zero) in a fork child */
 #define VMA_NOWRITE 0x10    /* may never become writable ([vvar]): mprotect gives EACCES */
 #define VMA_NOMERGE 0x20    /* a special mapping ([vdso], [vvar]) */
+#define VMA_SEALED 0x40     /* mseal: no unmap, move, resize, mprotect or discard */
 
 struct mm {
 	int refs;
@@ -240,6 +241,7 @@ int mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags);
 /* mlock/mlock2 (onfault: MLOCK_ONFAULT), munlock, mlockall, munlockall, accounted
  * against RLIMIT_MEMLOCK (pages are always resident: locking only counts and populates). */
 int mm_mlock(struct mm *mm, uint64_t addr, uint64_t len, bool onfault);
+int mm_mseal(struct mm *mm, uint64_t addr, uint64_t len, unsigned long flags);
 int mm_munlock(struct mm *mm, uint64_t addr, uint64_t len);
 int mm_mlockall(struct mm *mm, int flags);
 int mm_munlockall(struct mm *mm);

@@ -27,6 +27,10 @@ struct vma *vma_split(struct vma *v, uint64_t addr);
 void vma_split_range(struct mm *mm, uint64_t start, uint64_t end);
 /* Merge compatible neighbouring VMAs touching [start, end] (as Linux's vma_merge). */
 void vma_merge_range(struct mm *mm, uint64_t start, uint64_t end);
+/* mseal.c: does [start, end) hold a sealed VMA (one that a discarding advice may not
+ * touch)? */
+bool mm_range_sealed(struct mm *mm, uint64_t start, uint64_t end);
+bool mm_madvise_sealed(struct mm *mm, uint64_t start, uint64_t end, int advice);
 /* Unmap [start, end): drop VMAs and pages, and the platform mapping. */
 int vma_remove_range(struct mm *mm, uint64_t start, uint64_t end);
 bool mm_range_free(struct mm *mm, uint64_t start, uint64_t end);

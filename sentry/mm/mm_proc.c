@@ -122,6 +122,8 @@ static void format_vmflags(struct out *o, struct vma *v)
 		out_printf(o, " wf");
 	if (!shared && (v->prot & PROT_WRITE))
 		out_printf(o, " ac");
+	if (v->vflags & VMA_SEALED)
+		out_printf(o, " sl");
 	out_printf(o, "\n");
 }
 

@@ -164,6 +164,8 @@ int64_t mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
 	if (err)
 		return err;
 	if (!mm_range_free(mm, start, start + len)) {
+		if (mm_range_sealed(mm, start, start + len))
+			return -EPERM;
 		err = vma_remove_range(mm, start, start + len);
 		if (err)
 			return err;

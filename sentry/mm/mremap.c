@@ -172,6 +172,10 @@ int64_t mm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_l
 	v = vma_lookup(mm, addr);
 	if (!v)
 		return -EFAULT;
+	/* mseal: the old range may not move or change size, nor a sealed target go. */
+	if (mm_range_sealed(mm, addr, addr + MAX(old_len, (uint64_t)PAGE_SIZE)) ||
+	    ((flags & MREMAP_FIXED) && mm_range_sealed(mm, new_addr, new_addr + new_len)))
+		return -EPERM;
 	err = resize_check(mm, v, addr, old_len, new_len, flags);
 	if (err)
 		return err;

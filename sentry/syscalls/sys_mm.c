@@ -93,6 +93,11 @@ long sys_mlock(struct task *t, const struct sysargs *a)
 	return mm_mlock(t->mm, arg_u64(a, 0), arg_u64(a, 1), false);
 }
 
+long sys_mseal(struct task *t, const struct sysargs *a)
+{
+	return mm_mseal(t->mm, arg_u64(a, 0), arg_u64(a, 1), arg_u64(a, 2));
+}
+
 long sys_mlock2(struct task *t, const struct sysargs *a)
 {
 	int flags = arg_int(a, 2);

@@ -68,6 +68,9 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(madvise, "HWPOISON, SOFT_OFFLINE, COLLAPSE and GUARD_INSTALL/REMOVE return EINVAL; "
 		      "REMOVE on a gofer file mapping returns EOPNOTSUPP (as 9p)"),
 	OK(mremap), OK(mincore), OK(mlock), OK(mlock2), OK(munlock), OK(mlockall),
+	PART(mseal, "sealed against munmap, mremap, mprotect, mmap over, brk shrink and "
+		    "discarding madvise of read-only anonymous memory (EPERM); shmat/shmdt "
+		    "over a sealed range are not checked"),
 	OK(munlockall),
 	PART(msync, "MS_ASYNC writes back at once, as MS_SYNC; a gofer file's dirty pages "
 		    "go to the host, tmpfs pages are the file"),
