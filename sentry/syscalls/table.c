@@ -190,8 +190,10 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(readahead, "checks as Linux, then a hint only: nothing is read ahead"),
 	PART(fcntl, "O_ASYNC signals readiness of pipes and sockets only (not terminals), "
 		    "possibly more often than Linux; lease-break-time is fixed at 45 s; record "
-		    "locks hold within the sandbox: host processes sharing a bind mount "
-		    "neither see nor block them"),
+		    "locks on a read-write bind mount are shared with host processes (the "
+		    "sandbox is one host OFD owner per file: deadlocks through a host "
+		    "process are not detected, F_SETLKW polls a host conflict every 5 ms); "
+		    "elsewhere they hold within the sandbox"),
 	OK(pipe), OK(pipe2),
 	PART(ioctl, "FIONREAD, FIOCLEX/FIONCLEX, FIONBIO, terminal queries on host ttys, and the "
 		    "pty ioctls (termios, winsize, TIOCGPTN/SPTLCK, ctty, pgrp); "
@@ -222,7 +224,8 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	OK(tee),
 	PART(vmsplice, "the pages are copied when called (SPLICE_F_GIFT is accepted): later "
 		       "changes to the application's buffer do not reach the pipe"),
-	PART(flock, "advisory, within the sandbox (not seen by host processes); LOCK_MAND is "
+	PART(flock, "advisory, within the sandbox (not seen by host processes, even on a "
+		    "bind mount: only fcntl record locks reach the host); LOCK_MAND is "
 		    "EINVAL"),
 	OK(eventfd), OK(eventfd2),
 	OK(epoll_create), OK(epoll_create1), OK(epoll_wait), OK(epoll_pwait), OK(epoll_pwait2),

@@ -1,11 +1,18 @@
 /* lock.c: advisory file locks (flock, POSIX and OFD record locks) kept per file in a small
- * table of lock lists, with blocking waits and POSIX deadlock detection. */
+ * table of lock lists, with blocking waits and POSIX deadlock detection.
+ *
+ * On a filesystem with inode_ops.host_lock (writable gofer mounts) the record locks are
+ * also the host's: the sandbox's combined lock of each range is held on the host as one
+ * owner. A lock is taken there before it is committed here (a host conflict is EAGAIN, or
+ * a retry every HOST_RETRY_MS for F_SETLKW); after an unlock the range is set on the host
+ * to what the sandbox's remaining owners hold. flock(2) locks stay in the sandbox. */
 #include "sentry/vfs/lock.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <time.h>
 
 #include "lib/list.h"
 #include "lib/util.h"
@@ -17,6 +24,7 @@
 
 #define LOCK_EOF UINT64_MAX
 #define DEADLOCK_MAX_STEPS 10 /* how far a wait-for chain is followed */
+#define HOST_RETRY_MS 5	      /* F_SETLKW's wait between tries on a host conflict */
 
 enum lock_kind { LK_FLOCK, LK_POSIX, LK_OFD };
 
@@ -35,7 +43,9 @@ struct lock_file {
 	const void *key;
 	struct list_head locks;
 	struct waitq wq;	/* waiters for any lock of this file */
-	int waiters;
+	int waiters;		/* also pins lf while a host round trip lets the lock go */
+	struct inode *host;	/* its iops->host_lock shares the record locks, or NULL */
+	unsigned host_syncs;	/* host_sync calls so far (see host_acquire) */
 };
 
 /* A POSIX owner blocked on another owner's lock (the wait-for graph). */
@@ -54,8 +64,18 @@ static const void *lock_key(const struct file *f)
 	return f->priv ? f->priv : (const void *)f;
 }
 
-static struct lock_file *lock_file_find(const void *key, bool create)
+static struct inode *host_inode(const struct file *f)
 {
+	struct inode *inode = f->inode;
+
+	return inode && inode->iops && inode->iops->host_lock && inode->iops->host_getlock
+		       ? inode
+		       : NULL;
+}
+
+static struct lock_file *lock_file_find(const struct file *f, bool create)
+{
+	const void *key = lock_key(f);
 	struct list_head *pos;
 	struct lock_file *lf;
 
@@ -68,6 +88,7 @@ static struct lock_file *lock_file_find(const void *key, bool create)
 		return NULL;
 	lf = xcalloc(1, sizeof(*lf));
 	lf->key = key;
+	lf->host = host_inode(f);
 	list_init(&lf->locks);
 	waitq_init(&lf->wq);
 	list_add(&lf->link, &g_lock_files);
@@ -209,17 +230,130 @@ static int lock_wait(struct task *t, struct lock_file *lf, const struct file_loc
 	return ret == -EINTR ? -ERESTARTSYS : 0;
 }
 
-/* Take (or with unlock, drop) the lock req describes; wait: block on conflicts. */
-static int lock_set(struct task *t, const void *key, const struct file_lock *req, bool unlock,
-		    bool wait)
+/* The strongest record lock any sandbox owner holds at off. */
+static short combined_at(struct lock_file *lf, uint64_t off)
 {
-	struct lock_file *lf = lock_file_find(key, !unlock);
+	struct list_head *pos;
+	short type = F_UNLCK;
+
+	list_for_each(pos, &lf->locks) {
+		struct file_lock *l = list_entry(pos, struct file_lock, link);
+
+		if (l->kind == LK_FLOCK || off < l->start || off > l->end)
+			continue;
+		if (l->write)
+			return F_WRLCK;
+		type = F_RDLCK;
+	}
+	return type;
+}
+
+/* The last offset (at most end) of the run from off over which no record lock begins or
+ * ends. */
+static uint64_t run_end(struct lock_file *lf, uint64_t off, uint64_t end)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &lf->locks) {
+		struct file_lock *l = list_entry(pos, struct file_lock, link);
+
+		if (l->kind == LK_FLOCK)
+			continue;
+		if (l->start > off && l->start - 1 < end)
+			end = l->start - 1;
+		if (l->start <= off && l->end >= off && l->end < end)
+			end = l->end;
+	}
+	return end;
+}
+
+/* Set [start, end] on the host to the sandbox's combined locks there, one Tlock a run.
+ * The kernel lock stays held, so the host sees these in order; they only keep or drop
+ * what the sandbox holds there already, which never conflicts with a host lock. */
+static void host_sync(struct lock_file *lf, uint64_t start, uint64_t end)
+{
+	uint64_t off = start;
+
+	if (!lf->host)
+		return;
+	lf->host_syncs++;
+	for (;;) {
+		short type = combined_at(lf, off);
+		uint64_t e = run_end(lf, off, end);
+
+		while (e < end && combined_at(lf, e + 1) == type)
+			e = run_end(lf, e + 1, end);
+		lf->host->iops->host_lock(lf->host, type, off, e, false);
+		if (e >= end)
+			return;
+		off = e + 1;
+	}
+}
+
+/* Take req on the host before it is committed here (no local conflict). The kernel lock
+ * goes during the round trip: 1 when the local state changed meanwhile (the caller checks
+ * again; the host is set back to it), else 0, -EAGAIN on a host conflict, or -errno. */
+static int host_acquire(struct lock_file *lf, const struct file_lock *req)
+{
+	unsigned syncs = lf->host_syncs;
+	int ret;
+
+	if (!lf->host || req->kind == LK_FLOCK)
+		return 0;
+	lf->waiters++; /* pins lf while the lock is let go */
+	ret = lf->host->iops->host_lock(lf->host, req->write ? F_WRLCK : F_RDLCK, req->start,
+					 req->end, true);
+	lf->waiters--;
+	if (ret == 0 && find_conflict(lf, req)) {
+		host_sync(lf, req->start, req->end); /* another owner got there first */
+		return 1;
+	}
+	if (ret == 0 && syncs != lf->host_syncs) {
+		/* An unlock's Tlock may have overtaken ours: send it again, in order now. */
+		ret = lf->host->iops->host_lock(lf->host, req->write ? F_WRLCK : F_RDLCK,
+						 req->start, req->end, false);
+	}
+	return ret;
+}
+
+/* F_SETLKW on a host conflict: sleep a little (woken early by local changes). */
+static int host_wait(struct task *t, struct lock_file *lf)
+{
+	struct timespec deadline;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_nsec += HOST_RETRY_MS * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	lf->waiters++;
+	ret = task_block(t, &lf->wq, &deadline);
+	lf->waiters--;
+	return ret == -EINTR ? -ERESTARTSYS : 0;
+}
+
+/* Take (or with unlock, drop) the lock req describes; wait: block on conflicts. */
+static int lock_set(struct task *t, const struct file *f, const struct file_lock *req,
+		    bool unlock, bool wait)
+{
+	struct lock_file *lf = lock_file_find(f, !unlock);
 	struct file_lock *c;
 	int ret = 0;
 
 	if (!lf)
 		return 0;
-	while (!unlock && (c = find_conflict(lf, req))) {
+	while (!unlock) {
+		c = find_conflict(lf, req);
+		if (!c) {
+			ret = host_acquire(lf, req);
+			if (ret == -EAGAIN && wait && (ret = host_wait(t, lf)) == 0)
+				ret = 1; /* try again */
+			if (ret != 1)
+				break;
+			continue;
+		}
 		if (!wait) {
 			ret = -EAGAIN;
 			break;
@@ -232,6 +366,8 @@ static int lock_set(struct task *t, const void *key, const struct file_lock *req
 		owner_unlock_range(lf, req);
 		if (!unlock)
 			owner_insert(lf, req);
+		else if (req->kind != LK_FLOCK)
+			host_sync(lf, req->start, req->end);
 		waitq_wake_all(&lf->wq);
 	}
 	lock_file_maybe_free(lf);
@@ -251,10 +387,10 @@ int lock_flock(struct task *t, struct file *f, int op)
 	req.pid = t ? t->tg->tgid : 0;
 	req.write = cmd == LOCK_EX;
 	/* A conversion drops the old lock first, as Linux does (not atomic). */
-	ret = lock_set(t, lock_key(f), &req, true, false);
+	ret = lock_set(t, f, &req, true, false);
 	if (ret || cmd == LOCK_UN)
 		return ret;
-	ret = lock_set(t, lock_key(f), &req, false, !(op & LOCK_NB));
+	ret = lock_set(t, f, &req, false, !(op & LOCK_NB));
 	return ret == -EAGAIN ? -EWOULDBLOCK : ret;
 }
 
@@ -306,15 +442,26 @@ static void fill_conflict(struct flock *fl, const struct file_lock *c)
 	fl->l_pid = c->kind == LK_OFD ? -1 : pid_vnr(t_current, c->pid);
 }
 
-static int lock_getlk(struct lock_file *lf, const struct file_lock *req, struct flock *fl)
+/* The sandbox's conflicting lock first, then the host's (other than the sandbox's own). */
+static int lock_getlk(const struct file *f, const struct file_lock *req, struct flock *fl)
 {
+	struct lock_file *lf = lock_file_find(f, false);
 	struct file_lock *c = lf ? find_conflict(lf, req) : NULL;
+	struct inode *host = host_inode(f);
 
-	if (c)
+	if (c) {
 		fill_conflict(fl, c);
-	else
+		return 0;
+	}
+	if (!host) {
 		fl->l_type = F_UNLCK;
-	return 0;
+		return 0;
+	}
+	fl->l_type = req->write ? F_WRLCK : F_RDLCK;
+	fl->l_whence = SEEK_SET;
+	fl->l_start = (off_t)req->start;
+	fl->l_len = req->end == LOCK_EOF ? 0 : (off_t)(req->end - req->start + 1);
+	return host->iops->host_getlock(host, fl);
 }
 
 int lock_fcntl(struct task *t, struct file *f, int cmd, struct flock *fl)
@@ -339,19 +486,20 @@ int lock_fcntl(struct task *t, struct file *f, int cmd, struct flock *fl)
 	req.pid = t->tg->tgid;
 	req.write = fl->l_type == F_WRLCK;
 	if (get)
-		return lock_getlk(lock_file_find(lock_key(f), false), &req, fl);
+		return lock_getlk(f, &req, fl);
 	if (fl->l_type == F_RDLCK && !(f->fmode & FMODE_READ))
 		return -EBADF;
 	if (fl->l_type == F_WRLCK && !(f->fmode & FMODE_WRITE))
 		return -EBADF;
-	return lock_set(t, lock_key(f), &req, fl->l_type == F_UNLCK,
+	return lock_set(t, f, &req, fl->l_type == F_UNLCK,
 			cmd == F_SETLKW || cmd == F_OFD_SETLKW);
 }
 
 /* Drop every lock of kind (or every non-flock kind) owned by owner on key. */
-static void drop_owner_locks(const void *key, const void *owner, bool posix_only)
+static void drop_owner_locks(const struct file *f, const void *owner, bool posix_only)
 {
-	struct lock_file *lf = lock_file_find(key, false);
+	struct lock_file *lf = lock_file_find(f, false);
+	uint64_t start = LOCK_EOF, end = 0;
 	struct list_head *pos, *n;
 	bool changed = false;
 
@@ -362,10 +510,16 @@ static void drop_owner_locks(const void *key, const void *owner, bool posix_only
 
 		if (l->owner != owner || (posix_only && l->kind != LK_POSIX))
 			continue;
+		if (l->kind != LK_FLOCK) {
+			start = MIN(start, l->start);
+			end = MAX(end, l->end);
+		}
 		list_del(&l->link);
 		free(l);
 		changed = true;
 	}
+	if (start <= end)
+		host_sync(lf, start, end);
 	if (changed)
 		waitq_wake_all(&lf->wq);
 	lock_file_maybe_free(lf);
@@ -375,12 +529,12 @@ void lock_close_posix(struct fdtable *ft, struct file *f)
 {
 	if (!f || list_empty(&g_lock_files))
 		return;
-	drop_owner_locks(lock_key(f), ft, true);
+	drop_owner_locks(f, ft, true);
 }
 
 void lock_release_file(struct file *f)
 {
 	if (list_empty(&g_lock_files))
 		return;
-	drop_owner_locks(lock_key(f), f, false);
+	drop_owner_locks(f, f, false);
 }

@@ -28,6 +28,8 @@
 #include "lib/util.h"
 #include "sentry/vfs/vfs.h"
 
+struct flock; /* <fcntl.h>: inode_ops.host_getlock */
+
 struct creds;
 struct waitq;
 struct dentry;
@@ -200,6 +202,16 @@ struct inode_ops {
 	int (*setxattr)(struct dentry *d, const char *name, const void *value, size_t size,
 			int flags);
 	int (*removexattr)(struct dentry *d, const char *name);
+	/* POSIX and OFD record locks shared with the host (writable gofer mounts): set the
+	 * sandbox's combined lock on [start, end] (end UINT64_MAX: to the end of the file)
+	 * to type F_RDLCK, F_WRLCK or F_UNLCK. Never waits: -EAGAIN when a host lock
+	 * conflicts. drop: the kernel lock may be let go during the round trip (the caller
+	 * checks its state again after). host_getlock replaces fl (type and an absolute range from SEEK_SET) by
+	 * the first conflicting host lock, or sets l_type F_UNLCK. NULL: the sandbox's locks
+	 * are its own (sentry/vfs/lock.c). Kernel lock held. */
+	int (*host_lock)(struct inode *inode, short type, uint64_t start, uint64_t end,
+			 bool drop);
+	int (*host_getlock)(struct inode *inode, struct flock *fl);
 };
 
 struct dentry {

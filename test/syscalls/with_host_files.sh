@@ -45,8 +45,23 @@ if [ $xattr_test -eq 1 ] && [ "$rw" != "$d/rw" ]; then # in a sandbox: ro/ mount
 	done
 	args=("${a2[@]}")
 fi
+# gofer_lock_host_test: a host process holds a record lock on rw/a and answers the test
+# (host/lock_holder.py); H_LOCK_PID is its pid natively, 0 in the sandbox (another pid
+# namespace, where Linux reports a holder's pid as 0).
+export H_LOCK_PID=
+if [[ "$*" == *gofer_lock_host_test* ]]; then
+	"$(dirname "$0")/host/lock_holder.py" "$d/rw" "$d/held" &
+	holder=$!
+	for _ in $(seq 500); do [ -e "$d/held" ] || sleep 0.02; done
+	[ -e "$d/held" ] || { echo "FAIL lock_holder.py did not take its lock"; exit 1; }
+	H_LOCK_PID=$holder
+	[ "$rw" != "$d/rw" ] && H_LOCK_PID=0
+fi
 H_LOWER_DIR=$d H_RW_DIR=$rw H_RW_HOST_VIEW=$d/rw H_RO_DIR=$ro "${args[@]}"
 rc=$?
+if [ -n "$H_LOCK_PID" ]; then
+	wait $holder || { echo "FAIL lock_holder.py exited $?"; [ $rc -eq 0 ] && rc=1; }
+fi
 # gofer_xattr_host_test: what the sandbox set is on the host file, and nothing but user.*.
 if [ $rc -eq 0 ] && [ $xattr_test -eq 1 ]; then
 	python3 - "$d" <<'EOF' || exit 1

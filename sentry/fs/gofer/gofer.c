@@ -41,6 +41,7 @@ struct inode *gofer_inode_new(struct super_block *sb, uint32_t fid, const struct
 	gi->fid = fid;
 	gi->open_fid = P9_NOFID;
 	gi->write_fid = P9_NOFID;
+	gi->lock_fid = P9_NOFID;
 	gi->hostfd = -1;
 	inode->priv = gi;
 	inode->iops = rw ? &g_gofer_rw_iops : &g_gofer_iops;
@@ -64,6 +65,8 @@ void gofer_evict(struct inode *inode)
 		list_del(&gi->wlink);
 		p9c_clunk(fs->c, gi->write_fid);
 	}
+	if (gi->lock_fid != P9_NOFID)
+		p9c_clunk(fs->c, gi->lock_fid); /* the host drops its locks with it */
 	p9c_clunk(fs->c, gi->fid);
 	if (gi->hostfd >= 0)
 		close(gi->hostfd);

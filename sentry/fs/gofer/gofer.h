@@ -28,6 +28,9 @@ struct gofer_inode {
 	int hostfd;	   /* donated by the gofer with the open, or -1 */
 	uint32_t write_fid; /* opened O_WRONLY for writes (writable mounts), or P9_NOFID */
 	struct list_head wlink; /* in gofer_fs.writers while write_fid is open */
+	/* Writable mounts: opened at the first record lock, it holds the whole sandbox's
+	 * locks on the file as one host owner (gofer_lock.c), or P9_NOFID. */
+	uint32_t lock_fid;
 	char *link;	   /* cached symlink target */
 	/* A directory's listing: kept for the sandbox's life on a read-only mount (its tree
 	 * never changes, as the cached dentries and attributes assume); NULL until read. */
@@ -91,6 +94,11 @@ ssize_t gofer_listxattr(struct dentry *d, char *buf, size_t size);
 int gofer_setxattr(struct dentry *d, const char *name, const void *value, size_t size,
 		   int flags);
 int gofer_removexattr(struct dentry *d, const char *name);
+
+/* gofer_lock.c: inode_ops.host_lock and host_getlock of writable mounts (flock(2) locks
+ * stay in the sandbox). */
+int gofer_host_lock(struct inode *inode, short type, uint64_t start, uint64_t end, bool drop);
+int gofer_host_getlock(struct inode *inode, struct flock *fl);
 
 /* Open ino's read fid (and host fd) if not yet. Returns 0 or -errno. */
 int gofer_inode_open(struct inode *inode);

@@ -429,4 +429,6 @@ const struct inode_ops g_gofer_rw_iops = {
 	.listxattr = gofer_listxattr,
 	.setxattr = gofer_setxattr,
 	.removexattr = gofer_removexattr,
+	.host_lock = gofer_host_lock,
+	.host_getlock = gofer_host_getlock,
 };
