@@ -46,11 +46,29 @@ static long xat_get(struct task *t, const struct sysargs *a, bool byfd, bool nof
 	return sys_copy_path(t, arg_uaddr(a, 0), &x->path);
 }
 
+/* Read attribute name (NULL: the list) of x into the user buffer ubuf of size bytes
+ * (clamped to Linux's limits; 0: the length only). Frees x->path. */
+static long xattr_read(struct task *t, struct xat *x, const char *name, uaddr_t ubuf,
+		       size_t size)
+{
+	void *buf = NULL;
+	long ret;
+
+	size = MIN(size, name ? (size_t)XATTR_SIZE_MAX : (size_t)XATTR_LIST_MAX);
+	if (size)
+		buf = xmalloc(size);
+	ret = name ? vfs_getxattrat(t, x->dirfd, x->path, x->at_flags, name, buf, size)
+		   : vfs_listxattrat(t, x->dirfd, x->path, x->at_flags, buf, size);
+	if (ret > 0 && size && copy_to_user(t, ubuf, buf, (size_t)ret))
+		ret = -EFAULT;
+	free(buf);
+	free(x->path);
+	return ret;
+}
+
 static long do_getxattr(struct task *t, const struct sysargs *a, bool byfd, bool nofollow)
 {
 	char name[XATTR_NAME_LEN_MAX + 2];
-	size_t size = arg_u64(a, 3);
-	void *buf = NULL;
 	struct xat x;
 	long ret;
 
@@ -59,38 +77,17 @@ static long do_getxattr(struct task *t, const struct sysargs *a, bool byfd, bool
 		ret = xat_get(t, a, byfd, nofollow, &x);
 	if (ret < 0)
 		return ret;
-	if (size > XATTR_SIZE_MAX)
-		size = XATTR_SIZE_MAX;
-	if (size)
-		buf = xmalloc(size);
-	ret = vfs_getxattrat(t, x.dirfd, x.path, x.at_flags, name, buf, size);
-	if (ret > 0 && size && copy_to_user(t, arg_uaddr(a, 2), buf, (size_t)ret))
-		ret = -EFAULT;
-	free(buf);
-	free(x.path);
-	return ret;
+	return xattr_read(t, &x, name, arg_uaddr(a, 2), arg_u64(a, 3));
 }
 
 static long do_listxattr(struct task *t, const struct sysargs *a, bool byfd, bool nofollow)
 {
-	size_t size = arg_u64(a, 2);
-	char *buf = NULL;
 	struct xat x;
-	long ret;
+	long ret = xat_get(t, a, byfd, nofollow, &x);
 
-	ret = xat_get(t, a, byfd, nofollow, &x);
 	if (ret < 0)
 		return ret;
-	if (size > XATTR_LIST_MAX)
-		size = XATTR_LIST_MAX;
-	if (size)
-		buf = xmalloc(size);
-	ret = vfs_listxattrat(t, x.dirfd, x.path, x.at_flags, buf, size);
-	if (ret > 0 && size && copy_to_user(t, arg_uaddr(a, 1), buf, (size_t)ret))
-		ret = -EFAULT;
-	free(buf);
-	free(x.path);
-	return ret;
+	return xattr_read(t, &x, NULL, arg_uaddr(a, 1), arg_u64(a, 2));
 }
 
 static long do_setxattr(struct task *t, const struct sysargs *a, bool byfd, bool nofollow)
@@ -250,9 +247,7 @@ long sys_getxattrat(struct task *t, const struct sysargs *a)
 {
 	char name[XATTR_NAME_LEN_MAX + 2];
 	struct xattr_args_k k;
-	struct xat x = {.path = NULL};
-	void *buf = NULL;
-	size_t size;
+	struct xat x;
 	long ret;
 
 	if (arg_int(a, 2) & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
@@ -265,17 +260,8 @@ long sys_getxattrat(struct task *t, const struct sysargs *a)
 	if (ret == 0)
 		ret = xat_get_at(t, a, &x);
 	if (ret < 0)
-		goto out;
-	size = MIN((size_t)k.size, (size_t)XATTR_SIZE_MAX);
-	if (size)
-		buf = xmalloc(size);
-	ret = vfs_getxattrat(t, x.dirfd, x.path, x.at_flags, name, buf, size);
-	if (ret > 0 && size && copy_to_user(t, uaddr(k.value), buf, (size_t)ret))
-		ret = -EFAULT;
-out:
-	free(buf);
-	free(x.path);
-	return ret;
+		return ret;
+	return xattr_read(t, &x, name, uaddr(k.value), k.size);
 }
 
 long sys_setxattrat(struct task *t, const struct sysargs *a)
@@ -311,21 +297,12 @@ long sys_setxattrat(struct task *t, const struct sysargs *a)
 
 long sys_listxattrat(struct task *t, const struct sysargs *a)
 {
-	size_t size = MIN(arg_u64(a, 4), (uint64_t)XATTR_LIST_MAX);
 	struct xat x;
-	char *buf = NULL;
 	long ret = xat_get_at(t, a, &x);
 
 	if (ret < 0)
 		return ret;
-	if (size)
-		buf = xmalloc(size);
-	ret = vfs_listxattrat(t, x.dirfd, x.path, x.at_flags, buf, size);
-	if (ret > 0 && size && copy_to_user(t, arg_uaddr(a, 3), buf, (size_t)ret))
-		ret = -EFAULT;
-	free(buf);
-	free(x.path);
-	return ret;
+	return xattr_read(t, &x, NULL, arg_uaddr(a, 3), arg_u64(a, 4));
 }
 
 long sys_removexattrat(struct task *t, const struct sysargs *a)
