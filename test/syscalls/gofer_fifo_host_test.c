@@ -9,39 +9,29 @@
 
 static const char *g_rw, *g_host;
 
-static const char *in(const char *dir, const char *name)
-{
-	static char bufs[4][PATH_MAX];
-	static int next;
-	char *b = bufs[next++ & 3];
-
-	snprintf(b, PATH_MAX, "%s/%s", dir, name);
-	return b;
-}
-
 static void mkfifo_on_bind_mount_reaches_host(void)
 {
 	struct stat st;
 
 	umask(022);
-	CHECK_OK(mkfifo(in(g_rw, "f1"), 0662));
-	CHECK_OK(stat(in(g_rw, "f1"), &st));
+	CHECK_OK(mkfifo(h_in(g_rw, "f1"), 0662));
+	CHECK_OK(stat(h_in(g_rw, "f1"), &st));
 	CHECK_EQ(st.st_mode, S_IFIFO | 0640);
 	CHECK_EQ(st.st_uid, getuid());
-	CHECK_OK(stat(in(g_host, "f1"), &st)); /* the host's view */
+	CHECK_OK(stat(h_in(g_host, "f1"), &st)); /* the host's view */
 	CHECK_EQ(st.st_mode, S_IFIFO | 0640);
 	umask(0);
-	CHECK_OK(mknod(in(g_rw, "f2"), S_IFIFO | 0666, 0));
-	CHECK_OK(stat(in(g_rw, "f2"), &st));
+	CHECK_OK(mknod(h_in(g_rw, "f2"), S_IFIFO | 0666, 0));
+	CHECK_OK(stat(h_in(g_rw, "f2"), &st));
 	CHECK_EQ(st.st_mode, S_IFIFO | 0666);
 	umask(022);
-	CHECK_ERR(mkfifo(in(g_rw, "f1"), 0600), EEXIST);
-	CHECK_OK(unlink(in(g_rw, "f2")));
+	CHECK_ERR(mkfifo(h_in(g_rw, "f1"), 0600), EEXIST);
+	CHECK_OK(unlink(h_in(g_rw, "f2")));
 }
 
 static void writer_child(void)
 {
-	int w = open(in(g_rw, "f1"), O_WRONLY);
+	int w = open(h_in(g_rw, "f1"), O_WRONLY);
 
 	if (w < 0 || write(w, "over-9p", 7) != 7)
 		_exit(1);
@@ -58,7 +48,7 @@ static void bind_mount_fifo_connects_processes(void)
 	pid = fork();
 	if (pid == 0)
 		writer_child();
-	r = CHECK_OK(open(in(g_rw, "f1"), O_RDONLY));
+	r = CHECK_OK(open(h_in(g_rw, "f1"), O_RDONLY));
 	CHECK_EQ(read(r, buf, 7), 7);
 	CHECK_MEM(buf, "over-9p", 7);
 	CHECK_EQ(read(r, buf, sizeof(buf)), 0);
@@ -70,7 +60,7 @@ static void bind_mount_fifo_connects_processes(void)
  * it up, and the nonblocking rules hold. */
 static void lower_layer_fifo_opens(void)
 {
-	const char *p = in(g_host, "f1");
+	const char *p = h_in(g_host, "f1");
 	struct pollfd pf;
 	char buf[8];
 	int r, w;
@@ -85,7 +75,7 @@ static void lower_layer_fifo_opens(void)
 	CHECK_MEM(buf, "low", 3);
 	close(w);
 	close(r);
-	CHECK_OK(unlink(in(g_rw, "f1")));
+	CHECK_OK(unlink(h_in(g_rw, "f1")));
 }
 
 static void socket_files_on_bind_mount(void)
@@ -96,14 +86,14 @@ static void socket_files_on_bind_mount(void)
 	struct stat st;
 	int a;
 
-	CHECK_OK(mknod(in(g_rw, "sk"), S_IFSOCK | 0600, 0));
-	CHECK_OK(lstat(in(g_rw, "sk"), &st));
+	CHECK_OK(mknod(h_in(g_rw, "sk"), S_IFSOCK | 0600, 0));
+	CHECK_OK(lstat(h_in(g_rw, "sk"), &st));
 	CHECK(S_ISSOCK(st.st_mode));
-	CHECK_OK(unlink(in(g_rw, "sk")));
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", in(g_rw, "bound"));
+	CHECK_OK(unlink(h_in(g_rw, "sk")));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", h_in(g_rw, "bound"));
 	CHECK_OK(bind(s, (struct sockaddr *)&sa, sizeof(sa)));
 	CHECK_OK(listen(s, 1));
-	CHECK_OK(lstat(in(g_host, "bound"), &st));
+	CHECK_OK(lstat(h_in(g_host, "bound"), &st));
 	CHECK(S_ISSOCK(st.st_mode));
 	CHECK_OK(connect(c, (struct sockaddr *)&sa, sizeof(sa)));
 	a = CHECK_OK(accept(s, NULL, NULL));
@@ -112,7 +102,7 @@ static void socket_files_on_bind_mount(void)
 	close(a);
 	close(c);
 	close(s);
-	CHECK_OK(unlink(in(g_rw, "bound")));
+	CHECK_OK(unlink(h_in(g_rw, "bound")));
 }
 
 int main(void)

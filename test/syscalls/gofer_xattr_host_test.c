@@ -13,16 +13,6 @@
 static const char *g_rw, *g_ro;
 static bool g_native;
 
-static const char *in(const char *dir, const char *name)
-{
-	static char bufs[4][PATH_MAX];
-	static int next;
-	char *b = bufs[next++ & 3];
-
-	snprintf(b, PATH_MAX, "%s/%s", dir, name);
-	return b;
-}
-
 /* Whether the list[size] returned by listxattr holds name. */
 static bool listed(const char *list, ssize_t size, const char *name)
 {
@@ -38,15 +28,15 @@ static void host_value_seen_inside(void)
 	char buf[64];
 
 	/* with_host_files.sh set it on the host file before the run. */
-	CHECK_EQ(getxattr(in(g_rw, "a"), "user.from_host", buf, sizeof(buf)), 10);
+	CHECK_EQ(getxattr(h_in(g_rw, "a"), "user.from_host", buf, sizeof(buf)), 10);
 	CHECK_MEM(buf, "host-value", 10);
-	CHECK_EQ(getxattr(in(g_ro, "a"), "user.ro", buf, sizeof(buf)), 8);
+	CHECK_EQ(getxattr(h_in(g_ro, "a"), "user.ro", buf, sizeof(buf)), 8);
 	CHECK_MEM(buf, "ro-value", 8);
 }
 
 static void set_get_list_remove(void)
 {
-	const char *b = in(g_rw, "b");
+	const char *b = h_in(g_rw, "b");
 	char buf[256];
 	ssize_t n;
 
@@ -78,7 +68,7 @@ static void set_get_list_remove(void)
 
 static void fd_calls_and_directories(void)
 {
-	int fd = open(in(g_rw, "d"), O_RDONLY);
+	int fd = open(h_in(g_rw, "d"), O_RDONLY);
 	int dfd = open(g_rw, O_RDONLY | O_DIRECTORY);
 	char buf[1200], big[1000];
 
@@ -87,7 +77,7 @@ static void fd_calls_and_directories(void)
 	CHECK_OK(fsetxattr(fd, "user.big", big, sizeof(big), 0));
 	CHECK_EQ(fgetxattr(fd, "user.big", buf, sizeof(buf)), 1000);
 	CHECK_MEM(buf, big, sizeof(big));
-	CHECK_EQ(getxattr(in(g_rw, "d"), "user.big", NULL, 0), 1000);
+	CHECK_EQ(getxattr(h_in(g_rw, "d"), "user.big", NULL, 0), 1000);
 	CHECK_OK(fremovexattr(fd, "user.big"));
 	CHECK_OK(fsetxattr(dfd, "user.dir", "dv", 2, 0));
 	CHECK_EQ(flistxattr(dfd, buf, sizeof(buf)), 9);
@@ -101,12 +91,12 @@ static void fd_calls_and_directories(void)
 static void sandbox_value_reaches_host(void)
 {
 	/* with_host_files.sh reads it from the host file after the run. */
-	CHECK_OK(setxattr(in(g_rw, "c"), "user.from_sandbox", "sandbox-value", 13, 0));
+	CHECK_OK(setxattr(h_in(g_rw, "c"), "user.from_sandbox", "sandbox-value", 13, 0));
 }
 
 static void symlinks_have_none(void)
 {
-	const char *l = in(g_rw, "link");
+	const char *l = h_in(g_rw, "link");
 	char buf[64];
 
 	CHECK_OK(symlink("c", l));
@@ -123,7 +113,7 @@ static void host_namespaces_refused(void)
 {
 	/* A well-formed file capability (CAP_NET_RAW permitted), which Linux accepts. */
 	struct vfs_cap_data cap = {.magic_etc = VFS_CAP_REVISION_2};
-	const char *b = in(g_rw, "b");
+	const char *b = h_in(g_rw, "b");
 	char buf[64];
 
 	cap.data[0].permitted = 1u << CAP_NET_RAW;
@@ -147,7 +137,7 @@ static void host_namespaces_refused(void)
 
 static void readonly_bind_mount(void)
 {
-	const char *a = in(g_ro, "a");
+	const char *a = h_in(g_ro, "a");
 	char buf[64];
 
 	if (g_native) {

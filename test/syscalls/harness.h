@@ -197,6 +197,17 @@ __attribute__((unused)) static const char *h_path(const char *name)
 	return b;
 }
 
+/* dir/name (static buffer rotation of 4): paths in a host test's mount directories. */
+__attribute__((unused)) static const char *h_in(const char *dir, const char *name)
+{
+	static char bufs[4][PATH_MAX];
+	static int next;
+	char *b = bufs[next++ & 3];
+
+	snprintf(b, PATH_MAX, "%s/%s", dir, name);
+	return b;
+}
+
 /* Create name in the scratch directory holding data; returns its path. */
 __attribute__((unused)) static const char *h_make_file(const char *name, const char *data)
 {

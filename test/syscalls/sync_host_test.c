@@ -13,20 +13,10 @@
 
 static const char *g_lower, *g_rw, *g_host;
 
-static const char *in(const char *dir, const char *name)
-{
-	static char bufs[4][PATH_MAX];
-	static int next;
-	char *b = bufs[next++ & 3];
-
-	snprintf(b, PATH_MAX, "%s/%s", dir, name);
-	return b;
-}
-
 /* n bytes at off of name as the host has them, NUL-terminated into buf. */
 static const char *host_bytes(const char *name, off_t off, size_t n, char *buf)
 {
-	int fd = open(in(g_host, name), O_RDONLY);
+	int fd = open(h_in(g_host, name), O_RDONLY);
 
 	memset(buf, 0, n + 1);
 	if (fd >= 0) {
@@ -41,7 +31,7 @@ static const char *host_bytes(const char *name, off_t off, size_t n, char *buf)
  * 1: sync, 2: sync_file_range), and see it on the host before the mapping goes. */
 static void mapped_write_reaches_host(const char *name, off_t off, const char *text, int how)
 {
-	int fd = (int)CHECK_OK(open(in(g_rw, name), O_RDWR | O_CREAT, 0644));
+	int fd = (int)CHECK_OK(open(h_in(g_rw, name), O_RDWR | O_CREAT, 0644));
 	size_t n = strlen(text);
 	char buf[32];
 	char *p;
@@ -85,7 +75,7 @@ static void sync_file_range_writes_mapped_pages_back(void)
  * host's filesystem allocates. */
 static void rw_fallocate_by_filesystem(void)
 {
-	int fd = (int)CHECK_OK(open(in(g_rw, "d"), O_RDWR));
+	int fd = (int)CHECK_OK(open(h_in(g_rw, "d"), O_RDWR));
 	struct statfs sf;
 	struct stat st;
 
@@ -104,7 +94,7 @@ static void rw_fallocate_by_filesystem(void)
 	/* The checks before the filesystem's are the same everywhere. */
 	CHECK_ERR(fallocate(fd, 0, -1, PG), EINVAL);
 	close(fd);
-	fd = (int)CHECK_OK(open(in(g_rw, "d"), O_RDONLY));
+	fd = (int)CHECK_OK(open(h_in(g_rw, "d"), O_RDONLY));
 	CHECK_ERR(fallocate(fd, 0, 0, PG), EBADF);
 	close(fd);
 }
@@ -113,7 +103,7 @@ static void rw_fallocate_by_filesystem(void)
  * and punches as tmpfs does, its data kept. */
 static void lower_file_allocates_after_copy_up(void)
 {
-	int fd = (int)CHECK_OK(open(in(g_lower, "5"), O_RDWR));
+	int fd = (int)CHECK_OK(open(h_in(g_lower, "5"), O_RDWR));
 	char buf[2] = {0};
 	struct stat st;
 

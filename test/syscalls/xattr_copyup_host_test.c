@@ -11,16 +11,6 @@
 static const char *g_rw, *g_view;
 static bool g_native;
 
-static const char *in(const char *dir, const char *name)
-{
-	static char bufs[4][PATH_MAX];
-	static int next;
-	char *b = bufs[next++ & 3];
-
-	snprintf(b, PATH_MAX, "%s/%s", dir, name);
-	return b;
-}
-
 static bool listed(const char *path, const char *name)
 {
 	char buf[256];
@@ -36,38 +26,38 @@ static void set_copies_up_host_values(void)
 {
 	char buf[32];
 
-	CHECK_OK(setxattr(in(g_rw, "a"), "user.host", "from-host", 9, 0));
+	CHECK_OK(setxattr(h_in(g_rw, "a"), "user.host", "from-host", 9, 0));
 	/* The lower layer reads the host's value. */
-	CHECK_EQ(getxattr(in(g_view, "a"), "user.host", buf, sizeof(buf)), 9);
+	CHECK_EQ(getxattr(h_in(g_view, "a"), "user.host", buf, sizeof(buf)), 9);
 	CHECK_MEM(buf, "from-host", 9);
-	CHECK(listed(in(g_view, "a"), "user.host"));
+	CHECK(listed(h_in(g_view, "a"), "user.host"));
 	/* A change copies up, with the host's value along. */
-	CHECK_OK(setxattr(in(g_view, "a"), "user.local", "L", 1, 0));
-	CHECK_EQ(getxattr(in(g_view, "a"), "user.host", buf, sizeof(buf)), 9);
+	CHECK_OK(setxattr(h_in(g_view, "a"), "user.local", "L", 1, 0));
+	CHECK_EQ(getxattr(h_in(g_view, "a"), "user.host", buf, sizeof(buf)), 9);
 	CHECK_MEM(buf, "from-host", 9);
-	CHECK_EQ(getxattr(in(g_view, "a"), "user.local", buf, sizeof(buf)), 1);
-	CHECK(listed(in(g_view, "a"), "user.host") && listed(in(g_view, "a"), "user.local"));
+	CHECK_EQ(getxattr(h_in(g_view, "a"), "user.local", buf, sizeof(buf)), 1);
+	CHECK(listed(h_in(g_view, "a"), "user.host") && listed(h_in(g_view, "a"), "user.local"));
 	/* In the sandbox the host file has not changed. */
 	if (g_native)
-		CHECK_EQ(getxattr(in(g_rw, "a"), "user.local", buf, sizeof(buf)), 1);
+		CHECK_EQ(getxattr(h_in(g_rw, "a"), "user.local", buf, sizeof(buf)), 1);
 	else
-		CHECK_ERR(getxattr(in(g_rw, "a"), "user.local", buf, sizeof(buf)), ENODATA);
+		CHECK_ERR(getxattr(h_in(g_rw, "a"), "user.local", buf, sizeof(buf)), ENODATA);
 }
 
 static void remove_copies_up(void)
 {
 	char buf[32];
 
-	CHECK_OK(setxattr(in(g_rw, "b"), "user.gone", "g", 1, 0));
-	CHECK_OK(setxattr(in(g_rw, "b"), "user.kept", "k", 1, 0));
-	CHECK_ERR(removexattr(in(g_view, "b"), "user.none"), ENODATA);
-	CHECK_OK(removexattr(in(g_view, "b"), "user.gone"));
-	CHECK_ERR(getxattr(in(g_view, "b"), "user.gone", buf, sizeof(buf)), ENODATA);
-	CHECK_EQ(getxattr(in(g_view, "b"), "user.kept", buf, sizeof(buf)), 1);
+	CHECK_OK(setxattr(h_in(g_rw, "b"), "user.gone", "g", 1, 0));
+	CHECK_OK(setxattr(h_in(g_rw, "b"), "user.kept", "k", 1, 0));
+	CHECK_ERR(removexattr(h_in(g_view, "b"), "user.none"), ENODATA);
+	CHECK_OK(removexattr(h_in(g_view, "b"), "user.gone"));
+	CHECK_ERR(getxattr(h_in(g_view, "b"), "user.gone", buf, sizeof(buf)), ENODATA);
+	CHECK_EQ(getxattr(h_in(g_view, "b"), "user.kept", buf, sizeof(buf)), 1);
 	if (g_native)
-		CHECK_ERR(getxattr(in(g_rw, "b"), "user.gone", buf, sizeof(buf)), ENODATA);
+		CHECK_ERR(getxattr(h_in(g_rw, "b"), "user.gone", buf, sizeof(buf)), ENODATA);
 	else
-		CHECK_EQ(getxattr(in(g_rw, "b"), "user.gone", buf, sizeof(buf)), 1);
+		CHECK_EQ(getxattr(h_in(g_rw, "b"), "user.gone", buf, sizeof(buf)), 1);
 }
 
 static void data_write_copies_up_with_values(void)
@@ -75,18 +65,18 @@ static void data_write_copies_up_with_values(void)
 	char buf[32];
 	int fd;
 
-	CHECK_OK(setxattr(in(g_rw, "c"), "user.w", "write", 5, 0));
-	fd = CHECK_OK(open(in(g_view, "c"), O_WRONLY | O_APPEND));
+	CHECK_OK(setxattr(h_in(g_rw, "c"), "user.w", "write", 5, 0));
+	fd = CHECK_OK(open(h_in(g_view, "c"), O_WRONLY | O_APPEND));
 	CHECK_EQ(write(fd, "x", 1), 1);
 	close(fd);
-	CHECK_EQ(getxattr(in(g_view, "c"), "user.w", buf, sizeof(buf)), 5);
+	CHECK_EQ(getxattr(h_in(g_view, "c"), "user.w", buf, sizeof(buf)), 5);
 	CHECK_MEM(buf, "write", 5);
 	/* Values the host sets later are not the copy's business any more. */
-	CHECK_OK(setxattr(in(g_rw, "c"), "user.later", "1", 1, 0));
+	CHECK_OK(setxattr(h_in(g_rw, "c"), "user.later", "1", 1, 0));
 	if (g_native)
-		CHECK_EQ(getxattr(in(g_view, "c"), "user.later", buf, sizeof(buf)), 1);
+		CHECK_EQ(getxattr(h_in(g_view, "c"), "user.later", buf, sizeof(buf)), 1);
 	else
-		CHECK_ERR(getxattr(in(g_view, "c"), "user.later", buf, sizeof(buf)), ENODATA);
+		CHECK_ERR(getxattr(h_in(g_view, "c"), "user.later", buf, sizeof(buf)), ENODATA);
 }
 
 int main(void)
