@@ -104,7 +104,7 @@ long sys_pidfd_open(struct task *t, const struct sysargs *a)
 	if (pid <= 0)
 		return -EINVAL;
 	pid = pid_from_vnr(t, pid);
-	tg = tg_find(pid);
+	tg = tg_find_with_zombies(pid); /* a zombie keeps its pid until it is reaped */
 	if (!tg) {
 		struct task *th = task_find(pid);
 		return th ? -ENOENT : -ESRCH; /* a thread that is not a leader */

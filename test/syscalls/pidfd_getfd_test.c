@@ -82,7 +82,7 @@ static void duplicates_the_open_file(void)
 static void exited_process_is_esrch(void)
 {
 	siginfo_t si;
-	int pidfd;
+	int pidfd, zombie;
 	pid_t pid;
 
 	fflush(stdout);
@@ -94,7 +94,13 @@ static void exited_process_is_esrch(void)
 	/* Exited, not yet reaped. */
 	CHECK_OK(waitid(P_PID, pid, &si, WEXITED | WNOWAIT));
 	CHECK_ERR(getfd(pidfd, 0, 0), ESRCH);
+	/* A zombie still has its pid: pidfd_open works until it is reaped. */
+	zombie = pidfd_open(pid);
+	CHECK(zombie >= 0);
+	CHECK_ERR(getfd(zombie, 0, 0), ESRCH);
+	close(zombie);
 	CHECK_EQ(waitpid(pid, NULL, 0), pid);
+	CHECK_ERR(pidfd_open(pid), ESRCH);
 	CHECK_ERR(getfd(pidfd, 0, 0), ESRCH);
 	close(pidfd);
 }
