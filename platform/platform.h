@@ -135,6 +135,15 @@ struct platform_ops {
 	 * ctx stays allocated meanwhile, but the task's own thread may already run again. */
 	void (*wake_hint)(struct plat_ctx *ctx);
 
+	/* Optional (NULL: sleep at once). The task that runs ctx is about to wait in the
+	 * Sentry (a wait queue): how long its host thread should spin for the wake-up
+	 * before it sleeps, in ns (0: sleep at once). A spin keeps the vCPU from halting,
+	 * and a halted vCPU is slow to wake on a VM. Then block_end says how long that wait
+	 * lasted (from the block to the wake-up seen), spun or not. Both are called on the
+	 * task's own thread with the kernel lock held. */
+	uint64_t (*block_spin_ns)(struct plat_ctx *ctx);
+	void (*block_end)(struct plat_ctx *ctx, uint64_t ns);
+
 	/* Read or replace the context's FPU state (XSAVE layout, plat_fpu_size() bytes).
 	 * Used for signal frames, sigreturn, fork and exec. Context's own thread only. */
 	int (*get_fpu)(struct plat_ctx *ctx, struct plat_fpu *fpu);

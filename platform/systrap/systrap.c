@@ -29,6 +29,7 @@ static const struct systrap_tune g_tune_smp = {
 	.sentry_spin_ns = 20000,
 	.stub_spin_ns = 20000,
 	.pin = SYSTRAP_PIN_NONE,
+	.block_spin_ns = 50000,
 };
 static const struct systrap_tune g_tune_up = {
 	.sentry_spin_ns = 0,
@@ -51,20 +52,20 @@ static unsigned pause_cost(void)
 	return ns / 2000 ? (unsigned)(ns / 2000) : 1;
 }
 
-/* RUNSC_SYSTRAP_TUNE=SENTRY_NS,STUB_NS,none|same|other overrides the tuning:
- * a measurement knob (the Sentry inherits runsc's environment). */
+/* RUNSC_SYSTRAP_TUNE=SENTRY_NS,STUB_NS,none|same|other[,BLOCK_NS] overrides the
+ * tuning: a measurement knob (the Sentry inherits runsc's environment). */
 static void tune_from_env(struct systrap_tune *t)
 {
 	static const char *const names[] = { "none", "same", "other" };
 	const char *env = getenv("RUNSC_SYSTRAP_TUNE");
-	unsigned a, b;
+	unsigned a, b, block = 0;
 	char pin[16];
 
-	if (!env || sscanf(env, "%u,%u,%15s", &a, &b, pin) != 3)
+	if (!env || sscanf(env, "%u,%u,%15[a-z],%u", &a, &b, pin, &block) < 3)
 		return;
 	for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcmp(pin, names[i]) == 0) {
-			*t = (struct systrap_tune){ a, b, (enum systrap_pin)i };
+			*t = (struct systrap_tune){ a, b, (enum systrap_pin)i, block };
 			log_info("systrap: tuning from RUNSC_SYSTRAP_TUNE: %s", env);
 			return;
 		}
@@ -262,6 +263,16 @@ static void systrap_wake_hint(struct plat_ctx *ctx_)
 	pthread_mutex_unlock(&ctx->p->own_lock);
 }
 
+static uint64_t systrap_block_spin_ns(struct plat_ctx *ctx)
+{
+	return systrap_handoff_block_spin(to_sctx(ctx));
+}
+
+static void systrap_block_end(struct plat_ctx *ctx, uint64_t ns)
+{
+	systrap_handoff_block_end(to_sctx(ctx), ns);
+}
+
 /* Checked now, as the kernel would check it at sigreturn; applied at the next switch. */
 static int systrap_set_fpu(struct plat_ctx *ctx_, const struct plat_fpu *fpu)
 {
@@ -295,6 +306,8 @@ const struct platform_ops plat_systrap_ops = {
 	.switch_to = systrap_switch_to,
 	.interrupt = systrap_interrupt,
 	.wake_hint = systrap_wake_hint,
+	.block_spin_ns = systrap_block_spin_ns,
+	.block_end = systrap_block_end,
 	.get_fpu = systrap_get_fpu,
 	.set_fpu = systrap_set_fpu,
 	.destroy = systrap_destroy,

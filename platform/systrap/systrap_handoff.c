@@ -62,6 +62,27 @@
  * Sentry thread and its handler that meet on one CPU now hand over by futex
  * instead of spinning); getpid unchanged (3.44 -> 3.48 us under chrt, 14.1 ->
  * 13.8 us under nice -20); fork+exit+wait under chrt 634 -> 650 us.
+ *
+ * A task that ping-pongs with another (a pipe's or a socket's round trips: 1 in 4 of
+ * its syscalls or more wait in the Sentry, and half of those waits or more end within
+ * BLOCK_SCORE_NS) is served differently: four threads (two stubs, two Sentry threads)
+ * spinning for each other on two CPUs took CPUs the other side needed, and on an idle
+ * VM every futex wake-up across CPUs woke a halted vCPU (native pays two such wake-ups
+ * a round trip, we paid ~4). So for such a task
+ *  - its stub is pinned to its Sentry thread's CPU (place, SYSTRAP_PIN_SAME) and
+ *    neither side spins on a hand-off: trap and resume are futex wake-ups on one CPU,
+ *    ~1.5 us each with no IPI (left alone, the scheduler could settle both Sentry
+ *    threads on one CPU and both stubs on the other: every hand-off crossed CPUs);
+ *  - no wake hint (the handler would only queue behind the Sentry thread);
+ *  - its Sentry thread spins for the wake-up when it waits (block_spin_ns, sched.c:
+ *    with sched_yield, so a thread of ours queued on its CPU runs first; with pause
+ *    only for a while after a yield that took long, as under others' load a yield
+ *    gives the CPU away for a whole slice; one spinner per CPU but one), so the waker
+ *    sets a flag instead of waking a halted vCPU.
+ * Measured A/B interleaved (counts.py, 5 rounds, idle): pipe round trip 88 -> 24 us
+ * (native 30), 6.8 -> 8.2 switches (all on one CPU now), CPU 126 -> 43 us per round
+ * trip; getpid, fork+exit+wait, fork+exec+wait, thread create+join unchanged. Under
+ * two busy `yes` loops: 252 -> ~110 us (yield-only spinning: 1.7 ms).
  */
 #include "platform/systrap/systrap_internal.h"
 
@@ -79,6 +100,17 @@
  * wake-up (a halted vCPU takes ~20 us to answer here), the kernel lock, and the rest
  * of the syscall. */
 #define WAKE_SPIN_NS 50000
+/* A task's wait in the Sentry counts as short when it ends within this (spun or not:
+ * a sleep's end includes its thread's wake-up, on an idle VM tens of us). */
+#define BLOCK_SCORE_NS 100000
+
+/* Does this task ping-pong with another (a pipe's or socket's round trips): at least
+ * 1 in 4 of its syscalls wait in the Sentry, and 3 in 4 of those waits are short? */
+static bool ping_pong(const struct systrap_ctx *ctx)
+{
+	return ctx->p->tune.block_spin_ns && ctx->block_rate >= SPIN_SCORE_MAX / 4 &&
+	       ctx->block_score >= SPIN_SCORE_MAX / 2;
+}
 
 static uint64_t now_ns(void)
 {
@@ -115,25 +147,33 @@ static void score(uint16_t *s, uint64_t took_ns, unsigned budget_ns)
 	*s = (uint16_t)(*s - *s / 8 + (took_ns <= budget_ns ? SPIN_SCORE_MAX / 8 : 0));
 }
 
-/* Pin thr for the tuned mode relative to our CPU when that changed: directly if it
- * sleeps (its wake-up then happens on the right CPU), else through the message block
- * (the handler applies it before it returns to the application). */
+/* Pin thr by pin relative to our CPU when that changed, or let it run anywhere again:
+ * directly if it sleeps (its wake-up then happens on the right CPU), else through the
+ * message block (the handler applies it before it returns to the application). */
 static void place(const struct systrap_platform *p, struct systrap_thread *thr,
-		  uint8_t *slot, bool asleep, int cpu)
+		  uint8_t *slot, bool asleep, int cpu, enum systrap_pin pin)
 {
-	bool other = p->tune.pin == SYSTRAP_PIN_OTHER;
+	bool other = pin == SYSTRAP_PIN_OTHER;
 	uint64_t all, mask;
 	int32_t seq, cur;
 
-	if (p->tune.pin == SYSTRAP_PIN_NONE || p->ncpus < 2 || cpu < 0 || cpu >= 64 ||
-	    (cpu == thr->cpu && other == thr->placed_other))
+	if (p->ncpus < 2 || cpu < 0 || cpu >= 64)
 		return;
 	all = p->ncpus >= 64 ? ~0ULL : (1ULL << p->ncpus) - 1;
-	mask = other ? all & ~(1ULL << cpu) : 1ULL << cpu;
-	if (!mask)
-		return;
-	thr->cpu = cpu;
-	thr->placed_other = other;
+	if (pin == SYSTRAP_PIN_NONE) {
+		if (thr->cpu < 0)
+			return;
+		thr->cpu = -1;
+		mask = all;
+	} else {
+		if (cpu == thr->cpu && other == thr->placed_other)
+			return;
+		mask = other ? all & ~(1ULL << cpu) : 1ULL << cpu;
+		if (!mask)
+			return;
+		thr->cpu = cpu;
+		thr->placed_other = other;
+	}
 	if (asleep && thr->tid_ok &&
 	    syscall(SYS_sched_setaffinity, thr->tid, sizeof(mask), &mask) == 0)
 		return;
@@ -162,6 +202,7 @@ unsigned systrap_handoff_resume(struct systrap_ctx *ctx, struct systrap_thread *
 	uint64_t woken = atomic_exchange_explicit(&ctx->woken_at, 0, memory_order_relaxed);
 	unsigned stub_spin = 0;
 	int cpu = sched_getcpu();
+	bool pp;
 
 	/* Did the handler woken ahead of us (systrap_handoff_wake) spin long enough? */
 	if (woken) {
@@ -177,12 +218,16 @@ unsigned systrap_handoff_resume(struct systrap_ctx *ctx, struct systrap_thread *
 	ctx->trapped_at = 0;
 	ctx->resumed_at = now;
 	ctx->spin_key = ctx->last_key;
-	if (ctx->stub_score[ctx->spin_key] >= SPIN_SCORE_MIN)
+	ctx->block_rate = (uint16_t)(ctx->block_rate - ctx->block_rate / 8 +
+				     (ctx->blocked ? SPIN_SCORE_MAX / 8 : 0));
+	ctx->blocked = false;
+	pp = ping_pong(ctx);
+	if (ctx->stub_score[ctx->spin_key] >= SPIN_SCORE_MIN && !pp)
 		stub_spin = systrap_spins(p, p->tune.stub_spin_ns);
 	/* A handler awake on our own CPU runs only once we stop: no spin can catch it. */
-	ctx->spinning = sentry_spin_now(ctx) &&
+	ctx->spinning = !pp && sentry_spin_now(ctx) &&
 			!(p->rdpid && !asleep && stub_cpu(slot) == cpu);
-	place(p, thr, slot, asleep, cpu);
+	place(p, thr, slot, asleep, cpu, pp ? SYSTRAP_PIN_SAME : p->tune.pin);
 	memcpy(slot + M_SPIN, &stub_spin, 4);
 	memcpy(slot + M_SENTRY_CPU, &cpu, 4);
 	atomic_exchange(msg_word(as, thr->slot, M_STATE), ST_RESUME);
@@ -197,7 +242,7 @@ void systrap_handoff_wake(struct systrap_ctx *ctx, struct systrap_thread *thr)
 	struct systrap_platform *p = ctx->p;
 	unsigned spin = systrap_spins(p, WAKE_SPIN_NS);
 
-	if (p->tune.stub_spin_ns == 0 || !spin ||
+	if (p->tune.stub_spin_ns == 0 || !spin || ping_pong(ctx) ||
 	    atomic_load(msg_word(thr->as, thr->slot, M_STATE)) != ST_TRAP)
 		return;
 	/* Scored whether or not the handler spins this time, so that a score lowered by
@@ -222,4 +267,15 @@ void systrap_handoff_trapped(struct systrap_ctx *ctx, bool caught)
 		mean(ctx->spinning ? &ctx->lat_spin : &ctx->lat_sleep, now - ctx->resumed_at);
 	ctx->resumed_at = 0;
 	ctx->trapped_at = now;
+}
+
+uint64_t systrap_handoff_block_spin(struct systrap_ctx *ctx)
+{
+	ctx->blocked = true;
+	return ping_pong(ctx) ? ctx->p->tune.block_spin_ns : 0;
+}
+
+void systrap_handoff_block_end(struct systrap_ctx *ctx, uint64_t ns)
+{
+	score(&ctx->block_score, ns, BLOCK_SCORE_NS);
 }

@@ -36,6 +36,7 @@ struct systrap_tune {
 	unsigned sentry_spin_ns;	/* how long the Sentry spins before the futex */
 	unsigned stub_spin_ns;		/* same for the stub's handler */
 	enum systrap_pin pin;
+	unsigned block_spin_ns;		/* a ping-pong task's wait in the Sentry (0: sleep) */
 };
 
 /* The platform instance. Immutable after create() except what the locks guard. */
@@ -130,6 +131,11 @@ struct systrap_ctx {
 	 * task's own thread may run again: both sides use relaxed atomics. */
 	_Atomic uint16_t wake_score;
 	_Atomic uint64_t woken_at;
+	/* Waits in the Sentry (systrap_handoff_block_spin): how many of the recent
+	 * syscalls waited, whether this one did, and how often a spin of BLOCK_SPIN_NS
+	 * would have caught the wake-up. */
+	uint16_t block_rate, block_score;
+	bool blocked;
 	struct plat_fpu fpu;		/* FPU state while no frame holds it */
 };
 
@@ -242,6 +248,10 @@ void systrap_handoff_wake(struct systrap_ctx *ctx, struct systrap_thread *thr);
 /* The wait that followed the resume saw a trap, while spinning (caught) or not: score
  * the Sentry's spin. */
 void systrap_handoff_trapped(struct systrap_ctx *ctx, bool caught);
+/* The task is about to wait in the Sentry: the spin before its thread sleeps (ns). */
+uint64_t systrap_handoff_block_spin(struct systrap_ctx *ctx);
+/* That wait lasted ns: score the spin. */
+void systrap_handoff_block_end(struct systrap_ctx *ctx, uint64_t ns);
 /* What the trap was (a syscall's number, or -1 for any other): the handler's spin for
  * the next trap is predicted by it. */
 static inline void systrap_handoff_kind(struct systrap_ctx *ctx, long nr)

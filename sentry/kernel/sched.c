@@ -168,10 +168,89 @@ int task_block_many(struct task *t, struct waitq **qs, int nq, const struct time
 	return block_on(t, qs, nq, deadline, task_interrupted);
 }
 
+/* A spinning thread keeps its CPU until it is preempted, so a thread of ours queued on
+ * that CPU (the waker, or a stub pinned there) would wait for the spin: the spin yields
+ * instead. But under others' load a yield hands the CPU to a busy task for its whole
+ * slice (ms): a yield that took longer than YIELD_SLOW_NS makes the task's next
+ * PAUSE_WAITS spins use pause only. */
+#define YIELD_SLOW_NS 50000
+#define PAUSE_WAITS 256
+
+static void spin_once(struct task *t)
+{
+	uint64_t before;
+
+	if (t->spin_pause_waits) {
+		__builtin_ia32_pause();
+		return;
+	}
+	before = kernel_now_ns();
+	sched_yield();
+	if (kernel_now_ns() - before > YIELD_SLOW_NS)
+		t->spin_pause_waits = PAUSE_WAITS;
+}
+
+/* At most one spinning waiter per CPU but one: the others' threads need a CPU too. */
+static atomic_int g_spinners;
+
+static int spinners_max(void)
+{
+	static int max = -1;
+	cpu_set_t set;
+
+	if (max < 0)
+		max = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) - 1 : 0;
+	return max;
+}
+
+/* Spin for the wake-up as long as the platform asks (a task that ping-pongs with
+ * another: its waits are short, and a sleeping thread on an idle vCPU is slow to wake)
+ * but not past the deadline, then take the lock back once it is free. Called and returns with the kernel mutex
+ * held; returns when the wait began (0 if the platform does not score waits). */
+static uint64_t block_spin(struct task *t, const struct timespec *deadline)
+{
+	uint64_t start, spin;
+
+	if (!t->ctx || !g_platform->ops->block_spin_ns)
+		return 0;
+	start = kernel_now_ns();
+	spin = g_platform->ops->block_spin_ns(t->ctx);
+	if (deadline) { /* CLOCK_MONOTONIC, as t->cond's: spin no longer than the wait */
+		uint64_t end = (uint64_t)deadline->tv_sec * 1000000000ULL +
+			       (uint64_t)deadline->tv_nsec;
+		if (end <= start)
+			spin = 0;
+		else if (end - start < spin)
+			spin = end - start;
+	}
+	if (!spin)
+		return start;
+	if (atomic_fetch_add(&g_spinners, 1) >= spinners_max()) {
+		atomic_fetch_sub(&g_spinners, 1);
+		return start;
+	}
+	if (t->spin_pause_waits)
+		t->spin_pause_waits--;
+	pthread_mutex_unlock(&g_kernel_mutex);
+	for (;;) {
+		if (__atomic_load_n(&t->woken, __ATOMIC_ACQUIRE) &&
+		    pthread_mutex_trylock(&g_kernel_mutex) == 0)
+			break;
+		spin_once(t);
+		if (kernel_now_ns() - start > spin) {
+			pthread_mutex_lock(&g_kernel_mutex);
+			break;
+		}
+	}
+	atomic_fetch_sub(&g_spinners, 1);
+	return start;
+}
+
 static int block_on(struct task *t, struct waitq **qs, int nq, const struct timespec *deadline,
 		    bool (*stop)(const struct task *))
 {
 	struct waiter ws[8];
+	uint64_t since;
 	int ret = 0;
 
 	if (nq > 8)
@@ -187,6 +266,7 @@ static int block_on(struct task *t, struct waitq **qs, int nq, const struct time
 	kernel_flush_wakes(); /* under the lock: pthread_cond_wait drops it itself */
 	cputime_lock_drop();
 	t_lock_held = false;
+	since = block_spin(t, deadline);
 	while (!t->woken) {
 		if (deadline) {
 			int err = pthread_cond_timedwait(&t->cond, &g_kernel_mutex, deadline);
@@ -200,6 +280,8 @@ static int block_on(struct task *t, struct waitq **qs, int nq, const struct time
 	}
 	t_lock_held = true;
 	t->blocked = false;
+	if (since && ret == 0)
+		g_platform->ops->block_end(t->ctx, kernel_now_ns() - since);
 	for (int i = 0; i < nq; i++)
 		list_del(&ws[i].link);
 	if (stop(t))

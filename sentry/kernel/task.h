@@ -152,6 +152,7 @@ struct task {
 	bool blocked;
 	bool woken;
 	_Atomic unsigned wake_refs; /* wake-ups being signalled outside the lock (sched.c) */
+	unsigned spin_pause_waits;  /* waits left that spin without yielding (sched.c) */
 
 	/* Signals. */
 	sigmask_t sigmask;	      /* blocked signals */

@@ -585,6 +585,63 @@ static void syscall_round_trip_time(void **state)
 	sp->tune = saved;
 }
 
+/* How many CPUs the stub thread of f's address space may run on. */
+static int stub_cpus(struct fixture *f)
+{
+	struct systrap_as *sas = (struct systrap_as *)f->as;
+	cpu_set_t set;
+
+	assert_int_equal(sched_getaffinity(sas->threads[0].tid, sizeof(set), &set), 0);
+	return CPU_COUNT(&set);
+}
+
+/* n syscalls that each wait ns in the Sentry; returns the spin asked for the last. */
+static uint64_t waits(struct fixture *f, plat_regs_t *r, int n, uint64_t ns)
+{
+	struct plat_trap t;
+	uint64_t spin = 0;
+
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(run(f, f->as, r, &t), 0);
+		assert_int_equal(t.kind, TRAP_SYSCALL);
+		spin = f->o->block_spin_ns(f->ctx);
+		f->o->block_end(f->ctx, ns);
+	}
+	return spin;
+}
+
+/* A task whose syscalls wait briefly in the Sentry (a pipe ping-pong) gets a spin for
+ * its waits and its stub pinned to its Sentry thread's CPU; long waits undo both. */
+static void ping_pong_task_spins_and_pins(void **state)
+{
+	struct fixture *f = *state;
+	struct systrap_platform *sp = (struct systrap_platform *)f->p;
+	struct plat_trap t;
+	plat_regs_t r;
+
+	if (sp->ncpus < 2) {
+		print_message("one CPU: no spinning, nothing to pin\n");
+		assert_int_equal(sp->tune.block_spin_ns, 0);
+		return;
+	}
+	LOAD(f, f->as, prog_loop);
+	start_regs(&r);
+	assert_int_equal(waits(f, &r, 1, 1000), 0); /* no waits seen yet */
+	assert_int_equal(stub_cpus(f), sp->ncpus);
+	assert_int_equal(waits(f, &r, 32, 1000), sp->tune.block_spin_ns);
+	assert_int_equal(run(f, f->as, &r, &t), 0); /* placed at this resume */
+	assert_int_equal(stub_cpus(f), 1);
+	/* Waits of 10 ms: no longer a ping-pong. */
+	assert_int_equal(waits(f, &r, 32, 10000000), 0);
+	assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(stub_cpus(f), sp->ncpus);
+	/* Syscalls that never wait: the same. */
+	waits(f, &r, 32, 1000);
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(run(f, f->as, &r, &t), 0);
+	assert_int_equal(f->o->block_spin_ns(f->ctx), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -602,6 +659,7 @@ int main(void)
 		T(released_stub_is_reused_empty),
 		T(killed_stub_is_reported),
 		T(stub_killed_while_running),
+		T(ping_pong_task_spins_and_pins),
 		T(syscall_round_trip_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
