@@ -3,6 +3,7 @@
 #ifndef RUNSC_SENTRY_SYSCALLS_SYS_FILE_H
 #define RUNSC_SENTRY_SYSCALLS_SYS_FILE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sentry/abi/uaddr.h"
@@ -16,6 +17,11 @@ struct file;
  * buffer (*out, freed by the caller). Returns 0, -EFAULT or -ENAMETOOLONG. Empty paths
  * are returned as "" (callers decide between ENOENT and AT_EMPTY_PATH). */
 int sys_copy_path(struct task *t, uaddr_t upath, char **out);
+
+/* Linux's copy_struct_from_user: usize bytes at u into a struct of ksize bytes (zero
+ * filled past usize); a larger struct from a newer program is fine if its unknown tail
+ * is zero. Returns 0, -EFAULT or -E2BIG. The caller checks usize's bounds first. */
+int sys_copy_struct(struct task *t, void *dst, size_t ksize, uaddr_t u, uint64_t usize);
 
 /* The open file at fd with a new reference, or NULL (the caller returns -EBADF). */
 struct file *sys_fd_file(struct task *t, int fd);

@@ -73,30 +73,33 @@ long sys_openat(struct task *t, const struct sysargs *a)
 	(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | \
 	 RESOLVE_IN_ROOT | RESOLVE_CACHED)
 
-/* Copy struct open_how of usize bytes: a larger struct from a newer program is fine if
- * its unknown tail is zero (E2BIG otherwise), as Linux's copy_struct_from_user. */
-static long copy_open_how(struct task *t, uaddr_t uhow, uint64_t usize, struct open_how *how)
+int sys_copy_struct(struct task *t, void *dst, size_t ksize, uaddr_t u, uint64_t usize)
 {
 	char tail[64];
-	uint64_t off;
 
-	if (usize < OPEN_HOW_SIZE_VER0)
-		return -EINVAL;
-	if (usize > PAGE_SIZE)
-		return -E2BIG;
-	memset(how, 0, sizeof(*how));
-	if (copy_from_user(t, how, uhow, MIN(usize, sizeof(*how))))
+	memset(dst, 0, ksize);
+	if (copy_from_user(t, dst, u, MIN(usize, ksize)))
 		return -EFAULT;
-	for (off = sizeof(*how); off < usize; off += sizeof(tail)) {
+	for (uint64_t off = ksize; off < usize; off += sizeof(tail)) {
 		size_t n = MIN(sizeof(tail), usize - off);
 
-		if (copy_from_user(t, tail, uaddr_add(uhow, off), n))
+		if (copy_from_user(t, tail, uaddr_add(u, off), n))
 			return -EFAULT;
 		for (size_t i = 0; i < n; i++)
 			if (tail[i])
 				return -E2BIG;
 	}
 	return 0;
+}
+
+/* Copy struct open_how of usize bytes (sys_copy_struct's rules). */
+static long copy_open_how(struct task *t, uaddr_t uhow, uint64_t usize, struct open_how *how)
+{
+	if (usize < OPEN_HOW_SIZE_VER0)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	return sys_copy_struct(t, how, sizeof(*how), uhow, usize);
 }
 
 /* openat2's checks (Linux's build_open_flags), in its order. Returns the LOOKUP_RESOLVE

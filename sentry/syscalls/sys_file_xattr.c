@@ -208,24 +208,11 @@ struct xattr_args_k {
 
 static long xattr_args_get(struct task *t, uaddr_t uargs, size_t usize, struct xattr_args_k *k)
 {
-	unsigned char tail[64];
-
 	if (usize < XATTR_ARGS_SIZE_VER0)
 		return -EINVAL;
 	if (usize > PAGE_SIZE)
 		return -E2BIG;
-	if (copy_from_user(t, k, uargs, sizeof(*k)))
-		return -EFAULT;
-	for (size_t off = sizeof(*k); off < usize; off += sizeof(tail)) {
-		size_t n = MIN(sizeof(tail), usize - off);
-
-		if (copy_from_user(t, tail, uaddr_add(uargs, off), n))
-			return -EFAULT;
-		for (size_t i = 0; i < n; i++)
-			if (tail[i])
-				return -E2BIG;
-	}
-	return 0;
+	return sys_copy_struct(t, k, sizeof(*k), uargs, usize);
 }
 
 /* The target of an *at call: arg 0 the dirfd, arg 1 the path, arg 2 at_flags. */

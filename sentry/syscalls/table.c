@@ -175,6 +175,20 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 		      "mount EINVAL"),
 	PART(pivot_root, "a namespace's root mount may be pivoted though it hangs from no "
 			 "parent (Linux's hang from an unseen rootfs)"),
+	PART(fsopen, "the types mount(2) supports (others ENODEV); proc, cgroup2 and devpts "
+		     "parameters are accepted without effect, as mount(2)'s; tmpfs takes size, "
+		     "nr_inodes, mode, uid, gid (others EINVAL); read(2) gives its messages"),
+	PART(fsconfig, "SET_FLAG, SET_STRING, CMD_CREATE(_EXCL), CMD_RECONFIGURE as Linux; "
+		       "SET_BINARY/PATH/FD are checked, then EINVAL: no type here takes one"),
+	OK(fsmount),
+	PART(fspick, "reconfigures tmpfs options and ro/rw; other types' options as fsopen"),
+	PART(move_mount, "MOVE_MOUNT_SET_GROUP EINVAL (every mount is private), "
+			 "MOVE_MOUNT_BENEATH EINVAL (not implemented)"),
+	OK(open_tree),
+	PART(mount_setattr, "propagation is private only: MS_SHARED and MS_SLAVE are "
+			    "accepted and change nothing, MS_UNBINDABLE is kept; "
+			    "MOUNT_ATTR_NODIRATIME, NOSYMFOLLOW and STRICTATIME are accepted "
+			    "without effect; MOUNT_ATTR_IDMAP EBADF/EINVAL (no user namespaces)"),
 	OK(statfs), OK(fstatfs), OK(dup), OK(dup2), OK(dup3),
 	PART(openat2, "RESOLVE_CACHED walks the dentry cache only: EAGAIN on a miss (no "
 		      "negative dentries are kept), on filesystems that revalidate (gofer "

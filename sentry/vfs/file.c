@@ -63,6 +63,8 @@ void file_put(struct file *f)
 	inode_put(f->inode);
 	if (f->fmode & FMODE_MNT_WRITE)
 		f->path.mnt->writers--;
+	if (f->fmode & FMODE_NEED_UNMOUNT)
+		mnt_dissolve(f->path.mnt);
 	mnt_release(f->path.mnt);
 	path_put(&f->path);
 	free(f);

@@ -70,6 +70,8 @@ bool mnt_sb_in_use(const struct super_block *sb)
 {
 	struct list_head *pos;
 
+	if (sb->ctx_pins > 0)
+		return true;
 	list_for_each(pos, mnt_list())
 		if (list_entry(pos, struct mount, link)->sb == sb)
 			return true;

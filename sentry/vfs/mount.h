@@ -20,6 +20,7 @@ struct mnt_ns {
 	int refs;	    /* fs_contexts in it, plus one for the boot namespaces */
 	uint64_t ino;	    /* /proc/PID/ns/mnt */
 	struct mount *root; /* its root mount */
+	bool anon;	    /* a detached tree's (fsmount, open_tree): no task is in it */
 };
 
 /* The namespace of a new root mount: the sandbox's first one, then one per pod tree. */
@@ -79,10 +80,48 @@ int vfs_umount(struct task *t, const char *target, int flags);
 /* pivot_root(2). */
 int vfs_pivot_root(struct task *t, const char *new_root, const char *put_old);
 
+/* What mount_ops.c shares with the new mount API (mount_api.c, mount_tree_api.c): a new
+ * instance of a type mount(2) supports (-ENODEV for others), the common superblock words
+ * taken out of data (caller frees), the writers check of a read-only change, and the
+ * MS_REC copy of src's mounts below root under copy (in copy's namespace). */
+int mnt_new_sb(struct task *t, const char *type, const char *data, struct super_block **out);
+char *mnt_strip_sb_words(const char *data, bool *rdonly);
+bool mnt_has_writers(const struct mount *m, bool sb_wide);
+void mnt_copy_children(struct mount *src, struct dentry *root, struct mount *copy);
+
+/* The new mount API (mount_tree_api.c). A detached tree (fsmount, open_tree's clone) is
+ * an anonymous namespace of its own; its fd's last close unmounts it (mnt_dissolve)
+ * unless move_mount attached it. */
+struct mnt_ns *mnt_ns_new_anon(struct mount *root);
+void mnt_dissolve(struct mount *m);
+/* An O_PATH file of m's root that frees m's detached tree on its last close. */
+struct file *mnt_detached_file(struct mount *m);
+/* move_mount(2), open_tree(2), mount_setattr(2) after the strings are copied in (a NULL
+ * path: ""); attr is struct mount_attr's first 32 bytes. */
+int vfs_move_mount(struct task *t, int from_dfd, const char *from, int to_dfd, const char *to,
+		   unsigned flags);
+int vfs_open_tree(struct task *t, int dfd, const char *path, unsigned flags, struct file **out);
+struct mount_attr;
+int vfs_mount_setattr(struct task *t, int dfd, const char *path, unsigned flags,
+		      const struct mount_attr *attr);
+/* fsopen(2), fsconfig(2), fsmount(2), fspick(2) (mount_api.c). key and value are copied
+ * in (NULL when not given); fsconfig's fd checks come first, then the context's. */
+int vfs_fsopen(struct task *t, const char *type, unsigned flags, struct file **out);
+bool file_is_fs_context(const struct file *f);
+int vfs_fsconfig(struct task *t, struct file *f, unsigned cmd, const char *key,
+		 const char *value);
+int vfs_fsmount(struct task *t, struct file *f, unsigned flags, unsigned attr,
+		struct file **out);
+int vfs_fspick(struct task *t, int dfd, const char *path, unsigned flags, struct file **out);
+/* MOUNT_ATTR_* bits to MNT_* (the ones kept; NODIRATIME, NOSYMFOLLOW: none). */
+int mnt_attr_to_flags(uint64_t attr);
+
 /* tmpfs options (sentry/fs/tmpfs/tmpfs_opts.c): a new instance from mount(2)'s data
  * (size=, nr_inodes=, mode=, uid=, gid=; the root is owned by uid:gid unless they say
  * otherwise): -EINVAL for a bad or unknown option. */
 int tmpfs_new_with_options(const char *data, uid_t uid, gid_t gid, struct super_block **out);
+/* Whether key=value (value NULL: a flag) is a tmpfs option tmpfs_new_with_options takes. */
+int tmpfs_check_option(const char *key, const char *value);
 /* A remount's data: size= and nr_inodes= change (EINVAL below what is in use, or to
  * limit an unlimited instance), mode/uid/gid are ignored as Linux does. */
 int tmpfs_remount(struct super_block *sb, const char *data);

@@ -35,7 +35,7 @@ static int flags_to_mnt(unsigned long flags)
 
 /* The words every filesystem's data may hold (Linux's common superblock flags): taken out
  * of data, "ro" and "rw" applied to *rdonly. Returns the rest (caller frees). */
-static char *strip_sb_words(const char *data, bool *rdonly)
+char *mnt_strip_sb_words(const char *data, bool *rdonly)
 {
 	static const char *const words[] = {"sync", "async", "dirsync", "lazytime",
 					    "nolazytime", "mand", "nomand", "silent"};
@@ -57,7 +57,7 @@ static char *strip_sb_words(const char *data, bool *rdonly)
 }
 
 /* A new instance of the filesystem type names. -ENODEV for any other type. */
-static int new_sb(struct task *t, const char *type, const char *data, struct super_block **out)
+int mnt_new_sb(struct task *t, const char *type, const char *data, struct super_block **out)
 {
 	const struct creds *c = task_fs_creds(t);
 
@@ -100,8 +100,8 @@ static int do_new_mount(struct task *t, struct path *mp, const char *type, unsig
 		return -EINVAL;
 	if (!check_mnt(t, mp->mnt))
 		return -EINVAL;
-	rest = strip_sb_words(data, &rdonly);
-	ret = new_sb(t, type, rest, &sb);
+	rest = mnt_strip_sb_words(data, &rdonly);
+	ret = mnt_new_sb(t, type, rest, &sb);
 	free(rest);
 	if (ret < 0)
 		return ret;
@@ -129,7 +129,7 @@ static bool d_below(const struct dentry *d, const struct dentry *top)
 
 /* MS_REC: the mounts below src (visible under root, not unbindable) copied below copy,
  * in mount order so parents come first. */
-static void bind_children(struct mount *src, struct dentry *root, struct mount *copy)
+void mnt_copy_children(struct mount *src, struct dentry *root, struct mount *copy)
 {
 	size_t n;
 	struct mount **ms = mnt_snapshot(&n);
@@ -177,14 +177,14 @@ static int do_bind(struct task *t, struct path *mp, const char *source, bool rec
 	m = mnt_attach(mp, old.mnt->sb, old.dentry, old.mnt->flags & ~(MNT_EXPIRE_MARK |
 				MNT_UNBINDABLE), old.mnt->source);
 	if (rec)
-		bind_children(old.mnt, old.dentry, m);
+		mnt_copy_children(old.mnt, old.dentry, m);
 out:
 	path_put(&old);
 	return ret;
 }
 
 /* Whether a file is open for writing through m, or through any mount of sb (sb_wide). */
-static bool has_writers(const struct mount *m, bool sb_wide)
+bool mnt_has_writers(const struct mount *m, bool sb_wide)
 {
 	struct list_head *pos;
 
@@ -211,11 +211,11 @@ static int do_remount(struct task *t, struct path *p, unsigned long flags, const
 	if (!check_mnt(t, m) || p->dentry != m->root)
 		return -EINVAL;
 	if ((flags & MS_BIND) && (flags & MS_RDONLY) && !(m->flags & MNT_READONLY) &&
-	    has_writers(m, false))
+	    mnt_has_writers(m, false))
 		return -EBUSY;
 	if (!(flags & MS_BIND)) {
-		rest = strip_sb_words(data, &rdonly);
-		if (rdonly && !m->sb->rdonly && has_writers(m, true)) {
+		rest = mnt_strip_sb_words(data, &rdonly);
+		if (rdonly && !m->sb->rdonly && mnt_has_writers(m, true)) {
 			free(rest);
 			return -EBUSY;
 		}

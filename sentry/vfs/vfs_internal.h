@@ -111,6 +111,7 @@ struct super_block {
 	bool lookup_fetches_dir_attrs;
 	bool global;		/* one for the whole sandbox (mqueue): never released */
 	bool rdonly;		/* mounted or remounted read-only (MS_RDONLY): every mount EROFS */
+	int ctx_pins;		/* fs-context fds holding it (mount_api.c): not released */
 	void *priv;
 };
 
@@ -270,6 +271,7 @@ struct path {
  * but those before it when the ops say so (fault_record). */
 #define FMODE_WHOLE_RECORDS 0x80
 #define FMODE_MNT_WRITE 0x100 /* counted in its mount's writers (a remount read-only: EBUSY) */
+#define FMODE_NEED_UNMOUNT 0x200 /* fsmount/open_tree's fd: its last close frees the detached tree */
 
 struct iovec;
 struct uio;

@@ -121,6 +121,14 @@ static int parse_one(struct tmpfs_opts *o, const char *key, const char *v)
 	return -EINVAL; /* Linux: "tmpfs: Unknown parameter" */
 }
 
+int tmpfs_check_option(const char *key, const char *value)
+{
+	struct tmpfs_opts o;
+
+	memset(&o, 0, sizeof(o));
+	return parse_one(&o, key, value);
+}
+
 /* data: "key=value,..." (NULL or empty: nothing). */
 static int parse_opts(const char *data, struct tmpfs_opts *o)
 {
