@@ -63,6 +63,15 @@ void cputime_lock_drop(void)
 		t->sys_cpu_mark_ns = 1;
 }
 
+void cputime_spun(struct task *t)
+{
+	if (!t->sys_cpu_mark_ns)
+		return;
+	t->sys_cpu_mark_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	if (!t->sys_cpu_mark_ns)
+		t->sys_cpu_mark_ns = 1;
+}
+
 struct cputime cputime_task(const struct task *t)
 {
 	struct cputime c = {t->utime_ns, t->stime_ns};

@@ -35,6 +35,9 @@ void cputime_leave_app(struct task *t);
 
 /* The calling host thread is about to let the kernel lock go (it may block). */
 void cputime_lock_drop(void);
+/* t's thread spun for a wake-up since its lock drop: that CPU time is not t's (a task
+ * that waits uses no CPU on Linux), so its system time restarts from now. */
+void cputime_spun(struct task *t);
 
 /* One thread's times so far, including a switch_to still in progress. */
 struct cputime cputime_task(const struct task *t);

@@ -243,6 +243,7 @@ static uint64_t block_spin(struct task *t, const struct timespec *deadline)
 		}
 	}
 	atomic_fetch_sub(&g_spinners, 1);
+	cputime_spun(t);
 	return start;
 }
 
