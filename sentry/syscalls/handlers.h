@@ -168,6 +168,8 @@ DECLARE_SYSCALL(fspick);
 DECLARE_SYSCALL(move_mount);
 DECLARE_SYSCALL(open_tree);
 DECLARE_SYSCALL(mount_setattr);
+DECLARE_SYSCALL(statmount);
+DECLARE_SYSCALL(listmount);
 DECLARE_SYSCALL(mkdir);
 DECLARE_SYSCALL(mkdirat);
 DECLARE_SYSCALL(mknod);

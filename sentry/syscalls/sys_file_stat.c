@@ -16,6 +16,8 @@
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/vfs_internal.h"
 
+#define STATX_MNT_ID_UNIQUE_BIT 0x4000U /* Linux 6.8; not in the build host's headers */
+
 /* struct stat as x86-64 Linux lays it out (glibc's matches it field for field). */
 static void kstat_to_stat(const struct kstat *ks, struct stat *st)
 {
@@ -117,6 +119,21 @@ static void kstat_to_statx(const struct kstat *ks, struct statx *sx)
 	sx->stx_dev_minor = minor(ks->dev);
 }
 
+/* Linux 5.8+: the mount's ID always (STATX_MNT_ID); 6.8+: the 64-bit unique one instead
+ * when asked for (STATX_MNT_ID_UNIQUE). */
+static void statx_mnt_id(const struct kstat *ks, unsigned mask, struct statx *sx)
+{
+	if (!ks->mnt_id_unique)
+		return;
+	if (mask & STATX_MNT_ID_UNIQUE_BIT) {
+		sx->stx_mask |= STATX_MNT_ID_UNIQUE_BIT;
+		sx->stx_mnt_id = ks->mnt_id_unique;
+	} else {
+		sx->stx_mask |= STATX_MNT_ID;
+		sx->stx_mnt_id = (uint64_t)ks->mnt_id;
+	}
+}
+
 long sys_statx(struct task *t, const struct sysargs *a)
 {
 	int dirfd = arg_int(a, 0), flags = arg_int(a, 2);
@@ -141,6 +158,7 @@ long sys_statx(struct task *t, const struct sysargs *a)
 	if (ret < 0)
 		return ret;
 	kstat_to_statx(&ks, &sx);
+	statx_mnt_id(&ks, mask, &sx);
 	return copy_to_user(t, arg_uaddr(a, 4), &sx, sizeof(sx));
 }
 

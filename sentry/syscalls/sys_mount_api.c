@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "sentry/abi/statmount.h"
 #include "sentry/kernel/caps.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -236,5 +237,91 @@ long sys_mount_setattr(struct task *t, const struct sysargs *a)
 	if (ret == 0)
 		ret = vfs_mount_setattr(t, arg_int(a, 0), path, flags, &attr);
 	free(path);
+	return ret;
+}
+
+/* Linux's copy_mnt_id_req: the size first, then the struct; spare must be 0 and mnt_id a
+ * unique ID (or LSMT_ROOT). */
+static long copy_id_req(struct task *t, uaddr_t u, struct abi_mnt_id_req *req)
+{
+	uint32_t usize;
+	long ret;
+
+	if (copy_from_user(t, &usize, u, sizeof(usize)))
+		return -EFAULT;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	if (usize < MNT_ID_REQ_SIZE_VER0)
+		return -EINVAL;
+	ret = sys_copy_struct(t, req, sizeof(*req), u, usize);
+	if (ret < 0)
+		return ret;
+	if (req->spare)
+		return -EINVAL;
+	return req->mnt_id <= MNT_UNIQUE_ID_OFFSET ? -EINVAL : 0;
+}
+
+#define STATMOUNT_STRINGS (4 * VFS_PATH_MAX + 1024) /* room for every string group */
+#define STATMOUNT_STRING_GROUPS                                                                    \
+	(STATMOUNT_MNT_ROOT | STATMOUNT_MNT_POINT | STATMOUNT_FS_TYPE | STATMOUNT_MNT_OPTS |       \
+	 STATMOUNT_FS_SUBTYPE | STATMOUNT_SB_SOURCE | STATMOUNT_OPT_ARRAY |                        \
+	 STATMOUNT_OPT_SEC_ARRAY | STATMOUNT_MNT_UIDMAP | STATMOUNT_MNT_GIDMAP)
+
+long sys_statmount(struct task *t, const struct sysargs *a)
+{
+	uaddr_t ubuf = arg_uaddr(a, 1);
+	size_t bufsize = arg_u64(a, 2), len = 0;
+	struct abi_statmount sm;
+	struct abi_mnt_id_req req;
+	char *str;
+	long ret;
+
+	if (arg_uint(a, 3))
+		return -EINVAL;
+	ret = copy_id_req(t, arg_uaddr(a, 0), &req);
+	if (ret < 0)
+		return ret;
+	if ((req.param & STATMOUNT_STRING_GROUPS) && bufsize == sizeof(sm))
+		return -EOVERFLOW;
+	str = xmalloc(STATMOUNT_STRINGS);
+	ret = vfs_statmount(t, &req, bufsize, &sm, str, STATMOUNT_STRINGS, &len);
+	if (ret == 0 && len && copy_to_user(t, uaddr_add(ubuf, sizeof(sm)), str, len))
+		ret = -EFAULT;
+	if (ret == 0) {
+		size_t n = MIN(bufsize, sizeof(sm));
+
+		sm.size = (uint32_t)(n + len);
+		ret = copy_to_user(t, ubuf, &sm, n) ? -EFAULT : 0;
+	}
+	free(str);
+	return ret;
+}
+
+#define LISTMOUNT_MAX 1000000		/* Linux's limit on one call's IDs */
+#define USER_ADDR_END 0x7ffffffff000ULL /* x86-64 Linux's TASK_SIZE_MAX */
+
+long sys_listmount(struct task *t, const struct sysargs *a)
+{
+	size_t nr = arg_u64(a, 2);
+	unsigned flags = arg_uint(a, 3);
+	struct abi_mnt_id_req req;
+	uint64_t *ids;
+	long ret;
+
+	if (flags & ~LISTMOUNT_REVERSE)
+		return -EINVAL;
+	if (nr > LISTMOUNT_MAX)
+		return -EOVERFLOW;
+	if (arg_uaddr(a, 1).v + nr * sizeof(*ids) < arg_uaddr(a, 1).v ||
+	    arg_uaddr(a, 1).v + nr * sizeof(*ids) > USER_ADDR_END)
+		return -EFAULT; /* Linux's access_ok */
+	ret = copy_id_req(t, arg_uaddr(a, 0), &req);
+	if (ret < 0)
+		return ret;
+	ids = xcalloc(nr ? nr : 1, sizeof(*ids));
+	ret = vfs_listmount(t, &req, ids, nr, flags & LISTMOUNT_REVERSE);
+	if (ret > 0 && copy_to_user(t, arg_uaddr(a, 1), ids, (size_t)ret * sizeof(*ids)))
+		ret = -EFAULT;
+	free(ids);
 	return ret;
 }

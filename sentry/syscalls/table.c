@@ -189,6 +189,10 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 			    "accepted and change nothing, MS_UNBINDABLE is kept; "
 			    "MOUNT_ATTR_NODIRATIME, NOSYMFOLLOW and STRICTATIME are accepted "
 			    "without effect; MOUNT_ATTR_IDMAP EBADF/EINVAL (no user namespaces)"),
+	PART(statmount, "every field group of Linux 6.18 but the fd form (STATMOUNT_BY_FD, "
+			"EINVAL); propagation is private only; MNT_OPTS shows tmpfs's options "
+			"(other types' as /proc/PID/mountinfo: none)"),
+	OK(listmount),
 	OK(statfs), OK(fstatfs), OK(dup), OK(dup2), OK(dup3),
 	PART(openat2, "RESOLVE_CACHED walks the dentry cache only: EAGAIN on a miss (no "
 		      "negative dentries are kept), on filesystems that revalidate (gofer "

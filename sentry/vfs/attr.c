@@ -27,6 +27,8 @@ int vfs_statat(struct task *t, int dirfd, const char *path, int flags, struct ks
 		if (!f)
 			return -EBADF;
 		ret = vfs_fstat(f, st);
+		st->mnt_id = f->path.mnt ? f->path.mnt->id : 0;
+		st->mnt_id_unique = f->path.mnt ? f->path.mnt->unique_id : 0;
 		file_put(f);
 		return ret;
 	}
@@ -37,6 +39,8 @@ int vfs_statat(struct task *t, int dirfd, const char *path, int flags, struct ks
 	if (ret < 0)
 		return ret;
 	ret = vfs_getattr(p.dentry, st);
+	st->mnt_id = p.mnt->id;
+	st->mnt_id_unique = p.mnt->unique_id;
 	path_put(&p);
 	return ret;
 }

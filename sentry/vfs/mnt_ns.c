@@ -259,3 +259,14 @@ unsigned long mnt_statfs_flags(const struct mount *m)
 	f |= (m->flags & MNT_NOATIME) ? ST_NOATIME : ST_RELATIME;
 	return f;
 }
+
+const char *mnt_source(const struct mount *m)
+{
+	const char *type = m->sb->type;
+
+	if (m->source)
+		return m->source;
+	if (!strcmp(type, "9p") || !strcmp(type, "overlay"))
+		return "none";
+	return type;
+}

@@ -9,6 +9,7 @@
 
 #include "lib/log.h"
 #include "sentry/fs/dev/tty.h"
+#include "sentry/abi/statmount.h"
 #include "sentry/ipc/ipc.h"
 #include "sentry/vfs/mount.h"
 
@@ -16,6 +17,7 @@ static struct list_head g_mounts = LIST_HEAD_INIT(g_mounts);
 static struct mount *g_root_mount;
 static unsigned g_next_minor = 16; /* anonymous devices 0:16, 0:17... as Linux numbers them */
 static int g_next_mount_id = 21;     /* Linux's first mount IDs are in the twenties */
+static uint64_t g_next_unique_id = MNT_UNIQUE_ID_OFFSET + 1;
 
 struct super_block *sb_new(const struct super_ops *ops, const char *type, unsigned long magic)
 {
@@ -34,6 +36,7 @@ struct mount *mnt_attach(struct path *mp, struct super_block *sb, struct dentry 
 	struct mount *m = xcalloc(1, sizeof(*m));
 
 	m->id = g_next_mount_id++;
+	m->unique_id = g_next_unique_id++;
 	m->sb = sb;
 	m->root = root;
 	dget(m->root);

@@ -21,6 +21,7 @@ struct mnt_ns {
 	uint64_t ino;	    /* /proc/PID/ns/mnt */
 	struct mount *root; /* its root mount */
 	bool anon;	    /* a detached tree's (fsmount, open_tree): no task is in it */
+	uint64_t id;	    /* statmount's mnt_ns_id, given when first asked (statmount.c) */
 };
 
 /* The namespace of a new root mount: the sandbox's first one, then one per pod tree. */
@@ -115,6 +116,23 @@ int vfs_fsmount(struct task *t, struct file *f, unsigned flags, unsigned attr,
 int vfs_fspick(struct task *t, int dfd, const char *path, unsigned flags, struct file **out);
 /* MOUNT_ATTR_* bits to MNT_* (the ones kept; NODIRATIME, NOSYMFOLLOW: none). */
 int mnt_attr_to_flags(uint64_t attr);
+
+/* The source /proc/mounts shows: mount(2)'s, else "none" or the type's name. */
+const char *mnt_source(const struct mount *m);
+/* Whether p is at or below from through the mount tree (Linux's is_path_reachable). */
+bool mnt_path_reachable(const struct path *p, const struct path *from);
+
+/* statmount(2) and listmount(2) (statmount.c) after the request is copied and checked:
+ * sm and its strings (at most cap bytes into str, *str_len used) for a caller's buffer
+ * of bufsize bytes; the unique IDs below the request's mount into ids. */
+struct abi_mnt_id_req;
+struct abi_statmount;
+uint64_t mnt_ns_id(struct mnt_ns *ns);
+struct mnt_ns *mnt_ns_by_id(uint64_t id);
+int vfs_statmount(struct task *t, const struct abi_mnt_id_req *req, size_t bufsize,
+		  struct abi_statmount *sm, char *str, size_t cap, size_t *str_len);
+ssize_t vfs_listmount(struct task *t, const struct abi_mnt_id_req *req, uint64_t *ids,
+		      size_t nr, bool reverse);
 
 /* tmpfs options (sentry/fs/tmpfs/tmpfs_opts.c): a new instance from mount(2)'s data
  * (size=, nr_inodes=, mode=, uid=, gid=; the root is owned by uid:gid unless they say

@@ -70,7 +70,7 @@ int vfs_umount(struct task *t, const char *target, int flags)
 	return 0;
 }
 
-static bool path_reachable(const struct path *p, const struct path *from)
+bool mnt_path_reachable(const struct path *p, const struct path *from)
 {
 	struct mount *m = p->mnt;
 	struct dentry *d = p->dentry;
@@ -103,7 +103,7 @@ static int pivot_check(struct task *t, const struct path *newp, const struct pat
 	if (root->dentry != root->mnt->root || newp->dentry != newp->mnt->root ||
 	    !newp->mnt->parent)
 		return -EINVAL;
-	if (!path_reachable(old, newp) || !path_reachable(newp, root))
+	if (!mnt_path_reachable(old, newp) || !mnt_path_reachable(newp, root))
 		return -EINVAL;
 	return 0;
 }

@@ -50,6 +50,8 @@ struct kstat {
 	uint32_t mode, uid, gid, blksize;
 	struct timespec atime, mtime, ctime, btime;
 	bool has_btime;
+	int mnt_id;		/* the mount's IDs (statx); 0: no mount (pipes...) */
+	uint64_t mnt_id_unique;
 };
 
 /* A setattr request: only fields whose VA_* bit is in valid change. */
@@ -240,6 +242,7 @@ struct dentry {
 
 struct mount {
 	int id;			 /* mount ID as /proc/PID/mountinfo shows it */
+	uint64_t unique_id;	 /* never reused: statmount, listmount, STATX_MNT_ID_UNIQUE */
 	struct mount *parent;	 /* NULL for the root mount */
 	struct dentry *mountpoint; /* in parent; reference held */
 	struct dentry *root;	 /* reference held */

@@ -260,17 +260,6 @@ struct mounts_ctx {
 	bool info;
 };
 
-static const char *mount_source(const struct mount *m)
-{
-	const char *type = m->sb->type;
-
-	if (m->source)
-		return m->source;
-	if (!strcmp(type, "9p") || !strcmp(type, "overlay"))
-		return "none";
-	return type;
-}
-
 /* "rw,nosuid,nodev,noexec,relatime": the per-mount flags. */
 static void mount_opts(const struct mount *m, char *buf, size_t size)
 {
@@ -324,11 +313,11 @@ static void mounts_visit(void *arg, struct mount *m)
 		/* Propagation is private only: no shared:/master: fields (mount.h). */
 		pb_printf(c->b, " %s%s - %s ", opts,
 			  (m->flags & MNT_UNBINDABLE) ? " unbindable" : "", m->sb->type);
-		pb_escaped(c->b, mount_source(m));
+		pb_escaped(c->b, mnt_source(m));
 		pb_printf(c->b, " %s\n", sopts);
 		free(mroot);
 	} else {
-		pb_escaped(c->b, mount_source(m));
+		pb_escaped(c->b, mnt_source(m));
 		pb_printf(c->b, " ");
 		pb_escaped(c->b, name);
 		pb_printf(c->b, " %s %s%s 0 0\n", m->sb->type, opts, sopts + 2);
