@@ -22,6 +22,11 @@ uint64_t anon_next_ino(void);
 
 /* eventfd2: initval, flags EFD_SEMAPHORE | EFD_NONBLOCK (EFD_CLOEXEC is the caller's). */
 int eventfd_create(unsigned initval, int flags, struct file **out);
+/* Is f an eventfd? */
+bool file_is_eventfd(const struct file *f);
+/* Add 1 to eventfd f's counter (saturating, never blocking) and wake its waiters: an aio
+ * completion with IOCB_FLAG_RESFD (Linux's eventfd_signal). */
+void eventfd_signal(struct file *f);
 
 /* epoll_create1 (EPOLL_CLOEXEC is the caller's). */
 int eventpoll_create(struct file **out);

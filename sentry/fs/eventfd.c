@@ -114,6 +114,20 @@ static const struct file_ops g_eventfd_ops = {
 	.release = efd_release,
 };
 
+bool file_is_eventfd(const struct file *f)
+{
+	return f->ops == &g_eventfd_ops;
+}
+
+void eventfd_signal(struct file *f)
+{
+	struct eventfd *e = f->priv;
+
+	if (e->count < EVENTFD_MAX)
+		e->count++;
+	waitq_wake_all(&e->wq);
+}
+
 int eventfd_create(unsigned initval, int flags, struct file **out)
 {
 	struct eventfd *e;

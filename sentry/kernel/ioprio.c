@@ -50,7 +50,7 @@ void ioprio_put(struct io_context *io)
 }
 
 /* ioprio_check_cap: the value is checked before the target is looked up. */
-static int ioprio_check(const struct task *t, int prio)
+int ioprio_check(const struct task *t, int prio)
 {
 	switch (IOPRIO_CLASS(prio)) {
 	case CLASS_RT:

@@ -17,5 +17,9 @@ struct io_context {
 struct io_context *ioprio_fork(struct io_context *parent, bool share);
 /* Drop a reference (NULL is fine). Kernel lock held. */
 void ioprio_put(struct io_context *io);
+/* Linux's ioprio_check_cap: may t use I/O priority prio? 0, -EPERM (real-time class
+ * without CAP_SYS_ADMIN or CAP_SYS_NICE) or -EINVAL. */
+struct task;
+int ioprio_check(const struct task *t, int prio);
 
 #endif

@@ -15,6 +15,7 @@
 #include "sentry/kernel/pidns.h"
 #include "sentry/kernel/proc_api.h"
 #include "sentry/kernel/signal_internal.h"
+#include "sentry/mm/mm.h"
 
 enum sig_default { SIGDFL_TERM, SIGDFL_CORE, SIGDFL_IGN, SIGDFL_STOP };
 
@@ -479,6 +480,22 @@ static void restart_for_handler(struct task *t, const struct ksigaction *ka)
 		restart_syscall_now(t);
 	else
 		t->regs.rax = (uint64_t)-EINTR;
+}
+
+long signal_begin_wait_mask(struct task *t, uaddr_t umask, size_t size)
+{
+	sigmask_t mask;
+
+	if (uaddr_is_null(umask))
+		return 0;
+	if (size != sizeof(sigmask_t))
+		return -EINVAL;
+	if (copy_from_user(t, &mask, umask, sizeof(mask)))
+		return -EFAULT;
+	t->saved_sigmask = t->sigmask;
+	t->restore_sigmask = true;
+	t->sigmask = mask & ~(sig_bit(SIGKILL) | sig_bit(SIGSTOP));
+	return 0;
 }
 
 void signal_end_wait_mask(struct task *t, long ret)

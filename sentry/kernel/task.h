@@ -266,6 +266,10 @@ void signal_deliver(struct task *t);
 void signal_force_fault(struct task *t, int sig, int code, uint64_t addr);
 /* The same with a full siginfo (seccomp's SIGSYS). */
 void signal_force_info(struct task *t, const siginfo_t *info);
+/* Install the temporary mask of a wait (ppoll, pselect6, epoll_pwait, io_pgetevents):
+ * the sigset of size bytes at umask (none when NULL), restored by signal_end_wait_mask.
+ * 0, -EINVAL (size is not 8) or -EFAULT. */
+long signal_begin_wait_mask(struct task *t, uaddr_t umask, size_t size);
 /* End a wait made under a temporary mask (ppoll, pselect6, epoll_pwait): unless a signal cut
  * it short (ret -EINTR or -ERESTARTNOHAND), the old mask is back at once, so a signal it
  * blocks stays pending rather than being delivered on the way out (as Linux's

@@ -13,6 +13,7 @@
 
 #include "lib/log.h"
 #include "platform/platform.h"
+#include "sentry/fs/aio.h"
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/vfs.h"
 
@@ -30,6 +31,7 @@ struct mm *mm_new(void)
 	mm->refs = 1;
 	list_add(&mm->all, &g_mms);
 	list_init(&mm->vmas);
+	list_init(&mm->aio);
 	pmap_init(&mm->pages);
 	mm->mmap_base = MMAP_BASE;
 	return mm;
@@ -46,6 +48,7 @@ void mm_put(struct mm *mm)
 
 	if (--mm->refs > 0)
 		return;
+	aio_mm_release(mm);
 	pmap_destroy(&mm->pages, mm_put_page_cb, NULL);
 	memfile_flush();
 	list_for_each_safe(pos, n, &mm->vmas) {

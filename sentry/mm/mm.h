@@ -149,6 +149,11 @@ int64_t mm_shm_attach(struct mm *mm, uint64_t addr, int prot, struct shm_obj *ob
 		      const char *name, bool remap);
 /* shmdt: unmap the attachment that starts at addr. 0 or -EINVAL if there is none. */
 int mm_shm_detach(struct mm *mm, uint64_t addr);
+/* io_setup's ring: map all of obj shared and read-write at a free address as a VMA named
+ * name (a fork child shares it, as Linux's). Returns the address or -errno. */
+int64_t mm_map_ring(struct mm *mm, struct shm_obj *obj, const char *name);
+/* Does addr still map the first byte of obj (the ring was not unmapped or moved)? */
+bool mm_maps_obj_at(struct mm *mm, uint64_t addr, const struct shm_obj *obj);
 
 /* ---- address spaces ---- */
 
@@ -193,6 +198,7 @@ struct mm {
 	char exe_path[256];
 	unsigned def_vflags;	/* mlockall(MCL_FUTURE): VMA_LOCKED (+ONFAULT) for new VMAs */
 	uint64_t vdso_base;	/* address of the [vdso] image, 0 if none */
+	struct list_head aio;	/* io_setup contexts (sentry/fs/aio.c), dropped with the mm */
 };
 
 struct mm *mm_new(void);

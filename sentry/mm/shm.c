@@ -183,3 +183,30 @@ int mm_shm_detach(struct mm *mm, uint64_t addr)
 	}
 	return err;
 }
+
+int64_t mm_map_ring(struct mm *mm, struct shm_obj *obj, const char *name)
+{
+	uint64_t len = ALIGN_UP(obj->size, PAGE_SIZE), addr = mm_find_gap(mm, len);
+	struct vma *v;
+	int err;
+
+	if (!addr)
+		return -ENOMEM;
+	err = mm_may_expand(mm, addr, len, false);
+	if (err)
+		return err;
+	v = vma_new(addr, addr + len, PROT_READ | PROT_WRITE, MAP_SHARED, VMA_ANON_SHARED);
+	v->vflags = VMA_NOMERGE;
+	shm_obj_get(obj);
+	v->shm = obj;
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	vma_insert(mm, v);
+	return (int64_t)addr;
+}
+
+bool mm_maps_obj_at(struct mm *mm, uint64_t addr, const struct shm_obj *obj)
+{
+	struct vma *v = vma_lookup(mm, addr);
+
+	return v && v->shm == obj && v->start - v->pgoff == addr;
+}

@@ -304,6 +304,13 @@ DECLARE_SYSCALL(unshare);
 DECLARE_SYSCALL(setns);
 DECLARE_SYSCALL(ioprio_set);
 DECLARE_SYSCALL(ioprio_get);
+/* native AIO: sentry/fs/aio.c */
+DECLARE_SYSCALL(io_setup);
+DECLARE_SYSCALL(io_destroy);
+DECLARE_SYSCALL(io_getevents);
+DECLARE_SYSCALL(io_pgetevents);
+DECLARE_SYSCALL(io_submit);
+DECLARE_SYSCALL(io_cancel);
 DECLARE_SYSCALL(set_mempolicy);
 DECLARE_SYSCALL(get_mempolicy);
 DECLARE_SYSCALL(mbind);

@@ -115,26 +115,9 @@ long sys_epoll_wait(struct task *t, const struct sysargs *a)
 	return epoll_wait_ms(t, a, arg_int(a, 3));
 }
 
-/* Install the temporary signal mask of epoll_pwait/pwait2 (restored on return). */
-static long set_wait_sigmask(struct task *t, uaddr_t umask, size_t size)
-{
-	sigmask_t mask;
-
-	if (uaddr_is_null(umask))
-		return 0;
-	if (size != sizeof(sigmask_t))
-		return -EINVAL;
-	if (copy_from_user(t, &mask, umask, sizeof(mask)))
-		return -EFAULT;
-	t->saved_sigmask = t->sigmask;
-	t->restore_sigmask = true;
-	t->sigmask = mask & ~(sig_bit(SIGKILL) | sig_bit(SIGSTOP));
-	return 0;
-}
-
 long sys_epoll_pwait(struct task *t, const struct sysargs *a)
 {
-	long ret = set_wait_sigmask(t, arg_uaddr(a, 4), arg_u64(a, 5));
+	long ret = signal_begin_wait_mask(t, arg_uaddr(a, 4), arg_u64(a, 5));
 
 	if (ret < 0)
 		return ret;
@@ -155,7 +138,7 @@ long sys_epoll_pwait2(struct task *t, const struct sysargs *a)
 		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
 			return -EINVAL;
 	}
-	ret = set_wait_sigmask(t, arg_uaddr(a, 4), arg_u64(a, 5));
+	ret = signal_begin_wait_mask(t, arg_uaddr(a, 4), arg_u64(a, 5));
 	if (ret < 0)
 		return ret;
 	if (!uaddr_is_null(uts)) {

@@ -3,6 +3,7 @@
 #ifndef RUNSC_SENTRY_SYSCALLS_SYS_FILE_H
 #define RUNSC_SENTRY_SYSCALLS_SYS_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,6 +11,7 @@
 
 struct task;
 struct file;
+struct uio;
 
 #define MAX_RW_COUNT 0x7ffff000L /* Linux clamps one read/write to this many bytes */
 
@@ -31,5 +33,11 @@ long sys_do_openat(struct task *t, int dirfd, uaddr_t upath, int flags, unsigned
 
 /* fcntl's record-lock and seal commands (sys_lock.c): -EINVAL for any other cmd. */
 long sys_fcntl_lock(struct task *t, struct file *f, int cmd, uint64_t arg);
+
+/* One read or write of u at *off (off NULL: at the file position) as preadv2/pwritev2 do
+ * it, rwf's RWF_DSYNC/RWF_SYNC syncing after a write (the caller has refused other
+ * flags): io_submit's IOCB_CMD_PREAD(V)/PWRITE(V). Returns the bytes moved or -errno. */
+long sys_file_rw_uio(struct task *t, struct file *f, struct uio *u, uint64_t *off,
+		     bool write, unsigned rwf);
 
 #endif

@@ -149,7 +149,6 @@ long sys_ppoll(struct task *t, const struct sysargs *a)
 {
 	uaddr_t uts = arg_uaddr(a, 2), umask = arg_uaddr(a, 3);
 	struct timespec ts, deadline;
-	sigmask_t mask;
 	long ret;
 
 	if (!uaddr_is_null(uts)) {
@@ -161,15 +160,9 @@ long sys_ppoll(struct task *t, const struct sysargs *a)
 		deadline.tv_sec += ts.tv_sec;
 		ts_add_ns(&deadline, ts.tv_nsec);
 	}
-	if (!uaddr_is_null(umask)) {
-		if (arg_u64(a, 4) != sizeof(sigmask_t))
-			return -EINVAL;
-		if (copy_from_user(t, &mask, umask, sizeof(mask)))
-			return -EFAULT;
-		t->saved_sigmask = t->sigmask;
-		t->restore_sigmask = true;
-		t->sigmask = mask & ~(sig_bit(SIGKILL) | sig_bit(SIGSTOP));
-	}
+	ret = signal_begin_wait_mask(t, umask, arg_u64(a, 4));
+	if (ret)
+		return ret;
 	ret = do_poll(t, arg_uaddr(a, 0), arg_uint(a, 1), uaddr_is_null(uts) ? NULL : &deadline);
 	signal_end_wait_mask(t, ret);
 	/* ppoll writes back the time left; Linux does this unless the timeout was NULL. */

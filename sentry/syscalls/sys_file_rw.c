@@ -261,6 +261,20 @@ static long rw_vector_at(struct task *t, const struct sysargs *a, bool write, ui
 	return ret;
 }
 
+long sys_file_rw_uio(struct task *t, struct file *f, struct uio *u, uint64_t *off,
+		     bool write, unsigned rwf)
+{
+	long ret = write ? do_write(t, f, u, off) : do_read(t, f, u, off);
+
+	if (ret > 0 && write && (rwf & (RWF_DSYNC | RWF_SYNC))) {
+		int err = vfs_fsync(f);
+
+		if (err < 0)
+			ret = err;
+	}
+	return ret;
+}
+
 long sys_readv(struct task *t, const struct sysargs *a)
 {
 	return rw_vector_at(t, a, false, NULL, 0);

@@ -245,7 +245,6 @@ long sys_pselect6(struct task *t, const struct sysargs *a)
 		uint64_t mask; /* uaddr of the sigset */
 		uint64_t size;
 	} sig;
-	sigmask_t mask;
 	long ret;
 
 	if (!uaddr_is_null(uts)) {
@@ -260,15 +259,9 @@ long sys_pselect6(struct task *t, const struct sysargs *a)
 	if (!uaddr_is_null(usig)) {
 		if (copy_from_user(t, &sig, usig, sizeof(sig)))
 			return -EFAULT;
-		if (sig.mask) {
-			if (sig.size != sizeof(sigmask_t))
-				return -EINVAL;
-			if (copy_from_user(t, &mask, uaddr(sig.mask), sizeof(mask)))
-				return -EFAULT;
-			t->saved_sigmask = t->sigmask;
-			t->restore_sigmask = true;
-			t->sigmask = mask & ~(sig_bit(SIGKILL) | sig_bit(SIGSTOP));
-		}
+		ret = signal_begin_wait_mask(t, uaddr(sig.mask), sig.size);
+		if (ret)
+			return ret;
 	}
 	ret = do_select(t, arg_int(a, 0), usets, uaddr_is_null(uts) ? NULL : &deadline);
 	signal_end_wait_mask(t, ret);

@@ -147,6 +147,15 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(preadv2, "flags HIPRI (a hint), DSYNC, SYNC; NOWAIT, APPEND, NOAPPEND: EOPNOTSUPP"),
 	PART(pwritev2, "flags HIPRI (a hint), DSYNC and SYNC (the file is synced after the write); "
 		       "NOWAIT, APPEND, NOAPPEND: EOPNOTSUPP"),
+	/* native AIO (sentry/fs/aio.c) */
+	PART(io_setup, "the ring is mapped in the caller (libaio reaps it in user space); a ring "
+		       "moved by mremap is no longer found (EINVAL)"),
+	OK(io_destroy), OK(io_getevents), OK(io_pgetevents),
+	PART(io_submit, "PREAD, PWRITE, PREADV, PWRITEV, FSYNC, FDSYNC, run to completion inside "
+			"io_submit (as Linux's buffered AIO); aio_rw_flags as pwritev2; "
+			"IOCB_CMD_POLL returns EINVAL (as Linux before 4.18)"),
+	PART(io_cancel, "requests complete inside io_submit, so none is ever cancellable: EINVAL "
+			"(as Linux for a completed request)"),
 	OK(open), OK(openat), OK(creat), OK(close), OK(close_range), OK(lseek),
 	OK(stat), OK(fstat), OK(lstat), OK(newfstatat), OK(statx),
 	OK(access), OK(faccessat), OK(faccessat2), OK(getdents64), OK(getdents),
