@@ -71,12 +71,19 @@ static void tune_from_env(struct systrap_tune *t)
 		}
 }
 
-static int online_cpus(void)
+/* How many CPUs we may run on, and which of CPUs 0-63 they are: a stub thread let run
+ * "anywhere" gets that mask, not CPUs 0..n-1 (under a cpuset of CPUs 2-3 those would
+ * be refused, and taskset's choice must hold for the stubs too). */
+static int online_cpus(uint64_t *mask)
 {
 	cpu_set_t set;
 
+	*mask = 0;
 	if (sched_getaffinity(0, sizeof(set), &set) != 0)
 		return 1;
+	for (int c = 0; c < 64; c++)
+		if (CPU_ISSET(c, &set))
+			*mask |= 1ULL << c;
 	return CPU_COUNT(&set);
 }
 
@@ -134,7 +141,7 @@ static int systrap_create(int memfd, struct platform **out)
 	p->memfd = memfd;
 	p->factory_sock = -1;
 	p->fpu_size = plat_fpu_size();
-	p->ncpus = online_cpus();
+	p->ncpus = online_cpus(&p->cpus);
 	p->tune = p->ncpus > 1 ? g_tune_smp : g_tune_up;
 	tune_from_env(&p->tune);
 	p->pause_ns = pause_cost();

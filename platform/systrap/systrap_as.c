@@ -377,7 +377,7 @@ static int new_thread(struct systrap_as *as, struct systrap_thread **out)
 	struct systrap_thread *thr = &as->threads[slot];
 	uint8_t *msg = slot_view(as, slot);
 	uint64_t unset = ~0ULL; /* no fs/gs base applied yet: the first resume sets them */
-	uint64_t all = p->ncpus >= 64 ? ~0ULL : (1ULL << p->ncpus) - 1;
+	uint64_t all = p->cpus ? p->cpus : ~0ULL;
 	int32_t none = -1, first = 0;
 	uint32_t tid;
 

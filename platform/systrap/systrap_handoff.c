@@ -157,9 +157,9 @@ static void place(const struct systrap_platform *p, struct systrap_thread *thr,
 	uint64_t all, mask;
 	int32_t seq, cur;
 
-	if (p->ncpus < 2 || cpu < 0 || cpu >= 64)
+	if (p->ncpus < 2 || cpu < 0 || cpu >= 64 || !(p->cpus & (1ULL << cpu)))
 		return;
-	all = p->ncpus >= 64 ? ~0ULL : (1ULL << p->ncpus) - 1;
+	all = p->cpus;
 	if (pin == SYSTRAP_PIN_NONE) {
 		if (thr->cpu < 0)
 			return;

@@ -50,6 +50,7 @@ struct systrap_platform {
 	bool fsgsbase;			/* user-mode rd/wr{fs,gs}base allowed */
 	bool rdpid;			/* the stub can read its CPU number (rdpid) */
 	int ncpus;			/* CPUs the Sentry may run on (pinning masks) */
+	uint64_t cpus;			/* which of CPUs 0-63 those are (0: none of them) */
 	struct systrap_tune tune;
 	unsigned pause_ns;		/* cost of one `pause`, measured at create() */
 	pid_t factory_pid;		/* stub zero: forks every stub */

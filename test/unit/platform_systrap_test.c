@@ -569,7 +569,7 @@ static void syscall_round_trip_time(void **state)
 			continue;
 		struct systrap_as *sas = (struct systrap_as *)f->as;
 		uint8_t *slot = slot_view(sas, 0);
-		uint64_t all = (1ULL << sp->ncpus) - 1;
+		uint64_t all = sp->cpus;
 		int32_t seq;
 
 		sp->tune = modes[m].tune;
@@ -642,6 +642,43 @@ static void ping_pong_task_spins_and_pins(void **state)
 	assert_int_equal(f->o->block_spin_ns(f->ctx), 0);
 }
 
+/* Under taskset (or a cpuset) a stub thread let run anywhere stays on the CPUs the
+ * Sentry may use: not CPUs 0..n-1. */
+static void stubs_keep_our_cpus(void **state)
+{
+	struct fixture *f = *state, g = *f;
+	cpu_set_t old, one, got;
+	struct plat_trap t;
+	plat_regs_t r;
+	int last = -1;
+
+	assert_int_equal(sched_getaffinity(0, sizeof(old), &old), 0);
+	for (int c = 0; c < 64; c++)
+		if (CPU_ISSET(c, &old))
+			last = c;
+	if (CPU_COUNT(&old) < 2 || last < 1) {
+		print_message("one CPU: nothing to keep apart\n");
+		return;
+	}
+	CPU_ZERO(&one);
+	CPU_SET(last, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	assert_int_equal(g.o->create(g.memfd, &g.p), 0);
+	assert_int_equal(g.o->as_create(g.p, &g.as), 0);
+	assert_int_equal(g.o->ctx_create(g.p, &g.ctx), 0);
+	LOAD(&g, g.as, prog_loop);
+	start_regs(&r);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(run(&g, g.as, &r, &t), 0);
+	assert_int_equal(sched_getaffinity(((struct systrap_as *)g.as)->threads[0].tid,
+					   sizeof(got), &got), 0);
+	assert_true(CPU_EQUAL(&got, &one));
+	g.o->ctx_release(g.ctx);
+	g.o->as_release(g.as);
+	g.o->destroy(g.p);
+	assert_int_equal(sched_setaffinity(0, sizeof(old), &old), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -660,6 +697,7 @@ int main(void)
 		T(killed_stub_is_reported),
 		T(stub_killed_while_running),
 		T(ping_pong_task_spins_and_pins),
+		T(stubs_keep_our_cpus),
 		T(syscall_round_trip_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
