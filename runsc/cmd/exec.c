@@ -168,6 +168,12 @@ static int exec_send(struct container *c, const struct oci_process *p, const int
 	int err;
 
 	json_object_set_new(req, "cmd", json_string("exec"));
+	/* The process starts at this command's nice value, as runc's exec child inherits
+	 * it (the container's init starts at runsc's: sentry/boot.c). */
+	errno = 0;
+	int nice = getpriority(PRIO_PROCESS, 0);
+	if (!errno)
+		json_object_set_new(req, "nice", json_integer(nice));
 	err = container_control(c, req, stdio, 3, 30000, &reply, conn, e);
 	json_decref(req);
 	if (!err)

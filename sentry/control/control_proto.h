@@ -22,7 +22,8 @@
  *   {"cmd":"destroy","id":ID}                kill its processes and forget it
  *
  * W is a wait status as waitpid reports it. <process> carries "args", "env", "cwd",
- * "uid", "gid", "gids", "umask", "rlimits" [{"type","soft","hard"}], like the boot spec.
+ * "uid", "gid", "gids", "umask", "rlimits" [{"type","soft","hard"}], like the boot spec;
+ * exec's also "nice", the nice value of `runsc exec` that the process starts at.
  */
 #ifndef RUNSC_SENTRY_CONTROL_PROTO_H
 #define RUNSC_SENTRY_CONTROL_PROTO_H

@@ -177,6 +177,11 @@ static struct task *exec_start(json_t *req, int *fds, char **argv, char **envp,
 	if (json_is_integer(oom) && json_integer_value(oom) >= -1000 &&
 	    json_integer_value(oom) <= 1000)
 		t->tg->oom_score_adj = t->tg->oom_score_adj_min = (int)json_integer_value(oom);
+	/* runsc exec's own nice value (-20..19), which the process inherits as on runc. */
+	json_t *nice = json_object_get(req, "nice");
+	if (json_is_integer(nice) && json_integer_value(nice) >= -20 &&
+	    json_integer_value(nice) <= 19)
+		t->nice = (int)json_integer_value(nice);
 	*err = control_enter_seccomp(t, c);
 	if (!*err)
 		*err = control_execvp(t, argv, envp);

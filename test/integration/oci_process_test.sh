@@ -121,6 +121,11 @@ echo "# the sandbox's host processes:" $procs
 check host_processes_empty_root "not empty:$bad" test -z "$bad"
 echo "exec_oom=$(rs exec $P2 cat /proc/self/oom_score_adj 2>&1)" >"$work/$P2.exec"
 has exec_oom_score_adj "$work/$P2.exec" "exec_oom=500"
+# `runsc exec` under nice: the process starts at that nice value, as runc's exec child.
+want=$(nice -n 5 cut -d" " -f19 /proc/self/stat)
+got=$(nice -n 5 timeout --kill-after=5 "$TMO" "$RUNSC" --root "$state" --platform="$PLATFORM" \
+	exec $P2 cut -d" " -f19 /proc/self/stat 2>&1)
+check exec_nice_inherited "native \`$want\`, exec \`$got\`" test "$want" = "$got"
 rs delete --force $P2 >/dev/null 2>&1
 
 # --- net.* sysctls: one warning naming the key, and the container runs ---
