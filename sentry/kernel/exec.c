@@ -106,8 +106,10 @@ int kernel_execveat(struct task *t, int dirfd, const char *path, int at_flags,
 	caps_exec(&t->creds); /* capabilities as Linux computes them for a plain file */
 	if (t->tg) {
 		/* A new image is dumpable again unless it runs with ids other than the real
-		 * ones (Linux: suid_dumpable, 0 by default). */
-		t->tg->dumpable = t->creds.euid == t->creds.uid && t->creds.egid == t->creds.gid;
+		 * ones (Linux: suid_dumpable, 0 by default) or from a file the task cannot
+		 * read. */
+		t->tg->dumpable = t->creds.euid == t->creds.uid &&
+				  t->creds.egid == t->creds.gid && !img.nondump;
 		timers_exec(t->tg); /* POSIX timers do not survive execve */
 		t->tg->membarrier_private = false; /* registration is per address space */
 	}

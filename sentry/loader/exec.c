@@ -212,10 +212,18 @@ static int map_stack(struct task *t, struct mm *mm, const struct strvec *argv,
 	return 0;
 }
 
+/* A file the task may run but not read leaves the new image not dumpable, so that its
+ * memory cannot be read through ptrace or /proc (Linux: would_dump). */
+static void would_dump(struct task *t, struct file *f, bool *nondump)
+{
+	if (!vfs_exec_readable(t, f))
+		*nondump = true;
+}
+
 /* Open path (relative to dirfd, with execveat's flags), following #! scripts; returns the
  * ELF file and the final argv. Interpreters are looked up from the cwd as Linux does. */
 static int open_binary(struct task *t, int dirfd, const char *path, int at_flags,
-		       struct strvec *argv, struct file **out)
+		       struct strvec *argv, struct file **out, bool *nondump)
 {
 	char buf[BINPRM_BUF_SIZE], interp[BINPRM_BUF_SIZE], cur[4096];
 	int err;
@@ -227,6 +235,7 @@ static int open_binary(struct task *t, int dirfd, const char *path, int at_flags
 				 : vfs_open_exec(t, cur, &f);
 		if (err)
 			return err;
+		would_dump(t, f, nondump);
 		ssize_t n = file_pread_kernel(f, buf, sizeof(buf), 0);
 		if (n < 0) {
 			file_put(f);
@@ -273,7 +282,8 @@ int loader_exec(struct task *t, int dirfd, const char *path, int at_flags, char 
 		}
 		strvec_push(&av, argv[i]);
 	}
-	err = open_binary(t, dirfd, path, at_flags, &av, &f);
+	img->nondump = false;
+	err = open_binary(t, dirfd, path, at_flags, &av, &f, &img->nondump);
 	if (err)
 		goto out;
 	/* The interpreter is opened first, as Linux does (a missing one is ENOENT). */
@@ -282,6 +292,8 @@ int loader_exec(struct task *t, int dirfd, const char *path, int at_flags, char 
 		err = vfs_open_exec(t, interp, &interp_f);
 	if (err)
 		goto out;
+	if (interp_f)
+		would_dump(t, interp_f, &img->nondump);
 	mm = mm_new();
 	err = elf_load(mm, f, false, &ei);
 	if (err)

@@ -33,6 +33,7 @@ struct exec_image {
 	uint64_t entry;	  /* where execution starts (the interpreter's entry if any) */
 	uint64_t sp;	  /* initial stack pointer (argc) */
 	char comm[16];
+	bool nondump;	  /* a file run (binary, script, interpreter) the task cannot read */
 };
 
 /* Load path (relative to dirfd; at_flags: AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW) with

@@ -196,3 +196,8 @@ int vfs_open_exec_at(struct task *t, int dirfd, const char *path, int at_flags,
 	path_put(&p);
 	return ret;
 }
+
+bool vfs_exec_readable(struct task *t, struct file *f)
+{
+	return !f->path.dentry || vfs_permission(task_fs_creds(t), f->path.dentry, MAY_READ) == 0;
+}

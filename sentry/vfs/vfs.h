@@ -101,5 +101,7 @@ int vfs_open_exec(struct task *t, const char *path, struct file **out) __must_ch
 /* The same relative to dirfd, with execveat's AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW. */
 int vfs_open_exec_at(struct task *t, int dirfd, const char *path, int at_flags,
 		     struct file **out) __must_check;
+/* Whether t may read the file f was opened from (execve's would_dump check). */
+bool vfs_exec_readable(struct task *t, struct file *f);
 
 #endif

@@ -58,6 +58,33 @@ uint64_t proc_ino(const struct proc_ent *e, int tgid, int tid, int fd)
 }
 
 static const struct inode_ops g_proc_iops, g_proc_magic_iops, g_proc_link_iops;
+
+/* Per-process nodes belong to the process's effective ids; those of a process that is
+ * not dumpable (PR_SET_DUMPABLE 0, changed ids, an unreadable binary) or a zombie to
+ * root, except the r-x directories /proc/PID and task/TID, which ps stats for the euid
+ * (Linux: task_dump_owner). Recomputed at each lookup (Linux: pid_revalidate) and when
+ * a directory is stat'ed (pid_getattr); an open file keeps the owner of its lookup. */
+static void proc_update_owner(struct inode *inode, const struct proc_node *n)
+{
+	struct proc_task_info info;
+
+	if (!n->tgid || proc_task_info(n->tgid, n->tid, &info) != 0)
+		return;
+	inode->uid = info.euid;
+	inode->gid = info.egid;
+	if (n->ent->mode == (S_IFDIR | 0555))
+		return;
+	if (info.dumpable != 1 || info.state == 'Z')
+		inode->uid = inode->gid = 0;
+}
+
+static int proc_getattr(struct dentry *d, struct kstat *st)
+{
+	if (S_ISDIR(d->inode->mode))
+		proc_update_owner(d->inode, proc_node_of(d));
+	inode_fill_kstat(d->inode, st);
+	return 0;
+}
 static const struct file_ops g_proc_reg_fops;
 
 struct inode *proc_inode_new(struct super_block *sb, const struct proc_ent *e, int tgid,
@@ -65,7 +92,6 @@ struct inode *proc_inode_new(struct super_block *sb, const struct proc_ent *e, i
 {
 	struct inode *inode = inode_new(sb, e->mode);
 	struct proc_node *n = xcalloc(1, sizeof(*n));
-	struct proc_task_info info;
 
 	n->ent = e;
 	n->tgid = tgid;
@@ -83,11 +109,7 @@ struct inode *proc_inode_new(struct super_block *sb, const struct proc_ent *e, i
 	} else if (S_ISLNK(e->mode)) {
 		inode->iops = e->get_link ? &g_proc_magic_iops : &g_proc_link_iops;
 	}
-	/* Per-process nodes belong to the process's effective ids, as on Linux. */
-	if (tgid && proc_task_info(tgid, tid, &info) == 0) {
-		inode->uid = info.euid;
-		inode->gid = info.egid;
-	}
+	proc_update_owner(inode, n);
 	return inode;
 }
 
@@ -188,6 +210,7 @@ static const struct inode_ops g_proc_iops = {
 	.readdir = proc_readdir,
 	.readlink = proc_readlink,
 	.open = proc_open,
+	.getattr = proc_getattr,
 	.evict = proc_evict,
 };
 
@@ -272,16 +295,19 @@ static const struct file_ops g_proc_reg_fops = {
 static bool proc_d_revalidate(struct dentry *d)
 {
 	const struct proc_node *n = d->inode ? proc_node_of(d) : NULL;
+	bool live = true;
 
 	if (!n)
 		return false;
 	if (n->fd >= 0)
 		return false; /* fds come and go: always ask again */
 	if (n->tid && n->tid != n->tgid)
-		return proc_thread_exists(n->tgid, n->tid);
-	if (n->tgid)
-		return proc_tg_exists(n->tgid);
-	return true;
+		live = proc_thread_exists(n->tgid, n->tid);
+	else if (n->tgid)
+		live = proc_tg_exists(n->tgid);
+	if (live)
+		proc_update_owner(d->inode, n); /* ids and dumpable may have changed */
+	return live;
 }
 
 static int proc_statfs(struct super_block *sb, struct statfs *st)
