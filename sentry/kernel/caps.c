@@ -196,16 +196,28 @@ long caps_prctl(struct task *t, int opt, uint64_t a2, uint64_t a3, uint64_t a4, 
 	}
 }
 
-bool caps_ptrace_may_access(const struct task *t, const struct task *target)
+/* The caller's ids uid and gid (real or filesystem ones) against target's. */
+static bool ptrace_may_access_ids(const struct task *t, uid_t uid, gid_t gid,
+				  const struct task *target)
 {
-	const struct creds *c = &t->creds, *tc = &target->creds;
+	const struct creds *tc = &target->creds;
 
 	if (t->tg == target->tg)
 		return true;
-	if (!(c->uid == tc->uid && c->uid == tc->euid && c->uid == tc->suid &&
-	      c->gid == tc->gid && c->gid == tc->egid && c->gid == tc->sgid))
+	if (!(uid == tc->uid && uid == tc->euid && uid == tc->suid &&
+	      gid == tc->gid && gid == tc->egid && gid == tc->sgid))
 		return caps_capable(t, CAP_SYS_PTRACE);
 	/* Same ids: a process that is not dumpable (PR_SET_DUMPABLE 0, or after changing
 	 * ids) still needs CAP_SYS_PTRACE, as Linux's __ptrace_may_access. */
 	return target->tg->dumpable || caps_capable(t, CAP_SYS_PTRACE);
+}
+
+bool caps_ptrace_may_access(const struct task *t, const struct task *target)
+{
+	return ptrace_may_access_ids(t, t->creds.uid, t->creds.gid, target);
+}
+
+bool caps_ptrace_may_access_fs(const struct task *t, const struct task *target)
+{
+	return ptrace_may_access_ids(t, t->creds.fsuid, t->creds.fsgid, target);
 }

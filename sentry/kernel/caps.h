@@ -19,8 +19,10 @@ void caps_init(struct creds *c);
 bool caps_capable(const struct task *t, int cap);
 /* Linux's ptrace_may_access(target, PTRACE_MODE_*_REALCREDS) (process_vm_*, kcmp,
  * pidfd_getfd, migrate_pages, move_pages): t's own thread group, t's real uid and gid
- * equal to all of target's, or CAP_SYS_PTRACE. Dumpability is not checked. */
+ * equal to all of target's and target dumpable, or CAP_SYS_PTRACE. */
 bool caps_ptrace_may_access(const struct task *t, const struct task *target);
+/* The same with t's filesystem uid and gid (PTRACE_MODE_*_FSCREDS: process_madvise). */
+bool caps_ptrace_may_access_fs(const struct task *t, const struct task *target);
 
 /* Do credentials c (a task's fs creds) hold cap in their effective set? */
 bool caps_creds_capable(const struct creds *c, int cap);

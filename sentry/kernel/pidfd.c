@@ -93,6 +93,27 @@ int pidfd_to_pid(struct task *t, int fd)
 	return pid;
 }
 
+int pidfd_mm_task(struct task *t, int fd, struct task **out)
+{
+	struct file *f;
+	struct thread_group *tg = pidfd_get(t, fd, &f);
+	struct list_head *pos;
+
+	if (!tg)
+		return -EBADF;
+	*out = NULL;
+	list_for_each(pos, &tg->tasks) {
+		struct task *c = list_entry(pos, struct task, tg_link);
+
+		if (!tg->zombie && c->state != TASK_DEAD && c->mm) {
+			*out = c;
+			break;
+		}
+	}
+	file_put(f);
+	return *out ? 0 : -ESRCH;
+}
+
 long sys_pidfd_open(struct task *t, const struct sysargs *a)
 {
 	int pid = arg_int(a, 0);

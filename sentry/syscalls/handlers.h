@@ -110,6 +110,8 @@ DECLARE_SYSCALL(futex);
 DECLARE_SYSCALL(brk);
 DECLARE_SYSCALL(process_vm_readv);
 DECLARE_SYSCALL(process_vm_writev);
+DECLARE_SYSCALL(process_madvise);
+DECLARE_SYSCALL(process_mrelease);
 DECLARE_SYSCALL(mmap);
 DECLARE_SYSCALL(munmap);
 DECLARE_SYSCALL(mprotect);

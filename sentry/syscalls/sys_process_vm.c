@@ -1,17 +1,24 @@
 /* sys_process_vm.c: process_vm_readv / process_vm_writev between processes of the
  * sandbox: iovec lists on both sides, partial transfers as Linux reports them, and the
- * ptrace access check (same real/effective ids as the target, or CAP_SYS_PTRACE). */
+ * ptrace access check (same real/effective ids as the target, or CAP_SYS_PTRACE);
+ * process_madvise and process_mrelease on a process named by a pidfd. */
 #include <errno.h>
+#include <linux/capability.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 
 #include "lib/util.h"
 #include "sentry/kernel/caps.h"
+#include "sentry/kernel/pidfd.h"
 #include "sentry/kernel/pidns.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 
 #define VM_IOV_MAX 1024
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
 #define VM_CHUNK 4096 /* a page */
 
 static int copy_iovs(struct task *t, uaddr_t u, unsigned long n, struct iovec **out)
@@ -118,4 +125,74 @@ long sys_process_vm_readv(struct task *t, const struct sysargs *a)
 long sys_process_vm_writev(struct task *t, const struct sysargs *a)
 {
 	return process_vm(t, a, true);
+}
+
+/* Advice another process may be given: hints that destroy no data (Linux:
+ * process_madvise_remote_valid). The caller's own process takes any madvise advice. */
+static bool remote_advice(int advice)
+{
+	return advice == MADV_COLD || advice == MADV_PAGEOUT || advice == MADV_WILLNEED ||
+	       advice == MADV_COLLAPSE;
+}
+
+/* madvise over each range in turn; the bytes advised before a range fails, or its error
+ * when none was (Linux: vector_madvise). */
+static long advise_ranges(struct mm *mm, const struct iovec *v, unsigned long n, int advice)
+{
+	long done = 0;
+
+	for (unsigned long i = 0; i < n; i++) {
+		int err = mm_madvise(mm, (uint64_t)(uintptr_t)v[i].iov_base, v[i].iov_len, advice);
+		if (err)
+			return done ? done : err;
+		done += (long)v[i].iov_len;
+	}
+	return done;
+}
+
+/* process_madvise(pidfd, iovec, vlen, advice, flags): for another process, only
+ * non-destructive advice, with PTRACE_MODE_READ_FSCREDS access (EACCES) and
+ * CAP_SYS_NICE (EPERM). */
+long sys_process_madvise(struct task *t, const struct sysargs *a)
+{
+	unsigned long n = arg_u64(a, 2);
+	int advice = arg_int(a, 3);
+	struct iovec *v = NULL;
+	struct task *target;
+	long r;
+
+	if (arg_uint(a, 4))
+		return -EINVAL;
+	r = copy_iovs(t, arg_uaddr(a, 1), n, &v);
+	if (r)
+		return r;
+	r = pidfd_mm_task(t, arg_int(a, 0), &target);
+	if (!r && target->mm != t->mm) {
+		if (!caps_ptrace_may_access_fs(t, target))
+			r = -EACCES;
+		else if (!remote_advice(advice))
+			r = -EINVAL;
+		else if (!caps_capable(t, CAP_SYS_NICE))
+			r = -EPERM;
+	}
+	if (!r)
+		r = advise_ranges(target->mm, v, n, advice);
+	free(v);
+	return r;
+}
+
+/* process_mrelease(pidfd, flags): 0 for a process that is exiting (exit_group or a fatal
+ * signal) while it still has its memory, EINVAL for one that is not. The memory goes as
+ * the process's threads exit, not ahead of them as Linux's reaper takes it. */
+long sys_process_mrelease(struct task *t, const struct sysargs *a)
+{
+	struct task *target;
+	int r;
+
+	if (arg_uint(a, 1))
+		return -EINVAL;
+	r = pidfd_mm_task(t, arg_int(a, 0), &target);
+	if (r)
+		return r;
+	return target->tg->exiting ? 0 : -EINVAL;
 }

@@ -67,6 +67,11 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(mprotect, "adding PROT_WRITE to a shared mapping of a host fd returns ENODEV"),
 	PART(madvise, "HWPOISON, SOFT_OFFLINE, COLLAPSE and GUARD_INSTALL/REMOVE return EINVAL; "
 		      "REMOVE on a gofer file mapping returns EOPNOTSUPP (as 9p)"),
+	PART(process_madvise, "another process takes COLD, PAGEOUT and WILLNEED (hints: no "
+			      "effect) and COLLAPSE (EINVAL, as madvise); PTRACE_MODE_READ "
+			      "and CAP_SYS_NICE checked as Linux"),
+	PART(process_mrelease, "0 for an exiting process, EINVAL otherwise, as Linux; its "
+			       "memory is freed as its threads exit, not ahead of them"),
 	OK(mremap), OK(mincore), OK(mlock), OK(mlock2), OK(munlock), OK(mlockall),
 	PART(mseal, "sealed against munmap, mremap, mprotect, mmap over, brk shrink and "
 		    "discarding madvise of read-only anonymous memory (EPERM); shmat/shmdt "
