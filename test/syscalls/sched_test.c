@@ -23,6 +23,30 @@ static void priority_ranges(void)
 	CHECK_ERR(sched_get_priority_min(-1), EINVAL);
 }
 
+/* /proc/self/stat's rt_priority and policy (fields 40 and 41) as "PRIO POLICY". */
+static const char *stat_sched(void)
+{
+	static char out[32];
+	char buf[4096], *p;
+	int fd = open("/proc/self/stat", O_RDONLY), field = 2;
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return "unreadable";
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	for (; p && *p && field < 40; p++)
+		if (*p == ' ')
+			field++;
+	int prio = -1, policy = -1;
+	if (!p || sscanf(p, "%d %d", &prio, &policy) != 2)
+		return "short";
+	snprintf(out, sizeof(out), "%d %d", prio, policy);
+	return out;
+}
+
 static void policy_child(void)
 {
 	struct sched_param p = {.sched_priority = 10};
@@ -34,6 +58,8 @@ static void policy_child(void)
 		_exit(3);
 	if (sched_getscheduler(0) != SCHED_RR)
 		_exit(4);
+	if (strcmp(stat_sched(), "10 2"))
+		_exit(13);
 	p.sched_priority = 0;
 	if (sched_getparam(0, &p) < 0 || p.sched_priority != 10)
 		_exit(5);
@@ -54,7 +80,9 @@ static void policy_child(void)
 	if (sched_rr_get_interval(0, &ts) < 0 || ts.tv_sec != 0 || ts.tv_nsec != 0)
 		_exit(11);
 	p.sched_priority = 0;
-	if (sched_setscheduler(0, SCHED_OTHER, &p) < 0)
+	if (sched_setscheduler(0, SCHED_BATCH, &p) < 0 || strcmp(stat_sched(), "0 3"))
+		_exit(14);
+	if (sched_setscheduler(0, SCHED_OTHER, &p) < 0 || strcmp(stat_sched(), "0 0"))
 		_exit(12);
 	_exit(0);
 }

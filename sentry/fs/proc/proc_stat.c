@@ -66,11 +66,13 @@ int proc_show_stat(const struct proc_node *n, struct proc_buf *b)
 	pb_printf(b, "%llu %llu %llu 0 0 ", mm ? 0x400000ULL : 0ULL, mm ? 0x400000ULL : 0ULL,
 		  mm ? (unsigned long long)mm->stack_top : 0ULL);
 	/* signal, blocked, sigignore, sigcatch: the obsolete decimal masks of 1..31. */
-	pb_printf(b, "%llu %llu %llu %llu 0 0 0 %d 0 0 0 0 0 0 ",
+	/* ... wchan, nswap, cnswap, exit_signal, processor, rt_priority, policy, ... */
+	pb_printf(b, "%llu %llu %llu %llu 0 0 0 %d 0 %d %d 0 0 0 ",
 		  (unsigned long long)((in.sigpnd | in.shdpnd) & 0x7fffffff),
 		  (unsigned long long)(in.sigblk & 0x7fffffff),
 		  (unsigned long long)(in.sigign & 0x7fffffff),
-		  (unsigned long long)(in.sigcgt & 0x7fffffff), in.exit_signal);
+		  (unsigned long long)(in.sigcgt & 0x7fffffff), in.exit_signal,
+		  in.policy == 1 || in.policy == 2 ? in.rt_prio : 0, in.policy);
 	pb_printf(b, "%llu %llu %llu %llu %llu %llu %llu 0\n",
 		  mm ? (unsigned long long)mm->brk_start : 0ULL,
 		  mm ? (unsigned long long)mm->brk_start : 0ULL,
