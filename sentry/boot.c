@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <sched.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 #include "sentry/control/control.h"
 #include "sentry/control/control_internal.h"
 #include "sentry/filter.h"
+#include "sentry/kernel/ioprio.h"
 #include "sentry/kernel/kernel_internal.h"
 #include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/task.h"
@@ -115,6 +117,7 @@ int boot_spec_parse(json_t *root, struct boot_spec *s)
 	s->ro_paths = json_incref(json_object_get(root, "readonly_paths"));
 	s->seccomp = json_incref(json_object_get(root, "seccomp"));
 	s->sysctl = json_incref(json_object_get(root, "sysctl"));
+	s->proc = json_incref(root);
 	s->seccomp_log = json_is_true(json_object_get(root, "seccomp_log"));
 	if (!s->argv[0]) {
 		log_err("boot spec: no program to run (argv is empty)");
@@ -132,6 +135,7 @@ void boot_spec_free(struct boot_spec *s)
 	free(s->argv);
 	free(s->envp);
 	json_decref(s->rlimits);
+	json_decref(s->proc);
 	json_decref(s->mounts);
 	json_decref(s->masked);
 	json_decref(s->ro_paths);
@@ -358,6 +362,28 @@ static void boot_set_rlimits(struct task *t, json_t *rlimits)
 	}
 }
 
+void boot_process_sched(struct task *t, json_t *proc)
+{
+	json_t *s = json_object_get(proc, "sched"), *io = json_object_get(proc, "ioprio");
+	json_int_t policy = json_integer_value(json_object_get(s, "policy"));
+	json_int_t nice = json_integer_value(json_object_get(s, "nice"));
+	json_int_t prio = json_integer_value(json_object_get(s, "priority"));
+	bool rt = policy == SCHED_FIFO || policy == SCHED_RR;
+
+	if (json_is_object(s) && (rt || policy == SCHED_OTHER || policy == SCHED_BATCH ||
+				  policy == SCHED_IDLE) &&
+	    nice >= -20 && nice <= 19 && (rt ? prio >= 1 && prio <= 99 : prio == 0)) {
+		t->sched_policy = (int)policy;
+		if (json_is_true(json_object_get(s, "reset_on_fork")))
+			t->sched_policy |= SCHED_RESET_ON_FORK;
+		t->sched_prio = (int)prio;
+		if (policy == SCHED_OTHER || policy == SCHED_BATCH)
+			t->nice = (int)nice; /* as sched_setattr: the fair policies only */
+	}
+	if (json_integer_value(io) > 0 && json_integer_value(io) <= 0xffff)
+		ioprio_set_task(t, (uint16_t)json_integer_value(io));
+}
+
 void boot_task_setup(struct task *t, const struct boot_spec *s)
 {
 	boot_set_rlimits(t, s->rlimits);
@@ -373,6 +399,7 @@ void boot_task_setup(struct task *t, const struct boot_spec *s)
 	t->no_new_privs = s->no_new_privs;
 	/* As runc's privileged write before the program starts: the value and its floor. */
 	t->tg->oom_score_adj = t->tg->oom_score_adj_min = s->oom_score_adj;
+	boot_process_sched(t, s->proc);
 	timers_rlimit_cpu_changed(t->tg); /* an RLIMIT_CPU from the spec counts from now */
 }
 

@@ -38,6 +38,7 @@ struct boot_spec {
 	bool terminal;	   /* process.terminal: stdio is a host pty slave (the console) */
 	int oom_score_adj; /* process.oomScoreAdj (runsc do: the caller's), else 0 */
 	json_t *sysctl;	   /* linux.sysctl's Sentry keys: [{"key", "value"}] (the sandbox's) */
+	json_t *proc;	   /* the spec itself: its "sched" and "ioprio" (reference held) */
 };
 
 
@@ -72,6 +73,10 @@ void boot_spec_free(struct boot_spec *s);
 /* The spec's rlimits, capability sets, no_new_privs and oom_score_adj on t (a container's first task,
  * before its execve). Kernel lock held. */
 void boot_task_setup(struct task *t, const struct boot_spec *s);
+/* A process's "sched" {policy, nice, priority, reset_on_fork} and "ioprio" (the boot
+ * spec's or an exec request's, checked by runsc) on t, as runc's sched_setattr and
+ * ioprio_set before the program starts. Invalid values are ignored. */
+void boot_process_sched(struct task *t, json_t *proc);
 
 /* A container of a pod, made inside the running sandbox (boot_container.c). */
 struct boot_container {

@@ -119,6 +119,13 @@ json_t *bootspec_process(const struct oci_process *p)
 	json_object_set_new(o, "no_new_privs", json_boolean(p->no_new_privs));
 	if (p->has_oom_score_adj)
 		json_object_set_new(o, "oom_score_adj", json_integer(p->oom_score_adj));
+	if (p->has_sched)
+		json_object_set_new(o, "sched", json_pack("{s:i, s:i, s:i, s:b}", "policy",
+							  p->sched_policy, "nice", p->sched_nice,
+							  "priority", p->sched_prio, "reset_on_fork",
+							  p->sched_reset_on_fork));
+	if (p->ioprio)
+		json_object_set_new(o, "ioprio", json_integer(p->ioprio));
 	json_object_set_new(o, "terminal", json_boolean(p->terminal));
 	return o;
 }

@@ -57,6 +57,11 @@ struct oci_process {
 	bool no_new_privs;
 	bool has_oom_score_adj;	/* oomScoreAdj given: the Sentry's, the Gofer's and init's */
 	int oom_score_adj;	/* -1000..1000 */
+	/* process.scheduler (SCHED_DEADLINE is not applied) and process.ioPriority, set
+	 * before the program starts, as runc does. */
+	bool has_sched, sched_reset_on_fork;
+	int sched_policy, sched_nice, sched_prio;
+	int ioprio;		/* IOPRIO_PRIO_VALUE(class, priority); 0: not given */
 };
 
 struct oci_mount {

@@ -158,10 +158,115 @@ static int parse_oom_score_adj(json_t *obj, const char *prefix, struct oci_proce
 	return err;
 }
 
+/* A policy name's number (sched.h), -1 if unknown; SCHED_DEADLINE is 6. */
+static int sched_policy_num(const char *name)
+{
+	static const char *const names[] = {"SCHED_OTHER", "SCHED_FIFO", "SCHED_RR",
+					    "SCHED_BATCH", "SCHED_ISO", "SCHED_IDLE",
+					    "SCHED_DEADLINE"};
+
+	for (int i = 0; i < (int)ARRAY_SIZE(names); i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -1;
+}
+
+static int sched_flags(json_t *s, const char *pfx, struct oci_process *p,
+		       struct oci_warnings *w, struct oci_error *e)
+{
+	json_t *flags;
+	int err = oci_get_arr(s, pfx, "flags", &flags, e);
+
+	for (size_t i = 0; !err && flags && i < json_array_size(flags); i++) {
+		const char *f = json_string_value(json_array_get(flags, i));
+		if (!f)
+			return oci_errorf(e, "%s.flags[%zu]: must be a string", pfx, i);
+		if (!strcmp(f, "SCHED_FLAG_RESET_ON_FORK"))
+			p->sched_reset_on_fork = true;
+		else
+			oci_warn(w, "%s.flags: %s not supported by runsc, ignored", pfx, f);
+	}
+	return err;
+}
+
+/* process.scheduler, checked as runc and Linux's sched_setattr would check it. */
+static int parse_scheduler(json_t *obj, const char *prefix, struct oci_process *p,
+			   struct oci_warnings *w, struct oci_error *e)
+{
+	static const char *const known[] = {"policy", "nice", "priority", "flags", "runtime",
+					    "deadline", "period", NULL};
+	char pfx[64], *policy = NULL;
+	int64_t nice = 0, prio = 0;
+	json_t *s;
+	int err = oci_get_obj(obj, prefix, "scheduler", &s, e);
+
+	if (err || !s)
+		return err;
+	snprintf(pfx, sizeof(pfx), "%s.scheduler", prefix);
+	err = oci_get_str(s, pfx, "policy", true, &policy, e);
+	if (!err)
+		err = oci_get_int(s, pfx, "nice", -20, 19, false, &nice, e);
+	if (!err)
+		err = oci_get_int(s, pfx, "priority", 0, 99, false, &prio, e);
+	if (!err)
+		err = sched_flags(s, pfx, p, w, e);
+	p->sched_policy = policy ? sched_policy_num(policy) : -1;
+	if (!err && (p->sched_policy < 0 || p->sched_policy == 4))
+		err = oci_errorf(e, "%s.policy: `%s` is not a Linux scheduling policy", pfx, policy);
+	bool rt = p->sched_policy == 1 || p->sched_policy == 2;
+	if (!err && (rt ? prio < 1 : prio != 0))
+		err = oci_errorf(e, "%s.priority: must be 1..99 for SCHED_FIFO and SCHED_RR, "
+			       "0 for the other policies", pfx);
+	if (!err && p->sched_policy != 6 &&
+	    (oci_has(s, "runtime") || oci_has(s, "deadline") || oci_has(s, "period")))
+		err = oci_errorf(e, "%s: runtime, deadline and period are for SCHED_DEADLINE", pfx);
+	free(policy);
+	if (err)
+		return err;
+	if (p->sched_policy == 6)
+		oci_warn(w, "%s.policy: SCHED_DEADLINE not supported by runsc, ignored", pfx);
+	p->has_sched = p->sched_policy != 6;
+	p->sched_nice = (int)nice;
+	p->sched_prio = (int)prio;
+	oci_warn_unknown(s, pfx, known, w);
+	return 0;
+}
+
+/* process.ioPriority: a class and a level 0..7, as ioprio_set takes them. */
+static int parse_io_priority(json_t *obj, const char *prefix, struct oci_process *p,
+			     struct oci_warnings *w, struct oci_error *e)
+{
+	static const char *const classes[] = {"IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE",
+					      "IOPRIO_CLASS_IDLE"};
+	static const char *const known[] = {"class", "priority", NULL};
+	char pfx[64], *class = NULL;
+	int64_t level = 0;
+	json_t *io;
+	int err = oci_get_obj(obj, prefix, "ioPriority", &io, e), c = 0;
+
+	if (err || !io)
+		return err;
+	snprintf(pfx, sizeof(pfx), "%s.ioPriority", prefix);
+	err = oci_get_str(io, pfx, "class", true, &class, e);
+	if (!err)
+		err = oci_get_int(io, pfx, "priority", 0, 7, false, &level, e);
+	for (int i = 0; !err && i < (int)ARRAY_SIZE(classes); i++)
+		if (!strcmp(class, classes[i]))
+			c = i + 1; /* IOPRIO_CLASS_RT is 1 */
+	if (!err && !c)
+		err = oci_errorf(e, "%s.class: `%s` is not an I/O priority class", pfx, class);
+	free(class);
+	if (err)
+		return err;
+	p->ioprio = (c << 13) | (int)level;
+	oci_warn_unknown(io, pfx, known, w);
+	return 0;
+}
+
 /* Fields runsc reads but cannot apply inside the Sentry: one warning each. */
 static void warn_unapplied(json_t *obj, const char *prefix, struct oci_warnings *w)
 {
-	static const char *const names[] = {"apparmorProfile", "selinuxLabel", "scheduler", "ioPriority", "execCPUAffinity",
+	static const char *const names[] = {"apparmorProfile", "selinuxLabel", "execCPUAffinity",
 					    "commandLine", NULL};
 	for (const char *const *n = names; *n; n++)
 		if (oci_has(obj, *n))
@@ -222,6 +327,10 @@ int oci_process_parse(json_t *obj, const char *prefix, struct oci_process *p,
 		err = oci_get_bool(obj, prefix, "noNewPrivileges", &p->no_new_privs, e);
 	if (!err)
 		err = parse_oom_score_adj(obj, prefix, p, e);
+	if (!err)
+		err = parse_scheduler(obj, prefix, p, w, e);
+	if (!err)
+		err = parse_io_priority(obj, prefix, p, w, e);
 	if (err)
 		goto fail;
 	warn_unapplied(obj, prefix, w);

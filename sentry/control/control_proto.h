@@ -23,7 +23,9 @@
  *
  * W is a wait status as waitpid reports it. <process> carries "args", "env", "cwd",
  * "uid", "gid", "gids", "umask", "rlimits" [{"type","soft","hard"}], like the boot spec;
- * exec's also "nice", the nice value of `runsc exec` that the process starts at.
+ * exec's also "nice", the nice value of `runsc exec` that the process starts at. Both
+ * may carry "sched" {policy, nice, priority, reset_on_fork} and "ioprio" (the OCI
+ * process.scheduler and ioPriority), applied before the program starts.
  */
 #ifndef RUNSC_SENTRY_CONTROL_PROTO_H
 #define RUNSC_SENTRY_CONTROL_PROTO_H

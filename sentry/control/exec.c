@@ -11,6 +11,7 @@
 
 #include "lib/log.h"
 #include "lib/util.h"
+#include "sentry/boot_internal.h"
 #include "sentry/control/control_internal.h"
 #include "sentry/fs/dev/tty.h"
 #include "sentry/kernel/control_api.h"
@@ -182,6 +183,7 @@ static struct task *exec_start(json_t *req, int *fds, char **argv, char **envp,
 	if (json_is_integer(nice) && json_integer_value(nice) >= -20 &&
 	    json_integer_value(nice) <= 19)
 		t->nice = (int)json_integer_value(nice);
+	boot_process_sched(t, req); /* process.scheduler/ioPriority override it */
 	*err = control_enter_seccomp(t, c);
 	if (!*err)
 		*err = control_execvp(t, argv, envp);

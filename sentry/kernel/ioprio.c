@@ -43,6 +43,15 @@ struct io_context *ioprio_fork(struct io_context *parent, bool share)
 	return io;
 }
 
+void ioprio_set_task(struct task *t, uint16_t prio)
+{
+	if (!t->io) {
+		t->io = xcalloc(1, sizeof(*t->io));
+		t->io->refs = 1;
+	}
+	t->io->ioprio = prio;
+}
+
 void ioprio_put(struct io_context *io)
 {
 	if (io && --io->refs == 0)
@@ -89,11 +98,7 @@ static int ioprio_set_one(struct task *caller, struct task *t, int prio)
 	if (t->creds.uid != c->euid && t->creds.uid != c->uid &&
 	    !caps_capable(caller, CAP_SYS_NICE))
 		return -EPERM;
-	if (!t->io) {
-		t->io = xcalloc(1, sizeof(*t->io));
-		t->io->refs = 1;
-	}
-	t->io->ioprio = (uint16_t)prio;
+	ioprio_set_task(t, (uint16_t)prio);
 	return 0;
 }
 

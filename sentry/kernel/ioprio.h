@@ -15,6 +15,9 @@ struct io_context {
 /* The child's context at clone (Linux's copy_io): the parent's shared with CLONE_IO, a
  * copy when the parent set a valid class, else none. Kernel lock held. */
 struct io_context *ioprio_fork(struct io_context *parent, bool share);
+struct task;
+/* Set t's I/O priority (a checked IOPRIO_PRIO_VALUE), as ioprio_set does once allowed. */
+void ioprio_set_task(struct task *t, uint16_t prio);
 /* Drop a reference (NULL is fine). Kernel lock held. */
 void ioprio_put(struct io_context *io);
 /* Linux's ioprio_check_cap: may t use I/O priority prio? 0, -EPERM (real-time class

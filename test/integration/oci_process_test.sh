@@ -15,10 +15,11 @@ IDS="" PREFIX=process
 source "$(dirname "${BASH_SOURCE[0]}")/oci_check_lib.sh"
 # Ids name cgroups (/runsc/ID): one set per platform, as the platforms run in parallel.
 P1=proc1-$PLATFORM P2=proc2-$PLATFORM P3=proc3-$PLATFORM P4=proc4-$PLATFORM P5=proc5-$PLATFORM
-IDS="$P1 $P2 $P3 $P4 $P5"
+P6=proc6-$PLATFORM
+IDS="$P1 $P2 $P3 $P4 $P5 $P6"
 
 B="$work/b"
-busybox_rootfs "$B/rootfs" sh id grep cat cut pwd touch stat sleep echo true
+busybox_rootfs "$B/rootfs" sh id grep cat cut pwd touch stat sleep echo true ionice
 mkdir -p "$B/rootfs/work"
 chmod 1777 "$B/rootfs/tmp"
 chown 1000:1000 "$B/rootfs/work"
@@ -126,7 +127,37 @@ want=$(nice -n 5 cut -d" " -f19 /proc/self/stat)
 got=$(nice -n 5 timeout --kill-after=5 "$TMO" "$RUNSC" --root "$state" --platform="$PLATFORM" \
 	exec $P2 cut -d" " -f19 /proc/self/stat 2>&1)
 check exec_nice_inherited "native \`$want\`, exec \`$got\`" test "$want" = "$got"
+# `runsc exec --process` with scheduler and ioPriority: applied over the inherited nice.
+python3 - "$work/process.json" <<'PY'
+import json, sys
+json.dump({"args": ["sh", "-c", 'echo "$(cut -d" " -f19,41 /proc/self/stat) $(ionice)"'],
+           "cwd": "/", "env": ["PATH=/bin"], "user": {"uid": 1000, "gid": 1000},
+           "scheduler": {"policy": "SCHED_IDLE"},
+           "ioPriority": {"class": "IOPRIO_CLASS_IDLE"}}, open(sys.argv[1], "w"))
+PY
+got=$(nice -n 5 timeout --kill-after=5 "$TMO" "$RUNSC" --root "$state" --platform="$PLATFORM" \
+	exec --process "$work/process.json" $P2 2>&1)
+check exec_process_scheduler "got \`$got\`" test "$got" = "5 5 idle"
 rs delete --force $P2 >/dev/null 2>&1
+
+# --- process.scheduler and ioPriority: set before the program starts, as runc ---
+config 'echo "sched=$(cut -d" " -f19,41 /proc/self/stat) io=$(ionice)"' \
+	'c["process"]["scheduler"] = {"policy": "SCHED_BATCH", "nice": 7, "flags": ["SCHED_FLAG_RESET_ON_FORK"]}
+c["process"]["ioPriority"] = {"class": "IOPRIO_CLASS_BE", "priority": 3}'
+run $P6
+# RESET_ON_FORK keeps a positive nice and a normal policy (BATCH, 3) in the children.
+has scheduler_applied "$work/$P6.out" "sched=7 3 io=best-effort: prio 3"
+config 'true' 'c["process"]["scheduler"] = {"policy": "SCHED_FIFO", "priority": 0}'
+(cd "$B" && rs create $P6 >"$work/$P6.out" 2>&1)
+rc=$?
+check scheduler_bad_priority_refused "exit $rc: $(cat "$work/$P6.out")" test $rc -eq 1
+check scheduler_bad_priority_named "$(cat "$work/$P6.out")" grep -q "process.scheduler.priority" "$work/$P6.out"
+config 'true' 'c["process"]["ioPriority"] = {"class": "IOPRIO_CLASS_BE", "priority": 8}'
+(cd "$B" && rs create $P6 >"$work/$P6.out" 2>&1)
+rc=$?
+check io_priority_bad_level_refused "exit $rc: $(cat "$work/$P6.out")" test $rc -eq 1
+check io_priority_bad_level_named "$(cat "$work/$P6.out")" grep -q "process.ioPriority.priority" "$work/$P6.out"
+rs delete --force $P6 >/dev/null 2>&1
 
 # --- net.* sysctls: one warning naming the key, and the container runs ---
 config 'echo ran' 'c["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1"}'
