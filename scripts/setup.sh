@@ -9,6 +9,7 @@ pkgs=(build-essential cmake pkg-config libseccomp-dev libjansson-dev liburing-de
       libfuse3-dev fuse3          # gofer_conc_test: a host file whose calls block
       qemu-system-x86 cpio kmod   # the kvm-svm tests (QEMU-emulated SVM)
       python3-venv sqlite3 git bsdutils procps gzip tar  # the real-program tests
+      fio                 # programs_test.sh: native AIO through libaio
       podman containerd   # the real OCI clients of test/integration
       python3-grpcio)     # containerd_cri_test.py's CRI client
 missing=()

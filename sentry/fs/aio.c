@@ -5,8 +5,9 @@
  * slots) whose address is the aio_context_t, as on Linux, so libaio reaps completions in
  * user space by moving ring->head. Each operation runs to completion inside io_submit,
  * as Linux's own buffered (non-O_DIRECT) AIO does, and its event is posted to the ring
- * before io_submit returns: nothing is ever in flight, so io_cancel finds nothing
- * (EINVAL, as for a completed request) and io_destroy has nothing to wait for.
+ * before io_submit returns: nothing is ever in flight once io_submit has returned, so
+ * io_cancel finds nothing (EINVAL, as for a completed request) and io_destroy waits only
+ * for io_submit calls still running (a read of an empty pipe).
  * Contexts belong to an mm (mm->aio): a fork child has none (it shares the ring mapping,
  * as on Linux, but its io_* calls find no context: EINVAL); exec and exit drop them.
  * Kernel lock held throughout.
@@ -55,6 +56,7 @@ struct aio_ctx {
 	unsigned nr;		/* io_event slots in the ring */
 	unsigned user_nr;	/* io_setup's nr_events, counted in g_aio_nr */
 	unsigned tail;		/* next slot to fill; ring->tail mirrors it */
+	unsigned inflight;	/* io_submit operations running (blocked on a pipe, say) */
 	bool dead;		/* destroyed: waiters return, lookups fail */
 	struct waitq wq;	/* io_getevents waiters */
 };
@@ -116,9 +118,10 @@ static void ctx_post(struct aio_ctx *c, const struct io_event *ev, struct file *
 		eventfd_signal(efd);
 }
 
-/* The live context whose ring is at addr, with a reference; NULL when there is none
- * (a ring unmapped or moved no longer counts: Linux's lookup_ioctx reads the id through
- * that address). */
+/* The live context whose ring is at addr, with a reference; NULL when there is none.
+ * Like Linux's lookup_ioctx, which reads the ring's id through addr, this finds a ring
+ * that mremap moved (the context follows it), and not one unmapped or moved away (its
+ * context stays, unusable, until exit). */
 static struct aio_ctx *ctx_lookup(struct mm *mm, uint64_t addr)
 {
 	struct list_head *pos;
@@ -126,10 +129,9 @@ static struct aio_ctx *ctx_lookup(struct mm *mm, uint64_t addr)
 	list_for_each(pos, &mm->aio) {
 		struct aio_ctx *c = list_entry(pos, struct aio_ctx, link);
 
-		/* An unmapped ring's context stays (unusable) until exit, as on Linux; a new
-		 * ring may since have been placed at its address. */
-		if (c->addr != addr || !mm_maps_obj_at(mm, addr, c->ring))
+		if (!mm_maps_obj_at(mm, addr, c->ring))
 			continue;
+		c->addr = addr;
 		c->refs++;
 		return c;
 	}
@@ -260,6 +262,9 @@ long sys_io_destroy(struct task *t, const struct sysargs *a)
 	if (!c)
 		return -EINVAL;
 	ctx_kill(t->mm, c, true);
+	/* As Linux, wait (uninterruptibly) for operations still running in io_submit. */
+	while (c->inflight && !t->exit_now)
+		task_block_killable(t, &c->wq);
 	ctx_put(c);
 	return 0;
 }
@@ -358,6 +363,20 @@ static long op_run(struct task *t, struct file *f, const struct iocb *cb, int64_
 	}
 }
 
+/* op_run counted in c->inflight, so slots stay reserved and io_destroy can wait. */
+static long op_run_counted(struct task *t, struct aio_ctx *c, struct file *f,
+			   const struct iocb *cb, int64_t *res)
+{
+	long ret;
+
+	c->inflight++;
+	ret = op_run(t, f, cb, res);
+	c->inflight--;
+	if (c->dead)
+		waitq_wake_all(&c->wq);
+	return ret;
+}
+
 /* IOCB_FLAG_RESFD: the eventfd to signal, with a reference (EBADF, or EINVAL when the
  * descriptor is not an eventfd). */
 static long resfd_get(struct task *t, const struct iocb *cb, struct file **out)
@@ -393,8 +412,8 @@ static long submit_one(struct task *t, struct aio_ctx *c, uint64_t uiocb)
 		return -EFAULT;
 	if (cb.aio_reserved2 || (int64_t)cb.aio_nbytes < 0)
 		return -EINVAL;
-	if (ring_unreaped(c) >= c->nr - 1)
-		return -EAGAIN;
+	if (ring_unreaped(c) + c->inflight >= c->nr - 1)
+		return -EAGAIN; /* each request holds its slot until reaped */
 	f = sys_fd_file(t, (int)cb.aio_fildes);
 	if (!f)
 		return -EBADF;
@@ -404,7 +423,7 @@ static long submit_one(struct task *t, struct aio_ctx *c, uint64_t uiocb)
 	if (copy_to_user(t, uaddr(uiocb + offsetof(struct iocb, aio_key)), &key, sizeof(key)))
 		ret = -EFAULT;
 	else
-		ret = op_run(t, f, &cb, &res);
+		ret = op_run_counted(t, c, f, &cb, &res);
 	if (ret == 0) {
 		ev.data = cb.aio_data;
 		ev.obj = uiocb;

@@ -153,9 +153,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(pwritev2, "flags HIPRI (a hint), DSYNC and SYNC (the file is synced after the write); "
 		       "NOWAIT, APPEND, NOAPPEND: EOPNOTSUPP"),
 	/* native AIO (sentry/fs/aio.c) */
-	PART(io_setup, "the ring is mapped in the caller (libaio reaps it in user space); a ring "
-		       "moved by mremap is no longer found (EINVAL)"),
-	OK(io_destroy), OK(io_getevents), OK(io_pgetevents),
+	OK(io_setup), OK(io_destroy), OK(io_getevents), OK(io_pgetevents),
 	PART(io_submit, "PREAD, PWRITE, PREADV, PWRITEV, FSYNC, FDSYNC, run to completion inside "
 			"io_submit (as Linux's buffered AIO); aio_rw_flags as pwritev2; "
 			"IOCB_CMD_POLL returns EINVAL (as Linux before 4.18)"),

@@ -98,6 +98,8 @@ same dd_dev_zero_1m_records sh -c 'dd if=/dev/zero bs=1M count=20 2>/dev/null | 
 # ionice: I/O priorities recorded and reported as Linux reports them (ioprio_set/get).
 needs ionice ionice &&
 	same ionice sh -c 'ionice; ionice -c2 -n5 -p $$; ionice -p $$; ionice -c3 ionice; ionice -c1 -n2 ionice'
+# fio's libaio engine: native AIO (io_submit/io_getevents and the ring read in user space).
+needs fio_libaio_verify fio && same fio_libaio_verify bash "$here/programs/fio.sh" "$work/fio"
 
 # A sandbox started under nice runs its init at that nice value, as a container under runc.
 want=$(nice -n 4 nice 2>&1)

@@ -1,8 +1,8 @@
 /* Native AIO (io_setup(2), io_submit(2), io_getevents(2), io_pgetevents, io_cancel(2),
  * io_destroy(2)) through raw syscalls: the ring mapped in the caller and read from user
  * space, PREAD/PWRITE/PREADV/PWRITEV/FSYNC/FDSYNC completions, min_nr and timeouts,
- * signals, eventfd notification, the errors of each call, destroy, munmap and fork
- * (the child shares the ring mapping but has no context). */
+ * signals, eventfd notification, the errors of each call, destroy, munmap, mremap, fork
+ * (the child shares the ring mapping but has no context) and exec (contexts dropped). */
 #include <linux/aio_abi.h>
 #include <pthread.h>
 #include <signal.h>
@@ -273,6 +273,41 @@ static void aio_getevents_blocks_until_a_completion(void)
 	close(fd);
 }
 
+static void *submit_now(void *arg)
+{
+	struct late_submit *ls = arg;
+
+	return (void *)(intptr_t)submit1(ls->ctx, &ls->cb);
+}
+
+/* A read of an empty pipe runs inside io_submit (as Linux's buffered AIO) until data
+ * comes; its slot is held meanwhile. */
+static void aio_pipe_read_waits_inside_submit(void)
+{
+	static char buf[4];
+	struct late_submit ls = {0};
+	struct io_event ev;
+	pthread_t th;
+	void *ret;
+	int p[2];
+
+	CHECK_OK(pipe(p));
+	CHECK_OK(io_setup_(8, &ls.ctx));
+	ls.cb = mk_iocb(IOCB_CMD_PREAD, p[0], buf, sizeof(buf), 0, 42);
+	CHECK_EQ(pthread_create(&th, NULL, submit_now, &ls), 0);
+	usleep(50 * 1000);
+	CHECK_EQ(write(p[1], "pipe", 4), 4);
+	CHECK_EQ(pthread_join(th, &ret), 0);
+	CHECK_EQ((intptr_t)ret, 1);
+	CHECK_EQ(io_getevents_(ls.ctx, 1, 1, &ev, NULL), 1);
+	CHECK_EQ(ev.data, 42);
+	CHECK_EQ(ev.res, 4);
+	CHECK_MEM(buf, "pipe", 4);
+	CHECK_OK(io_destroy_(ls.ctx));
+	close(p[0]);
+	close(p[1]);
+}
+
 static volatile sig_atomic_t g_alarms;
 
 static void on_alarm(int sig)
@@ -510,6 +545,26 @@ static void aio_munmap_of_ring_kills_context(void)
 	CHECK_OK(io_destroy_(ctx));
 }
 
+static void aio_mremap_moves_the_context(void)
+{
+	aio_context_t ctx = 0;
+	struct io_event ev;
+	size_t size;
+	void *to;
+
+	CHECK_OK(io_setup_(8, &ctx));
+	size = sizeof(struct aio_ring) + ((struct aio_ring *)ctx)->nr * sizeof(struct io_event);
+	to = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(to != MAP_FAILED);
+	CHECK_EQ((uint64_t)(uintptr_t)mremap((void *)ctx, size, size, MREMAP_MAYMOVE | MREMAP_FIXED,
+					   to), (uint64_t)(uintptr_t)to);
+	CHECK_ERR(io_getevents_(ctx, 0, 1, &ev, &g_zero), EINVAL);
+	CHECK_EQ(((struct aio_ring *)to)->magic, 0xa10a10a1);
+	CHECK_EQ(io_getevents_((aio_context_t)to, 0, 1, &ev, &g_zero), 0);
+	CHECK_OK(io_destroy_((aio_context_t)to));
+	CHECK_ERR(io_destroy_((aio_context_t)to), EINVAL);
+}
+
 static void aio_fork_child_has_no_context(void)
 {
 	int fd = CHECK_OK(open_tmp("fork"));
@@ -546,8 +601,44 @@ static void aio_fork_child_has_no_context(void)
 	close(fd);
 }
 
-int main(void)
+/* After exec (argv: exec-check CTX): the old image's contexts and rings are gone. */
+static int exec_check(const char *arg)
 {
+	aio_context_t ctx = strtoull(arg, NULL, 0);
+	struct io_event ev;
+	unsigned char vec;
+
+	if (io_getevents_(ctx, 0, 1, &ev, &g_zero) != -1 || errno != EINVAL)
+		return 1;
+	if (mincore((void *)ctx, 4096, &vec) != -1 || errno != ENOMEM)
+		return 2;
+	return 0;
+}
+
+static void aio_exec_drops_contexts(void)
+{
+	aio_context_t ctx = 0;
+	char arg[32];
+	int status;
+	pid_t pid;
+
+	CHECK_OK(io_setup_(8, &ctx));
+	snprintf(arg, sizeof(arg), "%#llx", (unsigned long long)ctx);
+	pid = CHECK_OK(fork());
+	if (pid == 0) {
+		execl("/proc/self/exe", "aio_test", "exec-check", arg, (char *)NULL);
+		_exit(3);
+	}
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	CHECK_OK(io_destroy_(ctx));
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "exec-check"))
+		return exec_check(argv[2]);
 	h_begin();
 	h_setup_tmpdir();
 	RUN(aio_setup_maps_ring_header);
@@ -557,6 +648,7 @@ int main(void)
 	RUN(aio_ring_is_reaped_from_user_space);
 	RUN(aio_getevents_min_nr_and_timeout);
 	RUN(aio_getevents_blocks_until_a_completion);
+	RUN(aio_pipe_read_waits_inside_submit);
 	RUN(aio_getevents_interrupted_by_signal);
 	RUN(aio_pgetevents_masks_while_waiting);
 	RUN(aio_resfd_counts_completions);
@@ -565,6 +657,8 @@ int main(void)
 	RUN(aio_full_ring_refuses_until_reaped);
 	RUN(aio_destroy_then_use_is_einval);
 	RUN(aio_munmap_of_ring_kills_context);
+	RUN(aio_mremap_moves_the_context);
 	RUN(aio_fork_child_has_no_context);
+	RUN(aio_exec_drops_contexts);
 	return h_end();
 }
