@@ -63,8 +63,8 @@ int futex_wake_key(const struct futex_key *key, int n, uint32_t bitset)
 	return woken;
 }
 
-static long futex_wait(struct task *t, const struct futex_key *key, uaddr_t uaddr, uint32_t val,
-		       const struct timespec *deadline, uint32_t bitset)
+long futex_wait_key(struct task *t, const struct futex_key *key, uaddr_t uaddr, uint32_t val,
+		    const struct timespec *deadline, uint32_t bitset)
 {
 	struct futex_waiter w = {.key = *key, .bitset = bitset};
 	uint32_t cur;
@@ -87,8 +87,7 @@ static long futex_wait(struct task *t, const struct futex_key *key, uaddr_t uadd
 	return -ERESTARTSYS;
 }
 
-/* Move up to n waiters from one key to another. */
-static int futex_requeue_key(const struct futex_key *from, const struct futex_key *to, int n)
+int futex_requeue_key(const struct futex_key *from, const struct futex_key *to, int n)
 {
 	struct list_head *pos;
 	int moved = 0;
@@ -192,8 +191,8 @@ long sys_futex(struct task *t, const struct sysargs *a)
 			if (r)
 				return r;
 		}
-		return futex_wait(t, &k1, uaddr, val, uaddr_is_null(utime) ? NULL : &dl,
-				  cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : val3);
+		return futex_wait_key(t, &k1, uaddr, val, uaddr_is_null(utime) ? NULL : &dl,
+				      cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : val3);
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:
 		if (cmd == FUTEX_WAKE_BITSET && val3 == 0)

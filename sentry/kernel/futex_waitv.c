@@ -14,10 +14,6 @@
 #include "sentry/syscalls/syscalls.h"
 
 #define FUTEX_WAITV_MAX 128
-#define FUTEX2_SIZE_U32 0x02
-#define FUTEX2_SIZE_MASK 0x03
-#define FUTEX2_PRIVATE 128
-#define FUTEX_BITSET_ANY 0xffffffffU
 
 /* The application's struct futex_waitv. */
 struct futex_waitv_abi {
@@ -35,7 +31,7 @@ struct waitv_item {
 	struct waitq *all;
 	uint64_t addr;
 	uint32_t val;
-	bool private;
+	uint32_t flags;
 };
 
 static void waitv_woken(struct waitq_hook *h)
@@ -44,8 +40,7 @@ static void waitv_woken(struct waitq_hook *h)
 }
 
 /* Read and check the vector, then key each word (Linux's futex_parse_waitv, then setup).
- * Flags other than a 32-bit size and FUTEX2_PRIVATE (FUTEX2_NUMA, FUTEX2_MPOL and the
- * unimplemented sizes) are EINVAL. */
+ * Sizes other than 32 bits are EINVAL; FUTEX2_NUMA words are {value, node} pairs. */
 static int waitv_parse(struct task *t, uaddr_t u, unsigned n, struct waitv_item *it)
 {
 	struct futex_waitv_abi v;
@@ -54,16 +49,15 @@ static int waitv_parse(struct task *t, uaddr_t u, unsigned n, struct waitv_item 
 	for (unsigned i = 0; i < n; i++) {
 		if (copy_from_user(t, &v, uaddr_add(u, i * sizeof(v)), sizeof(v)))
 			return -EFAULT;
-		if (v.reserved || (v.flags & ~(uint32_t)(FUTEX2_SIZE_MASK | FUTEX2_PRIVATE)) ||
-		    (v.flags & FUTEX2_SIZE_MASK) != FUTEX2_SIZE_U32 || (v.val >> 32))
+		if (v.reserved || futex2_flags_check(v.flags) || (v.val >> 32))
 			return -EINVAL;
 		it[i].val = (uint32_t)v.val;
 		it[i].addr = v.uaddr;
-		it[i].private = v.flags & FUTEX2_PRIVATE;
+		it[i].flags = v.flags;
 		it[i].w.bitset = FUTEX_BITSET_ANY;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		err = futex_key_get(t, it[i].addr, it[i].private, &it[i].w.key);
+		err = futex2_key_get(t, it[i].addr, it[i].flags, &it[i].w.key);
 		if (err)
 			return err;
 	}

@@ -323,3 +323,6 @@ DECLARE_SYSCALL(kcmp);
 DECLARE_SYSCALL(pidfd_getfd);
 DECLARE_SYSCALL(syslog);
 DECLARE_SYSCALL(futex_waitv);
+DECLARE_SYSCALL(futex_wake);
+DECLARE_SYSCALL(futex_wait);
+DECLARE_SYSCALL(futex_requeue);

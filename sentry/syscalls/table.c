@@ -37,8 +37,14 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 		    "ownership protocol without priority boosting; WAIT_REQUEUE_PI and "
 		    "CMP_REQUEUE_PI return ENOSYS"),
 	OK(set_tid_address), OK(set_robust_list), OK(get_robust_list),
-	PART(futex_waitv, "32-bit futexes, private or shared; FUTEX2_NUMA and FUTEX2_MPOL "
-			  "(Linux 6.16+) return EINVAL"),
+	PART(futex_waitv, "32-bit futexes (other sizes EINVAL, as Linux), private or shared; "
+			  "FUTEX2_NUMA/FUTEX2_MPOL as on a one-node machine"),
+	PART(futex_wake, "32-bit futexes (other sizes EINVAL, as Linux); FUTEX2_NUMA/FUTEX2_MPOL "
+			 "as on a one-node machine"),
+	PART(futex_wait, "32-bit futexes (other sizes EINVAL, as Linux); FUTEX2_NUMA/FUTEX2_MPOL "
+			 "as on a one-node machine"),
+	PART(futex_requeue, "32-bit futexes (other sizes EINVAL, as Linux); FUTEX2_NUMA/"
+			    "FUTEX2_MPOL as on a one-node machine"),
 	PART(clone3, "set_tid and CLONE_INTO_CGROUP return EINVAL; namespaces as clone"),
 	/* identity */
 	OK(getuid), OK(geteuid), OK(getgid), OK(getegid), OK(getresuid), OK(getresgid),
