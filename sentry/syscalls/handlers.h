@@ -326,3 +326,4 @@ DECLARE_SYSCALL(futex_waitv);
 DECLARE_SYSCALL(futex_wake);
 DECLARE_SYSCALL(futex_wait);
 DECLARE_SYSCALL(futex_requeue);
+DECLARE_SYSCALL(cachestat);

@@ -1,4 +1,4 @@
-/* sys_file_sync.c: fallocate, sync, syncfs, sync_file_range and readahead. */
+/* sys_file_sync.c: fallocate, sync, syncfs, sync_file_range, readahead and cachestat. */
 #include "sentry/syscalls/sys_file.h"
 
 #include <errno.h>
@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/vfs_internal.h"
@@ -96,6 +97,91 @@ long sys_readahead(struct task *t, const struct sysargs *a)
 		ret = -EINVAL; /* count beyond INT64_MAX, as fadvise's negative length */
 	else if (ret >= 0)
 		ret = 0; /* a hint: reads fetch what they need */
+	file_put(f);
+	return ret;
+}
+
+/* struct cachestat_range and struct cachestat of cachestat(2). */
+struct cachestat_range_abi {
+	uint64_t off, len;
+};
+
+struct cachestat_abi {
+	uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
+};
+
+struct cachestat_walk {
+	struct shm_obj *obj;
+	struct cachestat_abi *cs;
+};
+
+static int cachestat_page(void *arg, uint64_t key, uint64_t val)
+{
+	struct cachestat_walk *w = arg;
+
+	(void)val;
+	w->cs->nr_cache++;
+	/* A tmpfs page is the file itself, never dirty (shmem pages carry no dirty tag);
+	 * a gofer file's page is dirty from a writable mapping's fault until the cache drops
+	 * it at the last unmap (its dirty set is not cleared by a writeback). */
+	if (w->obj->backing && pmap_get(&w->obj->dirty, key))
+		w->cs->nr_dirty++;
+	return 0;
+}
+
+/* Count the pages of pages [first, last] that f's page cache holds. Nothing is ever
+ * under writeback or evicted (there is no swap). */
+static void cachestat_count(struct file *f, uint64_t first, uint64_t last,
+			    struct cachestat_abi *cs)
+{
+	struct cachestat_walk w = {file_page_cache_now(f), cs};
+	const uint64_t limit = PMAP_KEY_LIMIT / PAGE_SIZE;
+
+	if (!w.obj || first > last || first >= limit)
+		return;
+	pmap_for_each(&w.obj->pages, first * PAGE_SIZE,
+		      last >= limit - 1 ? PMAP_KEY_LIMIT : (last + 1) * PAGE_SIZE, cachestat_page,
+		      &w);
+}
+
+/* Linux's can_do_cachestat: opened for writing, owned (or CAP_FOWNER), or writable. */
+static bool cachestat_allowed(struct task *t, struct file *f)
+{
+	struct kstat st;
+
+	if ((f->fmode & FMODE_WRITE) || !f->path.dentry)
+		return true;
+	if (vfs_getattr(f->path.dentry, &st) == 0 && vfs_is_owner(task_fs_creds(t), &st))
+		return true;
+	return vfs_permission(task_fs_creds(t), f->path.dentry, MAY_WRITE) == 0;
+}
+
+/* cachestat(fd, range, cstat, flags): the page-cache state of a file's range (len 0: to
+ * the end). No hugetlbfs exists here, so its EOPNOTSUPP never arises. */
+long sys_cachestat(struct task *t, const struct sysargs *a)
+{
+	struct file *f = sys_fd_file(t, arg_int(a, 0));
+	struct cachestat_range_abi r;
+	struct cachestat_abi cs = {0};
+	long ret = 0;
+
+	if (!f || (f->fmode & FMODE_PATH)) {
+		if (f)
+			file_put(f);
+		return -EBADF;
+	}
+	if (copy_from_user(t, &r, arg_uaddr(a, 1), sizeof(r)))
+		ret = -EFAULT;
+	else if (!cachestat_allowed(t, f))
+		ret = -EPERM;
+	else if (arg_uint(a, 3))
+		ret = -EINVAL;
+	if (!ret) {
+		cachestat_count(f, r.off / PAGE_SIZE,
+				r.len ? (r.off + r.len - 1) / PAGE_SIZE : UINT64_MAX, &cs);
+		if (copy_to_user(t, arg_uaddr(a, 2), &cs, sizeof(cs)))
+			ret = -EFAULT;
+	}
 	file_put(f);
 	return ret;
 }

@@ -224,6 +224,11 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(syncfs, "as sync, for the fd's filesystem"),
 	PART(sync_file_range, "SYNC_FILE_RANGE_WRITE fsyncs the whole file"),
 	PART(readahead, "checks as Linux, then a hint only: nothing is read ahead"),
+	PART(cachestat, "tmpfs/memfd pages present are cached, never dirty (as shmem), "
+			"including hole pages a shared mapping's fault-around allocated; a gofer "
+			"file counts the pages its mmap page cache holds (none unless mapped), "
+			"dirty from a writable mapping's fault to the last unmap (msync does not "
+			"clean them); no swap: nothing evicted"),
 	PART(fcntl, "O_ASYNC signals readiness of pipes and sockets only (not terminals), "
 		    "possibly more often than Linux; lease-break-time is fixed at 45 s; record "
 		    "locks on a read-write bind mount are shared with host processes (the "

@@ -80,6 +80,13 @@ struct shm_obj *file_page_cache(struct file *f)
 	return f->ops && f->ops->page_cache ? f->ops->page_cache(f) : NULL;
 }
 
+struct shm_obj *file_page_cache_now(struct file *f)
+{
+	if (f->ops && f->ops->page_cache_now)
+		return f->ops->page_cache_now(f);
+	return file_page_cache(f);
+}
+
 enum file_mmap file_mmap_as(const struct file *f)
 {
 	return f->ops ? (enum file_mmap)f->ops->mmap_as : FILE_MMAP_CONTENTS;

@@ -58,6 +58,8 @@ int file_stat_size(struct file *f, uint64_t *size, bool *is_regular);
  * file (tmpfs), for MAP_SHARED mappings coherent with read/write; else NULL. No new
  * reference is taken. */
 struct shm_obj *file_page_cache(struct file *f);
+/* The page cache f has now (none made on demand), or NULL. */
+struct shm_obj *file_page_cache_now(struct file *f);
 /* What mmap of f maps (struct file_ops.mmap_as). */
 enum file_mmap { FILE_MMAP_CONTENTS, FILE_MMAP_ANON, FILE_MMAP_NONE };
 enum file_mmap file_mmap_as(const struct file *f);

@@ -313,6 +313,9 @@ struct file_ops {
 	/* The memory-file pages holding the file's data (tmpfs), shared by read/write and
 	 * MAP_SHARED mappings; NULL op or result: the file has no page cache. */
 	struct shm_obj *(*page_cache)(struct file *f);
+	/* The page cache if the file has one now, without making one (cachestat); NULL op:
+	 * page_cache's. */
+	struct shm_obj *(*page_cache_now)(struct file *f);
 	/* Overlay copy-up of a mapped file: the lower file hands over its page cache, filled
 	 * completely, if mappings use it (the caller gets the reference; NULL otherwise), and
 	 * the upper file adopts it as its data (the reference passes to it; 0 or -errno), so

@@ -109,6 +109,8 @@ ssize_t gofer_pread(struct inode *inode, void *buf, size_t size, uint64_t off);
  * mapping; dirty pages go to the host on msync, fsync and the last unmap. */
 struct shm_obj *gofer_page_cache(struct file *f);
 struct shm_obj *gofer_take_page_cache(struct file *f);
+/* The cache if a mapping made one, else NULL. */
+struct shm_obj *gofer_page_cache_now(struct file *f);
 /* read(2) through the cache: cached pages from it, the rest from the host. */
 ssize_t gofer_cache_read(struct inode *inode, void *buf, size_t size, uint64_t off);
 /* After size bytes of buf reached the host at off: the same bytes into cached pages. */

@@ -87,6 +87,13 @@ struct shm_obj *gofer_page_cache(struct file *f)
 	return gi->cache;
 }
 
+struct shm_obj *gofer_page_cache_now(struct file *f)
+{
+	struct gofer_inode *gi = f->inode->priv;
+
+	return S_ISREG(f->inode->mode) ? gi->cache : NULL;
+}
+
 struct shm_obj *gofer_take_page_cache(struct file *f)
 {
 	struct gofer_inode *gi = f->inode->priv;

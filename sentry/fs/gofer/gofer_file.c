@@ -108,5 +108,6 @@ ssize_t gofer_read(struct task *t, struct file *f, void *buf, size_t size, uint6
 const struct file_ops g_gofer_reg_fops = {
 	.read = gofer_read,
 	.page_cache = gofer_page_cache,
+	.page_cache_now = gofer_page_cache_now,
 	.take_page_cache = gofer_take_page_cache,
 };

@@ -407,6 +407,7 @@ const struct file_ops g_gofer_rw_reg_fops = {
 	.llseek = rw_llseek,
 	.fsync = rw_fsync,
 	.page_cache = gofer_page_cache,
+	.page_cache_now = gofer_page_cache_now,
 };
 
 const struct inode_ops g_gofer_rw_iops = {
