@@ -37,6 +37,12 @@ static bool policy_rt(int policy)
 	return policy == SCHED_FIFO || policy == SCHED_RR;
 }
 
+/* The policies nice applies to (Linux: fair_policy); SCHED_IDLE keeps its nice. */
+static bool policy_fair(int policy)
+{
+	return policy == SCHED_OTHER || policy == SCHED_BATCH;
+}
+
 static int prio_max(int policy)
 {
 	switch (policy) {
@@ -386,13 +392,13 @@ long sys_sched_setattr(struct task *t, const struct sysargs *a)
 			return -EPERM;
 		if (policy_rt(policy) && ka.priority > t->tg->rlim[RLIMIT_RTPRIO].rlim_cur)
 			return -EPERM;
-		if (!policy_rt(policy) && ka.nice < target->nice &&
+		if (policy_fair(policy) && ka.nice < target->nice &&
 		    (uint64_t)(20 - ka.nice) > target->tg->rlim[RLIMIT_NICE].rlim_cur)
 			return -EPERM;
 	}
 	if (!(ka.flags & K_FLAG_KEEP_PARAMS)) {
 		target->sched_prio = (int)ka.priority;
-		if (!policy_rt(policy))
+		if (policy_fair(policy))
 			target->nice = ka.nice;
 	}
 	if (ka.flags & K_FLAG_RESET_ON_FORK)

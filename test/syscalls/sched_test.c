@@ -286,6 +286,14 @@ static void attr_child(void)
 	big.tail = 0;
 	if (syscall(SYS_sched_setattr, 0, &big, 0) < 0 || sched_getscheduler(0) != SCHED_OTHER)
 		_exit(9);
+	/* nice belongs to the fair policies: SCHED_IDLE leaves it, SCHED_BATCH sets it. */
+	struct attr idle = {.size = 48, .policy = SCHED_IDLE, .nice = 4};
+	if (syscall(SYS_sched_setattr, 0, &idle, 0) < 0 || getpriority(PRIO_PROCESS, 0) != 0 ||
+	    sched_getscheduler(0) != SCHED_IDLE)
+		_exit(12);
+	idle.policy = SCHED_BATCH;
+	if (syscall(SYS_sched_setattr, 0, &idle, 0) < 0 || getpriority(PRIO_PROCESS, 0) != 4)
+		_exit(13);
 	if (syscall(SYS_sched_setattr, 0, &at, 1) != -1 || errno != EINVAL)
 		_exit(10);
 	if (syscall(SYS_sched_getattr, 0, &got, 8, 0) != -1 || errno != EINVAL)
