@@ -229,6 +229,28 @@ static void proc_files_follow_dumpable(void)
 	CHECK_EQ(waitpid(pid, NULL, 0), pid);
 }
 
+/* A zombie's nodes belong to root as well, except /proc/PID itself. */
+static void zombie_files_owned_by_root(void)
+{
+	siginfo_t si;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		if (setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000) ||
+		    prctl(PR_SET_DUMPABLE, 1))
+			_exit(1);
+		_exit(0);
+	}
+	CHECK_EQ(waitid(P_PID, pid, &si, WEXITED | WNOWAIT), 0);
+	CHECK_EQ(si.si_status, 0);
+	CHECK_STR(proc_owner(pid, ""), "1000:1000");
+	CHECK_STR(proc_owner(pid, "status"), "0:0");
+	CHECK_STR(proc_owner(pid, "fd"), "0:0");
+	CHECK_EQ(waitpid(pid, NULL, 0), pid);
+}
+
 /* Copy this program to path with mode. */
 static int copy_self(const char *path, mode_t mode)
 {
@@ -282,6 +304,7 @@ int main(int argc, char **argv)
 	RUN(id_changes_clear_it);
 	RUN(undumpable_refuses_peers);
 	RUN(proc_files_follow_dumpable);
+	RUN(zombie_files_owned_by_root);
 	RUN(unreadable_binary_not_dumpable);
 	return h_end();
 }
