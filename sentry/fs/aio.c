@@ -36,7 +36,6 @@
 #include "sentry/vfs/vfs_internal.h"
 
 #define AIO_RING_MAGIC 0xa10a10a1
-#define AIO_MAX_NR 65536	       /* /proc/sys/fs/aio-max-nr */
 #define USER_ADDR_MAX 0x7ffffffff000ULL /* Linux's TASK_SIZE: access_ok's bound */
 #define KTIME_SEC_MAX 9223372036LL
 
@@ -156,6 +155,11 @@ void aio_mm_release(struct mm *mm)
 		ctx_kill(mm, list_entry(mm->aio.next, struct aio_ctx, link), false);
 }
 
+unsigned long aio_nr_total(void)
+{
+	return (unsigned long)g_aio_nr;
+}
+
 /* The lowest ring id no live context of mm uses (Linux's ioctx table slot). */
 static unsigned ctx_free_id(struct mm *mm)
 {
@@ -173,20 +177,25 @@ again:
 }
 
 /* Slots for nr requested events, as Linux sizes them: room for four per CPU at least,
- * doubled, plus two, rounded up to whole pages. 0 when too many (EINVAL). */
-static unsigned ring_slots(unsigned nr, uint64_t *size)
+ * doubled (in 32 bits, wrapping as Linux's unsigned arithmetic does), plus two, rounded
+ * up to whole pages. Returns the slot count, -EINVAL (too many) or -EAGAIN (none, or
+ * more than aio-max-nr). */
+static long ring_slots(unsigned nr, uint64_t *size)
 {
-	static long ncpu;
-	uint64_t events, bytes;
+	static unsigned ncpu;
+	uint32_t events;
+	uint64_t bytes;
 
 	if (!ncpu)
-		ncpu = MAX(sysconf(_SC_NPROCESSORS_ONLN), 1L);
-	events = MAX((uint64_t)nr, 4 * (uint64_t)ncpu) * 2;
+		ncpu = (unsigned)MAX(sysconf(_SC_NPROCESSORS_ONLN), 1L);
+	events = MAX(nr, 4 * ncpu) * 2u;
 	if (events > 0x10000000U / sizeof(struct io_event))
-		return 0;
-	bytes = sizeof(struct aio_ring) + sizeof(struct io_event) * (events + 2);
+		return -EINVAL;
+	if (events == 0 || nr > AIO_MAX_NR)
+		return -EAGAIN;
+	bytes = sizeof(struct aio_ring) + sizeof(struct io_event) * ((uint64_t)events + 2);
 	*size = ALIGN_UP(bytes, PAGE_SIZE);
-	return (unsigned)((*size - sizeof(struct aio_ring)) / sizeof(struct io_event));
+	return (long)((*size - sizeof(struct aio_ring)) / sizeof(struct io_event));
 }
 
 static void ring_init(struct aio_ctx *c)
@@ -204,12 +213,12 @@ static long ctx_new(struct mm *mm, unsigned nr, struct aio_ctx **out)
 {
 	struct aio_ctx *c;
 	uint64_t size;
-	unsigned slots = ring_slots(nr, &size);
+	long slots = ring_slots(nr, &size);
 	int64_t addr;
 
-	if (!slots)
-		return -EINVAL;
-	if (nr > AIO_MAX_NR || g_aio_nr + nr > AIO_MAX_NR)
+	if (slots < 0)
+		return slots;
+	if (g_aio_nr + nr > AIO_MAX_NR)
 		return -EAGAIN;
 	c = xcalloc(1, sizeof(*c));
 	c->ring = shm_obj_new(size);
@@ -222,7 +231,7 @@ static long ctx_new(struct mm *mm, unsigned nr, struct aio_ctx **out)
 	c->refs = 1;
 	c->addr = (uint64_t)addr;
 	c->size = size;
-	c->nr = slots;
+	c->nr = (unsigned)slots;
 	c->user_nr = nr;
 	c->id = ctx_free_id(mm);
 	waitq_init(&c->wq);

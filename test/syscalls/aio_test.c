@@ -104,6 +104,29 @@ static void aio_setup_maps_ring_header(void)
 	CHECK_OK(io_destroy_(ctx));
 }
 
+static long read_long(const char *path)
+{
+	char buf[32] = {0};
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
+		return -1;
+	close(fd);
+	return strtol(buf, NULL, 10);
+}
+
+/* /proc/sys/fs/aio-max-nr is Linux's default; aio-nr counts live contexts' nr_events
+ * (system-wide natively: other processes may hold some too). */
+static void aio_proc_sys_counts(void)
+{
+	aio_context_t ctx = 0;
+
+	CHECK_EQ(read_long("/proc/sys/fs/aio-max-nr"), 65536);
+	CHECK_OK(io_setup_(300, &ctx));
+	CHECK(read_long("/proc/sys/fs/aio-nr") >= 300);
+	CHECK_OK(io_destroy_(ctx));
+}
+
 static void aio_setup_errors(void)
 {
 	aio_context_t ctx = 1;
@@ -113,6 +136,12 @@ static void aio_setup_errors(void)
 	CHECK_ERR(io_setup_(0, &ctx), EINVAL);
 	CHECK_ERR(io_setup_(0x800000, &ctx), EINVAL); /* the ring would be too large */
 	CHECK_ERR(io_setup_(65537, &ctx), EAGAIN);    /* above fs.aio-max-nr */
+	/* Linux doubles nr in 32 bits: 2^31 wraps to 0 (EAGAIN), 2^31 + 2^23 to 2^24
+	 * (too large, EINVAL), 2^31 + 1 to 2 (fine, but above aio-max-nr). */
+	CHECK_ERR(io_setup_(0x80000000u, &ctx), EAGAIN);
+	CHECK_ERR(io_setup_(0x80800000u, &ctx), EINVAL);
+	CHECK_ERR(io_setup_(0x80000001u, &ctx), EAGAIN);
+	CHECK_ERR(io_setup_(0xffffffffu, &ctx), EINVAL);
 	CHECK_EQ(ctx, 0);
 	CHECK_ERR(io_setup_(8, (aio_context_t *)8), EFAULT);
 }
@@ -643,6 +672,7 @@ int main(int argc, char **argv)
 	h_setup_tmpdir();
 	RUN(aio_setup_maps_ring_header);
 	RUN(aio_setup_errors);
+	RUN(aio_proc_sys_counts);
 	RUN(aio_pwrite_pread_complete_in_ring);
 	RUN(aio_vectored_and_sync);
 	RUN(aio_ring_is_reaped_from_user_space);

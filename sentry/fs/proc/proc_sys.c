@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "sentry/fs/aio.h"
 #include "sentry/ipc/ipc.h"
 #include "sentry/kernel/proc_api.h"
 #include "sentry/kernel/task.h"
@@ -442,6 +443,20 @@ SYS_VALUE(show_overcommit, "0")
 SYS_VALUE(show_max_map_count, "65530")
 SYS_VALUE(show_mmap_min_addr, "65536")
 SYS_VALUE(show_file_max, "9223372036854775807")
+
+/* Native AIO's limit and the events of the live contexts (sentry/fs/aio.c). */
+static int show_aio_max_nr(const struct proc_node *n, struct proc_buf *b)
+{
+	pb_printf(b, "%d\n", AIO_MAX_NR);
+	return 0;
+}
+
+static int show_aio_nr(const struct proc_node *n, struct proc_buf *b)
+{
+	pb_printf(b, "%lu\n", aio_nr_total());
+	return 0;
+}
+
 SYS_VALUE(show_nr_open, "1048576")
 SYS_VALUE(show_pipe_max, "1048576")
 SYS_VALUE(show_lease_break_time, "45") /* LEASE_BREAK_TIME (sentry/vfs/lease.h) */
@@ -526,6 +541,8 @@ static const struct proc_ent g_sys_fs_mqueue[] = {
 };
 
 static const struct proc_ent g_sys_fs[] = {
+	{"aio-max-nr", S_IFREG | 0444, show_aio_max_nr},
+	{"aio-nr", S_IFREG | 0444, show_aio_nr},
 	{"file-max", S_IFREG | 0444, show_file_max},
 	{"mqueue", S_IFDIR | 0555, .children = g_sys_fs_mqueue},
 	{"lease-break-time", S_IFREG | 0444, show_lease_break_time},
