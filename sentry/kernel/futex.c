@@ -166,6 +166,14 @@ int futex_deadline(struct task *t, uaddr_t utime, bool absolute, bool realtime,
 	return 0;
 }
 
+/* futex(2)'s wake counts are ints that wake at least one (Linux checks the count only
+ * after a wake): 0 or negative (INT_MIN..-1 as passed in a u32 or a timeout pointer)
+ * wake one. futex_wake(2) differs: its 0 wakes none. */
+static int wake_count(uint64_t nr)
+{
+	return (int32_t)nr <= 0 ? 1 : (int32_t)nr;
+}
+
 long sys_futex(struct task *t, const struct sysargs *a)
 {
 	uaddr_t uaddr = arg_uaddr(a, 0), utime = arg_uaddr(a, 3), uaddr2 = arg_uaddr(a, 4);
@@ -197,7 +205,7 @@ long sys_futex(struct task *t, const struct sysargs *a)
 	case FUTEX_WAKE_BITSET:
 		if (cmd == FUTEX_WAKE_BITSET && val3 == 0)
 			return -EINVAL;
-		return futex_wake_key(&k1, (int)MIN(val, (uint32_t)INT32_MAX),
+		return futex_wake_key(&k1, wake_count(val),
 				      cmd == FUTEX_WAKE ? FUTEX_BITSET_MATCH_ANY : val3);
 	case FUTEX_REQUEUE:
 	case FUTEX_CMP_REQUEUE: {
@@ -226,11 +234,9 @@ long sys_futex(struct task *t, const struct sysargs *a)
 		r = futex_wake_op_apply(t, uaddr2, val3, &cmp);
 		if (r)
 			return r;
-		int woken = futex_wake_key(&k1, (int)MIN(val, (uint32_t)INT32_MAX),
-					   FUTEX_BITSET_MATCH_ANY);
+		int woken = futex_wake_key(&k1, wake_count(val), FUTEX_BITSET_MATCH_ANY);
 		if (cmp)
-			woken += futex_wake_key(&k2, (int)MIN(utime.v, (uint64_t)INT32_MAX),
-						FUTEX_BITSET_MATCH_ANY);
+			woken += futex_wake_key(&k2, wake_count(utime.v), FUTEX_BITSET_MATCH_ANY);
 		return woken;
 	}
 	case FUTEX_LOCK_PI:

@@ -161,7 +161,7 @@ static void wake_counts_and_masks(void)
  * with the same bitset rules. */
 static void classic_and_futex2_meet(void)
 {
-	struct waiter w;
+	struct waiter w, w2;
 
 	g_a = 3;
 	start(&w, &g_a, 0x10, 0, true);
@@ -172,6 +172,16 @@ static void classic_and_futex2_meet(void)
 	CHECK_EQ(syscall(SYS_futex, &g_a, FUTEX_WAKE_BITSET_PRIVATE, 1, NULL, NULL, 0x01), 0);
 	CHECK_EQ(syscall(SYS_futex, &g_a, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0), 1);
 	finish(&w);
+	/* Unlike futex_wake, futex(2)'s wakes take nr 0 or negative as one. */
+	start(&w, &g_a, 0xffffffff, SZ32 | PRIV, false);
+	CHECK_EQ(syscall(SYS_futex, &g_a, FUTEX_WAKE_PRIVATE, 0, NULL, NULL, 0), 1);
+	finish(&w);
+	start(&w, &g_a, 0xffffffff, SZ32 | PRIV, false);
+	start(&w2, &g_a, 0xffffffff, SZ32 | PRIV, false);
+	CHECK_EQ(syscall(SYS_futex, &g_a, FUTEX_WAKE_BITSET_PRIVATE, -1, NULL, NULL, 1), 1);
+	CHECK_EQ(syscall(SYS_futex, &g_a, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0), 1);
+	finish(&w);
+	finish(&w2);
 }
 
 /* A child process waits on a shared mapping's word; the parent's shared wake finds it. */
