@@ -169,6 +169,7 @@ DECLARE_SYSCALL(fsmount);
 DECLARE_SYSCALL(fspick);
 DECLARE_SYSCALL(move_mount);
 DECLARE_SYSCALL(open_tree);
+DECLARE_SYSCALL(open_tree_attr);
 DECLARE_SYSCALL(mount_setattr);
 DECLARE_SYSCALL(statmount);
 DECLARE_SYSCALL(listmount);

@@ -213,23 +213,29 @@ long sys_open_tree(struct task *t, const struct sysargs *a)
 	return ret < 0 ? ret : install(t, f, flags & OPEN_TREE_CLOEXEC);
 }
 
-long sys_mount_setattr(struct task *t, const struct sysargs *a)
+/* struct mount_attr as mount_setattr and open_tree_attr take it: Linux's size checks,
+ * then CAP_SYS_ADMIN, then the copy. */
+static long mount_attr_in(struct task *t, uaddr_t u, uint64_t usize, struct mount_attr *attr)
 {
-	unsigned flags = arg_uint(a, 2);
-	uint64_t usize = arg_u64(a, 4);
-	struct mount_attr attr;
-	char *path = NULL;
-	long ret;
-
-	if (flags & ~(AT_EMPTY_PATH | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT))
-		return -EINVAL;
 	if (usize > PAGE_SIZE)
 		return -E2BIG;
 	if (usize < MOUNT_ATTR_SIZE_VER0)
 		return -EINVAL;
 	if (!caps_capable(t, CAP_SYS_ADMIN))
 		return -EPERM;
-	ret = sys_copy_struct(t, &attr, sizeof(attr), arg_uaddr(a, 3), usize);
+	return sys_copy_struct(t, attr, sizeof(*attr), u, usize);
+}
+
+long sys_mount_setattr(struct task *t, const struct sysargs *a)
+{
+	unsigned flags = arg_uint(a, 2);
+	struct mount_attr attr;
+	char *path = NULL;
+	long ret;
+
+	if (flags & ~(AT_EMPTY_PATH | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT))
+		return -EINVAL;
+	ret = mount_attr_in(t, arg_uaddr(a, 3), arg_u64(a, 4), &attr);
 	if (ret == 0 && !attr.attr_set && !attr.attr_clr && !attr.propagation)
 		return 0; /* a no-op: Linux does not even look the path up */
 	if (ret == 0)
@@ -238,6 +244,36 @@ long sys_mount_setattr(struct task *t, const struct sysargs *a)
 		ret = vfs_mount_setattr(t, arg_int(a, 0), path, flags, &attr);
 	free(path);
 	return ret;
+}
+
+/* open_tree_attr (Linux 6.15): open_tree, then mount_setattr on what it opened. */
+long sys_open_tree_attr(struct task *t, const struct sysargs *a)
+{
+	unsigned flags = arg_uint(a, 2);
+	uaddr_t uattr = arg_uaddr(a, 3);
+	struct mount_attr attr;
+	char *path = NULL;
+	struct file *f;
+	long ret;
+
+	if (uaddr_is_null(uattr) && arg_u64(a, 4))
+		return -EINVAL;
+	ret = sys_copy_path(t, arg_uaddr(a, 1), &path);
+	if (ret == 0)
+		ret = vfs_open_tree(t, arg_int(a, 0), path, flags, &f);
+	free(path);
+	if (ret < 0)
+		return ret;
+	if (!uaddr_is_null(uattr)) {
+		ret = mount_attr_in(t, uattr, arg_u64(a, 4), &attr);
+		if (ret == 0)
+			ret = vfs_file_setattr(t, f, flags & AT_RECURSIVE, &attr);
+		if (ret < 0) {
+			file_put(f); /* a clone goes with it */
+			return ret;
+		}
+	}
+	return install(t, f, flags & OPEN_TREE_CLOEXEC);
 }
 
 /* Linux's copy_mnt_id_req: the size first, then the struct; spare must be 0 and mnt_id a

@@ -203,6 +203,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(move_mount, "MOVE_MOUNT_SET_GROUP EINVAL (every mount is private), "
 			 "MOVE_MOUNT_BENEATH EINVAL (not implemented)"),
 	OK(open_tree),
+	PART(open_tree_attr, "as open_tree, then mount_setattr's rules on the mount"),
 	PART(mount_setattr, "propagation is private only: MS_SHARED and MS_SLAVE are "
 			    "accepted and change nothing, MS_UNBINDABLE is kept; "
 			    "MOUNT_ATTR_NODIRATIME, NOSYMFOLLOW and STRICTATIME are accepted "

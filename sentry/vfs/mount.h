@@ -105,6 +105,12 @@ int vfs_open_tree(struct task *t, int dfd, const char *path, unsigned flags, str
 struct mount_attr;
 int vfs_mount_setattr(struct task *t, int dfd, const char *path, unsigned flags,
 		      const struct mount_attr *attr);
+/* open_tree_attr(2)'s part: mount_setattr on the mount of open_tree's file f. */
+int vfs_file_setattr(struct task *t, struct file *f, bool recursive,
+		     const struct mount_attr *attr);
+/* move_mount's and MS_MOVE's move of old (a mount's root: attached in t's namespace, or
+ * a detached tree's top) to to. */
+int mnt_move(struct task *t, struct path *old, struct path *to);
 /* fsopen(2), fsconfig(2), fsmount(2), fspick(2) (mount_api.c). key and value are copied
  * in (NULL when not given); fsconfig's fd checks come first, then the context's. */
 int vfs_fsopen(struct task *t, const char *type, unsigned flags, struct file **out);

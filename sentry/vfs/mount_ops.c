@@ -305,30 +305,15 @@ void mnt_set_mountpoint(struct mount *m, struct mount *parent, struct dentry *mp
 	}
 }
 
+/* MS_MOVE: move_mount's rules (mount_tree_api.c), a detached tree's top included. */
 static int do_move(struct task *t, struct path *mp, const char *source)
 {
 	struct path old;
-	struct mount *m, *a;
 	int ret = lookup_source(t, source, &old);
 
 	if (ret < 0)
 		return ret;
-	m = old.mnt;
-	ret = -EINVAL;
-	if (!check_mnt(t, m) || !check_mnt(t, mp->mnt) || old.dentry != m->root || !m->parent ||
-	    d_is_dir(mp->dentry) != d_is_dir(old.dentry))
-		goto out;
-	ret = -ENOENT;
-	if (!mp->dentry->hashed)
-		goto out;
-	ret = -ELOOP;
-	for (a = mp->mnt; a; a = a->parent)
-		if (a == m)
-			goto out;
-	mnt_set_mountpoint(m, mp->mnt, mp->dentry);
-	mnt_reorder(m);
-	ret = 0;
-out:
+	ret = mnt_move(t, &old, mp);
 	path_put(&old);
 	return ret;
 }

@@ -100,8 +100,7 @@ static void attach_tree(struct mount *m, struct path *mp)
 	mnt_reorder(m);
 }
 
-/* do_move_mount: old a mount's root, attached in our namespace or a detached tree's top. */
-static int do_move(struct task *t, struct path *old, struct path *to)
+int mnt_move(struct task *t, struct path *old, struct path *to)
 {
 	struct mount *m = old->mnt, *p = to->mnt;
 	bool attached = m->parent != NULL;
@@ -160,7 +159,7 @@ int vfs_move_mount(struct task *t, int from_dfd, const char *from, int to_dfd, c
 	if (flags & (MOVE_MOUNT_SET_GROUP | MOVE_MOUNT_BENEATH))
 		ret = -EINVAL;
 	else
-		ret = do_move(t, &fp, &tp);
+		ret = mnt_move(t, &fp, &tp);
 	path_put(&tp);
 	path_put(&fp);
 	return ret;
@@ -296,6 +295,18 @@ static int do_setattr(struct task *t, struct path *p, bool recursive, int set, i
 			m->flags &= ~MNT_UNBINDABLE;
 	}
 	return 0;
+}
+
+int vfs_file_setattr(struct task *t, struct file *f, bool recursive, const struct mount_attr *attr)
+{
+	int set = 0, clr = 0, ret;
+
+	if (attr->attr_set == 0 && attr->attr_clr == 0 && attr->propagation == 0)
+		return 0;
+	ret = setattr_flags(t, attr, &set, &clr);
+	if (ret == 0)
+		ret = do_setattr(t, &f->path, recursive, set, clr, attr->propagation);
+	return ret;
 }
 
 int vfs_mount_setattr(struct task *t, int dfd, const char *path, unsigned flags,

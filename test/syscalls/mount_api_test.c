@@ -12,6 +12,7 @@
 #include "mount_util.h"
 
 #define CMD_CREATE_EXCL 8
+#define SYS_OPEN_TREE_ATTR 467 /* Linux 6.15 */
 #define MQUEUE_MAGIC 0x19800202
 
 static int x_fsopen(const char *type, unsigned flags)
@@ -489,6 +490,46 @@ static void setattr_case(void)
 	in_private_ns(setattr_body);
 }
 
+/* mount(2)'s MS_MOVE takes a detached tree too (through its /proc/self/fd link), and
+ * open_tree_attr (Linux 6.15) sets a clone's attributes as it opens it. */
+static void move_and_attr_body(void)
+{
+	const char *d = fresh_dir("ma"), *e = fresh_dir("mb");
+	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY}, bad = {.attr_set = 0x40000};
+	char link[64];
+	int fs = tmpfs_ctx(NULL), m, cl;
+
+	m = CHECK_OK(x_fsmount(fs, 0, 0));
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", m);
+	CHECK_OK(mount(link, d, NULL, MS_MOVE, NULL));
+	CHECK(strstr(mountinfo_line(d), " tmpfs ") != NULL);
+	close(m);
+	close(fs);
+	CHECK_ERR(syscall(SYS_OPEN_TREE_ATTR, AT_FDCWD, d, OPEN_TREE_CLONE, NULL, 32), EINVAL);
+	CHECK_ERR(syscall(SYS_OPEN_TREE_ATTR, AT_FDCWD, d, OPEN_TREE_CLONE, &bad, sizeof(bad)),
+		  EINVAL);
+	CHECK_ERR(syscall(SYS_OPEN_TREE_ATTR, AT_FDCWD, d, OPEN_TREE_CLONE, &ro, 8), EINVAL);
+	cl = CHECK_OK(
+	    (int)syscall(SYS_OPEN_TREE_ATTR, AT_FDCWD, d, OPEN_TREE_CLONE, &ro, sizeof(ro)));
+	CHECK_ERR(mkdirat(cl, "x", 0755), EROFS);
+	CHECK_OK(mkdir(h_path("ma/x"), 0755));
+	CHECK_OK(x_move_mount(cl, "", AT_FDCWD, e, MOVE_MOUNT_F_EMPTY_PATH));
+	close(cl);
+	CHECK(vfs_flags(e) & ST_RDONLY);
+	CHECK(!(vfs_flags(d) & ST_RDONLY));
+	/* No attributes: plain open_tree. */
+	cl = CHECK_OK((int)syscall(SYS_OPEN_TREE_ATTR, AT_FDCWD, d, 0, NULL, 0));
+	CHECK(fcntl(cl, F_GETFL) & O_PATH);
+	close(cl);
+	CHECK_OK(umount(e));
+	CHECK_OK(umount(d));
+}
+
+static void move_and_attr(void)
+{
+	in_private_ns(move_and_attr_body);
+}
+
 static void eperm_body(void)
 {
 	const char *d = fresh_dir("ep");
@@ -527,6 +568,7 @@ int main(void)
 	RUN(move_rules);
 	RUN(open_tree_case);
 	RUN(setattr_case);
+	RUN(move_and_attr);
 	RUN(eperm);
 	return h_end();
 }
