@@ -200,8 +200,8 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 		       "SET_BINARY/PATH/FD are checked, then EINVAL: no type here takes one"),
 	OK(fsmount),
 	PART(fspick, "reconfigures tmpfs options and ro/rw; other types' options as fsopen"),
-	PART(move_mount, "MOVE_MOUNT_SET_GROUP EINVAL (every mount is private), "
-			 "MOVE_MOUNT_BENEATH EINVAL (not implemented)"),
+	PART(move_mount, "MOVE_MOUNT_SET_GROUP EINVAL (every mount is private, so no "
+			 "source is shared or a slave)"),
 	OK(open_tree),
 	PART(open_tree_attr, "as open_tree, then mount_setattr's rules on the mount"),
 	PART(mount_setattr, "propagation is private only: MS_SHARED and MS_SLAVE are "

@@ -109,8 +109,8 @@ int vfs_mount_setattr(struct task *t, int dfd, const char *path, unsigned flags,
 int vfs_file_setattr(struct task *t, struct file *f, bool recursive,
 		     const struct mount_attr *attr);
 /* move_mount's and MS_MOVE's move of old (a mount's root: attached in t's namespace, or
- * a detached tree's top) to to. */
-int mnt_move(struct task *t, struct path *old, struct path *to);
+ * a detached tree's top) to to; beneath: under the mount whose root to is. */
+int mnt_move(struct task *t, struct path *old, struct path *to, bool beneath);
 /* fsopen(2), fsconfig(2), fsmount(2), fspick(2) (mount_api.c). key and value are copied
  * in (NULL when not given); fsconfig's fd checks come first, then the context's. */
 int vfs_fsopen(struct task *t, const char *type, unsigned flags, struct file **out);

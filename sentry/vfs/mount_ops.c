@@ -313,7 +313,7 @@ static int do_move(struct task *t, struct path *mp, const char *source)
 
 	if (ret < 0)
 		return ret;
-	ret = mnt_move(t, &old, mp);
+	ret = mnt_move(t, &old, mp, false);
 	path_put(&old);
 	return ret;
 }

@@ -97,35 +97,73 @@ static void attach_tree(struct mount *m, struct path *mp)
 	}
 	free(anon);
 	mnt_set_mountpoint(m, mp->mnt, mp->dentry);
-	mnt_reorder(m);
 }
 
-int mnt_move(struct task *t, struct path *old, struct path *to)
+/* Whether something is mounted on m's root. */
+static bool overmounted(const struct mount *m)
 {
-	struct mount *m = old->mnt, *p = to->mnt;
-	bool attached = m->parent != NULL;
+	struct list_head *pos;
 
+	list_for_each(pos, mnt_list())
+	{
+		const struct mount *c = list_entry(pos, struct mount, link);
+
+		if (c->parent == m && c->mountpoint == m->root)
+			return true;
+	}
+	return false;
+}
+
+/* MOVE_MOUNT_BENEATH: to must be a mount's root with a parent; the place is under it
+ * (*under: its parent and mountpoint). Linux's can_move_mount_beneath's rules. */
+static int beneath_place(struct task *t, const struct mount *m, const struct path *to,
+			 struct path *under)
+{
+	const struct mount *top = to->mnt;
+
+	if (to->dentry != top->root || !top->parent)
+		return -EINVAL;
+	if (overmounted(m) || top == t->fs->root.mnt || is_ancestor(top, m))
+		return -EINVAL;
+	under->mnt = top->parent;
+	under->dentry = top->mountpoint;
+	return 0;
+}
+
+int mnt_move(struct task *t, struct path *old, struct path *to, bool beneath)
+{
+	struct mount *m = old->mnt, *top = to->mnt;
+	struct path at = *to;
+	bool attached = m->parent != NULL;
+	int ret;
+
+	if (beneath) {
+		ret = beneath_place(t, m, to, &at);
+		if (ret < 0)
+			return ret;
+	}
 	if (!m->ns)
 		return -EINVAL; /* unmounted */
 	if (check_mnt(t, m)) {
-		if (!attached || !check_mnt(t, p))
+		if (!attached || !check_mnt(t, at.mnt))
 			return -EINVAL;
 	} else {
-		if (!anon_ns_root(m) || m->ns == p->ns || !may_use_target(t, p))
+		if (!anon_ns_root(m) || m->ns == at.mnt->ns || !may_use_target(t, at.mnt))
 			return -EINVAL;
 	}
 	if (old->dentry != m->root || d_is_dir(to->dentry) != d_is_dir(old->dentry))
 		return -EINVAL;
-	if (!to->dentry->hashed)
+	if (!at.dentry->hashed)
 		return -ENOENT;
-	if (is_ancestor(m, p))
+	if (is_ancestor(m, at.mnt))
 		return -ELOOP;
-	if (attached) {
-		mnt_set_mountpoint(m, p, to->dentry);
-		mnt_reorder(m);
-	} else {
-		attach_tree(m, to);
-	}
+	if (attached)
+		mnt_set_mountpoint(m, at.mnt, at.dentry);
+	else
+		attach_tree(m, &at);
+	if (beneath)
+		mnt_set_mountpoint(top, m, m->root); /* the top mount now sits on m */
+	mnt_reorder(m);
 	return 0;
 }
 
@@ -154,12 +192,11 @@ int vfs_move_mount(struct task *t, int from_dfd, const char *from, int to_dfd, c
 		path_put(&fp);
 		return ret;
 	}
-	/* SET_GROUP needs a shared or slave source: every mount here is private. BENEATH
-	 * is not implemented. */
-	if (flags & (MOVE_MOUNT_SET_GROUP | MOVE_MOUNT_BENEATH))
+	/* SET_GROUP needs a shared or slave source: every mount here is private. */
+	if (flags & MOVE_MOUNT_SET_GROUP)
 		ret = -EINVAL;
 	else
-		ret = mnt_move(t, &fp, &tp);
+		ret = mnt_move(t, &fp, &tp, flags & MOVE_MOUNT_BENEATH);
 	path_put(&tp);
 	path_put(&fp);
 	return ret;

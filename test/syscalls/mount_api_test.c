@@ -357,6 +357,34 @@ static void move_rules(void)
 	in_private_ns(move_rules_body);
 }
 
+/* MOVE_MOUNT_BENEATH: the new mount goes under the top one at the target. */
+static void beneath_body(void)
+{
+	const char *d = fresh_dir("bn"), *plain = fresh_dir("bnp");
+	unsigned fl = MOVE_MOUNT_F_EMPTY_PATH | 0x200 /* MOVE_MOUNT_BENEATH */;
+	int fs = tmpfs_ctx(NULL), m;
+
+	CHECK_OK(mount("none", d, "tmpfs", 0, NULL));
+	h_make_file("bn/top", "");
+	m = CHECK_OK(x_fsmount(fs, 0, 0));
+	close(CHECK_OK(openat(m, "under", O_CREAT | O_RDWR, 0644)));
+	CHECK_ERR(x_move_mount(m, "", AT_FDCWD, plain, fl), EINVAL); /* no mount there */
+	CHECK_OK(x_move_mount(m, "", AT_FDCWD, d, fl));
+	CHECK(exists(h_path("bn/top")));
+	CHECK(!exists(h_path("bn/under")));
+	close(m);
+	CHECK_OK(umount(d)); /* the top one goes: the one beneath shows */
+	CHECK(exists(h_path("bn/under")));
+	CHECK_OK(umount(d));
+	CHECK(!exists(h_path("bn/under")));
+	close(fs);
+}
+
+static void beneath(void)
+{
+	in_private_ns(beneath_body);
+}
+
 /* open_tree: an O_PATH fd, or a detached clone (a bind mount the new way). */
 static void open_tree_body(void)
 {
@@ -566,6 +594,7 @@ int main(void)
 	RUN(reconfigure);
 	RUN(other_types);
 	RUN(move_rules);
+	RUN(beneath);
 	RUN(open_tree_case);
 	RUN(setattr_case);
 	RUN(move_and_attr);
