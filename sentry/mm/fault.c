@@ -32,6 +32,21 @@ static bool cached(const struct vma *v, uint64_t addr)
 	       pmap_get(&v->shm->pages, key) != 0;
 }
 
+/* May fault-around take addr into the run? A tmpfs or memfd file's pages are its
+ * blocks: a fault allocates only the page it touches, and the run grows over pages the
+ * file already has (st_blocks, cachestat and the memory use stay Linux's). Elsewhere,
+ * within the chunk, or past it onto cached pages (cached). */
+static bool around_ok(const struct vma *v, uint64_t addr, bool in_chunk)
+{
+	if (v->file && v->shm && !v->shm->backing) {
+		uint64_t key = v->pgoff + (addr - v->start);
+
+		return key < v->shm->size && pmap_get(&v->shm->pages, key) != 0 &&
+		       (in_chunk || cached(v, addr));
+	}
+	return in_chunk || cached(v, addr);
+}
+
 /* Fill npages fresh pages (contiguous at dst) with the file contents v maps at addr, in
  * one read: fault-around brings 16 pages, and a read per page was most of an exec's
  * time in the Sentry. Zero past EOF. Returns how many pages lie before the end of the
@@ -184,9 +199,9 @@ static int page_in_within(struct mm *mm, struct vma *v, uint64_t addr, bool map,
 	/* Grow the run over neighbouring absent pages (fault-around), and past the chunk
 	 * over absent pages already in the page cache. */
 	while (s > clo && !present(mm, s - PAGE_SIZE) &&
-	       (s > lo || cached(v, s - PAGE_SIZE)))
+	       around_ok(v, s - PAGE_SIZE, s > lo))
 		s -= PAGE_SIZE;
-	while (e < chi && !present(mm, e) && (e < hi || cached(v, e)))
+	while (e < chi && !present(mm, e) && around_ok(v, e, e < hi))
 		e += PAGE_SIZE;
 	err = page_in_run(mm, v, s, e, map);
 	if (err == -EIO && s < page && !present(mm, page))

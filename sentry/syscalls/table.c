@@ -225,8 +225,7 @@ const struct syscall_entry g_syscall_table[SYSCALL_MAX] = {
 	PART(syncfs, "as sync, for the fd's filesystem"),
 	PART(sync_file_range, "SYNC_FILE_RANGE_WRITE fsyncs the whole file"),
 	PART(readahead, "checks as Linux, then a hint only: nothing is read ahead"),
-	PART(cachestat, "tmpfs/memfd pages present are cached, never dirty (as shmem), "
-			"including hole pages a shared mapping's fault-around allocated; a gofer "
+	PART(cachestat, "tmpfs/memfd pages present are cached, never dirty (as shmem); a gofer "
 			"file counts the pages its mmap page cache holds (none unless mapped), "
 			"dirty from a writable mapping's fault to the last unmap (msync does not "
 			"clean them); no swap: nothing evicted"),
