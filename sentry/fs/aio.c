@@ -222,7 +222,7 @@ static long ctx_new(struct mm *mm, unsigned nr, struct aio_ctx **out)
 		return -EAGAIN;
 	c = xcalloc(1, sizeof(*c));
 	c->ring = shm_obj_new(size);
-	addr = mm_map_ring(mm, c->ring, "/[aio] (deleted)");
+	addr = mm_map_ring(mm, c->ring, "/[aio]"); /* maps: "/[aio] (deleted)" */
 	if (addr < 0) {
 		shm_obj_put(c->ring);
 		free(c);

@@ -79,6 +79,26 @@ static int open_tmp(const char *name)
 	return open(h_path(name), O_RDWR | O_CREAT | O_TRUNC, 0600);
 }
 
+/* Does the /proc/self/maps line of the mapping at addr end with name? */
+static bool maps_line_ends(uint64_t addr, const char *name)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	bool found = false;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line), len = strlen(name);
+
+		if (strtoull(line, NULL, 16) != addr)
+			continue;
+		line[n - 1] = '\0';
+		found = n - 1 >= len && !strcmp(line + n - 1 - len, name);
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
 static void aio_setup_maps_ring_header(void)
 {
 	aio_context_t ctx = 0, ctx2 = 0;
@@ -97,6 +117,7 @@ static void aio_setup_maps_ring_header(void)
 	CHECK_EQ(r->head, 0);
 	CHECK_EQ(r->tail, 0);
 	CHECK_OK(mincore((void *)ctx, 4096, &vec));
+	CHECK(maps_line_ends((uint64_t)ctx, "/[aio] (deleted)"));
 	CHECK_OK(io_setup_(4, &ctx2));
 	CHECK(ctx2 != ctx);
 	CHECK(((struct aio_ring *)ctx2)->id != r->id);
