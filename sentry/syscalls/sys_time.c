@@ -8,6 +8,7 @@
 #include "sentry/kernel/timer.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
+#include "sentry/vdso/vdso.h"
 
 #define NSEC_PER_SEC 1000000000LL
 
@@ -43,6 +44,19 @@ static int cpu_clock_read(struct task *t, clockid_t id, struct timespec *ts)
 	return 0;
 }
 
+/* REALTIME and MONOTONIC (coarse or not) as the vDSO shows them, the other clocks from
+ * the host: the vDSO's curve tracks the host within microseconds, and a program that
+ * mixes vDSO calls with system calls must never see time go back between them. */
+static void clock_read(clockid_t id, struct timespec *ts)
+{
+	bool real = id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE;
+
+	if ((real || id == CLOCK_MONOTONIC || id == CLOCK_MONOTONIC_COARSE) &&
+	    vdso_clock_now(real, ts))
+		return;
+	clock_gettime(id, ts);
+}
+
 long sys_clock_gettime(struct task *t, const struct sysargs *a)
 {
 	clockid_t id = arg_int(a, 0);
@@ -55,7 +69,7 @@ long sys_clock_gettime(struct task *t, const struct sysargs *a)
 	} else if (!clock_valid(id)) {
 		return -EINVAL;
 	} else {
-		clock_gettime(id, &ts);
+		clock_read(id, &ts);
 	}
 	return copy_to_user(t, arg_uaddr(a, 1), &ts, sizeof(ts));
 }
@@ -82,10 +96,12 @@ long sys_clock_getres(struct task *t, const struct sysargs *a)
 
 long sys_gettimeofday(struct task *t, const struct sysargs *a)
 {
-	struct timeval tv;
 	struct timezone tz = {0, 0};
+	struct timespec ts;
+	struct timeval tv;
 
-	gettimeofday(&tv, NULL);
+	clock_read(CLOCK_REALTIME, &ts);
+	tv = (struct timeval){.tv_sec = ts.tv_sec, .tv_usec = ts.tv_nsec / 1000};
 	if (!uaddr_is_null(arg_uaddr(a, 0)) && copy_to_user(t, arg_uaddr(a, 0), &tv, sizeof(tv)))
 		return -EFAULT;
 	if (!uaddr_is_null(arg_uaddr(a, 1)) && copy_to_user(t, arg_uaddr(a, 1), &tz, sizeof(tz)))
@@ -95,7 +111,11 @@ long sys_gettimeofday(struct task *t, const struct sysargs *a)
 
 long sys_time(struct task *t, const struct sysargs *a)
 {
-	int64_t now = (int64_t)time(NULL);
+	struct timespec ts;
+	int64_t now;
+
+	clock_read(CLOCK_REALTIME, &ts);
+	now = (int64_t)ts.tv_sec;
 
 	if (!uaddr_is_null(arg_uaddr(a, 0)) && copy_to_user(t, arg_uaddr(a, 0), &now, sizeof(now)))
 		return -EFAULT;
@@ -248,15 +268,22 @@ long sys_clock_nanosleep(struct task *t, const struct sysargs *a)
 	if (err)
 		return err;
 	clock_gettime(CLOCK_MONOTONIC, &mono);
-	int64_t rel = ts_ns(&req);
-	if (flags & TIMER_ABSTIME) {
-		clock_gettime(id, &now);
-		rel = ts_ns(&req) - ts_ns(&now);
-		if (rel <= 0)
+	if (!(flags & TIMER_ABSTIME))
+		return sleep_until(t, ns_add(ts_ns(&mono), ts_ns(&req)), arg_uaddr(a, 3), false);
+	/* The deadline is on the clock the program reads (the vDSO's): sleep on the host
+	 * until then, and again for what is left if that curve is not there yet. */
+	for (;;) {
+		long ret;
+
+		clock_read(id, &now);
+		if (ts_ns(&req) <= ts_ns(&now))
 			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		ret = sleep_until(t, ns_add(ts_ns(&mono), ts_ns(&req) - ts_ns(&now)), uaddr(0),
+				  true);
+		if (ret)
+			return ret;
 	}
-	return sleep_until(t, ns_add(ts_ns(&mono), rel),
-			   (flags & TIMER_ABSTIME) ? uaddr(0) : arg_uaddr(a, 3), flags & TIMER_ABSTIME);
 }
 
 /* The sandbox never sets the host's clock: setting fails as for a caller without

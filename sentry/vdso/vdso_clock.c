@@ -143,6 +143,17 @@ static void *clock_thread(void *arg)
 	return NULL;
 }
 
+bool vdso_clock_now(bool real, struct timespec *ts)
+{
+	struct vdso_vvar *vv = __atomic_load_n(&g_vv, __ATOMIC_ACQUIRE);
+	int64_t ns;
+
+	if (!vv || vvar_read_ns(vv, real, &ns) != 0)
+		return false;
+	*ts = (struct timespec){.tv_sec = ns / NSEC_PER_SEC, .tv_nsec = ns % NSEC_PER_SEC};
+	return true;
+}
+
 int vdso_clock_start(struct vdso_vvar *vv)
 {
 	sigset_t all, old;
@@ -150,8 +161,8 @@ int vdso_clock_start(struct vdso_vvar *vv)
 	pthread_t th;
 	int err;
 
-	g_vv = vv;
 	memset(vv, 0, sizeof(*vv));
+	__atomic_store_n(&g_vv, vv, __ATOMIC_RELEASE);
 	if (!tsc_invariant())
 		return -ENOTSUP;
 	/* A first rate over a short spin, so the vDSO serves times from the start; the

@@ -46,41 +46,9 @@ static inline long vsyscall3(long nr, long a, long b, long c)
 	return ret;
 }
 
-static inline uint64_t rdtsc_ordered(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
-/* CLOCK_MONOTONIC (real = 0) or CLOCK_REALTIME in ns; -1 when the Sentry has not
- * published parameters (then the caller makes the syscall). */
 static int read_ns(int real, int64_t *ns)
 {
-	const volatile struct vdso_vvar *v = &vvar_page;
-
-	for (;;) {
-		uint32_t seq = __atomic_load_n(&v->seq, __ATOMIC_ACQUIRE);
-		if (seq & 1) {
-			__builtin_ia32_pause();
-			continue;
-		}
-		if (!__atomic_load_n(&v->enabled, __ATOMIC_RELAXED))
-			return -1;
-		int64_t d = (int64_t)(rdtsc_ordered() - v->tsc_base);
-		if (d < 0)
-			d = 0; /* a CPU whose TSC lags the reference by a few cycles */
-		int64_t t = v->mono_base +
-			    (int64_t)(((unsigned __int128)(uint64_t)d * v->mult) >> v->shift);
-		if (real)
-			t += v->real_offset;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&v->seq, __ATOMIC_RELAXED) == seq) {
-			*ns = t;
-			return 0;
-		}
-	}
+	return vvar_read_ns(&vvar_page, real, ns);
 }
 
 int __vdso_clock_gettime(int clk, struct vdso_timespec *ts);
