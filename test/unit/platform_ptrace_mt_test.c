@@ -45,6 +45,19 @@ static volatile uint64_t *word(struct fixture *f, uint64_t off)
 	return (volatile uint64_t *)(f->mem + off);
 }
 
+/* Wait until *counter passes `than`: the thread behind it still makes progress. A
+ * loaded host may not run it for a while, so no fixed time is enough. */
+static void wait_progress(atomic_int *counter, int than)
+{
+	uint64_t t0 = now_ns();
+
+	while (atomic_load(counter) <= than) {
+		if (now_ns() - t0 > 30000000000ULL)
+			fail_msg("no progress in 30 s (still %d)", than);
+		sleep_ms(1);
+	}
+}
+
 /* Tasks of the stub process, and how many are zombies. */
 static int count_tasks(pid_t pid, int *zombies)
 {
@@ -345,7 +358,7 @@ static void interrupt_hits_only_its_thread(void **state)
 	assert_true(sp.r.rip >= SPIN_ADDR && sp.r.rip < SPIN_ADDR + 16);
 	/* The other thread goes on serving syscalls, none interrupted. */
 	served = w.done;
-	sleep_ms(30);
+	wait_progress(&w.done, served);
 	atomic_store(&stop, true);
 	pthread_join(w.thread, NULL);
 	assert_int_equal(w.ret, 0);
@@ -369,6 +382,9 @@ static void thread_exits_while_others_run(void **state)
 		w[i].stop = &stop;
 		assert_int_equal(pthread_create(&w[i].thread, NULL, worker_main, &w[i]), 0);
 	}
+	/* The three others have trapped once at least (so hold their stub threads). */
+	for (int i = 0; i < 3; i++)
+		wait_progress(&w[i].done, 0);
 	pthread_join(w[3].thread, NULL);
 	assert_int_equal(w[3].ret, 0);
 	assert_int_equal(w[3].done, 300);
@@ -377,9 +393,10 @@ static void thread_exits_while_others_run(void **state)
 	/* Leader, injector and the three still running. */
 	assert_int_equal(count_tasks(pid, &zombies), 5);
 	assert_int_equal(zombies, 0);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		before[i] = w[i].done;
-	sleep_ms(30);
+		wait_progress(&w[i].done, before[i]);
+	}
 	atomic_store(&stop, true);
 	for (int i = 0; i < 3; i++) {
 		pthread_join(w[i].thread, NULL);
