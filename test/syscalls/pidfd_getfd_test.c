@@ -17,7 +17,8 @@ static long getfd(int pidfd, int fd, unsigned flags)
 	return syscall(SYS_pidfd_getfd, pidfd, fd, flags);
 }
 
-/* A child holding the write end of a pipe at TARGET_FD, waiting on go. */
+/* A child holding the write end of a pipe at TARGET_FD, waiting on go. It writes "r"
+ * through TARGET_FD once it is there, so *rd reads "r" first. */
 static pid_t holder(int *rd, int go[2])
 {
 	int p[2];
@@ -34,6 +35,8 @@ static pid_t holder(int *rd, int go[2])
 		close(p[0]);
 		close(p[1]);
 		close(go[1]);
+		if (write(TARGET_FD, "r", 1) != 1)
+			_exit(8);
 		_exit(read(go[0], &c, 1) == 1 ? 0 : 1);
 	}
 	close(p[1]);
@@ -51,13 +54,11 @@ static void duplicates_the_open_file(void)
 	CHECK(pid > 0);
 	pidfd = pidfd_open(pid);
 	CHECK(pidfd >= 0);
-	/* The child may not have installed its fd yet: retry EBADF briefly. */
-	for (int i = 0; i < 200; i++) {
-		fd = (int)getfd(pidfd, TARGET_FD, 0);
-		if (fd >= 0 || errno != EBADF)
-			break;
-		usleep(10000);
-	}
+	/* Once "r" arrived the child's TARGET_FD is installed (no race with its dup2). */
+	CHECK_EQ(read(rd, buf, 1), 1);
+	CHECK_EQ(buf[0], 'r');
+	buf[0] = 0;
+	fd = (int)getfd(pidfd, TARGET_FD, 0);
 	CHECK(fd >= 0);
 	CHECK_EQ(fcntl(fd, F_GETFD), FD_CLOEXEC);
 	CHECK_EQ(syscall(SYS_kcmp, getpid(), pid, 0, fd, TARGET_FD), 0);

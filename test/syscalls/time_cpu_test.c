@@ -5,6 +5,7 @@
 #include <linux/capability.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/time.h>
 
 static long long ns_of(const struct timespec *ts)
@@ -146,9 +147,14 @@ static void clock_nanosleep_abstime(void)
 	CHECK_EQ(clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &now, NULL), EINVAL);
 }
 
+/* Burn CPU until the sleeper woke (or a minute of wall time passed: then it never will). */
 static void *spin_for_sleeper(void *arg)
 {
-	spin_cpu(CLOCK_THREAD_CPUTIME_ID, 300);
+	const atomic_bool *woke = arg;
+	long long w0 = clock_ns(CLOCK_MONOTONIC);
+
+	while (!atomic_load(woke) && clock_ns(CLOCK_MONOTONIC) - w0 < 60000 * 1000000LL)
+		busy_ms(1);
 	return NULL;
 }
 
@@ -156,12 +162,14 @@ static void clock_nanosleep_on_process_cpu_clock(void)
 {
 	struct timespec req = {0, 100 * 1000000L};
 	long long c0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	atomic_bool woke = false;
 	pthread_t th;
 
 	/* Another thread burns CPU; this one sleeps until the process used 100 ms more. */
-	CHECK_OK(pthread_create(&th, NULL, spin_for_sleeper, NULL));
+	CHECK_OK(pthread_create(&th, NULL, spin_for_sleeper, &woke));
 	CHECK_EQ(clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &req, NULL), 0);
 	CHECK(clock_ns(CLOCK_PROCESS_CPUTIME_ID) - c0 >= 100 * 1000000LL);
+	atomic_store(&woke, true);
 	pthread_join(th, NULL);
 }
 

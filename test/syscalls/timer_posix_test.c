@@ -28,6 +28,14 @@ static void catch(int sig)
 	g_count = g_overrun = g_getoverrun = g_value = g_code = 0;
 }
 
+static long long ns_since(const struct timespec *a)
+{
+	struct timespec b;
+
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (b.tv_sec - a->tv_sec) * 1000000000LL + (b.tv_nsec - a->tv_nsec);
+}
+
 static void wait_count(int n)
 {
 	for (int i = 0; i < 500 && g_count < n; i++)
@@ -39,12 +47,19 @@ static void signal_timer_carries_value_and_code(void)
 	struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1};
 	struct itimerspec its = {{0, 0}, {0, 30 * 1000 * 1000}}, cur;
 
+	struct timespec set;
+
 	catch(SIGUSR1);
 	ev.sigev_value.sival_int = 4242;
 	CHECK_OK(timer_create(CLOCK_MONOTONIC, &ev, &g_timer));
+	clock_gettime(CLOCK_MONOTONIC, &set);
 	CHECK_OK(timer_settime(g_timer, 0, &its, NULL));
 	CHECK_OK(timer_gettime(g_timer, &cur));
-	CHECK(cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec > 0);
+	/* Still armed, unless a loaded host held us past the 30 ms (then it fired). */
+	CHECK_EQ(cur.it_value.tv_sec, 0);
+	if (cur.it_value.tv_nsec == 0)
+		CHECK(ns_since(&set) >= 30 * 1000 * 1000 && g_count == 1);
+	CHECK(cur.it_value.tv_nsec <= 30 * 1000 * 1000);
 	wait_count(1);
 	CHECK_EQ(g_count, 1);
 	CHECK_EQ(g_code, SI_TIMER);
@@ -65,20 +80,27 @@ static void overruns_count_while_blocked(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	struct timespec a, b;
-	long long ticks;
+	struct timespec a0, a1, b;
+	long long least, most;
 
 	CHECK_OK(timer_create(CLOCK_REALTIME, &ev, &g_timer));
-	clock_gettime(CLOCK_MONOTONIC, &a);
+	clock_gettime(CLOCK_MONOTONIC, &a0);
 	CHECK_OK(timer_settime(g_timer, 0, &its, NULL));
+	clock_gettime(CLOCK_MONOTONIC, &a1);
 	usleep(200 * 1000);
+	least = ns_since(&a1) / 10000000 - 1;
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	most = ns_since(&a0) / 10000000 - 1;
 	CHECK(g_count >= 1);
-	/* One signal for all expiries while blocked (~elapsed / 10 ms): the rest are
-	 * overruns, also seen by the handler. */
-	ticks = ((b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec)) / 10000000;
-	CHECK(g_overrun >= ticks / 2 && g_overrun <= ticks + 1);
+	/* One signal for all expiries while blocked: the rest are overruns, also seen by
+	 * the handler. Linux counts them up to the delivery (at the unblock); the Sentry's
+	 * timer thread may not have run for the last few periods on a loaded host, hence
+	 * the lower bound of half. */
+	CHECK(least >= 19);
+	CHECK(g_overrun >= least / 2 && g_overrun <= most);
+	if (g_overrun < least / 2 || g_overrun > most)
+		printf("  overrun %d, expected %lld..%lld\n", (int)g_overrun, least / 2, most);
 	CHECK_EQ(g_getoverrun, g_overrun);
 	CHECK_OK(timer_delete(g_timer));
 }
@@ -139,19 +161,25 @@ static void cpu_clock_timer_fires_on_cpu_time(void)
 	struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1};
 	struct itimerspec its = {{0, 0}, {0, 50 * 1000 * 1000}};
 	volatile unsigned long x = 0;
-	struct timespec a, b;
+	struct timespec a, b, c0, c1;
 
 	catch(SIGUSR1);
 	CHECK_OK(timer_create(CLOCK_PROCESS_CPUTIME_ID, &ev, &g_timer));
 	CHECK_OK(timer_settime(g_timer, 0, &its, NULL));
 	usleep(100 * 1000);
 	CHECK_EQ(g_count, 0);
+	/* Burn CPU until it fires: give up only after 10 times its 50 ms of CPU time (or
+	 * 30 s of wall time: a loaded host gives a busy loop a small share). */
 	clock_gettime(CLOCK_MONOTONIC, &a);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	do {
 		for (int i = 0; i < 100000; i++)
 			x += (unsigned long)i;
 		clock_gettime(CLOCK_MONOTONIC, &b);
-	} while (!g_count && b.tv_sec - a.tv_sec < 5);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+	} while (!g_count && c1.tv_sec * 1000000000LL + c1.tv_nsec -
+		 (c0.tv_sec * 1000000000LL + c0.tv_nsec) < 500 * 1000000LL &&
+		 b.tv_sec - a.tv_sec < 30);
 	CHECK_EQ(g_count, 1);
 	CHECK_OK(timer_delete(g_timer));
 }

@@ -54,16 +54,25 @@ static void monotonic_never_goes_back(void)
 	CHECK(calls > 1000);
 }
 
-/* A trap costs microseconds in any sandbox; 100000 calls must take well under 100 ms. */
+/* A trap costs microseconds in any sandbox, a vDSO call tens of nanoseconds: the
+ * fastest of 100 batches of 1000 calls takes well under 1 ms. (The fastest batch, not
+ * the total: a loaded host preempts some batches, but hardly all of them.) */
 static void clock_gettime_costs_no_trap(void)
 {
+	int64_t best = INT64_MAX;
 	struct timespec a, b, t;
 
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	for (int i = 0; i < 100000; i++)
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	CHECK(ts_ns(&b) - ts_ns(&a) < 100000000);
+	for (int batch = 0; batch < 100; batch++) {
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		for (int i = 0; i < 1000; i++)
+			clock_gettime(CLOCK_MONOTONIC, &t);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		if (ts_ns(&b) - ts_ns(&a) < best)
+			best = ts_ns(&b) - ts_ns(&a);
+	}
+	CHECK(best < 1000000);
+	if (best >= 1000000)
+		printf("  best batch of 1000 calls: %lld ns\n", (long long)best);
 }
 
 static void gettimeofday_time_and_getcpu(void)
@@ -77,9 +86,11 @@ static void gettimeofday_time_and_getcpu(void)
 	CHECK_OK(gettimeofday(&tv, NULL));
 	CHECK_OK(clock_gettime(CLOCK_REALTIME, &rt));
 	t1 = time(NULL);
-	CHECK(t0 <= tv.tv_sec && tv.tv_sec <= t1);
+	/* time() may be the coarse clock (Linux's vDSO: last tick's second), which can lag
+	 * gettimeofday's second just after it turns over; never lead it. */
+	CHECK(t0 <= tv.tv_sec && tv.tv_sec <= t1 + 1);
 	CHECK(tv.tv_usec >= 0 && tv.tv_usec < 1000000);
-	CHECK(rt.tv_sec - tv.tv_sec <= 1);
+	CHECK(rt.tv_sec >= tv.tv_sec && rt.tv_sec - tv.tv_sec <= 1);
 	CHECK_OK(getcpu(&cpu, &node));
 	CHECK(cpu < (unsigned)sysconf(_SC_NPROCESSORS_CONF));
 	CHECK(node < 1024);
