@@ -157,9 +157,18 @@ static void tgkill_targets_one_thread(void)
 	pthread_t th;
 	struct ids ids = {0};
 
+	sigset_t usr1, old;
+
 	sigaction(SIGUSR1, &sa, NULL);
 	g_handler_tid = 0;
+	/* The thread starts with SIGUSR1 blocked and unblocks it only inside sigsuspend: a
+	 * signal sent before it got there (a slow or loaded host) waits for it, pending,
+	 * instead of running the handler early and leaving sigsuspend waiting forever. */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, &old);
 	CHECK_EQ(pthread_create(&th, NULL, wait_for_signal, NULL), 0);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	usleep(20000);
 	CHECK_EQ(pthread_kill(th, SIGUSR1), 0);
 	CHECK_EQ(pthread_join(th, NULL), 0);
