@@ -13,21 +13,6 @@
 
 static char g_self[PATH_MAX];
 
-/* Run fn in a child; return its exit code (or -1). */
-static int child_code(int (*fn)(void))
-{
-	pid_t pid;
-	int st;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0)
-		_exit(fn());
-	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
 static int get_dumpable(void)
 {
 	return prctl(PR_GET_DUMPABLE);
@@ -36,7 +21,7 @@ static int get_dumpable(void)
 static void starts_dumpable(void)
 {
 	CHECK_EQ(prctl(PR_GET_DUMPABLE), 1);
-	CHECK_EQ(child_code(get_dumpable), 1);
+	CHECK_EQ(h_child_code(get_dumpable), 1);
 }
 
 static void set_and_errors(void)
@@ -44,7 +29,7 @@ static void set_and_errors(void)
 	CHECK_ERR(prctl(PR_SET_DUMPABLE, 2), EINVAL);
 	CHECK_EQ(prctl(PR_SET_DUMPABLE, 0), 0);
 	CHECK_EQ(prctl(PR_GET_DUMPABLE), 0);
-	CHECK_EQ(child_code(get_dumpable), 0); /* a fork inherits it */
+	CHECK_EQ(h_child_code(get_dumpable), 0); /* a fork inherits it */
 	CHECK_EQ(prctl(PR_SET_DUMPABLE, 1), 0);
 	CHECK_EQ(prctl(PR_GET_DUMPABLE), 1);
 }
@@ -59,7 +44,7 @@ static int exec_resets(void)
 
 static void exec_makes_dumpable(void)
 {
-	CHECK_EQ(child_code(exec_resets), 1);
+	CHECK_EQ(h_child_code(exec_resets), 1);
 }
 
 static int setuid_same(void)
@@ -92,10 +77,10 @@ static int setuid_other(void)
 
 static void id_changes_clear_it(void)
 {
-	CHECK_EQ(child_code(setuid_same), 1);
-	CHECK_EQ(child_code(setgid_other), 0);
-	CHECK_EQ(child_code(setfsuid_other), 0);
-	CHECK_EQ(child_code(setuid_other), 0);
+	CHECK_EQ(h_child_code(setuid_same), 1);
+	CHECK_EQ(h_child_code(setgid_other), 0);
+	CHECK_EQ(h_child_code(setfsuid_other), 0);
+	CHECK_EQ(h_child_code(setuid_other), 0);
 }
 
 /* Two processes of uid 1000 without capabilities: the reader may read a dumpable
@@ -144,8 +129,8 @@ static int read_undumpable_peer(void)
 
 static void undumpable_refuses_peers(void)
 {
-	CHECK_EQ(child_code(read_dumpable_peer), 0);
-	CHECK_EQ(child_code(read_undumpable_peer), 1);
+	CHECK_EQ(h_child_code(read_dumpable_peer), 0);
+	CHECK_EQ(h_child_code(read_undumpable_peer), 1);
 }
 
 /* The owner of /proc/PID/name (lstat), as "uid:gid". */
@@ -283,11 +268,11 @@ static void unreadable_binary_not_dumpable(void)
 	CHECK_EQ(copy_self(h_path("readable"), 0755), 0);
 	CHECK_EQ(copy_self(h_path("exec_only"), 0711), 0);
 	g_run = h_path("readable");
-	CHECK_EQ(child_code(run_as_user), 1);
+	CHECK_EQ(h_child_code(run_as_user), 1);
 	g_run = h_path("exec_only");
-	CHECK_EQ(child_code(run_as_user), 0);
+	CHECK_EQ(h_child_code(run_as_user), 0);
 	g_run = h_path("exec_only"); /* root reads anything: dumpable */
-	CHECK_EQ(child_code(exec_resets), 1);
+	CHECK_EQ(h_child_code(exec_resets), 1);
 }
 
 int main(int argc, char **argv)

@@ -44,17 +44,6 @@ static long frequeue(struct waitv *v, unsigned flags, int nr_wake, int nr_requeu
 	return syscall(NR_futex_requeue, v, flags, nr_wake, nr_requeue);
 }
 
-static struct timespec in_ms(int clk, long ms)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	ts.tv_nsec += ms * 1000000L;
-	ts.tv_sec += ts.tv_nsec / 1000000000L;
-	ts.tv_nsec %= 1000000000L;
-	return ts;
-}
-
 static bool reached(int clk, const struct timespec *dl)
 {
 	struct timespec now;
@@ -218,7 +207,7 @@ static void wait_times_out_on_both_clocks(void)
 
 	g_a = 0;
 	for (int i = 0; i < 2; i++) {
-		struct timespec dl = in_ms(clocks[i], 30), past = {0, 0};
+		struct timespec dl = h_deadline_ms(clocks[i], 30), past = {0, 0};
 		CHECK_ERR(fwait(&g_a, 0, 0xffffffff, SZ32 | PRIV, &dl, clocks[i]), ETIMEDOUT);
 		CHECK(reached(clocks[i], &dl));
 		CHECK_ERR(fwait(&g_a, 0, 0xffffffff, SZ32 | PRIV, &past, clocks[i]), ETIMEDOUT);

@@ -29,18 +29,6 @@ static void set(struct waitv *w, uint32_t *word, uint64_t val, uint32_t flags)
 	*w = (struct waitv){val, (uint64_t)(uintptr_t)word, flags, 0};
 }
 
-/* An absolute deadline ms from now on clk. */
-static struct timespec in_ms(int clk, long ms)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	ts.tv_nsec += ms * 1000000L;
-	ts.tv_sec += ts.tv_nsec / 1000000000L;
-	ts.tv_nsec %= 1000000000L;
-	return ts;
-}
-
 static uint32_t g_words[WAITV_MAX];
 static long g_ret;
 static int g_err;
@@ -49,7 +37,7 @@ static unsigned g_n;
 static void *waiter(void *arg)
 {
 	struct waitv w[WAITV_MAX];
-	struct timespec to = in_ms(CLOCK_MONOTONIC, 10000);
+	struct timespec to = h_deadline_ms(CLOCK_MONOTONIC, 10000);
 
 	for (unsigned i = 0; i < g_n; i++)
 		set(&w[i], &g_words[i], 0, SIZE_U32 | F2_PRIVATE);
@@ -95,7 +83,7 @@ static void shared_between_processes(void)
 	pid = fork();
 	if (pid == 0) {
 		struct waitv w[2];
-		struct timespec to = in_ms(CLOCK_REALTIME, 10000);
+		struct timespec to = h_deadline_ms(CLOCK_REALTIME, 10000);
 		set(&w[0], &words[0], 0, SIZE_U32);
 		set(&w[1], &words[5], 0, SIZE_U32);
 		_exit((int)waitv(w, 2, 0, &to, CLOCK_REALTIME));
@@ -118,9 +106,9 @@ static void mismatch_and_timeouts(void)
 	CHECK_ERR(waitv(w, 2, 0, NULL, 0), EAGAIN);
 	CHECK_ERR(waitv(w, 2, 0, NULL, 99), EAGAIN); /* no timeout: the clock is not read */
 	w[1].val = 2;
-	to = in_ms(CLOCK_MONOTONIC, 30);
+	to = h_deadline_ms(CLOCK_MONOTONIC, 30);
 	CHECK_ERR(waitv(w, 2, 0, &to, CLOCK_MONOTONIC), ETIMEDOUT);
-	to = in_ms(CLOCK_REALTIME, 30);
+	to = h_deadline_ms(CLOCK_REALTIME, 30);
 	CHECK_ERR(waitv(w, 2, 0, &to, CLOCK_REALTIME), ETIMEDOUT);
 	to = (struct timespec){0, 0}; /* long past */
 	CHECK_ERR(waitv(w, 2, 0, &to, CLOCK_MONOTONIC), ETIMEDOUT);
@@ -130,7 +118,7 @@ static void bad_arguments(void)
 {
 	uint32_t a = 0, pair[2] = {0, 0};
 	struct waitv w[WAITV_MAX + 1];
-	struct timespec to = in_ms(CLOCK_MONOTONIC, 10), bad = {0, 1000000000L};
+	struct timespec to = h_deadline_ms(CLOCK_MONOTONIC, 10), bad = {0, 1000000000L};
 
 	for (int i = 0; i <= WAITV_MAX; i++)
 		set(&w[i], &a, 1, SIZE_U32);
@@ -179,7 +167,7 @@ static void signal_interrupts(void)
 	if (pid == 0) {
 		struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
 		struct itimerval it = {{0, 0}, {0, 50000}};
-		struct timespec to = in_ms(CLOCK_MONOTONIC, 10000);
+		struct timespec to = h_deadline_ms(CLOCK_MONOTONIC, 10000);
 		uint32_t word = 0;
 		struct waitv w;
 		set(&w, &word, 0, SIZE_U32 | F2_PRIVATE);

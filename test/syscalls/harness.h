@@ -284,6 +284,33 @@ __attribute__((unused)) static void h_in_child_checked(void (*fn)(void))
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+/* Run fn in a forked child; its exit code, or -1 if it did not exit. */
+__attribute__((unused)) static int h_child_code(int (*fn)(void))
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(fn());
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* An absolute deadline ms from now on clock clk. */
+__attribute__((unused)) static struct timespec h_deadline_ms(clockid_t clk, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	ts.tv_nsec += ms * 1000000L;
+	ts.tv_sec += ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	return ts;
+}
+
 /* Become uid/gid 1000 with no supplementary groups (no capabilities left). */
 __attribute__((unused)) static bool h_become_user(void)
 {

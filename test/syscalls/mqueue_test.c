@@ -35,17 +35,6 @@ static mqd_t create(const char *name, long maxmsg, long msgsize)
 	return mq_open(name, O_CREAT | O_EXCL | O_RDWR, 0600, maxmsg ? &attr : NULL);
 }
 
-static struct timespec in_ms(long ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += ms * 1000000;
-	ts.tv_sec += ts.tv_nsec / 1000000000;
-	ts.tv_nsec %= 1000000000;
-	return ts;
-}
-
 /* Wait until pid sleeps in the kernel (state S), after it said it is about to. */
 static int wait_sleeping(pid_t pid)
 {
@@ -198,13 +187,13 @@ static void nonblock_timeouts_and_modes(void)
 	struct timespec ts, bad = {0, 1000000000};
 	char buf[8];
 
-	ts = in_ms(30);
+	ts = h_deadline_ms(CLOCK_REALTIME, 30);
 	CHECK_ERR(mq_timedreceive(q, buf, sizeof(buf), NULL, &ts), ETIMEDOUT);
 	CHECK_ERR(mq_timedreceive(q, buf, sizeof(buf), NULL, &bad), EINVAL);
 	CHECK_ERR(mq_timedreceive(q, buf, sizeof(buf), NULL, (struct timespec *)8), EFAULT);
 	CHECK_OK(mq_send(q, "1", 1, 0));
 	CHECK_OK(mq_send(q, "2", 1, 0));
-	ts = in_ms(30);
+	ts = h_deadline_ms(CLOCK_REALTIME, 30);
 	CHECK_ERR(mq_timedsend(q, "3", 1, 0, &ts), ETIMEDOUT);
 	/* A timeout in the past still fails at once only when it would wait. */
 	ts.tv_sec = 0;

@@ -170,28 +170,14 @@ static int other_user(void)
 	return 0;
 }
 
-static int child_code(int (*fn)(void))
-{
-	int st;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0)
-		_exit(fn());
-	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
 static void permissions(void)
 {
 	int wfd = -1;
 
 	g_target = sleeper(&wfd);
 	CHECK(g_target > 0);
-	CHECK_EQ(child_code(no_nice), 0);
-	CHECK_EQ(child_code(other_user), 0);
+	CHECK_EQ(h_child_code(no_nice), 0);
+	CHECK_EQ(h_child_code(other_user), 0);
 	close(wfd);
 	CHECK_EQ(waitpid(g_target, NULL, 0), g_target);
 }
