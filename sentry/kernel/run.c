@@ -148,6 +148,10 @@ static void task_loop(struct task *t, const struct vfork_completion *until)
 		}
 		switch (trap.kind) {
 		case TRAP_SYSCALL:
+			/* The retry count is for faults in a row: a retried access that then
+			 * worked never traps again to reset it, so the same race once a round
+			 * (a thread faulting while another maps the page) added up to SIGSEGV. */
+			t->fault_retries = 0;
 			handle_syscall(t, &trap);
 			break;
 		case TRAP_FAULT:
