@@ -215,9 +215,46 @@ static int page_in_within(struct mm *mm, struct vma *v, uint64_t addr, bool map,
 	return err;
 }
 
+/* Private anonymous memory touched in order (a heap, a buffer being filled): a fault
+ * just where the last fault's run ended doubles how far ahead the run reaches, up to
+ * FAULT_SEQ_MAX_PAGES (2 MiB), as readahead grows. Each fault is a trap and a mapping
+ * round trip on systrap (~100 us here, against ~1.5 us a page for the host's own
+ * faults on the pages), and a sequential 512 MiB touch took 8,192 of them with the
+ * fixed 16-page run. Memory taken ahead is at most what was touched in order so far;
+ * any other fault starts again from FAULT_AROUND_PAGES. */
+#define FAULT_SEQ_MAX_PAGES 512
+
+static void page_in_ahead(struct mm *mm, struct vma *v, uint64_t page, bool map)
+{
+	uint64_t chunk = FAULT_AROUND_PAGES * PAGE_SIZE;
+	uint64_t a = MIN(v->end, ALIGN_DOWN(page, chunk) + chunk), end;
+
+	if (v->fault_next != page || !v->fault_run) {
+		v->fault_run = FAULT_AROUND_PAGES; /* the chunk page_in_within brought */
+		v->fault_next = a;
+		return;
+	}
+	v->fault_run = MIN(v->fault_run * 2, FAULT_SEQ_MAX_PAGES);
+	end = MIN(v->end, page + ((uint64_t)v->fault_run << PAGE_SHIFT));
+	while (a < end && !present(mm, a)) {
+		uint64_t e = a + PAGE_SIZE;
+
+		while (e < end && e - a < FAULT_AROUND_CACHED_PAGES * PAGE_SIZE &&
+		       !present(mm, e))
+			e += PAGE_SIZE;
+		if (page_in_run(mm, v, a, e, map))
+			break;
+		a = e;
+	}
+	v->fault_next = a;
+}
+
 int mm_page_in(struct mm *mm, struct vma *v, uint64_t addr, bool map)
 {
 	int err = page_in_within(mm, v, addr, map, v->start, v->end);
+
+	if (!err && v->kind == VMA_ANON_PRIVATE && !v->file && !v->shm)
+		page_in_ahead(mm, v, ALIGN_DOWN(addr, PAGE_SIZE), map);
 
 	memfile_drop_flush(); /* the pages this filled leave the Sentry's view */
 	return err;

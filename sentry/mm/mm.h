@@ -171,6 +171,8 @@ struct vma {
 	unsigned vflags;	/* VMA_* below */
 	char name[24];		/* "[stack]", "[heap]", "[vdso]", or "" */
 	struct mempolicy pol;	/* mbind's (sentry/mm/mempolicy.h); zero: none */
+	uint64_t fault_next;	/* private anonymous: where the last fault's run ended */
+	uint32_t fault_run;	/* and how many pages that run reached ahead (fault.c) */
 };
 
 /* struct vma.vflags (Linux's VM_LOCKED, VM_DONTCOPY, VM_WIPEONFORK...). */

@@ -242,6 +242,44 @@ static void fork_is_copy_on_write(void **state)
 	mm_put(mm);
 }
 
+/* Faults walking private anonymous memory in order bring runs that double up to 2 MiB;
+ * any other fault brings the 16-page chunk only. Memory taken ahead stays below what
+ * was touched in order. */
+static void sequential_faults_grow_the_run(void **state)
+{
+	struct mm *mm = mm_new();
+	uint64_t base, addr = A, want = 16;
+	int code = SEGV_MAPERR;
+
+	assert_int_equal(mm_mmap(mm, A, 8 << 20, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), (int64_t)A);
+	base = memfile_used_bytes();
+	for (int i = 0; i < 7; i++) {
+		uint64_t before = memfile_used_bytes();
+
+		assert_int_equal(mm_handle_fault(mm, addr, PLAT_ACCESS_WRITE, &code), 0);
+		assert_int_equal(memfile_used_bytes() - before, want * 4096);
+		addr += want * 4096;
+		want = want * 2 > 512 ? 512 : want * 2;
+	}
+	/* 16+32+64+128+256+512+512 pages, each run taken when the one before was touched. */
+	assert_int_equal(memfile_used_bytes() - base, (addr - A));
+	assert_int_equal(addr - A, 1520 * 4096);
+	/* A fault elsewhere (page 1557): the chunk around it only, [1552, 1568). */
+	base = memfile_used_bytes();
+	assert_int_equal(mm_handle_fault(mm, A + 1557 * 4096, PLAT_ACCESS_WRITE, &code), 0);
+	assert_int_equal(memfile_used_bytes() - base, 16 * 4096);
+	/* Back where the walk was: no longer in order, 16 pages again. */
+	base = memfile_used_bytes();
+	assert_int_equal(mm_handle_fault(mm, addr, PLAT_ACCESS_WRITE, &code), 0);
+	assert_int_equal(memfile_used_bytes() - base, 16 * 4096);
+	/* In order again (page 1536): the run would reach 1568 but stops at 1552, present. */
+	base = memfile_used_bytes();
+	assert_int_equal(mm_handle_fault(mm, addr + 16 * 4096, PLAT_ACCESS_WRITE, &code), 0);
+	assert_int_equal(memfile_used_bytes() - base, 16 * 4096);
+	mm_put(mm);
+}
+
 /* A read-only private page shared by fork becomes private when made writable. */
 /* mm_fork_hot copies the chunk around a hot address for the child at fork: later writes
  * on either side copy nothing more and stay private; the rest stays copy-on-write. */
@@ -405,6 +443,7 @@ int main(void)
 		cmocka_unit_test(mremap_moves_pages),
 		cmocka_unit_test(madvise_fork_flags),
 		cmocka_unit_test(dontneed_zeroes_private_pages),
+		cmocka_unit_test(sequential_faults_grow_the_run),
 		cmocka_unit_test(strncpy_from_user_stops_and_faults),
 	};
 	return cmocka_run_group_tests(tests, setup_memfile, NULL);
